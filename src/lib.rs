@@ -1,0 +1,7 @@
+//! khqr-bot: take Bakong KHQR payments in Telegram.
+//!
+//! Layers, each knowing only those below it:
+//! `khqr` (pure codec) → `render` (PNGs) → `bakong` (Open API client, sandbox) →
+//! `store` (SQL) → `watcher` (settlement) → `bot` (Telegram).
+
+pub mod khqr;
