@@ -572,6 +572,32 @@ async fn faults_can_target_one_endpoint() {
 }
 
 #[tokio::test]
+async fn a_dropped_connection_is_retried_then_a_transport_error() {
+    let env = start().await;
+    env.sandbox
+        .push_fault(Fault::new(FaultKind::Disconnect, 1))
+        .unwrap();
+    let got = env
+        .client
+        .check_transaction_by_md5(&env.token, &md5_of(1))
+        .await
+        .unwrap();
+    assert_eq!(got, Lookup::NotFound);
+    assert_eq!(env.sandbox.request_log().len(), 2);
+
+    env.sandbox
+        .push_fault(Fault::new(FaultKind::Disconnect, 3))
+        .unwrap();
+    let err = env
+        .client
+        .check_transaction_by_md5(&env.token, &md5_of(1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, BakongError::Transport(_)), "{err:?}");
+    assert_eq!(env.sandbox.request_log().len(), 5);
+}
+
+#[tokio::test]
 async fn an_unreachable_server_is_a_transport_error() {
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -35,6 +35,9 @@ pub enum FaultKind {
     MalformedJson,
     /// HTTP 200 `{"responseCode":0,"data":null}`.
     NullData,
+    /// Starts a 200 answer, then drops the connection mid-body (the declared
+    /// `Content-Length` is never reached).
+    Disconnect,
 }
 
 /// A queued fault.
@@ -167,6 +170,12 @@ pub async fn apply(State(shared): State<Arc<Shared>>, request: Request, next: Ne
             StatusCode::OK,
             r#"{"responseCode":0,"responseMessage":"Getting transaction successfully.","errorCode":null,"data":null}"#,
         ),
+        FaultKind::Disconnect => {
+            let mut r = json(StatusCode::OK, r#"{"responseCode":0,"#);
+            r.headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(4096u32));
+            r
+        }
     };
     response.extensions_mut().insert(Injected);
     response
