@@ -510,7 +510,7 @@ async fn success_with_null_data_is_a_decode_error() {
 #[tokio::test]
 async fn a_reply_slower_than_the_timeout_is_a_timeout_after_bounded_attempts() {
     let env = start_with(|mut c| {
-        c.request_timeout = Duration::from_millis(150);
+        c.request_timeout = Duration::from_millis(500);
         c.retry.max_attempts = 2;
         c
     })
@@ -535,7 +535,7 @@ async fn a_reply_slower_than_the_timeout_is_a_timeout_after_bounded_attempts() {
 #[tokio::test]
 async fn one_slow_reply_then_a_normal_one_succeeds() {
     let env = start_with(|mut c| {
-        c.request_timeout = Duration::from_millis(150);
+        c.request_timeout = Duration::from_millis(500);
         c
     })
     .await;

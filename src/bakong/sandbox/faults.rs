@@ -96,7 +96,7 @@ fn take(shared: &Shared, endpoint: &str) -> (Option<FaultKind>, Duration) {
         return (None, latency);
     };
     let kind = state.faults[pos].kind.clone();
-    state.faults[pos].times -= 1;
+    state.faults[pos].times = state.faults[pos].times.saturating_sub(1);
     if state.faults[pos].times == 0 {
         state.faults.remove(pos);
     }
