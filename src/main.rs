@@ -7,7 +7,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "khqr-bot", version, about = "Take Bakong KHQR payments in Telegram")]
+#[command(
+    name = "khqr-bot",
+    version,
+    about = "Take Bakong KHQR payments in Telegram"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -18,10 +22,17 @@ enum Command {
     // Each issue adds its subcommand here, e.g.:
     // /// Build a KHQR string (offline).
     // Qr(cli::qr::QrArgs),
+    /// Build a KHQR string (offline) and print it with its md5.
+    Qr(Box<cli::qr::QrArgs>),
+    /// Verify a KHQR string and print its fields.
+    Decode(cli::decode::DecodeArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     cli::init_tracing();
-    match cli.command {}
+    match cli.command {
+        Command::Qr(args) => cli::qr::run(*args),
+        Command::Decode(args) => cli::decode::run(args),
+    }
 }
