@@ -5,8 +5,6 @@ use khqr_bot::khqr::{
 };
 
 const NOW: u64 = 1_767_225_600_000;
-const ACCT: &str = "29190015john_smith@devb";
-const TAIL: &str = "5802KH5910John Smith6010Phnom Penh";
 
 /// `body` + `6304` + its CRC.
 fn qr_from(body: &str) -> String {
