@@ -6,3 +6,4 @@
 
 pub mod bakong;
 pub mod khqr;
+pub mod render;
