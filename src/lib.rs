@@ -4,4 +4,5 @@
 //! `khqr` (pure codec) → `render` (PNGs) → `bakong` (Open API client, sandbox) →
 //! `store` (SQL) → `watcher` (settlement) → `bot` (Telegram).
 
+pub mod bot;
 pub mod khqr;
