@@ -5,5 +5,6 @@
 //! `store` (SQL) → `watcher` (settlement) → `bot` (Telegram).
 
 pub mod bakong;
+pub mod bot;
 pub mod khqr;
 pub mod render;
