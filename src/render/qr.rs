@@ -17,9 +17,13 @@ const MIN_MODULE_PX: u32 = 4;
 /// Badge diameter as a fraction of the symbol width.
 ///
 /// Level M restores about 15 % of the codewords; a disc of 18 % of the width (plus its
-/// one-module white ring) hides roughly 3.5 % of the modules, leaving most of the budget for
-/// real-world damage (glare, blur, a crease on a printed card). Checked by decoding with
-/// `rqrr` for symbol versions 2 to 25 in `tests/render_qr.rs`.
+/// one-module white margin) hides about 3.5 % of the modules, leaving most of the budget for
+/// real-world damage (glare, blur, a crease on a printed card). `tests/render_card.rs`
+/// decodes cards with `rqrr` for every symbol size a card carries and counts the hidden
+/// modules against a fresh encoding.
+///
+/// The badge is light (red ring and symbol on white): with a solid dark disc, zbar could not
+/// find versions 11-13, whose centre alignment pattern the badge covers.
 const BADGE_FRACTION: f32 = 0.18;
 
 /// A QR symbol as a square grid of modules (true = dark), without quiet zone.
@@ -111,12 +115,13 @@ impl QrMatrix {
         let m = module_px as f32;
         let (cx, cy) = (origin_x as f32 + centre * m, origin_y as f32 + centre * m);
         let r = badge_r * m;
-        canvas.fill_circle(cx, cy, r, RED);
-        canvas.stroke_circle(cx, cy, r - m * 0.45, (m * 0.22).max(1.5), WHITE);
+        // A light badge (red ring and symbol on white): a dark disc in the middle of the
+        // symbol makes zbar lose versions 11-13, whose centre alignment pattern it hides.
+        canvas.stroke_circle(cx, cy, r - m * 0.4, m * 0.8, RED);
         let style = TextStyle {
-            size: r * 1.25,
+            size: r * 1.5,
             bold: true,
-            color: WHITE,
+            color: RED,
             centered: true,
             max_lines: 1,
         };
