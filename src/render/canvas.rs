@@ -108,6 +108,9 @@ impl Canvas {
     }
 
     /// A rectangle with corners rounded by `radius`; `top_only` keeps the bottom corners square.
+    ///
+    /// Cards are mostly this shape, so pixels that are certainly covered are written directly
+    /// and the distance function is only evaluated near the outline.
     pub(crate) fn fill_rounded_rect(
         &mut self,
         rect: (f32, f32, f32, f32),
@@ -118,12 +121,36 @@ impl Canvas {
         let (x0, y0, x1, y1) = rect;
         let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
         let (hw, hh) = ((x1 - x0) / 2.0, (y1 - y0) / 2.0);
-        self.fill_sdf(rect, color, |x, y| {
+        let sd = |x: f32, y: f32| {
             let r = if top_only && y > cy { 0.0 } else { radius };
             let qx = (x - cx).abs() - (hw - r);
             let qy = (y - cy).abs() - (hh - r);
             qx.max(0.0).hypot(qy.max(0.0)) + qx.max(qy).min(0.0) - r
-        });
+        };
+        let (w, h) = (self.img.width() as f32, self.img.height() as f32);
+        let ys = (y0 - 1.0).floor().max(0.0) as i64..=(y1 + 1.0).ceil().min(h - 1.0) as i64;
+        let xs = (x0 - 1.0).floor().max(0.0) as i64..=(x1 + 1.0).ceil().min(w - 1.0) as i64;
+        let bottom_r = if top_only { 0.0 } else { radius };
+        for y in ys {
+            let py = y as f32 + 0.5;
+            // Pixel centres in [solid_l, solid_r] are at least half a pixel inside the shape.
+            let (solid_l, solid_r) = if py >= y0 + radius.max(1.5) && py <= y1 - bottom_r.max(1.5) {
+                (x0 + 1.5, x1 - 1.5)
+            } else if py >= y0 + 1.5 && py <= y1 - 1.5 {
+                (x0 + radius, x1 - radius)
+            } else {
+                (f32::INFINITY, f32::NEG_INFINITY)
+            };
+            for x in xs.clone() {
+                let px = x as f32 + 0.5;
+                let coverage = if px >= solid_l && px <= solid_r {
+                    1.0
+                } else {
+                    (0.5 - sd(px, py)).clamp(0.0, 1.0)
+                };
+                self.blend(x, y, color, coverage);
+            }
+        }
     }
 
     /// A straight stroke with round caps from `a` to `b`.

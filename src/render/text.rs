@@ -20,6 +20,24 @@ pub(crate) struct TextStyle {
     pub max_lines: usize,
 }
 
+impl TextStyle {
+    pub(crate) fn new(
+        size: f32,
+        bold: bool,
+        color: Color,
+        centered: bool,
+        max_lines: usize,
+    ) -> Self {
+        Self {
+            size,
+            bold,
+            color,
+            centered,
+            max_lines,
+        }
+    }
+}
+
 /// Khmer stacks subscript consonants and vowels above and below the base line, so lines are
 /// taller than Latin-only text would need.
 const LINE_HEIGHT: f32 = 1.5;
@@ -110,7 +128,8 @@ impl TextBlock {
             // Jump close to the fitting size, then step down in case shaping rounds up.
             size = (size * max_width / block.width)
                 .floor()
-                .clamp(min_size, size - 1.0);
+                .min(size - 1.0)
+                .max(min_size);
         }
     }
 
