@@ -1,11 +1,12 @@
 //! Card and status-card rendering: shaping + rasterising + PNG encoding, per image.
 //!
-//! `cargo bench --bench render`. Prints each image's PNG size once before measuring.
+//! `cargo bench --bench render`. Prints the one-off font load time and each image's PNG size
+//! before measuring.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use khqr_bot::render::{CardSpec, StatusKind, StatusSpec, card_png, status_png};
+use khqr_bot::render::{CardSpec, StatusKind, StatusSpec, card_png, status_png, warm_up};
 
 const USD: &str = "00020101021229210017sokha_coffee@aclb520459995303840540155802KH5912Sokha Coffee6010Phnom Penh62120108INV-10429934001317980000000000113179800060000063045E57";
 const KHR_KHMER: &str = "00020101021229210017sreymom_shop@wing5204599953031165405120005802KH5916ហាងកាហ្វេស្រីមុំ6006សៀមរាប62120108INV-2077993400131798000000000011317980006000006304F4F5";
@@ -66,6 +67,9 @@ fn paid() -> StatusSpec<'static> {
 }
 
 fn bench(c: &mut Criterion) {
+    let started = std::time::Instant::now();
+    warm_up();
+    eprintln!("font load (once per process): {:?}", started.elapsed());
     for (name, spec) in cards() {
         let png = card_png(&spec).expect("card renders");
         eprintln!("{name}: PNG {} bytes", png.len());
