@@ -60,12 +60,18 @@ impl Canvas {
 
     /// Fills whole pixels `[x, x+w) × [y, y+h)` (clipped to the canvas).
     pub(crate) fn fill_rect(&mut self, x: u32, y: u32, w: u32, h: u32, color: Color) {
-        let x_end = x.saturating_add(w).min(self.img.width());
-        let y_end = y.saturating_add(h).min(self.img.height());
-        let value = Rgb([color.0, color.1, color.2]);
-        for yy in y..y_end {
-            for xx in x..x_end {
-                self.img.put_pixel(xx, yy, value);
+        let width = self.img.width() as usize;
+        let x_end = x.saturating_add(w).min(self.img.width()) as usize;
+        let y_end = y.saturating_add(h).min(self.img.height()) as usize;
+        let (x, y) = (x as usize, y as usize);
+        if x >= x_end || y >= y_end {
+            return;
+        }
+        let value = [color.0, color.1, color.2];
+        let buf: &mut [u8] = &mut self.img;
+        for row in buf.chunks_exact_mut(width * 3).take(y_end).skip(y) {
+            for px in row[x * 3..x_end * 3].chunks_exact_mut(3) {
+                px.copy_from_slice(&value);
             }
         }
     }
@@ -141,13 +147,21 @@ impl Canvas {
             } else {
                 (f32::INFINITY, f32::NEG_INFINITY)
             };
-            for x in xs.clone() {
-                let px = x as f32 + 0.5;
-                let coverage = if px >= solid_l && px <= solid_r {
-                    1.0
-                } else {
-                    (0.5 - sd(px, py)).clamp(0.0, 1.0)
-                };
+            // Whole pixels whose centres lie in [solid_l, solid_r]: x in [first, last).
+            let first = (solid_l - 0.5).ceil().max(0.0) as i64;
+            let last = ((solid_r - 0.5).floor() + 1.0).max(0.0) as i64;
+            if first < last {
+                // In bounds: both ends are clamped to the canvas above and below.
+                let (fx, lx) = (first.max(*xs.start()), last.min(*xs.end() + 1));
+                self.fill_rect(fx as u32, y as u32, (lx - fx).max(0) as u32, 1, color);
+            }
+            let (edge_l, edge_r) = if first < last {
+                (*xs.start()..first, last..*xs.end() + 1)
+            } else {
+                (*xs.start()..*xs.end() + 1, 0..0)
+            };
+            for x in edge_l.chain(edge_r) {
+                let coverage = (0.5 - sd(x as f32 + 0.5, py)).clamp(0.0, 1.0);
                 self.blend(x, y, color, coverage);
             }
         }
