@@ -3,7 +3,7 @@
 use qrcode::{Color as Module, EcLevel, QrCode};
 
 use super::RenderError;
-use super::canvas::Canvas;
+use super::canvas::{Canvas, Color};
 use super::fonts::TextEngine;
 use super::text::{TextBlock, TextStyle};
 use super::theme::{QR_DARK, RED, WHITE};
@@ -22,9 +22,15 @@ const MIN_MODULE_PX: u32 = 4;
 /// decodes cards with `rqrr` for every symbol size a card carries and counts the hidden
 /// modules against a fresh encoding.
 ///
-/// The badge is light (red ring and symbol on white): with a solid dark disc, zbar could not
-/// find versions 11-13, whose centre alignment pattern the badge covers.
+/// To a scanner the badge must be a light area with a small mark, not a shape of its own: a
+/// solid red disc (dark once binarised) made zbar miss versions 11-13, and a red ring around
+/// the red `$` looked enough like a finder pattern to hide a version-7 card. Hence a pale
+/// ring (light after binarisation) and only the currency symbol in red; checked with zbar on
+/// PNG, half-size and JPEG copies by `tests/render_zbar.rs` (ignored: needs zbar-tools).
 const BADGE_FRACTION: f32 = 0.18;
+
+/// Ring of the currency badge: a pale red that binarises as light.
+const BADGE_RING: Color = Color::hex(0xF3B4B8);
 
 /// A QR symbol as a square grid of modules (true = dark), without quiet zone.
 pub(crate) struct QrMatrix {
@@ -115,9 +121,9 @@ impl QrMatrix {
         let m = module_px as f32;
         let (cx, cy) = (origin_x as f32 + centre * m, origin_y as f32 + centre * m);
         let r = badge_r * m;
-        // A light badge (red ring and symbol on white): a dark disc in the middle of the
-        // symbol makes zbar lose versions 11-13, whose centre alignment pattern it hides.
-        canvas.stroke_circle(cx, cy, r - m * 0.4, m * 0.8, RED);
+        // Only the symbol is dark to a scanner. A dark disc, or a dark ring around the dark
+        // symbol (which reads like a finder pattern), made zbar miss some cards.
+        canvas.stroke_circle(cx, cy, r - m * 0.4, m * 0.8, BADGE_RING);
         let style = TextStyle {
             size: r * 1.5,
             bold: true,
