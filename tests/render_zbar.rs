@@ -100,3 +100,28 @@ fn zbar_reads_every_card_as_sent_halved_and_as_jpeg() {
     }
     assert!(failures.is_empty(), "zbar failed on: {failures:?}");
 }
+
+#[test]
+#[ignore = "needs zbar-tools"]
+fn zbar_finds_no_code_on_status_cards() {
+    use khqr_bot::render::{StatusKind, StatusSpec, status_png};
+    let dir = tempfile::tempdir().unwrap();
+    for kind in [
+        StatusKind::Paid,
+        StatusKind::Expired,
+        StatusKind::Failed,
+        StatusKind::Cancelled,
+    ] {
+        let png = status_png(&StatusSpec {
+            kind,
+            title: "Status",
+            shop_name: "ហាងកាហ្វេស្រីមុំ",
+            amount_text: "12,000 ៛",
+            lines: &["From Chan Dara", "14:02, 28 Nov 2026", DYNAMIC_KHR_KHMER],
+        })
+        .unwrap();
+        let path = dir.path().join("status.png");
+        std::fs::write(&path, &png).unwrap();
+        assert_eq!(zbar(&path), None, "{kind:?}");
+    }
+}
