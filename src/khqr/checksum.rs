@@ -36,11 +36,7 @@ pub fn md5_hex_bytes(qr: &str) -> [u8; 32] {
 /// `check_transaction_by_md5` takes.
 pub fn md5_hex(qr: &str) -> String {
     let hex = md5_hex_bytes(qr);
-    let mut s = String::with_capacity(32);
-    for &b in &hex {
-        s.push(char::from(b));
-    }
-    s
+    std::str::from_utf8(&hex).unwrap_or("").to_owned() // ok: hex digits are ASCII
 }
 
 #[cfg(test)]

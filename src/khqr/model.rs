@@ -328,22 +328,24 @@ pub(crate) fn template_len(subs: &[Option<&str>]) -> usize {
 }
 
 /// Writes a template with the present sub-fields; nothing when none is present.
-fn push_template(out: &mut String, tag: &str, subs: &[(&str, Option<&str>)]) {
-    let mut len = 0;
+fn push_template<const N: usize>(out: &mut String, tag: &str, subs: &[(&str, Option<&str>); N]) {
+    let mut lens = [0usize; N];
+    let mut total = 0;
     let mut any = false;
-    for (_, value) in subs {
+    for (len, (_, value)) in lens.iter_mut().zip(subs) {
         if let Some(v) = value {
-            len += tlv_len(utf16_len(v));
+            *len = utf16_len(v);
+            total += tlv_len(*len);
             any = true;
         }
     }
     if !any {
         return;
     }
-    push_header(out, tag, len);
-    for (sub, value) in subs {
+    push_header(out, tag, total);
+    for (len, (sub, value)) in lens.iter().zip(subs) {
         if let Some(v) = value {
-            push_tlv(out, sub, v);
+            push_tlv_with_len(out, sub, *len, v);
         }
     }
 }

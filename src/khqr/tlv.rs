@@ -12,7 +12,10 @@ pub(crate) fn utf16_len(s: &str) -> usize {
     if s.is_ascii() {
         s.len()
     } else {
-        s.encode_utf16().count()
+        // One unit per UTF-8 lead byte, one more for 4-byte sequences (surrogate pairs).
+        s.bytes()
+            .map(|b| usize::from(b & 0xC0 != 0x80) + usize::from(b >= 0xF0))
+            .sum()
     }
 }
 
@@ -38,10 +41,15 @@ pub(crate) fn push_tlv(out: &mut String, tag: &str, value: &str) {
 /// Appends tag and 2-digit length (`len` ≤ 99).
 #[inline]
 pub(crate) fn push_header(out: &mut String, tag: &str, len: usize) {
-    debug_assert!(len <= MAX_TLV_LEN);
-    out.push_str(tag);
-    out.push(char::from(b'0' + (len / 10 % 10) as u8));
-    out.push(char::from(b'0' + (len % 10) as u8));
+    debug_assert!(len <= MAX_TLV_LEN && tag.len() == 2);
+    let t = tag.as_bytes();
+    let header = [
+        t[0],
+        t[1],
+        b'0' + (len / 10 % 10) as u8,
+        b'0' + (len % 10) as u8,
+    ];
+    out.push_str(std::str::from_utf8(&header).unwrap_or("")); // ok: ASCII tag and digits
 }
 
 /// Appends `n` in decimal.
