@@ -3,7 +3,7 @@
 use super::account::{self, BakongAccountId};
 use super::amount::{Amount, MAX_AMOUNT_CHARS};
 use super::checksum::crc16;
-use super::currency::{self, Currency};
+use super::currency::Currency;
 use super::error::{KhqrError, KhqrErrorKind as K};
 use super::fields::{
     ACCOUNT_INFORMATION, ACQUIRING_BANK, COUNTRY_CODE, DYNAMIC_QR, MERCHANT_CITY, MERCHANT_ID,
@@ -239,7 +239,7 @@ impl<'a> Fields<'a> {
         let (account_id, account) = read_account(is_merchant, account)?;
         let mcc = parse_mcc(mcc)?;
         let currency = Currency::from_numeric(currency)?;
-        if upi_merchant_account.is_some() && currency == currency::Currency::Usd {
+        if upi_merchant_account.is_some() && currency == Currency::Usd {
             return Err(upi_with_usd());
         }
         let amount = self.amount.map(|v| read_amount(v, currency)).transpose()?;

@@ -5,7 +5,9 @@ use super::amount::Amount;
 use super::checksum::{crc16, push_crc_hex};
 use super::currency::Currency;
 use super::fields::{COUNTRY_CODE, DYNAMIC_QR, PAYLOAD_FORMAT, STATIC_QR};
-use super::tlv::{push_header, push_tlv, push_tlv_with_len, push_u64, tlv_len, utf16_len};
+use super::tlv::{
+    push_ascii, push_header, push_tlv, push_tlv_with_len, push_u64, tlv_len, utf16_len,
+};
 
 /// Tag 29 (individual) or tag 30 (merchant) content besides the account ID.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,13 +201,22 @@ impl Khqr {
 
     /// The KHQR string, byte-identical to what NBC's SDK emits for the same input.
     pub fn encode(&self) -> String {
-        let mut out = String::with_capacity(self.capacity_hint());
+        let mut out = String::new();
         self.encode_into(&mut out);
         out
     }
 
-    /// Appends the KHQR string to `out` (the CRC covers only the appended part).
+    /// Appends the KHQR string to `out` (the CRC covers only the appended part). With a
+    /// reused buffer (`out.clear()` first) encoding allocates nothing.
     pub fn encode_into(&self, out: &mut String) {
+        let mut bytes = std::mem::take(out).into_bytes();
+        self.write(&mut bytes);
+        // Only `&str` pieces and ASCII were written, so this never falls back.
+        *out = String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
         let start = out.len();
         out.reserve(self.capacity_hint());
         push_tlv_with_len(out, "00", 2, PAYLOAD_FORMAT);
@@ -219,7 +230,8 @@ impl Khqr {
             push_tlv(out, "15", upi);
         }
         self.push_account(out);
-        push_tlv_with_len(out, "52", 4, self.merchant_category_code());
+        push_header(out, "52", 4);
+        push_ascii(out, &self.mcc);
         push_tlv_with_len(out, "53", 3, self.currency.numeric());
         if let Some(d) = &self.dynamic {
             push_header(out, "54", d.amount.formatted_len());
@@ -237,8 +249,8 @@ impl Khqr {
             push_header(out, "01", 13);
             push_u64(out, d.expires_at_ms);
         }
-        out.push_str("6304");
-        let crc = crc16(&out.as_bytes()[start..]);
+        out.extend_from_slice(b"6304");
+        let crc = crc16(&out[start..]);
         push_crc_hex(out, crc);
     }
 
@@ -272,7 +284,7 @@ impl Khqr {
             + opt(&self.alt_merchant_city)
     }
 
-    fn push_account(&self, out: &mut String) {
+    fn push_account(&self, out: &mut Vec<u8>) {
         let id = self.account_id.as_str();
         let (tag, first, second) = match &self.account {
             AccountKind::Individual {
@@ -295,7 +307,7 @@ impl Khqr {
         push_template(out, tag, &[("00", Some(id)), ("01", first), ("02", second)]);
     }
 
-    fn push_additional_data(&self, out: &mut String) {
+    fn push_additional_data(&self, out: &mut Vec<u8>) {
         push_template(
             out,
             "62",
@@ -309,7 +321,7 @@ impl Khqr {
         );
     }
 
-    fn push_language(&self, out: &mut String) {
+    fn push_language(&self, out: &mut Vec<u8>) {
         push_template(
             out,
             "64",
@@ -328,7 +340,7 @@ pub(crate) fn template_len(subs: &[Option<&str>]) -> usize {
 }
 
 /// Writes a template with the present sub-fields; nothing when none is present.
-fn push_template<const N: usize>(out: &mut String, tag: &str, subs: &[(&str, Option<&str>); N]) {
+fn push_template<const N: usize>(out: &mut Vec<u8>, tag: &str, subs: &[(&str, Option<&str>); N]) {
     let mut lens = [0usize; N];
     let mut total = 0;
     let mut any = false;
