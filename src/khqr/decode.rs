@@ -110,13 +110,6 @@ fn duplicate(tag: u8, within: Option<u8>) -> KhqrError {
     }
 }
 
-fn set<'a>(slot: &mut Option<&'a str>, value: &'a str, tag: u8) -> Result<(), KhqrError> {
-    if slot.replace(value).is_some() {
-        return Err(duplicate(tag, None));
-    }
-    Ok(())
-}
-
 /// Values of the sub-tags `known` inside template `tag`; unknown sub-tags are skipped.
 fn sub_fields<const N: usize>(
     value: &str,
@@ -142,8 +135,13 @@ fn required<'a>(v: Option<&'a str>, kind: K, what: &str) -> Result<&'a str, Khqr
 impl<'a> Fields<'a> {
     fn read(body: &'a str) -> Result<Self, KhqrError> {
         let mut f = Fields::default();
+        // EMV: a tag appears at most once (the SDK's walker stops at a repeated one).
+        let mut seen = [false; 100];
         for item in TlvReader::new(body, None) {
             let (tag, v) = item?;
+            if std::mem::replace(&mut seen[usize::from(tag)], true) {
+                return Err(duplicate(tag, None));
+            }
             let slot = match tag {
                 0 => &mut f.payload_format,
                 1 => &mut f.point_of_initiation,
@@ -151,7 +149,7 @@ impl<'a> Fields<'a> {
                 29 | 30 => {
                     if f.account.replace((tag == 30, v)).is_some() {
                         return Err(KhqrError::invalid(
-                            "more than one account template (tag 29/30)",
+                            "both an individual (29) and a merchant (30) account template",
                         ));
                     }
                     continue;
@@ -168,7 +166,7 @@ impl<'a> Fields<'a> {
                 63 => return Err(KhqrError::invalid("the CRC (tag 63) must come last")),
                 _ => continue,
             };
-            set(slot, v, tag)?;
+            *slot = Some(v);
         }
         Ok(f)
     }
@@ -287,7 +285,10 @@ impl<'a> Fields<'a> {
                         "point of initiation 11 (static) but the KHQR carries an amount".into(),
                     ));
                 }
-                let expires = expires.ok_or_else(expiration_required)?;
+                // Like the SDK's Number(): missing, empty or zero is "no expiration".
+                let expires = expires
+                    .filter(|e| !e.is_empty() && e.bytes().any(|b| b != b'0'))
+                    .ok_or_else(expiration_required)?;
                 let expires_at_ms = parse_timestamp(expires, "expiration timestamp")?;
                 let created = created.unwrap_or("");
                 let created_at_ms = parse_timestamp(created, "creation timestamp")?;
