@@ -22,9 +22,8 @@ enum Command {
     // Each issue adds its subcommand here, e.g.:
     // /// Build a KHQR string (offline).
     // Qr(cli::qr::QrArgs),
-    /// Build a KHQR string (offline) and print it with its md5.
+    // `qr` and `decode` take their help text from their Args structs.
     Qr(Box<cli::qr::QrArgs>),
-    /// Verify a KHQR string and print its fields.
     Decode(cli::decode::DecodeArgs),
 }
 
