@@ -5,6 +5,7 @@
 
 use std::hint::black_box;
 
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use khqr_bot::khqr::{Amount, Currency, KhqrInput, crc16, decode, md5_hex, verify};
 
@@ -105,5 +106,73 @@ fn bench(c: &mut Criterion) {
     parts.finish();
 }
 
+/// CPU time of the benchmarking thread (Linux `CLOCK_THREAD_CPUTIME_ID`), in ns. Unlike wall
+/// time it does not count time the thread spends descheduled, so figures stay meaningful on a
+/// machine shared with other work (caches and memory bandwidth are still shared).
+struct ThreadCpuTime;
+
+fn thread_cpu_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is a Linux constant.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+static WALL: WallTime = WallTime;
+
+impl Measurement for ThreadCpuTime {
+    type Intermediate = u64;
+    type Value = u64;
+    fn start(&self) -> u64 {
+        thread_cpu_ns()
+    }
+    fn end(&self, start: u64) -> u64 {
+        thread_cpu_ns() - start
+    }
+    fn add(&self, a: &u64, b: &u64) -> u64 {
+        a + b
+    }
+    fn zero(&self) -> u64 {
+        0
+    }
+    fn to_f64(&self, v: &u64) -> f64 {
+        *v as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        // Same unit (ns) as wall time, so its formatter fits.
+        WALL.formatter()
+    }
+}
+
+/// The headline figures again, in thread CPU time.
+fn bench_cpu(c: &mut Criterion<ThreadCpuTime>) {
+    let mut group = c.benchmark_group("khqr_cpu");
+    group.throughput(Throughput::Elements(1));
+    for (name, input) in cases() {
+        let qr = input.build(NOW).unwrap().encode();
+        group.bench_function(format!("qr+md5/{name}"), |b| {
+            b.iter(|| {
+                let khqr = black_box(&input).build(black_box(NOW)).unwrap();
+                let qr = khqr.encode();
+                let md5 = md5_hex(&qr);
+                black_box((qr, md5))
+            })
+        });
+        group.bench_function(format!("verify/{name}"), |b| {
+            b.iter(|| black_box(verify(black_box(&qr), black_box(NOW))).unwrap())
+        });
+    }
+    group.finish();
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+criterion_group! {
+    name = cpu;
+    config = Criterion::default().with_measurement(ThreadCpuTime);
+    targets = bench_cpu
+}
+criterion_main!(benches, cpu);
