@@ -171,7 +171,7 @@ fn account_id_type() {
     let id = BakongAccountId::parse("john_smith@devb").unwrap();
     assert_eq!(id.to_string(), "john_smith@devb");
     let k = john().build(NOW).unwrap();
-    assert_eq!(k.bakong_account_id(), &id);
+    assert_eq!(k.bakong_account_id(), id);
 }
 
 fn tlv(tag: &str, value: &str) -> String {

@@ -1,6 +1,6 @@
 //! Reading a KHQR string back into a [`Khqr`], with the SDK verifier's checks (SPEC §8).
 
-use super::account::{self, BakongAccountId};
+use super::account;
 use super::amount::{Amount, MAX_AMOUNT_CHARS};
 use super::checksum::crc16;
 use super::currency::Currency;
@@ -11,7 +11,7 @@ use super::fields::{
     parse_mcc, parse_timestamp, upi_with_usd,
 };
 use super::input::{additional_data, language_template};
-use super::model::{AccountKind, Dynamic, Khqr};
+use super::model::{AccountKind, Dynamic, Khqr, Parts};
 use super::tlv::{TlvReader, utf16_len};
 
 /// Shortest string the SDK's verifier accepts.
@@ -230,7 +230,7 @@ impl<'a> Fields<'a> {
         let upi_merchant_account = match self.upi {
             Some(v) if !v.is_empty() => {
                 UPI_ACCOUNT.check(v)?;
-                Some(v.to_owned())
+                Some(v)
             }
             _ => None,
         };
@@ -255,15 +255,9 @@ impl<'a> Fields<'a> {
         }
         MERCHANT_NAME.check(name)?;
         MERCHANT_CITY.check(city)?;
-        let [
-            bill_number,
-            mobile_number,
-            store_label,
-            terminal_label,
-            purpose,
-        ] = match self.additional {
+        let additional = match self.additional {
             Some(v) => additional_data(sub_fields(v, 62, [1, 2, 3, 7, 8])?)?,
-            None => Default::default(),
+            None => [None; 5],
         };
         let (alt_name, alt_merchant_city) = match self.language {
             Some(v) => {
@@ -304,23 +298,19 @@ impl<'a> Fields<'a> {
             (None, _) => None,
         };
 
-        Ok(Khqr {
+        Ok(Khqr::assemble(Parts {
             account_id,
             account,
             upi_merchant_account,
             mcc,
             currency,
             dynamic,
-            merchant_name: name.to_owned(),
-            merchant_city: city.to_owned(),
-            bill_number,
-            mobile_number,
-            store_label,
-            terminal_label,
-            purpose,
+            merchant_name: name,
+            merchant_city: city,
+            additional,
             alt_name,
             alt_merchant_city,
-        })
+        }))
     }
 }
 
@@ -329,10 +319,7 @@ fn poi_invalid(detail: String) -> KhqrError {
 }
 
 /// Tag 29/30: account ID, then account information or merchant ID, then acquiring bank.
-fn read_account(
-    is_merchant: bool,
-    value: &str,
-) -> Result<(BakongAccountId, AccountKind), KhqrError> {
+fn read_account(is_merchant: bool, value: &str) -> Result<(&str, AccountKind<&str>), KhqrError> {
     let tag = if is_merchant { 30 } else { 29 };
     let [id, first, bank] = sub_fields(value, tag, [0, 1, 2])?;
     let id = id.unwrap_or("");
@@ -343,15 +330,15 @@ fn read_account(
         let bank = bank.unwrap_or("");
         ACQUIRING_BANK.check(bank)?;
         AccountKind::Merchant {
-            merchant_id: merchant_id.to_owned(),
-            acquiring_bank: bank.to_owned(),
+            merchant_id,
+            acquiring_bank: bank,
         }
     } else {
         // The SDK itself writes an empty 29-01 for an empty account information: accept it.
         let account_information = match first {
             Some(v) if !v.is_empty() => {
                 ACCOUNT_INFORMATION.check(v)?;
-                Some(v.to_owned())
+                Some(v)
             }
             _ => None,
         };
@@ -360,10 +347,10 @@ fn read_account(
         }
         AccountKind::Individual {
             account_information,
-            acquiring_bank: bank.map(str::to_owned),
+            acquiring_bank: bank,
         }
     };
-    Ok((BakongAccountId(id.to_owned()), kind))
+    Ok((id, kind))
 }
 
 /// Tag 54: at most 13 characters, a plain decimal in the currency's precision, not zero.
