@@ -298,6 +298,34 @@ impl Khqr {
         self.dynamic.is_some_and(|d| d.expires_at_ms < now_ms)
     }
 
+    /// The input this KHQR is built from: `self.to_input().build(created)` gives `self` back
+    /// (for a static KHQR with any clock). Handy to issue a fresh KHQR for the same sale with
+    /// another expiry.
+    pub fn to_input(&self) -> super::KhqrInput {
+        let owned = |s: Option<&str>| s.map(str::to_owned);
+        super::KhqrInput {
+            merchant_id: owned(self.merchant_id()),
+            account_id: self.account_id().to_owned(),
+            account_information: owned(self.account_information()),
+            acquiring_bank: owned(self.acquiring_bank()),
+            merchant_name: self.merchant_name().to_owned(),
+            merchant_city: Some(self.merchant_city().to_owned()),
+            merchant_category_code: Some(self.merchant_category_code().to_owned()),
+            currency: self.currency,
+            amount: self.amount(),
+            bill_number: owned(self.bill_number()),
+            mobile_number: owned(self.mobile_number()),
+            store_label: owned(self.store_label()),
+            terminal_label: owned(self.terminal_label()),
+            purpose: owned(self.purpose()),
+            language_preference: owned(self.language_preference()),
+            alt_merchant_name: owned(self.alt_merchant_name()),
+            alt_merchant_city: owned(self.alt_merchant_city()),
+            upi_merchant_account: owned(self.upi_merchant_account()),
+            expiration_ms: self.expires_at_ms(),
+        }
+    }
+
     /// The KHQR string, byte-identical to what NBC's SDK emits for the same input.
     pub fn encode(&self) -> String {
         let mut out = String::new();
