@@ -19,9 +19,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Build a KHQR string (offline) and print it with its md5.
+    // `qr` and `decode` take their help text from their Args structs.
     Qr(Box<cli::qr::QrArgs>),
-    /// Verify a KHQR string and print its fields.
     Decode(cli::decode::DecodeArgs),
     /// Run a local Bakong Open API emulator (try the bot without a Bakong account).
     Sandbox(cli::sandbox::SandboxArgs),

@@ -171,7 +171,7 @@ fn account_id_type() {
     let id = BakongAccountId::parse("john_smith@devb").unwrap();
     assert_eq!(id.to_string(), "john_smith@devb");
     let k = john().build(NOW).unwrap();
-    assert_eq!(k.bakong_account_id(), &id);
+    assert_eq!(k.bakong_account_id(), id);
 }
 
 fn tlv(tag: &str, value: &str) -> String {
@@ -384,6 +384,18 @@ fn decoder_rejects_inconsistent_or_out_of_range_fields() {
     assert_eq!(code(&qr_from(&no_creation)), 49);
     let seconds = base("12", &john_acct(), "840", Some("5")) + &ts(NOW / 1000, NOW + 1);
     assert_eq!(code(&qr_from(&seconds)), 49);
+    // Expiration zero is missing (45), with leading zeros too short (49), as the SDK says.
+    let zero = base("12", &john_acct(), "840", Some("5"))
+        + &tlv(
+            "99",
+            &(tlv("00", &NOW.to_string()) + &tlv("01", "0000000000000")),
+        );
+    assert_eq!(code(&qr_from(&zero)), 45);
+    let short = zero.replace("01130000000000000", "01130000000000001");
+    assert_eq!(code(&qr_from(&short)), 49);
+    // Any repeated top-level tag, even an unknown one.
+    assert_eq!(code(&qr_from(&(static_khr() + "8001a8001b"))), 8);
+    assert!(decode(&qr_from(&(static_khr() + "8001a8101b"))).is_ok());
     // verify() is decode() plus the clock.
     let s = qr_from(&dynamic_usd("5"));
     assert_eq!(verify(&s, NOW + 600_000).unwrap(), decode(&s).unwrap());

@@ -177,6 +177,8 @@ proptest! {
         prop_assert_eq!(verify(&qr, now), Ok(khqr.clone()));
         prop_assert_eq!(decode(&qr).unwrap().encode(), qr.clone());
 
+        prop_assert_eq!(khqr.to_input().build(now), Ok(khqr.clone()));
+
         prop_assert_eq!(khqr.merchant_name(), input.merchant_name.as_str());
         prop_assert_eq!(khqr.account_id(), input.account_id.as_str());
         prop_assert_eq!(khqr.currency(), input.currency);

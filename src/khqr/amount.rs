@@ -118,9 +118,10 @@ impl Amount {
     }
 
     /// Appends the tag-54 text to `out`.
-    pub(crate) fn write_to(&self, out: &mut String) {
+    pub(crate) fn write_to(&self, out: &mut Vec<u8>) {
         let mut buf = [0u8; 24];
-        out.push_str(self.format(&mut buf));
+        let start = self.format_bytes(&mut buf);
+        super::tlv::push_ascii(out, &buf[start..]);
     }
 
     /// Length of the tag-54 text.
@@ -134,6 +135,12 @@ impl Amount {
 
     /// Formats into `buf` (right-aligned) and returns the text.
     fn format<'b>(&self, buf: &'b mut [u8; 24]) -> &'b str {
+        let start = self.format_bytes(buf);
+        std::str::from_utf8(&buf[start..]).unwrap_or("") // ok: only ASCII digits and '.'
+    }
+
+    /// Formats into `buf` (right-aligned) and returns where the text starts.
+    fn format_bytes(&self, buf: &mut [u8; 24]) -> usize {
         let mut pos = buf.len();
         let mut whole = self.minor;
         if self.currency == Currency::Usd {
@@ -146,8 +153,7 @@ impl Amount {
                 pos -= 3;
             }
         }
-        pos = write_digits_back(&mut buf[..pos], whole);
-        std::str::from_utf8(&buf[pos..]).unwrap_or("") // ok: only ASCII digits and '.' were written
+        write_digits_back(&mut buf[..pos], whole)
     }
 }
 

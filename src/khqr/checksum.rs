@@ -15,9 +15,9 @@ pub fn crc16(bytes: &[u8]) -> u16 {
 }
 
 /// Appends `crc` as 4 uppercase hex digits.
-pub(crate) fn push_crc_hex(out: &mut String, crc: u16) {
+pub(crate) fn push_crc_hex(out: &mut Vec<u8>, crc: u16) {
     for shift in [12, 8, 4, 0] {
-        out.push(char::from(HEX_UPPER[usize::from((crc >> shift) & 0xF)]));
+        out.push(HEX_UPPER[usize::from((crc >> shift) & 0xF)]);
     }
 }
 
@@ -36,11 +36,7 @@ pub fn md5_hex_bytes(qr: &str) -> [u8; 32] {
 /// `check_transaction_by_md5` takes.
 pub fn md5_hex(qr: &str) -> String {
     let hex = md5_hex_bytes(qr);
-    let mut s = String::with_capacity(32);
-    for &b in &hex {
-        s.push(char::from(b));
-    }
-    s
+    std::str::from_utf8(&hex).unwrap_or_default().to_owned() // ok: hex digits are ASCII
 }
 
 #[cfg(test)]
@@ -50,9 +46,9 @@ mod tests {
     #[test]
     fn crc_check_value() {
         assert_eq!(crc16(b"123456789"), 0x29B1);
-        let mut s = String::new();
+        let mut s = Vec::new();
         push_crc_hex(&mut s, 0x0A1F);
-        assert_eq!(s, "0A1F");
+        assert_eq!(s, b"0A1F");
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! Reading a KHQR string back into a [`Khqr`], with the SDK verifier's checks (SPEC §8).
 
-use super::account::{self, BakongAccountId};
+use super::account;
 use super::amount::{Amount, MAX_AMOUNT_CHARS};
 use super::checksum::crc16;
-use super::currency::{self, Currency};
+use super::currency::Currency;
 use super::error::{KhqrError, KhqrErrorKind as K};
 use super::fields::{
     ACCOUNT_INFORMATION, ACQUIRING_BANK, COUNTRY_CODE, DYNAMIC_QR, MERCHANT_CITY, MERCHANT_ID,
@@ -11,7 +11,7 @@ use super::fields::{
     parse_mcc, parse_timestamp, upi_with_usd,
 };
 use super::input::{additional_data, language_template};
-use super::model::{AccountKind, Dynamic, Khqr};
+use super::model::{AccountKind, Dynamic, Khqr, Parts};
 use super::tlv::{TlvReader, utf16_len};
 
 /// Shortest string the SDK's verifier accepts.
@@ -110,13 +110,6 @@ fn duplicate(tag: u8, within: Option<u8>) -> KhqrError {
     }
 }
 
-fn set<'a>(slot: &mut Option<&'a str>, value: &'a str, tag: u8) -> Result<(), KhqrError> {
-    if slot.replace(value).is_some() {
-        return Err(duplicate(tag, None));
-    }
-    Ok(())
-}
-
 /// Values of the sub-tags `known` inside template `tag`; unknown sub-tags are skipped.
 fn sub_fields<const N: usize>(
     value: &str,
@@ -142,8 +135,13 @@ fn required<'a>(v: Option<&'a str>, kind: K, what: &str) -> Result<&'a str, Khqr
 impl<'a> Fields<'a> {
     fn read(body: &'a str) -> Result<Self, KhqrError> {
         let mut f = Fields::default();
+        // EMV: a tag appears at most once (the SDK's walker stops at a repeated one).
+        let mut seen = [false; 100];
         for item in TlvReader::new(body, None) {
             let (tag, v) = item?;
+            if std::mem::replace(&mut seen[usize::from(tag)], true) {
+                return Err(duplicate(tag, None));
+            }
             let slot = match tag {
                 0 => &mut f.payload_format,
                 1 => &mut f.point_of_initiation,
@@ -151,7 +149,7 @@ impl<'a> Fields<'a> {
                 29 | 30 => {
                     if f.account.replace((tag == 30, v)).is_some() {
                         return Err(KhqrError::invalid(
-                            "more than one account template (tag 29/30)",
+                            "both an individual (29) and a merchant (30) account template",
                         ));
                     }
                     continue;
@@ -168,7 +166,7 @@ impl<'a> Fields<'a> {
                 63 => return Err(KhqrError::invalid("the CRC (tag 63) must come last")),
                 _ => continue,
             };
-            set(slot, v, tag)?;
+            *slot = Some(v);
         }
         Ok(f)
     }
@@ -232,14 +230,14 @@ impl<'a> Fields<'a> {
         let upi_merchant_account = match self.upi {
             Some(v) if !v.is_empty() => {
                 UPI_ACCOUNT.check(v)?;
-                Some(v.to_owned())
+                Some(v)
             }
             _ => None,
         };
         let (account_id, account) = read_account(is_merchant, account)?;
         let mcc = parse_mcc(mcc)?;
         let currency = Currency::from_numeric(currency)?;
-        if upi_merchant_account.is_some() && currency == currency::Currency::Usd {
+        if upi_merchant_account.is_some() && currency == Currency::Usd {
             return Err(upi_with_usd());
         }
         let amount = self.amount.map(|v| read_amount(v, currency)).transpose()?;
@@ -257,15 +255,9 @@ impl<'a> Fields<'a> {
         }
         MERCHANT_NAME.check(name)?;
         MERCHANT_CITY.check(city)?;
-        let [
-            bill_number,
-            mobile_number,
-            store_label,
-            terminal_label,
-            purpose,
-        ] = match self.additional {
+        let additional = match self.additional {
             Some(v) => additional_data(sub_fields(v, 62, [1, 2, 3, 7, 8])?)?,
-            None => Default::default(),
+            None => [None; 5],
         };
         let (alt_name, alt_merchant_city) = match self.language {
             Some(v) => {
@@ -287,7 +279,10 @@ impl<'a> Fields<'a> {
                         "point of initiation 11 (static) but the KHQR carries an amount".into(),
                     ));
                 }
-                let expires = expires.ok_or_else(expiration_required)?;
+                // Like the SDK's Number(): missing, empty or zero is "no expiration".
+                let expires = expires
+                    .filter(|e| !e.is_empty() && e.bytes().any(|b| b != b'0'))
+                    .ok_or_else(expiration_required)?;
                 let expires_at_ms = parse_timestamp(expires, "expiration timestamp")?;
                 let created = created.unwrap_or("");
                 let created_at_ms = parse_timestamp(created, "creation timestamp")?;
@@ -303,23 +298,19 @@ impl<'a> Fields<'a> {
             (None, _) => None,
         };
 
-        Ok(Khqr {
+        Ok(Khqr::assemble(Parts {
             account_id,
             account,
             upi_merchant_account,
             mcc,
             currency,
             dynamic,
-            merchant_name: name.to_owned(),
-            merchant_city: city.to_owned(),
-            bill_number,
-            mobile_number,
-            store_label,
-            terminal_label,
-            purpose,
+            merchant_name: name,
+            merchant_city: city,
+            additional,
             alt_name,
             alt_merchant_city,
-        })
+        }))
     }
 }
 
@@ -328,10 +319,7 @@ fn poi_invalid(detail: String) -> KhqrError {
 }
 
 /// Tag 29/30: account ID, then account information or merchant ID, then acquiring bank.
-fn read_account(
-    is_merchant: bool,
-    value: &str,
-) -> Result<(BakongAccountId, AccountKind), KhqrError> {
+fn read_account(is_merchant: bool, value: &str) -> Result<(&str, AccountKind<&str>), KhqrError> {
     let tag = if is_merchant { 30 } else { 29 };
     let [id, first, bank] = sub_fields(value, tag, [0, 1, 2])?;
     let id = id.unwrap_or("");
@@ -342,15 +330,15 @@ fn read_account(
         let bank = bank.unwrap_or("");
         ACQUIRING_BANK.check(bank)?;
         AccountKind::Merchant {
-            merchant_id: merchant_id.to_owned(),
-            acquiring_bank: bank.to_owned(),
+            merchant_id,
+            acquiring_bank: bank,
         }
     } else {
         // The SDK itself writes an empty 29-01 for an empty account information: accept it.
         let account_information = match first {
             Some(v) if !v.is_empty() => {
                 ACCOUNT_INFORMATION.check(v)?;
-                Some(v.to_owned())
+                Some(v)
             }
             _ => None,
         };
@@ -359,10 +347,10 @@ fn read_account(
         }
         AccountKind::Individual {
             account_information,
-            acquiring_bank: bank.map(str::to_owned),
+            acquiring_bank: bank,
         }
     };
-    Ok((BakongAccountId(id.to_owned()), kind))
+    Ok((id, kind))
 }
 
 /// Tag 54: at most 13 characters, a plain decimal in the currency's precision, not zero.

@@ -189,9 +189,13 @@ pub(crate) fn check_template_len(tag: &str, name: &str, len: usize) -> Result<()
     Ok(())
 }
 
-/// A timestamp value inside tag 99: exactly 13 ASCII digits.
+/// A timestamp value inside tag 99: exactly 13 ASCII digits, no leading zero (the SDK counts
+/// the digits of the number, so `0000000000001` is 1 digit long).
 pub(crate) fn parse_timestamp(value: &str, name: &str) -> Result<u64, KhqrError> {
-    if value.len() == TIMESTAMP_DIGITS && value.bytes().all(|b| b.is_ascii_digit()) {
+    if value.len() == TIMESTAMP_DIGITS
+        && value.bytes().all(|b| b.is_ascii_digit())
+        && !value.starts_with('0')
+    {
         let mut n: u64 = 0;
         for b in value.bytes() {
             n = n * 10 + u64::from(b - b'0');
@@ -203,7 +207,7 @@ pub(crate) fn parse_timestamp(value: &str, name: &str) -> Result<u64, KhqrError>
 
 /// A timestamp given as a number: it must have exactly 13 digits (milliseconds).
 pub(crate) fn check_timestamp_ms(ms: u64, name: &str) -> Result<u64, KhqrError> {
-    if super::amount::digit_count(ms) == TIMESTAMP_DIGITS {
+    if (1_000_000_000_000..10_000_000_000_000).contains(&ms) {
         Ok(ms)
     } else {
         Err(timestamp_length(name, &ms.to_string()))

@@ -1,6 +1,6 @@
 //! Untrusted input (CLI flags, bot dialogue, SDK-style JSON) and its validation into a [`Khqr`].
 
-use super::account::{self, BakongAccountId};
+use super::account;
 use super::amount::Amount;
 use super::currency::Currency;
 use super::error::{KhqrError, KhqrErrorKind};
@@ -11,7 +11,7 @@ use super::fields::{
     alt_name_required, check_expiry_order, check_template_len, check_timestamp_ms,
     expiration_required, language_preference_required, parse_mcc, upi_with_usd,
 };
-use super::model::{AccountKind, AltName, Dynamic, Khqr, template_len};
+use super::model::{AccountKind, Dynamic, Khqr, Parts, template_len};
 
 /// Everything a KHQR can carry, as the SDK (and the `khqr-bot qr` flags) take it.
 ///
@@ -58,15 +58,12 @@ fn given(field: &Option<String>) -> Option<&str> {
     field.as_deref().filter(|s| !s.is_empty())
 }
 
-/// Checks an optional text field and copies it.
-fn optional(
-    field: &Option<String>,
-    rule: &super::fields::TextField,
-) -> Result<Option<String>, KhqrError> {
+/// Checks an optional text field.
+fn optional<'a>(field: &'a Option<String>, rule: &TextField) -> Result<Option<&'a str>, KhqrError> {
     match given(field) {
         Some(v) => {
             rule.check(v)?;
-            Ok(Some(v.to_owned()))
+            Ok(Some(v))
         }
         None => Ok(None),
     }
@@ -86,15 +83,14 @@ impl KhqrInput {
 
         // 29/30: account template.
         account::check(&self.account_id)?;
-        let account_id = BakongAccountId(self.account_id.clone());
         let account = match &self.merchant_id {
             Some(merchant_id) => {
                 MERCHANT_ID.check(merchant_id)?;
                 let bank = self.acquiring_bank.as_deref().unwrap_or("");
                 ACQUIRING_BANK.check(bank)?;
                 AccountKind::Merchant {
-                    merchant_id: merchant_id.clone(),
-                    acquiring_bank: bank.to_owned(),
+                    merchant_id: merchant_id.as_str(),
+                    acquiring_bank: bank,
                 }
             }
             None => AccountKind::Individual {
@@ -102,31 +98,7 @@ impl KhqrInput {
                 acquiring_bank: optional(&self.acquiring_bank, &ACQUIRING_BANK)?,
             },
         };
-        let (tag, name, first, second) = match &account {
-            AccountKind::Individual {
-                account_information,
-                acquiring_bank,
-            } => (
-                "29",
-                "individual account template",
-                account_information.as_deref(),
-                acquiring_bank.as_deref(),
-            ),
-            AccountKind::Merchant {
-                merchant_id,
-                acquiring_bank,
-            } => (
-                "30",
-                "merchant account template",
-                Some(merchant_id.as_str()),
-                Some(acquiring_bank.as_str()),
-            ),
-        };
-        check_template_len(
-            tag,
-            name,
-            template_len(&[Some(account_id.as_str()), first, second]),
-        )?;
+        check_account_template(&self.account_id, account)?;
 
         // 52: merchant category code.
         let mcc = match given(&self.merchant_category_code) {
@@ -161,13 +133,7 @@ impl KhqrInput {
         MERCHANT_CITY.check(city)?;
 
         // 62: additional data.
-        let [
-            bill_number,
-            mobile_number,
-            store_label,
-            terminal_label,
-            purpose,
-        ] = additional_data([
+        let additional = additional_data([
             given(&self.bill_number),
             given(&self.mobile_number),
             given(&self.store_label),
@@ -201,29 +167,53 @@ impl KhqrInput {
             None => None,
         };
 
-        Ok(Khqr {
-            account_id,
+        Ok(Khqr::assemble(Parts {
+            account_id: &self.account_id,
             account,
             upi_merchant_account,
             mcc,
             currency: self.currency,
             dynamic,
-            merchant_name: self.merchant_name.clone(),
-            merchant_city: city.to_owned(),
-            bill_number,
-            mobile_number,
-            store_label,
-            terminal_label,
-            purpose,
+            merchant_name: &self.merchant_name,
+            merchant_city: city,
+            additional,
             alt_name,
             alt_merchant_city,
-        })
+        }))
     }
+}
+
+/// The account template must fit a 2-digit length (at most 99).
+pub(crate) fn check_account_template(
+    account_id: &str,
+    account: AccountKind<&str>,
+) -> Result<(), KhqrError> {
+    let (tag, name, first, second) = match account {
+        AccountKind::Individual {
+            account_information,
+            acquiring_bank,
+        } => (
+            "29",
+            "individual account template",
+            account_information,
+            acquiring_bank,
+        ),
+        AccountKind::Merchant {
+            merchant_id,
+            acquiring_bank,
+        } => (
+            "30",
+            "merchant account template",
+            Some(merchant_id),
+            Some(acquiring_bank),
+        ),
+    };
+    check_template_len(tag, name, template_len(&[Some(account_id), first, second]))
 }
 
 /// Tag 62 sub-fields (bill, mobile, store, terminal, purpose): each present one must be
 /// 1..=25 characters, and together they must fit the template.
-pub(crate) fn additional_data(values: [Option<&str>; 5]) -> Result<[Option<String>; 5], KhqrError> {
+pub(crate) fn additional_data(values: [Option<&str>; 5]) -> Result<[Option<&str>; 5], KhqrError> {
     const RULES: [&TextField; 5] = [
         &BILL_NUMBER,
         &MOBILE_NUMBER,
@@ -237,17 +227,18 @@ pub(crate) fn additional_data(values: [Option<&str>; 5]) -> Result<[Option<Strin
         }
     }
     check_template_len("62", "additional data template", template_len(&values))?;
-    Ok(values.map(|v| v.map(str::to_owned)))
+    Ok(values)
 }
 
 /// Tag 64 sub-fields with the SDK's rules: a language preference needs an alternate name
 /// (39), an alternate name needs a language preference (37; the SDK crashes), then each
 /// present value is checked (38, 40, 41). An alternate city may stand alone.
-pub(crate) fn language_template(
-    language: Option<&str>,
-    alt_name: Option<&str>,
-    alt_city: Option<&str>,
-) -> Result<(Option<AltName>, Option<String>), KhqrError> {
+#[allow(clippy::type_complexity)]
+pub(crate) fn language_template<'a>(
+    language: Option<&'a str>,
+    alt_name: Option<&'a str>,
+    alt_city: Option<&'a str>,
+) -> Result<(Option<(&'a str, &'a str)>, Option<&'a str>), KhqrError> {
     if language.is_some_and(|l| !l.is_empty()) && alt_name.is_none_or(str::is_empty) {
         return Err(alt_name_required());
     }
@@ -256,10 +247,7 @@ pub(crate) fn language_template(
             let language = language.ok_or_else(language_preference_required)?;
             LANGUAGE_PREFERENCE.check(language)?;
             ALT_MERCHANT_NAME.check(name)?;
-            Some(AltName {
-                language_preference: language.to_owned(),
-                merchant_name: name.to_owned(),
-            })
+            Some((language, name))
         }
         None => {
             if let Some(language) = language {
@@ -273,5 +261,5 @@ pub(crate) fn language_template(
         ALT_MERCHANT_CITY.check(city)?;
     }
     // At most 2 + 25 + 15 characters plus 3 headers: always fits a template.
-    Ok((alt, alt_city.map(str::to_owned)))
+    Ok((alt, alt_city))
 }

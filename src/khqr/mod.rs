@@ -21,9 +21,17 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Layout: [`tlv`](self) plumbing (UTF-16 lengths), one table of field limits and SDK error
-//! codes shared by building and decoding, the typed [`Khqr`] with its encoder, [`KhqrInput`]
-//! and its validation, and [`decode`]/[`verify`].
+//! Layout: `tlv` (TLV plumbing, lengths in UTF-16 units), `fields` (every field limit with
+//! its SDK error code, shared by building and decoding), `model` (the typed [`Khqr`] and its
+//! encoder), `input` ([`KhqrInput`] and its validation), `decode` ([`decode`]/[`verify`]),
+//! `checksum` ([`crc16`], [`md5_hex`]), plus [`Amount`], [`Currency`], [`BakongAccountId`]
+//! and [`KhqrError`].
+//!
+//! Where the SDK accepts input it then emits broken (a template longer than 99, an alternate
+//! name without language, an amount printed as `1e+21`), this codec rejects it; its decoder
+//! is likewise stricter than the SDK's verifier (see [`decode`]); it is meant never to accept
+//! a string that verifier rejects (checked rule by rule, and by differential runs on mutated
+//! SDK output).
 
 mod account;
 mod amount;

@@ -1,22 +1,27 @@
 //! The validated KHQR value and its encoder.
 
+use std::fmt;
+
 use super::account::BakongAccountId;
 use super::amount::Amount;
 use super::checksum::{crc16, push_crc_hex};
 use super::currency::Currency;
 use super::fields::{COUNTRY_CODE, DYNAMIC_QR, PAYLOAD_FORMAT, STATIC_QR};
-use super::tlv::{push_header, push_tlv, push_tlv_with_len, push_u64, tlv_len, utf16_len};
+use super::tlv::{
+    push_ascii, push_header, push_tlv, push_tlv_with_len, push_u64, tlv_len, utf16_len,
+};
 
-/// Tag 29 (individual) or tag 30 (merchant) content besides the account ID.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum AccountKind {
+/// Tag 29 (individual) or tag 30 (merchant) content besides the account ID. `T` is `&str`
+/// while assembling and [`Span`] inside a [`Khqr`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AccountKind<T> {
     Individual {
-        account_information: Option<String>,
-        acquiring_bank: Option<String>,
+        account_information: Option<T>,
+        acquiring_bank: Option<T>,
     },
     Merchant {
-        merchant_id: String,
-        acquiring_bank: String,
+        merchant_id: T,
+        acquiring_bank: T,
     },
 }
 
@@ -28,40 +33,138 @@ pub(crate) struct Dynamic {
     pub(crate) expires_at_ms: u64,
 }
 
-/// Alternate-language merchant name with its language (64-00 and 64-01 go together).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct AltName {
-    pub(crate) language_preference: String,
-    pub(crate) merchant_name: String,
+/// Validated field values, borrowed from the input or the decoded string, ready to be copied
+/// into a [`Khqr`]. Only `build` and `decode` create one, after checking every field.
+pub(crate) struct Parts<'a> {
+    pub(crate) account_id: &'a str,
+    pub(crate) account: AccountKind<&'a str>,
+    pub(crate) upi_merchant_account: Option<&'a str>,
+    pub(crate) mcc: [u8; 4],
+    pub(crate) currency: Currency,
+    pub(crate) dynamic: Option<Dynamic>,
+    pub(crate) merchant_name: &'a str,
+    pub(crate) merchant_city: &'a str,
+    /// Bill number, mobile number, store label, terminal label, purpose (62-01/02/03/07/08).
+    pub(crate) additional: [Option<&'a str>; 5],
+    /// (language preference, alternate-language merchant name) (64-00, 64-01).
+    pub(crate) alt_name: Option<(&'a str, &'a str)>,
+    pub(crate) alt_merchant_city: Option<&'a str>,
+}
+
+/// Byte range of one field inside [`Khqr::text`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Span {
+    start: u16,
+    end: u16,
 }
 
 /// A valid KHQR: every field within its limits, defaults resolved (city `Phnom Penh`, MCC
 /// `5999`), templates short enough to encode. Built with [`KhqrInput::build`] or read with
 /// [`decode`]/[`verify`]; `decode(&k.encode()) == Ok(k)`.
 ///
+/// All text lives in one buffer (one allocation per value), written in a fixed field order,
+/// so equal KHQRs have equal buffers.
+///
 /// [`KhqrInput::build`]: super::KhqrInput::build
 /// [`decode`]: super::decode
 /// [`verify`]: super::verify
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Khqr {
-    pub(crate) account_id: BakongAccountId,
-    pub(crate) account: AccountKind,
-    pub(crate) upi_merchant_account: Option<String>,
-    pub(crate) mcc: [u8; 4],
-    pub(crate) currency: Currency,
-    pub(crate) dynamic: Option<Dynamic>,
-    pub(crate) merchant_name: String,
-    pub(crate) merchant_city: String,
-    pub(crate) bill_number: Option<String>,
-    pub(crate) mobile_number: Option<String>,
-    pub(crate) store_label: Option<String>,
-    pub(crate) terminal_label: Option<String>,
-    pub(crate) purpose: Option<String>,
-    pub(crate) alt_name: Option<AltName>,
-    pub(crate) alt_merchant_city: Option<String>,
+    text: String,
+    account_id: Span,
+    account: AccountKind<Span>,
+    upi_merchant_account: Option<Span>,
+    mcc: [u8; 4],
+    currency: Currency,
+    dynamic: Option<Dynamic>,
+    merchant_name: Span,
+    merchant_city: Span,
+    additional: [Option<Span>; 5],
+    alt_name: Option<(Span, Span)>,
+    alt_merchant_city: Option<Span>,
+}
+
+/// Appends `value` to `text` and returns where it went. Field limits keep the whole text far
+/// below 64 KiB (at most ~450 UTF-16 units, ≤ 4 bytes each).
+fn append(text: &mut String, value: &str) -> Span {
+    let start = u16::try_from(text.len()).unwrap_or(u16::MAX); // ok: bounded by field limits
+    text.push_str(value);
+    let end = u16::try_from(text.len()).unwrap_or(u16::MAX); // ok: bounded by field limits
+    Span { start, end }
 }
 
 impl Khqr {
+    /// Copies validated parts into one buffer, in a fixed order.
+    pub(crate) fn assemble(p: Parts<'_>) -> Khqr {
+        let opt_len = |o: Option<&str>| o.map_or(0, str::len);
+        let capacity = p.account_id.len()
+            + match p.account {
+                AccountKind::Individual {
+                    account_information,
+                    acquiring_bank,
+                } => opt_len(account_information) + opt_len(acquiring_bank),
+                AccountKind::Merchant {
+                    merchant_id,
+                    acquiring_bank,
+                } => merchant_id.len() + acquiring_bank.len(),
+            }
+            + opt_len(p.upi_merchant_account)
+            + p.merchant_name.len()
+            + p.merchant_city.len()
+            + p.additional.iter().map(|a| opt_len(*a)).sum::<usize>()
+            + p.alt_name.map_or(0, |(l, n)| l.len() + n.len())
+            + opt_len(p.alt_merchant_city);
+        let mut text = String::with_capacity(capacity);
+        let t = &mut text;
+        let account_id = append(t, p.account_id);
+        let account = match p.account {
+            AccountKind::Individual {
+                account_information,
+                acquiring_bank,
+            } => AccountKind::Individual {
+                account_information: account_information.map(|v| append(t, v)),
+                acquiring_bank: acquiring_bank.map(|v| append(t, v)),
+            },
+            AccountKind::Merchant {
+                merchant_id,
+                acquiring_bank,
+            } => AccountKind::Merchant {
+                merchant_id: append(t, merchant_id),
+                acquiring_bank: append(t, acquiring_bank),
+            },
+        };
+        let upi_merchant_account = p.upi_merchant_account.map(|v| append(t, v));
+        let merchant_name = append(t, p.merchant_name);
+        let merchant_city = append(t, p.merchant_city);
+        let additional = p.additional.map(|a| a.map(|v| append(t, v)));
+        let alt_name = p.alt_name.map(|(l, n)| (append(t, l), append(t, n)));
+        let alt_merchant_city = p.alt_merchant_city.map(|v| append(t, v));
+        Khqr {
+            text,
+            account_id,
+            account,
+            upi_merchant_account,
+            mcc: p.mcc,
+            currency: p.currency,
+            dynamic: p.dynamic,
+            merchant_name,
+            merchant_city,
+            additional,
+            alt_name,
+            alt_merchant_city,
+        }
+    }
+
+    fn get(&self, span: Span) -> &str {
+        self.text
+            .get(usize::from(span.start)..usize::from(span.end))
+            .unwrap_or("") // ok: spans are made by `append` on this very buffer
+    }
+
+    fn get_opt(&self, span: Option<Span>) -> Option<&str> {
+        span.map(|s| self.get(s))
+    }
+
     /// Dynamic (`010212`: amount, creation and expiration) rather than static (`010211`).
     pub fn is_dynamic(&self) -> bool {
         self.dynamic.is_some()
@@ -74,44 +177,44 @@ impl Khqr {
 
     /// Bakong account ID (29-00 / 30-00).
     pub fn account_id(&self) -> &str {
-        self.account_id.as_str()
+        self.get(self.account_id)
     }
 
     /// Bakong account ID as its type.
-    pub fn bakong_account_id(&self) -> &BakongAccountId {
-        &self.account_id
+    pub fn bakong_account_id(&self) -> BakongAccountId {
+        BakongAccountId(self.account_id().to_owned())
     }
 
     /// Merchant ID (30-01); `None` for an individual KHQR.
     pub fn merchant_id(&self) -> Option<&str> {
-        match &self.account {
-            AccountKind::Merchant { merchant_id, .. } => Some(merchant_id),
+        match self.account {
+            AccountKind::Merchant { merchant_id, .. } => Some(self.get(merchant_id)),
             AccountKind::Individual { .. } => None,
         }
     }
 
     /// Account information (29-01); always `None` for a merchant KHQR.
     pub fn account_information(&self) -> Option<&str> {
-        match &self.account {
+        match self.account {
             AccountKind::Individual {
                 account_information,
                 ..
-            } => account_information.as_deref(),
+            } => self.get_opt(account_information),
             AccountKind::Merchant { .. } => None,
         }
     }
 
     /// Acquiring bank (29-02 / 30-02); always present for a merchant KHQR.
     pub fn acquiring_bank(&self) -> Option<&str> {
-        match &self.account {
-            AccountKind::Individual { acquiring_bank, .. } => acquiring_bank.as_deref(),
-            AccountKind::Merchant { acquiring_bank, .. } => Some(acquiring_bank),
+        match self.account {
+            AccountKind::Individual { acquiring_bank, .. } => self.get_opt(acquiring_bank),
+            AccountKind::Merchant { acquiring_bank, .. } => Some(self.get(acquiring_bank)),
         }
     }
 
     /// UnionPay merchant account (tag 15), KHR only.
     pub fn upi_merchant_account(&self) -> Option<&str> {
-        self.upi_merchant_account.as_deref()
+        self.get_opt(self.upi_merchant_account)
     }
 
     /// Merchant category code (tag 52), 4 digits.
@@ -131,54 +234,52 @@ impl Khqr {
 
     /// Merchant name (tag 59).
     pub fn merchant_name(&self) -> &str {
-        &self.merchant_name
+        self.get(self.merchant_name)
     }
 
     /// Merchant city (tag 60), `Phnom Penh` when none was given.
     pub fn merchant_city(&self) -> &str {
-        &self.merchant_city
+        self.get(self.merchant_city)
     }
 
     /// Bill number (62-01).
     pub fn bill_number(&self) -> Option<&str> {
-        self.bill_number.as_deref()
+        self.get_opt(self.additional[0])
     }
 
     /// Mobile number (62-02), as given.
     pub fn mobile_number(&self) -> Option<&str> {
-        self.mobile_number.as_deref()
+        self.get_opt(self.additional[1])
     }
 
     /// Store label (62-03).
     pub fn store_label(&self) -> Option<&str> {
-        self.store_label.as_deref()
+        self.get_opt(self.additional[2])
     }
 
     /// Terminal label (62-07).
     pub fn terminal_label(&self) -> Option<&str> {
-        self.terminal_label.as_deref()
+        self.get_opt(self.additional[3])
     }
 
     /// Purpose of transaction (62-08).
     pub fn purpose(&self) -> Option<&str> {
-        self.purpose.as_deref()
+        self.get_opt(self.additional[4])
     }
 
     /// Language preference (64-00), present together with the alternate name.
     pub fn language_preference(&self) -> Option<&str> {
-        self.alt_name
-            .as_ref()
-            .map(|a| a.language_preference.as_str())
+        self.alt_name.map(|(language, _)| self.get(language))
     }
 
     /// Merchant name in the alternate language (64-01).
     pub fn alt_merchant_name(&self) -> Option<&str> {
-        self.alt_name.as_ref().map(|a| a.merchant_name.as_str())
+        self.alt_name.map(|(_, name)| self.get(name))
     }
 
     /// Merchant city in the alternate language (64-02).
     pub fn alt_merchant_city(&self) -> Option<&str> {
-        self.alt_merchant_city.as_deref()
+        self.get_opt(self.alt_merchant_city)
     }
 
     /// Creation timestamp (99-00), Unix epoch ms; dynamic KHQR only.
@@ -197,15 +298,52 @@ impl Khqr {
         self.dynamic.is_some_and(|d| d.expires_at_ms < now_ms)
     }
 
+    /// The input this KHQR is built from: `self.to_input().build(created)` gives `self` back
+    /// (for a static KHQR with any clock). Handy to issue a fresh KHQR for the same sale with
+    /// another expiry.
+    pub fn to_input(&self) -> super::KhqrInput {
+        let owned = |s: Option<&str>| s.map(str::to_owned);
+        super::KhqrInput {
+            merchant_id: owned(self.merchant_id()),
+            account_id: self.account_id().to_owned(),
+            account_information: owned(self.account_information()),
+            acquiring_bank: owned(self.acquiring_bank()),
+            merchant_name: self.merchant_name().to_owned(),
+            merchant_city: Some(self.merchant_city().to_owned()),
+            merchant_category_code: Some(self.merchant_category_code().to_owned()),
+            currency: self.currency,
+            amount: self.amount(),
+            bill_number: owned(self.bill_number()),
+            mobile_number: owned(self.mobile_number()),
+            store_label: owned(self.store_label()),
+            terminal_label: owned(self.terminal_label()),
+            purpose: owned(self.purpose()),
+            language_preference: owned(self.language_preference()),
+            alt_merchant_name: owned(self.alt_merchant_name()),
+            alt_merchant_city: owned(self.alt_merchant_city()),
+            upi_merchant_account: owned(self.upi_merchant_account()),
+            expiration_ms: self.expires_at_ms(),
+        }
+    }
+
     /// The KHQR string, byte-identical to what NBC's SDK emits for the same input.
     pub fn encode(&self) -> String {
-        let mut out = String::with_capacity(self.capacity_hint());
+        let mut out = String::new();
         self.encode_into(&mut out);
         out
     }
 
-    /// Appends the KHQR string to `out` (the CRC covers only the appended part).
+    /// Appends the KHQR string to `out` (the CRC covers only the appended part). With a
+    /// reused buffer (`out.clear()` first) encoding allocates nothing.
     pub fn encode_into(&self, out: &mut String) {
+        let mut bytes = std::mem::take(out).into_bytes();
+        self.write(&mut bytes);
+        // Only `&str` pieces and ASCII were written, so this never falls back.
+        *out = String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
         let start = out.len();
         out.reserve(self.capacity_hint());
         push_tlv_with_len(out, "00", 2, PAYLOAD_FORMAT);
@@ -215,19 +353,20 @@ impl Khqr {
             STATIC_QR
         };
         push_tlv_with_len(out, "01", 2, poi);
-        if let Some(upi) = &self.upi_merchant_account {
+        if let Some(upi) = self.upi_merchant_account() {
             push_tlv(out, "15", upi);
         }
         self.push_account(out);
-        push_tlv_with_len(out, "52", 4, self.merchant_category_code());
+        push_header(out, "52", 4);
+        push_ascii(out, &self.mcc);
         push_tlv_with_len(out, "53", 3, self.currency.numeric());
         if let Some(d) = &self.dynamic {
             push_header(out, "54", d.amount.formatted_len());
             d.amount.write_to(out);
         }
         push_tlv_with_len(out, "58", 2, COUNTRY_CODE);
-        push_tlv(out, "59", &self.merchant_name);
-        push_tlv(out, "60", &self.merchant_city);
+        push_tlv(out, "59", self.merchant_name());
+        push_tlv(out, "60", self.merchant_city());
         self.push_additional_data(out);
         self.push_language(out);
         if let Some(d) = &self.dynamic {
@@ -237,88 +376,91 @@ impl Khqr {
             push_header(out, "01", 13);
             push_u64(out, d.expires_at_ms);
         }
-        out.push_str("6304");
-        let crc = crc16(&out.as_bytes()[start..]);
+        out.extend_from_slice(b"6304");
+        let crc = crc16(&out[start..]);
         push_crc_hex(out, crc);
     }
 
     fn capacity_hint(&self) -> usize {
-        // Byte length, generous: Khmer text takes 3 bytes per UTF-16 unit.
-        let text = |s: &str| s.len() + 4;
-        let opt = |s: &Option<String>| s.as_deref().map_or(0, text);
-        96 + text(&self.merchant_name)
-            + text(&self.merchant_city)
-            + self.account_id.as_str().len()
-            + opt(&self.upi_merchant_account)
-            + match &self.account {
-                AccountKind::Individual {
-                    account_information,
-                    acquiring_bank,
-                } => opt(account_information) + opt(acquiring_bank),
-                AccountKind::Merchant {
-                    merchant_id,
-                    acquiring_bank,
-                } => text(merchant_id) + text(acquiring_bank),
-            }
-            + opt(&self.bill_number)
-            + opt(&self.mobile_number)
-            + opt(&self.store_label)
-            + opt(&self.terminal_label)
-            + opt(&self.purpose)
-            + self
-                .alt_name
-                .as_ref()
-                .map_or(0, |a| text(&a.merchant_name) + 8)
-            + opt(&self.alt_merchant_city)
+        // Fixed fields and headers take < 110 bytes; each text field adds a 4-byte header.
+        110 + self.text.len() + 4 * 14
     }
 
-    fn push_account(&self, out: &mut String) {
-        let id = self.account_id.as_str();
-        let (tag, first, second) = match &self.account {
-            AccountKind::Individual {
-                account_information,
-                acquiring_bank,
-            } => (
+    fn push_account(&self, out: &mut Vec<u8>) {
+        let id = Some(self.account_id());
+        match self.account {
+            AccountKind::Individual { .. } => push_template(
+                out,
                 "29",
-                account_information.as_deref(),
-                acquiring_bank.as_deref(),
+                &[
+                    ("00", id),
+                    ("01", self.account_information()),
+                    ("02", self.acquiring_bank()),
+                ],
             ),
-            AccountKind::Merchant {
-                merchant_id,
-                acquiring_bank,
-            } => (
+            AccountKind::Merchant { .. } => push_template(
+                out,
                 "30",
-                Some(merchant_id.as_str()),
-                Some(acquiring_bank.as_str()),
+                &[
+                    ("00", id),
+                    ("01", self.merchant_id()),
+                    ("02", self.acquiring_bank()),
+                ],
             ),
-        };
-        push_template(out, tag, &[("00", Some(id)), ("01", first), ("02", second)]);
+        }
     }
 
-    fn push_additional_data(&self, out: &mut String) {
+    fn push_additional_data(&self, out: &mut Vec<u8>) {
         push_template(
             out,
             "62",
             &[
-                ("01", self.bill_number.as_deref()),
-                ("02", self.mobile_number.as_deref()),
-                ("03", self.store_label.as_deref()),
-                ("07", self.terminal_label.as_deref()),
-                ("08", self.purpose.as_deref()),
+                ("01", self.bill_number()),
+                ("02", self.mobile_number()),
+                ("03", self.store_label()),
+                ("07", self.terminal_label()),
+                ("08", self.purpose()),
             ],
         );
     }
 
-    fn push_language(&self, out: &mut String) {
+    fn push_language(&self, out: &mut Vec<u8>) {
         push_template(
             out,
             "64",
             &[
                 ("00", self.language_preference()),
                 ("01", self.alt_merchant_name()),
-                ("02", self.alt_merchant_city.as_deref()),
+                ("02", self.alt_merchant_city()),
             ],
         );
+    }
+}
+
+impl fmt::Debug for Khqr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Khqr")
+            .field("account_id", &self.account_id())
+            .field("merchant_id", &self.merchant_id())
+            .field("account_information", &self.account_information())
+            .field("acquiring_bank", &self.acquiring_bank())
+            .field("upi_merchant_account", &self.upi_merchant_account())
+            .field("merchant_category_code", &self.merchant_category_code())
+            .field("currency", &self.currency)
+            .field("amount", &self.amount())
+            .field("merchant_name", &self.merchant_name())
+            .field("merchant_city", &self.merchant_city())
+            .field("bill_number", &self.bill_number())
+            .field("mobile_number", &self.mobile_number())
+            .field("store_label", &self.store_label())
+            .field("terminal_label", &self.terminal_label())
+            .field("purpose", &self.purpose())
+            .field("language_preference", &self.language_preference())
+            .field("alt_merchant_name", &self.alt_merchant_name())
+            .field("alt_merchant_city", &self.alt_merchant_city())
+            .field("created_at_ms", &self.created_at_ms())
+            .field("expires_at_ms", &self.expires_at_ms())
+            .finish()
     }
 }
 
@@ -328,22 +470,24 @@ pub(crate) fn template_len(subs: &[Option<&str>]) -> usize {
 }
 
 /// Writes a template with the present sub-fields; nothing when none is present.
-fn push_template(out: &mut String, tag: &str, subs: &[(&str, Option<&str>)]) {
-    let mut len = 0;
+fn push_template<const N: usize>(out: &mut Vec<u8>, tag: &str, subs: &[(&str, Option<&str>); N]) {
+    let mut lens = [0usize; N];
+    let mut total = 0;
     let mut any = false;
-    for (_, value) in subs {
+    for (len, (_, value)) in lens.iter_mut().zip(subs) {
         if let Some(v) = value {
-            len += tlv_len(utf16_len(v));
+            *len = utf16_len(v);
+            total += tlv_len(*len);
             any = true;
         }
     }
     if !any {
         return;
     }
-    push_header(out, tag, len);
-    for (sub, value) in subs {
+    push_header(out, tag, total);
+    for (len, (sub, value)) in lens.iter().zip(subs) {
         if let Some(v) = value {
-            push_tlv(out, sub, v);
+            push_tlv_with_len(out, sub, *len, v);
         }
     }
 }

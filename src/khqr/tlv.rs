@@ -12,7 +12,10 @@ pub(crate) fn utf16_len(s: &str) -> usize {
     if s.is_ascii() {
         s.len()
     } else {
-        s.encode_utf16().count()
+        // One unit per UTF-8 lead byte, one more for 4-byte sequences (surrogate pairs).
+        s.bytes()
+            .map(|b| usize::from(b & 0xC0 != 0x80) + usize::from(b >= 0xF0))
+            .sum()
     }
 }
 
@@ -24,32 +27,41 @@ pub(crate) const fn tlv_len(value_len: usize) -> usize {
 
 /// Appends tag, 2-digit length and value. `len` must be the UTF-16 length of the value, ≤ 99.
 #[inline]
-pub(crate) fn push_tlv_with_len(out: &mut String, tag: &str, len: usize, value: &str) {
+pub(crate) fn push_tlv_with_len(out: &mut Vec<u8>, tag: &str, len: usize, value: &str) {
     push_header(out, tag, len);
-    out.push_str(value);
+    out.extend_from_slice(value.as_bytes());
 }
 
 /// Appends a TLV, computing the value's UTF-16 length. The value must be ≤ 99 units.
 #[inline]
-pub(crate) fn push_tlv(out: &mut String, tag: &str, value: &str) {
+pub(crate) fn push_tlv(out: &mut Vec<u8>, tag: &str, value: &str) {
     push_tlv_with_len(out, tag, utf16_len(value), value);
 }
 
 /// Appends tag and 2-digit length (`len` ≤ 99).
 #[inline]
-pub(crate) fn push_header(out: &mut String, tag: &str, len: usize) {
-    debug_assert!(len <= MAX_TLV_LEN);
-    out.push_str(tag);
-    out.push(char::from(b'0' + (len / 10 % 10) as u8));
-    out.push(char::from(b'0' + (len % 10) as u8));
+pub(crate) fn push_header(out: &mut Vec<u8>, tag: &str, len: usize) {
+    debug_assert!(len <= MAX_TLV_LEN && tag.len() == 2);
+    out.extend_from_slice(tag.as_bytes());
+    push_ascii(
+        out,
+        &[b'0' + (len / 10 % 10) as u8, b'0' + (len % 10) as u8],
+    );
 }
 
 /// Appends `n` in decimal.
 #[inline]
-pub(crate) fn push_u64(out: &mut String, n: u64) {
+pub(crate) fn push_u64(out: &mut Vec<u8>, n: u64) {
     let mut buf = [0u8; 20];
     let start = super::amount::write_digits_back(&mut buf, n);
-    out.push_str(std::str::from_utf8(&buf[start..]).unwrap_or("")); // ok: ASCII digits only
+    push_ascii(out, &buf[start..]);
+}
+
+/// Appends ASCII bytes (digits, `.`, hex).
+#[inline]
+pub(crate) fn push_ascii(out: &mut Vec<u8>, bytes: &[u8]) {
+    debug_assert!(bytes.is_ascii());
+    out.extend_from_slice(bytes);
 }
 
 /// Splits `s` after `units` UTF-16 code units. `None` if `s` is shorter or the cut would
@@ -169,9 +181,9 @@ mod tests {
 
     #[test]
     fn writes() {
-        let mut s = String::new();
+        let mut s = Vec::new();
         push_tlv(&mut s, "59", "ចន ស្មីន");
         push_u64(&mut s, 1767225600000);
-        assert_eq!(s, "5908ចន ស្មីន1767225600000");
+        assert_eq!(String::from_utf8(s).unwrap(), "5908ចន ស្មីន1767225600000");
     }
 }
