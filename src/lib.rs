@@ -4,4 +4,8 @@
 //! `khqr` (pure codec) → `render` (PNGs) → `bakong` (Open API client, sandbox) →
 //! `store` (SQL) → `watcher` (settlement) → `bot` (Telegram).
 
+pub mod config;
+pub mod crypto;
+pub mod i18n;
 pub mod khqr;
+pub mod store;
