@@ -4,6 +4,7 @@
 //! `khqr` (pure codec) → `render` (PNGs) → `bakong` (Open API client, sandbox) →
 //! `store` (SQL) → `watcher` (settlement) → `bot` (Telegram).
 
+pub mod bakong;
 pub mod config;
 pub mod crypto;
 pub mod i18n;

@@ -7,7 +7,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "khqr-bot", version, about = "Take Bakong KHQR payments in Telegram")]
+#[command(
+    name = "khqr-bot",
+    version,
+    about = "Take Bakong KHQR payments in Telegram"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -18,10 +22,21 @@ enum Command {
     // Each issue adds its subcommand here, e.g.:
     // /// Build a KHQR string (offline).
     // Qr(cli::qr::QrArgs),
+    /// Run a local Bakong Open API emulator (try the bot without a Bakong account).
+    Sandbox(cli::sandbox::SandboxArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     cli::init_tracing();
-    match cli.command {}
+    let result = match cli.command {
+        Command::Sandbox(args) => cli::sandbox::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
