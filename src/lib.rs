@@ -9,4 +9,5 @@ pub mod config;
 pub mod crypto;
 pub mod i18n;
 pub mod khqr;
+pub mod render;
 pub mod store;

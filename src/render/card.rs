@@ -1,0 +1,127 @@
+//! The KHQR payment card: what the customer scans.
+
+use super::RenderError;
+use super::fonts;
+use super::frame::{body_top, card_x, draw_frame};
+use super::png;
+use super::qr::QrMatrix;
+use super::text::{TextBlock, TextStyle};
+use super::theme::{INK, MARGIN, MUTED, PAD, RULE, WIDTH};
+
+/// What to draw on a payment card. All text is shown as given (already localized).
+#[derive(Debug, Clone, Copy)]
+pub struct CardSpec<'a> {
+    /// The KHQR string, encoded verbatim into the QR code.
+    pub payload: &'a str,
+    /// Shop or merchant name (may be Khmer).
+    pub shop_name: &'a str,
+    /// The amount as the customer reads it, e.g. from [`format_money`](super::format_money):
+    /// `$5.00`, `12,000 ៛`. For a static QR (customer types the amount) pass a short hint
+    /// or an empty string.
+    pub amount_text: &'a str,
+    /// Currency of the badge in the middle of the QR code: `$` when true, `៛` otherwise.
+    pub usd: bool,
+    /// Optional note under the code (what is being paid for).
+    pub note: Option<&'a str>,
+    /// Optional expiry line under the code, e.g. "Expires 14:05".
+    pub expires_line: Option<&'a str>,
+}
+
+/// Largest side of the QR area (symbol + quiet zone) in pixels.
+const QR_MAX_SIDE: u32 = 540;
+
+/// Renders the payment card as PNG bytes: ~720 px wide, height depends on the text.
+///
+/// The QR code uses error-correction level M, a 4-module quiet zone and a whole number of
+/// pixels per module. CPU-bound (a few milliseconds): call from a blocking thread.
+///
+/// # Errors
+/// [`RenderError::EmptyPayload`], [`RenderError::PayloadTooLong`] or
+/// [`RenderError::TooDense`] when the payload cannot become a scannable code, and
+/// [`RenderError::Encode`] if PNG encoding fails.
+pub fn card_png(spec: &CardSpec<'_>) -> Result<Vec<u8>, RenderError> {
+    let qr = QrMatrix::encode(spec.payload)?;
+    let module_px = qr.module_px(QR_MAX_SIDE)?;
+    let qr_side = qr.side_px(module_px);
+
+    let mut engine = fonts::engine();
+    let engine = &mut *engine;
+    let (x0, x1) = card_x();
+    let text_w = x1 - x0 - 2.0 * PAD;
+
+    let mut name = TextBlock::fit(
+        engine,
+        spec.shop_name,
+        style(30.0, false, INK, false, 2),
+        text_w,
+        22.0,
+    );
+    let mut amount = TextBlock::fit(
+        engine,
+        spec.amount_text,
+        style(64.0, true, INK, false, 1),
+        text_w,
+        30.0,
+    );
+    let mut note = spec
+        .note
+        .filter(|n| !n.trim().is_empty())
+        .map(|n| TextBlock::layout(engine, n, style(26.0, false, INK, true, 2), text_w));
+    let mut expires = spec
+        .expires_line
+        .filter(|e| !e.trim().is_empty())
+        .map(|e| TextBlock::layout(engine, e, style(24.0, false, MUTED, true, 1), text_w));
+
+    // Vertical layout, top to bottom.
+    let name_y = body_top() + 34.0;
+    let amount_y = name_y + name.height - 4.0;
+    let rule_y = amount_y + amount.height + 22.0;
+    let qr_y = rule_y + 18.0;
+    let mut y = qr_y + qr_side as f32 - 6.0;
+    let note_y = y;
+    if let Some(n) = &note {
+        y += n.height;
+    }
+    let expires_y = y;
+    if let Some(e) = &expires {
+        y += e.height;
+    }
+    let height = (y + 30.0 + MARGIN).ceil() as u32;
+
+    let mut canvas = draw_frame(engine, height);
+    name.draw(engine, &mut canvas, x0 + PAD, name_y);
+    amount.draw(engine, &mut canvas, x0 + PAD, amount_y);
+    canvas.dashed_hline((x0 + PAD / 2.0, x1 - PAD / 2.0), rule_y, RULE);
+    let qr_x = (WIDTH - qr_side) / 2;
+    let badge = if spec.usd { "$" } else { "៛" };
+    qr.draw(
+        &mut canvas,
+        engine,
+        (qr_x, qr_y.round() as u32),
+        module_px,
+        badge,
+    );
+    if let Some(n) = &mut note {
+        n.draw(engine, &mut canvas, x0 + PAD, note_y);
+    }
+    if let Some(e) = &mut expires {
+        e.draw(engine, &mut canvas, x0 + PAD, expires_y);
+    }
+    png::encode(&canvas.into_image())
+}
+
+pub(crate) fn style(
+    size: f32,
+    bold: bool,
+    color: super::canvas::Color,
+    centered: bool,
+    max_lines: usize,
+) -> TextStyle {
+    TextStyle {
+        size,
+        bold,
+        color,
+        centered,
+        max_lines,
+    }
+}

@@ -1,0 +1,152 @@
+//! Status cards that replace the QR once a charge is settled: no code to scan, one clear
+//! symbol (drawn as shapes, so it never depends on a font having the glyph).
+
+use super::RenderError;
+use super::canvas::{Canvas, Color};
+use super::card::style;
+use super::fonts;
+use super::frame::{body_top, card_x, draw_frame};
+use super::png;
+use super::text::TextBlock;
+use super::theme::{AMBER, GREEN, GREY, INK, MARGIN, MUTED, PAD, RED, RULE, WHITE, WIDTH};
+
+/// The outcome a status card announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StatusKind {
+    /// Money received: green disc with a check mark.
+    Paid,
+    /// The QR expired unpaid: amber disc with a clock.
+    Expired,
+    /// The payment failed: red disc with a cross.
+    Failed,
+    /// The merchant cancelled the charge: grey disc with a bar.
+    Cancelled,
+}
+
+impl StatusKind {
+    fn colour(self) -> Color {
+        match self {
+            Self::Paid => GREEN,
+            Self::Expired => AMBER,
+            Self::Failed => RED,
+            Self::Cancelled => GREY,
+        }
+    }
+}
+
+/// What to draw on a status card. All text is shown as given (already localized).
+#[derive(Debug, Clone, Copy)]
+pub struct StatusSpec<'a> {
+    pub kind: StatusKind,
+    /// Headline under the symbol, e.g. "Paid".
+    pub title: &'a str,
+    pub shop_name: &'a str,
+    /// e.g. `$5.00`, from [`format_money`](super::format_money).
+    pub amount_text: &'a str,
+    /// Detail lines shown under the separator, e.g. payer, time, short hash.
+    pub lines: &'a [&'a str],
+}
+
+/// Renders a status card as PNG bytes (~720 px wide). It contains no QR code.
+///
+/// CPU-bound (a few milliseconds): call from a blocking thread.
+///
+/// # Errors
+/// [`RenderError::Encode`] if PNG encoding fails.
+pub fn status_png(spec: &StatusSpec<'_>) -> Result<Vec<u8>, RenderError> {
+    let mut engine = fonts::engine();
+    let engine = &mut *engine;
+    let (x0, x1) = card_x();
+    let text_w = x1 - x0 - 2.0 * PAD;
+    let colour = spec.kind.colour();
+
+    let mut title = TextBlock::fit(
+        engine,
+        spec.title,
+        style(40.0, true, colour, true, 1),
+        text_w,
+        24.0,
+    );
+    let mut amount = TextBlock::fit(
+        engine,
+        spec.amount_text,
+        style(60.0, true, INK, true, 1),
+        text_w,
+        30.0,
+    );
+    let mut name = TextBlock::fit(
+        engine,
+        spec.shop_name,
+        style(28.0, false, MUTED, true, 2),
+        text_w,
+        22.0,
+    );
+    let mut lines: Vec<TextBlock> = spec
+        .lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| TextBlock::layout(engine, l, style(25.0, false, INK, true, 2), text_w))
+        .collect();
+
+    let icon_r = 56.0;
+    let icon_cy = body_top() + 44.0 + icon_r;
+    let title_y = icon_cy + icon_r + 16.0;
+    let amount_y = title_y + title.height - 2.0;
+    let name_y = amount_y + amount.height - 8.0;
+    let rule_y = name_y + name.height + 22.0;
+    let mut y = rule_y + 24.0;
+    let mut line_ys = Vec::with_capacity(lines.len());
+    for line in &lines {
+        line_ys.push(y);
+        y += line.height;
+    }
+    let height = (y + 30.0 + MARGIN).ceil() as u32;
+
+    let mut canvas = draw_frame(engine, height);
+    draw_symbol(
+        &mut canvas,
+        spec.kind,
+        (WIDTH as f32 / 2.0, icon_cy),
+        icon_r,
+    );
+    title.draw(engine, &mut canvas, x0 + PAD, title_y);
+    amount.draw(engine, &mut canvas, x0 + PAD, amount_y);
+    name.draw(engine, &mut canvas, x0 + PAD, name_y);
+    canvas.dashed_hline((x0 + PAD / 2.0, x1 - PAD / 2.0), rule_y, RULE);
+    for (line, ly) in lines.iter_mut().zip(line_ys) {
+        line.draw(engine, &mut canvas, x0 + PAD, ly);
+    }
+    png::encode(&canvas.into_image())
+}
+
+/// The status symbol: a coloured disc with a white mark, all vector shapes.
+fn draw_symbol(canvas: &mut Canvas, kind: StatusKind, (cx, cy): (f32, f32), r: f32) {
+    canvas.fill_circle(cx, cy, r + 10.0, tint(kind.colour()));
+    canvas.fill_circle(cx, cy, r, kind.colour());
+    let stroke = r * 0.17;
+    let at = |dx: f32, dy: f32| (cx + dx * r, cy + dy * r);
+    match kind {
+        StatusKind::Paid => {
+            canvas.stroke_line(at(-0.42, 0.02), at(-0.12, 0.32), stroke, WHITE);
+            canvas.stroke_line(at(-0.12, 0.32), at(0.45, -0.28), stroke, WHITE);
+        }
+        StatusKind::Failed => {
+            canvas.stroke_line(at(-0.32, -0.32), at(0.32, 0.32), stroke, WHITE);
+            canvas.stroke_line(at(-0.32, 0.32), at(0.32, -0.32), stroke, WHITE);
+        }
+        StatusKind::Cancelled => {
+            canvas.stroke_line(at(-0.42, 0.0), at(0.42, 0.0), stroke, WHITE);
+        }
+        StatusKind::Expired => {
+            canvas.stroke_circle(cx, cy, r * 0.55, stroke * 0.8, WHITE);
+            canvas.stroke_line(at(0.0, 0.0), at(0.0, -0.36), stroke * 0.8, WHITE);
+            canvas.stroke_line(at(0.0, 0.0), at(0.26, 0.0), stroke * 0.8, WHITE);
+        }
+    }
+}
+
+/// A pale version of `c` for the halo around the symbol.
+fn tint(c: Color) -> Color {
+    let mix = |v: u8| (u16::from(v) + 5 * 255).div_ceil(6) as u8;
+    Color(mix(c.0), mix(c.1), mix(c.2))
+}

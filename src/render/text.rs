@@ -1,0 +1,182 @@
+//! Shaped text: lay out a string with cosmic-text and draw it onto a [`Canvas`].
+
+use cosmic_text::{
+    Align, Attrs, Buffer, Ellipsize, EllipsizeHeightLimit, Family, Metrics, Shaping, Weight, Wrap,
+};
+
+use super::canvas::{Canvas, Color};
+use super::fonts::{LATIN_FAMILY, TextEngine};
+
+/// How a piece of text looks.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TextStyle {
+    /// Font size in pixels.
+    pub size: f32,
+    pub bold: bool,
+    pub color: Color,
+    /// Horizontally centred in the available width (else left-aligned).
+    pub centered: bool,
+    /// Lines shown before the rest is cut with an ellipsis.
+    pub max_lines: usize,
+}
+
+/// Khmer stacks subscript consonants and vowels above and below the base line, so lines are
+/// taller than Latin-only text would need.
+const LINE_HEIGHT: f32 = 1.5;
+
+/// Laid-out text ready to draw.
+pub(crate) struct TextBlock {
+    buffer: Buffer,
+    color: Color,
+    /// Height of all laid-out lines in pixels.
+    pub height: f32,
+    /// Width of the widest line in pixels.
+    pub width: f32,
+}
+
+impl TextBlock {
+    /// Shapes `text` into lines at most `max_width` pixels wide.
+    pub(crate) fn layout(
+        engine: &mut TextEngine,
+        text: &str,
+        style: TextStyle,
+        max_width: f32,
+    ) -> Self {
+        let fonts = &mut engine.fonts;
+        let metrics = Metrics::new(style.size, (style.size * LINE_HEIGHT).ceil());
+        let mut buffer = Buffer::new(fonts, metrics);
+        buffer.set_wrap(Wrap::WordOrGlyph);
+        buffer.set_ellipsize(Ellipsize::End(EllipsizeHeightLimit::Lines(
+            style.max_lines.max(1),
+        )));
+        buffer.set_size(Some(max_width), None);
+        let attrs = Attrs::new()
+            .family(Family::Name(LATIN_FAMILY))
+            .weight(if style.bold {
+                Weight::BOLD
+            } else {
+                Weight::NORMAL
+            });
+        let align = if style.centered {
+            Align::Center
+        } else {
+            Align::Left
+        };
+        // One paragraph: callers' newlines would otherwise escape the line limit.
+        let single: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        buffer.set_text(&single, &attrs, Shaping::Advanced, Some(align));
+        buffer.shape_until_scroll(fonts, false);
+
+        let (mut width, mut height) = (0.0_f32, 0.0_f32);
+        for run in buffer.layout_runs() {
+            width = width.max(run.line_w);
+            height = height.max(run.line_top + run.line_height);
+        }
+        Self {
+            buffer,
+            color: style.color,
+            height,
+            width,
+        }
+    }
+
+    /// Shapes `text` on one line, shrinking the font size (down to `min_size`) until it fits
+    /// in `max_width`; if even `min_size` is too wide, wraps as [`TextBlock::layout`] does.
+    pub(crate) fn fit(
+        engine: &mut TextEngine,
+        text: &str,
+        style: TextStyle,
+        max_width: f32,
+        min_size: f32,
+    ) -> Self {
+        let mut size = style.size;
+        loop {
+            let one_line = TextStyle {
+                size,
+                max_lines: 1,
+                ..style
+            };
+            let block = Self::layout(engine, text, one_line, f32::MAX);
+            if block.width <= max_width || size <= min_size {
+                return if block.width <= max_width {
+                    Self::layout(engine, text, one_line, max_width)
+                } else {
+                    Self::layout(engine, text, TextStyle { size, ..style }, max_width)
+                };
+            }
+            // Jump close to the fitting size, then step down in case shaping rounds up.
+            size = (size * max_width / block.width)
+                .floor()
+                .clamp(min_size, size - 1.0);
+        }
+    }
+
+    /// Draws the block so that the centre of its inked pixels (not of its line boxes) lands
+    /// on `centre`: for symbols and wordmarks that must sit optically centred in a shape.
+    pub(crate) fn draw_ink_centred(
+        &mut self,
+        engine: &mut TextEngine,
+        canvas: &mut Canvas,
+        centre: (f32, f32),
+    ) {
+        let mut ink: Vec<(i64, i64, f32)> = Vec::new();
+        let base = cosmic_text::Color::rgb(self.color.0, self.color.1, self.color.2);
+        self.buffer.draw(
+            &mut engine.fonts,
+            &mut engine.glyphs,
+            base,
+            |gx, gy, w, h, c| {
+                for dy in 0..i64::from(h) {
+                    for dx in 0..i64::from(w) {
+                        ink.push((
+                            i64::from(gx) + dx,
+                            i64::from(gy) + dy,
+                            f32::from(c.a()) / 255.0,
+                        ));
+                    }
+                }
+            },
+        );
+        let visible = ink.iter().filter(|p| p.2 > 0.25);
+        let (mut x0, mut y0, mut x1, mut y1) = (i64::MAX, i64::MAX, i64::MIN, i64::MIN);
+        for &(x, y, _) in visible {
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+        }
+        if x0 > x1 {
+            return;
+        }
+        let ox = (centre.0 - (x0 + x1 + 1) as f32 / 2.0).round() as i64;
+        let oy = (centre.1 - (y0 + y1 + 1) as f32 / 2.0).round() as i64;
+        for (x, y, alpha) in ink {
+            canvas.blend(ox + x, oy + y, self.color, alpha);
+        }
+    }
+
+    /// Draws the block with its top-left corner at (x, y).
+    pub(crate) fn draw(&mut self, engine: &mut TextEngine, canvas: &mut Canvas, x: f32, y: f32) {
+        let (ox, oy) = (x.round() as i64, y.round() as i64);
+        let base = cosmic_text::Color::rgb(self.color.0, self.color.1, self.color.2);
+        self.buffer.draw(
+            &mut engine.fonts,
+            &mut engine.glyphs,
+            base,
+            |gx, gy, w, h, c| {
+                let alpha = f32::from(c.a()) / 255.0;
+                let color = Color(c.r(), c.g(), c.b());
+                for dy in 0..i64::from(h) {
+                    for dx in 0..i64::from(w) {
+                        canvas.blend(
+                            ox + i64::from(gx) + dx,
+                            oy + i64::from(gy) + dy,
+                            color,
+                            alpha,
+                        );
+                    }
+                }
+            },
+        );
+    }
+}
