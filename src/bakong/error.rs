@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 /// A failed Bakong call. Lookup outcomes (not found, failed, static QR) are not errors:
-/// they are [`super::Lookup`] values.
+/// they are [`super::Lookup`] values. No error is a verdict about a payment: a charge
+/// stays pending whatever the error, until a lookup says paid/failed or its QR expires.
 #[derive(Debug, thiserror::Error)]
 pub enum BakongError {
     /// HTTP 401 or errorCode 6: the token is expired, revoked or wrong. Renew it.

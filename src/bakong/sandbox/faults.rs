@@ -35,6 +35,9 @@ pub enum FaultKind {
     MalformedJson,
     /// HTTP 200 `{"responseCode":0,"data":null}`.
     NullData,
+    /// Starts a 200 answer, then drops the connection mid-body (the declared
+    /// `Content-Length` is never reached).
+    Disconnect,
 }
 
 /// A queued fault.
@@ -93,7 +96,7 @@ fn take(shared: &Shared, endpoint: &str) -> (Option<FaultKind>, Duration) {
         return (None, latency);
     };
     let kind = state.faults[pos].kind.clone();
-    state.faults[pos].times -= 1;
+    state.faults[pos].times = state.faults[pos].times.saturating_sub(1);
     if state.faults[pos].times == 0 {
         state.faults.remove(pos);
     }
@@ -167,6 +170,12 @@ pub async fn apply(State(shared): State<Arc<Shared>>, request: Request, next: Ne
             StatusCode::OK,
             r#"{"responseCode":0,"responseMessage":"Getting transaction successfully.","errorCode":null,"data":null}"#,
         ),
+        FaultKind::Disconnect => {
+            let mut r = json(StatusCode::OK, r#"{"responseCode":0,"#);
+            r.headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(4096u32));
+            r
+        }
     };
     response.extensions_mut().insert(Injected);
     response
