@@ -11,8 +11,9 @@ use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::prelude::*;
 use teloxide::types::{
-    BotCommand, CallbackQueryId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMedia,
-    InputMediaPhoto, MaybeInaccessibleMessage, MessageEntityKind, MessageId, UpdateKind,
+    AllowedUpdate, BotCommand, CallbackQueryId, InlineKeyboardButton, InlineKeyboardMarkup,
+    InputFile, InputMedia, InputMediaPhoto, MaybeInaccessibleMessage, MessageEntityKind, MessageId,
+    UpdateKind,
 };
 use teloxide::{ApiError, RequestError};
 
@@ -696,6 +697,34 @@ async fn long_poll_waits_for_updates_and_returns_empty_when_idle() {
     }
     assert_eq!(got.len(), 1);
     assert!(matches!(&got[0].kind, UpdateKind::Message(m) if m.text() == Some("hi")));
+}
+
+#[tokio::test]
+async fn allowed_updates_are_remembered_and_filter_deliveries() {
+    let fake = FakeTelegram::start().await;
+    let bot = bot(&fake);
+    let user = TgUser::english(1212);
+    let message_id = fake.send_text(&user, "hi");
+    fake.press_button(&user, message_id, "x");
+
+    let got = bot
+        .get_updates()
+        .allowed_updates([AllowedUpdate::Message])
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1);
+    assert!(matches!(&got[0].kind, UpdateKind::Message(m) if m.text() == Some("hi")));
+
+    // Telegram remembers the choice: a later poll without allowed_updates still filters.
+    fake.press_button(&user, message_id, "y");
+    fake.send_text(&user, "again");
+    let got = bot
+        .get_updates()
+        .offset(got[0].id.as_offset())
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1);
+    assert!(matches!(&got[0].kind, UpdateKind::Message(m) if m.text() == Some("again")));
 }
 
 #[tokio::test]

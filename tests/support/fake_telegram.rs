@@ -26,6 +26,10 @@
 //!   4096 UTF-16 units are rejected; a photo must really be a PNG or JPEG; a callback query can
 //!   be answered once; only the bot's own messages can be edited; deleting a missing message
 //!   fails.
+//! - `getUpdates` follows Telegram: `offset` confirms (forgets) every update below it, a
+//!   negative offset keeps the last `-offset`, `allowed_updates` is remembered across calls and
+//!   updates of other kinds are dropped, `timeout` holds the poll open (capped at
+//!   [`LONG_POLL_CAP`]).
 //! - Not modelled: groups/channels, inline mode, `parse_mode` (texts are stored verbatim),
 //!   payments, file downloads.
 //!
@@ -347,6 +351,9 @@ struct FakeState {
     failures: Vec<(String, u32, Failure)>,
     next_callback: u64,
     open_callbacks: HashSet<String>,
+    /// Update kinds the bot asked for with `allowed_updates` (remembered across calls, as
+    /// Telegram does); `None` = all.
+    allowed_updates: Option<Vec<String>>,
 }
 
 struct ChatState {
@@ -642,7 +649,8 @@ impl FakeTelegram {
     }
 
     /// The command menu last registered with `setMyCommands` for `language_code` (`None` = the
-    /// default menu without a language), as `(command, description)`.
+    /// default menu without a language), as `(command, description)`. `scope` is not modelled:
+    /// every scope shares one menu per language.
     pub fn set_commands_for(&self, language_code: Option<&str>) -> Option<Vec<(String, String)>> {
         self.shared
             .lock()
@@ -932,6 +940,13 @@ async fn get_updates(shared: &Shared, params: &Map<String, Value>) -> Response {
         if let Some(failure) = st.take_failure("getUpdates") {
             return failure_response(&failure).0;
         }
+        if let Some(kinds) = params.get("allowed_updates").and_then(Value::as_array) {
+            let kinds: Vec<String> = kinds
+                .iter()
+                .filter_map(|k| k.as_str().map(str::to_owned))
+                .collect();
+            st.allowed_updates = (!kinds.is_empty()).then_some(kinds);
+        }
     }
     let offset = params.get("offset").and_then(as_i64);
     let limit = params
@@ -963,6 +978,16 @@ async fn get_updates(shared: &Shared, params: &Map<String, Value>) -> Response {
                 }
                 Some(o) => st.updates.retain(|(id, _)| *id >= o),
                 None => {}
+            }
+            // Updates of kinds the bot did not ask for are never delivered.
+            if let Some(allowed) = st.allowed_updates.clone() {
+                st.updates.retain(|(_, update)| {
+                    update.as_object().is_some_and(|fields| {
+                        fields
+                            .keys()
+                            .any(|k| k != "update_id" && allowed.contains(k))
+                    })
+                });
             }
             let batch: Vec<Value> = st
                 .updates
