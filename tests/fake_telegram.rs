@@ -501,6 +501,21 @@ async fn injected_failures_surface_as_teloxide_errors() {
         "failed sends are not carried out"
     );
 
+    // A lost answer: teloxide sees a network error, yet the photo is in the chat.
+    fake.fail_next("sendPhoto", 1, Failure::ResponseLost);
+    let err = bot
+        .send_photo(chat, InputFile::memory(png(16, 16, 6)))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RequestError::Network(_)), "{err:?}");
+    let lost = fake.sent_photos(7007);
+    assert_eq!(lost.len(), 1);
+    assert!(fake.message(7007, lost[0].message_id).is_some());
+    assert_eq!(
+        fake.calls_of("sendPhoto")[0].error.as_deref(),
+        Some("response lost (request carried out)")
+    );
+
     let photo = bot
         .send_photo(chat, InputFile::memory(png(16, 16, 4)))
         .caption("x")
@@ -533,7 +548,7 @@ async fn injected_failures_surface_as_teloxide_errors() {
         matches!(err, RequestError::Api(ApiError::BotBlocked)),
         "{err:?}"
     );
-    assert_eq!(fake.sent_photos(7007).len(), 1);
+    assert_eq!(fake.sent_photos(7007).len(), 2);
 
     let calls = fake.calls_of("sendMessage");
     let errors: Vec<Option<&str>> = calls.iter().map(|c| c.error.as_deref()).collect();

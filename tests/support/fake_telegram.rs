@@ -148,6 +148,10 @@ pub enum Failure {
     /// The connection breaks while the answer is being sent (teloxide:
     /// `RequestError::Network`). The request has NOT been carried out.
     Network,
+    /// Like [`Failure::Network`], but Telegram DID carry the request out (the message was
+    /// sent, the edit applied) and only the answer was lost — the case where a bot cannot know
+    /// whether its photo reached the chat.
+    ResponseLost,
 }
 
 /// One request the bot made (everything except `getUpdates`, which is only counted: see
@@ -782,7 +786,9 @@ fn network_failure() -> Response {
 
 fn failure_response(failure: &Failure) -> (Response, String) {
     let err = match failure {
-        Failure::Network => return (network_failure(), "network failure".to_owned()),
+        Failure::Network | Failure::ResponseLost => {
+            return (network_failure(), "network failure".to_owned());
+        }
         Failure::RetryAfter(secs) => ApiErr {
             code: 429,
             description: format!("Too Many Requests: retry after {secs}"),
@@ -899,6 +905,16 @@ async fn handle(
     let response = {
         let mut st = shared.lock();
         let (response, error) = match st.take_failure(&method) {
+            Some(Failure::ResponseLost) => {
+                let outcome = match dispatch(&mut st, &method, &params, &parts) {
+                    Ok(_) => "carried out".to_owned(),
+                    Err(err) => format!("failed: {}", err.description),
+                };
+                (
+                    network_failure(),
+                    Some(format!("response lost (request {outcome})")),
+                )
+            }
             Some(failure) => {
                 let (response, description) = failure_response(&failure);
                 (response, Some(description))
