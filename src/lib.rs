@@ -5,6 +5,7 @@
 //! `store` (SQL) → `watcher` (settlement) → `bot` (Telegram).
 
 pub mod bakong;
+pub mod bot;
 pub mod config;
 pub mod crypto;
 pub mod i18n;
