@@ -10,7 +10,8 @@
 //! - the amount token is `[sign][currency]number[currency]`, and a currency may also stand
 //!   alone just before it (`$ 5`, `USD 5`) or just after it (`5 USD`, `5000 riel`);
 //! - Khmer digits `០`–`៩` and full-width digits count as digits; commas separate groups of
-//!   three digits; a dot starts the decimals;
+//!   three digits; a dot starts the decimals; a group of three digits right after the number
+//!   (`5 000`) is refused rather than read as 5 with a note;
 //! - a currency is `$`, `USD`, `dollar(s)`, `ដុល្លារ` or `៛`, `KHR`, `riel(s)`, `រៀល` (any
 //!   case). Another currency's symbol (`€`, `฿` …), name (`euro`, `baht` …) or ISO code
 //!   (`EUR`, `eur`, `THB`; ISO codes that are also English words, like `cup`, only in
@@ -94,8 +95,8 @@ pub enum ChargeArgsError {
         /// The other one.
         second: Currency,
     },
-    /// Commas not between groups of three digits (`5,00`, `1,2345`, `5.000,50`); carries the
-    /// number as typed (shortened).
+    /// Digit grouping that is not commas between groups of three (`5,00`, `1,2345`,
+    /// `5.000,50`, `1.000.000`, `5 000`); carries the number as typed (shortened).
     #[error(
         "{0:?}: use commas only between groups of three digits (5,000) and a dot for decimals (5.50)"
     )]
@@ -149,6 +150,22 @@ pub fn parse_charge(text: &str, default_currency: Currency) -> Result<ChargeArgs
         match marker(&piece.trail) {
             Some(m) => markers.push(m),
             None => return Err(not_a_number(token)),
+        }
+    }
+    // "5 000": a space used as thousands separator would silently charge 5.
+    if piece.trail.is_empty()
+        && !piece.number.contains('.')
+        && let Some(&next) = rest.first()
+    {
+        let group = split_amount_token(next);
+        if group.lead.is_empty()
+            && group.number.len() == 3
+            && group.number.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(ChargeArgsError::MalformedSeparators(shorten(&format!(
+                "{} {}",
+                piece.number, group.number
+            ))));
         }
     }
     // A currency word right after the amount ("5 USD", "5000 riel", "5 EUR").
@@ -434,7 +451,11 @@ fn parse_number(text: &str) -> Result<Decimal, ChargeArgsError> {
         if frac.contains(',') {
             return Err(ChargeArgsError::MalformedSeparators(shorten(text)));
         }
-        if frac.contains('.') || frac.is_empty() {
+        if frac.contains('.') {
+            // "1.000.000": dots as thousands separators.
+            return Err(ChargeArgsError::MalformedSeparators(shorten(text)));
+        }
+        if frac.is_empty() {
             return Err(not_a_number(text));
         }
     }
@@ -615,6 +636,9 @@ mod tests {
         ("5 cup of tea", Usd, 500, Usd, Some("cup of tea")),
         ("5 all items", Usd, 500, Usd, Some("all items")),
         ("5 2 coffees", Usd, 500, Usd, Some("2 coffees")),
+        ("5 1000 grams", Usd, 500, Usd, Some("1000 grams")),
+        ("5.50 100 g", Usd, 550, Usd, Some("100 g")),
+        ("5 USD 100 g", Usd, 500, Usd, Some("100 g")),
         ("5 USD KHR", Usd, 500, Usd, Some("KHR")),
         ("5 ☕ x2", Usd, 500, Usd, Some("☕ x2")),
         (
@@ -657,7 +681,13 @@ mod tests {
             ("5cup", Usd, NotANumber(s("5cup"))),
             ("x5", Usd, NotANumber(s("x5"))),
             ("+5", Usd, NotANumber(s("+5"))),
-            ("1.2.3", Usd, NotANumber(s("1.2.3"))),
+            ("1.2.3", Usd, MalformedSeparators(s("1.2.3"))),
+            ("1.000.000 KHR", Usd, MalformedSeparators(s("1.000.000"))),
+            ("5 000", Khr, MalformedSeparators(s("5 000"))),
+            ("5 000 KHR", Usd, MalformedSeparators(s("5 000"))),
+            ("៥ ០០០៛", Usd, MalformedSeparators(s("5 000"))),
+            ("$5 000", Khr, MalformedSeparators(s("5 000"))),
+            ("12 345 678", Khr, MalformedSeparators(s("12 345"))),
             ("5.", Usd, NotANumber(s("5."))),
             (".", Usd, NotANumber(s("."))),
             ("$.", Usd, NotANumber(s("$."))),
