@@ -154,6 +154,9 @@ pub enum Failure {
     ResponseLost,
 }
 
+/// The name CONTRACTS.md uses for [`Failure`].
+pub type FailMode = Failure;
+
 /// One request the bot made (everything except `getUpdates`, which is only counted: see
 /// [`FakeTelegram::get_updates_count`]).
 #[derive(Clone)]
@@ -545,6 +548,16 @@ impl FakeTelegram {
         timeout: Duration,
     ) -> Result<Call, String> {
         self.wait_for_since(0, method, predicate, timeout).await
+    }
+
+    /// [`FakeTelegram::wait_for`] under the name CONTRACTS.md uses.
+    pub async fn wait_for_call(
+        &self,
+        method: &str,
+        predicate: impl Fn(&Call) -> bool,
+        timeout: Duration,
+    ) -> Result<Call, String> {
+        self.wait_for(method, predicate, timeout).await
     }
 
     /// Like [`FakeTelegram::wait_for`], but only considers calls with index ≥ `since` (from
