@@ -22,6 +22,8 @@ enum Command {
     // Each issue adds its subcommand here, e.g.:
     // /// Build a KHQR string (offline).
     // Qr(cli::qr::QrArgs),
+    /// Run the Telegram bot (settings from the environment and .env; see README).
+    Run(cli::run::RunArgs),
     /// Run a local Bakong Open API emulator (try the bot without a Bakong account).
     Sandbox(cli::sandbox::SandboxArgs),
 }
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     cli::init_tracing();
     let result = match cli.command {
+        Command::Run(args) => cli::run::run(args),
         Command::Sandbox(args) => cli::sandbox::run(args),
     };
     match result {

@@ -68,6 +68,7 @@ bakong-unavailable = I could not reach Bakong just now. Please send the token ag
 token-ask = Paste your new Bakong API token. I will delete your message right away.
 token-needs-setup = Please finish /setup first.
 token-replaced = Token updated ✅ It is valid until {$expiry}.
+token-account-gone = Bakong does not know the account {$account} any more. Please send /setup to connect your account again.
 expiry-unknown = no date given
 
 ## /settings and /lang
@@ -93,6 +94,9 @@ charge-error-not-positive = The amount must be more than zero.
 charge-error-too-large = That amount is too large: at most {$max}.
 charge-error-currency = KHQR only takes USD and KHR, not {$code}.
 charge-error-note = The note is too long: at most {$max} characters.
+charge-error-two-currencies = The amount names two currencies, {$first} and {$second}. Please write only one.
+charge-error-separators = “{$value}”: use commas only between groups of three digits (5,000) and a dot for decimals (5.50).
+charge-error-note-control = The note contains characters that cannot be shown. Please write it again.
 charge-caption =
     💵 {$amount} — {$shop}
     📝 {$note}

@@ -68,6 +68,7 @@ bakong-unavailable = ខ្ញុំមិនអាចភ្ជាប់ទៅ B
 token-ask = សូមបិទភ្ជាប់ API token ថ្មីរបស់ Bakong។ ខ្ញុំនឹងលុបសាររបស់អ្នកភ្លាមៗ។
 token-needs-setup = សូមបញ្ចប់ /setup ជាមុនសិន។
 token-replaced = បានប្ដូរ token ហើយ ✅ វាមានសុពលភាពដល់ {$expiry}។
+token-account-gone = Bakong លែងស្គាល់គណនី {$account} ទៀតហើយ។ សូមផ្ញើ /setup ដើម្បីភ្ជាប់គណនីរបស់អ្នកម្ដងទៀត។
 expiry-unknown = មិនបានបញ្ជាក់
 
 ## /settings and /lang
@@ -93,6 +94,9 @@ charge-error-not-positive = ចំនួនទឹកប្រាក់ត្រ�
 charge-error-too-large = ចំនួនទឹកប្រាក់នេះធំពេក៖ យ៉ាងច្រើន {$max}។
 charge-error-currency = KHQR ទទួលតែ USD និង KHR ប៉ុណ្ណោះ មិនមែន {$code} ទេ។
 charge-error-note = កំណត់ចំណាំវែងពេក៖ យ៉ាងច្រើន {$max} តួអក្សរ។
+charge-error-two-currencies = ចំនួនទឹកប្រាក់មានរូបិយប័ណ្ណពីរ គឺ {$first} និង {$second}។ សូមសរសេរតែមួយប៉ុណ្ណោះ។
+charge-error-separators = “{$value}”៖ សូមប្រើក្បៀសតែនៅចន្លោះក្រុមបីខ្ទង់ (5,000) និងប្រើចំណុចសម្រាប់ទសភាគ (5.50)។
+charge-error-note-control = កំណត់ចំណាំមានតួអក្សរដែលមិនអាចបង្ហាញបាន។ សូមសរសេរវាម្ដងទៀត។
 charge-caption =
     💵 {$amount} — {$shop}
     📝 {$note}

@@ -1,5 +1,6 @@
 //! Subcommands of the `khqr-bot` binary. Each module owns its clap `Args` and a `run`.
 
+pub mod run;
 pub mod sandbox;
 
 /// Logs go to stderr, filtered by `RUST_LOG` (default `info`), so stdout stays clean for
