@@ -11,6 +11,7 @@
 //! that QR is still seen.
 
 use rand::Rng;
+use teloxide::RequestError;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
 
@@ -156,8 +157,20 @@ pub(super) async fn handle(
         .await;
     let sent = match sent {
         Ok(sent) => sent,
+        Err(e) if maybe_delivered(&e) => {
+            // The request went out but the answer was lost: the customer may be looking at
+            // this QR. Keep watching it (without a message to edit) rather than lose a payment.
+            tracing::warn!(charge = %id, error = %e, "no answer to sendPhoto; keeping the charge unconfirmed");
+            ctx.store.keep_unconfirmed_charge(id, now_secs()).await?;
+            return reply(
+                bot,
+                msg,
+                t!(lang, "charge-send-uncertain", time = time.as_str()),
+            )
+            .await;
+        }
         Err(e) => {
-            tracing::warn!(charge = %id, error = %e, "sending the QR failed; discarding the charge");
+            tracing::warn!(charge = %id, error = %e, "Telegram refused the QR; discarding the charge");
             ctx.store.discard_creating_charge(id).await?;
             return reply(bot, msg, t!(lang, "charge-send-failed")).await;
         }
@@ -219,6 +232,18 @@ fn build_khqr(
     }
 }
 
+/// Whether a failed request may still have been carried out by Telegram: a definite answer
+/// (API error, retry-after) or a connection that never opened means it was not.
+fn maybe_delivered(error: &RequestError) -> bool {
+    match error {
+        RequestError::Network(e) => !e.is_connect() && !e.is_builder(),
+        RequestError::InvalidJson { .. } | RequestError::Io(_) => true,
+        RequestError::Api(_) | RequestError::MigrateToChatId(_) | RequestError::RetryAfter(_) => {
+            false
+        }
+    }
+}
+
 /// Owned inputs of the card so it can be rendered on a blocking thread.
 struct CardOwned {
     payload: String,
@@ -253,4 +278,32 @@ fn buttons(lang: Lang, id: ChargeId) -> InlineKeyboardMarkup {
             CallbackAction::Cancel(id).encode(),
         ),
     ]])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_parse_error_has_a_message_in_both_languages() {
+        for input in [
+            "",
+            "abc",
+            "-5",
+            "0",
+            "5.123",
+            "1.5 KHR",
+            "99999999",
+            "5 EUR",
+            "$5 KHR",
+            "5,00",
+            "5 USD this note is far too long for a khqr",
+            "5 a\u{202e}b",
+        ] {
+            let err = parse_charge(input, Currency::Usd).unwrap_err();
+            for lang in Lang::ALL {
+                assert!(!explain(lang, &err).is_empty(), "{input}: {err:?}");
+            }
+        }
+    }
 }

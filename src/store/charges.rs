@@ -139,6 +139,35 @@ impl Store {
         Ok(true)
     }
 
+    /// `creating` → `pending` without a message id: the photo may or may not have reached the
+    /// chat (the request went out but no answer came back), so the charge is polled until it
+    /// expires like any other and a payment to it is still seen. Logs `charge_unconfirmed`.
+    pub async fn keep_unconfirmed_charge(&self, id: ChargeId, now: i64) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
+        let merchant: Option<i64> = sqlx::query_scalar(
+            "UPDATE charges SET status = 'pending', next_poll_at = $2 \
+             WHERE id = $1 AND status = 'creating' RETURNING merchant_id",
+        )
+        .bind(id.0)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(merchant) = merchant else {
+            return Ok(false);
+        };
+        append(
+            &mut tx,
+            Some(MerchantId(merchant)),
+            Some(id),
+            "charge_unconfirmed",
+            &json!({ "reason": "no answer from Telegram to sendPhoto" }),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Deletes a charge still `creating` (its photo never reached the chat). False if it
     /// was no longer `creating`.
     pub async fn discard_creating_charge(&self, id: ChargeId) -> Result<bool> {

@@ -128,14 +128,38 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Sends `text` and waits for the photo the bot answers with.
+    /// Sends `text`, waits for the photo the bot answers with and for the bot to have
+    /// recorded the charge (no charge left `creating`).
     pub async fn charge_photo(&self, user: &TgUser, text: &str) -> Call {
         let since = self.telegram.call_count();
         self.telegram.send_text(user, text);
-        self.telegram
+        let call = self
+            .telegram
             .wait_for_since(since, "sendPhoto", |c| c.chat_id() == Some(user.id), WAIT)
             .await
-            .unwrap()
+            .unwrap();
+        self.wait_no_creating_charges().await;
+        call
+    }
+
+    /// Waits until the bot has finished every charge it was creating.
+    pub async fn wait_no_creating_charges(&self) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let creating: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM charges WHERE status = 'creating'")
+                    .fetch_one(self.store.pool())
+                    .await
+                    .unwrap();
+            if creating == 0 {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "a charge stayed creating"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     /// A fresh valid Bakong token from the sandbox.
