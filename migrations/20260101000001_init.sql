@@ -18,6 +18,8 @@ CREATE TABLE merchants (
     token_sealed        BLOB,
     -- JWT exp of the token (unix seconds); NULL when the token carries none.
     token_expires_at    INTEGER,
+    -- Bumped each time a token is stored, so a 401 for an old token never marks a new one.
+    token_version       INTEGER NOT NULL DEFAULT 0,
     -- Set when Bakong answered 401 for this token; cleared when a new token is stored.
     token_rejected_at   INTEGER,
     -- Last expiry reminder sent (issue 6: once a day in the last three days).
@@ -57,6 +59,8 @@ CREATE TABLE charges (
     created_at          INTEGER NOT NULL,
     expires_at          INTEGER NOT NULL,
     next_poll_at        INTEGER NOT NULL,
+    -- First "not found" answer after expiry (the guide's one last check before 'expired').
+    last_check_at       INTEGER,
     settled_at          INTEGER,
     bakong_hash         TEXT,
     payer_account_id    TEXT,

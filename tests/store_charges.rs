@@ -65,13 +65,20 @@ async fn merchant_lifecycle() {
     let m4 = s.merchant_by_user(7).await.unwrap().unwrap();
     assert_eq!(m4.profile.unwrap(), profile("sokha@aclb"));
 
-    assert!(s.mark_token_rejected(m.id, NOW).await.unwrap());
+    let v1 = s.merchant(m.id).await.unwrap().unwrap().token_version;
+    assert_eq!(v1, 1);
+    assert!(s.mark_token_rejected(m.id, v1, NOW).await.unwrap());
     assert!(
-        !s.mark_token_rejected(m.id, NOW).await.unwrap(),
+        !s.mark_token_rejected(m.id, v1, NOW).await.unwrap(),
         "marked once"
     );
     assert!(s.replace_token(m.id, &[9, 9], None, NOW + 1).await.unwrap());
+    assert!(
+        !s.mark_token_rejected(m.id, v1, NOW + 2).await.unwrap(),
+        "a 401 for the old token does not mark the new one"
+    );
     let m5 = s.merchant(m.id).await.unwrap().unwrap();
+    assert_eq!(m5.token_version, 2);
     assert_eq!(m5.profile.unwrap().token_sealed, vec![9, 9]);
     assert_eq!(m5.token_rejected_at, None, "a new token resumes polling");
     let kinds: Vec<_> = s
@@ -328,4 +335,30 @@ async fn concurrent_cancels_apply_exactly_once() {
     }
     assert_eq!(applied, 1);
     assert_eq!(s.charge_outbox(id).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn unconfirmed_send_keeps_the_charge_pending_without_message() {
+    let (_d, s) = store().await;
+    let m = s.ensure_merchant(7, 70, Lang::En, NOW).await.unwrap();
+    let id = s
+        .insert_creating_charge(&new_charge(m.id, 1))
+        .await
+        .unwrap();
+    assert!(s.keep_unconfirmed_charge(id, NOW + 1).await.unwrap());
+    assert!(!s.keep_unconfirmed_charge(id, NOW + 1).await.unwrap());
+    let c = s.charge(id).await.unwrap().unwrap();
+    assert_eq!(
+        (c.status, c.message_id, c.next_poll_at),
+        (ChargeStatus::Pending, None, NOW + 1)
+    );
+    assert!(!s.discard_creating_charge(id).await.unwrap());
+    let kinds: Vec<_> = s
+        .charge_events(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["charge_unconfirmed"]);
 }

@@ -1,5 +1,7 @@
 //! Subcommands of the `khqr-bot` binary. Each module owns its clap `Args` and a `run`.
 
+pub mod decode;
+pub mod qr;
 pub mod run;
 pub mod sandbox;
 

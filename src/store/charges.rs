@@ -24,6 +24,7 @@ struct Row {
     created_at: i64,
     expires_at: i64,
     next_poll_at: i64,
+    last_check_at: Option<i64>,
     settled_at: Option<i64>,
     bakong_hash: Option<String>,
     payer_account_id: Option<String>,
@@ -33,7 +34,7 @@ struct Row {
 }
 
 const COLUMNS: &str = "id, merchant_id, chat_id, message_id, bill_number, khqr, md5, to_account_id, \
-    amount_minor, currency, note, status, created_at, expires_at, next_poll_at, settled_at, \
+    amount_minor, currency, note, status, created_at, expires_at, next_poll_at, last_check_at, settled_at, \
     bakong_hash, payer_account_id, paid_amount_minor, paid_currency, paid_to_account_id";
 
 impl TryFrom<Row> for Charge {
@@ -61,6 +62,7 @@ impl TryFrom<Row> for Charge {
             created_at: r.created_at,
             expires_at: r.expires_at,
             next_poll_at: r.next_poll_at,
+            last_check_at: r.last_check_at,
             settled_at: r.settled_at,
             bakong_hash: r.bakong_hash,
             payer_account_id: r.payer_account_id,

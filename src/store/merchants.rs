@@ -23,6 +23,7 @@ struct Row {
     city: Option<String>,
     token_sealed: Option<Vec<u8>>,
     token_expires_at: Option<i64>,
+    token_version: i64,
     token_rejected_at: Option<i64>,
     token_reminded_at: Option<i64>,
     email: Option<String>,
@@ -31,7 +32,7 @@ struct Row {
 }
 
 const COLUMNS: &str = "id, telegram_user_id, chat_id, language, language_chosen, default_currency, \
-    bakong_account_id, shop_name, city, token_sealed, token_expires_at, token_rejected_at, \
+    bakong_account_id, shop_name, city, token_sealed, token_expires_at, token_version, token_rejected_at, \
     token_reminded_at, email, created_at, updated_at";
 
 impl TryFrom<Row> for Merchant {
@@ -62,6 +63,7 @@ impl TryFrom<Row> for Merchant {
             language_chosen: r.language_chosen != 0,
             default_currency: parse_currency(&r.default_currency)?,
             profile,
+            token_version: r.token_version,
             token_rejected_at: r.token_rejected_at,
             token_reminded_at: r.token_reminded_at,
             email: r.email,
@@ -173,7 +175,8 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "UPDATE merchants SET bakong_account_id = $2, shop_name = $3, city = $4, \
-                 token_sealed = $5, token_expires_at = $6, token_rejected_at = NULL, \
+                 token_sealed = $5, token_expires_at = $6, token_version = token_version + 1, \
+                 token_rejected_at = NULL, \
                  token_reminded_at = NULL, updated_at = $7 \
              WHERE id = $1",
         )
@@ -210,7 +213,8 @@ impl Store {
     ) -> Result<bool> {
         let mut tx = self.write_tx().await?;
         let done = sqlx::query(
-            "UPDATE merchants SET token_sealed = $2, token_expires_at = $3, token_rejected_at = NULL, \
+            "UPDATE merchants SET token_sealed = $2, token_expires_at = $3, token_version = token_version + 1, \
+                 token_rejected_at = NULL, \
                  token_reminded_at = NULL, updated_at = $4 \
              WHERE id = $1 AND token_sealed IS NOT NULL",
         )
@@ -228,19 +232,35 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Marks the merchant's token as refused by Bakong (401), once; true if newly marked.
-    pub async fn mark_token_rejected(&self, id: MerchantId, now: i64) -> Result<bool> {
+    /// Marks token `version` of the merchant as refused by Bakong (401), once; true if newly
+    /// marked. A refusal of an older token (replaced meanwhile) changes nothing.
+    pub async fn mark_token_rejected(
+        &self,
+        id: MerchantId,
+        version: i64,
+        now: i64,
+    ) -> Result<bool> {
         let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "UPDATE merchants SET token_rejected_at = $2, updated_at = $2 \
-             WHERE id = $1 AND token_sealed IS NOT NULL AND token_rejected_at IS NULL",
+             WHERE id = $1 AND token_version = $3 AND token_sealed IS NOT NULL \
+               AND token_rejected_at IS NULL",
         )
         .bind(id.0)
         .bind(now)
+        .bind(version)
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 1 {
-            append(&mut tx, Some(id), None, "token_rejected", &json!({}), now).await?;
+            append(
+                &mut tx,
+                Some(id),
+                None,
+                "token_rejected",
+                &json!({ "token_version": version }),
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(done.rows_affected() == 1)

@@ -73,6 +73,8 @@ pub struct Merchant {
     pub default_currency: Currency,
     /// `None` until /setup completes.
     pub profile: Option<Profile>,
+    /// Bumped each time a token is stored (0 before the first).
+    pub token_version: i64,
     pub token_rejected_at: Option<i64>,
     pub token_reminded_at: Option<i64>,
     pub email: Option<String>,
@@ -162,6 +164,7 @@ pub struct Charge {
     pub created_at: i64,
     pub expires_at: i64,
     pub next_poll_at: i64,
+    pub last_check_at: Option<i64>,
     pub settled_at: Option<i64>,
     pub bakong_hash: Option<String>,
     pub payer_account_id: Option<String>,

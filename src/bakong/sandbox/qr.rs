@@ -1,13 +1,10 @@
-//! Reading the few fields the sandbox needs from a pasted KHQR string.
-//!
-//! INTEGRATION POINT: this is a deliberately tiny TLV reader (CRC check, tags 29/30-00,
-//! 53, 54) written while the `khqr` codec was being built on another branch. At merge it
-//! should be replaced by `crate::khqr::decode` (account_id / amount / currency) and
-//! `crate::khqr::md5_hex`; the rest of the sandbox only uses [`PastedQr`].
-
-use md5::{Digest, Md5};
+//! Reading the few fields the sandbox needs from a pasted KHQR string, through the
+//! project's own KHQR codec (`crate::khqr`): the same decoder the bot trusts. The clock is
+//! not checked, so an expired QR can still be marked paid (a late payment is a case worth
+//! trying against the bot).
 
 use crate::bakong::types::{Currency, DecimalAmount};
+use crate::khqr::{self, KhqrError};
 
 /// What the sandbox takes from a pasted QR.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,91 +13,40 @@ pub struct PastedQr {
     pub md5: String,
     /// Receiving Bakong account (tag 29 or 30, sub-tag 00).
     pub account_id: String,
-    /// Tag 53, if it is 840 or 116.
+    /// Tag 53.
     pub currency: Option<Currency>,
     /// Tag 54 (absent on static QRs).
     pub amount: Option<DecimalAmount>,
 }
 
+/// Why a pasted string is not a KHQR the sandbox can use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QrError {
-    #[error("this is not a KHQR string (it must end with 6304 and a 4-digit CRC)")]
-    NotKhqr,
-    #[error("the QR's CRC does not match: was it pasted completely?")]
-    BadCrc,
-    #[error("the QR's fields are malformed")]
-    Malformed,
-    #[error("the QR has no Bakong account (tag 29 or 30)")]
-    NoAccount,
+    #[error("this is not a valid KHQR string ({0}); was it pasted completely?")]
+    Invalid(#[from] KhqrError),
     #[error("the QR's amount is not a number")]
     BadAmount,
 }
 
 /// Lowercase hex md5 of the UTF-8 bytes, as Bakong keys QRs.
 pub fn md5_hex(text: &str) -> String {
-    format!("{:x}", Md5::digest(text.as_bytes()))
+    khqr::md5_hex(text)
 }
 
 pub fn read(qr: &str) -> Result<PastedQr, QrError> {
     let qr = qr.trim();
-    let n = qr.len();
-    if n < 12 {
-        return Err(QrError::NotKhqr);
-    }
-    let (Some("6304"), Some(crc_hex)) = (qr.get(n - 8..n - 4), qr.get(n - 4..)) else {
-        return Err(QrError::NotKhqr);
-    };
-    let given = u16::from_str_radix(crc_hex, 16).map_err(|_| QrError::NotKhqr)?;
-    let crc = crc::Crc::<u16>::new(&crc::CRC_16_IBM_3740).checksum(&qr.as_bytes()[..n - 4]);
-    if crc != given {
-        return Err(QrError::BadCrc);
-    }
-    let fields = tlv(qr)?;
-    let account_id = fields
-        .iter()
-        .filter(|(tag, _)| tag == "29" || tag == "30")
-        .find_map(|(_, v)| {
-            tlv(v)
-                .ok()?
-                .into_iter()
-                .find(|(t, _)| t == "00")
-                .map(|(_, v)| v)
-        })
-        .filter(|a| !a.is_empty())
-        .ok_or(QrError::NoAccount)?;
-    let get = |tag: &str| {
-        fields
-            .iter()
-            .find(|(t, _)| t == tag)
-            .map(|(_, v)| v.as_str())
-    };
-    let currency = get("53").and_then(Currency::parse);
-    let amount = get("54")
-        .map(|a| DecimalAmount::parse(a).map_err(|_| QrError::BadAmount))
+    let decoded = khqr::decode(qr)?;
+    let currency = Currency::parse(decoded.currency().alpha());
+    let amount = decoded
+        .amount()
+        .map(|a| DecimalAmount::parse(&a.to_string()).map_err(|_| QrError::BadAmount))
         .transpose()?;
     Ok(PastedQr {
         md5: md5_hex(qr),
-        account_id,
+        account_id: decoded.account_id().to_owned(),
         currency,
         amount,
     })
-}
-
-/// Splits `tag(2) len(2) value(len UTF-16 units)` fields.
-fn tlv(text: &str) -> Result<Vec<(String, String)>, QrError> {
-    let units: Vec<u16> = text.encode_utf16().collect();
-    let ascii = |s: &[u16]| String::from_utf16(s).map_err(|_| QrError::Malformed);
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < units.len() {
-        let head = units.get(i..i + 4).ok_or(QrError::Malformed)?;
-        let tag = ascii(&head[..2])?;
-        let len: usize = ascii(&head[2..])?.parse().map_err(|_| QrError::Malformed)?;
-        let value = units.get(i + 4..i + 4 + len).ok_or(QrError::Malformed)?;
-        out.push((tag, ascii(value)?));
-        i += 4 + len;
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -131,9 +77,15 @@ mod tests {
 
     #[test]
     fn rejects_damaged_strings() {
-        assert_eq!(read("hello"), Err(QrError::NotKhqr));
+        assert!(matches!(read("hello"), Err(QrError::Invalid(_))));
         let damaged = MERCHANT.replace("1453.31", "1453.32");
-        assert_eq!(read(&damaged), Err(QrError::BadCrc));
-        assert_eq!(read(&MERCHANT[..MERCHANT.len() - 1]), Err(QrError::NotKhqr));
+        let Err(QrError::Invalid(e)) = read(&damaged) else {
+            panic!("a damaged QR must be refused")
+        };
+        assert_eq!(e.code(), 8, "CRC mismatch is the SDK's error 8");
+        assert!(matches!(
+            read(&MERCHANT[..MERCHANT.len() - 1]),
+            Err(QrError::Invalid(_))
+        ));
     }
 }
