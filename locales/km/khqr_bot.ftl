@@ -85,7 +85,7 @@ lang-usage = សូមផ្ញើ /lang km សម្រាប់ភាសាខ
 
 ## /charge
 charge-needs-setup = សូមរៀបចំហាងរបស់អ្នកជាមុនសិន៖ ផ្ញើ /setup។
-charge-token-expired = token Bakong របស់អ្នកបានផុតកំណត់ ដូច្នេះខ្ញុំមិនអាចបញ្ជាក់ការបង់ប្រាក់បានទេ។ សូមផ្ញើ /token ជាមួយ token ថ្មីជាមុនសិន។
+charge-token-expired = Bakong លែងទទួលយក token របស់អ្នកហើយ (វាផុតកំណត់ ឬត្រូវបានប្ដូរ) ដូច្នេះខ្ញុំមិនអាចបញ្ជាក់ការបង់ប្រាក់បានទេ។ សូមផ្ញើ /token ជាមួយ token ថ្មីជាមុនសិន។
 charge-usage = សូមប្រាប់ចំនួនទឹកប្រាក់ ឧទាហរណ៍៖ /charge 5 USD កាហ្វេទឹកកក ឬ /charge 20000 KHR
 charge-error-amount = “{$value}” មិនមែនជាចំនួនទឹកប្រាក់ទេ។ ឧទាហរណ៍៖ /charge 5.50 USD ឬ /charge 20000 KHR
 charge-error-usd-decimals = ចំនួនដុល្លារមានខ្ទង់ទសភាគយ៉ាងច្រើនពីរខ្ទង់ ឧទាហរណ៍ 4.50។

@@ -86,7 +86,10 @@ pub(super) async fn handle(
         return reply(bot, msg, t!(lang, "charge-needs-setup")).await;
     };
     let now = now_secs();
-    if profile.token_expires_at.is_some_and(|exp| exp <= now) {
+    // Without a usable token no payment could be confirmed: renew first.
+    if profile.token_expires_at.is_some_and(|exp| exp <= now)
+        || merchant.token_rejected_at.is_some()
+    {
         return reply(bot, msg, t!(lang, "charge-token-expired")).await;
     }
     let request = match parse_charge(args, merchant.default_currency) {
