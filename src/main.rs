@@ -31,6 +31,8 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Settings may come from .env (RUST_LOG included); `run` reports a malformed file.
+    let _ = dotenvy::dotenv();
     cli::init_tracing();
     match cli.command {
         Command::Qr(args) => cli::qr::run(*args),

@@ -379,3 +379,46 @@ async fn merchants_only_act_on_their_own_charges() {
     // Every callback query was answered exactly once.
     assert_eq!(app.telegram.calls_of("answerCallbackQuery").len(), 8);
 }
+
+#[tokio::test]
+async fn a_charge_interrupted_by_a_crash_is_watched_after_restart() {
+    let mut app = TestApp::spawn().await;
+    let user = merchant(&app, 1801).await;
+    let m = app.merchant(&user).await.unwrap();
+    app.stop().await;
+
+    // What a crash between "reserve" and "photo accepted" leaves behind.
+    let store = khqr_bot::store::Store::open(&format!("sqlite://{}", app.db_path().display()))
+        .await
+        .unwrap();
+    let now = (now_ms() / 1000) as i64;
+    let id = store
+        .insert_creating_charge(&khqr_bot::store::NewCharge {
+            merchant_id: m.id,
+            chat_id: user.id,
+            bill_number: "KBCRASHED0001".into(),
+            khqr: "0002010102121234".into(),
+            md5: "0123456789abcdef0123456789abcdef".into(),
+            to_account_id: "sokha@aclb".into(),
+            amount: khqr::Amount::from_minor(500, Currency::Usd).unwrap(),
+            note: None,
+            created_at: now,
+            expires_at: now + 600,
+        })
+        .await
+        .unwrap();
+    store.close().await;
+
+    app.start().await;
+    let c = app.store.charge(id).await.unwrap().unwrap();
+    assert_eq!((c.status, c.message_id), (ChargeStatus::Pending, None));
+    let kinds: Vec<_> = app
+        .store
+        .charge_events(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["charge_recovered"]);
+}

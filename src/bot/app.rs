@@ -11,9 +11,6 @@ use crate::store::{Store, StoreError};
 use super::format::now_secs;
 use super::{Bot, Ctx};
 
-/// A charge still `creating` this long after it was reserved was interrupted mid-send.
-const STALE_CREATING_SECS: i64 = 60;
-
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("KHQR_BOT_SECRET_KEY: {0}")]
@@ -50,9 +47,9 @@ impl App {
         };
         let store = Store::open(&config.database_url).await?;
         let now = now_secs();
-        let recovered = store
-            .recover_creating_charges(now - STALE_CREATING_SECS, now)
-            .await?;
+        // One polling process per bot token, so at start no send is in flight: every charge
+        // still `creating` was interrupted by the previous process.
+        let recovered = store.recover_creating_charges(i64::MAX, now).await?;
         if !recovered.is_empty() {
             tracing::warn!(
                 count = recovered.len(),

@@ -142,9 +142,12 @@ impl Bot {
     }
 
     /// Registers the command menus, then long-polls until shut down (see
-    /// [`Bot::shutdown_token`]). Fails if Telegram cannot be reached at start.
+    /// [`Bot::shutdown_token`]). Fails if Telegram cannot be reached at start (`getMe`).
     pub async fn run(mut self) -> Result<(), teloxide::RequestError> {
-        register_commands(&self.bot).await?;
+        // The menu is a convenience: a failure here must not keep the bot from serving.
+        if let Err(e) = register_commands(&self.bot).await {
+            tracing::warn!(error = %e, "could not register the command menu");
+        }
         let listener = polling_default(self.bot.clone()).await;
         let on_error = LoggingErrorHandler::with_custom_text("polling Telegram failed");
         self.dispatcher
