@@ -85,7 +85,7 @@ lang-usage = Send /lang en for English or /lang km for Khmer.
 
 ## /charge
 charge-needs-setup = Please set up your shop first: send /setup.
-charge-token-expired = Bakong no longer accepts your token (it expired or was replaced), so I could not confirm payments. Please send /token with a new one first.
+charge-token-expired = Bakong no longer accepts your token (it expired or was replaced), so I cannot confirm payments. Please send /token with a new one first.
 charge-usage = Tell me how much, for example: /charge 5 USD iced coffee or /charge 20000 KHR
 charge-error-amount = “{$value}” is not an amount. For example: /charge 5.50 USD or /charge 20000 KHR
 charge-error-usd-decimals = Dollar amounts have at most 2 decimals, for example 4.50.
