@@ -422,3 +422,40 @@ async fn a_charge_interrupted_by_a_crash_is_watched_after_restart() {
         .collect();
     assert_eq!(kinds, ["charge_recovered"]);
 }
+
+#[tokio::test]
+async fn default_currency_applies_when_none_is_written() {
+    let app = TestApp::spawn().await;
+    let user = merchant(&app, 1901).await;
+    assert!(
+        app.say(&user, "/currency EUR")
+            .await
+            .contains("/currency KHR")
+    );
+    let reply = app.say(&user, "/currency khr").await;
+    assert!(reply.contains("KHR"), "{reply}");
+    let call = app.charge_photo(&user, "/charge 5000 noodles").await;
+    assert!(
+        call.caption().unwrap().contains("5,000 ៛"),
+        "{:?}",
+        call.caption()
+    );
+    let payload = decode_qr(&app.telegram.sent_photos(user.id)[0].bytes);
+    let qr = khqr::verify(&payload, now_ms()).unwrap();
+    assert_eq!(qr.currency(), Currency::Khr);
+    assert_eq!(qr.amount().unwrap().minor(), 5000);
+    assert_eq!(qr.purpose(), Some("noodles"));
+    // An explicit currency still wins.
+    app.charge_photo(&user, "/charge 2 USD").await;
+    let payload = decode_qr(&app.telegram.sent_photos(user.id)[1].bytes);
+    assert_eq!(
+        khqr::verify(&payload, now_ms()).unwrap().currency(),
+        Currency::Usd
+    );
+    let unconfigured = TgUser::english(1902);
+    assert!(
+        app.say(&unconfigured, "/currency KHR")
+            .await
+            .contains("/setup")
+    );
+}

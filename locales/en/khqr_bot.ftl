@@ -8,6 +8,7 @@ cmd-charge = Ask for a payment: /charge 5 USD coffee
 cmd-settings = Show your shop settings
 cmd-token = Replace your Bakong API token
 cmd-lang = Language: /lang en or /lang km
+cmd-currency = Default currency: /currency KHR or /currency USD
 cmd-cancel = Stop the current setup
 cmd-help = How to use this bot
 
@@ -26,6 +27,7 @@ help-body =
     /charge 20000 KHR — ask for 20,000 riel; 5usd, $5, ៛5000 and 5,000 KHR work too
     /settings — see your shop details
     /token — replace an expired Bakong token
+    /currency KHR — charge in riel when you write no currency
     /lang km — ភាសាខ្មែរ · /lang en — English
     /cancel — stop the current setup
     Each QR code is valid for {$minutes} minutes.
@@ -81,6 +83,8 @@ settings =
     API token: {$token} (valid until {$expiry})
 settings-not-configured = You have not set up your shop yet. Send /setup.
 lang-set = I will speak English from now on.
+currency-set = /charge without a currency now asks in {$currency}.
+currency-usage = Send /currency USD or /currency KHR.
 lang-usage = Send /lang en for English or /lang km for Khmer.
 
 ## /charge

@@ -8,6 +8,7 @@ cmd-charge = ស្នើសុំការបង់ប្រាក់៖ /charg
 cmd-settings = មើលព័ត៌មានហាង
 cmd-token = ប្ដូរ API token របស់ Bakong
 cmd-lang = ភាសា៖ /lang km ឬ /lang en
+cmd-currency = រូបិយប័ណ្ណលំនាំដើម៖ /currency KHR ឬ /currency USD
 cmd-cancel = បញ្ឈប់ការរៀបចំ
 cmd-help = របៀបប្រើប្រាស់
 
@@ -26,6 +27,7 @@ help-body =
     /charge 20000 KHR — ស្នើសុំ 20,000 រៀល; អាចសរសេរ 5usd, $5, ៛5000 ឬ 5,000 KHR ក៏បាន
     /settings — មើលព័ត៌មានហាង
     /token — ប្ដូរ token ដែលផុតកំណត់
+    /currency KHR — គិតជារៀល ពេលអ្នកមិនសរសេររូបិយប័ណ្ណ
     /lang en — English · /lang km — ភាសាខ្មែរ
     /cancel — បញ្ឈប់ការរៀបចំ
     កូដ QR នីមួយៗមានសុពលភាព {$minutes} នាទី។
@@ -81,6 +83,8 @@ settings =
     API token៖ {$token} (មានសុពលភាពដល់ {$expiry})
 settings-not-configured = អ្នកមិនទាន់បានរៀបចំហាងនៅឡើយទេ។ សូមផ្ញើ /setup។
 lang-set = ចាប់ពីពេលនេះ ខ្ញុំនឹងប្រើភាសាខ្មែរ។
+currency-set = ពេលនេះ /charge ដែលគ្មានរូបិយប័ណ្ណ នឹងស្នើសុំជា {$currency}។
+currency-usage = សូមផ្ញើ /currency USD ឬ /currency KHR។
 lang-usage = សូមផ្ញើ /lang km សម្រាប់ភាសាខ្មែរ ឬ /lang en សម្រាប់ភាសាអង់គ្លេស។
 
 ## /charge

@@ -21,6 +21,8 @@ pub enum Command {
     Token,
     /// Language: /lang en or /lang km.
     Lang(String),
+    /// Default currency for /charge: /currency KHR or /currency USD.
+    Currency(String),
     /// Stop the current setup.
     Cancel,
     /// How to use this bot.
@@ -36,6 +38,7 @@ pub fn describe(command: &str, lang: Lang) -> String {
         "settings" => t!(lang, "cmd-settings"),
         "token" => t!(lang, "cmd-token"),
         "lang" => t!(lang, "cmd-lang"),
+        "currency" => t!(lang, "cmd-currency"),
         "cancel" => t!(lang, "cmd-cancel"),
         _ => t!(lang, "cmd-help"),
     }
@@ -55,6 +58,7 @@ mod tests {
         assert_eq!(p("/charge@khqr_bot 5"), Some(Command::Charge("5".into())));
         assert_eq!(p("/charge"), Some(Command::Charge(String::new())));
         assert_eq!(p("/lang km"), Some(Command::Lang("km".into())));
+        assert_eq!(p("/currency KHR"), Some(Command::Currency("KHR".into())));
         assert_eq!(p("/setup"), Some(Command::Setup));
         assert_eq!(p("hello"), None);
     }
@@ -63,7 +67,7 @@ mod tests {
     fn every_menu_entry_has_both_descriptions() {
         for lang in Lang::ALL {
             let menu = crate::bot::command_menu(lang);
-            assert_eq!(menu.len(), 8);
+            assert_eq!(menu.len(), 9);
             for c in menu {
                 assert!(c.description.chars().count() >= 3, "{c:?}");
                 assert!(!c.command.starts_with('/'));

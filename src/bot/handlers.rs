@@ -6,6 +6,7 @@ use teloxide::prelude::*;
 use teloxide::types::User;
 
 use crate::i18n::Lang;
+use crate::khqr::Currency;
 use crate::store::Merchant;
 use crate::t;
 
@@ -60,6 +61,9 @@ pub(super) async fn on_command(
         Command::Cancel => cancel(&bot, &msg, &dialogue, lang).await,
         Command::Settings => settings(&bot, &msg, &ctx, lang, merchant.as_ref()).await,
         Command::Lang(arg) => set_lang(&bot, &msg, &ctx, &arg, user.as_ref()).await,
+        Command::Currency(arg) => {
+            set_currency(&bot, &msg, &ctx, lang, merchant.as_ref(), &arg).await
+        }
         Command::Charge(args) => charge::handle(&bot, &msg, &ctx, lang, merchant, &args).await,
     };
     if let Err(e) = result {
@@ -180,4 +184,31 @@ async fn set_lang(
             reply(bot, msg, t!(lang, "lang-usage")).await
         }
     }
+}
+
+async fn set_currency(
+    bot: &TgBot,
+    msg: &Message,
+    ctx: &Ctx,
+    lang: Lang,
+    merchant: Option<&Merchant>,
+    arg: &str,
+) -> HandlerResult {
+    let Some(m) = merchant.filter(|m| m.profile.is_some()) else {
+        return reply(bot, msg, t!(lang, "charge-needs-setup")).await;
+    };
+    let currency = match arg.trim().to_ascii_uppercase().as_str() {
+        "USD" | "$" => Currency::Usd,
+        "KHR" | "៛" | "RIEL" => Currency::Khr,
+        _ => return reply(bot, msg, t!(lang, "currency-usage")).await,
+    };
+    ctx.store
+        .set_default_currency(m.id, currency, now_secs())
+        .await?;
+    reply(
+        bot,
+        msg,
+        t!(lang, "currency-set", currency = currency.alpha()),
+    )
+    .await
 }
