@@ -384,3 +384,23 @@ async fn lang_switches_and_overrides_telegram() {
     assert_eq!(reply, "I will speak English from now on.");
     assert!(app.merchant(&user).await.unwrap().language_chosen);
 }
+
+#[tokio::test]
+async fn a_token_pasted_outside_the_wizard_is_deleted() {
+    let app = TestApp::spawn().await;
+    let user = TgUser::english(801);
+    let token = app.bakong_token("stray@example.com");
+    let since = app.telegram.call_count();
+    let id = app.telegram.send_text(&user, &token);
+    let reply = app.next_text(&user, since).await;
+    assert!(
+        reply.text().unwrap().contains("send /token first"),
+        "{reply:?}"
+    );
+    assert!(app.telegram.deleted_messages().contains(&(user.id, id)));
+    // Ordinary text is left alone.
+    let since = app.telegram.call_count();
+    app.telegram.send_text(&user, "hello.there.friend");
+    app.next_text(&user, since).await;
+    assert_eq!(app.telegram.deleted_messages().len(), 1);
+}

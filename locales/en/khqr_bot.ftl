@@ -71,6 +71,7 @@ token-ask = Paste your new Bakong API token. I will delete your message right aw
 token-needs-setup = Please finish /setup first.
 token-replaced = Token updated ✅ It is valid until {$expiry}.
 token-account-gone = Bakong does not know the account {$account} any more. Please send /setup to connect your account again.
+token-outside-wizard = That looked like a Bakong token, so I deleted it from the chat. To store a new token, send /token first (or /setup if you have not set up yet).
 expiry-unknown = no date given
 
 ## /settings and /lang

@@ -71,6 +71,7 @@ token-ask = សូមបិទភ្ជាប់ API token ថ្មីរបស
 token-needs-setup = សូមបញ្ចប់ /setup ជាមុនសិន។
 token-replaced = បានប្ដូរ token ហើយ ✅ វាមានសុពលភាពដល់ {$expiry}។
 token-account-gone = Bakong លែងស្គាល់គណនី {$account} ទៀតហើយ។ សូមផ្ញើ /setup ដើម្បីភ្ជាប់គណនីរបស់អ្នកម្ដងទៀត។
+token-outside-wizard = នោះដូចជា token របស់ Bakong ដូច្នេះខ្ញុំបានលុបវាចេញពីការជជែក។ ដើម្បីរក្សាទុក token ថ្មី សូមផ្ញើ /token ជាមុនសិន (ឬ /setup បើអ្នកមិនទាន់បានរៀបចំ)។
 expiry-unknown = មិនបានបញ្ជាក់
 
 ## /settings and /lang

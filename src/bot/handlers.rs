@@ -74,6 +74,11 @@ pub(super) async fn on_command(
 
 /// A message that is neither a command nor an expected wizard answer.
 pub(super) async fn on_other_message(bot: TgBot, msg: Message, ctx: Arc<Ctx>) -> HandlerResult {
+    // A Bakong token pasted outside /setup or /token must not stay in the chat.
+    let pasted_token = msg.text().is_some_and(looks_like_jwt);
+    if pasted_token && let Err(e) = bot.delete_message(msg.chat.id, msg.id).await {
+        tracing::warn!(chat_id = msg.chat.id.0, error = %e, "could not delete a pasted token");
+    }
     if !msg.chat.is_private() {
         return Ok(());
     }
@@ -82,7 +87,23 @@ pub(super) async fn on_other_message(bot: TgBot, msg: Message, ctx: Arc<Ctx>) ->
         None => None,
     };
     let lang = lang_of(msg.from.as_ref(), merchant.as_ref());
+    if pasted_token {
+        return reply(&bot, &msg, t!(lang, "token-outside-wizard")).await;
+    }
     reply(&bot, &msg, t!(lang, "unknown-message")).await
+}
+
+/// A JSON Web Token as Bakong issues them: `eyJ…` header, three base64url parts.
+pub(super) fn looks_like_jwt(text: &str) -> bool {
+    let text = text.trim();
+    let parts: Vec<&str> = text.split('.').collect();
+    text.starts_with("eyJ")
+        && parts.len() == 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=')
+        })
 }
 
 async fn start(
