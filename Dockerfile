@@ -21,10 +21,10 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
     && install -D -m 0755 target/release/khqr-bot /out/khqr-bot
 
 FROM debian:bookworm-slim AS runtime
-# TLS roots are built into the binary (rustls + webpki roots); ca-certificates is only for
-# operators who point BAKONG_API_URL at a relay with a private CA via SSL_CERT_FILE.
+# TLS roots are built into the binary (rustls + webpki roots) and Phnom Penh time is a fixed
+# UTC+7 in the code, so the image needs no tzdata; ca-certificates is a small safety net.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates tzdata \
+    && apt-get install -y --no-install-recommends ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 khqr \
     && useradd --system --uid 10001 --gid khqr --home-dir /data --shell /usr/sbin/nologin khqr \
