@@ -269,40 +269,51 @@ fn bad_arguments_get_one_clear_line_and_exit_2() {
 }
 
 #[test]
-fn png_scans_back_to_the_payload() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("khqr.png");
-    let out = khqr_bot(&[
-        "qr",
-        "--account",
-        "coffee.shop@wing",
-        "--merchant-id",
-        "123456",
-        "--bank",
-        "Canadia Bank Plc",
-        "--name",
-        "Shop #12",
-        "--lang",
-        "km",
-        "--alt-name",
-        "ហាងកាហ្វេ",
-        "--currency",
-        "USD",
-        "--amount",
-        "1453.31",
-        "--now",
-        "1777474750285",
-        "--expires-in",
-        "120",
-        "--png",
-        path.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let qr = stdout(&out).lines().next().unwrap().to_owned();
-    let img = image::open(&path).unwrap().to_luma8();
-    let mut prepared = rqrr::PreparedImage::prepare(img);
-    let grids = prepared.detect_grids();
-    assert_eq!(grids.len(), 1);
-    let (_, content) = grids[0].decode().unwrap();
-    assert_eq!(content, qr);
+fn png_scans_back_to_the_payload_in_both_styles() {
+    for style in ["card", "plain"] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("khqr.png");
+        let out = khqr_bot(&[
+            "qr",
+            "--account",
+            "coffee.shop@wing",
+            "--merchant-id",
+            "123456",
+            "--bank",
+            "Canadia Bank Plc",
+            "--name",
+            "Shop #12",
+            "--lang",
+            "km",
+            "--alt-name",
+            "ហាងកាហ្វេ",
+            "--currency",
+            "USD",
+            "--amount",
+            "1453.31",
+            "--now",
+            "1777474750285",
+            "--expires-in",
+            "120",
+            "--png",
+            path.to_str().unwrap(),
+            "--style",
+            style,
+        ]);
+        assert!(out.status.success(), "{style}: {}", stderr(&out));
+        let qr = stdout(&out).lines().next().unwrap().to_owned();
+        let img = image::open(&path).unwrap().to_luma8();
+        let mut prepared = rqrr::PreparedImage::prepare(img);
+        let grids = prepared.detect_grids();
+        assert_eq!(grids.len(), 1, "{style}");
+        let (_, content) = grids[0].decode().unwrap();
+        assert_eq!(content, qr, "{style}");
+    }
+}
+
+#[test]
+fn style_without_png_is_a_usage_error() {
+    let out = khqr_bot(&["qr", "--account", "a@b", "--name", "A", "--style", "plain"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--png"), "{}", stderr(&out));
 }

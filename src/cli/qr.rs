@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Args;
-use khqr_bot::khqr::{Amount, Currency, KhqrError, KhqrErrorKind, KhqrInput, md5_hex};
-use khqr_bot::render::plain_png;
+use khqr_bot::khqr::{Amount, Currency, Khqr, KhqrError, KhqrErrorKind, KhqrInput, md5_hex};
+use khqr_bot::render::{CardSpec, card_png, format_money, plain_png};
 use serde::Serialize;
 
 /// Lifetime of a dynamic KHQR when neither `--expires-in` nor `--expires-at` is given: the
@@ -99,9 +99,55 @@ pub struct QrArgs {
     /// Also write a scannable QR code PNG to FILE
     #[arg(long, value_name = "FILE")]
     pub png: Option<PathBuf>,
+    /// Look of the --png image: the branded KHQR card, or the bare QR code
+    #[arg(long, value_enum, default_value_t = PngStyle::Card, requires = "png")]
+    pub style: PngStyle,
     /// Print {"qr":…,"md5":…} instead of two lines
     #[arg(long)]
     pub json: bool,
+}
+
+/// What `--png` draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PngStyle {
+    /// KHQR-style card: header, shop name, amount, QR with currency badge, expiry.
+    Card,
+    /// The QR code alone (level M, 4-module quiet zone).
+    Plain,
+}
+
+/// Phnom Penh is UTC+7 all year (no daylight saving time).
+const PHNOM_PENH_OFFSET_SECS: u64 = 7 * 3600;
+
+/// `HH:MM` of a Unix time in milliseconds, in Phnom Penh time.
+fn phnom_penh_clock(ms: u64) -> String {
+    let local = ms / 1000 + PHNOM_PENH_OFFSET_SECS;
+    format!("{:02}:{:02}", (local / 3600) % 24, (local / 60) % 60)
+}
+
+/// The image `--png` asks for.
+fn png_of(khqr: &Khqr, qr: &str, style: PngStyle) -> Result<Vec<u8>, String> {
+    match style {
+        PngStyle::Plain => plain_png(qr).map_err(|e| e.to_string()),
+        PngStyle::Card => {
+            let amount = khqr.amount().filter(|a| !a.is_zero());
+            let amount_text = amount
+                .map(|a| format_money(a.minor(), a.currency() == Currency::Usd))
+                .unwrap_or_default();
+            let expires_line = khqr
+                .expires_at_ms()
+                .map(|ms| format!("Expires at {} (Phnom Penh time)", phnom_penh_clock(ms)));
+            card_png(&CardSpec {
+                payload: qr,
+                shop_name: khqr.merchant_name(),
+                amount_text: &amount_text,
+                usd: khqr.currency() == Currency::Usd,
+                note: khqr.purpose(),
+                expires_line: expires_line.as_deref(),
+            })
+            .map_err(|e| e.to_string())
+        }
+    }
 }
 
 /// The clock in Unix epoch milliseconds.
@@ -216,8 +262,7 @@ pub fn run(args: QrArgs) -> ExitCode {
     let qr = khqr.encode();
     let md5 = md5_hex(&qr);
     if let Some(path) = &args.png {
-        let written = plain_png(&qr)
-            .map_err(|e| e.to_string())
+        let written = png_of(&khqr, &qr, args.style)
             .and_then(|png| std::fs::write(path, png).map_err(|e| e.to_string()));
         if let Err(e) = written {
             eprintln!("error: cannot write the PNG to {}: {e}", path.display());

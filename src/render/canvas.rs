@@ -60,12 +60,18 @@ impl Canvas {
 
     /// Fills whole pixels `[x, x+w) × [y, y+h)` (clipped to the canvas).
     pub(crate) fn fill_rect(&mut self, x: u32, y: u32, w: u32, h: u32, color: Color) {
-        let x_end = x.saturating_add(w).min(self.img.width());
-        let y_end = y.saturating_add(h).min(self.img.height());
-        let value = Rgb([color.0, color.1, color.2]);
-        for yy in y..y_end {
-            for xx in x..x_end {
-                self.img.put_pixel(xx, yy, value);
+        let width = self.img.width() as usize;
+        let x_end = x.saturating_add(w).min(self.img.width()) as usize;
+        let y_end = y.saturating_add(h).min(self.img.height()) as usize;
+        let (x, y) = (x as usize, y as usize);
+        if x >= x_end || y >= y_end {
+            return;
+        }
+        let value = [color.0, color.1, color.2];
+        let buf: &mut [u8] = &mut self.img;
+        for row in buf.chunks_exact_mut(width * 3).take(y_end).skip(y) {
+            for px in row[x * 3..x_end * 3].chunks_exact_mut(3) {
+                px.copy_from_slice(&value);
             }
         }
     }
@@ -108,6 +114,9 @@ impl Canvas {
     }
 
     /// A rectangle with corners rounded by `radius`; `top_only` keeps the bottom corners square.
+    ///
+    /// Cards are mostly this shape, so pixels that are certainly covered are written directly
+    /// and the distance function is only evaluated near the outline.
     pub(crate) fn fill_rounded_rect(
         &mut self,
         rect: (f32, f32, f32, f32),
@@ -118,12 +127,44 @@ impl Canvas {
         let (x0, y0, x1, y1) = rect;
         let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
         let (hw, hh) = ((x1 - x0) / 2.0, (y1 - y0) / 2.0);
-        self.fill_sdf(rect, color, |x, y| {
+        let sd = |x: f32, y: f32| {
             let r = if top_only && y > cy { 0.0 } else { radius };
             let qx = (x - cx).abs() - (hw - r);
             let qy = (y - cy).abs() - (hh - r);
             qx.max(0.0).hypot(qy.max(0.0)) + qx.max(qy).min(0.0) - r
-        });
+        };
+        let (w, h) = (self.img.width() as f32, self.img.height() as f32);
+        let ys = (y0 - 1.0).floor().max(0.0) as i64..=(y1 + 1.0).ceil().min(h - 1.0) as i64;
+        let xs = (x0 - 1.0).floor().max(0.0) as i64..=(x1 + 1.0).ceil().min(w - 1.0) as i64;
+        let bottom_r = if top_only { 0.0 } else { radius };
+        for y in ys {
+            let py = y as f32 + 0.5;
+            // Pixel centres in [solid_l, solid_r] are at least half a pixel inside the shape.
+            let (solid_l, solid_r) = if py >= y0 + radius.max(1.5) && py <= y1 - bottom_r.max(1.5) {
+                (x0 + 1.5, x1 - 1.5)
+            } else if py >= y0 + 1.5 && py <= y1 - 1.5 {
+                (x0 + radius, x1 - radius)
+            } else {
+                (f32::INFINITY, f32::NEG_INFINITY)
+            };
+            // Whole pixels whose centres lie in [solid_l, solid_r]: x in [first, last).
+            let first = (solid_l - 0.5).ceil().max(0.0) as i64;
+            let last = ((solid_r - 0.5).floor() + 1.0).max(0.0) as i64;
+            if first < last {
+                // In bounds: both ends are clamped to the canvas above and below.
+                let (fx, lx) = (first.max(*xs.start()), last.min(*xs.end() + 1));
+                self.fill_rect(fx as u32, y as u32, (lx - fx).max(0) as u32, 1, color);
+            }
+            let (edge_l, edge_r) = if first < last {
+                (*xs.start()..first, last..*xs.end() + 1)
+            } else {
+                (*xs.start()..*xs.end() + 1, 0..0)
+            };
+            for x in edge_l.chain(edge_r) {
+                let coverage = (0.5 - sd(x as f32 + 0.5, py)).clamp(0.0, 1.0);
+                self.blend(x, y, color, coverage);
+            }
+        }
     }
 
     /// A straight stroke with round caps from `a` to `b`.

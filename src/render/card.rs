@@ -1,5 +1,7 @@
 //! The KHQR payment card: what the customer scans.
 
+use image::RgbImage;
+
 use super::RenderError;
 use super::fonts;
 use super::frame::{body_top, card_x, draw_frame};
@@ -42,86 +44,74 @@ const QR_MAX_SIDE: u32 = 540;
 pub fn card_png(spec: &CardSpec<'_>) -> Result<Vec<u8>, RenderError> {
     let qr = QrMatrix::encode(spec.payload)?;
     let module_px = qr.module_px(QR_MAX_SIDE)?;
-    let qr_side = qr.side_px(module_px);
+    let image = paint(spec, &qr, module_px);
+    png::encode(&image)
+}
 
+/// Lays out and draws the card; holds the font engine only for this part.
+fn paint(spec: &CardSpec<'_>, qr: &QrMatrix, module_px: u32) -> RgbImage {
+    let qr_side = qr.side_px(module_px);
     let mut engine = fonts::engine();
     let engine = &mut *engine;
     let (x0, x1) = card_x();
     let text_w = x1 - x0 - 2.0 * PAD;
+    let present = |t: &&str| !t.trim().is_empty();
 
-    let mut name = TextBlock::fit(
-        engine,
-        spec.shop_name,
-        style(30.0, false, INK, false, 2),
-        text_w,
-        22.0,
-    );
-    let mut amount = TextBlock::fit(
-        engine,
-        spec.amount_text,
-        style(64.0, true, INK, false, 1),
-        text_w,
-        30.0,
-    );
-    let mut note = spec
-        .note
-        .filter(|n| !n.trim().is_empty())
-        .map(|n| TextBlock::layout(engine, n, style(26.0, false, INK, true, 2), text_w));
-    let mut expires = spec
-        .expires_line
-        .filter(|e| !e.trim().is_empty())
-        .map(|e| TextBlock::layout(engine, e, style(24.0, false, MUTED, true, 1), text_w));
+    let mut name = Some(spec.shop_name).filter(present).map(|t| {
+        let style = TextStyle::new(30.0, false, INK, false, 2);
+        TextBlock::fit(engine, t, style, text_w, 22.0)
+    });
+    let mut amount = Some(spec.amount_text).filter(present).map(|t| {
+        let style = TextStyle::new(64.0, true, INK, false, 1);
+        TextBlock::fit(engine, t, style, text_w, 30.0)
+    });
+    let mut note = spec.note.filter(present).map(|t| {
+        let style = TextStyle::new(26.0, false, INK, true, 2);
+        TextBlock::layout(engine, t, style, text_w)
+    });
+    let mut expires = spec.expires_line.filter(present).map(|t| {
+        let style = TextStyle::new(24.0, false, MUTED, true, 1);
+        TextBlock::layout(engine, t, style, text_w)
+    });
 
-    // Vertical layout, top to bottom.
-    let name_y = body_top() + 34.0;
-    let amount_y = name_y + name.height - 4.0;
-    let rule_y = amount_y + amount.height + 22.0;
-    let qr_y = rule_y + 18.0;
-    let mut y = qr_y + qr_side as f32 - 6.0;
+    // Vertical layout, top to bottom. Line boxes are 1.5 em tall (room for Khmer stacks),
+    // so consecutive blocks are pulled together a little.
+    let mut y = body_top() + 34.0;
+    let name_y = y;
+    if let Some(b) = &name {
+        y += b.height - 4.0;
+    }
+    let amount_y = y;
+    if let Some(b) = &amount {
+        y += b.height;
+    }
+    let rule_y = y + 22.0;
+    let qr_y = (rule_y + 18.0).round();
+    y = qr_y + qr_side as f32 - 6.0;
     let note_y = y;
-    if let Some(n) = &note {
-        y += n.height;
+    if let Some(b) = &note {
+        y += b.height;
     }
     let expires_y = y;
-    if let Some(e) = &expires {
-        y += e.height;
+    if let Some(b) = &expires {
+        y += b.height;
     }
     let height = (y + 30.0 + MARGIN).ceil() as u32;
 
     let mut canvas = draw_frame(engine, height);
-    name.draw(engine, &mut canvas, x0 + PAD, name_y);
-    amount.draw(engine, &mut canvas, x0 + PAD, amount_y);
+    for (block, top) in [(&mut name, name_y), (&mut amount, amount_y)] {
+        if let Some(b) = block {
+            b.draw(engine, &mut canvas, x0 + PAD, top);
+        }
+    }
     canvas.dashed_hline((x0 + PAD / 2.0, x1 - PAD / 2.0), rule_y, RULE);
-    let qr_x = (WIDTH - qr_side) / 2;
     let badge = if spec.usd { "$" } else { "៛" };
-    qr.draw(
-        &mut canvas,
-        engine,
-        (qr_x, qr_y.round() as u32),
-        module_px,
-        badge,
-    );
-    if let Some(n) = &mut note {
-        n.draw(engine, &mut canvas, x0 + PAD, note_y);
+    let qr_x = (WIDTH - qr_side) / 2;
+    qr.draw(&mut canvas, engine, (qr_x, qr_y as u32), module_px, badge);
+    for (block, top) in [(&mut note, note_y), (&mut expires, expires_y)] {
+        if let Some(b) = block {
+            b.draw(engine, &mut canvas, x0 + PAD, top);
+        }
     }
-    if let Some(e) = &mut expires {
-        e.draw(engine, &mut canvas, x0 + PAD, expires_y);
-    }
-    png::encode(&canvas.into_image())
-}
-
-pub(crate) fn style(
-    size: f32,
-    bold: bool,
-    color: super::canvas::Color,
-    centered: bool,
-    max_lines: usize,
-) -> TextStyle {
-    TextStyle {
-        size,
-        bold,
-        color,
-        centered,
-        max_lines,
-    }
+    canvas.into_image()
 }

@@ -37,6 +37,11 @@ pub(crate) fn engine() -> MutexGuard<'static, TextEngine> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Parses the embedded fonts now instead of during the first render.
+pub fn warm_up() {
+    drop(engine());
+}
+
 fn build_engine() -> TextEngine {
     let mut db = fontdb::Database::new();
     for bytes in FONT_FILES {

@@ -14,7 +14,8 @@
 //! fonts are parsed once per process.
 //!
 //! Rendering is CPU work (a few milliseconds per card, see `BENCHMARKS.md`) and serialises on
-//! one process-wide font cache. From async code, call it on a blocking thread:
+//! one process-wide font cache, built on first use (or by [`warm_up`] at startup). From async
+//! code, call it on a blocking thread:
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
@@ -40,7 +41,7 @@ mod error;
 mod fonts;
 mod frame;
 mod money;
-pub mod plain;
+mod plain;
 mod png;
 mod qr;
 mod status;
@@ -49,6 +50,7 @@ mod theme;
 
 pub use card::{CardSpec, card_png};
 pub use error::RenderError;
+pub use fonts::warm_up;
 pub use money::format_money;
 pub use plain::{PlainRenderError, plain_png};
 pub use status::{StatusKind, StatusSpec, status_png};

@@ -3,7 +3,7 @@
 use qrcode::{Color as Module, EcLevel, QrCode};
 
 use super::RenderError;
-use super::canvas::Canvas;
+use super::canvas::{Canvas, Color};
 use super::fonts::TextEngine;
 use super::text::{TextBlock, TextStyle};
 use super::theme::{QR_DARK, RED, WHITE};
@@ -17,10 +17,20 @@ const MIN_MODULE_PX: u32 = 4;
 /// Badge diameter as a fraction of the symbol width.
 ///
 /// Level M restores about 15 % of the codewords; a disc of 18 % of the width (plus its
-/// one-module white ring) hides roughly 3.5 % of the modules, leaving most of the budget for
-/// real-world damage (glare, blur, a crease on a printed card). Checked by decoding with
-/// `rqrr` for symbol versions 2 to 25 in `tests/render_qr.rs`.
+/// one-module white margin) hides about 3.5 % of the modules, leaving most of the budget for
+/// real-world damage (glare, blur, a crease on a printed card). `tests/render_card.rs`
+/// decodes cards with `rqrr` for every symbol size a card carries and counts the hidden
+/// modules against a fresh encoding.
+///
+/// To a scanner the badge must be a light area with a small mark, not a shape of its own: a
+/// solid red disc (dark once binarised) made zbar miss versions 11-13, and a red ring around
+/// the red `$` looked enough like a finder pattern to hide a version-7 card. Hence a pale
+/// ring (light after binarisation) and only the currency symbol in red; checked with zbar on
+/// PNG, half-size and JPEG copies by `tests/render_zbar.rs` (ignored: needs zbar-tools).
 const BADGE_FRACTION: f32 = 0.18;
+
+/// Ring of the currency badge: a pale red that binarises as light.
+const BADGE_RING: Color = Color::hex(0xF3B4B8);
 
 /// A QR symbol as a square grid of modules (true = dark), without quiet zone.
 pub(crate) struct QrMatrix {
@@ -111,12 +121,13 @@ impl QrMatrix {
         let m = module_px as f32;
         let (cx, cy) = (origin_x as f32 + centre * m, origin_y as f32 + centre * m);
         let r = badge_r * m;
-        canvas.fill_circle(cx, cy, r, RED);
-        canvas.stroke_circle(cx, cy, r - m * 0.45, (m * 0.22).max(1.5), WHITE);
+        // Only the symbol is dark to a scanner. A dark disc, or a dark ring around the dark
+        // symbol (which reads like a finder pattern), made zbar miss some cards.
+        canvas.stroke_circle(cx, cy, r - m * 0.4, m * 0.8, BADGE_RING);
         let style = TextStyle {
-            size: r * 1.25,
+            size: r * 1.5,
             bold: true,
-            color: WHITE,
+            color: RED,
             centered: true,
             max_lines: 1,
         };

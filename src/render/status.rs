@@ -1,13 +1,14 @@
 //! Status cards that replace the QR once a charge is settled: no code to scan, one clear
 //! symbol (drawn as shapes, so it never depends on a font having the glyph).
 
+use image::RgbImage;
+
 use super::RenderError;
 use super::canvas::{Canvas, Color};
-use super::card::style;
 use super::fonts;
 use super::frame::{body_top, card_x, draw_frame};
 use super::png;
-use super::text::TextBlock;
+use super::text::{TextBlock, TextStyle};
 use super::theme::{AMBER, GREEN, GREY, INK, MARGIN, MUTED, PAD, RED, RULE, WHITE, WIDTH};
 
 /// The outcome a status card announces.
@@ -54,47 +55,68 @@ pub struct StatusSpec<'a> {
 /// # Errors
 /// [`RenderError::Encode`] if PNG encoding fails.
 pub fn status_png(spec: &StatusSpec<'_>) -> Result<Vec<u8>, RenderError> {
+    let image = paint(spec);
+    png::encode(&image)
+}
+
+/// Lays out and draws the card; holds the font engine only for this part.
+fn paint(spec: &StatusSpec<'_>) -> RgbImage {
     let mut engine = fonts::engine();
     let engine = &mut *engine;
     let (x0, x1) = card_x();
     let text_w = x1 - x0 - 2.0 * PAD;
     let colour = spec.kind.colour();
+    let present = |t: &&str| !t.trim().is_empty();
 
-    let mut title = TextBlock::fit(
-        engine,
-        spec.title,
-        style(40.0, true, colour, true, 1),
-        text_w,
-        24.0,
-    );
-    let mut amount = TextBlock::fit(
-        engine,
-        spec.amount_text,
-        style(60.0, true, INK, true, 1),
-        text_w,
-        30.0,
-    );
-    let mut name = TextBlock::fit(
-        engine,
-        spec.shop_name,
-        style(28.0, false, MUTED, true, 2),
-        text_w,
-        22.0,
-    );
+    // (text, style, smallest size when shrinking to one line, pull-up of the next block)
+    let head = [
+        (
+            spec.title,
+            TextStyle::new(40.0, true, colour, true, 1),
+            24.0,
+            2.0,
+        ),
+        (
+            spec.amount_text,
+            TextStyle::new(60.0, true, INK, true, 1),
+            30.0,
+            8.0,
+        ),
+        (
+            spec.shop_name,
+            TextStyle::new(28.0, false, MUTED, true, 2),
+            22.0,
+            0.0,
+        ),
+    ];
+    let mut head: Vec<(TextBlock, f32)> = head
+        .into_iter()
+        .filter(|(text, ..)| present(text))
+        .map(|(text, style, min, pull)| (TextBlock::fit(engine, text, style, text_w, min), pull))
+        .collect();
     let mut lines: Vec<TextBlock> = spec
         .lines
         .iter()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| TextBlock::layout(engine, l, style(25.0, false, INK, true, 2), text_w))
+        .filter(|l| present(l))
+        .map(|l| {
+            let style = TextStyle::new(25.0, false, INK, true, 2);
+            TextBlock::layout(engine, l, style, text_w)
+        })
         .collect();
 
     let icon_r = 56.0;
     let icon_cy = body_top() + 44.0 + icon_r;
-    let title_y = icon_cy + icon_r + 16.0;
-    let amount_y = title_y + title.height - 2.0;
-    let name_y = amount_y + amount.height - 8.0;
-    let rule_y = name_y + name.height + 22.0;
-    let mut y = rule_y + 24.0;
+    let mut y = icon_cy + icon_r + 16.0;
+    let mut head_ys = Vec::with_capacity(head.len());
+    for (block, pull) in &head {
+        head_ys.push(y);
+        y += block.height - pull;
+    }
+    // Details go under a dashed rule; without details the card ends after the name.
+    let rule_y = y + 22.0;
+    if !lines.is_empty() {
+        y = rule_y + 24.0;
+    }
     let mut line_ys = Vec::with_capacity(lines.len());
     for line in &lines {
         line_ys.push(y);
@@ -103,20 +125,18 @@ pub fn status_png(spec: &StatusSpec<'_>) -> Result<Vec<u8>, RenderError> {
     let height = (y + 30.0 + MARGIN).ceil() as u32;
 
     let mut canvas = draw_frame(engine, height);
-    draw_symbol(
-        &mut canvas,
-        spec.kind,
-        (WIDTH as f32 / 2.0, icon_cy),
-        icon_r,
-    );
-    title.draw(engine, &mut canvas, x0 + PAD, title_y);
-    amount.draw(engine, &mut canvas, x0 + PAD, amount_y);
-    name.draw(engine, &mut canvas, x0 + PAD, name_y);
-    canvas.dashed_hline((x0 + PAD / 2.0, x1 - PAD / 2.0), rule_y, RULE);
-    for (line, ly) in lines.iter_mut().zip(line_ys) {
-        line.draw(engine, &mut canvas, x0 + PAD, ly);
+    let centre = (WIDTH as f32 / 2.0, icon_cy);
+    draw_symbol(&mut canvas, spec.kind, centre, icon_r);
+    for ((block, _), top) in head.iter_mut().zip(head_ys) {
+        block.draw(engine, &mut canvas, x0 + PAD, top);
     }
-    png::encode(&canvas.into_image())
+    if !lines.is_empty() {
+        canvas.dashed_hline((x0 + PAD / 2.0, x1 - PAD / 2.0), rule_y, RULE);
+    }
+    for (line, top) in lines.iter_mut().zip(line_ys) {
+        line.draw(engine, &mut canvas, x0 + PAD, top);
+    }
+    canvas.into_image()
 }
 
 /// The status symbol: a coloured disc with a white mark, all vector shapes.

@@ -20,6 +20,24 @@ pub(crate) struct TextStyle {
     pub max_lines: usize,
 }
 
+impl TextStyle {
+    pub(crate) fn new(
+        size: f32,
+        bold: bool,
+        color: Color,
+        centered: bool,
+        max_lines: usize,
+    ) -> Self {
+        Self {
+            size,
+            bold,
+            color,
+            centered,
+            max_lines,
+        }
+    }
+}
+
 /// Khmer stacks subscript consonants and vowels above and below the base line, so lines are
 /// taller than Latin-only text would need.
 const LINE_HEIGHT: f32 = 1.5;
@@ -110,7 +128,8 @@ impl TextBlock {
             // Jump close to the fitting size, then step down in case shaping rounds up.
             size = (size * max_width / block.width)
                 .floor()
-                .clamp(min_size, size - 1.0);
+                .min(size - 1.0)
+                .max(min_size);
         }
     }
 
@@ -178,5 +197,92 @@ impl TextBlock {
                 }
             },
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::fonts::engine;
+
+    const BLACK: Color = Color(0, 0, 0);
+
+    /// (glyph id, family of its font, x) of every glyph, in visual order.
+    fn glyphs(text: &str) -> Vec<(u16, String, f32)> {
+        let mut engine = engine();
+        let block = TextBlock::layout(
+            &mut engine,
+            text,
+            TextStyle::new(40.0, false, BLACK, false, 1),
+            10_000.0,
+        );
+        let db = engine.fonts.db();
+        block
+            .buffer
+            .layout_runs()
+            .flat_map(|run| run.glyphs.iter())
+            .map(|g| {
+                let family = db
+                    .face(g.font_id)
+                    .and_then(|f| f.families.first().map(|(n, _)| n.clone()))
+                    .unwrap_or_default();
+                (g.glyph_id, family, g.x)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn khmer_and_latin_each_use_their_font_and_never_notdef() {
+        let shaped = glyphs("ហាងកាហ្វេស្រីមុំ 12,000 ៛");
+        assert!(
+            shaped.iter().all(|(id, ..)| *id != 0),
+            "missing glyph: {shaped:?}"
+        );
+        let families: Vec<&str> = shaped.iter().map(|(_, f, _)| f.as_str()).collect();
+        assert!(families.contains(&"Noto Sans Khmer"));
+        assert!(families.contains(&"Noto Sans"));
+    }
+
+    /// Coeng + consonant becomes one subscript glyph: ក្រ is three characters, two glyphs,
+    /// and the subscript RO is drawn to the left of its base.
+    #[test]
+    fn coeng_forms_a_subscript_drawn_before_the_base() {
+        let ka = glyphs("ក")[0].0;
+        let kra = glyphs("ក្រ");
+        assert_eq!(kra.len(), 2, "{kra:?}");
+        assert_eq!(kra[1].0, ka, "base consonant should come second: {kra:?}");
+        assert_ne!(kra[0].0, ka);
+        assert!(kra[0].2 < kra[1].2);
+    }
+
+    /// The vowel sign េ is typed after its consonant but drawn before it.
+    #[test]
+    fn pre_base_vowel_is_reordered() {
+        let ka = glyphs("ក")[0].0;
+        let ke = glyphs("កេ");
+        assert_eq!(ke.len(), 2, "{ke:?}");
+        assert_eq!(ke[1].0, ka, "consonant should be drawn second: {ke:?}");
+    }
+
+    #[test]
+    fn fit_shrinks_long_text_to_one_line() {
+        let mut engine = engine();
+        let style = TextStyle::new(64.0, true, BLACK, false, 1);
+        let text = "999,999,999,999,999 ៛";
+        let natural = TextBlock::layout(&mut engine, text, style, f32::MAX);
+        let fitted = TextBlock::fit(&mut engine, text, style, 400.0, 20.0);
+        assert!(natural.width > 400.0);
+        assert!(fitted.width <= 400.0, "{}", fitted.width);
+        assert!(fitted.height < natural.height);
+    }
+
+    #[test]
+    fn wrapped_text_stops_at_max_lines() {
+        let mut engine = engine();
+        let style = TextStyle::new(20.0, false, BLACK, true, 2);
+        let long = "word ".repeat(200);
+        let block = TextBlock::layout(&mut engine, &long, style, 300.0);
+        assert!(block.width <= 300.0);
+        assert_eq!(block.height, 2.0 * (20.0 * LINE_HEIGHT).ceil());
     }
 }
