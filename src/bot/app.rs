@@ -57,6 +57,9 @@ impl App {
             );
         }
 
+        // Parse the card fonts now, off the async threads, so the first /charge is not slow.
+        tokio::task::spawn_blocking(crate::render::warm_up);
+
         let mut bakong_config = ClientConfig::default();
         if let Some(url) = &config.bakong_api_url {
             bakong_config = bakong_config.with_base_url(url.as_str());
