@@ -6,5 +6,9 @@
 
 pub mod bakong;
 pub mod bot;
+pub mod config;
+pub mod crypto;
+pub mod i18n;
 pub mod khqr;
 pub mod render;
+pub mod store;

@@ -22,16 +22,21 @@ enum Command {
     // `qr` and `decode` take their help text from their Args structs.
     Qr(Box<cli::qr::QrArgs>),
     Decode(cli::decode::DecodeArgs),
+    /// Run the Telegram bot (settings from the environment and .env; see README).
+    Run(cli::run::RunArgs),
     /// Run a local Bakong Open API emulator (try the bot without a Bakong account).
     Sandbox(cli::sandbox::SandboxArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Settings may come from .env (RUST_LOG included); `run` reports a malformed file.
+    let _ = dotenvy::dotenv();
     cli::init_tracing();
     match cli.command {
         Command::Qr(args) => cli::qr::run(*args),
         Command::Decode(args) => cli::decode::run(args),
+        Command::Run(args) => report(cli::run::run(args)),
         Command::Sandbox(args) => report(cli::sandbox::run(args)),
     }
 }

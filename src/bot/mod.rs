@@ -1,1 +1,157 @@
+//! The Telegram bot: merchant setup (/setup wizard) and /charge, on teloxide 0.17.
+//!
+//! [`schema`] is the dptree handler tree; [`Bot`] wires a [`Ctx`] (store, Bakong client,
+//! token box, settings) into a long-polling dispatcher. Everything the user reads comes from
+//! the Fluent files through [`crate::t!`].
+
+pub mod app;
+mod callbacks;
+mod charge;
 pub mod charge_args;
+mod commands;
+pub mod dialogue;
+mod format;
+mod handlers;
+mod setup;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use teloxide::adaptors::Throttle;
+use teloxide::adaptors::throttle::Limits;
+use teloxide::dispatching::dialogue::{ErasedStorage, Storage};
+use teloxide::dispatching::{Dispatcher, UpdateHandler};
+use teloxide::error_handlers::LoggingErrorHandler;
+use teloxide::prelude::*;
+use teloxide::types::BotCommand;
+use teloxide::update_listeners::polling_default;
+use teloxide::utils::command::BotCommands;
+
+use crate::bakong;
+use crate::crypto::SecretBox;
+use crate::i18n::Lang;
+use crate::store::Store;
+
+pub use app::{App, StartError, shutdown};
+pub use callbacks::CallbackAction;
+pub use charge::explain as explain_charge_error;
+pub use commands::Command;
+pub use dialogue::{DbStorage, State};
+pub use format::{phnom_penh_date, phnom_penh_time};
+
+/// The requester every handler gets: Telegram's rate limits are respected by queueing sends.
+pub type TgBot = Throttle<teloxide::Bot>;
+
+/// Errors a handler returns to the dispatcher (logged; the user gets a polite apology).
+pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+pub type HandlerResult = Result<(), HandlerError>;
+
+/// Shared state for all handlers.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub store: Store,
+    pub bakong: bakong::Client,
+    /// Seals Bakong tokens at rest.
+    pub secrets: SecretBox,
+    /// Lifetime of a dynamic KHQR (tag 99 expiry), at most 10 minutes.
+    pub charge_ttl: Duration,
+}
+
+/// The handler tree: commands first, then the wizard's answers, then a fallback; callback
+/// queries (the buttons under a QR) on their own branch.
+pub fn schema() -> UpdateHandler<HandlerError> {
+    use dptree::case;
+
+    let messages = Update::filter_message()
+        .enter_dialogue::<Message, ErasedStorage<State>, State>()
+        .branch(teloxide::filter_command::<Command, _>().endpoint(handlers::on_command))
+        .branch(case![State::AwaitAccount].endpoint(setup::on_account))
+        .branch(case![State::AwaitShop { account }].endpoint(setup::on_shop))
+        .branch(case![State::AwaitCity { account, shop }].endpoint(setup::on_city))
+        .branch(
+            case![State::AwaitToken {
+                account,
+                shop,
+                city
+            }]
+            .endpoint(setup::on_token),
+        )
+        .branch(
+            case![State::FixAccount {
+                shop,
+                city,
+                sealed_token
+            }]
+            .endpoint(setup::on_fixed_account),
+        )
+        .branch(case![State::AwaitNewToken].endpoint(setup::on_new_token))
+        .endpoint(handlers::on_other_message);
+
+    let callbacks = Update::filter_callback_query().endpoint(callbacks::on_callback);
+
+    dptree::entry().branch(messages).branch(callbacks)
+}
+
+/// The command menu in `lang`, from the Fluent files.
+pub fn command_menu(lang: Lang) -> Vec<BotCommand> {
+    Command::bot_commands()
+        .into_iter()
+        .map(|c| {
+            let name = c.command.trim_start_matches('/').to_owned();
+            let description = commands::describe(&name, lang);
+            BotCommand::new(name, description)
+        })
+        .collect()
+}
+
+/// Registers the command menu: English by default, Khmer for Khmer clients.
+pub async fn register_commands(bot: &TgBot) -> Result<(), teloxide::RequestError> {
+    bot.set_my_commands(command_menu(Lang::En)).await?;
+    bot.set_my_commands(command_menu(Lang::Km))
+        .language_code("km")
+        .await?;
+    Ok(())
+}
+
+/// A configured bot, ready to poll.
+pub struct Bot {
+    dispatcher: Dispatcher<TgBot, HandlerError, teloxide::dispatching::DefaultKey>,
+    bot: TgBot,
+}
+
+impl Bot {
+    /// `bot` is a plain teloxide bot (token, API URL); it is wrapped in [`Throttle`] here.
+    /// Must be called inside a tokio runtime (the throttle queue is a task).
+    pub fn new(bot: teloxide::Bot, ctx: Ctx) -> Self {
+        let bot = bot.throttle(Limits::default());
+        let storage = DbStorage::new(ctx.store.clone()).erase();
+        let ctx = Arc::new(ctx);
+        let dispatcher = Dispatcher::builder(bot.clone(), schema())
+            .dependencies(dptree::deps![ctx, storage])
+            .default_handler(|update| async move {
+                tracing::debug!(update_id = update.id.0, "update ignored");
+            })
+            .error_handler(LoggingErrorHandler::with_custom_text("handler failed"))
+            .build();
+        Self { dispatcher, bot }
+    }
+
+    /// Stops polling once the current updates are handled.
+    pub fn shutdown_token(&self) -> teloxide::dispatching::ShutdownToken {
+        self.dispatcher.shutdown_token()
+    }
+
+    /// Registers the command menus, then long-polls until shut down (see
+    /// [`Bot::shutdown_token`]). Fails if Telegram cannot be reached at start (`getMe`).
+    pub async fn run(mut self) -> Result<(), teloxide::RequestError> {
+        // The menu is a convenience: a failure here must not keep the bot from serving.
+        if let Err(e) = register_commands(&self.bot).await {
+            tracing::warn!(error = %e, "could not register the command menu");
+        }
+        let listener = polling_default(self.bot.clone()).await;
+        let on_error = LoggingErrorHandler::with_custom_text("polling Telegram failed");
+        self.dispatcher
+            .try_dispatch_with_listener(listener, on_error)
+            .await
+    }
+}

@@ -2,6 +2,7 @@
 
 pub mod decode;
 pub mod qr;
+pub mod run;
 pub mod sandbox;
 
 /// Logs go to stderr, filtered by `RUST_LOG` (default `info`), so stdout stays clean for

@@ -1,0 +1,128 @@
+# khqr-bot — English. Keep every message id in sync with locales/km/khqr_bot.ftl
+# (tests/i18n_locales.rs fails otherwise).
+
+## Command menu (Telegram shows these next to each command)
+cmd-start = Welcome and first steps
+cmd-setup = Connect your shop and Bakong account
+cmd-charge = Ask for a payment: /charge 5 USD coffee
+cmd-settings = Show your shop settings
+cmd-token = Replace your Bakong API token
+cmd-lang = Language: /lang en or /lang km
+cmd-currency = Default currency: /currency KHR or /currency USD
+cmd-cancel = Stop the current setup
+cmd-help = How to use this bot
+
+## /start and /help
+start-new =
+    Hello {$name}! I make Bakong KHQR codes so your customers can pay you from any banking app.
+    To begin, send /setup — it takes about two minutes.
+start-ready =
+    Welcome back, {$shop}! Send /charge with an amount, for example:
+    /charge 5 USD iced coffee
+help-title = How to use this bot
+help-body =
+    /setup — connect your Bakong account (account ID, shop name, city, API token)
+    /charge 5 — ask for 5 in your default currency
+    /charge 5 USD iced coffee — with a note for you and your customer
+    /charge 20000 KHR — ask for 20,000 riel; 5usd, $5, ៛5000 and 5,000 KHR work too
+    /settings — see your shop details
+    /token — replace an expired Bakong token
+    /currency KHR — charge in riel when you write no currency
+    /lang km — ភាសាខ្មែរ · /lang en — English
+    /cancel — stop the current setup
+    Each QR code is valid for {$minutes} minutes.
+unknown-message = I did not understand that. Send /help to see what I can do.
+error-internal = Sorry, something went wrong on my side. Please try again.
+
+## /setup wizard
+setup-private-only = For your safety, please do this in a private chat with me.
+setup-ask-account =
+    Step 1 of 4 — your Bakong account ID. It looks like name@bank, for example: sokha@aclb
+    You find it in the Bakong / KHQR profile of your banking app.
+setup-account-invalid = “{$value}” is not a Bakong account ID. It must look like name@bank: one @, no spaces, at most 32 characters. Please send it again.
+setup-ask-shop = Step 2 of 4 — your shop name, as customers will see it in their banking app (at most {$max} characters).
+setup-shop-empty = The shop name cannot be empty. Please send it again.
+setup-shop-too-long = That name is too long: at most {$max} characters. Please send a shorter one.
+setup-ask-city = Step 3 of 4 — your city (at most {$max} characters), for example: Phnom Penh
+setup-city-empty = The city cannot be empty. Please send it again.
+setup-city-too-long = That city name is too long: at most {$max} characters. Please send a shorter one.
+setup-ask-token =
+    Step 4 of 4 — your Bakong API token. Get it at https://api-bakong.nbc.gov.kh (register, then copy the token from the email).
+    Paste it here: I will delete your message right away and keep the token encrypted.
+setup-text-only = Please answer with a text message.
+setup-account-not-found = Bakong has no account {$account}. Please send your account ID again (name@bank).
+setup-done =
+    All set! ✅
+    Shop: {$shop} ({$city})
+    Account: {$account}
+    Token valid until: {$expiry}
+    Now try: /charge 5 USD
+setup-cancelled = Setup stopped; nothing was changed. Send /setup to start again.
+cancel-nothing = There is nothing to cancel.
+
+## Bakong API token
+token-deleted = I deleted the message with your token.
+token-malformed = This does not look like a Bakong API token (a long text in three parts separated by dots). Please paste the token again.
+token-expired = This token expired on {$date}. Please renew it and paste the new one.
+token-rejected = Bakong did not accept this token: it is wrong or has expired. Please paste a valid token.
+bakong-geoblocked = Bakong refused the request (it only answers from Cambodia). Ask whoever runs this bot to set BAKONG_API_URL to a server in Cambodia, then send the token again.
+bakong-unavailable = I could not reach Bakong just now. Please send the token again in a minute.
+token-ask = Paste your new Bakong API token. I will delete your message right away.
+token-needs-setup = Please finish /setup first.
+token-replaced = Token updated ✅ It is valid until {$expiry}.
+token-account-gone = Bakong does not know the account {$account} any more. Please send /setup to connect your account again.
+token-outside-wizard = That looked like a Bakong token, so I deleted it from the chat. To store a new token, send /token first (or /setup if you have not set up yet).
+expiry-unknown = no date given
+
+## /settings and /lang
+settings =
+    Shop: {$shop}
+    City: {$city}
+    Bakong account: {$account}
+    Default currency: {$currency}
+    Language: English
+    API token: {$token} (valid until {$expiry})
+settings-not-configured = You have not set up your shop yet. Send /setup.
+lang-set = I will speak English from now on.
+currency-set = /charge without a currency now asks in {$currency}.
+currency-usage = Send /currency USD or /currency KHR.
+lang-usage = Send /lang en for English or /lang km for Khmer.
+
+## /charge
+charge-needs-setup = Please set up your shop first: send /setup.
+charge-token-expired = Bakong no longer accepts your token (it expired or was replaced), so I cannot confirm payments. Please send /token with a new one first.
+charge-usage = Tell me how much, for example: /charge 5 USD iced coffee or /charge 20000 KHR
+charge-error-amount = “{$value}” is not an amount. For example: /charge 5.50 USD or /charge 20000 KHR
+charge-error-usd-decimals = Dollar amounts have at most 2 decimals, for example 4.50.
+charge-error-khr-whole = Riel amounts must be whole numbers, for example 5000.
+charge-error-not-positive = The amount must be more than zero.
+charge-error-too-large = That amount is too large: at most {$max}.
+charge-error-currency = KHQR only takes USD and KHR, not {$code}.
+charge-error-note = The note is too long: at most {$max} characters.
+charge-error-two-currencies = The amount names two currencies, {$first} and {$second}. Please write only one.
+charge-error-separators = “{$value}”: use commas only between groups of three digits (5,000) and a dot for decimals (5.50).
+charge-error-note-control = The note contains characters that cannot be shown. Please write it again.
+charge-caption =
+    💵 {$amount} — {$shop}
+    📝 {$note}
+    ⏳ Valid until {$time} (Phnom Penh time)
+    Scan with any banking app that supports KHQR.
+charge-caption-no-note =
+    💵 {$amount} — {$shop}
+    ⏳ Valid until {$time} (Phnom Penh time)
+    Scan with any banking app that supports KHQR.
+charge-card-expires = Valid until {$time}
+charge-send-uncertain = Telegram did not confirm that the QR code arrived. If you can see it, it is valid until {$time} and I am watching it; if not, send /charge again.
+charge-send-failed = I could not send the QR code, so nothing was charged. Please try again.
+button-check = 🔄 Check now
+button-cancel = ✖️ Cancel
+
+## Buttons under a QR code
+callback-not-yours = This payment is not yours.
+callback-unknown = I cannot find this payment.
+callback-cancelled = Payment cancelled.
+callback-pending = Not paid yet. The QR code is valid until {$time}.
+callback-paid = This payment has already been received.
+callback-expired = This QR code has expired.
+callback-failed = This payment failed.
+callback-was-cancelled = This payment was already cancelled.

@@ -1,0 +1,128 @@
+# khqr-bot — ភាសាខ្មែរ។ គ្រប់ message id ត្រូវតែដូចគ្នានឹង locales/en/khqr_bot.ftl
+# (tests/i18n_locales.rs នឹងបរាជ័យ បើខុសគ្នា)។
+
+## Command menu
+cmd-start = ស្វាគមន៍ និងជំហានដំបូង
+cmd-setup = ភ្ជាប់ហាង និងគណនី Bakong
+cmd-charge = ស្នើសុំការបង់ប្រាក់៖ /charge 5 USD កាហ្វេ
+cmd-settings = មើលព័ត៌មានហាង
+cmd-token = ប្ដូរ API token របស់ Bakong
+cmd-lang = ភាសា៖ /lang km ឬ /lang en
+cmd-currency = រូបិយប័ណ្ណលំនាំដើម៖ /currency KHR ឬ /currency USD
+cmd-cancel = បញ្ឈប់ការរៀបចំ
+cmd-help = របៀបប្រើប្រាស់
+
+## /start and /help
+start-new =
+    សួស្ដី {$name}! ខ្ញុំបង្កើតកូដ Bakong KHQR ដើម្បីឲ្យអតិថិជនបង់ប្រាក់ជូនអ្នក តាមកម្មវិធីធនាគារណាក៏បាន។
+    ដើម្បីចាប់ផ្ដើម សូមផ្ញើ /setup — ចំណាយពេលប្រហែលពីរនាទី។
+start-ready =
+    សូមស្វាគមន៍ការត្រឡប់មកវិញ {$shop}! សូមផ្ញើ /charge ជាមួយចំនួនទឹកប្រាក់ ឧទាហរណ៍៖
+    /charge 5 USD កាហ្វេទឹកកក
+help-title = របៀបប្រើប្រាស់
+help-body =
+    /setup — ភ្ជាប់គណនី Bakong (លេខសម្គាល់គណនី ឈ្មោះហាង ទីក្រុង និង API token)
+    /charge 5 — ស្នើសុំ 5 តាមរូបិយប័ណ្ណលំនាំដើមរបស់អ្នក
+    /charge 5 USD កាហ្វេទឹកកក — មានកំណត់ចំណាំសម្រាប់អ្នក និងអតិថិជន
+    /charge 20000 KHR — ស្នើសុំ 20,000 រៀល; អាចសរសេរ 5usd, $5, ៛5000 ឬ 5,000 KHR ក៏បាន
+    /settings — មើលព័ត៌មានហាង
+    /token — ប្ដូរ token ដែលផុតកំណត់
+    /currency KHR — គិតជារៀល ពេលអ្នកមិនសរសេររូបិយប័ណ្ណ
+    /lang en — English · /lang km — ភាសាខ្មែរ
+    /cancel — បញ្ឈប់ការរៀបចំ
+    កូដ QR នីមួយៗមានសុពលភាព {$minutes} នាទី។
+unknown-message = ខ្ញុំមិនយល់ទេ។ សូមផ្ញើ /help ដើម្បីមើលអ្វីដែលខ្ញុំអាចជួយបាន។
+error-internal = សូមអភ័យទោស មានបញ្ហាមួយកើតឡើងនៅខាងខ្ញុំ។ សូមព្យាយាមម្ដងទៀត។
+
+## /setup wizard
+setup-private-only = ដើម្បីសុវត្ថិភាព សូមធ្វើការនេះក្នុងការជជែកឯកជនជាមួយខ្ញុំ។
+setup-ask-account =
+    ជំហានទី 1 នៃ 4 — លេខសម្គាល់គណនី Bakong របស់អ្នក។ វាមានទម្រង់ name@bank ឧទាហរណ៍៖ sokha@aclb
+    អ្នកអាចរកឃើញវានៅក្នុងប្រវត្តិរូប Bakong / KHQR នៃកម្មវិធីធនាគាររបស់អ្នក។
+setup-account-invalid = “{$value}” មិនមែនជាលេខសម្គាល់គណនី Bakong ទេ។ វាត្រូវមានទម្រង់ name@bank៖ មាន @ តែមួយ គ្មានដកឃ្លា និងយ៉ាងច្រើន 32 តួអក្សរ។ សូមផ្ញើម្ដងទៀត។
+setup-ask-shop = ជំហានទី 2 នៃ 4 — ឈ្មោះហាងរបស់អ្នក ដូចដែលអតិថិជននឹងឃើញក្នុងកម្មវិធីធនាគារ (យ៉ាងច្រើន {$max} តួអក្សរ)។
+setup-shop-empty = ឈ្មោះហាងមិនអាចទទេបានទេ។ សូមផ្ញើម្ដងទៀត។
+setup-shop-too-long = ឈ្មោះនេះវែងពេក៖ យ៉ាងច្រើន {$max} តួអក្សរ។ សូមផ្ញើឈ្មោះដែលខ្លីជាងនេះ។
+setup-ask-city = ជំហានទី 3 នៃ 4 — ទីក្រុងរបស់អ្នក (យ៉ាងច្រើន {$max} តួអក្សរ) ឧទាហរណ៍៖ Phnom Penh
+setup-city-empty = ឈ្មោះទីក្រុងមិនអាចទទេបានទេ។ សូមផ្ញើម្ដងទៀត។
+setup-city-too-long = ឈ្មោះទីក្រុងវែងពេក៖ យ៉ាងច្រើន {$max} តួអក្សរ។ សូមផ្ញើឈ្មោះដែលខ្លីជាងនេះ។
+setup-ask-token =
+    ជំហានទី 4 នៃ 4 — API token របស់ Bakong។ អ្នកអាចយកវាបាននៅ https://api-bakong.nbc.gov.kh (ចុះឈ្មោះ រួចចម្លង token ពីអ៊ីមែល)។
+    សូមបិទភ្ជាប់វានៅទីនេះ៖ ខ្ញុំនឹងលុបសាររបស់អ្នកភ្លាមៗ ហើយរក្សាទុក token ដោយអ៊ិនគ្រីប។
+setup-text-only = សូមឆ្លើយជាសារអក្សរ។
+setup-account-not-found = Bakong រកមិនឃើញគណនី {$account} ទេ។ សូមផ្ញើលេខសម្គាល់គណនីរបស់អ្នកម្ដងទៀត (name@bank)។
+setup-done =
+    រួចរាល់ហើយ! ✅
+    ហាង៖ {$shop} ({$city})
+    គណនី៖ {$account}
+    token មានសុពលភាពដល់៖ {$expiry}
+    សាកល្បងឥឡូវនេះ៖ /charge 5 USD
+setup-cancelled = បានបញ្ឈប់ការរៀបចំ ហើយគ្មានអ្វីត្រូវបានផ្លាស់ប្ដូរទេ។ សូមផ្ញើ /setup ដើម្បីចាប់ផ្ដើមម្ដងទៀត។
+cancel-nothing = គ្មានអ្វីត្រូវបញ្ឈប់ទេ។
+
+## Bakong API token
+token-deleted = ខ្ញុំបានលុបសារដែលមាន token របស់អ្នករួចហើយ។
+token-malformed = នេះមិនមែនជា API token របស់ Bakong ទេ (token ជាអក្សរវែង មានបីផ្នែក ខណ្ឌដោយចំណុច)។ សូមបិទភ្ជាប់ token ម្ដងទៀត។
+token-expired = token នេះបានផុតកំណត់នៅថ្ងៃទី {$date}។ សូមបន្តសុពលភាព រួចបិទភ្ជាប់ token ថ្មី។
+token-rejected = Bakong មិនទទួលយក token នេះទេ៖ វាខុស ឬផុតកំណត់ហើយ។ សូមបិទភ្ជាប់ token ដែលត្រឹមត្រូវ។
+bakong-geoblocked = Bakong បានបដិសេធសំណើ (វាឆ្លើយតបតែពីក្នុងប្រទេសកម្ពុជាប៉ុណ្ណោះ)។ សូមស្នើអ្នកគ្រប់គ្រងបូតនេះ ឲ្យកំណត់ BAKONG_API_URL ទៅម៉ាស៊ីនមេនៅកម្ពុជា រួចផ្ញើ token ម្ដងទៀត។
+bakong-unavailable = ខ្ញុំមិនអាចភ្ជាប់ទៅ Bakong បានទេនៅពេលនេះ។ សូមផ្ញើ token ម្ដងទៀតក្នុងរយៈពេលមួយនាទី។
+token-ask = សូមបិទភ្ជាប់ API token ថ្មីរបស់ Bakong។ ខ្ញុំនឹងលុបសាររបស់អ្នកភ្លាមៗ។
+token-needs-setup = សូមបញ្ចប់ /setup ជាមុនសិន។
+token-replaced = បានប្ដូរ token ហើយ ✅ វាមានសុពលភាពដល់ {$expiry}។
+token-account-gone = Bakong លែងស្គាល់គណនី {$account} ទៀតហើយ។ សូមផ្ញើ /setup ដើម្បីភ្ជាប់គណនីរបស់អ្នកម្ដងទៀត។
+token-outside-wizard = នោះដូចជា token របស់ Bakong ដូច្នេះខ្ញុំបានលុបវាចេញពីការជជែក។ ដើម្បីរក្សាទុក token ថ្មី សូមផ្ញើ /token ជាមុនសិន (ឬ /setup បើអ្នកមិនទាន់បានរៀបចំ)។
+expiry-unknown = មិនបានបញ្ជាក់
+
+## /settings and /lang
+settings =
+    ហាង៖ {$shop}
+    ទីក្រុង៖ {$city}
+    គណនី Bakong៖ {$account}
+    រូបិយប័ណ្ណលំនាំដើម៖ {$currency}
+    ភាសា៖ ខ្មែរ
+    API token៖ {$token} (មានសុពលភាពដល់ {$expiry})
+settings-not-configured = អ្នកមិនទាន់បានរៀបចំហាងនៅឡើយទេ។ សូមផ្ញើ /setup។
+lang-set = ចាប់ពីពេលនេះ ខ្ញុំនឹងប្រើភាសាខ្មែរ។
+currency-set = ពេលនេះ /charge ដែលគ្មានរូបិយប័ណ្ណ នឹងស្នើសុំជា {$currency}។
+currency-usage = សូមផ្ញើ /currency USD ឬ /currency KHR។
+lang-usage = សូមផ្ញើ /lang km សម្រាប់ភាសាខ្មែរ ឬ /lang en សម្រាប់ភាសាអង់គ្លេស។
+
+## /charge
+charge-needs-setup = សូមរៀបចំហាងរបស់អ្នកជាមុនសិន៖ ផ្ញើ /setup។
+charge-token-expired = Bakong លែងទទួលយក token របស់អ្នកហើយ (វាផុតកំណត់ ឬត្រូវបានប្ដូរ) ដូច្នេះខ្ញុំមិនអាចបញ្ជាក់ការបង់ប្រាក់បានទេ។ សូមផ្ញើ /token ជាមួយ token ថ្មីជាមុនសិន។
+charge-usage = សូមប្រាប់ចំនួនទឹកប្រាក់ ឧទាហរណ៍៖ /charge 5 USD កាហ្វេទឹកកក ឬ /charge 20000 KHR
+charge-error-amount = “{$value}” មិនមែនជាចំនួនទឹកប្រាក់ទេ។ ឧទាហរណ៍៖ /charge 5.50 USD ឬ /charge 20000 KHR
+charge-error-usd-decimals = ចំនួនដុល្លារមានខ្ទង់ទសភាគយ៉ាងច្រើនពីរខ្ទង់ ឧទាហរណ៍ 4.50។
+charge-error-khr-whole = ចំនួនរៀលត្រូវតែជាចំនួនគត់ ឧទាហរណ៍ 5000។
+charge-error-not-positive = ចំនួនទឹកប្រាក់ត្រូវតែធំជាងសូន្យ។
+charge-error-too-large = ចំនួនទឹកប្រាក់នេះធំពេក៖ យ៉ាងច្រើន {$max}។
+charge-error-currency = KHQR ទទួលតែ USD និង KHR ប៉ុណ្ណោះ មិនមែន {$code} ទេ។
+charge-error-note = កំណត់ចំណាំវែងពេក៖ យ៉ាងច្រើន {$max} តួអក្សរ។
+charge-error-two-currencies = ចំនួនទឹកប្រាក់មានរូបិយប័ណ្ណពីរ គឺ {$first} និង {$second}។ សូមសរសេរតែមួយប៉ុណ្ណោះ។
+charge-error-separators = “{$value}”៖ សូមប្រើក្បៀសតែនៅចន្លោះក្រុមបីខ្ទង់ (5,000) និងប្រើចំណុចសម្រាប់ទសភាគ (5.50)។
+charge-error-note-control = កំណត់ចំណាំមានតួអក្សរដែលមិនអាចបង្ហាញបាន។ សូមសរសេរវាម្ដងទៀត។
+charge-caption =
+    💵 {$amount} — {$shop}
+    📝 {$note}
+    ⏳ មានសុពលភាពដល់ម៉ោង {$time} (ម៉ោងភ្នំពេញ)
+    សូមស្កេនដោយកម្មវិធីធនាគារណាមួយដែលគាំទ្រ KHQR។
+charge-caption-no-note =
+    💵 {$amount} — {$shop}
+    ⏳ មានសុពលភាពដល់ម៉ោង {$time} (ម៉ោងភ្នំពេញ)
+    សូមស្កេនដោយកម្មវិធីធនាគារណាមួយដែលគាំទ្រ KHQR។
+charge-card-expires = មានសុពលភាពដល់ម៉ោង {$time}
+charge-send-uncertain = Telegram មិនបានបញ្ជាក់ថាកូដ QR បានទៅដល់ទេ។ បើអ្នកឃើញវា វាមានសុពលភាពដល់ម៉ោង {$time} ហើយខ្ញុំកំពុងតាមដានវា។ បើមិនឃើញទេ សូមផ្ញើ /charge ម្ដងទៀត។
+charge-send-failed = ខ្ញុំមិនអាចផ្ញើកូដ QR បានទេ ដូច្នេះមិនមានការគិតប្រាក់ណាមួយឡើយ។ សូមព្យាយាមម្ដងទៀត។
+button-check = 🔄 ពិនិត្យឥឡូវ
+button-cancel = ✖️ បោះបង់
+
+## Buttons under a QR code
+callback-not-yours = ការបង់ប្រាក់នេះមិនមែនជារបស់អ្នកទេ។
+callback-unknown = ខ្ញុំរកមិនឃើញការបង់ប្រាក់នេះទេ។
+callback-cancelled = បានបោះបង់ការបង់ប្រាក់ហើយ។
+callback-pending = មិនទាន់បានបង់នៅឡើយទេ។ កូដ QR មានសុពលភាពដល់ម៉ោង {$time}។
+callback-paid = ការបង់ប្រាក់នេះបានទទួលរួចហើយ។
+callback-expired = កូដ QR នេះផុតកំណត់ហើយ។
+callback-failed = ការបង់ប្រាក់នេះបានបរាជ័យ។
+callback-was-cancelled = ការបង់ប្រាក់នេះត្រូវបានបោះបង់រួចហើយ។

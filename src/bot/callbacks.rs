@@ -1,0 +1,148 @@
+//! The buttons under a QR ("Check now", "Cancel"). Callback data is untrusted: the charge
+//! must belong to the user who pressed. Every query is answered so the client stops waiting.
+
+use std::sync::Arc;
+
+use teloxide::prelude::*;
+
+use crate::i18n::Lang;
+use crate::store::{ChargeId, ChargeStatus};
+use crate::t;
+
+use super::format::{now_secs, phnom_penh_time};
+use super::handlers::{lang_of, user_key};
+use super::{Ctx, HandlerResult, TgBot};
+
+/// What a button asks for. Encoded as `chk:<id>` / `cxl:<id>` (well under 64 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallbackAction {
+    Check(ChargeId),
+    Cancel(ChargeId),
+}
+
+impl CallbackAction {
+    pub fn encode(self) -> String {
+        match self {
+            CallbackAction::Check(id) => format!("chk:{}", id.0),
+            CallbackAction::Cancel(id) => format!("cxl:{}", id.0),
+        }
+    }
+
+    pub fn decode(data: &str) -> Option<Self> {
+        let (kind, id) = data.split_once(':')?;
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let id = ChargeId(id.parse().ok()?);
+        match kind {
+            "chk" => Some(CallbackAction::Check(id)),
+            "cxl" => Some(CallbackAction::Cancel(id)),
+            _ => None,
+        }
+    }
+
+    fn charge(self) -> ChargeId {
+        match self {
+            CallbackAction::Check(id) | CallbackAction::Cancel(id) => id,
+        }
+    }
+}
+
+pub(super) async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResult {
+    let merchant = ctx.store.merchant_by_user(user_key(&q.from)).await?;
+    let lang = lang_of(Some(&q.from), merchant.as_ref());
+    let text = match answer(&ctx, lang, &q, merchant).await {
+        Ok(text) => text,
+        Err(e) => {
+            tracing::error!(error = %e, "callback failed");
+            t!(lang, "error-internal")
+        }
+    };
+    bot.answer_callback_query(q.id.clone()).text(text).await?;
+    Ok(())
+}
+
+async fn answer(
+    ctx: &Ctx,
+    lang: Lang,
+    q: &CallbackQuery,
+    merchant: Option<crate::store::Merchant>,
+) -> Result<String, crate::store::StoreError> {
+    let Some(action) = q.data.as_deref().and_then(CallbackAction::decode) else {
+        return Ok(t!(lang, "callback-unknown"));
+    };
+    let id = action.charge();
+    let owned = match &merchant {
+        Some(m) => ctx.store.merchant_charge(m.id, id).await?,
+        None => None,
+    };
+    let Some(charge) = owned else {
+        // Someone else's charge (forged or forwarded button) or one that does not exist.
+        let exists = ctx.store.charge(id).await?.is_some();
+        if exists {
+            tracing::warn!(charge = %id, user = user_key(&q.from), "button pressed by a non-owner");
+            return Ok(t!(lang, "callback-not-yours"));
+        }
+        return Ok(t!(lang, "callback-unknown"));
+    };
+    let status_text = |status: ChargeStatus| match status {
+        ChargeStatus::Paid => t!(lang, "callback-paid"),
+        ChargeStatus::Failed => t!(lang, "callback-failed"),
+        ChargeStatus::Expired => t!(lang, "callback-expired"),
+        ChargeStatus::Cancelled => t!(lang, "callback-was-cancelled"),
+        ChargeStatus::Creating | ChargeStatus::Pending => t!(
+            lang,
+            "callback-pending",
+            time = phnom_penh_time(charge.expires_at)
+        ),
+    };
+    match action {
+        CallbackAction::Cancel(_) => {
+            if ctx
+                .store
+                .cancel_charge(charge.merchant_id, id, now_secs())
+                .await?
+            {
+                tracing::info!(charge = %id, "charge cancelled by its merchant");
+                Ok(t!(lang, "callback-cancelled"))
+            } else {
+                // Settled meanwhile: report what it is now.
+                let now = ctx
+                    .store
+                    .charge(id)
+                    .await?
+                    .map_or(charge.status, |c| c.status);
+                Ok(status_text(now))
+            }
+        }
+        CallbackAction::Check(_) => Ok(status_text(charge.status)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callback_data_round_trips_and_rejects_junk() {
+        for a in [
+            CallbackAction::Check(ChargeId(1)),
+            CallbackAction::Cancel(ChargeId(9_007_199_254_740_993)),
+        ] {
+            assert_eq!(CallbackAction::decode(&a.encode()), Some(a));
+            assert!(a.encode().len() <= 64);
+        }
+        for junk in [
+            "",
+            "chk",
+            "chk:",
+            "chk:-1",
+            "chk:1x",
+            "del:1",
+            "cxl:99999999999999999999",
+            "chk:+1",
+        ] {
+            assert_eq!(CallbackAction::decode(junk), None, "{junk}");
+        }
+    }
+}

@@ -1,0 +1,312 @@
+//! /charge: build a dynamic KHQR, render the card, send ONE photo with the buttons, and keep
+//! the charge only if Telegram accepted the photo.
+//!
+//! Order of effects (so that nothing is left pending for a photo nobody saw):
+//! 1. reserve the charge as `creating` (unique bill number and md5; the buttons need its id);
+//! 2. send the photo;
+//! 3. failure → delete the reservation; success → `pending` with the message id.
+//!
+//! A crash between 2 and 3 leaves a `creating` row, which start-up turns into a pending
+//! charge without message id (see `Store::recover_creating_charges`), so a payment made to
+//! that QR is still seen.
+
+use rand::Rng;
+use teloxide::RequestError;
+use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
+
+use crate::i18n::Lang;
+use crate::khqr::{Currency, KhqrInput, md5_hex};
+use crate::render::{CardSpec, card_png, format_money};
+use crate::store::{ChargeId, Merchant, NewCharge, StoreError};
+use crate::t;
+
+use super::callbacks::CallbackAction;
+use super::charge_args::{ChargeArgs, ChargeArgsError, parse_charge};
+use super::format::{now_secs, phnom_penh_time};
+use super::handlers::reply;
+use super::{Ctx, HandlerError, HandlerResult, TgBot};
+
+const BILL_ATTEMPTS: usize = 3;
+
+/// A fresh bill number: `KB` and 12 random upper-case letters and digits (≤ 25 for KHQR).
+fn bill_number() -> String {
+    let random: String = rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(12)
+        .map(|b| char::from(b).to_ascii_uppercase())
+        .collect();
+    format!("KB{random}")
+}
+
+/// The localized reason a /charge line was refused.
+pub fn explain(lang: Lang, error: &ChargeArgsError) -> String {
+    match error {
+        ChargeArgsError::MissingAmount => t!(lang, "charge-usage"),
+        ChargeArgsError::NotANumber(value) => {
+            t!(lang, "charge-error-amount", value = value.as_str())
+        }
+        ChargeArgsError::Negative | ChargeArgsError::Zero => t!(lang, "charge-error-not-positive"),
+        ChargeArgsError::TooManyDecimals => t!(lang, "charge-error-usd-decimals"),
+        ChargeArgsError::DecimalsForKhr => t!(lang, "charge-error-khr-whole"),
+        ChargeArgsError::TooLarge { max } => {
+            let max = format_money(max.minor(), max.currency() == Currency::Usd);
+            t!(lang, "charge-error-too-large", max = max)
+        }
+        ChargeArgsError::UnsupportedCurrency(code) => {
+            t!(lang, "charge-error-currency", code = code.as_str())
+        }
+        ChargeArgsError::ConflictingCurrency { first, second } => t!(
+            lang,
+            "charge-error-two-currencies",
+            first = first.alpha(),
+            second = second.alpha()
+        ),
+        ChargeArgsError::MalformedSeparators(value) => {
+            t!(lang, "charge-error-separators", value = value.as_str())
+        }
+        ChargeArgsError::NoteTooLong { max, .. } => t!(
+            lang,
+            "charge-error-note",
+            max = i64::try_from(*max).unwrap_or(i64::MAX)
+        ),
+        ChargeArgsError::NoteControlChars => t!(lang, "charge-error-note-control"),
+    }
+}
+
+pub(super) async fn handle(
+    bot: &TgBot,
+    msg: &Message,
+    ctx: &Ctx,
+    lang: Lang,
+    merchant: Option<Merchant>,
+    args: &str,
+) -> HandlerResult {
+    let Some((merchant, profile)) = merchant.and_then(|m| m.profile.clone().map(|p| (m, p))) else {
+        return reply(bot, msg, t!(lang, "charge-needs-setup")).await;
+    };
+    let now = now_secs();
+    // Without a usable token no payment could be confirmed: renew first.
+    if profile.token_expires_at.is_some_and(|exp| exp <= now)
+        || merchant.token_rejected_at.is_some()
+    {
+        return reply(bot, msg, t!(lang, "charge-token-expired")).await;
+    }
+    let request = match parse_charge(args, merchant.default_currency) {
+        Ok(request) => request,
+        Err(e) => return reply(bot, msg, explain(lang, &e)).await,
+    };
+
+    let ttl = i64::try_from(ctx.charge_ttl.as_secs()).unwrap_or(600);
+    let expires_at = now + ttl;
+    let time = phnom_penh_time(expires_at);
+    let usd = request.amount.currency() == Currency::Usd;
+    let amount_text = format_money(request.amount.minor(), usd);
+
+    let mut attempt = 0;
+    let (id, png) = loop {
+        attempt += 1;
+        let bill = bill_number();
+        let khqr = build_khqr(&profile, &request, &bill, now, expires_at)?;
+        let card = CardOwned {
+            payload: khqr.clone(),
+            shop: profile.shop_name.clone(),
+            amount_text: amount_text.clone(),
+            usd,
+            note: request.note.clone(),
+            expires_line: t!(lang, "charge-card-expires", time = time.as_str()),
+        };
+        let png = tokio::task::spawn_blocking(move || card.render()).await??;
+        let new = NewCharge {
+            merchant_id: merchant.id,
+            chat_id: msg.chat.id.0,
+            bill_number: bill,
+            md5: md5_hex(&khqr),
+            khqr,
+            to_account_id: profile.account_id.clone(),
+            amount: request.amount,
+            note: request.note.clone(),
+            created_at: now,
+            expires_at,
+        };
+        match ctx.store.insert_creating_charge(&new).await {
+            Ok(id) => break (id, png),
+            Err(StoreError::Duplicate(_)) if attempt < BILL_ATTEMPTS => continue,
+            Err(e) => return Err(e.into()),
+        }
+    };
+
+    let caption = match &request.note {
+        Some(note) => t!(
+            lang,
+            "charge-caption",
+            amount = amount_text.as_str(),
+            shop = profile.shop_name.as_str(),
+            note = note.as_str(),
+            time = time.as_str()
+        ),
+        None => t!(
+            lang,
+            "charge-caption-no-note",
+            amount = amount_text.as_str(),
+            shop = profile.shop_name.as_str(),
+            time = time.as_str()
+        ),
+    };
+    let sent = bot
+        .send_photo(msg.chat.id, InputFile::memory(png).file_name("khqr.png"))
+        .caption(caption)
+        .reply_markup(buttons(lang, id))
+        .await;
+    let sent = match sent {
+        Ok(sent) => sent,
+        Err(e) if maybe_delivered(&e) => {
+            // The request went out but the answer was lost: the customer may be looking at
+            // this QR. Keep watching it (without a message to edit) rather than lose a payment.
+            tracing::warn!(charge = %id, error = %e, "no answer to sendPhoto; keeping the charge unconfirmed");
+            ctx.store.keep_unconfirmed_charge(id, now_secs()).await?;
+            return reply(
+                bot,
+                msg,
+                t!(lang, "charge-send-uncertain", time = time.as_str()),
+            )
+            .await;
+        }
+        Err(e) => {
+            tracing::warn!(charge = %id, error = %e, "Telegram refused the QR; discarding the charge");
+            ctx.store.discard_creating_charge(id).await?;
+            return reply(bot, msg, t!(lang, "charge-send-failed")).await;
+        }
+    };
+    match ctx.store.activate_charge(id, sent.id.0, now_secs()).await {
+        Ok(true) => {
+            tracing::info!(charge = %id, merchant = %merchant.id, "charge created");
+            Ok(())
+        }
+        outcome => {
+            // The photo is out but the charge could not be recorded: take the photo back so
+            // nobody pays a QR we do not watch, then drop the reservation.
+            tracing::error!(charge = %id, ?outcome, "could not activate a sent charge; voiding it");
+            if let Err(e) = bot.delete_message(msg.chat.id, sent.id).await {
+                tracing::error!(charge = %id, error = %e, "could not delete the unrecorded QR");
+            }
+            if let Err(e) = ctx.store.discard_creating_charge(id).await {
+                tracing::error!(charge = %id, error = %e, "could not discard; start-up recovery will poll it");
+            }
+            let error: HandlerError = match outcome {
+                Err(e) => e.into(),
+                Ok(_) => "charge was no longer creating".into(),
+            };
+            Err(error)
+        }
+    }
+}
+
+fn build_khqr(
+    profile: &crate::store::Profile,
+    request: &ChargeArgs,
+    bill: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<String, HandlerError> {
+    let now_ms = u64::try_from(now)? * 1000;
+    let expires_ms = u64::try_from(expires_at)? * 1000;
+    let mut input = KhqrInput {
+        account_id: profile.account_id.clone(),
+        merchant_name: profile.shop_name.clone(),
+        merchant_city: Some(profile.city.clone()),
+        currency: request.amount.currency(),
+        amount: Some(request.amount),
+        bill_number: Some(bill.to_owned()),
+        purpose: request.note.clone(),
+        expiration_ms: Some(expires_ms),
+        ..KhqrInput::default()
+    };
+    match input.build(now_ms) {
+        Ok(khqr) => Ok(khqr.encode()),
+        // A note KHQR cannot carry (e.g. characters the purpose field refuses) stays in the
+        // caption only.
+        Err(first) if input.purpose.is_some() => {
+            tracing::debug!(error = %first, "note does not fit the KHQR purpose field");
+            input.purpose = None;
+            Ok(input.build(now_ms)?.encode())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether a failed request may still have been carried out by Telegram: a definite answer
+/// (API error, retry-after) or a connection that never opened means it was not.
+fn maybe_delivered(error: &RequestError) -> bool {
+    match error {
+        RequestError::Network(e) => !e.is_connect() && !e.is_builder(),
+        RequestError::InvalidJson { .. } | RequestError::Io(_) => true,
+        RequestError::Api(_) | RequestError::MigrateToChatId(_) | RequestError::RetryAfter(_) => {
+            false
+        }
+    }
+}
+
+/// Owned inputs of the card so it can be rendered on a blocking thread.
+struct CardOwned {
+    payload: String,
+    shop: String,
+    amount_text: String,
+    usd: bool,
+    note: Option<String>,
+    expires_line: String,
+}
+
+impl CardOwned {
+    fn render(&self) -> Result<Vec<u8>, crate::render::RenderError> {
+        card_png(&CardSpec {
+            payload: &self.payload,
+            shop_name: &self.shop,
+            amount_text: &self.amount_text,
+            usd: self.usd,
+            note: self.note.as_deref(),
+            expires_line: Some(&self.expires_line),
+        })
+    }
+}
+
+fn buttons(lang: Lang, id: ChargeId) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new([[
+        InlineKeyboardButton::callback(
+            t!(lang, "button-check"),
+            CallbackAction::Check(id).encode(),
+        ),
+        InlineKeyboardButton::callback(
+            t!(lang, "button-cancel"),
+            CallbackAction::Cancel(id).encode(),
+        ),
+    ]])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_parse_error_has_a_message_in_both_languages() {
+        for input in [
+            "",
+            "abc",
+            "-5",
+            "0",
+            "5.123",
+            "1.5 KHR",
+            "99999999",
+            "5 EUR",
+            "$5 KHR",
+            "5,00",
+            "5 USD this note is far too long for a khqr",
+            "5 a\u{202e}b",
+        ] {
+            let err = parse_charge(input, Currency::Usd).unwrap_err();
+            for lang in Lang::ALL {
+                assert!(!explain(lang, &err).is_empty(), "{input}: {err:?}");
+            }
+        }
+    }
+}

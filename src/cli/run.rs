@@ -1,0 +1,60 @@
+//! `khqr-bot run`: the Telegram bot, configured from the environment (and `.env`).
+
+use anyhow::Context as _;
+use khqr_bot::bot::{App, shutdown};
+use khqr_bot::config::Config;
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {}
+
+pub fn run(_args: RunArgs) -> anyhow::Result<()> {
+    // One clear line naming the setting, e.g. "TELOXIDE_TOKEN: required: …".
+    let config = Config::from_env().map_err(anyhow::Error::msg)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let app = App::start(&config).await?;
+        let token = app.bot.shutdown_token();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: finishing the updates in hand");
+            shutdown(token).await;
+        });
+        tracing::info!("bot starting (long polling)");
+        app.bot.run().await.context(
+            "TELOXIDE_TOKEN / TELOXIDE_API_URL: cannot reach Telegram with this bot token",
+        )?;
+        app.store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,346 @@
+//! Start-up settings from the environment (and `.env`), parsed into a typed [`Config`].
+//!
+//! [`Config::from_source`] is a pure function over a key → value lookup so it can be tested
+//! without touching the process environment; [`Config::from_env`] feeds it `std::env`.
+//! Every error names the setting it is about, in one line.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::crypto::SecretKey;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://khqr-bot.db";
+/// The integration guide's ceiling for a dynamic KHQR's lifetime.
+pub const MAX_CHARGE_TTL_SECS: u64 = 600;
+pub const DEFAULT_CHARGE_TTL_SECS: u64 = 600;
+pub const DEFAULT_POLL_INTERVAL_SECS: u64 = 5;
+const MIN_CHARGE_TTL_SECS: u64 = 60;
+const MAX_POLL_INTERVAL_SECS: u64 = 300;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{name}: {reason}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub name: &'static str,
+    pub reason: String,
+}
+
+impl ConfigError {
+    fn new(name: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            name,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The Telegram bot token. `Debug` does not print it.
+#[derive(Clone)]
+pub struct BotToken(String);
+
+impl BotToken {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for BotToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BotToken(<redacted>)")
+    }
+}
+
+/// Where the key that encrypts Bakong tokens at rest comes from.
+#[derive(Debug, Clone)]
+pub enum KeySource {
+    /// `KHQR_BOT_SECRET_KEY`.
+    Env(SecretKey),
+    /// Unset: a key file beside the database, created on first start.
+    File(PathBuf),
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub telegram_token: BotToken,
+    /// `TELOXIDE_API_URL`: another Bot API server (tests, local Bot API server).
+    pub telegram_api_url: Option<reqwest::Url>,
+    pub database_url: String,
+    /// `BAKONG_API_URL`: `None` means the Bakong client's production default.
+    pub bakong_api_url: Option<reqwest::Url>,
+    pub secret_key: KeySource,
+    pub charge_ttl: Duration,
+    pub poll_interval: Duration,
+}
+
+impl Config {
+    /// Reads `.env` when present, then the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env is normal; a malformed one is reported by name.
+        if let Err(e) = dotenvy::dotenv()
+            && !e.not_found()
+        {
+            return Err(ConfigError::new(".env", e.to_string()));
+        }
+        Self::from_source(|name| std::env::var(name).ok())
+    }
+
+    /// Parses settings from `get` (variable name → value). Empty values count as unset.
+    pub fn from_source(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+
+        let telegram_token = get("TELOXIDE_TOKEN").ok_or_else(|| {
+            ConfigError::new(
+                "TELOXIDE_TOKEN",
+                "required: the bot token @BotFather gave you",
+            )
+        })?;
+        if !looks_like_bot_token(&telegram_token) {
+            return Err(ConfigError::new(
+                "TELOXIDE_TOKEN",
+                "malformed: expected <digits>:<secret> as given by @BotFather",
+            ));
+        }
+        let telegram_api_url = get("TELOXIDE_API_URL")
+            .map(|v| parse_http_url("TELOXIDE_API_URL", &v))
+            .transpose()?;
+        let bakong_api_url = get("BAKONG_API_URL")
+            .map(|v| parse_http_url("BAKONG_API_URL", &v))
+            .transpose()?;
+
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let db_path = sqlite_path(&database_url)
+            .map_err(|reason| ConfigError::new("DATABASE_URL", reason))?;
+
+        let secret_key =
+            match get("KHQR_BOT_SECRET_KEY") {
+                Some(text) => KeySource::Env(SecretKey::parse(&text).map_err(|e| {
+                    ConfigError::new("KHQR_BOT_SECRET_KEY", format!("malformed: {e}"))
+                })?),
+                None => match db_path {
+                    Some(path) => KeySource::File(path.with_extension("key")),
+                    None => {
+                        return Err(ConfigError::new(
+                            "KHQR_BOT_SECRET_KEY",
+                            "required with an in-memory database (no place for a key file)",
+                        ));
+                    }
+                },
+            };
+
+        let charge_ttl = secs(
+            "CHARGE_TTL_SECS",
+            get("CHARGE_TTL_SECS"),
+            DEFAULT_CHARGE_TTL_SECS,
+            MIN_CHARGE_TTL_SECS..=MAX_CHARGE_TTL_SECS,
+        )?;
+        let poll_interval = secs(
+            "POLL_INTERVAL_SECS",
+            get("POLL_INTERVAL_SECS"),
+            DEFAULT_POLL_INTERVAL_SECS,
+            1..=MAX_POLL_INTERVAL_SECS,
+        )?;
+
+        Ok(Self {
+            telegram_token: BotToken(telegram_token),
+            telegram_api_url,
+            database_url,
+            bakong_api_url,
+            secret_key,
+            charge_ttl,
+            poll_interval,
+        })
+    }
+}
+
+fn looks_like_bot_token(token: &str) -> bool {
+    match token.split_once(':') {
+        Some((id, secret)) => {
+            !id.is_empty()
+                && id.bytes().all(|b| b.is_ascii_digit())
+                && !secret.is_empty()
+                && secret
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        }
+        None => false,
+    }
+}
+
+fn parse_http_url(name: &'static str, value: &str) -> Result<reqwest::Url, ConfigError> {
+    let url = reqwest::Url::parse(value)
+        .map_err(|e| ConfigError::new(name, format!("not a URL ({e}): {value}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ConfigError::new(name, format!("must be http(s): {value}")));
+    }
+    Ok(url)
+}
+
+fn secs(
+    name: &'static str,
+    value: Option<String>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<Duration, ConfigError> {
+    let Some(value) = value else {
+        return Ok(Duration::from_secs(default));
+    };
+    let n: u64 = value
+        .parse()
+        .map_err(|_| ConfigError::new(name, format!("not a whole number of seconds: {value}")))?;
+    if !range.contains(&n) {
+        return Err(ConfigError::new(
+            name,
+            format!("{n} is out of range {}..={}", range.start(), range.end()),
+        ));
+    }
+    Ok(Duration::from_secs(n))
+}
+
+/// The file behind a `sqlite:` URL; `Ok(None)` for an in-memory database.
+pub fn sqlite_path(url: &str) -> Result<Option<PathBuf>, String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .ok_or_else(|| format!("only sqlite: URLs are supported, got {url}"))?;
+    let path = rest.split('?').next().unwrap_or_default(); // ok: split yields at least one item
+    if path == ":memory:" || rest.contains("mode=memory") {
+        return Ok(None);
+    }
+    if path.is_empty() {
+        return Err(format!("no database file in {url}"));
+    }
+    Ok(Some(PathBuf::from(path)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const TOKEN: &str = "123456:ABC-def_ghi";
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_source(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_with_only_the_token() {
+        let c = parse(&[("TELOXIDE_TOKEN", TOKEN)]).unwrap();
+        assert_eq!(c.telegram_token.expose(), TOKEN);
+        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(c.charge_ttl, Duration::from_secs(600));
+        assert_eq!(c.poll_interval, Duration::from_secs(5));
+        assert!(c.telegram_api_url.is_none());
+        assert!(c.bakong_api_url.is_none());
+        match c.secret_key {
+            KeySource::File(p) => assert_eq!(p, PathBuf::from("khqr-bot.key")),
+            KeySource::Env(_) => panic!("expected a key file"),
+        }
+    }
+
+    #[test]
+    fn everything_set() {
+        let c = parse(&[
+            ("TELOXIDE_TOKEN", TOKEN),
+            ("TELOXIDE_API_URL", "http://127.0.0.1:9000/"),
+            ("DATABASE_URL", "sqlite:///data/khqr-bot.db"),
+            ("BAKONG_API_URL", "http://127.0.0.1:8099"),
+            ("KHQR_BOT_SECRET_KEY", &"ab".repeat(32)),
+            ("CHARGE_TTL_SECS", "300"),
+            ("POLL_INTERVAL_SECS", "2"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.telegram_api_url.unwrap().as_str(),
+            "http://127.0.0.1:9000/"
+        );
+        assert_eq!(c.bakong_api_url.unwrap().port(), Some(8099));
+        assert_eq!(c.charge_ttl, Duration::from_secs(300));
+        assert_eq!(c.poll_interval, Duration::from_secs(2));
+        assert!(matches!(c.secret_key, KeySource::Env(_)));
+    }
+
+    #[test]
+    fn key_file_sits_beside_the_database() {
+        let c = parse(&[
+            ("TELOXIDE_TOKEN", TOKEN),
+            ("DATABASE_URL", "sqlite:///data/khqr-bot.db?mode=rwc"),
+        ])
+        .unwrap();
+        match c.secret_key {
+            KeySource::File(p) => assert_eq!(p, PathBuf::from("/data/khqr-bot.key")),
+            KeySource::Env(_) => panic!("expected a key file"),
+        }
+    }
+
+    #[test]
+    fn each_bad_setting_is_named() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[], "TELOXIDE_TOKEN"),
+            (&[("TELOXIDE_TOKEN", "   ")], "TELOXIDE_TOKEN"),
+            (&[("TELOXIDE_TOKEN", "no-colon")], "TELOXIDE_TOKEN"),
+            (
+                &[("TELOXIDE_TOKEN", TOKEN), ("TELOXIDE_API_URL", "not a url")],
+                "TELOXIDE_API_URL",
+            ),
+            (
+                &[("TELOXIDE_TOKEN", TOKEN), ("BAKONG_API_URL", "ftp://x")],
+                "BAKONG_API_URL",
+            ),
+            (
+                &[("TELOXIDE_TOKEN", TOKEN), ("DATABASE_URL", "postgres://x")],
+                "DATABASE_URL",
+            ),
+            (
+                &[("TELOXIDE_TOKEN", TOKEN), ("KHQR_BOT_SECRET_KEY", "short")],
+                "KHQR_BOT_SECRET_KEY",
+            ),
+            (
+                &[
+                    ("TELOXIDE_TOKEN", TOKEN),
+                    ("DATABASE_URL", "sqlite::memory:"),
+                ],
+                "KHQR_BOT_SECRET_KEY",
+            ),
+            (
+                &[("TELOXIDE_TOKEN", TOKEN), ("CHARGE_TTL_SECS", "601")],
+                "CHARGE_TTL_SECS",
+            ),
+            (
+                &[("TELOXIDE_TOKEN", TOKEN), ("CHARGE_TTL_SECS", "ten")],
+                "CHARGE_TTL_SECS",
+            ),
+            (
+                &[("TELOXIDE_TOKEN", TOKEN), ("POLL_INTERVAL_SECS", "0")],
+                "POLL_INTERVAL_SECS",
+            ),
+        ];
+        for (pairs, name) in cases {
+            let err = parse(pairs).unwrap_err();
+            assert_eq!(err.name, *name, "{pairs:?}");
+            let line = err.to_string();
+            assert!(line.starts_with(name) && !line.contains('\n'), "{line}");
+        }
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let c = parse(&[
+            ("TELOXIDE_TOKEN", TOKEN),
+            ("KHQR_BOT_SECRET_KEY", &"cd".repeat(32)),
+        ])
+        .unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("ABC-def"));
+        assert!(!shown.contains("cdcd"));
+    }
+}

@@ -1,0 +1,102 @@
+//! All SQL lives here. SQLite today (WAL, `$N` placeholders, unix-seconds INTEGER times,
+//! INTEGER minor units for money) so the same statements port to PostgreSQL later.
+//!
+//! Writes that must be atomic run in `BEGIN IMMEDIATE` transactions; status changes are
+//! single guarded statements (`… WHERE id = $1 AND status = 'pending'`) that report whether
+//! they applied, so a charge changes state exactly once however many tasks race for it.
+
+mod charges;
+mod dialogues;
+mod events;
+mod merchants;
+mod model;
+mod outbox;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+
+pub use model::{
+    Charge, ChargeId, ChargeStatus, Event, Merchant, MerchantId, NewCharge, OutboxItem, Profile,
+    ProfileInput,
+};
+
+/// Anything that went wrong talking to the database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open database {url}: {source}")]
+    Open {
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A UNIQUE constraint refused the write (e.g. a bill number or md5 already used).
+    #[error("already exists: {0}")]
+    Duplicate(String),
+    #[error("database error: {0}")]
+    Sqlx(sqlx::Error),
+    /// A row holds a value the code cannot represent (edited by hand, or a bug).
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let Some(db) = e.as_database_error()
+            && db.is_unique_violation()
+        {
+            return StoreError::Duplicate(db.message().to_owned());
+        }
+        StoreError::Sqlx(e)
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Handle to the database; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if missing) the SQLite database at `url` and applies migrations.
+    pub async fn open(url: &str) -> Result<Self> {
+        let open_err = |source| StoreError::Open {
+            url: url.to_owned(),
+            source,
+        };
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(open_err)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(open_err)?;
+        sqlx::migrate!().run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// The pool, for layers that add their own queries in this module's style.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Closes every connection (checkpointing the WAL). Further use fails.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn write_tx(&self) -> Result<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}

@@ -1,0 +1,219 @@
+//! Rows as domain types. Conversions check what the schema cannot.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::i18n::Lang;
+use crate::khqr::{Amount, Currency};
+
+use super::StoreError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MerchantId(pub i64);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ChargeId(pub i64);
+
+impl fmt::Display for MerchantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Display for ChargeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl MerchantId {
+    /// Associated data binding a sealed token to its merchant row.
+    pub fn token_aad(self) -> Vec<u8> {
+        format!("merchant:{}", self.0).into_bytes()
+    }
+}
+
+/// What a merchant completed in /setup: all present together or not at all.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub account_id: String,
+    pub shop_name: String,
+    pub city: String,
+    /// XChaCha20-Poly1305 blob; open with `crypto::SecretBox` and [`MerchantId::token_aad`].
+    pub token_sealed: Vec<u8>,
+    pub token_expires_at: Option<i64>,
+}
+
+impl fmt::Debug for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Profile")
+            .field("account_id", &self.account_id)
+            .field("shop_name", &self.shop_name)
+            .field("city", &self.city)
+            .field(
+                "token_sealed",
+                &format_args!("<{} bytes>", self.token_sealed.len()),
+            )
+            .field("token_expires_at", &self.token_expires_at)
+            .finish()
+    }
+}
+
+/// Input to [`super::Store::save_profile`].
+pub type ProfileInput = Profile;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merchant {
+    pub id: MerchantId,
+    pub telegram_user_id: i64,
+    pub chat_id: i64,
+    pub language: Lang,
+    /// The user picked the language with /lang; Telegram's hint no longer applies.
+    pub language_chosen: bool,
+    pub default_currency: Currency,
+    /// `None` until /setup completes.
+    pub profile: Option<Profile>,
+    /// Bumped each time a token is stored (0 before the first).
+    pub token_version: i64,
+    pub token_rejected_at: Option<i64>,
+    pub token_reminded_at: Option<i64>,
+    pub email: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChargeStatus {
+    /// Reserved while the photo is being sent; never polled, never shown.
+    Creating,
+    Pending,
+    Paid,
+    Failed,
+    Expired,
+    Cancelled,
+}
+
+impl ChargeStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChargeStatus::Creating => "creating",
+            ChargeStatus::Pending => "pending",
+            ChargeStatus::Paid => "paid",
+            ChargeStatus::Failed => "failed",
+            ChargeStatus::Expired => "expired",
+            ChargeStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn is_final(self) -> bool {
+        !matches!(self, ChargeStatus::Creating | ChargeStatus::Pending)
+    }
+}
+
+impl FromStr for ChargeStatus {
+    type Err = StoreError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "creating" => ChargeStatus::Creating,
+            "pending" => ChargeStatus::Pending,
+            "paid" => ChargeStatus::Paid,
+            "failed" => ChargeStatus::Failed,
+            "expired" => ChargeStatus::Expired,
+            "cancelled" => ChargeStatus::Cancelled,
+            other => return Err(StoreError::Corrupt(format!("charge status {other:?}"))),
+        })
+    }
+}
+
+impl fmt::Display for ChargeStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A charge about to be shown: see [`super::Store::insert_creating_charge`].
+#[derive(Debug, Clone)]
+pub struct NewCharge {
+    pub merchant_id: MerchantId,
+    pub chat_id: i64,
+    pub bill_number: String,
+    pub khqr: String,
+    pub md5: String,
+    pub to_account_id: String,
+    pub amount: Amount,
+    pub note: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Charge {
+    pub id: ChargeId,
+    pub merchant_id: MerchantId,
+    pub chat_id: i64,
+    /// `None` only while creating, or for a charge recovered after a crash mid-send.
+    pub message_id: Option<i32>,
+    pub bill_number: String,
+    pub khqr: String,
+    pub md5: String,
+    pub to_account_id: String,
+    pub amount: Amount,
+    pub note: Option<String>,
+    pub status: ChargeStatus,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub next_poll_at: i64,
+    pub last_check_at: Option<i64>,
+    pub settled_at: Option<i64>,
+    pub bakong_hash: Option<String>,
+    pub payer_account_id: Option<String>,
+    pub paid_amount_minor: Option<i64>,
+    pub paid_currency: Option<String>,
+    pub paid_to_account_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub id: i64,
+    pub merchant_id: Option<MerchantId>,
+    pub charge_id: Option<ChargeId>,
+    pub kind: String,
+    pub detail: serde_json::Value,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub merchant_id: MerchantId,
+    pub charge_id: Option<ChargeId>,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub done_at: Option<i64>,
+}
+
+pub(super) fn parse_currency(s: &str) -> Result<Currency, StoreError> {
+    s.parse::<Currency>()
+        .map_err(|_| StoreError::Corrupt(format!("currency {s:?}")))
+}
+
+pub(super) fn parse_lang(s: &str) -> Result<Lang, StoreError> {
+    s.parse::<Lang>()
+        .map_err(|_| StoreError::Corrupt(format!("language {s:?}")))
+}
+
+pub(super) fn amount(minor: i64, currency: Currency) -> Result<Amount, StoreError> {
+    let minor = u64::try_from(minor)
+        .map_err(|_| StoreError::Corrupt(format!("negative amount {minor}")))?;
+    Amount::from_minor(minor, currency)
+        .map_err(|e| StoreError::Corrupt(format!("amount {minor} {currency}: {e}")))
+}
+
+pub(super) fn json(text: &str) -> Result<serde_json::Value, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("JSON: {e}")))
+}
