@@ -5,3 +5,4 @@
 //! `store` (SQL) → `watcher` (settlement) → `bot` (Telegram).
 
 pub mod khqr;
+pub mod watcher;

@@ -7,7 +7,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "khqr-bot", version, about = "Take Bakong KHQR payments in Telegram")]
+#[command(
+    name = "khqr-bot",
+    version,
+    about = "Take Bakong KHQR payments in Telegram"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
