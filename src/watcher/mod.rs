@@ -2,8 +2,16 @@
 //!
 //! - [`decide`]: the settlement rules (pure).
 //! - [`backoff`]: per-merchant gates (401 suspension, exponential back-off).
+//! - [`ports`]: what the watcher needs from the store and from Bakong (traits).
+//! - [`round`]: one polling round and "Check now" over those traits.
+//! - [`memory`]: an in-memory backend of the ports (tests, benchmarks).
 //! - [`types`]: identifiers, time and the lookup vocabulary.
 
 pub mod backoff;
 pub mod decide;
+pub mod memory;
+pub mod ports;
+pub mod round;
 pub mod types;
+
+pub use round::{CheckNow, MAX_MD5_PER_REQUEST, RoundReport, SettledAs, Watcher, WatcherConfig};
