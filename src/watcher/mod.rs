@@ -4,11 +4,13 @@
 //! - [`backoff`]: per-merchant gates (401 suspension, exponential back-off).
 //! - [`ports`]: what the watcher needs from the store and from Bakong (traits).
 //! - [`round`]: one polling round and "Check now" over those traits.
+//! - [`history`]: `/history` periods as Phnom Penh day ranges (pure).
 //! - [`memory`]: an in-memory backend of the ports (tests, benchmarks).
 //! - [`types`]: identifiers, time and the lookup vocabulary.
 
 pub mod backoff;
 pub mod decide;
+pub mod history;
 pub mod memory;
 pub mod ports;
 pub mod round;
