@@ -5,6 +5,9 @@
 //! - [`ports`]: what the watcher needs from the store and from Bakong (traits).
 //! - [`round`]: one polling round and "Check now" over those traits.
 //! - [`history`]: `/history` periods as Phnom Penh day ranges (pure).
+//! - [`outbox`]: delivering queued Telegram follow-ups until accepted.
+//! - [`scheduler`]: the polling loop and the outbox loop.
+//! - [`reminders`]: when to remind a merchant that their token expires (pure).
 //! - [`memory`]: an in-memory backend of the ports (tests, benchmarks).
 //! - [`types`]: identifiers, time and the lookup vocabulary.
 
@@ -12,8 +15,11 @@ pub mod backoff;
 pub mod decide;
 pub mod history;
 pub mod memory;
+pub mod outbox;
 pub mod ports;
+pub mod reminders;
 pub mod round;
+pub mod scheduler;
 pub mod types;
 
 pub use round::{CheckNow, MAX_MD5_PER_REQUEST, RoundReport, SettledAs, Watcher, WatcherConfig};
