@@ -4,5 +4,8 @@
 //! `khqr` (pure codec) → `render` (PNGs) → `bakong` (Open API client, sandbox) →
 //! `store` (SQL) → `watcher` (settlement) → `bot` (Telegram).
 
+pub mod bakong;
+pub mod bot;
 pub mod khqr;
+pub mod render;
 pub mod watcher;

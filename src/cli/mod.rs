@@ -1,5 +1,9 @@
 //! Subcommands of the `khqr-bot` binary. Each module owns its clap `Args` and a `run`.
 
+pub mod decode;
+pub mod qr;
+pub mod sandbox;
+
 /// Logs go to stderr, filtered by `RUST_LOG` (default `info`), so stdout stays clean for
 /// command output such as `khqr-bot qr --json`.
 pub fn init_tracing() {

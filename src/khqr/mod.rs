@@ -1,1 +1,46 @@
-pub fn placeholder() {}
+//! KHQR codec: builds, encodes, decodes and verifies Bakong KHQR strings byte-for-byte as NBC's
+//! official JavaScript SDK (`bakong-khqr` 1.0.20) does. Pure: no I/O, no clock (callers pass
+//! `now` in Unix epoch milliseconds).
+//!
+//! ```
+//! use khqr_bot::khqr::{Amount, Currency, KhqrInput, decode, md5_hex};
+//!
+//! let input = KhqrInput {
+//!     account_id: "john_smith@devb".into(),
+//!     merchant_name: "John Smith".into(),
+//!     currency: Currency::Usd,
+//!     amount: Some(Amount::parse_decimal("1.5", Currency::Usd)?),
+//!     expiration_ms: Some(1_767_226_200_000),
+//!     ..KhqrInput::default()
+//! };
+//! let khqr = input.build(1_767_225_600_000)?;
+//! let qr = khqr.encode();
+//! assert_eq!(qr, "00020101021229190015john_smith@devb52045999530384054041.505802KH5910John Smith6010Phnom Penh9934001317672256000000113176722620000063045E22");
+//! assert_eq!(md5_hex(&qr), "df7bb48fcd4754014da5a6b0f8dc15a3");
+//! assert_eq!(decode(&qr)?, khqr);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Layout: [`tlv`](self) plumbing (UTF-16 lengths), one table of field limits and SDK error
+//! codes shared by building and decoding, the typed [`Khqr`] with its encoder, [`KhqrInput`]
+//! and its validation, and [`decode`]/[`verify`].
+
+mod account;
+mod amount;
+mod checksum;
+mod currency;
+mod decode;
+mod error;
+mod fields;
+mod input;
+mod model;
+mod tlv;
+
+pub use account::BakongAccountId;
+pub use amount::{Amount, AmountError};
+pub use checksum::{crc16, md5_hex, md5_hex_bytes};
+pub use currency::{Currency, ParseCurrencyError};
+pub use decode::{decode, verify};
+pub use error::{KhqrError, KhqrErrorKind};
+pub use input::KhqrInput;
+pub use model::Khqr;

@@ -1,0 +1,130 @@
+//! Everything that can go wrong talking to the Bakong Open API.
+
+use std::time::Duration;
+
+/// A failed Bakong call. Lookup outcomes (not found, failed, static QR) are not errors:
+/// they are [`super::Lookup`] values. No error is a verdict about a payment: a charge
+/// stays pending whatever the error, until a lookup says paid/failed or its QR expires.
+#[derive(Debug, thiserror::Error)]
+pub enum BakongError {
+    /// HTTP 401 or errorCode 6: the token is expired, revoked or wrong. Renew it.
+    #[error("Bakong rejected the token (expired or wrong): renew it")]
+    Unauthorized,
+    /// HTTP 403 (usually an HTML page): the production API only answers Cambodian
+    /// addresses. Host the bot in Cambodia or set `BAKONG_API_URL` to a relay you control.
+    #[error("Bakong refused the request (HTTP 403): it only answers from Cambodian IP addresses")]
+    GeoBlocked,
+    /// HTTP 429, after the retry budget was spent (or `Retry-After` exceeded it).
+    #[error("Bakong rate limit (HTTP 429){}", fmt_retry_after(*retry_after))]
+    RateLimited { retry_after: Option<Duration> },
+    /// HTTP 5xx (often an HTML error page), after the retry budget was spent.
+    #[error("Bakong server error HTTP {status}: {excerpt}")]
+    Server { status: u16, excerpt: String },
+    /// No complete answer within the request timeout, after the retry budget was spent.
+    #[error("Bakong did not answer in time")]
+    Timeout,
+    /// Connection refused/reset, DNS, TLS... after the retry budget was spent.
+    #[error("cannot reach Bakong: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// A body that is not the expected envelope/object.
+    #[error("unexpected Bakong answer ({reason}): {excerpt}")]
+    Decode { reason: String, excerpt: String },
+    /// `renew_token` for an email that is not registered (errorCode 10).
+    #[error("this email is not registered with the Bakong Open API")]
+    NotRegistered,
+    /// `check_bakong_account` with a malformed account id (errorCode 12).
+    #[error("invalid Bakong account id")]
+    InvalidAccountId,
+    /// Any other refusal: a 4xx other than 401/403/429, or `responseCode` 1 with an
+    /// errorCode this call does not expect (e.g. 5 missing fields, 4 deeplink provider).
+    #[error("Bakong refused the request (HTTP {status}, errorCode {error_code:?}): {message}")]
+    Api {
+        status: u16,
+        error_code: Option<i64>,
+        message: String,
+    },
+    /// Bad client configuration (base URL, user agent) or an invalid argument.
+    #[error("invalid Bakong client configuration: {0}")]
+    Config(String),
+}
+
+fn fmt_retry_after(d: Option<Duration>) -> String {
+    d.map(|d| format!(", retry after {}s", d.as_secs()))
+        .unwrap_or_default()
+}
+
+impl BakongError {
+    /// Whether asking again later can help (server trouble, throttling, network).
+    /// The client already retried these within its budget.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            BakongError::RateLimited { .. }
+                | BakongError::Server { .. }
+                | BakongError::Timeout
+                | BakongError::Transport(_)
+        )
+    }
+
+    /// The server's requested wait, if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            BakongError::RateLimited { retry_after } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+/// At most `max` characters of `body`, whitespace collapsed, for error messages.
+pub(crate) fn excerpt(body: &[u8], max: usize) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut out = String::new();
+    for (i, word) in text.split_whitespace().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+        if out.chars().count() > max {
+            break;
+        }
+    }
+    if out.chars().count() > max {
+        out = out.chars().take(max).collect();
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_is_short_and_flat() {
+        let e = excerpt(b"<html>\n  <body>  Bad   Gateway </body></html>", 200);
+        assert_eq!(e, "<html> <body> Bad Gateway </body></html>");
+        let long = "ក".repeat(500);
+        let e = excerpt(long.as_bytes(), 10);
+        assert_eq!(e.chars().count(), 11);
+        assert!(e.ends_with('…'));
+    }
+
+    #[test]
+    fn transient_errors() {
+        assert!(BakongError::Timeout.is_transient());
+        assert!(
+            BakongError::Server {
+                status: 502,
+                excerpt: String::new()
+            }
+            .is_transient()
+        );
+        assert!(!BakongError::Unauthorized.is_transient());
+        assert!(!BakongError::GeoBlocked.is_transient());
+        let rl = BakongError::RateLimited {
+            retry_after: Some(Duration::from_secs(7)),
+        };
+        assert_eq!(rl.retry_after(), Some(Duration::from_secs(7)));
+        assert!(rl.to_string().contains("retry after 7s"));
+    }
+}

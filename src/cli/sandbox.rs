@@ -1,0 +1,63 @@
+//! `khqr-bot sandbox`: run the local Bakong emulator until ctrl-c / SIGTERM.
+
+use std::net::SocketAddr;
+
+use anyhow::Context as _;
+use khqr_bot::bakong::sandbox::Sandbox;
+
+#[derive(Debug, clap::Args)]
+pub struct SandboxArgs {
+    /// Address to listen on. Keep it on 127.0.0.1 unless others must reach it: it
+    /// hands out tokens and accepts payments from anyone who can connect.
+    #[arg(long, default_value = "127.0.0.1:8099")]
+    pub listen: SocketAddr,
+}
+
+pub fn run(args: SandboxArgs) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        Sandbox::serve(listener, shutdown_signal(), |url| {
+            println!("Bakong sandbox running at {url}");
+            println!("  open {url}/ to see the QRs the bot asks about and mark them paid");
+            println!("  point the bot at it: BAKONG_API_URL={url}");
+            println!("  get a token on the page or: curl -s -XPOST {url}/v1/renew_token -H 'content-type: application/json' -d '{{\"email\":\"me@example.com\"}}'");
+            println!("Stop with ctrl-c.");
+        })
+        .await
+        .context("sandbox server")
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("sandbox: shutting down");
+}

@@ -1,0 +1,2 @@
+pub mod plain;
+pub use plain::{PlainRenderError, plain_png};
