@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
+use khqr_bot::bakong::DecimalAmount;
 use khqr_bot::watcher::backoff::BackoffPolicy;
 use khqr_bot::watcher::decide::{ChargeFacts, Rules};
 use khqr_bot::watcher::memory::{FollowUp, MemoryStore};
@@ -178,13 +179,16 @@ impl Harness {
 fn paid_tx(to: &str, currency: &str, amount: &str) -> Lookup {
     Lookup::Paid(Transaction {
         hash: "f".repeat(64),
-        from_account_id: "customer@wing".into(),
+        from_account_id: Some("customer@wing".into()),
         to_account_id: to.into(),
-        currency: currency.into(),
-        amount: amount.into(),
+        currency_code: currency.into(),
+        amount: DecimalAmount::parse(amount).unwrap(),
         description: None,
         created_date_ms: Some((NOW as u64 + 30) * 1000),
         acknowledged_date_ms: None,
+        tracking_status: None,
+        receiver_bank: None,
+        receiver_bank_account: None,
     })
 }
 

@@ -74,10 +74,9 @@ impl MemoryStore {
         inner.next_version += 1;
         let version = TokenVersion(inner.next_version);
         let m = inner.merchants.entry(merchant).or_default();
-        m.token = token.map(|t| MerchantToken {
-            token: Token::new(t),
-            version,
-        });
+        m.token = token
+            .and_then(|t| Token::new(t).ok())
+            .map(|token| MerchantToken { token, version });
         m.refused = false;
         m.token.as_ref().map(|t| t.version)
     }
