@@ -1,6 +1,7 @@
 //! Payment watcher: polls Bakong for pending charges and settles each exactly once.
 //!
 //! - [`decide`]: the settlement rules (pure).
+//! - [`bakong_lookups`]: the Bakong client as the watcher's lookup port.
 //! - [`backoff`]: per-merchant gates (401 suspension, exponential back-off).
 //! - [`ports`]: what the watcher needs from the store and from Bakong (traits).
 //! - [`round`]: one polling round and "Check now" over those traits.
@@ -12,6 +13,7 @@
 //! - [`types`]: identifiers, time and the lookup vocabulary.
 
 pub mod backoff;
+pub mod bakong_lookups;
 pub mod decide;
 pub mod history;
 pub mod memory;
