@@ -645,3 +645,26 @@ async fn a_restart_picks_up_every_pending_charge() {
         assert_eq!(h.follow_ups_for(id), 1);
     }
 }
+
+#[tokio::test]
+async fn settling_notifies_the_outbox_right_away() {
+    let store = Arc::new(MemoryStore::new());
+    let bakong = Arc::new(FakeBakong::default());
+    let notify = Arc::new(tokio::sync::Notify::new());
+    let watcher = Watcher::new(Arc::clone(&store), Arc::clone(&bakong), config())
+        .notify_on_settle(Arc::clone(&notify));
+    let h = Harness {
+        store,
+        bakong,
+        watcher,
+    };
+    let m = h.merchant(1);
+    h.usd_charge(m, &md5(1), 500);
+    h.bakong
+        .answer(&md5(1), paid_tx(&account_of(m), "USD", "5"));
+    h.watcher.run_round(NOW).await.unwrap();
+    // The permit is stored: this returns at once (the timeout only guards a failing test).
+    tokio::time::timeout(std::time::Duration::from_secs(20), notify.notified())
+        .await
+        .expect("no notification after a settlement");
+}

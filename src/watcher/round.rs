@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
 use super::backoff::{BackoffPolicy, FailureEffect, Gate, MerchantGates};
@@ -39,7 +39,7 @@ impl Default for WatcherConfig {
         Self {
             rules: Rules::default(),
             backoff: BackoffPolicy::default(),
-            max_in_flight: 16,
+            max_in_flight: 32,
         }
     }
 }
@@ -161,6 +161,7 @@ pub struct Watcher<S, L> {
     lookups: Arc<L>,
     gates: Arc<Mutex<MerchantGates>>,
     config: WatcherConfig,
+    settled: Option<Arc<Notify>>,
 }
 
 impl<S, L> Clone for Watcher<S, L> {
@@ -170,6 +171,7 @@ impl<S, L> Clone for Watcher<S, L> {
             lookups: Arc::clone(&self.lookups),
             gates: Arc::clone(&self.gates),
             config: self.config,
+            settled: self.settled.clone(),
         }
     }
 }
@@ -185,6 +187,21 @@ where
             lookups,
             gates: Arc::new(Mutex::new(MerchantGates::new(config.backoff))),
             config,
+            settled: None,
+        }
+    }
+
+    /// Notifies `on_settled` as soon as any charge is settled or a token refusal is
+    /// recorded (mid-round), so the Telegram follow-up goes out without waiting for the
+    /// round to finish.
+    pub fn notify_on_settle(mut self, on_settled: Arc<Notify>) -> Self {
+        self.settled = Some(on_settled);
+        self
+    }
+
+    fn settled_now(&self) {
+        if let Some(n) = &self.settled {
+            n.notify_one();
         }
     }
 
@@ -357,7 +374,11 @@ where
         match effect {
             FailureEffect::NotifyRenewToken => {
                 tracing::warn!(%merchant, "Bakong refused the token (401); polling stops until /token");
-                if let Err(e) = self.store.token_refused(merchant, token.version, now).await {
+                let recorded = self.store.token_refused(merchant, token.version, now).await;
+                if matches!(recorded, Ok(true)) {
+                    self.settled_now();
+                }
+                if let Err(e) = recorded {
                     // Not recorded, so not notified: forget the suspension so the next round
                     // meets the 401 again and retries the notification.
                     tracing::error!(%merchant, error = %e, "could not record the refused token");
@@ -399,6 +420,7 @@ where
             Ok(Applied::Changed) => match settled_as(&settlement) {
                 Some(as_) => {
                     tracing::info!(%merchant, charge = %charge.id, status = settlement.kind(), "charge settled");
+                    self.settled_now();
                     ChargeOutcome::Settled(as_)
                 }
                 None => ChargeOutcome::LastCheck,
