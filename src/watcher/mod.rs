@@ -1,0 +1,27 @@
+//! Payment watcher: polls Bakong for pending charges and settles each exactly once.
+//!
+//! - [`decide`]: the settlement rules (pure).
+//! - [`bakong_lookups`]: the Bakong client as the watcher's lookup port.
+//! - [`backoff`]: per-merchant gates (401 suspension, exponential back-off).
+//! - [`ports`]: what the watcher needs from the store and from Bakong (traits).
+//! - [`round`]: one polling round and "Check now" over those traits.
+//! - [`history`]: `/history` periods as Phnom Penh day ranges (pure).
+//! - [`outbox`]: delivering queued Telegram follow-ups until accepted.
+//! - [`scheduler`]: the polling loop and the outbox loop.
+//! - [`reminders`]: when to remind a merchant that their token expires (pure).
+//! - [`memory`]: an in-memory backend of the ports (tests, benchmarks).
+//! - [`types`]: identifiers, time and the lookup vocabulary.
+
+pub mod backoff;
+pub mod bakong_lookups;
+pub mod decide;
+pub mod history;
+pub mod memory;
+pub mod outbox;
+pub mod ports;
+pub mod reminders;
+pub mod round;
+pub mod scheduler;
+pub mod types;
+
+pub use round::{CheckNow, MAX_MD5_PER_REQUEST, RoundReport, SettledAs, Watcher, WatcherConfig};

@@ -1,0 +1,173 @@
+//! What the watcher needs from the outside, as three small traits: the pending charges
+//! ([`PendingCharges`]), the guarded state changes ([`Settle`]) and Bakong ([`Lookups`]).
+//! The store implements the first two over SQL, the Bakong client the third; tests use
+//! [`super::memory`] and scripted lookups.
+
+use std::future::Future;
+
+use super::backoff::TokenVersion;
+use super::decide::{ChargeFacts, Decision, Mismatch, Payment};
+use super::types::{ChargeId, Lookup, LookupFailure, MerchantId, Token, UnixSecs};
+
+/// A storage failure, whatever the backend.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct StoreFailure(Box<dyn std::error::Error + Send + Sync + 'static>);
+
+impl StoreFailure {
+    pub fn new(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self(Box::new(e))
+    }
+
+    pub fn msg(message: impl Into<String>) -> Self {
+        #[derive(Debug, thiserror::Error)]
+        #[error("{0}")]
+        struct Msg(String);
+        Self(Box::new(Msg(message.into())))
+    }
+}
+
+/// A merchant's usable token and its version (see [`TokenVersion`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MerchantToken {
+    pub token: Token,
+    pub version: TokenVersion,
+}
+
+/// A pending charge due for a check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingCharge {
+    pub id: ChargeId,
+    /// Lowercase hex MD5 of the KHQR string, as Bakong indexes it.
+    pub md5: String,
+    pub facts: ChargeFacts,
+}
+
+/// One merchant's due charges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MerchantBatch {
+    pub merchant: MerchantId,
+    /// `None` when the merchant has no usable token (never set, or it cannot be opened):
+    /// the charges are left pending and reported.
+    pub token: Option<MerchantToken>,
+    pub charges: Vec<PendingCharge>,
+}
+
+/// A state change to commit for a charge. Every variant is applied only while the charge is
+/// still `pending`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settlement {
+    Paid(Payment),
+    /// Not paid: a transaction for this QR that does not match (recorded, merchant told).
+    Mismatch(Mismatch),
+    Failed,
+    Expired,
+    /// Voided by the merchant ("Cancel").
+    Cancelled,
+    /// Non-terminal: record the first empty answer after expiry (`last_check_at = at`) and
+    /// do not look again before `next_poll_at`. No follow-up message.
+    LastCheck {
+        at: UnixSecs,
+        next_poll_at: UnixSecs,
+    },
+}
+
+impl Settlement {
+    /// The state change a decision calls for (`None` for [`Decision::KeepPolling`]).
+    pub fn from_decision(decision: Decision, expiry_grace_secs: i64) -> Option<Self> {
+        match decision {
+            Decision::MarkPaid(p) => Some(Settlement::Paid(p)),
+            Decision::RecordMismatch(m) => Some(Settlement::Mismatch(m)),
+            Decision::MarkFailed => Some(Settlement::Failed),
+            Decision::MarkExpired => Some(Settlement::Expired),
+            Decision::LastCheckThenExpire { at } => Some(Settlement::LastCheck {
+                at,
+                next_poll_at: at.saturating_add(expiry_grace_secs.max(0)),
+            }),
+            Decision::KeepPolling => None,
+        }
+    }
+
+    /// Whether the charge leaves `pending`.
+    pub fn is_terminal(&self) -> bool {
+        !matches!(self, Settlement::LastCheck { .. })
+    }
+
+    /// Short name for logs, events and outbox kinds.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Settlement::Paid(_) => "paid",
+            Settlement::Mismatch(_) => "mismatch",
+            Settlement::Failed => "failed",
+            Settlement::Expired => "expired",
+            Settlement::Cancelled => "cancelled",
+            Settlement::LastCheck { .. } => "last_check",
+        }
+    }
+}
+
+/// Whether a guarded change took effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// This call changed the charge (and queued its follow-up).
+    Changed,
+    /// Nothing changed: the charge was no longer pending (someone else settled it first)
+    /// or the non-terminal mark was already there.
+    Unchanged,
+}
+
+/// Where the pending charges come from.
+pub trait PendingCharges: Send + Sync + 'static {
+    /// Every `pending` charge due for a check at `now`, grouped by merchant (one batch per
+    /// merchant). Merchants whose token was refused (401) and not yet replaced are left
+    /// out. After a restart this is how every pending charge is picked up again.
+    fn load_due(
+        &self,
+        now: UnixSecs,
+    ) -> impl Future<Output = Result<Vec<MerchantBatch>, StoreFailure>> + Send;
+
+    /// One charge, only while it is `pending` (due or not), in a batch of its own ("Check
+    /// now").
+    fn load_pending_charge(
+        &self,
+        charge: ChargeId,
+    ) -> impl Future<Output = Result<Option<MerchantBatch>, StoreFailure>> + Send;
+}
+
+/// Guarded state changes.
+///
+/// **Contract**: `settle` commits, in ONE transaction, the status change guarded by
+/// `status = 'pending'` (e.g. `UPDATE charges SET … WHERE id = $1 AND status = 'pending'`)
+/// and — only when that changed a row and the settlement is terminal — the event and the
+/// Telegram follow-up ("edit this charge's message") in the outbox. So a charge is settled
+/// exactly once however many rounds, "Check now" presses and restarts race for it, and a
+/// settled charge always has its follow-up queued.
+pub trait Settle: Send + Sync + 'static {
+    fn settle(
+        &self,
+        charge: ChargeId,
+        settlement: &Settlement,
+        now: UnixSecs,
+    ) -> impl Future<Output = Result<Applied, StoreFailure>> + Send;
+
+    /// Bakong refused `merchant`'s token `version` (401): record it and queue the "renew
+    /// your token with /token" message, in one transaction, once per token. Returns
+    /// whether this call recorded it (false: already known).
+    fn token_refused(
+        &self,
+        merchant: MerchantId,
+        version: TokenVersion,
+        now: UnixSecs,
+    ) -> impl Future<Output = Result<bool, StoreFailure>> + Send;
+}
+
+/// Bakong's md5 lookups.
+pub trait Lookups: Send + Sync + 'static {
+    /// Look up at most [`super::round::MAX_MD5_PER_REQUEST`] md5s in ONE request. The
+    /// answer may omit md5s (they are then treated as unanswered).
+    fn check_md5_list(
+        &self,
+        token: &Token,
+        md5s: &[String],
+    ) -> impl Future<Output = Result<Vec<(String, Lookup)>, LookupFailure>> + Send;
+}

@@ -1,0 +1,454 @@
+//! One polling round, and "Check now" for a single charge.
+//!
+//! A round loads every due pending charge grouped by merchant, skips merchants that are
+//! suspended (401) or backing off, and asks Bakong about the rest with ONE
+//! `check_transaction_by_md5_list` request per 50 charges — Σ ceil(pending per merchant /
+//! 50) requests — several merchants in parallel. Each answer goes through
+//! [`decide`](super::decide::decide) and every resulting change is committed through the
+//! guarded [`Settle::settle`], so concurrent rounds, a "Check now" and a restart can never
+//! settle a charge twice.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use tokio::sync::{Notify, Semaphore};
+use tokio::task::JoinSet;
+
+use super::backoff::{BackoffPolicy, FailureEffect, Gate, MerchantGates};
+use super::decide::{Decision, Rules, decide};
+use super::ports::{
+    Applied, Lookups, MerchantBatch, MerchantToken, PendingCharge, PendingCharges, Settle,
+    Settlement, StoreFailure,
+};
+use super::types::{ChargeId, Lookup, LookupFailure, MerchantId, UnixSecs};
+
+/// Bakong refuses larger md5 lists.
+pub const MAX_MD5_PER_REQUEST: usize = 50;
+
+/// Watcher tunables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WatcherConfig {
+    pub rules: Rules,
+    pub backoff: BackoffPolicy,
+    /// Bakong requests in flight at once, across merchants.
+    pub max_in_flight: usize,
+}
+
+impl Default for WatcherConfig {
+    fn default() -> Self {
+        Self {
+            rules: Rules::default(),
+            backoff: BackoffPolicy::default(),
+            max_in_flight: 32,
+        }
+    }
+}
+
+/// The terminal state a charge reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettledAs {
+    Paid,
+    Mismatch,
+    Failed,
+    Expired,
+}
+
+/// What one round did. Charge counts add up: `charges` = settled + `last_checks` +
+/// `kept_pending` + `already_settled` + `store_errors` + the `skipped_*`/`unchecked`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoundReport {
+    pub merchants: usize,
+    pub charges: usize,
+    /// Bakong requests sent.
+    pub requests: usize,
+    pub paid: usize,
+    pub mismatched: usize,
+    pub failed: usize,
+    pub expired: usize,
+    /// First empty answer after expiry recorded (expires on a later check).
+    pub last_checks: usize,
+    /// Asked, nothing to change yet.
+    pub kept_pending: usize,
+    /// Lost a race: someone else settled the charge first.
+    pub already_settled: usize,
+    /// The change could not be saved; the charge stays pending and is asked again.
+    pub store_errors: usize,
+    pub skipped_no_token: usize,
+    pub skipped_suspended: usize,
+    pub skipped_backoff: usize,
+    /// Charges not asked about because their merchant's request failed this round.
+    pub unchecked: usize,
+    pub request_failures: usize,
+}
+
+impl RoundReport {
+    pub fn settled(&self) -> usize {
+        self.paid + self.mismatched + self.failed + self.expired
+    }
+
+    fn merge(&mut self, o: &RoundReport) {
+        self.merchants += o.merchants;
+        self.charges += o.charges;
+        self.requests += o.requests;
+        self.paid += o.paid;
+        self.mismatched += o.mismatched;
+        self.failed += o.failed;
+        self.expired += o.expired;
+        self.last_checks += o.last_checks;
+        self.kept_pending += o.kept_pending;
+        self.already_settled += o.already_settled;
+        self.store_errors += o.store_errors;
+        self.skipped_no_token += o.skipped_no_token;
+        self.skipped_suspended += o.skipped_suspended;
+        self.skipped_backoff += o.skipped_backoff;
+        self.unchecked += o.unchecked;
+        self.request_failures += o.request_failures;
+    }
+
+    fn count(&mut self, outcome: ChargeOutcome) {
+        match outcome {
+            ChargeOutcome::Settled(SettledAs::Paid) => self.paid += 1,
+            ChargeOutcome::Settled(SettledAs::Mismatch) => self.mismatched += 1,
+            ChargeOutcome::Settled(SettledAs::Failed) => self.failed += 1,
+            ChargeOutcome::Settled(SettledAs::Expired) => self.expired += 1,
+            ChargeOutcome::LastCheck => self.last_checks += 1,
+            ChargeOutcome::StillPending => self.kept_pending += 1,
+            ChargeOutcome::AlreadySettled => self.already_settled += 1,
+            ChargeOutcome::StoreError => self.store_errors += 1,
+        }
+    }
+}
+
+/// Bakong requests a round needs for these batches: Σ ceil(charges / 50).
+pub fn requests_needed(batches: &[MerchantBatch]) -> usize {
+    batches
+        .iter()
+        .map(|b| b.charges.len().div_ceil(MAX_MD5_PER_REQUEST))
+        .sum()
+}
+
+/// The answer to a "Check now" press.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckNow {
+    /// This check settled the charge.
+    Settled(SettledAs),
+    /// Still waiting for the payment.
+    StillPending,
+    /// The charge is not pending (settled, cancelled, or unknown).
+    NotPending,
+    /// The merchant has no usable token.
+    NoToken,
+    /// Bakong refuses the merchant's token: renew it with /token.
+    TokenRefused,
+    /// Bakong asked us to slow down, or is failing: try again after `until`.
+    TryLater { until: UnixSecs },
+    /// This check failed (the charge stays pending).
+    Unreachable(LookupFailure),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChargeOutcome {
+    Settled(SettledAs),
+    LastCheck,
+    StillPending,
+    AlreadySettled,
+    StoreError,
+}
+
+/// The payment watcher: cheap to clone (shared state behind `Arc`s).
+pub struct Watcher<S, L> {
+    store: Arc<S>,
+    lookups: Arc<L>,
+    gates: Arc<Mutex<MerchantGates>>,
+    config: WatcherConfig,
+    settled: Option<Arc<Notify>>,
+}
+
+impl<S, L> Clone for Watcher<S, L> {
+    fn clone(&self) -> Self {
+        Self {
+            store: Arc::clone(&self.store),
+            lookups: Arc::clone(&self.lookups),
+            gates: Arc::clone(&self.gates),
+            config: self.config,
+            settled: self.settled.clone(),
+        }
+    }
+}
+
+impl<S, L> Watcher<S, L>
+where
+    S: PendingCharges + Settle,
+    L: Lookups,
+{
+    pub fn new(store: Arc<S>, lookups: Arc<L>, config: WatcherConfig) -> Self {
+        Self {
+            store,
+            lookups,
+            gates: Arc::new(Mutex::new(MerchantGates::new(config.backoff))),
+            config,
+            settled: None,
+        }
+    }
+
+    /// Notifies `on_settled` as soon as any charge is settled or a token refusal is
+    /// recorded (mid-round), so the Telegram follow-up goes out without waiting for the
+    /// round to finish.
+    pub fn notify_on_settle(mut self, on_settled: Arc<Notify>) -> Self {
+        self.settled = Some(on_settled);
+        self
+    }
+
+    fn settled_now(&self) {
+        if let Some(n) = &self.settled {
+            n.notify_one();
+        }
+    }
+
+    pub fn config(&self) -> WatcherConfig {
+        self.config
+    }
+
+    pub fn store(&self) -> &Arc<S> {
+        &self.store
+    }
+
+    /// One polling round at `now`. Only loading the due charges can fail the round; every
+    /// other problem is logged, counted in the report and retried next round.
+    pub async fn run_round(&self, now: UnixSecs) -> Result<RoundReport, StoreFailure> {
+        let batches = self.store.load_due(now).await?;
+        let in_flight = Arc::new(Semaphore::new(self.config.max_in_flight.max(1)));
+        let mut tasks = JoinSet::new();
+        for batch in batches {
+            let watcher = self.clone();
+            let in_flight = Arc::clone(&in_flight);
+            tasks.spawn(async move { watcher.poll_merchant(batch, now, &in_flight).await });
+        }
+        let mut report = RoundReport::default();
+        while let Some(done) = tasks.join_next().await {
+            match done {
+                Ok(part) => report.merge(&part),
+                // A panic inside one merchant's task must not stop the others; its charges
+                // stay pending and are asked about next round.
+                Err(e) => tracing::error!(error = %e, "watcher task for a merchant failed"),
+            }
+        }
+        if report.settled() > 0 || report.request_failures > 0 {
+            tracing::info!(?report, "watcher round");
+        } else {
+            tracing::debug!(?report, "watcher round");
+        }
+        Ok(report)
+    }
+
+    /// Ask Bakong about one charge right away ("Check now"). The caller has checked that
+    /// the charge belongs to the user who pressed the button.
+    pub async fn check_now(
+        &self,
+        charge: ChargeId,
+        now: UnixSecs,
+    ) -> Result<CheckNow, StoreFailure> {
+        let Some(batch) = self.store.load_pending_charge(charge).await? else {
+            return Ok(CheckNow::NotPending);
+        };
+        let Some(token) = batch.token else {
+            return Ok(CheckNow::NoToken);
+        };
+        let Some(pending) = batch.charges.into_iter().find(|c| c.id == charge) else {
+            return Ok(CheckNow::NotPending);
+        };
+        match self.gates().check(batch.merchant, token.version, now) {
+            Gate::Poll => {}
+            Gate::Wait { until } => return Ok(CheckNow::TryLater { until }),
+            Gate::Suspended => return Ok(CheckNow::TokenRefused),
+        }
+        let md5s = [pending.md5.clone()];
+        let answer = self.lookups.check_md5_list(&token.token, &md5s).await;
+        let items = match answer {
+            Ok(items) => items,
+            Err(failure) => {
+                let effect = self
+                    .record_failure(batch.merchant, &token, &failure, now)
+                    .await;
+                return Ok(match effect {
+                    FailureEffect::NotifyRenewToken | FailureEffect::AlreadySuspended => {
+                        CheckNow::TokenRefused
+                    }
+                    FailureEffect::BackOff { .. } => CheckNow::Unreachable(failure),
+                });
+            }
+        };
+        self.gates().record_success(batch.merchant);
+        let lookup = answer_for(items, &pending.md5);
+        Ok(
+            match self.apply(batch.merchant, &pending, &lookup, now).await {
+                ChargeOutcome::Settled(as_) => CheckNow::Settled(as_),
+                ChargeOutcome::AlreadySettled => CheckNow::NotPending,
+                ChargeOutcome::LastCheck
+                | ChargeOutcome::StillPending
+                | ChargeOutcome::StoreError => CheckNow::StillPending,
+            },
+        )
+    }
+
+    fn gates(&self) -> MutexGuard<'_, MerchantGates> {
+        // The gates hold plain data; a panic elsewhere cannot leave them half-updated.
+        self.gates.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    async fn poll_merchant(
+        &self,
+        batch: MerchantBatch,
+        now: UnixSecs,
+        in_flight: &Semaphore,
+    ) -> RoundReport {
+        let merchant = batch.merchant;
+        let mut report = RoundReport {
+            merchants: 1,
+            charges: batch.charges.len(),
+            ..RoundReport::default()
+        };
+        let Some(token) = batch.token else {
+            tracing::warn!(%merchant, charges = report.charges, "no usable Bakong token; charges left pending");
+            report.skipped_no_token = report.charges;
+            return report;
+        };
+        match self.gates().check(merchant, token.version, now) {
+            Gate::Poll => {}
+            Gate::Wait { until } => {
+                tracing::debug!(%merchant, until, "backing off");
+                report.skipped_backoff = report.charges;
+                return report;
+            }
+            Gate::Suspended => {
+                report.skipped_suspended = report.charges;
+                return report;
+            }
+        }
+        let chunks: Vec<&[PendingCharge]> = batch.charges.chunks(MAX_MD5_PER_REQUEST).collect();
+        for (index, chunk) in chunks.iter().enumerate() {
+            let md5s: Vec<String> = chunk.iter().map(|c| c.md5.clone()).collect();
+            let answer = {
+                // Never closed, so acquiring cannot fail; if it ever did, going ahead
+                // unthrottled is better than not checking payments.
+                let _permit = in_flight.acquire().await.ok();
+                report.requests += 1;
+                self.lookups.check_md5_list(&token.token, &md5s).await
+            };
+            match answer {
+                Ok(items) => {
+                    self.gates().record_success(merchant);
+                    let mut by_md5: HashMap<String, Lookup> = items
+                        .into_iter()
+                        .map(|(md5, lookup)| (md5.trim().to_ascii_lowercase(), lookup))
+                        .collect();
+                    for charge in chunk.iter() {
+                        let lookup = by_md5
+                            .remove(&charge.md5.to_ascii_lowercase())
+                            .unwrap_or(Lookup::Unavailable);
+                        let outcome = self.apply(merchant, charge, &lookup, now).await;
+                        report.count(outcome);
+                    }
+                }
+                Err(failure) => {
+                    report.request_failures += 1;
+                    report.unchecked += chunks[index..].iter().map(|c| c.len()).sum::<usize>();
+                    self.record_failure(merchant, &token, &failure, now).await;
+                    break;
+                }
+            }
+        }
+        report
+    }
+
+    async fn record_failure(
+        &self,
+        merchant: MerchantId,
+        token: &MerchantToken,
+        failure: &LookupFailure,
+        now: UnixSecs,
+    ) -> FailureEffect {
+        let effect = self
+            .gates()
+            .record_failure(merchant, token.version, failure, now);
+        match effect {
+            FailureEffect::NotifyRenewToken => {
+                tracing::warn!(%merchant, "Bakong refused the token (401); polling stops until /token");
+                let recorded = self.store.token_refused(merchant, token.version, now).await;
+                if matches!(recorded, Ok(true)) {
+                    self.settled_now();
+                }
+                if let Err(e) = recorded {
+                    // Not recorded, so not notified: forget the suspension so the next round
+                    // meets the 401 again and retries the notification.
+                    tracing::error!(%merchant, error = %e, "could not record the refused token");
+                    self.gates().record_success(merchant);
+                }
+            }
+            FailureEffect::AlreadySuspended => {}
+            FailureEffect::BackOff { until, attempt } => {
+                if *failure == LookupFailure::GeoBlocked {
+                    tracing::warn!(%merchant, attempt, until, "Bakong answered 403: it only serves Cambodian IP addresses (set BAKONG_API_URL to a relay in Cambodia)");
+                } else {
+                    tracing::warn!(%merchant, attempt, until, %failure, "Bakong request failed; backing off");
+                }
+            }
+        }
+        effect
+    }
+
+    async fn apply(
+        &self,
+        merchant: MerchantId,
+        charge: &PendingCharge,
+        lookup: &Lookup,
+        now: UnixSecs,
+    ) -> ChargeOutcome {
+        if *lookup == Lookup::StaticQr {
+            tracing::warn!(%merchant, charge = %charge.id, "Bakong calls a dynamic charge QR static");
+        }
+        let decision = decide(&charge.facts, lookup, now, self.config.rules);
+        if let Decision::RecordMismatch(m) = &decision {
+            tracing::warn!(%merchant, charge = %charge.id, fields = ?m.fields, to = %m.to_account, currency = %m.currency, amount = %m.amount, "transaction does not match the charge: not paid");
+        }
+        let Some(settlement) =
+            Settlement::from_decision(decision, self.config.rules.expiry_grace_secs)
+        else {
+            return ChargeOutcome::StillPending;
+        };
+        match self.store.settle(charge.id, &settlement, now).await {
+            Ok(Applied::Changed) => match settled_as(&settlement) {
+                Some(as_) => {
+                    tracing::info!(%merchant, charge = %charge.id, status = settlement.kind(), "charge settled");
+                    self.settled_now();
+                    ChargeOutcome::Settled(as_)
+                }
+                None => ChargeOutcome::LastCheck,
+            },
+            Ok(Applied::Unchanged) if settlement.is_terminal() => ChargeOutcome::AlreadySettled,
+            Ok(Applied::Unchanged) => ChargeOutcome::StillPending,
+            Err(e) => {
+                tracing::error!(%merchant, charge = %charge.id, error = %e, status = settlement.kind(), "could not save the charge's new state; retrying next round");
+                ChargeOutcome::StoreError
+            }
+        }
+    }
+}
+
+fn answer_for(items: Vec<(String, Lookup)>, md5: &str) -> Lookup {
+    items
+        .into_iter()
+        .find(|(m, _)| m.trim().eq_ignore_ascii_case(md5))
+        .map_or(Lookup::Unavailable, |(_, l)| l)
+}
+
+fn settled_as(s: &Settlement) -> Option<SettledAs> {
+    match s {
+        Settlement::Paid(_) => Some(SettledAs::Paid),
+        Settlement::Mismatch(_) => Some(SettledAs::Mismatch),
+        Settlement::Failed => Some(SettledAs::Failed),
+        Settlement::Expired => Some(SettledAs::Expired),
+        // The watcher never cancels; LastCheck is not terminal.
+        Settlement::Cancelled | Settlement::LastCheck { .. } => None,
+    }
+}

@@ -1,0 +1,98 @@
+//! The long-running tasks: a polling round every `POLL_INTERVAL_SECS`, and the outbox
+//! drain woken right after each round (and on its own tick, for retries and restarts).
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::{Notify, watch};
+use tokio::time::MissedTickBehavior;
+
+use super::outbox::{Deliver, OutboxPolicy, OutboxQueue, drain};
+use super::ports::{Lookups, PendingCharges, Settle};
+use super::round::Watcher;
+use super::types::UnixSecs;
+
+/// Where the time comes from (tests inject their own).
+pub type Clock = Arc<dyn Fn() -> UnixSecs + Send + Sync>;
+
+/// Unix seconds from the system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    })
+}
+
+/// Default polling cadence (`POLL_INTERVAL_SECS`).
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Runs a round every `interval` until `shutdown` turns true, then wakes the outbox.
+/// A round that overruns delays the next one (rounds never overlap).
+pub async fn poll_loop<S, L>(
+    watcher: Watcher<S, L>,
+    interval: Duration,
+    clock: Clock,
+    wake_outbox: Arc<Notify>,
+    mut shutdown: watch::Receiver<bool>,
+) where
+    S: PendingCharges + Settle,
+    L: Lookups,
+{
+    let mut ticker = tokio::time::interval(interval.max(Duration::from_millis(100)));
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = shutdown.changed() => {}
+        }
+        if *shutdown.borrow() {
+            break;
+        }
+        match watcher.run_round(clock()).await {
+            Ok(report) => {
+                if report.settled() > 0 || report.request_failures > 0 {
+                    wake_outbox.notify_one();
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not load pending charges; next round will retry")
+            }
+        }
+    }
+    tracing::info!("payment watcher stopped");
+}
+
+/// Drains the outbox when woken, and at least every `tick`, until `shutdown`.
+pub async fn outbox_loop<Q, D>(
+    queue: Arc<Q>,
+    deliver: Arc<D>,
+    policy: OutboxPolicy,
+    tick: Duration,
+    clock: Clock,
+    wake: Arc<Notify>,
+    mut shutdown: watch::Receiver<bool>,
+) where
+    Q: OutboxQueue,
+    D: Deliver,
+{
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        match drain(queue.as_ref(), deliver.as_ref(), policy, clock()).await {
+            // A full batch: more may be waiting, go on at once.
+            Ok(r) if r.delivered + r.given_up >= policy.batch && r.paused_until.is_none() => {
+                continue;
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "could not read the Telegram outbox"),
+        }
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(tick) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+    tracing::info!("Telegram outbox stopped");
+}

@@ -1,0 +1,152 @@
+//! The watcher's vocabulary: identifiers, time, and what a Bakong lookup can say.
+//!
+//! `Currency` is the codec's; `Token`, `Transaction` and `Lookup` are the Bakong client's.
+//! [`LookupFailure`] reduces a `BakongError` to what the watcher acts on.
+
+use std::fmt;
+
+/// Unix time in whole seconds (what the store keeps in `INTEGER` columns).
+pub type UnixSecs = i64;
+
+pub use crate::bakong::{Lookup, Token, Transaction};
+pub use crate::khqr::Currency;
+/// Primary key of a charge row (the store's `ChargeId` once the store lands).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ChargeId(pub i64);
+
+/// Primary key of a merchant row (the store's `MerchantId` once the store lands).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MerchantId(pub i64);
+
+impl fmt::Display for ChargeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Display for MerchantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Why a whole Bakong request failed, reduced to what the watcher acts on. The adapter over
+/// the Bakong client maps `BakongError` into this.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LookupFailure {
+    /// 401: the token is wrong or expired. Polling this merchant stops until a new token.
+    Unauthorized,
+    /// 403 (Bakong answers 403 outside Cambodia).
+    GeoBlocked,
+    /// 429, with the server's `Retry-After` in seconds when it sent one.
+    RateLimited { retry_after_secs: Option<u64> },
+    /// 5xx (including HTML error pages), with the HTTP status.
+    Server { status: u16 },
+    /// The request did not complete in time.
+    Timeout,
+    /// Connection refused/reset, DNS, TLS…: try again later.
+    Transport,
+    /// An answer that is not what the API documents (malformed JSON, missing fields).
+    BadAnswer,
+    /// Any other refusal (an unexpected 4xx or error code), with the HTTP status.
+    Refused { status: u16 },
+}
+
+impl From<&crate::bakong::BakongError> for LookupFailure {
+    fn from(e: &crate::bakong::BakongError) -> Self {
+        use crate::bakong::BakongError as E;
+        match e {
+            E::Unauthorized => LookupFailure::Unauthorized,
+            E::GeoBlocked => LookupFailure::GeoBlocked,
+            E::RateLimited { retry_after } => LookupFailure::RateLimited {
+                retry_after_secs: retry_after.map(|d| d.as_secs()),
+            },
+            E::Server { status, .. } => LookupFailure::Server { status: *status },
+            E::Timeout => LookupFailure::Timeout,
+            E::Transport(_) | E::Config(_) => LookupFailure::Transport,
+            E::Decode { .. } => LookupFailure::BadAnswer,
+            E::Api { status, .. } => LookupFailure::Refused { status: *status },
+            E::NotRegistered | E::InvalidAccountId => LookupFailure::Refused { status: 200 },
+        }
+    }
+}
+
+impl fmt::Display for LookupFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LookupFailure::Unauthorized => f.write_str("401 unauthorized (token wrong or expired)"),
+            LookupFailure::GeoBlocked => {
+                f.write_str("403 (Bakong refuses requests from outside Cambodia)")
+            }
+            LookupFailure::RateLimited {
+                retry_after_secs: Some(s),
+            } => {
+                write!(f, "429 rate limited (retry after {s} s)")
+            }
+            LookupFailure::RateLimited {
+                retry_after_secs: None,
+            } => f.write_str("429 rate limited"),
+            LookupFailure::Server { status } => write!(f, "server error {status}"),
+            LookupFailure::Timeout => f.write_str("timeout"),
+            LookupFailure::Transport => f.write_str("transport error"),
+            LookupFailure::BadAnswer => f.write_str("malformed answer"),
+            LookupFailure::Refused { status } => write!(f, "request refused (HTTP {status})"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::bakong::BakongError;
+
+    #[test]
+    fn bakong_errors_map_to_what_the_watcher_acts_on() {
+        let cases = [
+            (BakongError::Unauthorized, LookupFailure::Unauthorized),
+            (BakongError::GeoBlocked, LookupFailure::GeoBlocked),
+            (
+                BakongError::RateLimited {
+                    retry_after: Some(Duration::from_secs(7)),
+                },
+                LookupFailure::RateLimited {
+                    retry_after_secs: Some(7),
+                },
+            ),
+            (
+                BakongError::RateLimited { retry_after: None },
+                LookupFailure::RateLimited {
+                    retry_after_secs: None,
+                },
+            ),
+            (
+                BakongError::Server {
+                    status: 503,
+                    excerpt: "<html>".into(),
+                },
+                LookupFailure::Server { status: 503 },
+            ),
+            (BakongError::Timeout, LookupFailure::Timeout),
+            (
+                BakongError::Decode {
+                    reason: "x".into(),
+                    excerpt: "y".into(),
+                },
+                LookupFailure::BadAnswer,
+            ),
+            (
+                BakongError::Api {
+                    status: 400,
+                    error_code: Some(5),
+                    message: "m".into(),
+                },
+                LookupFailure::Refused { status: 400 },
+            ),
+        ];
+        for (e, expected) in cases {
+            assert_eq!(LookupFailure::from(&e), expected, "{e}");
+        }
+    }
+}

@@ -1,0 +1,670 @@
+//! Polling rounds over the in-memory store and a scripted Bakong: batching, every
+//! settlement rule, 401 / 5xx / 429 handling, races and restarts.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use khqr_bot::bakong::DecimalAmount;
+use khqr_bot::watcher::backoff::BackoffPolicy;
+use khqr_bot::watcher::decide::{ChargeFacts, Rules};
+use khqr_bot::watcher::memory::{FollowUp, MemoryStore};
+use khqr_bot::watcher::ports::{Lookups, Settlement};
+use khqr_bot::watcher::types::{
+    ChargeId, Currency, Lookup, LookupFailure, MerchantId, Token, Transaction,
+};
+use khqr_bot::watcher::{CheckNow, MAX_MD5_PER_REQUEST, SettledAs, Watcher, WatcherConfig};
+
+const NOW: i64 = 1_800_000_000;
+const TTL: i64 = 600;
+
+/// A scripted Bakong: answers per md5, refusals and failures per token, a request log.
+#[derive(Default)]
+struct FakeBakong {
+    state: Mutex<FakeState>,
+}
+
+#[derive(Default)]
+struct FakeState {
+    answers: HashMap<String, Lookup>,
+    omitted: HashSet<String>,
+    refused_tokens: HashSet<String>,
+    failures: HashMap<String, VecDeque<LookupFailure>>,
+    /// (token, md5s) of every request.
+    log: Vec<(String, Vec<String>)>,
+}
+
+impl FakeBakong {
+    fn answer(&self, md5: &str, lookup: Lookup) {
+        self.state
+            .lock()
+            .unwrap()
+            .answers
+            .insert(md5.into(), lookup);
+    }
+    fn omit(&self, md5: &str) {
+        self.state.lock().unwrap().omitted.insert(md5.into());
+    }
+    fn refuse(&self, token: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .refused_tokens
+            .insert(token.into());
+    }
+    fn fail(&self, token: &str, failures: &[LookupFailure]) {
+        self.state
+            .lock()
+            .unwrap()
+            .failures
+            .entry(token.into())
+            .or_default()
+            .extend(failures.iter().cloned());
+    }
+    fn log(&self) -> Vec<(String, Vec<String>)> {
+        self.state.lock().unwrap().log.clone()
+    }
+    fn requests_for(&self, token: &str) -> usize {
+        self.log().iter().filter(|(t, _)| t == token).count()
+    }
+    fn clear_log(&self) {
+        self.state.lock().unwrap().log.clear();
+    }
+}
+
+impl Lookups for FakeBakong {
+    async fn check_md5_list(
+        &self,
+        token: &Token,
+        md5s: &[String],
+    ) -> Result<Vec<(String, Lookup)>, LookupFailure> {
+        let mut s = self.state.lock().unwrap();
+        assert!(md5s.len() <= MAX_MD5_PER_REQUEST, "batch of {}", md5s.len());
+        assert!(!md5s.is_empty(), "empty batch");
+        let token = token.expose_secret().to_owned();
+        s.log.push((token.clone(), md5s.to_vec()));
+        if s.refused_tokens.contains(&token) {
+            return Err(LookupFailure::Unauthorized);
+        }
+        if let Some(f) = s.failures.get_mut(&token).and_then(|q| q.pop_front()) {
+            return Err(f);
+        }
+        Ok(md5s
+            .iter()
+            .filter(|m| !s.omitted.contains(*m))
+            .map(|m| {
+                let l = s.answers.get(m).cloned().unwrap_or(Lookup::NotFound);
+                (m.clone(), l)
+            })
+            .collect())
+    }
+}
+
+struct Harness {
+    store: Arc<MemoryStore>,
+    bakong: Arc<FakeBakong>,
+    watcher: Watcher<MemoryStore, FakeBakong>,
+}
+
+fn config() -> WatcherConfig {
+    WatcherConfig {
+        rules: Rules {
+            expiry_grace_secs: 5,
+        },
+        backoff: BackoffPolicy {
+            base_secs: 5,
+            max_secs: 60,
+            max_retry_after_secs: 600,
+        },
+        max_in_flight: 4,
+    }
+}
+
+fn harness() -> Harness {
+    let store = Arc::new(MemoryStore::new());
+    let bakong = Arc::new(FakeBakong::default());
+    let watcher = Watcher::new(Arc::clone(&store), Arc::clone(&bakong), config());
+    Harness {
+        store,
+        bakong,
+        watcher,
+    }
+}
+
+fn token_of(m: MerchantId) -> String {
+    format!("token-{}", m.0)
+}
+
+fn account_of(m: MerchantId) -> String {
+    format!("shop{}@aba", m.0)
+}
+
+impl Harness {
+    fn merchant(&self, id: i64) -> MerchantId {
+        let m = MerchantId(id);
+        self.store.set_token(m, Some(&token_of(m)));
+        m
+    }
+
+    fn usd_charge(&self, m: MerchantId, md5: &str, cents: u64) -> ChargeId {
+        self.store.add_charge(
+            m,
+            md5,
+            ChargeFacts {
+                account_id: account_of(m),
+                currency: Currency::Usd,
+                amount_minor: cents,
+                expires_at: NOW + TTL,
+                last_check_at: None,
+            },
+        )
+    }
+
+    fn settled_kind(&self, id: ChargeId) -> Option<&'static str> {
+        self.store
+            .charge(id)
+            .unwrap()
+            .settled
+            .map(|(s, _)| s.kind())
+    }
+
+    fn follow_ups_for(&self, id: ChargeId) -> usize {
+        self.store
+            .outbox()
+            .iter()
+            .filter(|f| matches!(f, FollowUp::ChargeSettled { charge, .. } if *charge == id))
+            .count()
+    }
+}
+
+fn paid_tx(to: &str, currency: &str, amount: &str) -> Lookup {
+    Lookup::Paid(Transaction {
+        hash: "f".repeat(64),
+        from_account_id: Some("customer@wing".into()),
+        to_account_id: to.into(),
+        currency_code: currency.into(),
+        amount: DecimalAmount::parse(amount).unwrap(),
+        description: None,
+        created_date_ms: Some((NOW as u64 + 30) * 1000),
+        acknowledged_date_ms: None,
+        tracking_status: None,
+        receiver_bank: None,
+        receiver_bank_account: None,
+    })
+}
+
+fn md5(i: usize) -> String {
+    format!("{i:032x}")
+}
+
+#[tokio::test]
+async fn one_request_per_fifty_charges_per_merchant() {
+    let h = harness();
+    let sizes = [1usize, 49, 50, 51, 120, 0];
+    let mut n = 0;
+    let mut owner = HashMap::new();
+    for (i, size) in sizes.iter().enumerate() {
+        let m = h.merchant(i as i64 + 1);
+        for _ in 0..*size {
+            n += 1;
+            h.usd_charge(m, &md5(n), 500);
+            owner.insert(md5(n), token_of(m));
+        }
+    }
+    let report = h.watcher.run_round(NOW).await.unwrap();
+    let expected: usize = sizes.iter().map(|s| s.div_ceil(50)).sum();
+    assert_eq!(expected, 1 + 1 + 1 + 2 + 3);
+    assert_eq!(report.requests, expected);
+    assert_eq!(report.charges, n);
+    assert_eq!(report.kept_pending, n);
+    let log = h.bakong.log();
+    assert_eq!(log.len(), expected);
+    // Every md5 asked exactly once, with its own merchant's token.
+    let mut asked = HashSet::new();
+    for (token, md5s) in &log {
+        assert!(md5s.len() <= 50);
+        for m in md5s {
+            assert!(asked.insert(m.clone()), "{m} asked twice");
+            assert_eq!(&owner[m], token, "{m} asked with another merchant's token");
+        }
+    }
+    assert_eq!(asked.len(), n);
+    // A merchant's requests use its own token only.
+    for (i, size) in sizes.iter().enumerate() {
+        let m = MerchantId(i as i64 + 1);
+        assert_eq!(h.bakong.requests_for(&token_of(m)), size.div_ceil(50));
+    }
+}
+
+#[tokio::test]
+async fn matching_payment_is_paid_once_with_one_follow_up() {
+    let h = harness();
+    let m = h.merchant(1);
+    let c = h.usd_charge(m, &md5(1), 500);
+    let other = h.usd_charge(m, &md5(2), 700);
+    h.bakong
+        .answer(&md5(1), paid_tx(&account_of(m), "USD", "5.00"));
+
+    let r = h.watcher.run_round(NOW + 10).await.unwrap();
+    assert_eq!((r.paid, r.kept_pending), (1, 1));
+    match h.store.charge(c).unwrap().settled {
+        Some((Settlement::Paid(p), at)) => {
+            assert_eq!(p.hash, "f".repeat(64));
+            assert_eq!(p.payer_account, "customer@wing");
+            assert_eq!(p.paid_at, NOW + 30);
+            assert_eq!(at, NOW + 10);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(h.follow_ups_for(c), 1);
+    assert_eq!(h.settled_kind(other), None);
+
+    // The settled charge is never asked about again; nothing is edited twice.
+    h.bakong.clear_log();
+    h.watcher.run_round(NOW + 15).await.unwrap();
+    let log = h.bakong.log();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].1, vec![md5(2)]);
+    assert_eq!(h.follow_ups_for(c), 1);
+}
+
+#[tokio::test]
+async fn mismatches_are_recorded_never_paid() {
+    let h = harness();
+    let m = h.merchant(1);
+    let wrong_amount = h.usd_charge(m, &md5(1), 500);
+    let wrong_currency = h.usd_charge(m, &md5(2), 500);
+    let wrong_account = h.usd_charge(m, &md5(3), 500);
+    h.bakong
+        .answer(&md5(1), paid_tx(&account_of(m), "USD", "4.99"));
+    h.bakong
+        .answer(&md5(2), paid_tx(&account_of(m), "KHR", "500"));
+    h.bakong.answer(&md5(3), paid_tx("thief@aba", "USD", "5"));
+
+    let r = h.watcher.run_round(NOW).await.unwrap();
+    assert_eq!((r.paid, r.mismatched), (0, 3));
+    for c in [wrong_amount, wrong_currency, wrong_account] {
+        assert_eq!(h.settled_kind(c), Some("mismatch"));
+        assert_eq!(h.follow_ups_for(c), 1);
+    }
+    match h.store.charge(wrong_account).unwrap().settled {
+        Some((Settlement::Mismatch(mm), _)) => {
+            assert!(mm.fields.account && !mm.fields.amount && !mm.fields.currency);
+            assert_eq!(mm.to_account, "thief@aba");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn failed_transaction_is_failed() {
+    let h = harness();
+    let m = h.merchant(1);
+    let c = h.usd_charge(m, &md5(1), 500);
+    h.bakong.answer(&md5(1), Lookup::Failed);
+    let r = h.watcher.run_round(NOW).await.unwrap();
+    assert_eq!(r.failed, 1);
+    assert_eq!(h.settled_kind(c), Some("failed"));
+    assert_eq!(h.follow_ups_for(c), 1);
+}
+
+#[tokio::test]
+async fn unpaid_charge_gets_a_last_check_then_expires() {
+    let h = harness();
+    let m = h.merchant(1);
+    let c = h.usd_charge(m, &md5(1), 500);
+    let expires = NOW + TTL;
+
+    let r = h.watcher.run_round(expires - 1).await.unwrap();
+    assert_eq!(r.kept_pending, 1);
+    assert_eq!(h.settled_kind(c), None);
+
+    let r = h.watcher.run_round(expires).await.unwrap();
+    assert_eq!(r.last_checks, 1);
+    assert_eq!(h.settled_kind(c), None);
+    assert!(h.store.outbox().is_empty());
+
+    // Within the grace the charge is not even asked about.
+    h.bakong.clear_log();
+    let r = h.watcher.run_round(expires + 4).await.unwrap();
+    assert_eq!(r.charges, 0);
+    assert!(h.bakong.log().is_empty());
+
+    let r = h.watcher.run_round(expires + 5).await.unwrap();
+    assert_eq!(r.expired, 1);
+    assert_eq!(h.settled_kind(c), Some("expired"));
+    assert_eq!(h.follow_ups_for(c), 1);
+}
+
+#[tokio::test]
+async fn payment_arriving_during_the_last_check_grace_is_paid_not_expired() {
+    let h = harness();
+    let m = h.merchant(1);
+    let c = h.usd_charge(m, &md5(1), 500);
+    let expires = NOW + TTL;
+    h.watcher.run_round(expires).await.unwrap();
+    h.bakong
+        .answer(&md5(1), paid_tx(&account_of(m), "USD", "5"));
+    let r = h.watcher.run_round(expires + 5).await.unwrap();
+    assert_eq!(r.paid, 1);
+    assert_eq!(h.settled_kind(c), Some("paid"));
+}
+
+#[tokio::test]
+async fn items_missing_from_an_answer_are_never_expired() {
+    let h = harness();
+    let m = h.merchant(1);
+    let c = h.usd_charge(m, &md5(1), 500);
+    h.bakong.omit(&md5(1));
+    for t in [NOW + TTL, NOW + TTL + 10, NOW + TTL + 100] {
+        let r = h.watcher.run_round(t).await.unwrap();
+        assert_eq!(r.kept_pending, 1);
+    }
+    assert_eq!(h.settled_kind(c), None);
+    assert!(h.store.outbox().is_empty());
+}
+
+#[tokio::test]
+async fn refused_token_stops_polling_notifies_once_and_resumes_with_a_new_token() {
+    let h = harness();
+    let m = h.merchant(1);
+    let healthy = h.merchant(2);
+    let c = h.usd_charge(m, &md5(1), 500);
+    let c2 = h.usd_charge(healthy, &md5(2), 500);
+    h.bakong.refuse(&token_of(m));
+
+    let r = h.watcher.run_round(NOW).await.unwrap();
+    assert_eq!((r.request_failures, r.unchecked, r.kept_pending), (1, 1, 1));
+    assert!(h.store.token_refused_mark(m));
+    assert_eq!(h.store.outbox(), vec![FollowUp::RenewToken { merchant: m }]);
+
+    // Later rounds, even past expiry and after a restart: no request, no second notice,
+    // and the charge is not expired without a check.
+    let restarted = Watcher::new(Arc::clone(&h.store), Arc::clone(&h.bakong), config());
+    for (w, t) in [
+        (&h.watcher, NOW + 5),
+        (&restarted, NOW + TTL + 100),
+        (&h.watcher, NOW + TTL + 200),
+    ] {
+        w.run_round(t).await.unwrap();
+    }
+    assert_eq!(h.bakong.requests_for(&token_of(m)), 1);
+    let renew_notices = |h: &Harness| {
+        h.store
+            .outbox()
+            .iter()
+            .filter(|f| matches!(f, FollowUp::RenewToken { .. }))
+            .count()
+    };
+    assert_eq!(renew_notices(&h), 1);
+    assert_eq!(h.settled_kind(c), None);
+    // The other merchant was polled all along (and its unpaid charge expired normally).
+    assert_eq!(h.settled_kind(c2), Some("expired"));
+
+    // "Check now" does not send the refused token either... (the gate of this watcher)
+    assert_eq!(
+        h.watcher.check_now(c, NOW + TTL + 201).await.unwrap(),
+        CheckNow::TokenRefused
+    );
+    assert_eq!(h.bakong.requests_for(&token_of(m)), 1);
+
+    // New token: polling resumes and the payment made meanwhile is found.
+    h.store.set_token(m, Some("token-1-renewed"));
+    h.bakong
+        .answer(&md5(1), paid_tx(&account_of(m), "USD", "5"));
+    let r = h.watcher.run_round(NOW + TTL + 300).await.unwrap();
+    assert_eq!(r.paid, 1);
+    assert_eq!(h.settled_kind(c), Some("paid"));
+    assert_eq!(h.bakong.requests_for("token-1-renewed"), 1);
+}
+
+#[tokio::test]
+async fn a_restarted_watcher_meeting_a_401_again_does_not_notify_twice() {
+    let h = harness();
+    let m = h.merchant(1);
+    h.usd_charge(m, &md5(1), 500);
+    h.bakong.refuse(&token_of(m));
+    h.watcher.run_round(NOW).await.unwrap();
+    // A restarted watcher asked directly ("Check now") meets the 401 again.
+    let restarted = Watcher::new(Arc::clone(&h.store), Arc::clone(&h.bakong), config());
+    let c = ChargeId(1);
+    assert_eq!(
+        restarted.check_now(c, NOW + 1).await.unwrap(),
+        CheckNow::TokenRefused
+    );
+    assert_eq!(h.store.outbox(), vec![FollowUp::RenewToken { merchant: m }]);
+}
+
+#[tokio::test]
+async fn server_error_storm_backs_off_per_merchant_and_keeps_charges_pending() {
+    let h = harness();
+    let stormy = h.merchant(1);
+    let calm = h.merchant(2);
+    let c = h.usd_charge(stormy, &md5(1), 500);
+    let c2 = h.usd_charge(calm, &md5(2), 500);
+    h.bakong.fail(
+        &token_of(stormy),
+        &[
+            LookupFailure::Server { status: 502 },
+            LookupFailure::Timeout,
+            LookupFailure::GeoBlocked,
+        ],
+    );
+    h.bakong
+        .answer(&md5(2), paid_tx(&account_of(calm), "USD", "5"));
+
+    // Failure 1 at t=0 → wait 5 s; failure 2 at t=5 → 10 s; failure 3 at t=15 → 20 s.
+    let mut stormy_requests_at = vec![];
+    for t in 0..36 {
+        let before = h.bakong.requests_for(&token_of(stormy));
+        h.watcher.run_round(NOW + t).await.unwrap();
+        if h.bakong.requests_for(&token_of(stormy)) > before {
+            stormy_requests_at.push(t);
+        }
+    }
+    assert_eq!(stormy_requests_at, vec![0, 5, 15, 35]);
+    // Answered at 35: back to every round.
+    h.watcher.run_round(NOW + 36).await.unwrap();
+    assert_eq!(h.bakong.requests_for(&token_of(stormy)), 5);
+    assert_eq!(h.settled_kind(c2), Some("paid"));
+    assert_eq!(h.settled_kind(c), None);
+    assert!(h.store.charge(c).unwrap().facts.last_check_at.is_none());
+}
+
+#[tokio::test]
+async fn rate_limit_retry_after_is_honoured() {
+    let h = harness();
+    let m = h.merchant(1);
+    h.usd_charge(m, &md5(1), 500);
+    h.bakong.fail(
+        &token_of(m),
+        &[LookupFailure::RateLimited {
+            retry_after_secs: Some(30),
+        }],
+    );
+    for t in 0..=30 {
+        h.watcher.run_round(NOW + t).await.unwrap();
+    }
+    // t=0 (429) and t=30, nothing in between.
+    assert_eq!(h.bakong.requests_for(&token_of(m)), 2);
+    assert_eq!(
+        h.watcher.check_now(ChargeId(1), NOW + 31).await.unwrap(),
+        CheckNow::StillPending
+    );
+}
+
+#[tokio::test]
+async fn check_now_during_back_off_says_when_to_try_again() {
+    let h = harness();
+    let m = h.merchant(1);
+    let c = h.usd_charge(m, &md5(1), 500);
+    h.bakong
+        .fail(&token_of(m), &[LookupFailure::Server { status: 500 }]);
+    h.watcher.run_round(NOW).await.unwrap();
+    assert_eq!(
+        h.watcher.check_now(c, NOW + 1).await.unwrap(),
+        CheckNow::TryLater { until: NOW + 5 }
+    );
+    assert_eq!(h.bakong.requests_for(&token_of(m)), 1);
+}
+
+#[tokio::test]
+async fn check_now_settles_and_a_second_press_finds_it_settled() {
+    let h = harness();
+    let m = h.merchant(1);
+    let c = h.usd_charge(m, &md5(1), 500);
+    assert_eq!(
+        h.watcher.check_now(c, NOW).await.unwrap(),
+        CheckNow::StillPending
+    );
+    h.bakong
+        .answer(&md5(1), paid_tx(&account_of(m), "USD", "5"));
+    assert_eq!(
+        h.watcher.check_now(c, NOW + 1).await.unwrap(),
+        CheckNow::Settled(SettledAs::Paid)
+    );
+    assert_eq!(
+        h.watcher.check_now(c, NOW + 2).await.unwrap(),
+        CheckNow::NotPending
+    );
+    assert_eq!(
+        h.watcher.check_now(ChargeId(999), NOW).await.unwrap(),
+        CheckNow::NotPending
+    );
+    assert_eq!(h.follow_ups_for(c), 1);
+}
+
+#[tokio::test]
+async fn check_now_failure_leaves_the_charge_pending() {
+    let h = harness();
+    let m = h.merchant(1);
+    let c = h.usd_charge(m, &md5(1), 500);
+    h.bakong.fail(&token_of(m), &[LookupFailure::Transport]);
+    assert_eq!(
+        h.watcher.check_now(c, NOW).await.unwrap(),
+        CheckNow::Unreachable(LookupFailure::Transport)
+    );
+    assert_eq!(h.settled_kind(c), None);
+}
+
+#[tokio::test]
+async fn merchant_without_token_is_skipped_not_settled() {
+    let h = harness();
+    let m = MerchantId(5);
+    h.store.set_token(m, None);
+    let c = h.usd_charge(m, &md5(1), 500);
+    let r = h.watcher.run_round(NOW + TTL + 10).await.unwrap();
+    assert_eq!(r.skipped_no_token, 1);
+    assert!(h.bakong.log().is_empty());
+    assert_eq!(h.settled_kind(c), None);
+    assert_eq!(
+        h.watcher.check_now(c, NOW).await.unwrap(),
+        CheckNow::NoToken
+    );
+}
+
+#[tokio::test]
+async fn store_failure_keeps_the_charge_pending_and_the_next_round_settles_it() {
+    let h = harness();
+    let m = h.merchant(1);
+    let c = h.usd_charge(m, &md5(1), 500);
+    h.bakong
+        .answer(&md5(1), paid_tx(&account_of(m), "USD", "5"));
+    h.store.fail_next_settles(1);
+    let r = h.watcher.run_round(NOW).await.unwrap();
+    assert_eq!((r.store_errors, r.paid), (1, 0));
+    assert_eq!(h.settled_kind(c), None);
+    assert!(h.store.outbox().is_empty());
+    let r = h.watcher.run_round(NOW + 5).await.unwrap();
+    assert_eq!(r.paid, 1);
+    assert_eq!(h.follow_ups_for(c), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_rounds_and_check_now_settle_each_charge_exactly_once() {
+    let h = harness();
+    let mut charges = vec![];
+    let mut n = 0;
+    for mid in 1..=4 {
+        let m = h.merchant(mid);
+        for _ in 0..60 {
+            n += 1;
+            let c = h.usd_charge(m, &md5(n), 500);
+            h.bakong
+                .answer(&md5(n), paid_tx(&account_of(m), "USD", "5"));
+            charges.push(c);
+        }
+    }
+    let w2 = Watcher::new(Arc::clone(&h.store), Arc::clone(&h.bakong), config());
+    let presses = charges.iter().step_by(7).copied().collect::<Vec<_>>();
+    let press = async {
+        let mut settled_by_press = 0;
+        for c in &presses {
+            if let CheckNow::Settled(_) = h.watcher.check_now(*c, NOW).await.unwrap() {
+                settled_by_press += 1;
+            }
+        }
+        settled_by_press
+    };
+    let (a, b, by_press) = tokio::join!(h.watcher.run_round(NOW), w2.run_round(NOW), press);
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.paid + b.paid + by_press, charges.len());
+    for c in &charges {
+        assert_eq!(h.settled_kind(*c), Some("paid"));
+        assert_eq!(h.follow_ups_for(*c), 1, "{c:?}");
+    }
+    assert_eq!(h.store.outbox().len(), charges.len());
+    assert_eq!(h.store.pending_count(), 0);
+}
+
+#[tokio::test]
+async fn a_restart_picks_up_every_pending_charge() {
+    let h = harness();
+    let m = h.merchant(1);
+    let ids: Vec<ChargeId> = (1..=75).map(|i| h.usd_charge(m, &md5(i), 500)).collect();
+    h.watcher.run_round(NOW).await.unwrap();
+    for i in 1..=75 {
+        h.bakong
+            .answer(&md5(i), paid_tx(&account_of(m), "USD", "5"));
+    }
+    // The old watcher (and its in-memory gates) is gone; only the store survives.
+    let Harness {
+        store,
+        bakong,
+        watcher,
+    } = h;
+    drop(watcher);
+    let h = Harness {
+        watcher: Watcher::new(Arc::clone(&store), Arc::clone(&bakong), config()),
+        store,
+        bakong,
+    };
+    let restarted = Watcher::new(Arc::clone(&h.store), Arc::clone(&h.bakong), config());
+    let r = restarted.run_round(NOW + 5).await.unwrap();
+    assert_eq!((r.paid, r.requests), (75, 2));
+    for id in ids {
+        assert_eq!(h.follow_ups_for(id), 1);
+    }
+}
+
+#[tokio::test]
+async fn settling_notifies_the_outbox_right_away() {
+    let store = Arc::new(MemoryStore::new());
+    let bakong = Arc::new(FakeBakong::default());
+    let notify = Arc::new(tokio::sync::Notify::new());
+    let watcher = Watcher::new(Arc::clone(&store), Arc::clone(&bakong), config())
+        .notify_on_settle(Arc::clone(&notify));
+    let h = Harness {
+        store,
+        bakong,
+        watcher,
+    };
+    let m = h.merchant(1);
+    h.usd_charge(m, &md5(1), 500);
+    h.bakong
+        .answer(&md5(1), paid_tx(&account_of(m), "USD", "5"));
+    h.watcher.run_round(NOW).await.unwrap();
+    // The permit is stored: this returns at once (the timeout only guards a failing test).
+    tokio::time::timeout(std::time::Duration::from_secs(20), notify.notified())
+        .await
+        .expect("no notification after a settlement");
+}
