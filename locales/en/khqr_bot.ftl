@@ -25,6 +25,9 @@ help-body =
     /charge 5 — ask for 5 in your default currency
     /charge 5 USD iced coffee — with a note for you and your customer
     /charge 20000 KHR — ask for 20,000 riel; 5usd, $5, ៛5000 and 5,000 KHR work too
+    /history — payments received today; /history yesterday, week, month or 2025-01-31
+    /pending — payment requests still open
+    /check <hash> — verify a transaction shown on the customer's phone
     /settings — see your shop details
     /token — replace an expired Bakong token
     /currency KHR — charge in riel when you write no currency
@@ -126,3 +129,70 @@ callback-paid = This payment has already been received.
 callback-expired = This QR code has expired.
 callback-failed = This payment failed.
 callback-was-cancelled = This payment was already cancelled.
+
+## Payment watcher: the QR message once settled, notices
+status-paid-title = PAID
+status-paid-caption =
+    ✅ Paid {$amount} — {$shop}
+    👤 From {$payer}
+    🕒 {$time} · Ref {$hash}
+status-mismatch-title = NOT PAID
+status-mismatch-caption =
+    ⚠️ Not paid: the transfer does not match this charge.
+    Expected {$amount} to {$account}.
+    Received {$arrived} to {$to} from {$payer} (Ref {$hash}).
+    Please check with your customer.
+status-failed-title = FAILED
+status-failed-caption =
+    ❌ Payment failed — {$amount} — {$shop}
+    Send /charge for a new QR code.
+status-expired-title = EXPIRED
+status-expired-caption =
+    ⌛ Expired — {$amount} — {$shop}
+    No payment arrived before {$time}. Send /charge for a new QR code.
+status-cancelled-title = CANCELLED
+status-cancelled-caption = ✖️ Cancelled — {$amount} — {$shop}
+status-line-from = From {$payer}
+status-line-time = 🕒 {$time}
+status-line-ref = Ref {$hash}
+status-line-received = Received {$arrived} to {$to}
+status-line-expired = Not paid before {$time}
+notice-token-refused = Bakong refused your API token (it has expired or is wrong), so I cannot confirm payments. Please send /token with a new token.
+notice-token-expiring = Your Bakong API token expires in {$days} day(s), on {$date}. Get a new one on the Bakong Open API website (Renew), then send it with /token.
+notice-token-expiring-email = Your Bakong API token expires in {$days} day(s), on {$date}. Renew it on the Bakong Open API website with your registered email (NBC sends the new token there), then send it with /token.
+
+## /history, /pending, /check, "Check now"
+cmd-history = Payments received: /history today, week, month
+cmd-pending = Open payment requests
+cmd-check = Verify a transaction: /check <hash>
+history-usage = Send /history, /history yesterday, /history week, /history month or /history 2025-01-31.
+history-future = {$date} has not come yet.
+history-title-today = 📊 Today ({$date})
+history-title-yesterday = 📊 Yesterday ({$date})
+history-title-day = 📊 Day {$date}
+history-title-week = 📊 This week ({$from} – {$to})
+history-title-month = 📊 This month ({$from} – {$to})
+history-no-payments = No payments received.
+history-total = 💵 {$currency}: {$count} paid · {$sum}
+history-others = ⌛ {$expired} expired · ❌ {$failed} failed · ⚠️ {$mismatched} not matching · ✖️ {$cancelled} cancelled
+history-latest = Latest payments:
+history-line = • {$time} {$amount} {$note} — from {$payer}
+pending-none = No open payment requests.
+pending-title = ⏳ Open payment requests: {$count}
+pending-line = • {$amount} {$note} — valid until {$time}
+check-usage = Send /check followed by the full transaction hash (64 characters) shown in the customer's banking app.
+check-found = ✅ This transaction exists and was paid to your account.
+check-found-elsewhere = ⚠️ This transaction exists, but it was NOT paid to your account ({$account}).
+check-details =
+    Amount: {$amount}
+    From: {$from}
+    To: {$to}
+    Time: {$time}
+    Ref: {$hash}
+check-not-found = ❌ Bakong has no transaction with this hash. Ask the customer to check the receipt.
+check-failed = ❌ Bakong reports this transaction as failed.
+check-unavailable = Bakong is not answering right now. Please try again in a minute.
+callback-paid-now = ✅ Paid!
+callback-mismatch-now = ⚠️ A payment arrived but does not match this charge. See the message.
+callback-token-refused = Bakong refused your API token. Send /token with a new one.
+callback-bakong-busy = Bakong is not answering right now; I keep checking automatically.

@@ -25,6 +25,9 @@ help-body =
     /charge 5 — ស្នើសុំ 5 តាមរូបិយប័ណ្ណលំនាំដើមរបស់អ្នក
     /charge 5 USD កាហ្វេទឹកកក — មានកំណត់ចំណាំសម្រាប់អ្នក និងអតិថិជន
     /charge 20000 KHR — ស្នើសុំ 20,000 រៀល; អាចសរសេរ 5usd, $5, ៛5000 ឬ 5,000 KHR ក៏បាន
+    /history — ការទូទាត់ដែលបានទទួលថ្ងៃនេះ; /history yesterday, week, month ឬ 2025-01-31
+    /pending — សំណើទូទាត់ដែលកំពុងរង់ចាំ
+    /check <hash> — ផ្ទៀងផ្ទាត់ប្រតិបត្តិការដែលបង្ហាញលើទូរស័ព្ទអតិថិជន
     /settings — មើលព័ត៌មានហាង
     /token — ប្ដូរ token ដែលផុតកំណត់
     /currency KHR — គិតជារៀល ពេលអ្នកមិនសរសេររូបិយប័ណ្ណ
@@ -126,3 +129,70 @@ callback-paid = ការបង់ប្រាក់នេះបានទទួ�
 callback-expired = កូដ QR នេះផុតកំណត់ហើយ។
 callback-failed = ការបង់ប្រាក់នេះបានបរាជ័យ។
 callback-was-cancelled = ការបង់ប្រាក់នេះត្រូវបានបោះបង់រួចហើយ។
+
+## Payment watcher: the QR message once settled, notices
+status-paid-title = បានទូទាត់
+status-paid-caption =
+    ✅ បានទូទាត់ {$amount} — {$shop}
+    👤 ពី {$payer}
+    🕒 {$time} · លេខយោង {$hash}
+status-mismatch-title = មិនទាន់ទូទាត់
+status-mismatch-caption =
+    ⚠️ មិនទាន់ទូទាត់ទេ៖ ប្រាក់ដែលផ្ទេរមកមិនត្រូវនឹងការទូទាត់នេះ។
+    ត្រូវទទួល {$amount} ចូល {$account}។
+    បានទទួល {$arrived} ចូល {$to} ពី {$payer} (លេខយោង {$hash})។
+    សូមពិនិត្យជាមួយអតិថិជនរបស់អ្នក។
+status-failed-title = បរាជ័យ
+status-failed-caption =
+    ❌ ការទូទាត់បរាជ័យ — {$amount} — {$shop}
+    សូមផ្ញើ /charge ដើម្បីបង្កើត QR ថ្មី។
+status-expired-title = ផុតកំណត់
+status-expired-caption =
+    ⌛ ផុតកំណត់ — {$amount} — {$shop}
+    មិនមានការទូទាត់មុនម៉ោង {$time} ទេ។ សូមផ្ញើ /charge ដើម្បីបង្កើត QR ថ្មី។
+status-cancelled-title = បានបោះបង់
+status-cancelled-caption = ✖️ បានបោះបង់ — {$amount} — {$shop}
+status-line-from = ពី {$payer}
+status-line-time = 🕒 ម៉ោង {$time}
+status-line-ref = លេខយោង {$hash}
+status-line-received = បានទទួល {$arrived} ចូល {$to}
+status-line-expired = មិនបានទូទាត់មុនម៉ោង {$time}
+notice-token-refused = Bakong បានបដិសេធ API token របស់អ្នក (ផុតកំណត់ ឬមិនត្រឹមត្រូវ) ដូច្នេះខ្ញុំមិនអាចបញ្ជាក់ការទូទាត់បានទេ។ សូមផ្ញើ /token ជាមួយ token ថ្មី។
+notice-token-expiring = API token Bakong របស់អ្នកនឹងផុតកំណត់ក្នុងរយៈពេល {$days} ថ្ងៃទៀត (ថ្ងៃទី {$date})។ សូមយក token ថ្មីនៅគេហទំព័រ Bakong Open API (Renew) រួចផ្ញើវាមកតាម /token។
+notice-token-expiring-email = API token Bakong របស់អ្នកនឹងផុតកំណត់ក្នុងរយៈពេល {$days} ថ្ងៃទៀត (ថ្ងៃទី {$date})។ សូមបន្តវានៅគេហទំព័រ Bakong Open API ដោយប្រើអ៊ីមែលដែលបានចុះឈ្មោះ (NBC នឹងផ្ញើ token ថ្មីទៅអ៊ីមែលនោះ) រួចផ្ញើវាមកតាម /token។
+
+## /history, /pending, /check, "Check now"
+cmd-history = ការទូទាត់ដែលបានទទួល៖ /history today, week, month
+cmd-pending = សំណើទូទាត់ដែលកំពុងរង់ចាំ
+cmd-check = ផ្ទៀងផ្ទាត់ប្រតិបត្តិការ៖ /check <hash>
+history-usage = សូមផ្ញើ /history, /history yesterday, /history week, /history month ឬ /history 2025-01-31។
+history-future = ថ្ងៃ {$date} មិនទាន់មកដល់ទេ។
+history-title-today = 📊 ថ្ងៃនេះ ({$date})
+history-title-yesterday = 📊 ម្សិលមិញ ({$date})
+history-title-day = 📊 ថ្ងៃ {$date}
+history-title-week = 📊 សប្តាហ៍នេះ ({$from} – {$to})
+history-title-month = 📊 ខែនេះ ({$from} – {$to})
+history-no-payments = មិនទាន់មានការទូទាត់ទេ។
+history-total = 💵 {$currency}៖ បានទូទាត់ {$count} · {$sum}
+history-others = ⌛ ផុតកំណត់ {$expired} · ❌ បរាជ័យ {$failed} · ⚠️ មិនត្រូវគ្នា {$mismatched} · ✖️ បានបោះបង់ {$cancelled}
+history-latest = ការទូទាត់ចុងក្រោយ៖
+history-line = • ម៉ោង {$time} {$amount} {$note} — ពី {$payer}
+pending-none = មិនមានសំណើទូទាត់កំពុងរង់ចាំទេ។
+pending-title = ⏳ សំណើទូទាត់កំពុងរង់ចាំ៖ {$count}
+pending-line = • {$amount} {$note} — មានសុពលភាពដល់ម៉ោង {$time}
+check-usage = សូមផ្ញើ /check បន្តដោយ hash ពេញលេញរបស់ប្រតិបត្តិការ (៦៤ តួអក្សរ) ដែលបង្ហាញក្នុងកម្មវិធីធនាគាររបស់អតិថិជន។
+check-found = ✅ ប្រតិបត្តិការនេះមានពិតប្រាកដ ហើយបានបង់ចូលគណនីរបស់អ្នក។
+check-found-elsewhere = ⚠️ ប្រតិបត្តិការនេះមានពិតប្រាកដ ប៉ុន្តែមិនបានបង់ចូលគណនីរបស់អ្នក ({$account}) ទេ។
+check-details =
+    ចំនួនទឹកប្រាក់៖ {$amount}
+    ពី៖ {$from}
+    ទៅ៖ {$to}
+    ពេលវេលា៖ {$time}
+    លេខយោង៖ {$hash}
+check-not-found = ❌ Bakong រកមិនឃើញប្រតិបត្តិការដែលមាន hash នេះទេ។ សូមឲ្យអតិថិជនពិនិត្យបង្កាន់ដៃម្ដងទៀត។
+check-failed = ❌ Bakong រាយការណ៍ថាប្រតិបត្តិការនេះបរាជ័យ។
+check-unavailable = Bakong មិនឆ្លើយតបនៅពេលនេះទេ។ សូមព្យាយាមម្ដងទៀតក្នុងរយៈពេលមួយនាទី។
+callback-paid-now = ✅ បានទូទាត់ហើយ!
+callback-mismatch-now = ⚠️ មានប្រាក់ផ្ទេរមក ប៉ុន្តែមិនត្រូវនឹងការទូទាត់នេះទេ។ សូមមើលសារ។
+callback-token-refused = Bakong បានបដិសេធ API token របស់អ្នក។ សូមផ្ញើ /token ជាមួយ token ថ្មី។
+callback-bakong-busy = Bakong មិនឆ្លើយតបនៅពេលនេះទេ ខ្ញុំនឹងបន្តពិនិត្យដោយស្វ័យប្រវត្តិ។

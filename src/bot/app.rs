@@ -9,6 +9,7 @@ use crate::crypto::{KeyError, SecretBox, SecretKey};
 use crate::store::{Store, StoreError};
 
 use super::format::now_secs;
+use super::watching::WatcherTasks;
 use super::{Bot, Ctx};
 
 #[derive(Debug, thiserror::Error)]
@@ -64,20 +65,28 @@ impl App {
         if let Some(url) = &config.bakong_api_url {
             bakong_config = bakong_config.with_base_url(url.as_str());
         }
-        let bakong = bakong::Client::new(bakong_config)?;
+        let bakong = bakong::Client::new(bakong_config.clone())?;
 
         let mut telegram = teloxide::Bot::new(config.telegram_token.expose());
         if let Some(url) = &config.telegram_api_url {
             telegram = telegram.set_api_url(url.clone());
         }
+        let watcher = WatcherTasks::start(
+            store.clone(),
+            SecretBox::new(&key),
+            bakong_config,
+            telegram.clone(),
+            config.poll_interval,
+        )?;
         let ctx = Ctx {
             store: store.clone(),
             bakong,
             secrets: SecretBox::new(&key),
             charge_ttl: config.charge_ttl,
+            watcher: Some(watcher.handle.clone()),
         };
         Ok(Self {
-            bot: Bot::new(telegram, ctx),
+            bot: Bot::new(telegram, ctx).with_watcher(watcher),
             store,
         })
     }

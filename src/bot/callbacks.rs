@@ -8,6 +8,7 @@ use teloxide::prelude::*;
 use crate::i18n::Lang;
 use crate::store::{ChargeId, ChargeStatus};
 use crate::t;
+use crate::watcher::{CheckNow, SettledAs};
 
 use super::format::{now_secs, phnom_penh_time};
 use super::handlers::{lang_of, user_key};
@@ -104,6 +105,9 @@ async fn answer(
                 .await?
             {
                 tracing::info!(charge = %id, "charge cancelled by its merchant");
+                if let Some(w) = &ctx.watcher {
+                    w.wake_outbox();
+                }
                 Ok(t!(lang, "callback-cancelled"))
             } else {
                 // Settled meanwhile: report what it is now.
@@ -115,7 +119,41 @@ async fn answer(
                 Ok(status_text(now))
             }
         }
-        CallbackAction::Check(_) => Ok(status_text(charge.status)),
+        CallbackAction::Check(_) => {
+            let Some(watcher) = ctx
+                .watcher
+                .as_ref()
+                .filter(|_| charge.status == ChargeStatus::Pending)
+            else {
+                return Ok(status_text(charge.status));
+            };
+            let outcome = match watcher.check_now(id).await {
+                Ok(outcome) => outcome,
+                Err(e) => {
+                    tracing::error!(charge = %id, error = %e, "check now failed");
+                    return Ok(t!(lang, "error-internal"));
+                }
+            };
+            Ok(match outcome {
+                CheckNow::Settled(SettledAs::Paid) => t!(lang, "callback-paid-now"),
+                CheckNow::Settled(SettledAs::Mismatch) => t!(lang, "callback-mismatch-now"),
+                CheckNow::Settled(SettledAs::Failed) => t!(lang, "callback-failed"),
+                CheckNow::Settled(SettledAs::Expired) => t!(lang, "callback-expired"),
+                CheckNow::StillPending => status_text(ChargeStatus::Pending),
+                CheckNow::NotPending => {
+                    let now = ctx
+                        .store
+                        .charge(id)
+                        .await?
+                        .map_or(charge.status, |c| c.status);
+                    status_text(now)
+                }
+                CheckNow::NoToken | CheckNow::TokenRefused => t!(lang, "callback-token-refused"),
+                CheckNow::TryLater { .. } | CheckNow::Unreachable(_) => {
+                    t!(lang, "callback-bakong-busy")
+                }
+            })
+        }
     }
 }
 

@@ -27,6 +27,12 @@ pub enum Command {
     Cancel,
     /// How to use this bot.
     Help,
+    /// Payments received: /history today, week, month.
+    History(String),
+    /// Open payment requests.
+    Pending,
+    /// Verify a transaction: /check <hash>.
+    Check(String),
 }
 
 /// The localized menu description of a command.
@@ -40,6 +46,9 @@ pub fn describe(command: &str, lang: Lang) -> String {
         "lang" => t!(lang, "cmd-lang"),
         "currency" => t!(lang, "cmd-currency"),
         "cancel" => t!(lang, "cmd-cancel"),
+        "history" => t!(lang, "cmd-history"),
+        "pending" => t!(lang, "cmd-pending"),
+        "check" => t!(lang, "cmd-check"),
         _ => t!(lang, "cmd-help"),
     }
 }
@@ -67,7 +76,7 @@ mod tests {
     fn every_menu_entry_has_both_descriptions() {
         for lang in Lang::ALL {
             let menu = crate::bot::command_menu(lang);
-            assert_eq!(menu.len(), 9);
+            assert_eq!(menu.len(), 12);
             for c in menu {
                 assert!(c.description.chars().count() >= 3, "{c:?}");
                 assert!(!c.command.starts_with('/'));

@@ -12,7 +12,7 @@ use crate::t;
 
 use super::dialogue::{BotDialogue, State};
 use super::format::{mask_secret, now_secs, phnom_penh_date};
-use super::{Command, Ctx, HandlerError, HandlerResult, TgBot, charge, setup};
+use super::{Command, Ctx, HandlerError, HandlerResult, TgBot, charge, reports, setup};
 
 /// The language to answer `user` in: their /lang choice, else Telegram's hint.
 pub(super) fn lang_of(user: Option<&User>, merchant: Option<&Merchant>) -> Lang {
@@ -65,6 +65,13 @@ pub(super) async fn on_command(
             set_currency(&bot, &msg, &ctx, lang, merchant.as_ref(), &arg).await
         }
         Command::Charge(args) => charge::handle(&bot, &msg, &ctx, lang, merchant, &args).await,
+        Command::History(arg) => {
+            reports::history(&bot, &msg, &ctx, lang, merchant.as_ref(), &arg).await
+        }
+        Command::Pending => reports::pending(&bot, &msg, &ctx, lang, merchant.as_ref()).await,
+        Command::Check(arg) => {
+            reports::check(&bot, &msg, &ctx, lang, merchant.as_ref(), &arg).await
+        }
     };
     if let Err(e) = result {
         apologise(&bot, msg.chat.id, lang, &e).await;

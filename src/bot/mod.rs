@@ -10,9 +10,12 @@ mod charge;
 pub mod charge_args;
 mod commands;
 pub mod dialogue;
+pub mod followups;
 mod format;
 mod handlers;
+mod reports;
 mod setup;
+pub mod watching;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,6 +58,8 @@ pub struct Ctx {
     pub secrets: SecretBox,
     /// Lifetime of a dynamic KHQR (tag 99 expiry), at most 10 minutes.
     pub charge_ttl: Duration,
+    /// The payment watcher ("Check now"); `None` when it is not running.
+    pub watcher: Option<watching::WatcherRef>,
 }
 
 /// The handler tree: commands first, then the wizard's answers, then a fallback; callback
@@ -117,6 +122,8 @@ pub async fn register_commands(bot: &TgBot) -> Result<(), teloxide::RequestError
 pub struct Bot {
     dispatcher: Dispatcher<TgBot, HandlerError, teloxide::dispatching::DefaultKey>,
     bot: TgBot,
+    /// Stopped when polling stops.
+    watcher: Option<watching::WatcherTasks>,
 }
 
 impl Bot {
@@ -133,7 +140,11 @@ impl Bot {
             })
             .error_handler(LoggingErrorHandler::with_custom_text("handler failed"))
             .build();
-        Self { dispatcher, bot }
+        Self {
+            dispatcher,
+            bot,
+            watcher: None,
+        }
     }
 
     /// Stops polling once the current updates are handled.
@@ -144,6 +155,14 @@ impl Bot {
     /// Registers the command menus, then long-polls until shut down (see
     /// [`Bot::shutdown_token`]). Fails if Telegram cannot be reached at start (`getMe`).
     pub async fn run(mut self) -> Result<(), teloxide::RequestError> {
+        let result = self.poll().await;
+        if let Some(watcher) = self.watcher.take() {
+            watcher.stop().await;
+        }
+        result
+    }
+
+    async fn poll(&mut self) -> Result<(), teloxide::RequestError> {
         // The menu is a convenience: a failure here must not keep the bot from serving.
         if let Err(e) = register_commands(&self.bot).await {
             tracing::warn!(error = %e, "could not register the command menu");
@@ -153,5 +172,11 @@ impl Bot {
         self.dispatcher
             .try_dispatch_with_listener(listener, on_error)
             .await
+    }
+
+    /// Hands the running payment watcher to the bot, which stops it when polling stops.
+    pub fn with_watcher(mut self, watcher: watching::WatcherTasks) -> Self {
+        self.watcher = Some(watcher);
+        self
     }
 }

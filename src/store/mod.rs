@@ -8,9 +8,11 @@
 mod charges;
 mod dialogues;
 mod events;
+mod history_queries;
 mod merchants;
 mod model;
 mod outbox;
+mod watcher_queries;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -18,10 +20,12 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
+pub use history_queries::{CurrencyTotal, HistorySummary, ListedCharge};
 pub use model::{
     Charge, ChargeId, ChargeStatus, Event, Merchant, MerchantId, NewCharge, OutboxItem, Profile,
     ProfileInput,
 };
+pub use watcher_queries::{DueCharge, SealedToken, Settlement as ChargeSettlement};
 
 /// Anything that went wrong talking to the database.
 #[derive(Debug, thiserror::Error)]

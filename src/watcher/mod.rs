@@ -22,6 +22,7 @@ pub mod ports;
 pub mod reminders;
 pub mod round;
 pub mod scheduler;
+pub mod sql;
 pub mod types;
 
 pub use round::{CheckNow, MAX_MD5_PER_REQUEST, RoundReport, SettledAs, Watcher, WatcherConfig};

@@ -10,25 +10,7 @@ pub type UnixSecs = i64;
 
 pub use crate::bakong::{Lookup, Token, Transaction};
 pub use crate::khqr::Currency;
-/// Primary key of a charge row (the store's `ChargeId` once the store lands).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ChargeId(pub i64);
-
-/// Primary key of a merchant row (the store's `MerchantId` once the store lands).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MerchantId(pub i64);
-
-impl fmt::Display for ChargeId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl fmt::Display for MerchantId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+pub use crate::store::{ChargeId, MerchantId};
 
 /// Why a whole Bakong request failed, reduced to what the watcher acts on. The adapter over
 /// the Bakong client maps `BakongError` into this.

@@ -1,0 +1,203 @@
+//! The payment watcher as the bot runs it: the polling loop (every `POLL_INTERVAL_SECS`),
+//! the Telegram outbox loop, and the daily token-expiry reminders, plus the handle that
+//! "Check now" uses.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+use crate::bakong::{self, BakongError, ClientConfig};
+use crate::crypto::SecretBox;
+use crate::store::{ChargeId, Store};
+use crate::watcher::bakong_lookups::watcher_client_config;
+use crate::watcher::outbox::OutboxPolicy;
+use crate::watcher::ports::StoreFailure;
+use crate::watcher::reminders::{REMIND_BEFORE_SECS, reminder_due};
+use crate::watcher::scheduler::{Clock, outbox_loop, poll_loop, system_clock};
+use crate::watcher::sql::SqlWatcherStore;
+use crate::watcher::{CheckNow, Watcher, WatcherConfig};
+
+use super::followups::TelegramFollowUps;
+
+/// How often the outbox is drained when nothing wakes it (retries, restarts).
+const OUTBOX_TICK: Duration = Duration::from_secs(1);
+/// How often token expiries are looked at.
+const REMINDER_TICK: Duration = Duration::from_secs(15 * 60);
+
+type SqlWatcher = Watcher<SqlWatcherStore, bakong::Client>;
+
+/// What handlers need from the watcher ("Check now").
+#[derive(Clone)]
+pub struct WatcherRef {
+    watcher: SqlWatcher,
+    wake_outbox: Arc<Notify>,
+    clock: Clock,
+}
+
+impl fmt::Debug for WatcherRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WatcherRef")
+    }
+}
+
+impl WatcherRef {
+    /// Asks Bakong about one charge now; a settled charge's message is edited right away.
+    pub async fn check_now(&self, charge: ChargeId) -> Result<CheckNow, StoreFailure> {
+        let outcome = self.watcher.check_now(charge, (self.clock)()).await?;
+        if matches!(outcome, CheckNow::Settled(_) | CheckNow::TokenRefused) {
+            self.wake_outbox.notify_one();
+        }
+        Ok(outcome)
+    }
+
+    /// Something was queued in the outbox (e.g. a cancellation): deliver it now.
+    pub fn wake_outbox(&self) {
+        self.wake_outbox.notify_one();
+    }
+}
+
+/// The running watcher tasks.
+pub struct WatcherTasks {
+    pub handle: WatcherRef,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl fmt::Debug for WatcherTasks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "WatcherTasks({} tasks)", self.tasks.len())
+    }
+}
+
+impl WatcherTasks {
+    /// Starts polling, the outbox and the reminders. Every pending charge and every unsent
+    /// follow-up in the database is picked up by the first rounds, so a restart loses
+    /// nothing.
+    pub fn start(
+        store: Store,
+        secrets: SecretBox,
+        bakong: ClientConfig,
+        telegram: teloxide::Bot,
+        poll_interval: Duration,
+    ) -> Result<Self, BakongError> {
+        Self::start_with_clock(
+            store,
+            secrets,
+            bakong,
+            telegram,
+            poll_interval,
+            system_clock(),
+        )
+    }
+
+    /// [`WatcherTasks::start`] with another clock (tests, benchmarks).
+    pub fn start_with_clock(
+        store: Store,
+        secrets: SecretBox,
+        bakong: ClientConfig,
+        telegram: teloxide::Bot,
+        poll_interval: Duration,
+        clock: Clock,
+    ) -> Result<Self, BakongError> {
+        let client = Arc::new(bakong::Client::new(watcher_client_config(bakong))?);
+        let sql = Arc::new(SqlWatcherStore::new(store.clone(), secrets));
+        let config = WatcherConfig::default();
+        let wake = Arc::new(Notify::new());
+        let watcher =
+            Watcher::new(Arc::clone(&sql), client, config).notify_on_settle(Arc::clone(&wake));
+        let (stop, stopped) = watch::channel(false);
+        let followups = Arc::new(TelegramFollowUps::new(telegram, store.clone()));
+        let tasks = vec![
+            tokio::spawn(poll_loop(
+                watcher.clone(),
+                poll_interval,
+                Arc::clone(&clock),
+                Arc::clone(&wake),
+                stopped.clone(),
+            )),
+            tokio::spawn(outbox_loop(
+                sql,
+                followups,
+                OutboxPolicy::default(),
+                OUTBOX_TICK,
+                Arc::clone(&clock),
+                Arc::clone(&wake),
+                stopped.clone(),
+            )),
+            tokio::spawn(reminder_loop(
+                store,
+                Arc::clone(&clock),
+                Arc::clone(&wake),
+                stopped,
+            )),
+        ];
+        tracing::info!(
+            interval_secs = poll_interval.as_secs_f64(),
+            "payment watcher started"
+        );
+        Ok(Self {
+            handle: WatcherRef {
+                watcher,
+                wake_outbox: wake,
+                clock,
+            },
+            stop,
+            tasks,
+        })
+    }
+
+    /// Stops the loops after their current step and waits for them.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            if let Err(e) = task.await {
+                tracing::error!(error = %e, "a watcher task failed");
+            }
+        }
+    }
+}
+
+/// Queues the day's token-expiry reminders (see [`reminder_due`]).
+pub async fn queue_reminders(store: &Store, now: i64) -> Result<usize, crate::store::StoreError> {
+    let mut queued = 0;
+    for (merchant, expires_at, reminded_at) in
+        store.tokens_expiring(now + REMIND_BEFORE_SECS).await?
+    {
+        if reminder_due(Some(expires_at), reminded_at, false, now)
+            && store
+                .queue_token_reminder(merchant, reminded_at, expires_at, now)
+                .await?
+        {
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
+
+async fn reminder_loop(
+    store: Store,
+    clock: Clock,
+    wake: Arc<Notify>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        match queue_reminders(&store, clock()).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(count = n, "token expiry reminders queued");
+                wake.notify_one();
+            }
+            Err(e) => tracing::error!(error = %e, "could not check token expiries"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(REMINDER_TICK) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}

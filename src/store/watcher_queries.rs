@@ -1,0 +1,278 @@
+//! The payment watcher's queries (issue 6): due pending charges, guarded settlement with its
+//! event and Telegram follow-up in one transaction, refused tokens, expiry reminders.
+
+use serde_json::json;
+
+use super::events::append;
+use super::model::{ChargeId, ChargeStatus, MerchantId, parse_currency};
+use super::outbox::enqueue;
+use super::{Result, Store};
+use crate::khqr::Currency;
+
+/// A pending charge as the watcher needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueCharge {
+    pub id: ChargeId,
+    pub merchant_id: MerchantId,
+    pub md5: String,
+    pub to_account_id: String,
+    pub amount_minor: u64,
+    pub currency: Currency,
+    pub expires_at: i64,
+    pub last_check_at: Option<i64>,
+}
+
+/// A merchant's sealed token (open it with `crypto::SecretBox` and
+/// [`MerchantId::token_aad`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct SealedToken {
+    pub merchant_id: MerchantId,
+    pub sealed: Vec<u8>,
+    /// `merchants.token_version`: bumped each time a token is stored.
+    pub version: i64,
+}
+
+impl std::fmt::Debug for SealedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SealedToken({}, v{}, <{} bytes>)",
+            self.merchant_id,
+            self.version,
+            self.sealed.len()
+        )
+    }
+}
+
+/// A terminal change of a pending charge, with what to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settlement {
+    /// `paid`, `failed`, `expired` (a mismatch is `failed` with the `paid_*` columns set).
+    pub status: ChargeStatus,
+    pub bakong_hash: Option<String>,
+    pub payer_account_id: Option<String>,
+    /// What actually arrived, when it differs from the charge.
+    pub paid_amount_minor: Option<i64>,
+    pub paid_currency: Option<String>,
+    pub paid_to_account_id: Option<String>,
+    /// Event kind (`charge_paid`, `charge_mismatch`, …) and detail.
+    pub event: &'static str,
+    pub detail: serde_json::Value,
+    /// Outbox kind of the follow-up ("edit the charge's message").
+    pub follow_up: &'static str,
+}
+
+#[derive(sqlx::FromRow)]
+struct DueRow {
+    id: i64,
+    merchant_id: i64,
+    md5: String,
+    to_account_id: String,
+    amount_minor: i64,
+    currency: String,
+    expires_at: i64,
+    last_check_at: Option<i64>,
+}
+
+impl TryFrom<DueRow> for DueCharge {
+    type Error = super::StoreError;
+
+    fn try_from(r: DueRow) -> Result<Self> {
+        Ok(DueCharge {
+            id: ChargeId(r.id),
+            merchant_id: MerchantId(r.merchant_id),
+            md5: r.md5,
+            to_account_id: r.to_account_id,
+            amount_minor: u64::try_from(r.amount_minor).map_err(|_| {
+                super::StoreError::Corrupt(format!("charge {} amount {}", r.id, r.amount_minor))
+            })?,
+            currency: parse_currency(&r.currency)?,
+            expires_at: r.expires_at,
+            last_check_at: r.last_check_at,
+        })
+    }
+}
+
+const DUE_COLUMNS: &str = "c.id, c.merchant_id, c.md5, c.to_account_id, c.amount_minor, \
+    c.currency, c.expires_at, c.last_check_at";
+
+impl Store {
+    /// Pending charges due for a check at `now` (`next_poll_at <= now`), of merchants whose
+    /// token was not refused, ordered by merchant then id.
+    pub async fn due_charges(&self, now: i64) -> Result<Vec<DueCharge>> {
+        sqlx::query_as::<_, DueRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {DUE_COLUMNS} FROM charges c JOIN merchants m ON m.id = c.merchant_id \
+             WHERE c.status = 'pending' AND c.next_poll_at <= $1 AND m.token_rejected_at IS NULL \
+             ORDER BY c.merchant_id, c.id"
+        )))
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(DueCharge::try_from)
+        .collect()
+    }
+
+    /// One charge, only while it is pending ("Check now").
+    pub async fn pending_charge(&self, id: ChargeId) -> Result<Option<DueCharge>> {
+        sqlx::query_as::<_, DueRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {DUE_COLUMNS} FROM charges c WHERE c.id = $1 AND c.status = 'pending'"
+        )))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(DueCharge::try_from)
+        .transpose()
+    }
+
+    /// Sealed tokens of these merchants (those without a token are left out).
+    pub async fn sealed_tokens(&self, merchants: &[MerchantId]) -> Result<Vec<SealedToken>> {
+        let mut out = Vec::with_capacity(merchants.len());
+        // Chunked IN lists keep the statement small and portable.
+        for chunk in merchants.chunks(200) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id, token_sealed, token_version FROM merchants \
+                 WHERE token_sealed IS NOT NULL AND id IN ({})",
+                placeholders.join(", ")
+            );
+            let mut q = sqlx::query_as::<_, (i64, Vec<u8>, i64)>(sqlx::AssertSqlSafe(sql));
+            for m in chunk {
+                q = q.bind(m.0);
+            }
+            out.extend(
+                q.fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map(|(id, sealed, version)| SealedToken {
+                        merchant_id: MerchantId(id),
+                        sealed,
+                        version,
+                    }),
+            );
+        }
+        Ok(out)
+    }
+
+    /// `pending` → a terminal status, with its event and Telegram follow-up, in one
+    /// transaction. False (and nothing written) if the charge was not pending any more.
+    pub async fn settle_charge(&self, id: ChargeId, s: &Settlement, now: i64) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
+        let merchant: Option<i64> = sqlx::query_scalar(
+            "UPDATE charges SET status = $2, settled_at = $3, bakong_hash = $4, \
+                 payer_account_id = $5, paid_amount_minor = $6, paid_currency = $7, \
+                 paid_to_account_id = $8 \
+             WHERE id = $1 AND status = 'pending' RETURNING merchant_id",
+        )
+        .bind(id.0)
+        .bind(s.status.as_str())
+        .bind(now)
+        .bind(&s.bakong_hash)
+        .bind(&s.payer_account_id)
+        .bind(s.paid_amount_minor)
+        .bind(&s.paid_currency)
+        .bind(&s.paid_to_account_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(merchant) = merchant.map(MerchantId) else {
+            return Ok(false);
+        };
+        append(&mut tx, Some(merchant), Some(id), s.event, &s.detail, now).await?;
+        enqueue(&mut tx, merchant, Some(id), s.follow_up, &json!({}), now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Records the first empty answer after expiry and defers the next check. False if the
+    /// charge is not pending or already has it.
+    pub async fn record_last_check(
+        &self,
+        id: ChargeId,
+        at: i64,
+        next_poll_at: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE charges SET last_check_at = $2, next_poll_at = $3 \
+             WHERE id = $1 AND status = 'pending' AND last_check_at IS NULL",
+        )
+        .bind(id.0)
+        .bind(at)
+        .bind(next_poll_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Bakong refused the merchant's token (401): marks it, logs the event and queues the
+    /// "renew your token" message, in one transaction — only while `version` is still the
+    /// stored token's (a token replaced meanwhile is not blamed) and not already marked.
+    pub async fn reject_token(&self, id: MerchantId, version: i64, now: i64) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
+        let done = sqlx::query(
+            "UPDATE merchants SET token_rejected_at = $3, updated_at = $3 \
+             WHERE id = $1 AND token_version = $2 AND token_sealed IS NOT NULL \
+                 AND token_rejected_at IS NULL",
+        )
+        .bind(id.0)
+        .bind(version)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let detail = json!({ "token_version": version });
+        append(&mut tx, Some(id), None, "token_rejected", &detail, now).await?;
+        enqueue(&mut tx, id, None, "token_refused", &json!({}), now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Merchants with a token expiring by `until` (and not refused): id, expiry, last
+    /// reminder.
+    pub async fn tokens_expiring(&self, until: i64) -> Result<Vec<(MerchantId, i64, Option<i64>)>> {
+        let rows: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT id, token_expires_at, token_reminded_at FROM merchants \
+             WHERE token_sealed IS NOT NULL AND token_rejected_at IS NULL \
+                 AND token_expires_at IS NOT NULL AND token_expires_at <= $1 \
+             ORDER BY id",
+        )
+        .bind(until)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, exp, reminded)| (MerchantId(id), exp, reminded))
+            .collect())
+    }
+
+    /// Queues a token-expiry reminder and records it, once per `previous` value of
+    /// `token_reminded_at` (so two tasks never send the same reminder).
+    pub async fn queue_token_reminder(
+        &self,
+        id: MerchantId,
+        previous: Option<i64>,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
+        let done = sqlx::query(
+            "UPDATE merchants SET token_reminded_at = $2 \
+             WHERE id = $1 AND token_expires_at = $3 \
+                 AND (token_reminded_at = $4 OR (token_reminded_at IS NULL AND $4 IS NULL))",
+        )
+        .bind(id.0)
+        .bind(now)
+        .bind(expires_at)
+        .bind(previous)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let payload = json!({ "expires_at": expires_at });
+        enqueue(&mut tx, id, None, "token_expiring", &payload, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,304 @@
+//! The watcher's ports over the SQL [`Store`] (and the token key), and over the Bakong
+//! [`Client`](crate::bakong::Client).
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use serde_json::json;
+
+use super::backoff::TokenVersion;
+use super::decide::{ChargeFacts, Mismatch, Payment};
+use super::outbox::{OutboxQueue, OutboxTask};
+use super::ports::{
+    Applied, MerchantBatch, MerchantToken, PendingCharge, PendingCharges, Settle, Settlement,
+    StoreFailure,
+};
+use super::types::{ChargeId, Currency, MerchantId, Token, UnixSecs};
+use crate::bakong::DecimalAmount;
+use crate::crypto::SecretBox;
+use crate::store::{ChargeSettlement, ChargeStatus, DueCharge, Store};
+
+/// A merchant's token as last opened, keyed by its sealed bytes.
+struct Opened {
+    sealed: Vec<u8>,
+    token: Option<Token>,
+}
+
+/// [`PendingCharges`], [`Settle`] and [`OutboxQueue`] over the database.
+pub struct SqlWatcherStore {
+    store: Store,
+    secrets: SecretBox,
+    tokens: Mutex<HashMap<MerchantId, Opened>>,
+}
+
+impl SqlWatcherStore {
+    pub fn new(store: Store, secrets: SecretBox) -> Self {
+        Self {
+            store,
+            secrets,
+            tokens: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn cache(&self) -> MutexGuard<'_, HashMap<MerchantId, Opened>> {
+        self.tokens.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Opens (or reuses) the merchants' tokens. A token that cannot be opened (wrong key,
+    /// damaged row) is `None`: its charges stay pending and it is logged.
+    async fn tokens(
+        &self,
+        merchants: &[MerchantId],
+    ) -> Result<HashMap<MerchantId, Option<MerchantToken>>, StoreFailure> {
+        let sealed = self
+            .store
+            .sealed_tokens(merchants)
+            .await
+            .map_err(StoreFailure::new)?;
+        let mut cache = self.cache();
+        let mut out = HashMap::with_capacity(merchants.len());
+        for s in sealed {
+            let fresh = cache
+                .get(&s.merchant_id)
+                .is_some_and(|o| o.sealed == s.sealed);
+            if !fresh {
+                let token = self
+                    .secrets
+                    .open(&s.merchant_id.token_aad(), &s.sealed)
+                    .ok()
+                    .and_then(|raw| String::from_utf8(raw).ok())
+                    .and_then(|raw| Token::new(&raw).ok());
+                if token.is_none() {
+                    tracing::error!(merchant = %s.merchant_id, "cannot open the stored Bakong token (wrong KHQR_BOT_SECRET_KEY?)");
+                }
+                cache.insert(
+                    s.merchant_id,
+                    Opened {
+                        sealed: s.sealed,
+                        token,
+                    },
+                );
+            }
+            if let Some(o) = cache.get(&s.merchant_id) {
+                let token = o.token.clone().map(|token| MerchantToken {
+                    token,
+                    version: TokenVersion(s.version),
+                });
+                out.insert(s.merchant_id, token);
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn pending(c: DueCharge) -> PendingCharge {
+    PendingCharge {
+        id: c.id,
+        md5: c.md5,
+        facts: ChargeFacts {
+            account_id: c.to_account_id,
+            currency: c.currency,
+            amount_minor: c.amount_minor,
+            expires_at: c.expires_at,
+            last_check_at: c.last_check_at,
+        },
+    }
+}
+
+impl PendingCharges for SqlWatcherStore {
+    async fn load_due(&self, now: UnixSecs) -> Result<Vec<MerchantBatch>, StoreFailure> {
+        let due = self
+            .store
+            .due_charges(now)
+            .await
+            .map_err(StoreFailure::new)?;
+        let mut batches: Vec<MerchantBatch> = Vec::new();
+        for c in due {
+            match batches.last_mut() {
+                Some(b) if b.merchant == c.merchant_id => b.charges.push(pending(c)),
+                _ => batches.push(MerchantBatch {
+                    merchant: c.merchant_id,
+                    token: None,
+                    charges: vec![pending(c)],
+                }),
+            }
+        }
+        let merchants: Vec<MerchantId> = batches.iter().map(|b| b.merchant).collect();
+        let mut tokens = self.tokens(&merchants).await?;
+        for b in &mut batches {
+            b.token = tokens.remove(&b.merchant).flatten();
+        }
+        Ok(batches)
+    }
+
+    async fn load_pending_charge(
+        &self,
+        charge: ChargeId,
+    ) -> Result<Option<MerchantBatch>, StoreFailure> {
+        let Some(c) = self
+            .store
+            .pending_charge(charge)
+            .await
+            .map_err(StoreFailure::new)?
+        else {
+            return Ok(None);
+        };
+        let merchant = c.merchant_id;
+        let token = self.tokens(&[merchant]).await?.remove(&merchant).flatten();
+        Ok(Some(MerchantBatch {
+            merchant,
+            token,
+            charges: vec![pending(c)],
+        }))
+    }
+}
+
+fn paid(p: &Payment) -> ChargeSettlement {
+    ChargeSettlement {
+        status: ChargeStatus::Paid,
+        bakong_hash: Some(p.hash.clone()),
+        payer_account_id: Some(p.payer_account.clone()),
+        paid_amount_minor: None,
+        paid_currency: None,
+        paid_to_account_id: None,
+        event: "charge_paid",
+        detail: json!({
+            "hash": p.hash, "payer": p.payer_account, "paid_at": p.paid_at, "late": p.late,
+        }),
+        follow_up: "charge_paid",
+    }
+}
+
+fn mismatch(m: &Mismatch) -> ChargeSettlement {
+    let arrived_minor = Currency::from_str(&m.currency)
+        .ok()
+        .and_then(|c| DecimalAmount::parse(&m.amount).ok()?.to_minor(c.decimals()))
+        .and_then(|v| i64::try_from(v).ok());
+    ChargeSettlement {
+        status: ChargeStatus::Failed,
+        bakong_hash: Some(m.hash.clone()),
+        payer_account_id: Some(m.payer_account.clone()),
+        paid_amount_minor: arrived_minor,
+        paid_currency: Some(m.currency.clone()),
+        paid_to_account_id: Some(m.to_account.clone()),
+        event: "charge_mismatch",
+        detail: json!({
+            "hash": m.hash, "payer": m.payer_account, "to": m.to_account,
+            "currency": m.currency, "amount": m.amount, "at": m.at,
+            "wrong_account": m.fields.account, "wrong_currency": m.fields.currency,
+            "wrong_amount": m.fields.amount,
+        }),
+        follow_up: "charge_mismatch",
+    }
+}
+
+fn plain(status: ChargeStatus, kind: &'static str) -> ChargeSettlement {
+    ChargeSettlement {
+        status,
+        bakong_hash: None,
+        payer_account_id: None,
+        paid_amount_minor: None,
+        paid_currency: None,
+        paid_to_account_id: None,
+        event: kind,
+        detail: json!({}),
+        follow_up: kind,
+    }
+}
+
+impl Settle for SqlWatcherStore {
+    async fn settle(
+        &self,
+        charge: ChargeId,
+        settlement: &Settlement,
+        now: UnixSecs,
+    ) -> Result<Applied, StoreFailure> {
+        let change = match settlement {
+            Settlement::LastCheck { at, next_poll_at } => {
+                let done = self
+                    .store
+                    .record_last_check(charge, *at, *next_poll_at)
+                    .await
+                    .map_err(StoreFailure::new)?;
+                return Ok(if done {
+                    Applied::Changed
+                } else {
+                    Applied::Unchanged
+                });
+            }
+            Settlement::Paid(p) => paid(p),
+            Settlement::Mismatch(m) => mismatch(m),
+            Settlement::Failed => plain(ChargeStatus::Failed, "charge_failed"),
+            Settlement::Expired => plain(ChargeStatus::Expired, "charge_expired"),
+            Settlement::Cancelled => plain(ChargeStatus::Cancelled, "charge_cancelled"),
+        };
+        let done = self
+            .store
+            .settle_charge(charge, &change, now)
+            .await
+            .map_err(StoreFailure::new)?;
+        Ok(if done {
+            Applied::Changed
+        } else {
+            Applied::Unchanged
+        })
+    }
+
+    async fn token_refused(
+        &self,
+        merchant: MerchantId,
+        version: TokenVersion,
+        now: UnixSecs,
+    ) -> Result<bool, StoreFailure> {
+        // Guarded by the version: a token replaced meanwhile is not blamed.
+        self.store
+            .reject_token(merchant, version.0, now)
+            .await
+            .map_err(StoreFailure::new)
+    }
+}
+
+impl OutboxQueue for SqlWatcherStore {
+    async fn due(&self, now: UnixSecs, limit: usize) -> Result<Vec<OutboxTask>, StoreFailure> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        Ok(self
+            .store
+            .outbox_due(now, limit)
+            .await
+            .map_err(StoreFailure::new)?
+            .into_iter()
+            .map(|i| OutboxTask {
+                id: i.id,
+                merchant: i.merchant_id,
+                charge: i.charge_id,
+                kind: i.kind,
+                payload: i.payload,
+                attempts: i.attempts,
+            })
+            .collect())
+    }
+
+    async fn mark_done(&self, id: i64, now: UnixSecs) -> Result<bool, StoreFailure> {
+        self.store
+            .outbox_done(id, now)
+            .await
+            .map_err(StoreFailure::new)
+    }
+
+    async fn reschedule(
+        &self,
+        id: i64,
+        error: &str,
+        next_attempt_at: UnixSecs,
+    ) -> Result<bool, StoreFailure> {
+        self.store
+            .outbox_retry(id, error, next_attempt_at)
+            .await
+            .map_err(StoreFailure::new)
+    }
+}

@@ -1,0 +1,579 @@
+//! The watcher over the real SQLite store and the Bakong sandbox on 127.0.0.1: every rule
+//! end to end, 401 then a new token, 5xx / 429 storms, restarts, racing watchers, and the
+//! `/history` totals.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use khqr_bot::bakong::sandbox::{Fault, FaultKind, Payment, Sandbox, SandboxHandle};
+use khqr_bot::bakong::{self, Client, DecimalAmount, RetryPolicy};
+use khqr_bot::crypto::{SecretBox, SecretKey};
+use khqr_bot::i18n::Lang;
+use khqr_bot::khqr::{Amount, Currency};
+use khqr_bot::store::{ChargeId, ChargeStatus, MerchantId, NewCharge, Profile, Store};
+use khqr_bot::watcher::backoff::BackoffPolicy;
+use khqr_bot::watcher::decide::Rules;
+use khqr_bot::watcher::history::parse_period;
+use khqr_bot::watcher::sql::SqlWatcherStore;
+use khqr_bot::watcher::{CheckNow, SettledAs, Watcher, WatcherConfig};
+
+const TTL: i64 = 600;
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn secrets() -> SecretBox {
+    SecretBox::new(&SecretKey::parse(&"42".repeat(32)).unwrap())
+}
+
+fn config() -> WatcherConfig {
+    WatcherConfig {
+        rules: Rules {
+            expiry_grace_secs: 5,
+        },
+        backoff: BackoffPolicy {
+            base_secs: 5,
+            max_secs: 60,
+            max_retry_after_secs: 600,
+        },
+        max_in_flight: 8,
+    }
+}
+
+struct Env {
+    _dir: tempfile::TempDir,
+    url: String,
+    store: Store,
+    sandbox: SandboxHandle,
+    client: Arc<Client>,
+    watcher: Watcher<SqlWatcherStore, Client>,
+    t0: i64,
+}
+
+async fn env() -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let store = Store::open(&url).await.unwrap();
+    let sandbox = Sandbox::start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let mut cfg = sandbox.client_config();
+    cfg.retry = RetryPolicy::never();
+    let client = Arc::new(Client::new(cfg).unwrap());
+    let watcher = Watcher::new(
+        Arc::new(SqlWatcherStore::new(store.clone(), secrets())),
+        Arc::clone(&client),
+        config(),
+    );
+    Env {
+        _dir: dir,
+        url,
+        store,
+        sandbox,
+        client,
+        watcher,
+        t0: now(),
+    }
+}
+
+fn account(user: i64) -> String {
+    format!("shop{user}@aba")
+}
+
+impl Env {
+    /// A merchant who finished /setup with a sandbox token. Returns (id, token).
+    async fn merchant(&self, user: i64) -> (MerchantId, String) {
+        let m = self
+            .store
+            .ensure_merchant(user, user, Lang::En, self.t0)
+            .await
+            .unwrap();
+        let token = self.sandbox.issue_token(&format!("m{user}@example.com"));
+        let profile = Profile {
+            account_id: account(user),
+            shop_name: format!("Shop {user}"),
+            city: "Phnom Penh".into(),
+            token_sealed: secrets().seal(&m.id.token_aad(), token.as_bytes()).unwrap(),
+            token_expires_at: None,
+        };
+        assert!(
+            self.store
+                .save_profile(m.id, &profile, self.t0)
+                .await
+                .unwrap()
+        );
+        (m.id, token)
+    }
+
+    async fn charge(&self, m: MerchantId, md5: &str, minor: u64, currency: Currency) -> ChargeId {
+        let id = self
+            .store
+            .insert_creating_charge(&NewCharge {
+                merchant_id: m,
+                chat_id: m.0,
+                bill_number: format!("B{md5}"),
+                khqr: format!("khqr-{md5}"),
+                md5: md5.into(),
+                to_account_id: account(self.user_of(m).await),
+                amount: Amount::from_minor(minor, currency).unwrap(),
+                note: None,
+                created_at: self.t0,
+                expires_at: self.t0 + TTL,
+            })
+            .await
+            .unwrap();
+        assert!(
+            self.store
+                .activate_charge(id, 1000 + id.0 as i32, self.t0)
+                .await
+                .unwrap()
+        );
+        id
+    }
+
+    async fn user_of(&self, m: MerchantId) -> i64 {
+        self.store
+            .merchant(m)
+            .await
+            .unwrap()
+            .unwrap()
+            .telegram_user_id
+    }
+
+    fn pay(&self, md5: &str, amount: &str, currency: bakong::Currency, to: &str) {
+        self.sandbox
+            .pay(
+                md5,
+                Payment::new(&DecimalAmount::parse(amount).unwrap(), currency, to),
+            )
+            .unwrap();
+    }
+
+    async fn status(&self, c: ChargeId) -> ChargeStatus {
+        self.store.charge(c).await.unwrap().unwrap().status
+    }
+
+    async fn follow_ups(&self, c: ChargeId) -> Vec<String> {
+        self.store
+            .charge_outbox(c)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.kind)
+            .collect()
+    }
+
+    fn list_requests(&self, token: &str) -> usize {
+        self.sandbox
+            .request_log()
+            .iter()
+            .filter(|r| {
+                r.path.ends_with("check_transaction_by_md5_list") && r.bearer() == Some(token)
+            })
+            .count()
+    }
+}
+
+fn md5(i: u32) -> String {
+    format!("{i:032x}")
+}
+
+#[tokio::test]
+async fn settles_paid_failed_mismatched_and_expired_charges_exactly_once() {
+    let e = env().await;
+    let (m, token) = e.merchant(1).await;
+    let paid = e.charge(m, &md5(1), 500, Currency::Usd).await;
+    let paid_khr = e.charge(m, &md5(2), 40_000, Currency::Khr).await;
+    let failed = e.charge(m, &md5(3), 500, Currency::Usd).await;
+    let wrong_amount = e.charge(m, &md5(4), 500, Currency::Usd).await;
+    let wrong_currency = e.charge(m, &md5(5), 500, Currency::Usd).await;
+    let wrong_account = e.charge(m, &md5(6), 500, Currency::Usd).await;
+    let unpaid = e.charge(m, &md5(7), 500, Currency::Usd).await;
+    e.pay(&md5(1), "5.00", bakong::Currency::Usd, &account(1));
+    e.pay(&md5(2), "40000", bakong::Currency::Khr, &account(1));
+    e.sandbox.fail(&md5(3));
+    e.pay(&md5(4), "4.99", bakong::Currency::Usd, &account(1));
+    e.pay(&md5(5), "5", bakong::Currency::Khr, &account(1));
+    e.pay(&md5(6), "5", bakong::Currency::Usd, "thief@aba");
+
+    let r = e.watcher.run_round(e.t0 + 5).await.unwrap();
+    assert_eq!(r.requests, 1, "7 charges of one merchant: one list request");
+    assert_eq!(
+        (r.paid, r.failed, r.mismatched, r.kept_pending),
+        (2, 1, 3, 1)
+    );
+
+    let c = e.store.charge(paid).await.unwrap().unwrap();
+    assert_eq!(c.status, ChargeStatus::Paid);
+    assert_eq!(c.bakong_hash.as_deref().map(str::len), Some(64));
+    assert!(c.payer_account_id.is_some());
+    assert_eq!(c.settled_at, Some(e.t0 + 5));
+    assert_eq!(e.status(paid_khr).await, ChargeStatus::Paid);
+    assert_eq!(e.status(failed).await, ChargeStatus::Failed);
+    for c in [wrong_amount, wrong_currency, wrong_account] {
+        let row = e.store.charge(c).await.unwrap().unwrap();
+        assert_eq!(row.status, ChargeStatus::Failed, "a mismatch is never paid");
+        assert!(row.paid_currency.is_some());
+        assert_eq!(e.follow_ups(c).await, vec!["charge_mismatch"]);
+    }
+    let wa = e.store.charge(wrong_amount).await.unwrap().unwrap();
+    assert_eq!(
+        (wa.paid_amount_minor, wa.paid_currency.as_deref()),
+        (Some(499), Some("USD"))
+    );
+    let wc = e.store.charge(wrong_currency).await.unwrap().unwrap();
+    assert_eq!(
+        (wc.paid_amount_minor, wc.paid_currency.as_deref()),
+        (Some(5), Some("KHR"))
+    );
+    let wacc = e.store.charge(wrong_account).await.unwrap().unwrap();
+    assert_eq!(wacc.paid_to_account_id.as_deref(), Some("thief@aba"));
+    assert_eq!(e.follow_ups(paid).await, vec!["charge_paid"]);
+    assert_eq!(e.follow_ups(failed).await, vec!["charge_failed"]);
+
+    // The unpaid one: last check at expiry, expired a round later.
+    assert_eq!(
+        e.watcher.run_round(e.t0 + TTL).await.unwrap().last_checks,
+        1
+    );
+    assert_eq!(e.status(unpaid).await, ChargeStatus::Pending);
+    assert!(e.follow_ups(unpaid).await.is_empty());
+    assert_eq!(
+        e.watcher.run_round(e.t0 + TTL + 5).await.unwrap().expired,
+        1
+    );
+    assert_eq!(e.status(unpaid).await, ChargeStatus::Expired);
+    assert_eq!(e.follow_ups(unpaid).await, vec!["charge_expired"]);
+
+    // Nothing pending: no more requests, no second follow-up.
+    let before = e.list_requests(&token);
+    let r = e.watcher.run_round(e.t0 + TTL + 10).await.unwrap();
+    assert_eq!((r.charges, r.requests), (0, 0));
+    assert_eq!(e.list_requests(&token), before);
+    for c in [paid, paid_khr, failed, unpaid] {
+        assert_eq!(e.follow_ups(c).await.len(), 1);
+        let events = e.store.charge_events(c).await.unwrap();
+        let settled_events = events
+            .iter()
+            .filter(|ev| ev.kind != "charge_created")
+            .count();
+        assert_eq!(settled_events, 1, "{events:?}");
+    }
+}
+
+#[tokio::test]
+async fn requests_are_batched_fifty_md5_per_call() {
+    let e = env().await;
+    let (m1, t1) = e.merchant(1).await;
+    let (m2, t2) = e.merchant(2).await;
+    for i in 0..120 {
+        e.charge(m1, &md5(i), 100, Currency::Usd).await;
+    }
+    for i in 1000..1003 {
+        e.charge(m2, &md5(i), 100, Currency::Usd).await;
+    }
+    let r = e.watcher.run_round(e.t0 + 5).await.unwrap();
+    assert_eq!(r.requests, 3 + 1);
+    assert_eq!((e.list_requests(&t1), e.list_requests(&t2)), (3, 1));
+    let mut sizes: Vec<usize> = e
+        .sandbox
+        .request_log()
+        .iter()
+        .filter_map(|r| r.list_len)
+        .collect();
+    sizes.sort();
+    assert_eq!(sizes, vec![3, 20, 50, 50]);
+}
+
+#[tokio::test]
+async fn refused_token_stops_polling_until_a_new_token_is_stored() {
+    let e = env().await;
+    let (m, token) = e.merchant(1).await;
+    let c = e.charge(m, &md5(1), 500, Currency::Usd).await;
+    assert!(e.sandbox.revoke_token(&token));
+
+    let r = e.watcher.run_round(e.t0 + 5).await.unwrap();
+    assert_eq!(r.request_failures, 1);
+    let merchant = e.store.merchant(m).await.unwrap().unwrap();
+    assert!(merchant.token_rejected_at.is_some());
+    let notices: Vec<_> = e
+        .store
+        .outbox_due(i64::MAX, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.kind == "token_refused")
+        .collect();
+    assert_eq!(notices.len(), 1);
+
+    // Rounds after, including a restarted watcher and past expiry: no request at all.
+    let restarted = Watcher::new(
+        Arc::new(SqlWatcherStore::new(e.store.clone(), secrets())),
+        Arc::clone(&e.client),
+        config(),
+    );
+    e.watcher.run_round(e.t0 + 10).await.unwrap();
+    restarted.run_round(e.t0 + TTL + 60).await.unwrap();
+    assert_eq!(e.list_requests(&token), 1);
+    assert_eq!(e.status(c).await, ChargeStatus::Pending);
+
+    // The customer paid meanwhile; the merchant stores a new token (/token).
+    e.pay(&md5(1), "5", bakong::Currency::Usd, &account(1));
+    let new_token = e.sandbox.issue_token("m1@example.com");
+    let sealed = secrets()
+        .seal(&m.token_aad(), new_token.as_bytes())
+        .unwrap();
+    assert!(
+        e.store
+            .replace_token(m, &sealed, None, e.t0 + TTL + 70)
+            .await
+            .unwrap()
+    );
+    let r = e.watcher.run_round(e.t0 + TTL + 75).await.unwrap();
+    assert_eq!(r.paid, 1);
+    assert_eq!(e.status(c).await, ChargeStatus::Paid);
+    assert_eq!(e.list_requests(&new_token), 1);
+}
+
+#[tokio::test]
+async fn server_errors_and_rate_limits_back_off_and_keep_charges_pending() {
+    let e = env().await;
+    let (m, token) = e.merchant(1).await;
+    let c = e.charge(m, &md5(1), 500, Currency::Usd).await;
+    e.sandbox
+        .push_fault(Fault::new(FaultKind::ServerErrorHtml { status: 502 }, 1))
+        .unwrap();
+    e.sandbox
+        .push_fault(Fault::new(FaultKind::GeoBlocked, 1))
+        .unwrap();
+    e.sandbox
+        .push_fault(Fault::new(
+            FaultKind::RateLimited {
+                retry_after_secs: Some(30),
+            },
+            1,
+        ))
+        .unwrap();
+    e.sandbox
+        .push_fault(Fault::new(FaultKind::MalformedJson, 1))
+        .unwrap();
+    let mut asked_at = vec![];
+    // Every second for 2 minutes, past the charge's expiry... (expiry is t0 + 600: not
+    // reached, so the charge must simply still be pending).
+    for t in 0..120 {
+        let before = e.list_requests(&token);
+        e.watcher.run_round(e.t0 + t).await.unwrap();
+        if e.list_requests(&token) > before {
+            asked_at.push(t);
+        }
+    }
+    // 502 at 0 (wait 5) → 403 at 5 (wait 10) → 429 at 15 (Retry-After 30 > 20) → malformed
+    // at 45 (wait 40) → answered at 85, then every round.
+    assert_eq!(&asked_at[..5], &[0, 5, 15, 45, 85]);
+    assert_eq!(asked_at.len(), 5 + (119 - 85));
+    assert_eq!(e.status(c).await, ChargeStatus::Pending);
+    assert!(e.store.charge_outbox(c).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_restart_picks_up_pending_charges_and_expires_nothing_early() {
+    let e = env().await;
+    let (m, _) = e.merchant(1).await;
+    let ids: Vec<ChargeId> = {
+        let mut v = vec![];
+        for i in 0..60 {
+            v.push(e.charge(m, &md5(i), 100, Currency::Usd).await);
+        }
+        v
+    };
+    e.watcher.run_round(e.t0 + 5).await.unwrap();
+    for i in 0..60 {
+        e.pay(&md5(i), "1", bakong::Currency::Usd, &account(1));
+    }
+    // "Restart": a new pool on the same file, a new watcher.
+    let store = Store::open(&e.url).await.unwrap();
+    let watcher = Watcher::new(
+        Arc::new(SqlWatcherStore::new(store.clone(), secrets())),
+        Arc::clone(&e.client),
+        config(),
+    );
+    let r = watcher.run_round(e.t0 + 10).await.unwrap();
+    assert_eq!((r.paid, r.requests), (60, 2));
+    for id in ids {
+        assert_eq!(e.follow_ups(id).await, vec!["charge_paid"]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_watchers_and_check_now_settle_each_charge_once() {
+    let e = env().await;
+    let (m, _) = e.merchant(1).await;
+    let mut ids = vec![];
+    for i in 0..40 {
+        ids.push(e.charge(m, &md5(i), 100, Currency::Usd).await);
+        e.pay(&md5(i), "1.00", bakong::Currency::Usd, &account(1));
+    }
+    let other = Watcher::new(
+        Arc::new(SqlWatcherStore::new(
+            Store::open(&e.url).await.unwrap(),
+            secrets(),
+        )),
+        Arc::clone(&e.client),
+        config(),
+    );
+    let presses = async {
+        let mut n = 0;
+        for id in ids.iter().step_by(5) {
+            if e.watcher.check_now(*id, e.t0 + 5).await.unwrap()
+                == CheckNow::Settled(SettledAs::Paid)
+            {
+                n += 1;
+            }
+        }
+        n
+    };
+    let (a, b, n) = tokio::join!(
+        e.watcher.run_round(e.t0 + 5),
+        other.run_round(e.t0 + 5),
+        presses
+    );
+    assert_eq!(a.unwrap().paid + b.unwrap().paid + n, 40);
+    for id in &ids {
+        assert_eq!(e.status(*id).await, ChargeStatus::Paid);
+        assert_eq!(e.follow_ups(*id).await, vec!["charge_paid"], "{id:?}");
+    }
+}
+
+#[tokio::test]
+async fn history_totals_per_currency_and_phnom_penh_day() {
+    let e = env().await;
+    let (m, _) = e.merchant(1).await;
+    let (other, _) = e.merchant(2).await;
+    // Phnom Penh 2025-03-10: starts at 2025-03-09T17:00:00Z.
+    let day = parse_period("2025-03-10", 1_741_600_000).unwrap();
+    let start = day.start();
+    assert_eq!(start, 1_741_539_600);
+    let settle = |id: ChargeId, status: ChargeStatus, at: i64| {
+        let store = e.store.clone();
+        async move {
+            let s = khqr_bot::store::ChargeSettlement {
+                status,
+                bakong_hash: Some("h".repeat(64)),
+                payer_account_id: Some("payer@wing".into()),
+                paid_amount_minor: None,
+                paid_currency: None,
+                paid_to_account_id: None,
+                event: "charge_paid",
+                detail: serde_json::json!({}),
+                follow_up: "charge_paid",
+            };
+            assert!(store.settle_charge(id, &s, at).await.unwrap());
+        }
+    };
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        md5(n)
+    };
+    // In the day: 2 USD (5.00 + 1.25), 2 KHR (40000 + 100), 1 expired, 1 failed.
+    settle(
+        e.charge(m, &next(), 500, Currency::Usd).await,
+        ChargeStatus::Paid,
+        start,
+    )
+    .await;
+    settle(
+        e.charge(m, &next(), 125, Currency::Usd).await,
+        ChargeStatus::Paid,
+        day.end() - 1,
+    )
+    .await;
+    settle(
+        e.charge(m, &next(), 40_000, Currency::Khr).await,
+        ChargeStatus::Paid,
+        start + 3600,
+    )
+    .await;
+    settle(
+        e.charge(m, &next(), 100, Currency::Khr).await,
+        ChargeStatus::Paid,
+        start + 7200,
+    )
+    .await;
+    settle(
+        e.charge(m, &next(), 999, Currency::Usd).await,
+        ChargeStatus::Expired,
+        start + 60,
+    )
+    .await;
+    settle(
+        e.charge(m, &next(), 999, Currency::Usd).await,
+        ChargeStatus::Failed,
+        start + 60,
+    )
+    .await;
+    // Outside the day (one second either side), and another merchant's.
+    settle(
+        e.charge(m, &next(), 7_700, Currency::Usd).await,
+        ChargeStatus::Paid,
+        start - 1,
+    )
+    .await;
+    settle(
+        e.charge(m, &next(), 7_700, Currency::Usd).await,
+        ChargeStatus::Paid,
+        day.end(),
+    )
+    .await;
+    settle(
+        e.charge(other, &next(), 7_700, Currency::Usd).await,
+        ChargeStatus::Paid,
+        start + 5,
+    )
+    .await;
+
+    let s = e
+        .store
+        .history_summary(m, day.start(), day.end())
+        .await
+        .unwrap();
+    let totals: Vec<(Currency, u64, u64)> = s
+        .paid
+        .iter()
+        .map(|t| (t.currency, t.count, t.sum_minor))
+        .collect();
+    assert_eq!(
+        totals,
+        vec![(Currency::Usd, 2, 625), (Currency::Khr, 2, 40_100)]
+    );
+    assert_eq!(
+        (s.expired, s.failed, s.mismatched, s.cancelled),
+        (1, 1, 0, 0)
+    );
+    let latest = e
+        .store
+        .latest_paid(m, day.start(), day.end(), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        latest.iter().map(|c| c.amount_minor).collect::<Vec<_>>(),
+        vec![125, 100, 40_000, 500]
+    );
+    // The next day holds the one settled at midnight.
+    let next_day = parse_period("2025-03-11", 1_741_700_000).unwrap();
+    let s = e
+        .store
+        .history_summary(m, next_day.start(), next_day.end())
+        .await
+        .unwrap();
+    assert_eq!(s.paid.len(), 1);
+    assert_eq!((s.paid[0].count, s.paid[0].sum_minor), (1, 7_700));
+    // Open charges list.
+    let open_id = e.charge(m, &next(), 300, Currency::Usd).await;
+    let open = e.store.open_charges(m, 10).await.unwrap();
+    assert_eq!(open.iter().map(|c| c.id).collect::<Vec<_>>(), vec![open_id]);
+}
