@@ -60,9 +60,10 @@ fn now_secs() -> i64 {
     (system_clock())()
 }
 
-fn peak_rss_kb() -> Option<u64> {
+/// A `/proc/self/status` field in kB (`VmHWM` = peak RSS, `VmRSS` = current).
+fn proc_status_kb(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
@@ -177,6 +178,7 @@ async fn run(rounds: usize) {
         seed_started.elapsed().as_secs_f64()
     );
 
+    let rss_before = proc_status_kb("VmRSS:");
     sandbox.set_latency(LATENCY);
     let client =
         Arc::new(Client::new(watcher_client_config(sandbox.client_config())).expect("client"));

@@ -324,3 +324,56 @@ async fn history_and_pending_commands() {
     let bad = app.say(&user, "/history someday").await;
     assert!(bad.contains("/history week"), "{bad}");
 }
+
+#[tokio::test]
+async fn check_command_verifies_a_transaction_by_hash() {
+    let app = TestApp::spawn_with(FAST).await;
+    let (user, _) = merchant(&app, 2009).await;
+    let (message, md5) = charge(&app, &user, "/charge 3 USD").await;
+    let since = app.telegram.call_count();
+    pay(&app, &md5, "3", BakongCurrency::Usd, "sokha@aclb");
+    edited(&app, &user, message, since).await;
+    let hash: String = sqlx::query_scalar("SELECT bakong_hash FROM charges WHERE md5 = $1")
+        .bind(&md5)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+
+    let found = app.say(&user, &format!("/check {hash}")).await;
+    assert!(found.contains("paid to your account"), "{found}");
+    assert!(
+        found.contains("$3.00") && found.contains("sokha@aclb"),
+        "{found}"
+    );
+    let unknown = app.say(&user, &format!("/check {}", "0".repeat(64))).await;
+    assert!(unknown.contains("no transaction"), "{unknown}");
+    let usage = app.say(&user, "/check abc").await;
+    assert!(usage.contains("64"), "{usage}");
+}
+
+#[tokio::test]
+async fn bakong_storms_do_not_stop_the_bot_and_the_payment_is_found_after() {
+    use khqr_bot::bakong::sandbox::{Fault, FaultKind};
+    let app = TestApp::spawn_with(FAST).await;
+    let (user, _) = merchant(&app, 2010).await;
+    let (message, md5) = charge(&app, &user, "/charge 6 USD").await;
+    for kind in [
+        FaultKind::ServerErrorHtml { status: 503 },
+        FaultKind::RateLimited {
+            retry_after_secs: Some(1),
+        },
+        FaultKind::ServerErrorJson,
+    ] {
+        app.bakong
+            .push_fault(Fault::new(kind, 1).on("check_transaction_by_md5_list"))
+            .unwrap();
+    }
+    let since = app.telegram.call_count();
+    pay(&app, &md5, "6", BakongCurrency::Usd, "sokha@aclb");
+    // The bot keeps answering meanwhile.
+    let help = app.say(&user, "/pending").await;
+    assert!(help.contains("$6.00") || help.contains("No open"), "{help}");
+    let call = edited(&app, &user, message, since).await;
+    assert!(call.caption().unwrap().contains("Paid"));
+    assert_eq!(successful_edits(&app, message), 1);
+}

@@ -577,3 +577,70 @@ async fn history_totals_per_currency_and_phnom_penh_day() {
     let open = e.store.open_charges(m, 10).await.unwrap();
     assert_eq!(open.iter().map(|c| c.id).collect::<Vec<_>>(), vec![open_id]);
 }
+
+#[tokio::test]
+async fn token_expiry_reminders_go_out_once_per_phnom_penh_day_in_the_last_three_days() {
+    use khqr_bot::bot::watching::queue_reminders;
+    use khqr_bot::watcher::history::LocalDate;
+
+    let e = env().await;
+    let (m, _) = e.merchant(1).await;
+    let (far, _) = e.merchant(2).await;
+    // Expires 2025-03-10 12:00 Phnom Penh; the other one much later.
+    let exp = LocalDate::new(2025, 3, 10).unwrap().start() + 12 * 3600;
+    for (id, at) in [(m, exp), (far, exp + 30 * 86_400)] {
+        sqlx::query("UPDATE merchants SET token_expires_at = $2 WHERE id = $1")
+            .bind(id.0)
+            .bind(at)
+            .execute(e.store.pool())
+            .await
+            .unwrap();
+    }
+    let reminders = |store: Store| async move {
+        store
+            .outbox_due(i64::MAX, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|o| o.kind == "token_expiring")
+            .map(|o| (o.merchant_id, o.payload["expires_at"].as_i64()))
+            .collect::<Vec<_>>()
+    };
+    let day = |d: u8, h: i64| LocalDate::new(2025, 3, d).unwrap().start() + h * 3600;
+
+    assert_eq!(
+        queue_reminders(&e.store, day(6, 12)).await.unwrap(),
+        0,
+        "4 days before"
+    );
+    assert_eq!(queue_reminders(&e.store, day(7, 12)).await.unwrap(), 1);
+    assert_eq!(
+        queue_reminders(&e.store, day(7, 23)).await.unwrap(),
+        0,
+        "same day"
+    );
+    assert_eq!(
+        queue_reminders(&e.store, day(8, 0)).await.unwrap(),
+        1,
+        "next day"
+    );
+    assert_eq!(
+        queue_reminders(&e.store, day(10, 13)).await.unwrap(),
+        0,
+        "expired"
+    );
+    assert_eq!(
+        reminders(e.store.clone()).await,
+        vec![(m, Some(exp)), (m, Some(exp))]
+    );
+    // A new token (new expiry, reminders reset) starts afresh.
+    let token = e.sandbox.issue_token("m1@example.com");
+    let sealed = secrets().seal(&m.token_aad(), token.as_bytes()).unwrap();
+    assert!(
+        e.store
+            .replace_token(m, &sealed, Some(exp + 90 * 86_400), day(8, 1))
+            .await
+            .unwrap()
+    );
+    assert_eq!(queue_reminders(&e.store, day(8, 2)).await.unwrap(), 0);
+}
