@@ -350,11 +350,13 @@ async fn run(rounds: usize) {
         percentile(&delivery, 50.0).as_secs_f64() * 1e3,
         delivery.last().copied().unwrap_or_default().as_secs_f64() * 1e3
     );
-    match peak_rss_kb() {
-        Some(kb) => println!(
-            "peak RSS (VmHWM, whole process): {:.1} MB",
-            kb as f64 / 1024.0
+    match (proc_status_kb("VmHWM:"), rss_before) {
+        (Some(peak), Some(before)) => println!(
+            "peak RSS (VmHWM) of the whole process: {:.1} MB; RSS before the watcher started \
+             (runtime, seeded database, in-process sandbox and fake Telegram): {:.1} MB",
+            peak as f64 / 1024.0,
+            before as f64 / 1024.0
         ),
-        None => println!("peak RSS: unavailable"),
+        _ => println!("peak RSS: unavailable"),
     }
 }
