@@ -18,7 +18,7 @@ pub fn run(_args: RunArgs) -> anyhow::Result<()> {
         let app = App::start(&config).await?;
         let token = app.bot.shutdown_token();
         tokio::spawn(async move {
-            shutdown_signal().await;
+            super::shutdown_signal().await;
             tracing::info!("shutting down: finishing the updates in hand");
             shutdown(token).await;
         });
@@ -30,31 +30,4 @@ pub fn run(_args: RunArgs) -> anyhow::Result<()> {
         tracing::info!("stopped");
         Ok(())
     })
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %e, "cannot listen for ctrl-c");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
 }
