@@ -1,16 +1,19 @@
 //! Payment watcher: polls Bakong for pending charges and settles each exactly once.
 //!
 //! - [`decide`]: the settlement rules (pure).
-//! - [`bakong_lookups`]: the Bakong client as the watcher's lookup port.
 //! - [`backoff`]: per-merchant gates (401 suspension, exponential back-off).
 //! - [`ports`]: what the watcher needs from the store and from Bakong (traits).
 //! - [`round`]: one polling round and "Check now" over those traits.
-//! - [`history`]: `/history` periods as Phnom Penh day ranges (pure).
 //! - [`outbox`]: delivering queued Telegram follow-ups until accepted.
 //! - [`scheduler`]: the polling loop and the outbox loop.
+//! - [`history`]: `/history` periods as Phnom Penh day ranges (pure).
 //! - [`reminders`]: when to remind a merchant that their token expires (pure).
+//! - [`sql`]: the ports over the SQL store; [`bakong_lookups`]: over the Bakong client.
 //! - [`memory`]: an in-memory backend of the ports (tests, benchmarks).
 //! - [`types`]: identifiers, time and the lookup vocabulary.
+//!
+//! The Telegram side (editing the message, notices, `/history`…) is in `bot::followups`,
+//! `bot::watching` and `bot::reports`.
 
 pub mod backoff;
 pub mod bakong_lookups;
