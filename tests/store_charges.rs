@@ -67,14 +67,11 @@ async fn merchant_lifecycle() {
 
     let v1 = s.merchant(m.id).await.unwrap().unwrap().token_version;
     assert_eq!(v1, 1);
-    assert!(s.mark_token_rejected(m.id, v1, NOW).await.unwrap());
-    assert!(
-        !s.mark_token_rejected(m.id, v1, NOW).await.unwrap(),
-        "marked once"
-    );
+    assert!(s.reject_token(m.id, v1, NOW).await.unwrap());
+    assert!(!s.reject_token(m.id, v1, NOW).await.unwrap(), "marked once");
     assert!(s.replace_token(m.id, &[9, 9], None, NOW + 1).await.unwrap());
     assert!(
-        !s.mark_token_rejected(m.id, v1, NOW + 2).await.unwrap(),
+        !s.reject_token(m.id, v1, NOW + 2).await.unwrap(),
         "a 401 for the old token does not mark the new one"
     );
     let m5 = s.merchant(m.id).await.unwrap().unwrap();

@@ -231,38 +231,4 @@ impl Store {
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
-
-    /// Marks token `version` of the merchant as refused by Bakong (401), once; true if newly
-    /// marked. A refusal of an older token (replaced meanwhile) changes nothing.
-    pub async fn mark_token_rejected(
-        &self,
-        id: MerchantId,
-        version: i64,
-        now: i64,
-    ) -> Result<bool> {
-        let mut tx = self.write_tx().await?;
-        let done = sqlx::query(
-            "UPDATE merchants SET token_rejected_at = $2, updated_at = $2 \
-             WHERE id = $1 AND token_version = $3 AND token_sealed IS NOT NULL \
-               AND token_rejected_at IS NULL",
-        )
-        .bind(id.0)
-        .bind(now)
-        .bind(version)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 1 {
-            append(
-                &mut tx,
-                Some(id),
-                None,
-                "token_rejected",
-                &json!({ "token_version": version }),
-                now,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(done.rows_affected() == 1)
-    }
 }
