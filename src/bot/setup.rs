@@ -169,6 +169,22 @@ enum NameError {
     TooLong,
 }
 
+/// A shop or city answer, or the reply that says what is wrong with it and asks the same
+/// question again.
+fn name_or_reason(
+    text: Option<&str>,
+    max: usize,
+    empty: impl FnOnce() -> String,
+    too_long: impl FnOnce() -> String,
+    ask_again: impl FnOnce() -> String,
+) -> Result<String, String> {
+    match text.map(|t| check_name(t, max)) {
+        Some(Ok(name)) => Ok(name),
+        Some(Err(NameError::TooLong)) => Err(format!("{}\n\n{}", too_long(), ask_again())),
+        Some(Err(NameError::Empty)) | None => Err(format!("{}\n\n{}", empty(), ask_again())),
+    }
+}
+
 pub(super) async fn on_shop(
     bot: TgBot,
     msg: Message,
@@ -177,20 +193,15 @@ pub(super) async fn on_shop(
     ctx: Arc<Ctx>,
 ) -> HandlerResult {
     step(&bot, &msg, &ctx, async |lang, _| {
-        let answer = match msg.text().map(|t| check_name(t, MAX_SHOP_UTF16)) {
-            Some(Ok(shop)) => shop,
-            Some(Err(NameError::Empty)) | None => {
-                return reply(
-                    &bot,
-                    &msg,
-                    format!("{}\n\n{}", t!(lang, "setup-shop-empty"), ask_shop(lang)),
-                )
-                .await;
-            }
-            Some(Err(NameError::TooLong)) => {
-                let why = t!(lang, "setup-shop-too-long", max = MAX_SHOP_UTF16);
-                return reply(&bot, &msg, format!("{why}\n\n{}", ask_shop(lang))).await;
-            }
+        let answer = match name_or_reason(
+            msg.text(),
+            MAX_SHOP_UTF16,
+            || t!(lang, "setup-shop-empty"),
+            || t!(lang, "setup-shop-too-long", max = MAX_SHOP_UTF16),
+            || ask_shop(lang),
+        ) {
+            Ok(shop) => shop,
+            Err(why) => return reply(&bot, &msg, why).await,
         };
         dialogue
             .update(State::AwaitCity {
@@ -211,20 +222,15 @@ pub(super) async fn on_city(
     ctx: Arc<Ctx>,
 ) -> HandlerResult {
     step(&bot, &msg, &ctx, async |lang, _| {
-        let answer = match msg.text().map(|t| check_name(t, MAX_CITY_UTF16)) {
-            Some(Ok(city)) => city,
-            Some(Err(NameError::Empty)) | None => {
-                return reply(
-                    &bot,
-                    &msg,
-                    format!("{}\n\n{}", t!(lang, "setup-city-empty"), ask_city(lang)),
-                )
-                .await;
-            }
-            Some(Err(NameError::TooLong)) => {
-                let why = t!(lang, "setup-city-too-long", max = MAX_CITY_UTF16);
-                return reply(&bot, &msg, format!("{why}\n\n{}", ask_city(lang))).await;
-            }
+        let answer = match name_or_reason(
+            msg.text(),
+            MAX_CITY_UTF16,
+            || t!(lang, "setup-city-empty"),
+            || t!(lang, "setup-city-too-long", max = MAX_CITY_UTF16),
+            || ask_city(lang),
+        ) {
+            Ok(city) => city,
+            Err(why) => return reply(&bot, &msg, why).await,
         };
         dialogue
             .update(State::AwaitToken {
