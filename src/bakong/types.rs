@@ -91,45 +91,8 @@ impl std::str::FromStr for DecimalAmount {
     }
 }
 
-/// The two currencies KHQR and Bakong know.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Currency {
-    Usd,
-    Khr,
-}
-
-impl Currency {
-    /// ISO 4217 alphabetic code as Bakong writes it.
-    pub fn alpha(self) -> &'static str {
-        match self {
-            Currency::Usd => "USD",
-            Currency::Khr => "KHR",
-        }
-    }
-
-    /// Minor-unit digits used by KHQR amounts (USD cents, whole riel).
-    pub fn decimals(self) -> u32 {
-        match self {
-            Currency::Usd => 2,
-            Currency::Khr => 0,
-        }
-    }
-
-    /// Parses `USD`/`KHR` (any case) or the numeric codes `840`/`116`.
-    pub fn parse(code: &str) -> Option<Self> {
-        match code.trim().to_ascii_uppercase().as_str() {
-            "USD" | "840" => Some(Currency::Usd),
-            "KHR" | "116" => Some(Currency::Khr),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Currency {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.alpha())
-    }
-}
+/// The two currencies KHQR and Bakong know: the codec's own type.
+pub use crate::khqr::Currency;
 
 /// A completed Bakong transaction as reported by the Open API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,7 +118,7 @@ pub struct Transaction {
 impl Transaction {
     /// The reported currency, if it is one KHQR knows.
     pub fn currency(&self) -> Option<Currency> {
-        Currency::parse(&self.currency_code)
+        self.currency_code.trim().parse().ok()
     }
 
     /// The amount in minor units with `decimals` fraction digits; see
@@ -239,9 +202,9 @@ mod tests {
 
     #[test]
     fn currency_codes() {
-        assert_eq!(Currency::parse("usd"), Some(Currency::Usd));
-        assert_eq!(Currency::parse("116"), Some(Currency::Khr));
-        assert_eq!(Currency::parse("EUR"), None);
+        assert_eq!("usd".parse().ok(), Some(Currency::Usd));
+        assert_eq!("116".parse().ok(), Some(Currency::Khr));
+        assert_eq!("EUR".parse::<Currency>().ok(), None);
         assert_eq!(Currency::Khr.alpha(), "KHR");
     }
 }

@@ -255,7 +255,9 @@ async fn by_short_hash(
     let (Some(hash), Some(amount), Some(currency)) = (
         req.hash,
         req.amount,
-        req.currency.as_deref().and_then(Currency::parse),
+        req.currency
+            .as_deref()
+            .and_then(|c| c.trim().parse::<Currency>().ok()),
     ) else {
         return fail(5, "hash, amount and currency are required");
     };

@@ -36,7 +36,7 @@ pub fn md5_hex(text: &str) -> String {
 pub fn read(qr: &str) -> Result<PastedQr, QrError> {
     let qr = qr.trim();
     let decoded = khqr::decode(qr)?;
-    let currency = Currency::parse(decoded.currency().alpha());
+    let currency = Some(decoded.currency());
     let amount = decoded
         .amount()
         .map(|a| DecimalAmount::parse(&a.to_string()).map_err(|_| QrError::BadAmount))

@@ -57,7 +57,11 @@ impl Payment {
     /// Checks the amount and currency; returns them typed.
     pub fn validate(&self) -> Result<(DecimalAmount, Currency), String> {
         let amount = DecimalAmount::parse(&self.amount).map_err(|e| e.to_string())?;
-        let currency = Currency::parse(&self.currency)
+        let currency = self
+            .currency
+            .trim()
+            .parse::<Currency>()
+            .ok()
             .filter(|c| c.alpha().eq_ignore_ascii_case(self.currency.trim()))
             .ok_or_else(|| format!("currency must be USD or KHR, not {:?}", self.currency))?;
         if self.to_account_id.trim().is_empty() {
