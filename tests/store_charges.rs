@@ -342,8 +342,16 @@ async fn unconfirmed_send_keeps_the_charge_pending_without_message() {
         .insert_creating_charge(&new_charge(m.id, 1))
         .await
         .unwrap();
-    assert!(s.keep_unconfirmed_charge(id, NOW + 1).await.unwrap());
-    assert!(!s.keep_unconfirmed_charge(id, NOW + 1).await.unwrap());
+    assert!(
+        s.keep_unconfirmed_charge(id, "test", NOW + 1)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.keep_unconfirmed_charge(id, "test", NOW + 1)
+            .await
+            .unwrap()
+    );
     let c = s.charge(id).await.unwrap().unwrap();
     assert_eq!(
         (c.status, c.message_id, c.next_poll_at),

@@ -155,6 +155,7 @@ impl Harness {
                 amount_minor: cents,
                 expires_at: NOW + TTL,
                 last_check_at: None,
+                ended: None,
             },
         )
     }

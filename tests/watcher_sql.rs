@@ -216,7 +216,12 @@ async fn settles_paid_failed_mismatched_and_expired_charges_exactly_once() {
     assert_eq!(e.status(failed).await, ChargeStatus::Failed);
     for c in [wrong_amount, wrong_currency, wrong_account] {
         let row = e.store.charge(c).await.unwrap().unwrap();
-        assert_eq!(row.status, ChargeStatus::Failed, "a mismatch is never paid");
+        assert_eq!(
+            row.status,
+            ChargeStatus::Mismatch,
+            "a mismatch is never paid"
+        );
+        assert!(row.paid_at.is_some(), "when the transfer was made is kept");
         assert!(row.paid_currency.is_some());
         assert_eq!(e.follow_ups(c).await, vec!["charge_mismatch"]);
     }
@@ -467,6 +472,7 @@ async fn history_totals_per_currency_and_phnom_penh_day() {
                 paid_amount_minor: None,
                 paid_currency: None,
                 paid_to_account_id: None,
+                paid_at: (status == ChargeStatus::Paid).then_some(at),
                 event: "charge_paid",
                 detail: serde_json::json!({}),
                 follow_up: "charge_paid",
@@ -643,4 +649,253 @@ async fn token_expiry_reminders_go_out_once_per_phnom_penh_day_in_the_last_three
             .unwrap()
     );
     assert_eq!(queue_reminders(&e.store, day(8, 2)).await.unwrap(), 0);
+}
+
+// ---- Issue 10 (late10): late watch, Cancel racing a round, unwatched payments, unverified.
+
+/// Bakong lookups that let the merchant press Cancel while the request is in flight: the
+/// round loaded the charge as pending, Cancel commits, then the round sees SUCCESS.
+struct CancelDuringLookup {
+    inner: Arc<Client>,
+    store: Store,
+    merchant: MerchantId,
+    charge: ChargeId,
+    at: i64,
+}
+
+impl khqr_bot::watcher::ports::Lookups for CancelDuringLookup {
+    async fn check_md5_list(
+        &self,
+        token: &khqr_bot::bakong::Token,
+        md5s: &[String],
+    ) -> Result<Vec<(String, khqr_bot::bakong::Lookup)>, khqr_bot::watcher::types::LookupFailure>
+    {
+        let answer =
+            khqr_bot::watcher::ports::Lookups::check_md5_list(&*self.inner, token, md5s).await;
+        assert!(
+            self.store
+                .cancel_charge(self.merchant, self.charge, self.at)
+                .await
+                .unwrap(),
+            "cancel committed while the request was in flight"
+        );
+        answer
+    }
+}
+
+async fn event_kinds(store: &Store, c: ChargeId) -> Vec<(String, serde_json::Value)> {
+    store
+        .charge_events(c)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.kind, e.detail))
+        .collect()
+}
+
+#[tokio::test]
+async fn cancel_committing_while_a_round_sees_success_still_ends_paid() {
+    let e = env().await;
+    let (m, _) = e.merchant(1).await;
+    let c = e.charge(m, &md5(1), 500, Currency::Usd).await;
+    e.pay(&md5(1), "5.00", bakong::Currency::Usd, &account(1));
+    let racing = Watcher::new(
+        Arc::new(SqlWatcherStore::new(e.store.clone(), secrets())),
+        Arc::new(CancelDuringLookup {
+            inner: Arc::clone(&e.client),
+            store: e.store.clone(),
+            merchant: m,
+            charge: c,
+            at: e.t0 + 1,
+        }),
+        config(),
+    );
+    let report = racing.run_round(e.t0 + 2).await.unwrap();
+    assert_eq!(report.paid, 1, "{report:?}");
+    let row = e.store.charge(c).await.unwrap().unwrap();
+    assert_eq!(row.status, ChargeStatus::Paid);
+    assert_eq!(row.paid_after, Some(khqr_bot::store::PaidAfter::Cancelled));
+    assert!(row.paid_at.is_some() && row.bakong_hash.is_some());
+    let events = event_kinds(&e.store, c).await;
+    let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["charge_created", "charge_cancelled", "charge_paid_late"]
+    );
+    assert_eq!(events[2].1["after"], "cancelled");
+    assert_eq!(
+        e.follow_ups(c).await,
+        ["charge_cancelled", "charge_paid", "charge_paid_late"]
+    );
+    // Later rounds change nothing and report nothing more.
+    e.watcher.run_round(e.t0 + 100).await.unwrap();
+    assert_eq!(event_kinds(&e.store, c).await.len(), 3);
+    assert_eq!(e.follow_ups(c).await.len(), 3);
+}
+
+#[tokio::test]
+async fn cancelled_and_expired_charges_are_watched_late_in_the_same_request() {
+    let e = env().await;
+    let (m, token) = e.merchant(1).await;
+    let open = e.charge(m, &md5(1), 100, Currency::Usd).await;
+    let cancelled = e.charge(m, &md5(2), 200, Currency::Usd).await;
+    let expired = e.charge(m, &md5(3), 300, Currency::Usd).await;
+    assert!(e.store.cancel_charge(m, cancelled, e.t0 + 1).await.unwrap());
+    // The third expires unpaid: not found after expiry, then the last check.
+    let after = e.t0 + TTL;
+    e.watcher.run_round(after).await.unwrap();
+    e.watcher.run_round(after + 5).await.unwrap();
+    assert_eq!(e.status(expired).await, ChargeStatus::Expired);
+    assert_eq!(e.status(open).await, ChargeStatus::Expired);
+    assert_eq!(e.status(cancelled).await, ChargeStatus::Cancelled);
+
+    // Ended charges are still asked about, batched in one request, at the late cadence
+    // (the cancelled one was first asked about in the round at `after`).
+    let before = e.list_requests(&token);
+    let r = e.watcher.run_round(after + 6).await.unwrap();
+    assert_eq!((r.charges, r.requests), (2, 1), "{r:?}");
+    assert_eq!(e.list_requests(&token), before + 1);
+    let r = e.watcher.run_round(after + 7).await.unwrap();
+    assert_eq!(r.charges, 0, "not before the late interval: {r:?}");
+
+    // Paid after expiry / after Cancel (a forwarded copy), found by the late watch.
+    e.pay(&md5(3), "3", bakong::Currency::Usd, &account(1));
+    e.pay(&md5(2), "2", bakong::Currency::Usd, &account(1));
+    let r = e.watcher.run_round(after + 36).await.unwrap();
+    assert_eq!((r.charges, r.paid, r.requests), (3, 2, 1), "{r:?}");
+    let row = e.store.charge(expired).await.unwrap().unwrap();
+    assert_eq!(row.status, ChargeStatus::Paid);
+    assert_eq!(row.paid_after, Some(khqr_bot::store::PaidAfter::Expired));
+    assert_eq!(
+        e.follow_ups(expired).await,
+        ["charge_expired", "charge_paid", "charge_paid_late"]
+    );
+    let row = e.store.charge(cancelled).await.unwrap().unwrap();
+    assert_eq!(row.paid_after, Some(khqr_bot::store::PaidAfter::Cancelled));
+
+    // After the window (15 minutes after the QR's expiry) nothing is asked any more.
+    let late_end = e.t0 + TTL + khqr_bot::watcher::decide::LATE_WATCH_SECS;
+    let r = e.watcher.run_round(late_end - 1).await.unwrap();
+    assert_eq!(
+        r.charges, 1,
+        "the unpaid expired one, still in its window: {r:?}"
+    );
+    let r = e.watcher.run_round(late_end + 60).await.unwrap();
+    assert_eq!(r.charges, 0, "{r:?}");
+}
+
+#[tokio::test]
+async fn a_payment_the_charge_can_no_longer_take_is_recorded_and_reported_once() {
+    let e = env().await;
+    let (m, _) = e.merchant(1).await;
+    let c = e.charge(m, &md5(1), 500, Currency::Usd).await;
+    assert!(e.store.cancel_charge(m, c, e.t0 + 1).await.unwrap());
+    let paid = |hash: &str| khqr_bot::store::ChargeSettlement {
+        status: ChargeStatus::Paid,
+        bakong_hash: Some(hash.into()),
+        payer_account_id: Some("payer@wing".into()),
+        paid_amount_minor: None,
+        paid_currency: None,
+        paid_to_account_id: None,
+        paid_at: Some(e.t0 + TTL + 1000),
+        event: "charge_paid",
+        detail: serde_json::json!({ "hash": hash, "payer": "payer@wing" }),
+        follow_up: "charge_paid",
+    };
+    let window = khqr_bot::watcher::decide::LATE_WATCH_SECS;
+    let past_window = e.t0 + TTL + window + 1;
+    use khqr_bot::store::SettleOutcome;
+    let h1 = "a".repeat(64);
+    assert_eq!(
+        e.store
+            .settle_charge_watched(c, &paid(&h1), past_window, window)
+            .await
+            .unwrap(),
+        SettleOutcome::Reported
+    );
+    // The same transaction seen again (another round, "Check now"): no second report.
+    assert_eq!(
+        e.store
+            .settle_charge_watched(c, &paid(&h1), past_window + 5, window)
+            .await
+            .unwrap(),
+        SettleOutcome::Unchanged
+    );
+    assert_eq!(e.status(c).await, ChargeStatus::Cancelled);
+    let events = event_kinds(&e.store, c).await;
+    let unwatched: Vec<_> = events
+        .iter()
+        .filter(|(k, _)| k == "payment_unwatched")
+        .collect();
+    assert_eq!(unwatched.len(), 1);
+    assert_eq!(unwatched[0].1["hash"], h1.as_str());
+    assert_eq!(unwatched[0].1["status"], "cancelled");
+    assert_eq!(
+        e.follow_ups(c).await,
+        ["charge_cancelled", "payment_unwatched"]
+    );
+
+    // A paid charge: its own transaction again is no news, another one is reported.
+    let p = e.charge(m, &md5(2), 500, Currency::Usd).await;
+    let h2 = "b".repeat(64);
+    assert!(matches!(
+        e.store
+            .settle_charge_watched(p, &paid(&h2), e.t0 + 10, window)
+            .await
+            .unwrap(),
+        SettleOutcome::Changed { after: None }
+    ));
+    assert_eq!(
+        e.store
+            .settle_charge_watched(p, &paid(&h2), e.t0 + 11, window)
+            .await
+            .unwrap(),
+        SettleOutcome::Unchanged
+    );
+    assert_eq!(
+        e.store
+            .settle_charge_watched(p, &paid(&"c".repeat(64)), e.t0 + 12, window)
+            .await
+            .unwrap(),
+        SettleOutcome::Reported
+    );
+    // Failed/expired settlements never touch an ended charge.
+    let expired = khqr_bot::store::ChargeSettlement {
+        status: ChargeStatus::Expired,
+        bakong_hash: None,
+        paid_at: None,
+        event: "charge_expired",
+        follow_up: "charge_expired",
+        ..paid("")
+    };
+    assert_eq!(
+        e.store
+            .settle_charge_watched(c, &expired, e.t0 + TTL + 10, window)
+            .await
+            .unwrap(),
+        SettleOutcome::Unchanged
+    );
+    assert_eq!(e.status(c).await, ChargeStatus::Cancelled);
+}
+
+#[tokio::test]
+async fn charges_never_verified_end_as_unverified_and_the_seller_is_told() {
+    let e = env().await;
+    let (m, token) = e.merchant(1).await;
+    let c = e.charge(m, &md5(1), 500, Currency::Usd).await;
+    assert!(e.sandbox.revoke_token(&token));
+    e.watcher.run_round(e.t0 + 1).await.unwrap();
+    // Bakong refuses the token; the charge stays pending well past its expiry…
+    let limit = e.t0 + TTL + khqr_bot::watcher::decide::UNVERIFIED_AFTER_SECS;
+    e.watcher.run_round(limit).await.unwrap();
+    assert_eq!(e.status(c).await, ChargeStatus::Pending);
+    // …and ends as unverified once the documented time has passed.
+    e.watcher.run_round(limit + 1).await.unwrap();
+    assert_eq!(e.status(c).await, ChargeStatus::Unverified);
+    assert_eq!(
+        e.follow_ups(c).await,
+        ["charge_unverified", "charge_unverified_notice"]
+    );
+    e.watcher.run_round(limit + 100).await.unwrap();
+    assert_eq!(e.follow_ups(c).await.len(), 2);
 }

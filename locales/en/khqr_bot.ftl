@@ -174,7 +174,7 @@ history-title-week = 📊 This week ({$from} – {$to})
 history-title-month = 📊 This month ({$from} – {$to})
 history-no-payments = No payments received.
 history-total = 💵 {$currency}: {$count} paid · {$sum}
-history-others = ⌛ {$expired} expired · ❌ {$failed} failed · ⚠️ {$mismatched} not matching · ✖️ {$cancelled} cancelled
+history-others = ⌛ {$expired} expired · ❌ {$failed} failed · ✖️ {$cancelled} cancelled
 history-latest = Latest payments:
 history-line = • {$time} {$amount} {$note} — from {$payer}
 pending-none = No open payment requests.
@@ -196,3 +196,31 @@ callback-paid-now = ✅ Paid!
 callback-mismatch-now = ⚠️ A payment arrived but does not match this charge. See the message.
 callback-token-refused = Bakong refused your API token. Send /token with a new one.
 callback-bakong-busy = Bakong is not answering right now; I keep checking automatically.
+
+## late10 (issue 10): late payments, mismatch and unverified statuses, /history by payment time
+callback-cancel-paid = ✅ Not cancelled: this charge was already paid. See the message.
+callback-mismatch = ⚠️ A transfer arrived for this charge but it does not match it.
+callback-unverified = ❔ Bakong could not confirm this payment in time. Check your Bakong app.
+status-unverified-title = NOT VERIFIED
+status-unverified-caption =
+    ❔ Not verified — {$amount} — {$shop}
+    I could not ask Bakong about this payment (token refused or Bakong unreachable). Check your Bakong app; /check verifies a customer's receipt.
+notice-paid-late-cancelled =
+    ⚠️ PAID after you cancelled it: {$amount} (bill {$bill}) from {$payer} at {$time}.
+    The money is in your account. If you told the customer the payment failed, let them know it went through.
+notice-paid-late-expired =
+    ⚠️ PAID after its QR code expired: {$amount} (bill {$bill}) from {$payer} at {$time}.
+    The money is in your account. If you told the customer the payment failed, let them know it went through.
+notice-mismatch-late-cancelled =
+    ⚠️ A transfer arrived after you cancelled this charge ({$amount}, bill {$bill}), but it does not match: received {$arrived} to {$to} from {$payer} at {$time}. Please check with your customer.
+notice-mismatch-late-expired =
+    ⚠️ A transfer arrived after this charge's QR code expired ({$amount}, bill {$bill}), but it does not match: received {$arrived} to {$to} from {$payer} at {$time}. Please check with your customer.
+notice-payment-unwatched =
+    ⚠️ A payment arrived for bill {$bill} ({$amount}), which is already {$status}: {$arrived} from {$payer} at {$time}.
+    Ref {$hash}. It was not counted for this charge. Check your Bakong app and with your customer.
+notice-unverified =
+    ❔ I could not confirm whether {$amount} (bill {$bill}, QR valid until {$time}) was paid: Bakong could not be asked (token refused or Bakong unreachable).
+    Check your Bakong app; /check with the customer's receipt verifies it.
+history-mismatched = ⚠️ {$count} not matching (money arrived that does not match the charge)
+history-paid-late = ⏰ {$count} paid after being cancelled or expired (counted above)
+history-unverified = ❔ {$count} could not be verified

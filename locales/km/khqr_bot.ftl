@@ -174,7 +174,7 @@ history-title-week = 📊 សប្តាហ៍នេះ ({$from} – {$to})
 history-title-month = 📊 ខែនេះ ({$from} – {$to})
 history-no-payments = មិនទាន់មានការទូទាត់ទេ។
 history-total = 💵 {$currency}៖ បានទូទាត់ {$count} · {$sum}
-history-others = ⌛ ផុតកំណត់ {$expired} · ❌ បរាជ័យ {$failed} · ⚠️ មិនត្រូវគ្នា {$mismatched} · ✖️ បានបោះបង់ {$cancelled}
+history-others = ⌛ ផុតកំណត់ {$expired} · ❌ បរាជ័យ {$failed} · ✖️ បានបោះបង់ {$cancelled}
 history-latest = ការទូទាត់ចុងក្រោយ៖
 history-line = • ម៉ោង {$time} {$amount} {$note} — ពី {$payer}
 pending-none = មិនមានសំណើទូទាត់កំពុងរង់ចាំទេ។
@@ -196,3 +196,31 @@ callback-paid-now = ✅ បានទូទាត់ហើយ!
 callback-mismatch-now = ⚠️ មានប្រាក់ផ្ទេរមក ប៉ុន្តែមិនត្រូវនឹងការទូទាត់នេះទេ។ សូមមើលសារ។
 callback-token-refused = Bakong បានបដិសេធ API token របស់អ្នក។ សូមផ្ញើ /token ជាមួយ token ថ្មី។
 callback-bakong-busy = Bakong មិនឆ្លើយតបនៅពេលនេះទេ ខ្ញុំនឹងបន្តពិនិត្យដោយស្វ័យប្រវត្តិ។
+
+## late10 (issue 10): late payments, mismatch and unverified statuses, /history by payment time
+callback-cancel-paid = ✅ មិនបានបោះបង់ទេ៖ ការទូទាត់នេះបានបង់រួចហើយ។ សូមមើលសារ។
+callback-mismatch = ⚠️ មានប្រាក់ផ្ទេរមកសម្រាប់ការទូទាត់នេះ ប៉ុន្តែមិនត្រូវគ្នាទេ។
+callback-unverified = ❔ Bakong មិនអាចបញ្ជាក់ការទូទាត់នេះទាន់ពេលទេ។ សូមពិនិត្យកម្មវិធី Bakong របស់អ្នក។
+status-unverified-title = មិនបានផ្ទៀងផ្ទាត់
+status-unverified-caption =
+    ❔ មិនបានផ្ទៀងផ្ទាត់ — {$amount} — {$shop}
+    ខ្ញុំមិនអាចសួរ Bakong អំពីការទូទាត់នេះបានទេ (token ត្រូវបានបដិសេធ ឬ Bakong មិនឆ្លើយតប)។ សូមពិនិត្យកម្មវិធី Bakong របស់អ្នក; /check ផ្ទៀងផ្ទាត់បង្កាន់ដៃរបស់អតិថិជន។
+notice-paid-late-cancelled =
+    ⚠️ បានបង់ប្រាក់ក្រោយពេលអ្នកបានបោះបង់៖ {$amount} (វិក្កយបត្រ {$bill}) ពី {$payer} នៅ {$time}។
+    ប្រាក់បានចូលគណនីរបស់អ្នកហើយ។ ប្រសិនបើអ្នកបានប្រាប់អតិថិជនថាការទូទាត់បរាជ័យ សូមប្រាប់ពួកគេថាវាបានជោគជ័យ។
+notice-paid-late-expired =
+    ⚠️ បានបង់ប្រាក់ក្រោយពេលកូដ QR ផុតកំណត់៖ {$amount} (វិក្កយបត្រ {$bill}) ពី {$payer} នៅ {$time}។
+    ប្រាក់បានចូលគណនីរបស់អ្នកហើយ។ ប្រសិនបើអ្នកបានប្រាប់អតិថិជនថាការទូទាត់បរាជ័យ សូមប្រាប់ពួកគេថាវាបានជោគជ័យ។
+notice-mismatch-late-cancelled =
+    ⚠️ មានប្រាក់ផ្ទេរមកក្រោយពេលអ្នកបានបោះបង់ការទូទាត់នេះ ({$amount}, វិក្កយបត្រ {$bill}) ប៉ុន្តែមិនត្រូវគ្នាទេ៖ បានទទួល {$arrived} ទៅ {$to} ពី {$payer} នៅ {$time}។ សូមពិនិត្យជាមួយអតិថិជនរបស់អ្នក។
+notice-mismatch-late-expired =
+    ⚠️ មានប្រាក់ផ្ទេរមកក្រោយពេលកូដ QR នៃការទូទាត់នេះផុតកំណត់ ({$amount}, វិក្កយបត្រ {$bill}) ប៉ុន្តែមិនត្រូវគ្នាទេ៖ បានទទួល {$arrived} ទៅ {$to} ពី {$payer} នៅ {$time}។ សូមពិនិត្យជាមួយអតិថិជនរបស់អ្នក។
+notice-payment-unwatched =
+    ⚠️ មានការទូទាត់មកសម្រាប់វិក្កយបត្រ {$bill} ({$amount}) ដែលមានស្ថានភាព {$status} រួចហើយ៖ {$arrived} ពី {$payer} នៅ {$time}។
+    លេខយោង {$hash}។ វាមិនត្រូវបានរាប់សម្រាប់ការទូទាត់នេះទេ។ សូមពិនិត្យកម្មវិធី Bakong និងជាមួយអតិថិជនរបស់អ្នក។
+notice-unverified =
+    ❔ ខ្ញុំមិនអាចបញ្ជាក់ថា {$amount} (វិក្កយបត្រ {$bill}, QR មានសុពលភាពដល់ {$time}) ត្រូវបានបង់ឬអត់ទេ៖ មិនអាចសួរ Bakong បាន (token ត្រូវបានបដិសេធ ឬ Bakong មិនឆ្លើយតប)។
+    សូមពិនិត្យកម្មវិធី Bakong របស់អ្នក; /check ជាមួយបង្កាន់ដៃរបស់អតិថិជនអាចផ្ទៀងផ្ទាត់វាបាន។
+history-mismatched = ⚠️ មិនត្រូវគ្នា {$count} (មានប្រាក់មកដល់ ប៉ុន្តែមិនត្រូវនឹងការទូទាត់)
+history-paid-late = ⏰ បានបង់ក្រោយពេលបោះបង់ ឬផុតកំណត់ {$count} (បានរាប់ខាងលើ)
+history-unverified = ❔ មិនអាចផ្ទៀងផ្ទាត់បាន {$count}

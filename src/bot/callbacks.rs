@@ -88,6 +88,8 @@ async fn answer(
     };
     let status_text = |status: ChargeStatus| match status {
         ChargeStatus::Paid => t!(lang, "callback-paid"),
+        ChargeStatus::Mismatch => t!(lang, "callback-mismatch"),
+        ChargeStatus::Unverified => t!(lang, "callback-unverified"),
         ChargeStatus::Failed => t!(lang, "callback-failed"),
         ChargeStatus::Expired => t!(lang, "callback-expired"),
         ChargeStatus::Cancelled => t!(lang, "callback-was-cancelled"),
@@ -99,6 +101,31 @@ async fn answer(
     };
     match action {
         CallbackAction::Cancel(_) => {
+            // Ask Bakong once first: a charge already paid is settled as paid, not
+            // cancelled. When Bakong cannot answer, cancel anyway: the charge stays watched
+            // for a late payment (and a round that sees the payment meanwhile still wins).
+            if let Some(w) = ctx
+                .watcher
+                .as_ref()
+                .filter(|_| charge.status == ChargeStatus::Pending)
+            {
+                match w.check_now(id).await {
+                    Ok(CheckNow::Settled(SettledAs::Paid)) => {
+                        tracing::info!(charge = %id, "cancel pressed on a paid charge: settled as paid");
+                        return Ok(t!(lang, "callback-cancel-paid"));
+                    }
+                    Ok(CheckNow::Settled(SettledAs::Mismatch)) => {
+                        return Ok(t!(lang, "callback-mismatch-now"));
+                    }
+                    Ok(CheckNow::Settled(SettledAs::Failed)) => {
+                        return Ok(t!(lang, "callback-failed"));
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(charge = %id, error = %e, "could not ask Bakong before cancelling; cancelling (still watched)");
+                    }
+                }
+            }
             if ctx
                 .store
                 .cancel_charge(charge.merchant_id, id, now_secs())

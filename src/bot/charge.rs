@@ -4,7 +4,8 @@
 //! Order of effects (so that nothing is left pending for a photo nobody saw):
 //! 1. reserve the charge as `creating` (unique bill number and md5; the buttons need its id);
 //! 2. send the photo;
-//! 3. failure → delete the reservation; success → `pending` with the message id.
+//! 3. failure → delete the reservation; success → `pending` with the message id (if that
+//!    cannot be recorded, `pending` without it: the QR is out, so it is watched all the same).
 //!
 //! A crash between 2 and 3 leaves a `creating` row, which start-up turns into a pending
 //! charge without message id (see `Store::recover_creating_charges`), so a payment made to
@@ -164,7 +165,9 @@ pub(super) async fn handle(
             // The request went out but the answer was lost: the customer may be looking at
             // this QR. Keep watching it (without a message to edit) rather than lose a payment.
             tracing::warn!(charge = %id, error = %e, "no answer to sendPhoto; keeping the charge unconfirmed");
-            ctx.store.keep_unconfirmed_charge(id, now_secs()).await?;
+            ctx.store
+                .keep_unconfirmed_charge(id, "no answer from Telegram to sendPhoto", now_secs())
+                .await?;
             return reply(
                 bot,
                 msg,
@@ -184,20 +187,23 @@ pub(super) async fn handle(
             Ok(())
         }
         outcome => {
-            // The photo is out but the charge could not be recorded: take the photo back so
-            // nobody pays a QR we do not watch, then drop the reservation.
-            tracing::error!(charge = %id, ?outcome, "could not activate a sent charge; voiding it");
-            if let Err(e) = bot.delete_message(msg.chat.id, sent.id).await {
-                tracing::error!(charge = %id, error = %e, "could not delete the unrecorded QR");
+            // The photo is out (the customer may be scanning it) but it could not be linked to
+            // its message. Never delete a row whose QR may be in the chat: keep the charge
+            // watched without a message id (follow-ups go out as new messages); if even that
+            // fails, it stays `creating` and start-up recovery turns it into a watched one.
+            tracing::error!(charge = %id, ?outcome, "could not activate a sent charge; keeping it watched without its message id");
+            let reason = "photo sent, but its message id could not be recorded";
+            match ctx
+                .store
+                .keep_unconfirmed_charge(id, reason, now_secs())
+                .await
+            {
+                Ok(_) => Ok(()),
+                Err(e) => {
+                    tracing::error!(charge = %id, error = %e, "could not keep the charge watched; start-up recovery will poll it");
+                    Err(e.into())
+                }
             }
-            if let Err(e) = ctx.store.discard_creating_charge(id).await {
-                tracing::error!(charge = %id, error = %e, "could not discard; start-up recovery will poll it");
-            }
-            let error: HandlerError = match outcome {
-                Err(e) => e.into(),
-                Ok(_) => "charge was no longer creating".into(),
-            };
-            Err(error)
         }
     }
 }

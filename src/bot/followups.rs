@@ -1,7 +1,13 @@
 //! Delivers the watcher's outbox to Telegram: the charge's QR message is edited in place —
 //! a status card that cannot be scanned replaces the QR (`editMessageMedia`), the caption
 //! becomes a localized paid / not-paid / failed / expired / cancelled line, and the buttons
-//! go — and notices (token refused, token expiring) are sent as messages.
+//! go — and notices (token refused, token expiring, paid after cancel/expiry, a payment for a
+//! charge that can no longer take it, a charge that could not be verified) are sent as
+//! messages.
+//!
+//! Delivery is at least once, but a task Telegram accepted whose "done" mark then failed
+//! is not sent again by this process: the ids of accepted tasks are remembered and a
+//! second delivery of one only reports success (so the outbox marks it done).
 
 use teloxide::ApiError;
 use teloxide::RequestError;
@@ -10,7 +16,10 @@ use teloxide::types::{InlineKeyboardMarkup, InputFile, InputMedia, InputMediaPho
 
 use crate::i18n::Lang;
 use crate::render::{StatusKind, StatusSpec, format_money, status_png};
-use crate::store::{Charge, ChargeStatus, Merchant, Store};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::store::{Charge, ChargeStatus, Merchant, PaidAfter, Store};
 use crate::t;
 use crate::watcher::outbox::{Deliver, DeliveryError, OutboxTask};
 use crate::watcher::reminders::days_left;
@@ -22,13 +31,24 @@ use super::format::{now_secs, phnom_penh_date, phnom_penh_time};
 pub struct TelegramFollowUps {
     bot: teloxide::Bot,
     store: Store,
+    /// Tasks Telegram accepted in this process (see the module documentation).
+    accepted: Arc<Mutex<HashSet<i64>>>,
 }
 
 impl TelegramFollowUps {
     /// `bot` is a plain bot: edits are not queued by teloxide's `Throttle`, the outbox
     /// paces itself and honours Telegram's `retry_after`.
     pub fn new(bot: teloxide::Bot, store: Store) -> Self {
-        Self { bot, store }
+        Self {
+            bot,
+            store,
+            accepted: Arc::new(Mutex::new(HashSet::new())),
+        }
+    }
+
+    fn accepted(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
+        // A set of ids: a panic elsewhere cannot leave it half-updated.
+        self.accepted.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -81,6 +101,143 @@ fn short_hash(hash: Option<&str>) -> String {
         .unwrap_or_else(|| "—".to_owned())
 }
 
+/// What arrived for a mismatched charge, as text (`? XYZ` for a currency we do not know).
+fn arrived(charge: &Charge) -> String {
+    match (charge.paid_amount_minor, charge.paid_currency.as_deref()) {
+        (Some(minor), Some(c))
+            if c.eq_ignore_ascii_case("USD") || c.eq_ignore_ascii_case("KHR") =>
+        {
+            money(
+                u64::try_from(minor).unwrap_or(0),
+                c.eq_ignore_ascii_case("USD"),
+            )
+        }
+        (_, Some(c)) => format!("? {c}"),
+        _ => "?".to_owned(),
+    }
+}
+
+fn date_time(at: i64) -> String {
+    format!("{} {}", phnom_penh_date(at), phnom_penh_time(at))
+}
+
+/// The message telling the seller about a payment found late or for a charge that can no
+/// longer take it (`task.kind` is `charge_paid_late` or `payment_unwatched`).
+fn money_notice(task: &OutboxTask, charge: &Charge, lang: Lang) -> String {
+    let usd = charge.amount.currency() == crate::khqr::Currency::Usd;
+    let amount = money(charge.amount.minor(), usd);
+    let bill = charge.bill_number.as_str();
+    let payload = |key: &str| {
+        task.payload
+            .get(key)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    };
+    if task.kind == "payment_unwatched" {
+        let payer = payload("payer").unwrap_or_else(|| "—".into());
+        let hash = payload("hash").unwrap_or_default();
+        let arrived = match (
+            task.payload
+                .get("amount_minor")
+                .and_then(serde_json::Value::as_i64),
+            payload("currency"),
+        ) {
+            (Some(minor), Some(c))
+                if c.eq_ignore_ascii_case("USD") || c.eq_ignore_ascii_case("KHR") =>
+            {
+                money(
+                    u64::try_from(minor).unwrap_or(0),
+                    c.eq_ignore_ascii_case("USD"),
+                )
+            }
+            (_, Some(c)) => format!("{} {c}", payload("amount").unwrap_or_default()),
+            _ => amount.clone(),
+        };
+        let time = task
+            .payload
+            .get("paid_at")
+            .and_then(serde_json::Value::as_i64)
+            .map_or_else(|| "—".to_owned(), date_time);
+        let status = payload("status").unwrap_or_default();
+        return t!(
+            lang,
+            "notice-payment-unwatched",
+            status = status.as_str(),
+            arrived = arrived.as_str(),
+            payer = payer.as_str(),
+            time = time.as_str(),
+            hash = hash.as_str(),
+            bill = bill,
+            amount = amount.as_str()
+        );
+    }
+    let after = payload("after")
+        .and_then(|a| a.parse::<PaidAfter>().ok())
+        .or(charge.paid_after)
+        .unwrap_or(PaidAfter::Expired);
+    let payer = charge
+        .payer_account_id
+        .clone()
+        .unwrap_or_else(|| "—".into());
+    let time = date_time(
+        charge
+            .paid_at
+            .or(charge.settled_at)
+            .unwrap_or_else(now_secs),
+    );
+    if charge.status == ChargeStatus::Mismatch {
+        let to = charge
+            .paid_to_account_id
+            .clone()
+            .unwrap_or_else(|| "—".into());
+        let (amount, arrived) = (amount.as_str(), arrived(charge));
+        let (to, payer, time) = (to.as_str(), payer.as_str(), time.as_str());
+        let arrived = arrived.as_str();
+        match after {
+            PaidAfter::Cancelled => t!(
+                lang,
+                "notice-mismatch-late-cancelled",
+                amount = amount,
+                bill = bill,
+                arrived = arrived,
+                to = to,
+                payer = payer,
+                time = time
+            ),
+            PaidAfter::Expired => t!(
+                lang,
+                "notice-mismatch-late-expired",
+                amount = amount,
+                bill = bill,
+                arrived = arrived,
+                to = to,
+                payer = payer,
+                time = time
+            ),
+        }
+    } else {
+        let (amount, payer, time) = (amount.as_str(), payer.as_str(), time.as_str());
+        match after {
+            PaidAfter::Cancelled => t!(
+                lang,
+                "notice-paid-late-cancelled",
+                amount = amount,
+                bill = bill,
+                payer = payer,
+                time = time
+            ),
+            PaidAfter::Expired => t!(
+                lang,
+                "notice-paid-late-expired",
+                amount = amount,
+                bill = bill,
+                payer = payer,
+                time = time
+            ),
+        }
+    }
+}
+
 /// Builds the caption and the status card for a settled charge.
 fn render_settled(charge: &Charge, merchant: &Merchant) -> Result<Rendered, DeliveryError> {
     let lang = merchant.language;
@@ -91,15 +248,17 @@ fn render_settled(charge: &Charge, merchant: &Merchant) -> Result<Rendered, Deli
         .unwrap_or_default();
     let usd = charge.amount.currency() == crate::khqr::Currency::Usd;
     let amount = money(charge.amount.minor(), usd);
-    let at = charge.settled_at.unwrap_or_else(now_secs);
+    // A payment shows when the customer paid; anything else when it ended.
+    let at = charge
+        .paid_at
+        .or(charge.settled_at)
+        .unwrap_or_else(now_secs);
     let time = format!("{} {}", phnom_penh_date(at), phnom_penh_time(at));
     let payer = charge
         .payer_account_id
         .clone()
         .unwrap_or_else(|| "—".into());
     let hash = short_hash(charge.bakong_hash.as_deref());
-    let mismatch = charge.status == ChargeStatus::Failed
-        && (charge.paid_currency.is_some() || charge.paid_to_account_id.is_some());
 
     let (kind, title, caption, lines): (StatusKind, String, String, Vec<String>) =
         match charge.status {
@@ -121,19 +280,8 @@ fn render_settled(charge: &Charge, merchant: &Merchant) -> Result<Rendered, Deli
                     t!(lang, "status-line-ref", hash = hash.as_str()),
                 ],
             ),
-            ChargeStatus::Failed if mismatch => {
-                let arrived = match (charge.paid_amount_minor, charge.paid_currency.as_deref()) {
-                    (Some(minor), Some(c))
-                        if c.eq_ignore_ascii_case("USD") || c.eq_ignore_ascii_case("KHR") =>
-                    {
-                        money(
-                            u64::try_from(minor).unwrap_or(0),
-                            c.eq_ignore_ascii_case("USD"),
-                        )
-                    }
-                    (_, Some(c)) => format!("? {c}"),
-                    _ => "?".to_owned(),
-                };
+            ChargeStatus::Mismatch => {
+                let arrived = arrived(charge);
                 let to = charge
                     .paid_to_account_id
                     .clone()
@@ -199,6 +347,21 @@ fn render_settled(charge: &Charge, merchant: &Merchant) -> Result<Rendered, Deli
                     shop = shop.as_str()
                 ),
                 vec![t!(lang, "status-line-time", time = time.as_str())],
+            ),
+            ChargeStatus::Unverified => (
+                StatusKind::Expired,
+                t!(lang, "status-unverified-title"),
+                t!(
+                    lang,
+                    "status-unverified-caption",
+                    amount = amount.as_str(),
+                    shop = shop.as_str()
+                ),
+                vec![t!(
+                    lang,
+                    "status-line-expired",
+                    time = phnom_penh_time(charge.expires_at)
+                )],
             ),
             ChargeStatus::Creating | ChargeStatus::Pending => {
                 return Err(DeliveryError::Permanent(format!(
@@ -273,6 +436,52 @@ impl TelegramFollowUps {
             .map_err(classify)
     }
 
+    /// A new message about one charge (paid late, a payment it can no longer take, not
+    /// verified): the seller must see it even if they already told the customer otherwise.
+    async fn charge_notice(&self, task: &OutboxTask) -> Result<(), DeliveryError> {
+        let Some(id) = task.charge else {
+            return Err(DeliveryError::Permanent(
+                "charge notice without a charge".into(),
+            ));
+        };
+        let charge = self
+            .store
+            .charge(id)
+            .await
+            .map_err(store_err)?
+            .ok_or_else(|| DeliveryError::Permanent(format!("charge {id} is gone")))?;
+        let merchant = self
+            .store
+            .merchant(charge.merchant_id)
+            .await
+            .map_err(store_err)?
+            .ok_or_else(|| DeliveryError::Permanent(format!("merchant of charge {id} is gone")))?;
+        let lang = merchant.language;
+        let text = if task.kind == "charge_unverified_notice" {
+            let usd = charge.amount.currency() == crate::khqr::Currency::Usd;
+            let amount = money(charge.amount.minor(), usd);
+            let time = date_time(charge.expires_at);
+            t!(
+                lang,
+                "notice-unverified",
+                amount = amount.as_str(),
+                bill = charge.bill_number.as_str(),
+                time = time.as_str()
+            )
+        } else {
+            money_notice(task, &charge, lang)
+        };
+        let mut send = self.bot.send_message(ChatId(charge.chat_id), text);
+        if let Some(message_id) = charge.message_id {
+            // Points at the charge's message; sent anyway if that message is gone.
+            send = send.reply_parameters(
+                teloxide::types::ReplyParameters::new(MessageId(message_id))
+                    .allow_sending_without_reply(),
+            );
+        }
+        send.await.map(|_| ()).map_err(classify)
+    }
+
     async fn notice(&self, task: &OutboxTask) -> Result<(), DeliveryError> {
         let merchant = self
             .store
@@ -320,13 +529,24 @@ impl TelegramFollowUps {
 
 impl Deliver for TelegramFollowUps {
     async fn deliver(&self, task: &OutboxTask) -> Result<(), DeliveryError> {
-        match task.kind.as_str() {
+        if self.accepted().contains(&task.id) {
+            tracing::info!(task = task.id, kind = %task.kind, "follow-up already accepted by Telegram; not sent again");
+            return Ok(());
+        }
+        let delivered = match task.kind.as_str() {
             "charge_paid" | "charge_failed" | "charge_expired" | "charge_mismatch"
-            | "charge_cancelled" => self.edit_charge(task).await,
+            | "charge_cancelled" | "charge_unverified" => self.edit_charge(task).await,
+            "charge_paid_late" | "payment_unwatched" | "charge_unverified_notice" => {
+                self.charge_notice(task).await
+            }
             "token_refused" | "token_expiring" => self.notice(task).await,
             other => Err(DeliveryError::Permanent(format!(
                 "unknown follow-up {other:?}"
             ))),
+        };
+        if delivered.is_ok() {
+            self.accepted().insert(task.id);
         }
+        delivered
     }
 }

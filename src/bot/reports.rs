@@ -87,15 +87,23 @@ pub(super) async fn history(
             sum = money(total.sum_minor, total.currency)
         ));
     }
-    if summary.expired + summary.failed + summary.mismatched + summary.cancelled > 0 {
+    if summary.paid_late > 0 {
+        text.push(t!(lang, "history-paid-late", count = summary.paid_late));
+    }
+    if summary.mismatched > 0 {
+        text.push(t!(lang, "history-mismatched", count = summary.mismatched));
+    }
+    if summary.expired + summary.failed + summary.cancelled > 0 {
         text.push(t!(
             lang,
             "history-others",
             expired = summary.expired,
             failed = summary.failed,
-            mismatched = summary.mismatched,
             cancelled = summary.cancelled
         ));
+    }
+    if summary.unverified > 0 {
+        text.push(t!(lang, "history-unverified", count = summary.unverified));
     }
     let latest = ctx
         .store
@@ -105,7 +113,7 @@ pub(super) async fn history(
         text.push(String::new());
         text.push(t!(lang, "history-latest"));
         for c in &latest {
-            let at = c.settled_at.unwrap_or(c.created_at);
+            let at = c.paid_at.or(c.settled_at).unwrap_or(c.created_at);
             let day = if period.first == period.last {
                 String::new()
             } else {

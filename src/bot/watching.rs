@@ -103,7 +103,11 @@ impl WatcherTasks {
         clock: Clock,
     ) -> Result<Self, BakongError> {
         let client = Arc::new(bakong::Client::new(watcher_client_config(bakong))?);
-        let sql = Arc::new(SqlWatcherStore::new(store.clone(), secrets));
+        // Cancelled/expired charges in their late watch: every sixth round (30 s at the
+        // default 5 s interval).
+        let late_every =
+            i64::try_from(poll_interval.as_secs().saturating_mul(6)).unwrap_or(i64::MAX);
+        let sql = Arc::new(SqlWatcherStore::new(store.clone(), secrets).late_every(late_every));
         let config = WatcherConfig::default();
         let wake = Arc::new(Notify::new());
         let watcher =

@@ -31,11 +31,14 @@ struct Row {
     paid_amount_minor: Option<i64>,
     paid_currency: Option<String>,
     paid_to_account_id: Option<String>,
+    paid_at: Option<i64>,
+    paid_after: Option<String>,
 }
 
 const COLUMNS: &str = "id, merchant_id, chat_id, message_id, bill_number, khqr, md5, to_account_id, \
     amount_minor, currency, note, status, created_at, expires_at, next_poll_at, last_check_at, settled_at, \
-    bakong_hash, payer_account_id, paid_amount_minor, paid_currency, paid_to_account_id";
+    bakong_hash, payer_account_id, paid_amount_minor, paid_currency, paid_to_account_id, paid_at, \
+    paid_after";
 
 impl TryFrom<Row> for Charge {
     type Error = StoreError;
@@ -69,6 +72,8 @@ impl TryFrom<Row> for Charge {
             paid_amount_minor: r.paid_amount_minor,
             paid_currency: r.paid_currency,
             paid_to_account_id: r.paid_to_account_id,
+            paid_at: r.paid_at,
+            paid_after: r.paid_after.as_deref().map(str::parse).transpose()?,
         })
     }
 }
@@ -143,8 +148,14 @@ impl Store {
 
     /// `creating` → `pending` without a message id: the photo may or may not have reached the
     /// chat (the request went out but no answer came back), so the charge is polled until it
-    /// expires like any other and a payment to it is still seen. Logs `charge_unconfirmed`.
-    pub async fn keep_unconfirmed_charge(&self, id: ChargeId, now: i64) -> Result<bool> {
+    /// expires like any other and a payment to it is still seen. Also used when the photo was
+    /// sent but its message id could not be recorded. Logs `charge_unconfirmed` with `reason`.
+    pub async fn keep_unconfirmed_charge(
+        &self,
+        id: ChargeId,
+        reason: &str,
+        now: i64,
+    ) -> Result<bool> {
         let mut tx = self.write_tx().await?;
         let merchant: Option<i64> = sqlx::query_scalar(
             "UPDATE charges SET status = 'pending', next_poll_at = $2 \
@@ -162,7 +173,7 @@ impl Store {
             Some(MerchantId(merchant)),
             Some(id),
             "charge_unconfirmed",
-            &json!({ "reason": "no answer from Telegram to sendPhoto" }),
+            &json!({ "reason": reason }),
             now,
         )
         .await?;
@@ -260,7 +271,8 @@ impl Store {
 
     /// `pending` → `cancelled` for the merchant's own charge, with the event and the Telegram
     /// follow-up (`charge_cancelled`) committed together. False if it was not theirs or not
-    /// pending any more.
+    /// pending any more. The charge stays late-watched (a forwarded copy of the QR can still
+    /// be paid): see [`Store::late_watched_due`].
     pub async fn cancel_charge(
         &self,
         merchant_id: MerchantId,
@@ -269,7 +281,7 @@ impl Store {
     ) -> Result<bool> {
         let mut tx = self.write_tx().await?;
         let done = sqlx::query(
-            "UPDATE charges SET status = $4, settled_at = $3 \
+            "UPDATE charges SET status = $4, settled_at = $3, next_poll_at = $3 \
              WHERE id = $1 AND merchant_id = $2 AND status = 'pending'",
         )
         .bind(id.0)

@@ -13,16 +13,20 @@ pub struct CurrencyTotal {
     pub sum_minor: u64,
 }
 
-/// A period's summary: paid totals per currency (USD first), and how many charges ended
-/// otherwise.
+/// A period's summary: paid totals per currency (USD first) by when the customer paid
+/// (Bakong's createdDateMs, `paid_at`), and how many charges ended otherwise.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HistorySummary {
     pub paid: Vec<CurrencyTotal>,
+    /// Of the paid ones, how many were paid after being cancelled or expiring.
+    pub paid_late: u64,
     pub expired: u64,
     pub failed: u64,
-    /// Failed because what arrived did not match (amount, currency or account).
+    /// A transfer arrived that did not match (amount, currency or account), by `paid_at`.
     pub mismatched: u64,
     pub cancelled: u64,
+    /// Never verified by Bakong (token refused, Bakong unreachable).
+    pub unverified: u64,
 }
 
 /// A settled or open charge as listed to the merchant.
@@ -35,6 +39,8 @@ pub struct ListedCharge {
     pub created_at: i64,
     pub expires_at: i64,
     pub settled_at: Option<i64>,
+    /// When the customer paid (paid charges).
+    pub paid_at: Option<i64>,
     pub payer_account_id: Option<String>,
     pub bakong_hash: Option<String>,
 }
@@ -48,6 +54,7 @@ struct ListedRow {
     created_at: i64,
     expires_at: i64,
     settled_at: Option<i64>,
+    paid_at: Option<i64>,
     payer_account_id: Option<String>,
     bakong_hash: Option<String>,
 }
@@ -64,6 +71,7 @@ impl TryFrom<ListedRow> for ListedCharge {
             created_at: r.created_at,
             expires_at: r.expires_at,
             settled_at: r.settled_at,
+            paid_at: r.paid_at,
             payer_account_id: r.payer_account_id,
             bakong_hash: r.bakong_hash,
         })
@@ -75,10 +83,11 @@ fn non_negative(v: i64, what: &str) -> Result<u64> {
 }
 
 const LISTED_COLUMNS: &str = "id, amount_minor, currency, note, created_at, expires_at, \
-    settled_at, payer_account_id, bakong_hash";
+    settled_at, paid_at, payer_account_id, bakong_hash";
 
 impl Store {
-    /// Summary of the merchant's charges settled in `[from, to)` (unix seconds).
+    /// Summary of the merchant's charges in `[from, to)` (unix seconds): payments (paid and
+    /// mismatched) by when the customer paid, the rest by when they ended.
     pub async fn history_summary(
         &self,
         merchant: MerchantId,
@@ -87,7 +96,7 @@ impl Store {
     ) -> Result<HistorySummary> {
         let totals: Vec<(String, i64, i64)> = sqlx::query_as(
             "SELECT currency, COUNT(*), COALESCE(SUM(amount_minor), 0) FROM charges \
-             WHERE merchant_id = $1 AND status = 'paid' AND settled_at >= $2 AND settled_at < $3 \
+             WHERE merchant_id = $1 AND status = 'paid' AND paid_at >= $2 AND paid_at < $3 \
              GROUP BY currency",
         )
         .bind(merchant.0)
@@ -107,14 +116,25 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         paid.sort_by_key(|t| t.currency != Currency::Usd);
 
-        let (expired, failed, mismatched, cancelled): (i64, i64, i64, i64) = sqlx::query_as(
+        let (paid_late, mismatched): (i64, i64) = sqlx::query_as(
+            "SELECT \
+                 COALESCE(SUM(CASE WHEN status = 'paid' AND paid_after IS NOT NULL \
+                     THEN 1 ELSE 0 END), 0), \
+                 COALESCE(SUM(CASE WHEN status = 'mismatch' THEN 1 ELSE 0 END), 0) \
+             FROM charges \
+             WHERE merchant_id = $1 AND paid_at >= $2 AND paid_at < $3",
+        )
+        .bind(merchant.0)
+        .bind(from)
+        .bind(to)
+        .fetch_one(&self.pool)
+        .await?;
+        let (expired, failed, cancelled, unverified): (i64, i64, i64, i64) = sqlx::query_as(
             "SELECT \
                  COALESCE(SUM(CASE WHEN status = 'expired' THEN 1 ELSE 0 END), 0), \
-                 COALESCE(SUM(CASE WHEN status = 'failed' AND paid_currency IS NULL \
-                     AND paid_to_account_id IS NULL THEN 1 ELSE 0 END), 0), \
-                 COALESCE(SUM(CASE WHEN status = 'failed' AND (paid_currency IS NOT NULL \
-                     OR paid_to_account_id IS NOT NULL) THEN 1 ELSE 0 END), 0), \
-                 COALESCE(SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END), 0) \
+                 COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0), \
+                 COALESCE(SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END), 0), \
+                 COALESCE(SUM(CASE WHEN status = 'unverified' THEN 1 ELSE 0 END), 0) \
              FROM charges \
              WHERE merchant_id = $1 AND settled_at >= $2 AND settled_at < $3",
         )
@@ -125,14 +145,17 @@ impl Store {
         .await?;
         Ok(HistorySummary {
             paid,
+            paid_late: non_negative(paid_late, "count")?,
             expired: non_negative(expired, "count")?,
             failed: non_negative(failed, "count")?,
             mismatched: non_negative(mismatched, "count")?,
             cancelled: non_negative(cancelled, "count")?,
+            unverified: non_negative(unverified, "count")?,
         })
     }
 
-    /// The merchant's latest paid charges settled in `[from, to)`, newest first.
+    /// The merchant's latest paid charges paid (by the customer) in `[from, to)`, newest
+    /// first.
     pub async fn latest_paid(
         &self,
         merchant: MerchantId,
@@ -142,8 +165,8 @@ impl Store {
     ) -> Result<Vec<ListedCharge>> {
         sqlx::query_as::<_, ListedRow>(sqlx::AssertSqlSafe(format!(
             "SELECT {LISTED_COLUMNS} FROM charges \
-             WHERE merchant_id = $1 AND status = 'paid' AND settled_at >= $2 AND settled_at < $3 \
-             ORDER BY settled_at DESC, id DESC LIMIT $4"
+             WHERE merchant_id = $1 AND status = 'paid' AND paid_at >= $2 AND paid_at < $3 \
+             ORDER BY paid_at DESC, id DESC LIMIT $4"
         )))
         .bind(merchant.0)
         .bind(from)

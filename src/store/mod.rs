@@ -22,10 +22,12 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub use history_queries::{CurrencyTotal, HistorySummary, ListedCharge};
 pub use model::{
-    Charge, ChargeId, ChargeStatus, Event, Merchant, MerchantId, NewCharge, OutboxItem, Profile,
-    ProfileInput,
+    Charge, ChargeId, ChargeStatus, Event, Merchant, MerchantId, NewCharge, OutboxItem, PaidAfter,
+    Profile, ProfileInput,
 };
-pub use watcher_queries::{DueCharge, SealedToken, Settlement as ChargeSettlement};
+pub use watcher_queries::{
+    DueCharge, LateWatch, SealedToken, SettleOutcome, Settlement as ChargeSettlement,
+};
 
 /// Anything that went wrong talking to the database.
 #[derive(Debug, thiserror::Error)]

@@ -88,9 +88,15 @@ pub enum ChargeStatus {
     Creating,
     Pending,
     Paid,
+    /// A transaction for this QR arrived that does not match it (what arrived is kept in
+    /// the `paid_*` fields); never counted as paid.
+    Mismatch,
     Failed,
     Expired,
     Cancelled,
+    /// Bakong could not be asked about it (token refused, Bakong unreachable) until long
+    /// after its expiry; the seller was told to check their Bakong app.
+    Unverified,
 }
 
 impl ChargeStatus {
@@ -99,14 +105,53 @@ impl ChargeStatus {
             ChargeStatus::Creating => "creating",
             ChargeStatus::Pending => "pending",
             ChargeStatus::Paid => "paid",
+            ChargeStatus::Mismatch => "mismatch",
             ChargeStatus::Failed => "failed",
             ChargeStatus::Expired => "expired",
             ChargeStatus::Cancelled => "cancelled",
+            ChargeStatus::Unverified => "unverified",
         }
     }
 
     pub fn is_final(self) -> bool {
         !matches!(self, ChargeStatus::Creating | ChargeStatus::Pending)
+    }
+}
+
+/// Which ended status a late payment was found after (see `Charge::paid_after`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PaidAfter {
+    Cancelled,
+    Expired,
+}
+
+impl PaidAfter {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaidAfter::Cancelled => "cancelled",
+            PaidAfter::Expired => "expired",
+        }
+    }
+
+    /// The late-watched status this is, if `status` is one.
+    pub fn of(status: ChargeStatus) -> Option<Self> {
+        match status {
+            ChargeStatus::Cancelled => Some(PaidAfter::Cancelled),
+            ChargeStatus::Expired => Some(PaidAfter::Expired),
+            _ => None,
+        }
+    }
+}
+
+impl FromStr for PaidAfter {
+    type Err = StoreError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "cancelled" => Ok(PaidAfter::Cancelled),
+            "expired" => Ok(PaidAfter::Expired),
+            other => Err(StoreError::Corrupt(format!("paid_after {other:?}"))),
+        }
     }
 }
 
@@ -118,9 +163,11 @@ impl FromStr for ChargeStatus {
             "creating" => ChargeStatus::Creating,
             "pending" => ChargeStatus::Pending,
             "paid" => ChargeStatus::Paid,
+            "mismatch" => ChargeStatus::Mismatch,
             "failed" => ChargeStatus::Failed,
             "expired" => ChargeStatus::Expired,
             "cancelled" => ChargeStatus::Cancelled,
+            "unverified" => ChargeStatus::Unverified,
             other => return Err(StoreError::Corrupt(format!("charge status {other:?}"))),
         })
     }
@@ -171,6 +218,10 @@ pub struct Charge {
     pub paid_amount_minor: Option<i64>,
     pub paid_currency: Option<String>,
     pub paid_to_account_id: Option<String>,
+    /// When the customer paid (Bakong's `createdDateMs`), for paid and mismatched charges.
+    pub paid_at: Option<i64>,
+    /// Paid after it had been cancelled or had expired (found by the late watch).
+    pub paid_after: Option<PaidAfter>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

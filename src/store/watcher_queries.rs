@@ -1,10 +1,15 @@
 //! The payment watcher's queries (issue 6): due pending charges, guarded settlement with its
 //! event and Telegram follow-up in one transaction, refused tokens, expiry reminders.
+//!
+//! Issue 10: cancelled and expired charges stay watched until a late-watch window after
+//! their QR's expiry ([`Store::late_watched_due`]); a payment found then settles them as
+//! paid (`paid_after`), and a payment for a charge that can no longer take it is recorded
+//! and reported, never dropped ([`SettleOutcome::Reported`]).
 
 use serde_json::json;
 
 use super::events::append;
-use super::model::{ChargeId, ChargeStatus, MerchantId, parse_currency};
+use super::model::{ChargeId, ChargeStatus, MerchantId, PaidAfter, parse_currency};
 use super::outbox::enqueue;
 use super::{Result, Store};
 use crate::khqr::Currency;
@@ -20,6 +25,31 @@ pub struct DueCharge {
     pub currency: Currency,
     pub expires_at: i64,
     pub last_check_at: Option<i64>,
+    /// `Some` for a cancelled or expired charge that is still watched for a late payment.
+    pub ended: Option<PaidAfter>,
+}
+
+/// How long and how often cancelled and expired charges are still asked about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LateWatch {
+    /// Watched until `expires_at + window_secs`.
+    pub window_secs: i64,
+    /// Asked about at most once per `every_secs`.
+    pub every_secs: i64,
+}
+
+/// What [`Store::settle_charge_watched`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettleOutcome {
+    /// The charge changed; `after` is set when a payment settled a cancelled or expired
+    /// charge (the seller is also sent a "paid after it was cancelled/expired" message).
+    Changed { after: Option<PaidAfter> },
+    /// Nothing to do: the charge had already changed (or this payment was already recorded).
+    Unchanged,
+    /// A payment for a charge that can no longer take it (late window over, already paid
+    /// by another transaction, failed…): recorded as a `payment_unwatched` event and
+    /// reported to the seller; the charge itself is unchanged.
+    Reported,
 }
 
 /// A merchant's sealed token (open it with `crypto::SecretBox` and
@@ -47,7 +77,7 @@ impl std::fmt::Debug for SealedToken {
 /// A terminal change of a pending charge, with what to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settlement {
-    /// `paid`, `failed`, `expired` (a mismatch is `failed` with the `paid_*` columns set).
+    /// `paid`, `mismatch`, `failed`, `expired`.
     pub status: ChargeStatus,
     pub bakong_hash: Option<String>,
     pub payer_account_id: Option<String>,
@@ -55,6 +85,8 @@ pub struct Settlement {
     pub paid_amount_minor: Option<i64>,
     pub paid_currency: Option<String>,
     pub paid_to_account_id: Option<String>,
+    /// When the customer paid (Bakong's createdDateMs), for `paid` and `mismatch`.
+    pub paid_at: Option<i64>,
     /// Event kind (`charge_paid`, `charge_mismatch`, …) and detail.
     pub event: &'static str,
     pub detail: serde_json::Value,
@@ -72,6 +104,7 @@ struct DueRow {
     currency: String,
     expires_at: i64,
     last_check_at: Option<i64>,
+    status: String,
 }
 
 impl TryFrom<DueRow> for DueCharge {
@@ -89,12 +122,13 @@ impl TryFrom<DueRow> for DueCharge {
             currency: parse_currency(&r.currency)?,
             expires_at: r.expires_at,
             last_check_at: r.last_check_at,
+            ended: PaidAfter::of(r.status.parse()?),
         })
     }
 }
 
 const DUE_COLUMNS: &str = "c.id, c.merchant_id, c.md5, c.to_account_id, c.amount_minor, \
-    c.currency, c.expires_at, c.last_check_at";
+    c.currency, c.expires_at, c.last_check_at, c.status";
 
 impl Store {
     /// Pending charges due for a check at `now` (`next_poll_at <= now`), of merchants whose
@@ -111,6 +145,79 @@ impl Store {
         .into_iter()
         .map(DueCharge::try_from)
         .collect()
+    }
+
+    /// Cancelled and expired charges still in their late-watch window at `now` and due
+    /// (`next_poll_at <= now`), of merchants whose token was not refused; each is pushed back
+    /// `late.every_secs` in the same statement, so the late ones are asked about at that
+    /// lower cadence. Ordered by merchant then id.
+    pub async fn late_watched_due(&self, now: i64, late: LateWatch) -> Result<Vec<DueCharge>> {
+        let mut tx = self.write_tx().await?;
+        let mut rows = sqlx::query_as::<_, DueRow>(
+            "UPDATE charges SET next_poll_at = $1 + $3 \
+             WHERE status IN ('cancelled', 'expired') AND next_poll_at <= $1 \
+                 AND expires_at + $2 > $1 \
+                 AND merchant_id IN (SELECT id FROM merchants WHERE token_rejected_at IS NULL) \
+             RETURNING id, merchant_id, md5, to_account_id, amount_minor, currency, \
+                 expires_at, last_check_at, status",
+        )
+        .bind(now)
+        .bind(late.window_secs)
+        .bind(late.every_secs.max(1))
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        rows.sort_by_key(|r| (r.merchant_id, r.id));
+        rows.into_iter().map(DueCharge::try_from).collect()
+    }
+
+    /// Pending charges whose QR expired before `expired_before` and that were never
+    /// settled — Bakong could not be asked about them (token refused or unopenable, Bakong
+    /// unreachable) — become `unverified`, each with its event, the edit of its message and
+    /// a notice to the seller, in one transaction. Returns them.
+    pub async fn end_unverifiable(&self, expired_before: i64, now: i64) -> Result<Vec<ChargeId>> {
+        let mut tx = self.write_tx().await?;
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "UPDATE charges SET status = 'unverified', settled_at = $2 \
+             WHERE status = 'pending' AND expires_at < $1 RETURNING id, merchant_id",
+        )
+        .bind(expired_before)
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (id, merchant) in &rows {
+            let (id, merchant) = (ChargeId(*id), MerchantId(*merchant));
+            let detail = json!({ "reason": "no answer from Bakong until long after expiry" });
+            append(
+                &mut tx,
+                Some(merchant),
+                Some(id),
+                "charge_unverified",
+                &detail,
+                now,
+            )
+            .await?;
+            enqueue(
+                &mut tx,
+                merchant,
+                Some(id),
+                "charge_unverified",
+                &json!({}),
+                now,
+            )
+            .await?;
+            enqueue(
+                &mut tx,
+                merchant,
+                Some(id),
+                "charge_unverified_notice",
+                &json!({}),
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(rows.into_iter().map(|(id, _)| ChargeId(id)).collect())
     }
 
     /// One charge, only while it is pending ("Check now").
@@ -156,13 +263,59 @@ impl Store {
 
     /// `pending` → a terminal status, with its event and Telegram follow-up, in one
     /// transaction. False (and nothing written) if the charge was not pending any more.
+    /// Without a late-watch window: see [`Store::settle_charge_watched`].
     pub async fn settle_charge(&self, id: ChargeId, s: &Settlement, now: i64) -> Result<bool> {
+        Ok(matches!(
+            self.settle_charge_watched(id, s, now, 0).await?,
+            SettleOutcome::Changed { .. }
+        ))
+    }
+
+    /// A terminal change with its event and Telegram follow-ups, in one transaction:
+    ///
+    /// - `pending` → any terminal status;
+    /// - `cancelled`/`expired` → `paid` or `mismatch` while `now < expires_at +
+    ///   late_window_secs` (a copy of the QR was paid; also when Cancel committed while a
+    ///   round was asking Bakong): the event is `<event>_late` with `after`, the message is
+    ///   edited and a `charge_paid_late` notice tells the seller;
+    /// - a payment that can take the charge no more (window over, already settled
+    ///   otherwise): a `payment_unwatched` event and notice, once per transaction hash.
+    pub async fn settle_charge_watched(
+        &self,
+        id: ChargeId,
+        s: &Settlement,
+        now: i64,
+        late_window_secs: i64,
+    ) -> Result<SettleOutcome> {
         let mut tx = self.write_tx().await?;
-        let merchant: Option<i64> = sqlx::query_scalar(
+        let row: Option<(i64, String, i64, Option<String>)> = sqlx::query_as(
+            "SELECT merchant_id, status, expires_at, bakong_hash FROM charges WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((merchant, status, expires_at, recorded_hash)) = row else {
+            return Ok(SettleOutcome::Unchanged);
+        };
+        let merchant = MerchantId(merchant);
+        let status: ChargeStatus = status.parse()?;
+        let is_payment = matches!(s.status, ChargeStatus::Paid | ChargeStatus::Mismatch);
+        let after = PaidAfter::of(status)
+            .filter(|_| is_payment && now < expires_at.saturating_add(late_window_secs));
+        if status != ChargeStatus::Pending && after.is_none() {
+            let outcome = if is_payment {
+                report_unwatched(&mut tx, merchant, id, status, recorded_hash, s, now).await?
+            } else {
+                SettleOutcome::Unchanged
+            };
+            tx.commit().await?;
+            return Ok(outcome);
+        }
+        let done = sqlx::query(
             "UPDATE charges SET status = $2, settled_at = $3, bakong_hash = $4, \
                  payer_account_id = $5, paid_amount_minor = $6, paid_currency = $7, \
-                 paid_to_account_id = $8 \
-             WHERE id = $1 AND status = 'pending' RETURNING merchant_id",
+                 paid_to_account_id = $8, paid_at = $9, paid_after = $10 \
+             WHERE id = $1 AND status = $11",
         )
         .bind(id.0)
         .bind(s.status.as_str())
@@ -172,15 +325,41 @@ impl Store {
         .bind(s.paid_amount_minor)
         .bind(&s.paid_currency)
         .bind(&s.paid_to_account_id)
-        .fetch_optional(&mut *tx)
+        .bind(s.paid_at.or(is_payment.then_some(now)))
+        .bind(after.map(PaidAfter::as_str))
+        .bind(status.as_str())
+        .execute(&mut *tx)
         .await?;
-        let Some(merchant) = merchant.map(MerchantId) else {
-            return Ok(false);
-        };
-        append(&mut tx, Some(merchant), Some(id), s.event, &s.detail, now).await?;
+        if done.rows_affected() != 1 {
+            return Ok(SettleOutcome::Unchanged);
+        }
+        match after {
+            None => append(&mut tx, Some(merchant), Some(id), s.event, &s.detail, now).await?,
+            Some(after) => {
+                let mut detail = s.detail.clone();
+                if let Some(d) = detail.as_object_mut() {
+                    d.insert("after".into(), json!(after.as_str()));
+                    d.insert("late".into(), json!(true));
+                }
+                let kind = format!("{}_late", s.event);
+                append(&mut tx, Some(merchant), Some(id), &kind, &detail, now).await?;
+            }
+        }
         enqueue(&mut tx, merchant, Some(id), s.follow_up, &json!({}), now).await?;
+        if let Some(after) = after {
+            let payload = json!({ "after": after.as_str() });
+            enqueue(
+                &mut tx,
+                merchant,
+                Some(id),
+                "charge_paid_late",
+                &payload,
+                now,
+            )
+            .await?;
+        }
         tx.commit().await?;
-        Ok(true)
+        Ok(SettleOutcome::Changed { after })
     }
 
     /// Records the first empty answer after expiry and defers the next check. False if the
@@ -275,4 +454,59 @@ impl Store {
         tx.commit().await?;
         Ok(true)
     }
+}
+
+/// A payment for a charge that cannot take it any more: recorded and reported once per
+/// transaction hash (a second round seeing the transaction that settled it is no news).
+async fn report_unwatched(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    merchant: MerchantId,
+    id: ChargeId,
+    status: ChargeStatus,
+    recorded_hash: Option<String>,
+    s: &Settlement,
+    now: i64,
+) -> Result<SettleOutcome> {
+    let Some(hash) = s.bakong_hash.as_deref() else {
+        return Ok(SettleOutcome::Unchanged);
+    };
+    if recorded_hash
+        .as_deref()
+        .is_some_and(|h| h.eq_ignore_ascii_case(hash))
+    {
+        return Ok(SettleOutcome::Unchanged);
+    }
+    let known: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM events WHERE charge_id = $1 AND kind = 'payment_unwatched' \
+             AND json_extract(detail, '$.hash') = $2 LIMIT 1",
+    )
+    .bind(id.0)
+    .bind(hash)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if known.is_some() {
+        return Ok(SettleOutcome::Unchanged);
+    }
+    let mut detail = s.detail.clone();
+    if let Some(d) = detail.as_object_mut() {
+        d.insert("status".into(), json!(status.as_str()));
+        d.insert("as".into(), json!(s.status.as_str()));
+        d.insert("paid_at".into(), json!(s.paid_at));
+        if let (Some(minor), Some(currency)) = (s.paid_amount_minor, s.paid_currency.as_deref()) {
+            d.insert("amount_minor".into(), json!(minor));
+            d.insert("currency".into(), json!(currency));
+        }
+    }
+    tracing::warn!(charge = %id, %merchant, status = status.as_str(), "payment for a charge that can no longer take it: recorded and reported");
+    append(
+        tx,
+        Some(merchant),
+        Some(id),
+        "payment_unwatched",
+        &detail,
+        now,
+    )
+    .await?;
+    enqueue(tx, merchant, Some(id), "payment_unwatched", &detail, now).await?;
+    Ok(SettleOutcome::Reported)
 }

@@ -11,8 +11,19 @@
 //!   recorded ([`Decision::LastCheckThenExpire`]) and the charge is expired only by a later
 //!   "not found" at least `expiry_grace_secs` after that one.
 //! - "Bakong could not answer this item" is never read as "not paid".
+//! - A cancelled or expired charge is still watched for a while (a forwarded copy of its QR
+//!   can be paid): for it only a transaction matters — it is judged like any other (the
+//!   store records it as paid *late*) — and every other answer changes nothing.
 
 use super::types::{Currency, Lookup, Transaction, UnixSecs};
+use crate::store::PaidAfter;
+
+/// How long after its QR's expiry a cancelled or expired charge is still asked about.
+pub const LATE_WATCH_SECS: i64 = 15 * 60;
+
+/// A pending charge never verified (Bakong could not be asked: token refused or
+/// unopenable, Bakong unreachable) ends as `unverified` this long after its QR's expiry.
+pub const UNVERIFIED_AFTER_SECS: i64 = 24 * 3600;
 
 /// What the watcher knows about a pending charge.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +37,9 @@ pub struct ChargeFacts {
     pub expires_at: UnixSecs,
     /// When a check after `expires_at` first found nothing (the "last check" is pending).
     pub last_check_at: Option<UnixSecs>,
+    /// `Some` when the charge is no longer pending (cancelled or expired) and is only
+    /// watched for a late payment.
+    pub ended: Option<PaidAfter>,
 }
 
 /// Tunables of the rules.
@@ -115,6 +129,14 @@ impl Decision {
 
 /// Apply the rules to one lookup made at `now`.
 pub fn decide(charge: &ChargeFacts, lookup: &Lookup, now: UnixSecs, rules: Rules) -> Decision {
+    if charge.ended.is_some() {
+        // Late watch: only money changes anything; "failed", "not found" and no answer
+        // leave the cancelled/expired charge as it is.
+        return match lookup {
+            Lookup::Paid(tx) => judge_transaction(charge, tx, now),
+            _ => Decision::KeepPolling,
+        };
+    }
     match lookup {
         Lookup::Paid(tx) => judge_transaction(charge, tx, now),
         Lookup::Failed => Decision::MarkFailed,
@@ -215,6 +237,7 @@ mod tests {
             amount_minor,
             expires_at: EXPIRES,
             last_check_at: None,
+            ended: None,
         }
     }
 
@@ -510,6 +533,40 @@ mod tests {
                 decide(&charge, &Lookup::NotFound, EXPIRES, rules),
                 Decision::MarkExpired
             );
+        }
+    }
+
+    #[test]
+    fn ended_charges_only_change_for_a_transaction() {
+        for after in [PaidAfter::Cancelled, PaidAfter::Expired] {
+            let mut charge = usd_charge(500);
+            charge.ended = Some(after);
+            charge.last_check_at = Some(EXPIRES);
+            for lookup in [
+                Lookup::Failed,
+                Lookup::NotFound,
+                Lookup::StaticQr,
+                Lookup::Unavailable,
+            ] {
+                for now in [EXPIRES - 100, EXPIRES + 20, EXPIRES + LATE_WATCH_SECS] {
+                    assert_eq!(
+                        decide(&charge, &lookup, now, RULES),
+                        Decision::KeepPolling,
+                        "{after:?} {lookup:?} at {now}"
+                    );
+                }
+            }
+            let mut t = tx("shop@aba", "USD", "5");
+            t.created_date_ms = Some((EXPIRES as u64 + 20) * 1000);
+            match paid(&charge, t, EXPIRES + 40) {
+                Decision::MarkPaid(p) => {
+                    assert!(p.late);
+                    assert_eq!(p.paid_at, EXPIRES + 20);
+                }
+                other => panic!("{other:?}"),
+            }
+            let m = expect_mismatch(paid(&charge, tx("shop@aba", "USD", "4"), EXPIRES + 40));
+            assert!(m.fields.amount);
         }
     }
 }

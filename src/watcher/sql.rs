@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use serde_json::json;
 
 use super::backoff::TokenVersion;
-use super::decide::{ChargeFacts, Mismatch, Payment};
+use super::decide::{ChargeFacts, LATE_WATCH_SECS, Mismatch, Payment, UNVERIFIED_AFTER_SECS};
 use super::outbox::{OutboxQueue, OutboxTask};
 use super::ports::{
     Applied, MerchantBatch, MerchantToken, PendingCharge, PendingCharges, Settle, Settlement,
@@ -17,7 +17,11 @@ use super::ports::{
 use super::types::{ChargeId, Currency, MerchantId, Token, UnixSecs};
 use crate::bakong::DecimalAmount;
 use crate::crypto::SecretBox;
-use crate::store::{ChargeSettlement, ChargeStatus, DueCharge, Store};
+use crate::store::{ChargeSettlement, ChargeStatus, DueCharge, LateWatch, SettleOutcome, Store};
+
+/// How often a cancelled or expired charge is asked about during its late watch, by
+/// default (`SqlWatcherStore::late_every`).
+pub const DEFAULT_LATE_POLL_SECS: i64 = 30;
 
 /// A merchant's token as last opened, keyed by its sealed bytes.
 struct Opened {
@@ -30,6 +34,7 @@ pub struct SqlWatcherStore {
     store: Store,
     secrets: SecretBox,
     tokens: Mutex<HashMap<MerchantId, Opened>>,
+    late: LateWatch,
 }
 
 impl SqlWatcherStore {
@@ -38,7 +43,18 @@ impl SqlWatcherStore {
             store,
             secrets,
             tokens: Mutex::new(HashMap::new()),
+            late: LateWatch {
+                window_secs: LATE_WATCH_SECS,
+                every_secs: DEFAULT_LATE_POLL_SECS,
+            },
         }
+    }
+
+    /// Cancelled and expired charges are asked about every `secs` seconds (at least 1)
+    /// during their late watch, batched with the merchant's pending ones.
+    pub fn late_every(mut self, secs: i64) -> Self {
+        self.late.every_secs = secs.max(1);
+        self
     }
 
     pub fn store(&self) -> &Store {
@@ -106,17 +122,41 @@ fn pending(c: DueCharge) -> PendingCharge {
             amount_minor: c.amount_minor,
             expires_at: c.expires_at,
             last_check_at: c.last_check_at,
+            ended: c.ended,
         },
     }
 }
 
 impl PendingCharges for SqlWatcherStore {
     async fn load_due(&self, now: UnixSecs) -> Result<Vec<MerchantBatch>, StoreFailure> {
-        let due = self
+        let unverified = self
+            .store
+            .end_unverifiable(now.saturating_sub(UNVERIFIED_AFTER_SECS), now)
+            .await
+            .map_err(StoreFailure::new)?;
+        if !unverified.is_empty() {
+            tracing::warn!(
+                count = unverified.len(),
+                ?unverified,
+                "charges never verified by Bakong ended as unverified; sellers told"
+            );
+        }
+        let mut due = self
             .store
             .due_charges(now)
             .await
             .map_err(StoreFailure::new)?;
+        // Cancelled/expired charges still in their late watch go in the same requests as
+        // their merchant's pending ones.
+        let late = self
+            .store
+            .late_watched_due(now, self.late)
+            .await
+            .map_err(StoreFailure::new)?;
+        if !late.is_empty() {
+            due.extend(late);
+            due.sort_by_key(|c| (c.merchant_id, c.id));
+        }
         let mut batches: Vec<MerchantBatch> = Vec::new();
         for c in due {
             match batches.last_mut() {
@@ -166,6 +206,7 @@ fn paid(p: &Payment) -> ChargeSettlement {
         paid_amount_minor: None,
         paid_currency: None,
         paid_to_account_id: None,
+        paid_at: Some(p.paid_at),
         event: "charge_paid",
         detail: json!({
             "hash": p.hash, "payer": p.payer_account, "paid_at": p.paid_at, "late": p.late,
@@ -180,12 +221,13 @@ fn mismatch(m: &Mismatch) -> ChargeSettlement {
         .and_then(|c| DecimalAmount::parse(&m.amount).ok()?.to_minor(c.decimals()))
         .and_then(|v| i64::try_from(v).ok());
     ChargeSettlement {
-        status: ChargeStatus::Failed,
+        status: ChargeStatus::Mismatch,
         bakong_hash: Some(m.hash.clone()),
         payer_account_id: Some(m.payer_account.clone()),
         paid_amount_minor: arrived_minor,
         paid_currency: Some(m.currency.clone()),
         paid_to_account_id: Some(m.to_account.clone()),
+        paid_at: Some(m.at),
         event: "charge_mismatch",
         detail: json!({
             "hash": m.hash, "payer": m.payer_account, "to": m.to_account,
@@ -205,6 +247,7 @@ fn plain(status: ChargeStatus, kind: &'static str) -> ChargeSettlement {
         paid_amount_minor: None,
         paid_currency: None,
         paid_to_account_id: None,
+        paid_at: None,
         event: kind,
         detail: json!({}),
         follow_up: kind,
@@ -237,15 +280,20 @@ impl Settle for SqlWatcherStore {
             Settlement::Expired => plain(ChargeStatus::Expired, "charge_expired"),
             Settlement::Cancelled => plain(ChargeStatus::Cancelled, "charge_cancelled"),
         };
-        let done = self
+        let outcome = self
             .store
-            .settle_charge(charge, &change, now)
+            .settle_charge_watched(charge, &change, now, self.late.window_secs)
             .await
             .map_err(StoreFailure::new)?;
-        Ok(if done {
-            Applied::Changed
-        } else {
-            Applied::Unchanged
+        Ok(match outcome {
+            SettleOutcome::Changed { after } => {
+                if let Some(after) = after {
+                    tracing::warn!(%charge, after = after.as_str(), kind = settlement.kind(), "payment found after the charge was cancelled/expired; seller told");
+                }
+                Applied::Changed
+            }
+            // Recorded and reported by the store; the charge itself did not change.
+            SettleOutcome::Reported | SettleOutcome::Unchanged => Applied::Unchanged,
         })
     }
 
