@@ -367,3 +367,117 @@ async fn unconfirmed_send_keeps_the_charge_pending_without_message() {
         .collect();
     assert_eq!(kinds, ["charge_unconfirmed"]);
 }
+
+/// Issue 10: a database made before the `mismatch` status keeps every row through the
+/// table rebuild; old mismatches (`failed` + what arrived) become `mismatch`, and payments
+/// get `paid_at` from their settlement event.
+#[tokio::test]
+async fn migration_moves_old_mismatches_to_their_own_status_and_keeps_payment_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    {
+        use std::str::FromStr;
+        let options = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
+            .unwrap()
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        sqlx::migrate!("./migrations")
+            .run_to(20260101000001, &pool)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO merchants (id, telegram_user_id, chat_id, created_at, updated_at) \
+             VALUES (1, 7, 7, 0, 0)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        let rows = [
+            (1, "paid", None, None),
+            (2, "failed", Some("KHR"), Some("sokha@aclb")),
+            (3, "failed", None, None),
+            (4, "cancelled", None, None),
+        ];
+        for (id, status, currency, to) in rows {
+            sqlx::query(
+                "INSERT INTO charges (id, merchant_id, chat_id, message_id, bill_number, khqr, \
+                     md5, to_account_id, amount_minor, currency, status, created_at, expires_at, \
+                     next_poll_at, settled_at, paid_currency, paid_to_account_id) \
+                 VALUES ($1, 1, 7, 10, 'B' || $1, 'k', 'md5-' || $1, 'sokha@aclb', 500, 'USD', \
+                     $2, 100, 700, 100, 900, $3, $4)",
+            )
+            .bind(id)
+            .bind(status)
+            .bind(currency)
+            .bind(to)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        sqlx::query(
+            "INSERT INTO events (merchant_id, charge_id, kind, detail, at) VALUES \
+             (1, 1, 'charge_paid', '{\"paid_at\": 650}', 900), \
+             (1, 2, 'charge_mismatch', '{\"at\": 640}', 900)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    }
+    let s = Store::open(&url).await.unwrap();
+    let status = |c: Option<khqr_bot::store::Charge>| {
+        let c = c.unwrap();
+        (c.status, c.paid_at)
+    };
+    use khqr_bot::store::ChargeId;
+    assert_eq!(
+        status(s.charge(ChargeId(1)).await.unwrap()),
+        (ChargeStatus::Paid, Some(650))
+    );
+    assert_eq!(
+        status(s.charge(ChargeId(2)).await.unwrap()),
+        (ChargeStatus::Mismatch, Some(640))
+    );
+    assert_eq!(
+        status(s.charge(ChargeId(3)).await.unwrap()),
+        (ChargeStatus::Failed, None)
+    );
+    assert_eq!(
+        status(s.charge(ChargeId(4)).await.unwrap()),
+        (ChargeStatus::Cancelled, None)
+    );
+    // Events still belong to their charges; foreign keys and indexes survived the rebuild.
+    assert_eq!(s.charge_events(ChargeId(2)).await.unwrap().len(), 1);
+    let problems: Vec<(String, i64, String, i64)> = sqlx::query_as("PRAGMA foreign_key_check")
+        .fetch_all(s.pool())
+        .await
+        .unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    let indexes: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'charges' \
+         AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name",
+    )
+    .fetch_all(s.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        indexes,
+        [
+            "charges_due",
+            "charges_merchant_created",
+            "charges_merchant_paid",
+            "charges_merchant_settled"
+        ]
+    );
+    // The new statuses are accepted, anything else is still refused.
+    let refused = sqlx::query("UPDATE charges SET status = 'lost' WHERE id = 3")
+        .execute(s.pool())
+        .await;
+    assert!(refused.is_err());
+    let fk_on: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
+    assert_eq!(fk_on, 1);
+}

@@ -254,9 +254,15 @@ async fn settles_paid_failed_mismatched_and_expired_charges_exactly_once() {
     assert_eq!(e.status(unpaid).await, ChargeStatus::Expired);
     assert_eq!(e.follow_ups(unpaid).await, vec!["charge_expired"]);
 
-    // Nothing pending: no more requests, no second follow-up.
-    let before = e.list_requests(&token);
+    // Nothing pending. The expired one is still watched for a late payment (issue 10), at
+    // the late cadence and only until 15 minutes after its expiry; no second follow-up.
     let r = e.watcher.run_round(e.t0 + TTL + 10).await.unwrap();
+    assert_eq!((r.charges, r.requests), (1, 1));
+    let before = e.list_requests(&token);
+    let r = e.watcher.run_round(e.t0 + TTL + 20).await.unwrap();
+    assert_eq!((r.charges, r.requests), (0, 0));
+    let after_window = e.t0 + TTL + khqr_bot::watcher::decide::LATE_WATCH_SECS;
+    let r = e.watcher.run_round(after_window).await.unwrap();
     assert_eq!((r.charges, r.requests), (0, 0));
     assert_eq!(e.list_requests(&token), before);
     for c in [paid, paid_khr, failed, unpaid] {
