@@ -125,7 +125,7 @@ async fn khr_mismatch_is_shown_as_not_paid_and_never_counted() {
         "what arrived is shown: {caption}"
     );
     assert_no_buttons(&call);
-    assert_eq!(status_of(&app.store, &md5).await, ChargeStatus::Failed);
+    assert_eq!(status_of(&app.store, &md5).await, ChargeStatus::Mismatch);
     let history = app.say(&user, "/history").await;
     assert!(history.contains("No payments received"), "{history}");
     assert!(history.contains("1 not matching"), "{history}");
