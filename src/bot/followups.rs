@@ -26,6 +26,9 @@ use crate::watcher::reminders::days_left;
 
 use super::format::{now_secs, phnom_penh_date, phnom_penh_time};
 
+/// Accepted task ids remembered at most (then forgotten all at once).
+const MAX_REMEMBERED: usize = 10_000;
+
 /// The Telegram side of the watcher's outbox.
 #[derive(Debug, Clone)]
 pub struct TelegramFollowUps {
@@ -545,7 +548,13 @@ impl Deliver for TelegramFollowUps {
             ))),
         };
         if delivered.is_ok() {
-            self.accepted().insert(task.id);
+            let mut accepted = self.accepted();
+            // Only the window between Telegram's acceptance and the done mark matters; keep
+            // the set small in a long-running bot.
+            if accepted.len() >= MAX_REMEMBERED {
+                accepted.clear();
+            }
+            accepted.insert(task.id);
         }
         delivered
     }
