@@ -9,6 +9,9 @@
 //! is not sent again by this process: the ids of accepted tasks are remembered and a
 //! second delivery of one only reports success (so the outbox marks it done).
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use teloxide::ApiError;
 use teloxide::RequestError;
 use teloxide::prelude::*;
@@ -16,8 +19,6 @@ use teloxide::types::{InlineKeyboardMarkup, InputFile, InputMedia, InputMediaPho
 
 use crate::i18n::Lang;
 use crate::render::{StatusKind, StatusSpec, format_money, status_png};
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::store::{Charge, ChargeStatus, Merchant, PaidAfter, Store};
 use crate::t;
@@ -120,6 +121,19 @@ fn arrived(charge: &Charge) -> String {
     }
 }
 
+/// A charge's status as a word of the seller's language.
+fn status_word(lang: Lang, status: ChargeStatus) -> String {
+    match status {
+        ChargeStatus::Paid => t!(lang, "state-paid"),
+        ChargeStatus::Mismatch => t!(lang, "state-mismatch"),
+        ChargeStatus::Failed => t!(lang, "state-failed"),
+        ChargeStatus::Expired => t!(lang, "state-expired"),
+        ChargeStatus::Cancelled => t!(lang, "state-cancelled"),
+        ChargeStatus::Unverified => t!(lang, "state-unverified"),
+        ChargeStatus::Creating | ChargeStatus::Pending => t!(lang, "state-pending"),
+    }
+}
+
 fn date_time(at: i64) -> String {
     format!("{} {}", phnom_penh_date(at), phnom_penh_time(at))
 }
@@ -161,7 +175,9 @@ fn money_notice(task: &OutboxTask, charge: &Charge, lang: Lang) -> String {
             .get("paid_at")
             .and_then(serde_json::Value::as_i64)
             .map_or_else(|| "—".to_owned(), date_time);
-        let status = payload("status").unwrap_or_default();
+        let status = payload("status")
+            .and_then(|s| s.parse::<ChargeStatus>().ok())
+            .map_or_else(String::new, |s| status_word(lang, s));
         return t!(
             lang,
             "notice-payment-unwatched",
