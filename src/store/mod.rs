@@ -12,6 +12,7 @@ mod history_queries;
 mod merchants;
 mod model;
 mod outbox;
+mod renewals;
 mod watcher_queries;
 
 use std::str::FromStr;
@@ -25,6 +26,7 @@ pub use model::{
     Charge, ChargeId, ChargeStatus, Event, Merchant, MerchantId, NewCharge, OutboxItem, Profile,
     ProfileInput,
 };
+pub use renewals::{OpenRenewal, OpenRenewalState, RenewalCandidate, RenewalEnd};
 pub use watcher_queries::{DueCharge, SealedToken, Settlement as ChargeSettlement};
 
 /// Anything that went wrong talking to the database.
