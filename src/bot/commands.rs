@@ -72,10 +72,7 @@ mod tests {
         assert_eq!(p("/lang km"), Some(Command::Lang("km".into())));
         assert_eq!(p("/currency KHR"), Some(Command::Currency("KHR".into())));
         assert_eq!(p("/setup"), Some(Command::Setup));
-        assert_eq!(
-            p("/email a@b.kh"),
-            Some(Command::Email("a@b.kh".into()))
-        );
+        assert_eq!(p("/email a@b.kh"), Some(Command::Email("a@b.kh".into())));
         assert_eq!(p("hello"), None);
     }
 

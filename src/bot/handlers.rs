@@ -59,7 +59,9 @@ pub(super) async fn on_command(
         Command::Setup => setup::start(&bot, &msg, &dialogue, lang).await,
         Command::Token => setup::start_token(&bot, &msg, &dialogue, lang, merchant.as_ref()).await,
         // Private chats only, like /token (it carries personal data).
-        Command::Email(arg) => email::command(&bot, &msg, &ctx, lang, merchant.as_ref(), &arg).await,
+        Command::Email(arg) => {
+            email::command(&bot, &msg, &ctx, lang, merchant.as_ref(), &arg).await
+        }
         Command::Cancel => cancel(&bot, &msg, &dialogue, lang).await,
         Command::Settings => settings(&bot, &msg, &ctx, lang, merchant.as_ref()).await,
         Command::Lang(arg) => set_lang(&bot, &msg, &ctx, &arg, user.as_ref()).await,

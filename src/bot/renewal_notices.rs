@@ -17,10 +17,7 @@ pub(super) fn text(lang: Lang, kind: &str, payload: &serde_json::Value, m: &Merc
             .map_or_else(|| expiry_text(lang, None), phnom_penh_date);
         return t!(lang, "notice-token-renewed", expiry = expiry);
     }
-    let email = m
-        .email
-        .as_ref()
-        .map_or_else(String::new, |e| e.masked());
+    let email = m.email.as_ref().map_or_else(String::new, |e| e.masked());
     let end = payload.get("end").and_then(serde_json::Value::as_str);
     let outcome = payload.get("outcome").and_then(serde_json::Value::as_str);
     match (end, outcome) {

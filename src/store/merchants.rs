@@ -70,8 +70,9 @@ impl TryFrom<Row> for Merchant {
             email: r
                 .email
                 .map(|e| {
-                    RegisteredEmail::parse(&e)
-                        .map_err(|err| StoreError::Corrupt(format!("merchant {} email: {err}", r.id)))
+                    RegisteredEmail::parse(&e).map_err(|err| {
+                        StoreError::Corrupt(format!("merchant {} email: {err}", r.id))
+                    })
                 })
                 .transpose()?,
             created_at: r.created_at,

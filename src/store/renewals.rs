@@ -40,7 +40,10 @@ impl std::fmt::Debug for OpenRenewalState {
             Self::Claimed { attempts } => write!(f, "Claimed {{ attempts: {attempts} }}"),
             Self::Staged {
                 token_expires_at, ..
-            } => write!(f, "Staged {{ token_expires_at: {token_expires_at:?}, <sealed> }}"),
+            } => write!(
+                f,
+                "Staged {{ token_expires_at: {token_expires_at:?}, <sealed> }}"
+            ),
         }
     }
 }
@@ -310,9 +313,25 @@ impl Store {
             return Ok(false);
         }
         let detail = json!({ "renewal": id, "end": end.as_str(), "outcome": outcome });
-        append(&mut tx, Some(merchant), None, "token_renewal_ended", &detail, now).await?;
+        append(
+            &mut tx,
+            Some(merchant),
+            None,
+            "token_renewal_ended",
+            &detail,
+            now,
+        )
+        .await?;
         let payload = json!({ "end": end.as_str(), "outcome": outcome });
-        enqueue(&mut tx, merchant, None, "token_renewal_ended", &payload, now).await?;
+        enqueue(
+            &mut tx,
+            merchant,
+            None,
+            "token_renewal_ended",
+            &payload,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -136,10 +136,19 @@ impl Renewer {
     ) -> Result<(), StoreError> {
         match renewal.state {
             OpenRenewalState::Claimed { attempts } => {
-                self.ask(renewal.id, renewal.merchant, &renewal.email, attempts, now, report)
-                    .await
+                self.ask(
+                    renewal.id,
+                    renewal.merchant,
+                    &renewal.email,
+                    attempts,
+                    now,
+                    report,
+                )
+                .await
             }
-            OpenRenewalState::Staged { ref token_sealed, .. } => {
+            OpenRenewalState::Staged {
+                ref token_sealed, ..
+            } => {
                 let token = self
                     .secrets
                     .open(&renewal.merchant.token_aad(), token_sealed)
@@ -147,12 +156,22 @@ impl Renewer {
                     .and_then(|raw| String::from_utf8(raw).ok())
                     .and_then(|raw| Token::new(&raw).ok());
                 match token {
-                    Some(token) => self.prove(renewal.id, renewal.merchant, &token, now, report).await,
+                    Some(token) => {
+                        self.prove(renewal.id, renewal.merchant, &token, now, report)
+                            .await
+                    }
                     None => {
                         // Sealed with a key this process does not hold (the key changed).
                         tracing::error!(merchant = %renewal.merchant, "a renewed token cannot be opened; the seller must send /token");
-                        self.end(renewal.id, renewal.merchant, RenewalEnd::Refused, "unopenable", now, report)
-                            .await
+                        self.end(
+                            renewal.id,
+                            renewal.merchant,
+                            RenewalEnd::Refused,
+                            "unopenable",
+                            now,
+                            report,
+                        )
+                        .await
                     }
                 }
             }
@@ -233,8 +252,15 @@ impl Renewer {
             },
             Proof::Refused => {
                 tracing::warn!(%merchant, "Bakong refuses the token it just issued");
-                self.end(id, merchant, RenewalEnd::Refused, "token_refused", now, report)
-                    .await
+                self.end(
+                    id,
+                    merchant,
+                    RenewalEnd::Refused,
+                    "token_refused",
+                    now,
+                    report,
+                )
+                .await
             }
             Proof::Unknown => {
                 if let Err(e) = &answer {
