@@ -406,6 +406,30 @@ async fn a_restart_during_the_renew_call_asks_once_more_and_keeps_the_token() {
 }
 
 #[tokio::test]
+async fn two_passes_at_once_renew_a_seller_only_once() {
+    let mut app = TestApp::spawn_with(FAST).await;
+    let user = TgUser::english(1711);
+    setup(&app, &user, Duration::from_secs(2 * DAY), "skip").await;
+    app.stop().await;
+    let store = khqr_bot::store::Store::open(&format!("sqlite://{}", app.db_path().display()))
+        .await
+        .unwrap();
+    let m = store.merchant_by_user(user.id).await.unwrap().unwrap();
+    let email = RegisteredEmail::parse(EMAIL).unwrap();
+    store.set_email(m.id, Some(&email), 0).await.unwrap();
+    app.store = store;
+    // Both passes race for the same seller.
+    let (a, b) = tokio::join!(extra_pass(&app), extra_pass(&app));
+    assert_eq!(a.claimed + b.claimed, 1, "{a:?} {b:?}");
+    assert_eq!(a.calls + b.calls, 1, "{a:?} {b:?}");
+    assert_eq!(a.renewed + b.renewed, 1, "{a:?} {b:?}");
+    assert_eq!(renew_calls(&app.bakong.request_log()).len(), 1);
+    let m = app.store.merchant_by_user(user.id).await.unwrap().unwrap();
+    assert_eq!(m.token_version, 2);
+    app.store.close().await;
+}
+
+#[tokio::test]
 async fn email_is_set_validated_masked_and_removed() {
     let app = TestApp::spawn().await;
     let user = TgUser::english(1709);

@@ -153,7 +153,15 @@ impl Store {
     /// Merchants with an email and a token that expires by `until` or was refused, and no
     /// renewal row for their current token version and email.
     pub async fn renewal_candidates(&self, until: i64) -> Result<Vec<RenewalCandidate>> {
-        let rows: Vec<(i64, i64, String, Option<i64>, Option<i64>)> = sqlx::query_as(
+        #[derive(sqlx::FromRow)]
+        struct CandidateRow {
+            id: i64,
+            token_version: i64,
+            email: String,
+            token_expires_at: Option<i64>,
+            token_rejected_at: Option<i64>,
+        }
+        let rows: Vec<CandidateRow> = sqlx::query_as(
             "SELECT m.id, m.token_version, m.email, m.token_expires_at, m.token_rejected_at \
              FROM merchants m \
              WHERE m.email IS NOT NULL AND m.token_sealed IS NOT NULL \
@@ -168,13 +176,13 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(|(id, version, raw, exp, rejected)| {
+            .map(|r| {
                 Ok(RenewalCandidate {
-                    merchant: MerchantId(id),
-                    token_version: version,
-                    email: email(&raw, id)?,
-                    token_expires_at: exp,
-                    token_refused: rejected.is_some(),
+                    merchant: MerchantId(r.id),
+                    token_version: r.token_version,
+                    email: email(&r.email, r.id)?,
+                    token_expires_at: r.token_expires_at,
+                    token_refused: r.token_rejected_at.is_some(),
                 })
             })
             .collect()
@@ -338,7 +346,9 @@ impl Store {
 
     /// Stores a staged token as the merchant's token, exactly as a pasted one (new
     /// version, refusal and reminders cleared), ends the renewal and queues the "renewed"
-    /// message, in one transaction. Returns the new expiry (`Some(None)`: unknown) or
+    /// message, in one transaction. This holds even if the seller pasted another token
+    /// meanwhile: the staged one was just proven to work, and `renew_token` revoked older
+    /// ones. Returns the new expiry (`Some(None)`: unknown) or
     /// `None` when the renewal was not staged any more or the merchant has no profile.
     pub async fn promote_renewed_token(
         &self,
