@@ -45,8 +45,8 @@ async fn start_greets_in_the_users_language_and_menus_are_registered() {
     assert_eq!(
         names,
         [
-            "start", "setup", "charge", "settings", "token", "lang", "currency", "cancel", "help",
-            "history", "pending", "check"
+            "start", "setup", "charge", "settings", "token", "email", "lang", "currency", "cancel",
+            "help", "history", "pending", "check"
         ]
     );
     assert_eq!(menu_en.len(), menu_km.len());

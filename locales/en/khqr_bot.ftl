@@ -231,3 +231,24 @@ state-failed = failed
 state-expired = expired
 state-cancelled = cancelled
 state-unverified = not verified
+## renew17 (issue 17): registered email and automatic token renewal
+cmd-email = Email for automatic token renewal
+setup-ask-email =
+    Last step, optional — the email you registered at the Bakong Open API site (at most {$max} characters). With it I renew your token by myself before it expires.
+    Send the email, or "skip" to renew by hand.
+setup-email-skipped = OK, no automatic renewal: I will remind you before your token expires. You can add the email later with /email you@example.com.
+email-set = Email saved: {$email} ✅ I will renew your Bakong token by myself before it expires and tell you when it is done.
+email-removed = Email removed. I will not renew your token by myself any more; you will get reminders before it expires.
+email-invalid = "{$value}" is not an email address I can use. It must look like name@example.com, exactly as you registered it at the Bakong Open API site.
+email-too-long = This email is too long: Bakong accepts at most {$max} characters.
+email-usage =
+    Send /email you@example.com with the email you registered at the Bakong Open API site: I will then renew your token by myself before it expires.
+    /email off removes it.
+email-current = Registered email: {$email}. Change it with /email new@example.com or remove it with /email off.
+settings-email = Registered email: {$email} (automatic token renewal on)
+settings-email-none = Registered email: none (automatic token renewal off; set it with /email)
+notice-token-renewed = Your Bakong API token was renewed automatically ✅ The new one is valid until {$expiry}. Nothing for you to do.
+notice-renewal-mailed = I asked Bakong to renew your API token, and Bakong sent the new token to your email ({$email}) instead. Check that mailbox (also the spam folder), then send /token and paste it. Until then I keep reminding you.
+notice-renewal-unknown-email = I could not renew your Bakong API token: Bakong does not know the email {$email}. Check it with /email (it must be the one you registered at the Bakong Open API site), or renew the token on the website and send it with /token. I keep reminding you until then.
+notice-renewal-email-down = I could not renew your Bakong API token: Bakong's email service is down right now. Renew the token on the Bakong Open API website, check your mailbox, and send the new token with /token. I keep reminding you until then.
+notice-renewal-failed = I could not renew your Bakong API token automatically. Renew it on the Bakong Open API website, check your mailbox, and send the new token with /token. I keep reminding you until then.

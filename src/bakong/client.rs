@@ -257,9 +257,24 @@ impl Client {
     }
 
     /// Asks Bakong for a new token for a registered email (no token needed).
-    /// errorCode 10 → [`BakongError::NotRegistered`].
+    /// errorCode 10 → [`BakongError::NotRegistered`]; an answer that says the token was
+    /// mailed instead is a [`BakongError::Decode`] here (see [`Client::request_renewal`]).
     #[tracing::instrument(level = "debug", skip(self, email))]
     pub async fn renew_token(&self, email: &str) -> Result<Token, BakongError> {
+        match self.request_renewal(email).await? {
+            Renewal::Issued(token) => Ok(token),
+            Renewal::Mailed { message } => Err(BakongError::Decode {
+                reason: "renew_token: no token in a successful answer".to_owned(),
+                excerpt: message,
+            }),
+        }
+    }
+
+    /// `renew_token`: the new token, or — a successful answer without one — Bakong saying
+    /// it emailed the token instead. errorCode 10 → [`BakongError::NotRegistered`]; other
+    /// refusals (7: email server down, …) → [`BakongError::Api`].
+    #[tracing::instrument(level = "debug", skip(self, email))]
+    pub async fn request_renewal(&self, email: &str) -> Result<Renewal, BakongError> {
         let reply = self
             .post("renew_token", None, &json!({ "email": email }))
             .await?;
@@ -269,15 +284,24 @@ impl Client {
                 _ => Err(reply.api_error()),
             };
         }
-        #[derive(serde::Deserialize)]
-        struct Data {
-            token: String,
+        let token = reply
+            .env
+            .data
+            .as_ref()
+            .and_then(|d| d.get("token"))
+            .and_then(serde_json::Value::as_str)
+            .filter(|t| !t.trim().is_empty());
+        match token {
+            None => Ok(Renewal::Mailed {
+                message: reply.env.message(),
+            }),
+            Some(raw) => Token::new(raw)
+                .map(Renewal::Issued)
+                .map_err(|e| BakongError::Decode {
+                    reason: format!("renew_token: {e}"),
+                    excerpt: String::new(),
+                }),
         }
-        let data: Data = reply.data("renew_token data")?;
-        Token::new(&data.token).map_err(|e| BakongError::Decode {
-            reason: format!("renew_token: {e}"),
-            excerpt: String::new(),
-        })
     }
 
     /// A short link that opens the payer's Bakong app on this QR (no token needed).
@@ -511,6 +535,16 @@ fn map_batch(asked: &[&str], items: Vec<BatchItem>) -> Vec<(String, Lookup)> {
             ((*m).to_owned(), lookup)
         })
         .collect()
+}
+
+/// What `renew_token` answered (see [`Client::request_renewal`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Renewal {
+    /// The new token (Bakong revokes the previous one).
+    Issued(Token),
+    /// Success without a token: Bakong says it emailed it (e.g. "Token has been sent to
+    /// your email"). The seller must paste it.
+    Mailed { message: String },
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! without a Bakong account.
 
 pub mod client;
+pub mod email;
 mod envelope;
 pub mod error;
 pub mod retry;
@@ -12,7 +13,8 @@ pub mod sandbox;
 pub mod token;
 pub mod types;
 
-pub use client::{BASE_URL_ENV, Client, ClientConfig, DEFAULT_BASE_URL, MAX_LIST_LEN};
+pub use client::{BASE_URL_ENV, Client, ClientConfig, DEFAULT_BASE_URL, MAX_LIST_LEN, Renewal};
+pub use email::{EmailError, MAX_EMAIL_CHARS, RegisteredEmail};
 pub use error::BakongError;
 pub use retry::RetryPolicy;
 pub use token::{Token, TokenError};

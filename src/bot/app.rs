@@ -7,6 +7,7 @@ use crate::bakong::{self, ClientConfig};
 use crate::config::{Config, KeySource};
 use crate::crypto::{KeyError, SecretBox, SecretKey};
 use crate::store::{Store, StoreError};
+use crate::watcher::scheduler::{Clock, system_clock};
 
 use super::format::now_secs;
 use super::watching::WatcherTasks;
@@ -32,6 +33,12 @@ impl App {
     /// Loads (or creates) the token key, opens and migrates the database, recovers charges
     /// interrupted by a crash, and builds the bot. Must run inside a tokio runtime.
     pub async fn start(config: &Config) -> Result<Self, StartError> {
+        Self::start_with_clock(config, system_clock()).await
+    }
+
+    /// [`App::start`] with the watcher's tasks (polling, outbox, reminders, token renewal)
+    /// on another clock (tests).
+    pub async fn start_with_clock(config: &Config, clock: Clock) -> Result<Self, StartError> {
         let key = match &config.secret_key {
             KeySource::Env(key) => key.clone(),
             KeySource::File(path) => {
@@ -71,12 +78,13 @@ impl App {
         if let Some(url) = &config.telegram_api_url {
             telegram = telegram.set_api_url(url.clone());
         }
-        let watcher = WatcherTasks::start(
+        let watcher = WatcherTasks::start_with_clock(
             store.clone(),
             SecretBox::new(&key),
             bakong_config,
             telegram.clone(),
             config.poll_interval,
+            clock,
         )?;
         let ctx = Ctx {
             store: store.clone(),

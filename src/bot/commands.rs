@@ -19,6 +19,8 @@ pub enum Command {
     Settings,
     /// Replace your Bakong API token.
     Token,
+    /// Email for automatic token renewal: /email you@example.com, /email off.
+    Email(String),
     /// Language: /lang en or /lang km.
     Lang(String),
     /// Default currency for /charge: /currency KHR or /currency USD.
@@ -43,6 +45,7 @@ pub fn describe(command: &str, lang: Lang) -> String {
         "charge" => t!(lang, "cmd-charge"),
         "settings" => t!(lang, "cmd-settings"),
         "token" => t!(lang, "cmd-token"),
+        "email" => t!(lang, "cmd-email"),
         "lang" => t!(lang, "cmd-lang"),
         "currency" => t!(lang, "cmd-currency"),
         "cancel" => t!(lang, "cmd-cancel"),
@@ -69,6 +72,7 @@ mod tests {
         assert_eq!(p("/lang km"), Some(Command::Lang("km".into())));
         assert_eq!(p("/currency KHR"), Some(Command::Currency("KHR".into())));
         assert_eq!(p("/setup"), Some(Command::Setup));
+        assert_eq!(p("/email a@b.kh"), Some(Command::Email("a@b.kh".into())));
         assert_eq!(p("hello"), None);
     }
 
@@ -76,7 +80,7 @@ mod tests {
     fn every_menu_entry_has_both_descriptions() {
         for lang in Lang::ALL {
             let menu = crate::bot::command_menu(lang);
-            assert_eq!(menu.len(), 12);
+            assert_eq!(menu.len(), 13);
             for c in menu {
                 assert!(c.description.chars().count() >= 3, "{c:?}");
                 assert!(!c.command.starts_with('/'));

@@ -39,6 +39,9 @@ pub enum State {
     },
     /// /token: a replacement token.
     AwaitNewToken,
+    /// After /setup saved the profile: the email registered at the Bakong Open API site
+    /// (optional, for automatic token renewal).
+    AwaitEmail,
 }
 
 pub type BotDialogue = Dialogue<State, ErasedStorage<State>>;

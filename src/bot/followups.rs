@@ -513,6 +513,9 @@ impl TelegramFollowUps {
         let lang: Lang = merchant.language;
         let text = match task.kind.as_str() {
             "token_refused" => t!(lang, "notice-token-refused"),
+            "token_renewed" | "token_renewal_ended" => {
+                super::renewal_notices::text(lang, &task.kind, &task.payload, &merchant)
+            }
             _ => {
                 let expires_at = task
                     .payload
@@ -558,7 +561,9 @@ impl Deliver for TelegramFollowUps {
             "charge_paid_late" | "payment_unwatched" | "charge_unverified_notice" => {
                 self.charge_notice(task).await
             }
-            "token_refused" | "token_expiring" => self.notice(task).await,
+            "token_refused" | "token_expiring" | "token_renewed" | "token_renewal_ended" => {
+                self.notice(task).await
+            }
             other => Err(DeliveryError::Permanent(format!(
                 "unknown follow-up {other:?}"
             ))),

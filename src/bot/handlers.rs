@@ -12,7 +12,7 @@ use crate::t;
 
 use super::dialogue::{BotDialogue, State};
 use super::format::{mask_secret, now_secs, phnom_penh_date};
-use super::{Command, Ctx, HandlerError, HandlerResult, TgBot, charge, reports, setup};
+use super::{Command, Ctx, HandlerError, HandlerResult, TgBot, charge, email, reports, setup};
 
 /// The language to answer `user` in: their /lang choice, else Telegram's hint.
 pub(super) fn lang_of(user: Option<&User>, merchant: Option<&Merchant>) -> Lang {
@@ -58,6 +58,10 @@ pub(super) async fn on_command(
         Command::Help => help(&bot, &msg, &ctx, lang).await,
         Command::Setup => setup::start(&bot, &msg, &dialogue, lang).await,
         Command::Token => setup::start_token(&bot, &msg, &dialogue, lang, merchant.as_ref()).await,
+        // Private chats only, like /token (it carries personal data).
+        Command::Email(arg) => {
+            email::command(&bot, &msg, &ctx, lang, merchant.as_ref(), &arg).await
+        }
         Command::Cancel => cancel(&bot, &msg, &dialogue, lang).await,
         Command::Settings => settings(&bot, &msg, &ctx, lang, merchant.as_ref()).await,
         Command::Lang(arg) => set_lang(&bot, &msg, &ctx, &arg, user.as_ref()).await,
@@ -149,6 +153,10 @@ async fn cancel(bot: &TgBot, msg: &Message, dialogue: &BotDialogue, lang: Lang) 
         return reply(bot, msg, t!(lang, "cancel-nothing")).await;
     }
     dialogue.exit().await?;
+    if state == State::AwaitEmail {
+        // The profile is already saved: only the optional email was asked.
+        return reply(bot, msg, t!(lang, "setup-email-skipped")).await;
+    }
     reply(bot, msg, t!(lang, "setup-cancelled")).await
 }
 
@@ -181,6 +189,7 @@ async fn settings(
         token = masked,
         expiry = expiry
     );
+    let text = format!("{text}\n{}", email::settings_line(lang, m));
     reply(bot, msg, text).await
 }
 

@@ -10,9 +10,11 @@ mod charge;
 pub mod charge_args;
 mod commands;
 pub mod dialogue;
+mod email;
 pub mod followups;
 mod format;
 mod handlers;
+mod renewal_notices;
 mod reports;
 mod setup;
 pub mod watching;
@@ -90,6 +92,7 @@ pub fn schema() -> UpdateHandler<HandlerError> {
             .endpoint(setup::on_fixed_account),
         )
         .branch(case![State::AwaitNewToken].endpoint(setup::on_new_token))
+        .branch(case![State::AwaitEmail].endpoint(email::on_email))
         .endpoint(handlers::on_other_message);
 
     let callbacks = Update::filter_callback_query().endpoint(callbacks::on_callback);

@@ -1,4 +1,4 @@
-//! The /setup wizard (account → shop → city → token) and /token.
+//! The /setup wizard (account → shop → city → token → optional email) and /token.
 //!
 //! A wrong answer gets its reason and the same question again; the chat stays on that step.
 //! The message carrying a token is deleted first, whatever happens next.
@@ -291,7 +291,8 @@ fn dialogue_aad(chat: ChatId) -> Vec<u8> {
     format!("dialogue:{}", chat.0).into_bytes()
 }
 
-/// Saves the completed profile with the token sealed to the merchant row.
+/// Saves the completed profile with the token sealed to the merchant row, then asks for
+/// the registered email.
 async fn finish_setup(
     bot: &TgBot,
     msg: &Message,
@@ -321,10 +322,11 @@ async fn finish_setup(
         token_expires_at: expires_at,
     };
     ctx.store.save_profile(merchant.id, &profile, now).await?;
-    dialogue.exit().await?;
+    // The profile is complete and saved; the email is an optional last question.
+    dialogue.update(State::AwaitEmail).await?;
     tracing::info!(merchant = %merchant.id, "setup completed");
     let text = format!(
-        "{}\n\n{}",
+        "{}\n\n{}\n\n{}",
         t!(lang, "token-deleted"),
         t!(
             lang,
@@ -333,7 +335,8 @@ async fn finish_setup(
             city = city,
             account = account,
             expiry = expiry_text(lang, expires_at)
-        )
+        ),
+        super::email::ask(lang)
     );
     reply(bot, msg, text).await
 }

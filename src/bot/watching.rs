@@ -1,6 +1,6 @@
 //! The payment watcher as the bot runs it: the polling loop (every `POLL_INTERVAL_SECS`),
-//! the Telegram outbox loop, and the daily token-expiry reminders, plus the handle that
-//! "Check now" uses.
+//! the Telegram outbox loop, the daily token-expiry reminders and the automatic token
+//! renewal, plus the handle that "Check now" uses.
 
 use std::fmt;
 use std::sync::Arc;
@@ -16,6 +16,7 @@ use crate::watcher::bakong_lookups::watcher_client_config;
 use crate::watcher::outbox::OutboxPolicy;
 use crate::watcher::ports::StoreFailure;
 use crate::watcher::reminders::{REMIND_BEFORE_SECS, reminder_due};
+use crate::watcher::renewer::{Renewer, renewal_loop};
 use crate::watcher::scheduler::{Clock, outbox_loop, poll_loop, system_clock};
 use crate::watcher::sql::SqlWatcherStore;
 use crate::watcher::{CheckNow, Watcher, WatcherConfig};
@@ -24,8 +25,9 @@ use super::followups::TelegramFollowUps;
 
 /// How often the outbox is drained when nothing wakes it (retries, restarts).
 const OUTBOX_TICK: Duration = Duration::from_secs(1);
-/// How often token expiries are looked at.
-const REMINDER_TICK: Duration = Duration::from_secs(15 * 60);
+/// Longest wait between two looks at token expiries (reminders, renewal); they look as
+/// often as the watcher polls when that is more often (two small queries each).
+const TOKEN_TICK_MAX: Duration = Duration::from_secs(60);
 
 type SqlWatcher = Watcher<SqlWatcherStore, bakong::Client>;
 
@@ -103,6 +105,8 @@ impl WatcherTasks {
         clock: Clock,
     ) -> Result<Self, BakongError> {
         let client = Arc::new(bakong::Client::new(watcher_client_config(bakong))?);
+        let renewer = Renewer::new(store.clone(), Arc::clone(&client), secrets.clone());
+        let token_tick = poll_interval.clamp(Duration::from_secs(1), TOKEN_TICK_MAX);
         // Cancelled/expired charges in their late watch: every sixth round (30 s at the
         // default 5 s interval).
         let late_every =
@@ -133,6 +137,14 @@ impl WatcherTasks {
             )),
             tokio::spawn(reminder_loop(
                 store,
+                token_tick,
+                Arc::clone(&clock),
+                Arc::clone(&wake),
+                stopped.clone(),
+            )),
+            tokio::spawn(renewal_loop(
+                renewer,
+                token_tick,
                 Arc::clone(&clock),
                 Arc::clone(&wake),
                 stopped,
@@ -164,13 +176,15 @@ impl WatcherTasks {
     }
 }
 
-/// Queues the day's token-expiry reminders (see [`reminder_due`]).
+/// Queues the day's token-expiry reminders (see [`reminder_due`]). A seller whose token
+/// may still renew itself (email on file, renewal not over) is not reminded yet.
 pub async fn queue_reminders(store: &Store, now: i64) -> Result<usize, crate::store::StoreError> {
     let mut queued = 0;
     for (merchant, expires_at, reminded_at) in
         store.tokens_expiring(now + REMIND_BEFORE_SECS).await?
     {
         if reminder_due(Some(expires_at), reminded_at, false, now)
+            && !store.renewal_may_come(merchant).await?
             && store
                 .queue_token_reminder(merchant, reminded_at, expires_at, now)
                 .await?
@@ -183,6 +197,7 @@ pub async fn queue_reminders(store: &Store, now: i64) -> Result<usize, crate::st
 
 async fn reminder_loop(
     store: Store,
+    tick: Duration,
     clock: Clock,
     wake: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
@@ -200,7 +215,7 @@ async fn reminder_loop(
             Err(e) => tracing::error!(error = %e, "could not check token expiries"),
         }
         tokio::select! {
-            _ = tokio::time::sleep(REMINDER_TICK) => {}
+            _ = tokio::time::sleep(tick) => {}
             _ = shutdown.changed() => {}
         }
     }

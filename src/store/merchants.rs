@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use crate::bakong::RegisteredEmail;
 use crate::i18n::Lang;
 use crate::khqr::Currency;
 
@@ -66,7 +67,14 @@ impl TryFrom<Row> for Merchant {
             token_version: r.token_version,
             token_rejected_at: r.token_rejected_at,
             token_reminded_at: r.token_reminded_at,
-            email: r.email,
+            email: r
+                .email
+                .map(|e| {
+                    RegisteredEmail::parse(&e).map_err(|err| {
+                        StoreError::Corrupt(format!("merchant {} email: {err}", r.id))
+                    })
+                })
+                .transpose()?,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })

@@ -12,6 +12,7 @@ mod history_queries;
 mod merchants;
 mod model;
 mod outbox;
+mod renewals;
 mod watcher_queries;
 
 use std::str::FromStr;
@@ -28,6 +29,7 @@ pub use model::{
 pub use watcher_queries::{
     DueCharge, LateWatch, SealedToken, SettleOutcome, Settlement as ChargeSettlement,
 };
+pub use renewals::{OpenRenewal, OpenRenewalState, RenewalCandidate, RenewalEnd};
 
 /// Anything that went wrong talking to the database.
 #[derive(Debug, thiserror::Error)]

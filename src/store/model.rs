@@ -77,7 +77,8 @@ pub struct Merchant {
     pub token_version: i64,
     pub token_rejected_at: Option<i64>,
     pub token_reminded_at: Option<i64>,
-    pub email: Option<String>,
+    /// The email registered at the Bakong Open API site (`renew_token`), if given.
+    pub email: Option<crate::bakong::RegisteredEmail>,
     pub created_at: i64,
     pub updated_at: i64,
 }

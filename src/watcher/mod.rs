@@ -8,6 +8,8 @@
 //! - [`scheduler`]: the polling loop and the outbox loop.
 //! - [`history`]: `/history` periods as Phnom Penh day ranges (pure).
 //! - [`reminders`]: when to remind a merchant that their token expires (pure).
+//! - [`renewal`]: when to renew a token by itself and what Bakong's answers mean (pure);
+//!   [`renewer`]: the renewal passes over the SQL store and the Bakong client.
 //! - [`sql`]: the ports over the SQL store; [`bakong_lookups`]: over the Bakong client.
 //! - [`memory`]: an in-memory backend of the ports (tests, benchmarks).
 //! - [`types`]: identifiers, time and the lookup vocabulary.
@@ -23,6 +25,8 @@ pub mod memory;
 pub mod outbox;
 pub mod ports;
 pub mod reminders;
+pub mod renewal;
+pub mod renewer;
 pub mod round;
 pub mod scheduler;
 pub mod sql;

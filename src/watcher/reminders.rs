@@ -1,5 +1,7 @@
 //! Token-expiry reminders: in the last three days before a merchant's Bakong token expires
-//! (JWT `exp`), remind them once per Phnom Penh day how to renew it.
+//! (JWT `exp`), remind them once per Phnom Penh day how to renew it. A merchant with a
+//! registered email is renewed automatically first ([`super::renewal`], 5 days before);
+//! reminders wait until that renewal is over and go on if it did not give a token.
 
 use super::history::LocalDate;
 use super::types::UnixSecs;

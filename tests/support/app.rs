@@ -6,12 +6,15 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use khqr_bot::bakong::sandbox::{Sandbox, SandboxHandle};
 use khqr_bot::bot::{App, shutdown};
 use khqr_bot::config::Config;
 use khqr_bot::store::{Merchant, Store};
+use khqr_bot::watcher::scheduler::{Clock, system_clock};
 use teloxide::dispatching::ShutdownToken;
 
 use super::fake_telegram::{Call, FakeTelegram, TgUser};
@@ -27,6 +30,8 @@ pub struct TestApp {
     pub store: Store,
     running: Option<(ShutdownToken, tokio::task::JoinHandle<()>)>,
     extra_env: HashMap<String, String>,
+    /// Seconds added to the system clock for the watcher's tasks (see `advance_clock`).
+    clock_offset: Arc<AtomicI64>,
 }
 
 impl TestApp {
@@ -57,6 +62,7 @@ impl TestApp {
                 .unwrap(),
             running: None,
             extra_env,
+            clock_offset: Arc::new(AtomicI64::new(0)),
         };
         app.start().await;
         app
@@ -95,13 +101,22 @@ impl TestApp {
         assert!(self.running.is_none(), "already running");
         let env = self.env();
         let config = Config::from_source(|k| env.get(k).cloned()).unwrap();
-        let app = App::start(&config).await.unwrap();
+        let offset = Arc::clone(&self.clock_offset);
+        let system = system_clock();
+        let clock: Clock = Arc::new(move || system() + offset.load(Ordering::SeqCst));
+        let app = App::start_with_clock(&config, clock).await.unwrap();
         self.store = app.store.clone();
         let token = app.bot.shutdown_token();
         let task = tokio::spawn(async move {
             app.bot.run().await.unwrap();
         });
         self.running = Some((token, task));
+    }
+
+    /// Moves the watcher's clock (polling, outbox, reminders, token renewal) `secs`
+    /// further, instead of sleeping. Handlers keep the system clock.
+    pub fn advance_clock(&self, secs: i64) {
+        self.clock_offset.fetch_add(secs, Ordering::SeqCst);
     }
 
     /// Stops the bot the way SIGTERM does and waits until it has stopped.

@@ -14,7 +14,7 @@ use axum::routing::{any, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::state::{Answer, Shared, TokenCheck};
+use super::state::{Answer, RenewalMode, Shared, TokenCheck};
 use crate::bakong::envelope::LenientAmount;
 use crate::bakong::types::Currency;
 
@@ -334,8 +334,15 @@ async fn renew_token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response
     if !state.is_registered(&email) {
         return fail(10, "Email is not registered yet");
     }
-    let token = state.issue_token(&email);
-    ok("Token has been issued", json!({ "token": token }))
+    match state.renewal_mode() {
+        RenewalMode::Issue => {
+            let token = state.issue_token(&email);
+            ok("Token has been issued", json!({ "token": token }))
+        }
+        RenewalMode::Mailed => ok("Token has been sent to your email", Value::Null),
+        RenewalMode::Refuse { error_code: 7 } => fail(7, "Email server is down"),
+        RenewalMode::Refuse { error_code } => fail(error_code, "Token renewal refused"),
+    }
 }
 
 async fn deeplink(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {

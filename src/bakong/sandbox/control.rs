@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use super::faults::Fault;
 use super::log::LoggedRequestJson;
 use super::qr;
-use super::state::{Payment, Shared, Step, Tx};
+use super::state::{Payment, RenewalMode, Shared, Step, Tx};
 
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -32,6 +32,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/tokens/expire", post(expire_token))
         .route("/accounts", post(account))
         .route("/registrations", post(registration))
+        .route("/renewal", post(renewal).get(renewal_mode))
         .route("/requests", get(requests).delete(clear_requests))
         .route("/md5s", get(md5s))
         .route("/reset", post(reset))
@@ -195,14 +196,34 @@ async fn latency(
 #[derive(Deserialize)]
 struct EmailInput {
     email: String,
+    /// Token lifetime (default 90 days), e.g. to try the expiry reminders and renewal.
+    #[serde(default)]
+    expires_in_secs: Option<u64>,
 }
 
 async fn issue_token(
     State(shared): State<Arc<Shared>>,
     Json(input): Json<EmailInput>,
 ) -> Json<Value> {
-    let token = shared.lock().issue_token(input.email.trim());
+    let lifetime = input
+        .expires_in_secs
+        .map_or(super::state::TOKEN_LIFETIME, Duration::from_secs);
+    let token = shared.lock().issue_token_for(input.email.trim(), lifetime);
     Json(json!({ "token": token }))
+}
+
+/// `{"mode":"issue"}` (default), `{"mode":"mailed"}` or `{"mode":"refuse","error_code":7}`:
+/// how `renew_token` answers registered emails from now on.
+async fn renewal(
+    State(shared): State<Arc<Shared>>,
+    Json(mode): Json<RenewalMode>,
+) -> Json<RenewalMode> {
+    shared.lock().set_renewal_mode(mode);
+    Json(mode)
+}
+
+async fn renewal_mode(State(shared): State<Arc<Shared>>) -> Json<RenewalMode> {
+    Json(shared.lock().renewal_mode())
 }
 
 #[derive(Deserialize)]

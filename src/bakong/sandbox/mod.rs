@@ -32,7 +32,7 @@ pub use api::MAX_LIST;
 pub use faults::{Fault, FaultKind};
 pub use log::LoggedRequest;
 pub use qr::{PastedQr, QrError};
-pub use state::{Md5Status, Outcome, Payment, Step, TOKEN_LIFETIME, Tx};
+pub use state::{Md5Status, Outcome, Payment, RenewalMode, Step, TOKEN_LIFETIME, Tx};
 
 use crate::bakong::client::ClientConfig;
 use state::Shared;
@@ -131,6 +131,17 @@ impl SandboxHandle {
     /// Issues a token as `renew_token` would (90 days; the email's older tokens are revoked).
     pub fn issue_token(&self, email: &str) -> String {
         self.shared.lock().issue_token(email)
+    }
+
+    /// Issues a token that expires `lifetime` from now (the email's older ones are revoked).
+    pub fn issue_token_for(&self, email: &str, lifetime: Duration) -> String {
+        self.shared.lock().issue_token_for(email, lifetime)
+    }
+
+    /// How `renew_token` answers registered emails from now on: a new token (default),
+    /// "sent to your email", or a refusal with an errorCode.
+    pub fn set_renewal_mode(&self, mode: RenewalMode) {
+        self.shared.lock().set_renewal_mode(mode);
     }
 
     /// Makes a token it issued fail with 401 from now on. `false` if it did not issue it.

@@ -220,6 +220,21 @@ struct IssuedToken {
     revoked: bool,
 }
 
+/// How `renew_token` answers a registered email (an unregistered one always gets
+/// errorCode 10).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum RenewalMode {
+    /// A new token in `data` (the email's older tokens are revoked), as the document says.
+    #[default]
+    Issue,
+    /// responseCode 0, `data: null`, "Token has been sent to your email": nothing revoked
+    /// here (the token went to the mailbox).
+    Mailed,
+    /// responseCode 1 with this errorCode (7: email server down, 10: not registered, …).
+    Refuse { error_code: u8 },
+}
+
 /// Why a bearer token was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenCheck {
@@ -235,6 +250,7 @@ pub enum TokenCheck {
 pub struct State {
     tokens: HashMap<String, IssuedToken>,
     unregistered: HashSet<String>,
+    renewal_mode: RenewalMode,
     missing_accounts: HashSet<String>,
     md5s: BTreeMap<String, Md5Record>,
     txs: BTreeMap<String, Tx>,
@@ -294,8 +310,13 @@ impl State {
     /// Issues a JWT-shaped token (`exp` = now + 90 days) and revokes the email's older
     /// ones, like `renew_token`.
     pub fn issue_token(&mut self, email: &str) -> String {
+        self.issue_token_for(email, TOKEN_LIFETIME)
+    }
+
+    /// [`State::issue_token`] with another lifetime (e.g. a token two days from expiry).
+    pub fn issue_token_for(&mut self, email: &str, lifetime: Duration) -> String {
         let now = now_ms() / 1000;
-        let exp = now + TOKEN_LIFETIME.as_secs();
+        let exp = now + lifetime.as_secs();
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
         let claims = serde_json::json!({
             "data": { "id": random_hex(8), "email": email, "sandbox": true },
@@ -358,6 +379,15 @@ impl State {
 
     pub fn is_registered(&self, email: &str) -> bool {
         !self.unregistered.contains(email)
+    }
+
+    /// How `renew_token` answers a registered email from now on.
+    pub fn set_renewal_mode(&mut self, mode: RenewalMode) {
+        self.renewal_mode = mode;
+    }
+
+    pub fn renewal_mode(&self) -> RenewalMode {
+        self.renewal_mode
     }
 
     // ----- accounts -----

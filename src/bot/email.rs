@@ -1,0 +1,181 @@
+//! The email registered at the Bakong Open API site, which lets the bot renew the seller's
+//! token by itself: the last (optional) /setup step, `/email you@example.com`,
+//! `/email off`, and its line in /settings.
+
+use std::sync::Arc;
+
+use teloxide::prelude::*;
+
+use crate::bakong::{EmailError, MAX_EMAIL_CHARS, RegisteredEmail};
+use crate::i18n::Lang;
+use crate::store::Merchant;
+use crate::t;
+
+use super::dialogue::BotDialogue;
+use super::format::now_secs;
+use super::handlers::{apologise, lang_of, looks_like_jwt, reply, user_key};
+use super::{Ctx, HandlerResult, TgBot};
+
+/// Longest input echoed back in an error.
+const MAX_ECHO_CHARS: usize = 40;
+
+/// Answers that mean "no email, keep renewing by hand".
+fn is_skip(text: &str) -> bool {
+    let t = text.trim().trim_start_matches('/').to_lowercase();
+    matches!(t.as_str(), "skip" | "no" | "none" | "-" | "រំលង" | "ទេ")
+}
+
+/// Answers that remove the email (`/email off`).
+fn is_off(text: &str) -> bool {
+    let t = text.trim().to_lowercase();
+    matches!(t.as_str(), "off" | "remove" | "delete" | "none" | "បិទ")
+}
+
+pub(super) fn ask(lang: Lang) -> String {
+    t!(lang, "setup-ask-email", max = MAX_EMAIL_CHARS)
+}
+
+fn echo(text: &str) -> String {
+    let mut shown: String = text.trim().chars().take(MAX_ECHO_CHARS).collect();
+    if text.trim().chars().count() > MAX_ECHO_CHARS {
+        shown.push('…');
+    }
+    shown
+}
+
+fn invalid(lang: Lang, text: &str, why: EmailError) -> String {
+    match why {
+        EmailError::TooLong => t!(lang, "email-too-long", max = MAX_EMAIL_CHARS),
+        EmailError::Empty | EmailError::Malformed => {
+            t!(lang, "email-invalid", value = echo(text))
+        }
+    }
+}
+
+/// The /settings line about the email.
+pub(super) fn settings_line(lang: Lang, merchant: &Merchant) -> String {
+    match &merchant.email {
+        Some(e) => t!(lang, "settings-email", email = e.masked()),
+        None => t!(lang, "settings-email-none"),
+    }
+}
+
+/// `/email`, `/email you@example.com`, `/email off`.
+pub(super) async fn command(
+    bot: &TgBot,
+    msg: &Message,
+    ctx: &Ctx,
+    lang: Lang,
+    merchant: Option<&Merchant>,
+    arg: &str,
+) -> HandlerResult {
+    if !msg.chat.is_private() {
+        return reply(bot, msg, t!(lang, "setup-private-only")).await;
+    }
+    let Some(m) = merchant.filter(|m| m.profile.is_some()) else {
+        return reply(bot, msg, t!(lang, "token-needs-setup")).await;
+    };
+    let arg = arg.trim();
+    if arg.is_empty() {
+        let text = match &m.email {
+            Some(e) => t!(lang, "email-current", email = e.masked()),
+            None => t!(lang, "email-usage"),
+        };
+        return reply(bot, msg, text).await;
+    }
+    if is_off(arg) {
+        ctx.store.set_email(m.id, None, now_secs()).await?;
+        tracing::info!(merchant = %m.id, "registered email removed");
+        return reply(bot, msg, t!(lang, "email-removed")).await;
+    }
+    match RegisteredEmail::parse(arg) {
+        Ok(email) => {
+            ctx.store.set_email(m.id, Some(&email), now_secs()).await?;
+            tracing::info!(merchant = %m.id, email = ?email, "registered email set");
+            reply(bot, msg, t!(lang, "email-set", email = email.masked())).await
+        }
+        Err(why) => {
+            let text = format!("{}\n\n{}", invalid(lang, arg, why), t!(lang, "email-usage"));
+            reply(bot, msg, text).await
+        }
+    }
+}
+
+/// The answer to the last /setup question: an email, or "skip".
+pub(super) async fn on_email(
+    bot: TgBot,
+    msg: Message,
+    dialogue: BotDialogue,
+    ctx: Arc<Ctx>,
+) -> HandlerResult {
+    let merchant = match &msg.from {
+        Some(u) => ctx.store.merchant_by_user(user_key(u)).await?,
+        None => None,
+    };
+    let lang = lang_of(msg.from.as_ref(), merchant.as_ref());
+    if let Err(e) = answer(&bot, &msg, &dialogue, &ctx, lang, merchant.as_ref()).await {
+        apologise(&bot, msg.chat.id, lang, &e).await;
+    }
+    Ok(())
+}
+
+async fn answer(
+    bot: &TgBot,
+    msg: &Message,
+    dialogue: &BotDialogue,
+    ctx: &Ctx,
+    lang: Lang,
+    merchant: Option<&Merchant>,
+) -> HandlerResult {
+    let Some(text) = msg.text() else {
+        let text = format!("{}\n\n{}", t!(lang, "setup-text-only"), ask(lang));
+        return reply(bot, msg, text).await;
+    };
+    if looks_like_jwt(text) {
+        // A token pasted here must not stay in the chat either.
+        if let Err(e) = bot.delete_message(msg.chat.id, msg.id).await {
+            tracing::warn!(chat_id = msg.chat.id.0, error = %e, "could not delete a pasted token");
+        }
+        let text = format!("{}\n\n{}", t!(lang, "token-outside-wizard"), ask(lang));
+        return reply(bot, msg, text).await;
+    }
+    let Some(m) = merchant.filter(|m| m.profile.is_some()) else {
+        dialogue.exit().await?;
+        return reply(bot, msg, t!(lang, "token-needs-setup")).await;
+    };
+    if is_skip(text) {
+        dialogue.exit().await?;
+        return reply(bot, msg, t!(lang, "setup-email-skipped")).await;
+    }
+    match RegisteredEmail::parse(text) {
+        Ok(email) => {
+            ctx.store.set_email(m.id, Some(&email), now_secs()).await?;
+            dialogue.exit().await?;
+            tracing::info!(merchant = %m.id, email = ?email, "registered email set in /setup");
+            reply(bot, msg, t!(lang, "email-set", email = email.masked())).await
+        }
+        Err(why) => {
+            let text = format!("{}\n\n{}", invalid(lang, text, why), ask(lang));
+            reply(bot, msg, text).await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skip_and_off_words() {
+        for s in ["skip", " Skip ", "/skip", "no", "-", "រំលង"] {
+            assert!(is_skip(s), "{s:?}");
+        }
+        for s in ["sokha@example.com", "skipper", ""] {
+            assert!(!is_skip(s), "{s:?}");
+        }
+        for s in ["off", "OFF", "remove", "បិទ"] {
+            assert!(is_off(s), "{s:?}");
+        }
+        assert!(!is_off("sokha@example.com"));
+    }
+}
