@@ -2,6 +2,13 @@
 //! a status card that cannot be scanned replaces the QR (`editMessageMedia`), the caption
 //! becomes a localized paid / not-paid / failed / expired / cancelled line, and the buttons
 //! go — and notices (token refused, token expiring) are sent as messages.
+//!
+//! Requests go through the bot's shared flood gate ([`PacedBot`], outbox policy): a chat
+//! that had its message this second is reported as [`DeliveryError::Paced`] before anything
+//! is rendered, and a flood-control pause met by any request of the bot is
+//! [`Deliver::paused_until`].
+
+use std::sync::Arc;
 
 use teloxide::ApiError;
 use teloxide::RequestError;
@@ -12,6 +19,7 @@ use crate::i18n::Lang;
 use crate::render::{StatusKind, StatusSpec, format_money, status_png};
 use crate::store::{Charge, ChargeStatus, Merchant, Store};
 use crate::t;
+use crate::telegram_pacing::{ChatKey, FloodGate, PacedBot, WaitPolicy};
 use crate::watcher::outbox::{Deliver, DeliveryError, OutboxTask};
 use crate::watcher::reminders::days_left;
 
@@ -20,15 +28,34 @@ use super::format::{now_secs, phnom_penh_date, phnom_penh_time};
 /// The Telegram side of the watcher's outbox.
 #[derive(Debug, Clone)]
 pub struct TelegramFollowUps {
-    bot: teloxide::Bot,
+    bot: PacedBot,
     store: Store,
 }
 
 impl TelegramFollowUps {
-    /// `bot` is a plain bot: edits are not queued by teloxide's `Throttle`, the outbox
-    /// paces itself and honours Telegram's `retry_after`.
+    /// Over a plain bot, with a flood gate of its own (when nothing else uses the bot,
+    /// e.g. a benchmark).
     pub fn new(bot: teloxide::Bot, store: Store) -> Self {
-        Self { bot, store }
+        Self::paced(
+            PacedBot::new(bot, Arc::new(FloodGate::default()), WaitPolicy::OUTBOX),
+            store,
+        )
+    }
+
+    /// Over the bot's shared gate (what `khqr-bot run` does), with the outbox's wait policy.
+    pub fn paced(bot: PacedBot, store: Store) -> Self {
+        Self {
+            bot: bot.with_policy(WaitPolicy::OUTBOX),
+            store,
+        }
+    }
+
+    /// `Paced` if `chat` had its share of messages.
+    fn chat_ready(&self, chat: ChatId) -> Result<(), DeliveryError> {
+        match self.bot.gate().chat_ready_at(&ChatKey::from(&chat)) {
+            Some(until) => Err(DeliveryError::Paced { until }),
+            None => Ok(()),
+        }
     }
 }
 
@@ -238,13 +265,14 @@ impl TelegramFollowUps {
             .await
             .map_err(store_err)?
             .ok_or_else(|| DeliveryError::Permanent(format!("merchant of charge {id} is gone")))?;
+        let chat = ChatId(charge.chat_id);
+        self.chat_ready(chat)?;
         let rendered = {
             let (charge, merchant) = (charge.clone(), merchant.clone());
             tokio::task::spawn_blocking(move || render_settled(&charge, &merchant))
                 .await
                 .map_err(|e| DeliveryError::Transient(format!("render task: {e}")))??
         };
-        let chat = ChatId(charge.chat_id);
         if let Some(message_id) = charge.message_id {
             let photo = InputFile::memory(rendered.png.clone()).file_name("status.png");
             let media =
@@ -282,6 +310,8 @@ impl TelegramFollowUps {
             .ok_or_else(|| {
                 DeliveryError::Permanent(format!("merchant {} is gone", task.merchant))
             })?;
+        let chat = ChatId(merchant.chat_id);
+        self.chat_ready(chat)?;
         let lang: Lang = merchant.language;
         let text = match task.kind.as_str() {
             "token_refused" => t!(lang, "notice-token-refused"),
@@ -311,7 +341,7 @@ impl TelegramFollowUps {
             }
         };
         self.bot
-            .send_message(ChatId(merchant.chat_id), text)
+            .send_message(chat, text)
             .await
             .map(|_| ())
             .map_err(classify)
@@ -328,5 +358,9 @@ impl Deliver for TelegramFollowUps {
                 "unknown follow-up {other:?}"
             ))),
         }
+    }
+
+    fn paused_until(&self) -> Option<tokio::time::Instant> {
+        self.bot.gate().frozen_until()
     }
 }
