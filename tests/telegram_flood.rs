@@ -6,12 +6,18 @@
 
 mod support;
 
+use std::future::IntoFuture;
+use std::sync::Arc;
 use std::time::Duration;
 
 use khqr_bot::bakong::sandbox::Payment;
 use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
+use khqr_bot::telegram_pacing::{FloodGate, PacedBot, WaitPolicy};
 use support::app::{TestApp, WAIT};
-use support::fake_telegram::{Call, Failure, TgUser};
+use support::fake_telegram::{Call, Failure, FakeTelegram, TgUser};
+use teloxide::RequestError;
+use teloxide::prelude::*;
+use teloxide::types::CallbackQueryId;
 
 const FAST: &[(&str, &str)] = &[("POLL_INTERVAL_SECS", "1")];
 /// Seconds of the flood window the fake opens.
@@ -64,7 +70,11 @@ async fn flood_trigger(app: &TestApp, method: &str, since: usize) -> Call {
         .wait_for_since(
             since,
             method,
-            |c| c.error.as_deref().is_some_and(|e| e.contains("retry after")),
+            |c| {
+                c.error
+                    .as_deref()
+                    .is_some_and(|e| e.contains("retry after"))
+            },
             WAIT,
         )
         .await
@@ -86,7 +96,10 @@ async fn delivered_text(app: &TestApp, user: &TgUser, since: usize) -> Call {
 
 fn assert_no_request_in_the_window(app: &TestApp) {
     let violations = app.telegram.flood_violations();
-    assert!(violations.is_empty(), "requests during the window: {violations:?}");
+    assert!(
+        violations.is_empty(),
+        "requests during the window: {violations:?}"
+    );
 }
 
 fn refused_with_429(app: &TestApp, since: usize) -> Vec<Call> {
@@ -131,7 +144,11 @@ async fn a_retry_after_on_an_edit_holds_every_request_until_the_window_is_over()
 
     // Nothing reached Telegram during the window: no edit in any chat, no reply.
     assert_no_request_in_the_window(&app);
-    assert_eq!(refused_with_429(&app, since).len(), 1, "only the first edit met it");
+    assert_eq!(
+        refused_with_429(&app, since).len(),
+        1,
+        "only the first edit met it"
+    );
     assert!(reply.at >= trigger.at + Duration::from_secs(WINDOW.into()));
     // Every message edited exactly once, the one that met the 429 included.
     for (chat, message, _) in &charges {
@@ -172,4 +189,66 @@ async fn a_retry_after_on_a_handler_reply_pauses_the_outbox() {
     assert_eq!(refused_with_429(&app, since).len(), 1);
     let window_end = trigger.at + Duration::from_secs(WINDOW.into());
     assert!(edit.at >= window_end && reply.at >= window_end);
+}
+
+/// `PacedBot` on its own: a `retry_after` on a button answer holds sends and edits too; a
+/// request that may not wait that long fails without reaching Telegram; one that may waits
+/// and goes after the window.
+#[tokio::test]
+async fn a_retry_after_on_a_button_answer_holds_sends_and_edits() {
+    let fake = FakeTelegram::start().await;
+    let user = TgUser::english(2921);
+    fake.register_user(&user);
+    let plain = teloxide::Bot::new(fake.bot_token()).set_api_url(fake.api_url());
+    let gate = Arc::new(FloodGate::default());
+    let bot = PacedBot::new(plain, Arc::clone(&gate), WaitPolicy::HANDLERS);
+    let impatient = bot.with_policy(WaitPolicy {
+        max_wait: Duration::from_millis(500),
+        resends: 0,
+    });
+    let sent = bot.send_message(ChatId(user.id), "hello").await.unwrap();
+    let query = CallbackQueryId(fake.press_button(&user, sent.id.0, "check:1"));
+
+    fake.fail_next("answerCallbackQuery", 1, Failure::FloodWindow(WINDOW));
+    let answered = impatient.answer_callback_query(query.clone()).await;
+    assert!(
+        matches!(answered, Err(RequestError::RetryAfter(s)) if s.seconds() == WINDOW),
+        "{answered:?}"
+    );
+    assert!(gate.frozen_until().is_some());
+
+    // Too long a wait for this policy: refused here, Telegram never sees it.
+    let before = fake.call_count();
+    let refused = impatient
+        .edit_message_text(ChatId(user.id), sent.id, "edited")
+        .await;
+    assert!(
+        matches!(refused, Err(RequestError::RetryAfter(_))),
+        "{refused:?}"
+    );
+    assert_eq!(fake.call_count(), before);
+
+    // The handlers' policy waits for the end of the window, then goes.
+    let (edited, reply) = tokio::join!(
+        bot.edit_message_text(ChatId(user.id), sent.id, "edited")
+            .into_future(),
+        bot.send_message(ChatId(user.id), "still here")
+            .into_future(),
+    );
+    edited.unwrap();
+    reply.unwrap();
+    bot.answer_callback_query(query).await.unwrap();
+    let violations = fake.flood_violations();
+    assert!(
+        violations.is_empty(),
+        "requests during the window: {violations:?}"
+    );
+    let calls = fake.calls();
+    let window_end = calls[before - 1].at + Duration::from_secs(WINDOW.into());
+    assert!(
+        calls[before..]
+            .iter()
+            .all(|c| c.at >= window_end && c.succeeded())
+    );
+    assert_eq!(calls.len(), before + 3);
 }

@@ -954,30 +954,30 @@ async fn handle(
                 (response, Some(description))
             }
             None => match st.take_failure(&method) {
-            Some(Failure::ResponseLost) => {
-                let outcome = match dispatch(&mut st, &method, &params, &parts) {
-                    Ok(_) => "carried out".to_owned(),
-                    Err(err) => format!("failed: {}", err.description),
-                };
-                (
-                    network_failure(),
-                    Some(format!("response lost (request {outcome})")),
-                )
-            }
-            Some(failure) => {
-                if let Failure::FloodWindow(secs) = failure {
-                    st.flood_until = Some(arrived + Duration::from_secs(u64::from(secs)));
+                Some(Failure::ResponseLost) => {
+                    let outcome = match dispatch(&mut st, &method, &params, &parts) {
+                        Ok(_) => "carried out".to_owned(),
+                        Err(err) => format!("failed: {}", err.description),
+                    };
+                    (
+                        network_failure(),
+                        Some(format!("response lost (request {outcome})")),
+                    )
                 }
-                let (response, description) = failure_response(&failure);
-                (response, Some(description))
-            }
-            None => match dispatch(&mut st, &method, &params, &parts) {
-                Ok(result) => (ok_response(result), None),
-                Err(err) => {
-                    let description = err.description.clone();
-                    (err.into_response(), Some(description))
+                Some(failure) => {
+                    if let Failure::FloodWindow(secs) = failure {
+                        st.flood_until = Some(arrived + Duration::from_secs(u64::from(secs)));
+                    }
+                    let (response, description) = failure_response(&failure);
+                    (response, Some(description))
                 }
-            },
+                None => match dispatch(&mut st, &method, &params, &parts) {
+                    Ok(result) => (ok_response(result), None),
+                    Err(err) => {
+                        let description = err.description.clone();
+                        (err.into_response(), Some(description))
+                    }
+                },
             },
         };
         st.calls.push(Call {
