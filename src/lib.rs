@@ -2,7 +2,8 @@
 //!
 //! Layers, each knowing only those below it:
 //! `khqr` (pure codec) → `render` (PNGs) → `bakong` (Open API client, sandbox) →
-//! `store` (SQL) → `watcher` (settlement) → `bot` (Telegram).
+//! `store` (SQL) → `watcher` (settlement) → `bot` (Telegram); `telegram_pacing` (Telegram's
+//! rate limits, one gate for the process) sits beside them, used by `bot`.
 
 pub mod bakong;
 pub mod bot;
@@ -12,4 +13,5 @@ pub mod i18n;
 pub mod khqr;
 pub mod render;
 pub mod store;
+pub mod telegram_pacing;
 pub mod watcher;

@@ -1,12 +1,14 @@
 //! Start-up wiring from a [`Config`]: key, database (+ migrations, crash recovery), Bakong
 //! client, Telegram bot. `khqr-bot run` and the end-to-end tests both go through here.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::bakong::{self, ClientConfig};
 use crate::config::{Config, KeySource};
 use crate::crypto::{KeyError, SecretBox, SecretKey};
 use crate::store::{Store, StoreError};
+use crate::telegram_pacing::{FloodGate, Limits, PacedBot, WaitPolicy};
 use crate::watcher::scheduler::{Clock, system_clock};
 
 use super::format::now_secs;
@@ -74,10 +76,16 @@ impl App {
         }
         let bakong = bakong::Client::new(bakong_config.clone())?;
 
-        let mut telegram = teloxide::Bot::new(config.telegram_token.expose());
+        let mut plain = teloxide::Bot::new(config.telegram_token.expose());
         if let Some(url) = &config.telegram_api_url {
-            telegram = telegram.set_api_url(url.clone());
+            plain = plain.set_api_url(url.clone());
         }
+        // One flood gate for every request of the process: handlers and the outbox alike.
+        let telegram = PacedBot::new(
+            plain,
+            Arc::new(FloodGate::new(Limits::default())),
+            WaitPolicy::HANDLERS,
+        );
         let watcher = WatcherTasks::start_with_clock(
             store.clone(),
             SecretBox::new(&key),

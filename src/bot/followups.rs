@@ -8,6 +8,11 @@
 //! Delivery is at least once, but a task Telegram accepted whose "done" mark then failed
 //! is not sent again by this process: the ids of accepted tasks are remembered and a
 //! second delivery of one only reports success (so the outbox marks it done).
+//!
+//! Requests go through the bot's shared flood gate ([`PacedBot`], outbox policy): a chat
+//! that had its message this second is reported as [`DeliveryError::Paced`] before anything
+//! is rendered, and a flood-control pause met by any request of the bot is
+//! [`Deliver::paused_until`].
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -22,6 +27,7 @@ use crate::render::{StatusKind, StatusSpec, format_money, status_png};
 
 use crate::store::{Charge, ChargeStatus, Merchant, PaidAfter, Store};
 use crate::t;
+use crate::telegram_pacing::{ChatKey, FloodGate, PacedBot, WaitPolicy};
 use crate::watcher::outbox::{Deliver, DeliveryError, OutboxTask};
 use crate::watcher::reminders::days_left;
 
@@ -33,18 +39,26 @@ const MAX_REMEMBERED: usize = 10_000;
 /// The Telegram side of the watcher's outbox.
 #[derive(Debug, Clone)]
 pub struct TelegramFollowUps {
-    bot: teloxide::Bot,
+    bot: PacedBot,
     store: Store,
     /// Tasks Telegram accepted in this process (see the module documentation).
     accepted: Arc<Mutex<HashSet<i64>>>,
 }
 
 impl TelegramFollowUps {
-    /// `bot` is a plain bot: edits are not queued by teloxide's `Throttle`, the outbox
-    /// paces itself and honours Telegram's `retry_after`.
+    /// Over a plain bot, with a flood gate of its own (when nothing else uses the bot,
+    /// e.g. a benchmark).
     pub fn new(bot: teloxide::Bot, store: Store) -> Self {
+        Self::paced(
+            PacedBot::new(bot, Arc::new(FloodGate::default()), WaitPolicy::OUTBOX),
+            store,
+        )
+    }
+
+    /// Over the bot's shared gate (what `khqr-bot run` does), with the outbox's wait policy.
+    pub fn paced(bot: PacedBot, store: Store) -> Self {
         Self {
-            bot,
+            bot: bot.with_policy(WaitPolicy::OUTBOX),
             store,
             accepted: Arc::new(Mutex::new(HashSet::new())),
         }
@@ -53,6 +67,14 @@ impl TelegramFollowUps {
     fn accepted(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
         // A set of ids: a panic elsewhere cannot leave it half-updated.
         self.accepted.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `Paced` if `chat` had its share of messages.
+    fn chat_ready(&self, chat: ChatId) -> Result<(), DeliveryError> {
+        match self.bot.gate().chat_ready_at(&ChatKey::from(&chat)) {
+            Some(until) => Err(DeliveryError::Paced { until }),
+            None => Ok(()),
+        }
     }
 }
 
@@ -420,13 +442,14 @@ impl TelegramFollowUps {
             .await
             .map_err(store_err)?
             .ok_or_else(|| DeliveryError::Permanent(format!("merchant of charge {id} is gone")))?;
+        let chat = ChatId(charge.chat_id);
+        self.chat_ready(chat)?;
         let rendered = {
             let (charge, merchant) = (charge.clone(), merchant.clone());
             tokio::task::spawn_blocking(move || render_settled(&charge, &merchant))
                 .await
                 .map_err(|e| DeliveryError::Transient(format!("render task: {e}")))??
         };
-        let chat = ChatId(charge.chat_id);
         if let Some(message_id) = charge.message_id {
             let photo = InputFile::memory(rendered.png.clone()).file_name("status.png");
             let media =
@@ -510,6 +533,8 @@ impl TelegramFollowUps {
             .ok_or_else(|| {
                 DeliveryError::Permanent(format!("merchant {} is gone", task.merchant))
             })?;
+        let chat = ChatId(merchant.chat_id);
+        self.chat_ready(chat)?;
         let lang: Lang = merchant.language;
         let text = match task.kind.as_str() {
             "token_refused" => t!(lang, "notice-token-refused"),
@@ -542,7 +567,7 @@ impl TelegramFollowUps {
             }
         };
         self.bot
-            .send_message(ChatId(merchant.chat_id), text)
+            .send_message(chat, text)
             .await
             .map(|_| ())
             .map_err(classify)
@@ -578,5 +603,9 @@ impl Deliver for TelegramFollowUps {
             accepted.insert(task.id);
         }
         delivered
+    }
+
+    fn paused_until(&self) -> Option<tokio::time::Instant> {
+        self.bot.gate().frozen_until()
     }
 }

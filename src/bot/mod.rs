@@ -22,8 +22,6 @@ pub mod watching;
 use std::sync::Arc;
 use std::time::Duration;
 
-use teloxide::adaptors::Throttle;
-use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::dialogue::{ErasedStorage, Storage};
 use teloxide::dispatching::{Dispatcher, UpdateHandler};
 use teloxide::error_handlers::LoggingErrorHandler;
@@ -36,6 +34,7 @@ use crate::bakong;
 use crate::crypto::SecretBox;
 use crate::i18n::Lang;
 use crate::store::Store;
+use crate::telegram_pacing::PacedBot;
 
 pub use app::{App, StartError, shutdown};
 pub use callbacks::CallbackAction;
@@ -44,8 +43,9 @@ pub use commands::Command;
 pub use dialogue::{DbStorage, State};
 pub use format::{phnom_penh_date, phnom_penh_time};
 
-/// The requester every handler gets: Telegram's rate limits are respected by queueing sends.
-pub type TgBot = Throttle<teloxide::Bot>;
+/// The requester every handler gets: every request waits at the process's flood gate
+/// (paced messages, Telegram's `retry_after` honoured for all; see [`crate::telegram_pacing`]).
+pub type TgBot = PacedBot;
 
 /// Errors a handler returns to the dispatcher (logged; the user gets a polite apology).
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
@@ -130,10 +130,10 @@ pub struct Bot {
 }
 
 impl Bot {
-    /// `bot` is a plain teloxide bot (token, API URL); it is wrapped in [`Throttle`] here.
-    /// Must be called inside a tokio runtime (the throttle queue is a task).
-    pub fn new(bot: teloxide::Bot, ctx: Ctx) -> Self {
-        let bot = bot.throttle(Limits::default());
+    /// `bot` carries the process's flood gate (shared with the watcher's outbox); handlers
+    /// use it with [`WaitPolicy::HANDLERS`](crate::telegram_pacing::WaitPolicy::HANDLERS).
+    pub fn new(bot: PacedBot, ctx: Ctx) -> Self {
+        let bot = bot.with_policy(crate::telegram_pacing::WaitPolicy::HANDLERS);
         let storage = DbStorage::new(ctx.store.clone()).erase();
         let ctx = Arc::new(ctx);
         let dispatcher = Dispatcher::builder(bot.clone(), schema())

@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 use crate::bakong::{self, BakongError, ClientConfig};
 use crate::crypto::SecretBox;
 use crate::store::{ChargeId, Store};
+use crate::telegram_pacing::PacedBot;
 use crate::watcher::bakong_lookups::watcher_client_config;
 use crate::watcher::outbox::OutboxPolicy;
 use crate::watcher::ports::StoreFailure;
@@ -82,7 +83,7 @@ impl WatcherTasks {
         store: Store,
         secrets: SecretBox,
         bakong: ClientConfig,
-        telegram: teloxide::Bot,
+        telegram: PacedBot,
         poll_interval: Duration,
     ) -> Result<Self, BakongError> {
         Self::start_with_clock(
@@ -100,7 +101,7 @@ impl WatcherTasks {
         store: Store,
         secrets: SecretBox,
         bakong: ClientConfig,
-        telegram: teloxide::Bot,
+        telegram: PacedBot,
         poll_interval: Duration,
         clock: Clock,
     ) -> Result<Self, BakongError> {
@@ -117,7 +118,7 @@ impl WatcherTasks {
         let watcher =
             Watcher::new(Arc::clone(&sql), client, config).notify_on_settle(Arc::clone(&wake));
         let (stop, stopped) = watch::channel(false);
-        let followups = Arc::new(TelegramFollowUps::new(telegram, store.clone()));
+        let followups = Arc::new(TelegramFollowUps::paced(telegram, store.clone()));
         let tasks = vec![
             tokio::spawn(poll_loop(
                 watcher.clone(),

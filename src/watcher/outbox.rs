@@ -3,13 +3,28 @@
 //!
 //! Tasks are read from a persistent queue ([`OutboxQueue`]), so follow-ups survive
 //! restarts; each is handed to a [`Deliver`] (the Telegram side: edit the charge's
-//! message, send a notice). Flood control (`RetryAfter`) pauses the whole drain for as long
-//! as Telegram asks; other failures are retried with a capped exponential delay. A task is
-//! marked done only after Telegram accepted it, so an edit is never lost; the deliverer
-//! treats "message is not modified" as accepted, so a task delivered twice (crash between
-//! sending and marking done) does no harm.
+//! message, send a notice). A task is marked done only after Telegram accepted it, so an
+//! edit is never lost; the deliverer treats "message is not modified" as accepted, so a task
+//! delivered twice (crash between sending and marking done) does no harm. Failures are
+//! retried with a capped exponential delay.
+//!
+//! Pacing: Telegram takes at most one message a second in a chat, 20 a minute in a group and
+//! about 30 a second in all, and answers more with `retry_after`. The deliverer shares the
+//! bot's flood gate (`crate::telegram_pacing`) with the handlers, so:
+//! - a chat that had its message this second is skipped ([`DeliveryError::Paced`], not an
+//!   attempt) and the drain goes on with other chats — one busy chat holds no one up;
+//!   the merchant's later tasks wait too, so their order is kept;
+//! - the deliverer waits for the overall budget (25 a second), so a drain of 100 edits takes
+//!   at least four seconds instead of going out back to back;
+//! - a `retry_after` seen by any request of the bot (an edit here, a handler's reply, a
+//!   button answer) pauses the whole outbox ([`Deliver::paused_until`]) until it has passed:
+//!   nothing is edited in any chat during the window, the pause is kept across drains, and
+//!   the task that met it is rescheduled for after it (persistently, in case of a restart).
 
+use std::collections::HashSet;
 use std::future::Future;
+
+use tokio::time::Instant;
 
 use super::ports::StoreFailure;
 use super::types::{ChargeId, MerchantId, UnixSecs};
@@ -40,6 +55,9 @@ pub enum DeliveryError {
     /// Telegram will never accept it (the bot was blocked, the chat is gone): given up.
     #[error("{0}")]
     Permanent(String),
+    /// Not tried: its chat had its share of messages; it may go at `until`. Not an attempt.
+    #[error("the chat's message budget is used; try again shortly")]
+    Paced { until: Instant },
 }
 
 /// The persistent queue.
@@ -68,6 +86,13 @@ pub trait OutboxQueue: Send + Sync + 'static {
 /// The Telegram side.
 pub trait Deliver: Send + Sync + 'static {
     fn deliver(&self, task: &OutboxTask) -> impl Future<Output = Result<(), DeliveryError>> + Send;
+
+    /// The end of a flood-control pause in force for the whole bot (whichever request met
+    /// it), if any: nothing is delivered before. A deliverer without a shared gate says none,
+    /// and the outbox then keeps only the pauses its own deliveries met.
+    fn paused_until(&self) -> Option<Instant> {
+        None
+    }
 }
 
 /// Retry tunables.
@@ -113,11 +138,16 @@ pub struct DrainReport {
     pub delivered: usize,
     pub retried: usize,
     pub given_up: usize,
-    /// Flood control stopped the drain until this time.
-    pub paused_until: Option<UnixSecs>,
+    /// Left for later because their chat had its share ([`DeliveryError::Paced`]).
+    pub deferred: usize,
+    /// The earliest time a deferred task may go.
+    pub next_ready_at: Option<Instant>,
+    /// Telegram's flood control stopped (or prevented) the drain until this time.
+    pub paused_until: Option<Instant>,
 }
 
-/// Deliver every due task once, in order. Stops early on flood control.
+/// Deliver every due task once, in order, chat by chat as Telegram's limits allow. Stops at
+/// once on flood control, and does nothing while it is in force.
 pub async fn drain<Q: OutboxQueue, D: Deliver>(
     queue: &Q,
     deliver: &D,
@@ -125,11 +155,32 @@ pub async fn drain<Q: OutboxQueue, D: Deliver>(
     now: UnixSecs,
 ) -> Result<DrainReport, StoreFailure> {
     let mut report = DrainReport::default();
+    if let Some(until) = deliver.paused_until() {
+        report.paused_until = Some(until);
+        return Ok(report);
+    }
+    // Merchants with a task left for later: their next tasks wait too (order, and no
+    // second look at a chat known to be busy).
+    let mut deferred = HashSet::new();
     for task in queue.due(now, policy.batch.max(1)).await? {
+        // A handler's request may have met flood control since the last task.
+        if let Some(until) = deliver.paused_until() {
+            report.paused_until = Some(until);
+            break;
+        }
+        if deferred.contains(&task.merchant) {
+            report.deferred += 1;
+            continue;
+        }
         match deliver.deliver(&task).await {
             Ok(()) => {
                 queue.mark_done(task.id, now).await?;
                 report.delivered += 1;
+            }
+            Err(DeliveryError::Paced { until }) => {
+                deferred.insert(task.merchant);
+                report.deferred += 1;
+                report.next_ready_at = Some(report.next_ready_at.map_or(until, |t| t.min(until)));
             }
             Err(DeliveryError::Permanent(reason)) => {
                 tracing::warn!(task = task.id, merchant = %task.merchant, kind = %task.kind, %reason, "Telegram refuses this follow-up; giving up");
@@ -143,8 +194,9 @@ pub async fn drain<Q: OutboxQueue, D: Deliver>(
                 tracing::warn!(task = task.id, merchant = %task.merchant, kind = %task.kind, %error, next, "Telegram follow-up failed; will retry");
                 queue.reschedule(task.id, &error.to_string(), next).await?;
                 report.retried += 1;
-                if matches!(error, DeliveryError::RetryAfter { .. }) {
-                    report.paused_until = Some(next);
+                if let DeliveryError::RetryAfter { secs } = error {
+                    let own = Instant::now() + std::time::Duration::from_secs(secs);
+                    report.paused_until = Some(deliver.paused_until().map_or(own, |t| t.max(own)));
                     break;
                 }
             }
@@ -154,191 +206,5 @@ pub async fn drain<Q: OutboxQueue, D: Deliver>(
 }
 
 #[cfg(test)]
-mod tests {
-    use std::collections::{BTreeMap, VecDeque};
-    use std::sync::Mutex;
-
-    use super::*;
-
-    /// (task, next attempt, done at, last error)
-    type Entry = (OutboxTask, UnixSecs, Option<UnixSecs>, Option<String>);
-
-    #[derive(Default)]
-    struct Queue {
-        tasks: Mutex<BTreeMap<i64, Entry>>,
-    }
-
-    impl Queue {
-        fn push(&self, id: i64) {
-            let task = OutboxTask {
-                id,
-                merchant: MerchantId(1),
-                charge: Some(ChargeId(id)),
-                kind: "paid".into(),
-                payload: serde_json::json!({}),
-                attempts: 0,
-            };
-            self.tasks.lock().unwrap().insert(id, (task, 0, None, None));
-        }
-        fn state(&self, id: i64) -> (i64, UnixSecs, bool, Option<String>) {
-            let t = self.tasks.lock().unwrap();
-            let (task, next, done, err) = &t[&id];
-            (task.attempts, *next, done.is_some(), err.clone())
-        }
-    }
-
-    impl OutboxQueue for Queue {
-        async fn due(&self, now: UnixSecs, limit: usize) -> Result<Vec<OutboxTask>, StoreFailure> {
-            Ok(self
-                .tasks
-                .lock()
-                .unwrap()
-                .values()
-                .filter(|(_, next, done, _)| done.is_none() && *next <= now)
-                .take(limit)
-                .map(|(t, ..)| t.clone())
-                .collect())
-        }
-        async fn mark_done(&self, id: i64, now: UnixSecs) -> Result<bool, StoreFailure> {
-            let mut t = self.tasks.lock().unwrap();
-            let e = t.get_mut(&id).unwrap();
-            if e.2.is_some() {
-                return Ok(false);
-            }
-            e.2 = Some(now);
-            Ok(true)
-        }
-        async fn reschedule(
-            &self,
-            id: i64,
-            error: &str,
-            next: UnixSecs,
-        ) -> Result<bool, StoreFailure> {
-            let mut t = self.tasks.lock().unwrap();
-            let e = t.get_mut(&id).unwrap();
-            e.0.attempts += 1;
-            e.1 = next;
-            e.3 = Some(error.to_owned());
-            Ok(true)
-        }
-    }
-
-    #[derive(Default)]
-    struct Telegram {
-        script: Mutex<VecDeque<Result<(), DeliveryError>>>,
-        delivered: Mutex<Vec<i64>>,
-    }
-
-    impl Deliver for Telegram {
-        async fn deliver(&self, task: &OutboxTask) -> Result<(), DeliveryError> {
-            let r = self.script.lock().unwrap().pop_front().unwrap_or(Ok(()));
-            if r.is_ok() {
-                self.delivered.lock().unwrap().push(task.id);
-            }
-            r
-        }
-    }
-
-    const POLICY: OutboxPolicy = OutboxPolicy {
-        base_secs: 2,
-        max_secs: 60,
-        batch: 10,
-    };
-
-    #[test]
-    fn retry_delays() {
-        let t = DeliveryError::Transient("x".into());
-        let d: Vec<u64> = (1..=7).map(|a| POLICY.retry_delay_secs(a, &t)).collect();
-        assert_eq!(d, vec![2, 4, 8, 16, 32, 60, 60]);
-        assert_eq!(POLICY.retry_delay_secs(i64::MAX, &t), 60);
-        assert_eq!(POLICY.retry_delay_secs(0, &t), 2);
-        assert_eq!(
-            POLICY.retry_delay_secs(1, &DeliveryError::RetryAfter { secs: 35 }),
-            36
-        );
-    }
-
-    #[tokio::test]
-    async fn delivers_in_order_and_marks_done() {
-        let q = Queue::default();
-        let tg = Telegram::default();
-        for id in 1..=3 {
-            q.push(id);
-        }
-        let r = drain(&q, &tg, POLICY, 100).await.unwrap();
-        assert_eq!(r.delivered, 3);
-        assert_eq!(*tg.delivered.lock().unwrap(), vec![1, 2, 3]);
-        assert!(q.state(2).2);
-        // Nothing left: a second drain sends nothing.
-        let r = drain(&q, &tg, POLICY, 101).await.unwrap();
-        assert_eq!(r, DrainReport::default());
-        assert_eq!(tg.delivered.lock().unwrap().len(), 3);
-    }
-
-    #[tokio::test]
-    async fn failures_are_retried_until_accepted() {
-        let q = Queue::default();
-        let tg = Telegram::default();
-        q.push(1);
-        tg.script.lock().unwrap().extend([
-            Err(DeliveryError::Transient("network".into())),
-            Err(DeliveryError::Transient("502".into())),
-            Ok(()),
-        ]);
-        let r = drain(&q, &tg, POLICY, 100).await.unwrap();
-        assert_eq!(r.retried, 1);
-        assert_eq!(q.state(1), (1, 102, false, Some("network".into())));
-        // Not due before its time.
-        assert_eq!(
-            drain(&q, &tg, POLICY, 101).await.unwrap(),
-            DrainReport::default()
-        );
-        let r = drain(&q, &tg, POLICY, 102).await.unwrap();
-        assert_eq!(r.retried, 1);
-        assert_eq!(q.state(1).1, 106);
-        let r = drain(&q, &tg, POLICY, 106).await.unwrap();
-        assert_eq!(r.delivered, 1);
-        assert!(q.state(1).2);
-        assert_eq!(*tg.delivered.lock().unwrap(), vec![1]);
-    }
-
-    #[tokio::test]
-    async fn flood_control_pauses_the_whole_drain() {
-        let q = Queue::default();
-        let tg = Telegram::default();
-        for id in 1..=3 {
-            q.push(id);
-        }
-        tg.script
-            .lock()
-            .unwrap()
-            .extend([Ok(()), Err(DeliveryError::RetryAfter { secs: 9 })]);
-        let r = drain(&q, &tg, POLICY, 100).await.unwrap();
-        assert_eq!((r.delivered, r.retried, r.paused_until), (1, 1, Some(110)));
-        // Task 3 was not even tried.
-        assert_eq!(q.state(3), (0, 0, false, None));
-        let r = drain(&q, &tg, POLICY, 100).await.unwrap();
-        assert_eq!(r.delivered, 1); // task 3 (task 2 waits for 110)
-        let r = drain(&q, &tg, POLICY, 110).await.unwrap();
-        assert_eq!(r.delivered, 1);
-        assert_eq!(*tg.delivered.lock().unwrap(), vec![1, 3, 2]);
-    }
-
-    #[tokio::test]
-    async fn permanent_refusal_is_recorded_and_given_up() {
-        let q = Queue::default();
-        let tg = Telegram::default();
-        q.push(1);
-        tg.script
-            .lock()
-            .unwrap()
-            .push_back(Err(DeliveryError::Permanent(
-                "bot was blocked by the user".into(),
-            )));
-        let r = drain(&q, &tg, POLICY, 100).await.unwrap();
-        assert_eq!(r.given_up, 1);
-        let (_, _, done, err) = q.state(1);
-        assert!(done);
-        assert_eq!(err.as_deref(), Some("bot was blocked by the user"));
-    }
-}
+#[path = "outbox_tests.rs"]
+mod tests;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{Notify, watch};
-use tokio::time::MissedTickBehavior;
+use tokio::time::{Instant, MissedTickBehavior};
 
 use super::outbox::{Deliver, OutboxPolicy, OutboxQueue, drain};
 use super::ports::{Lookups, PendingCharges, Settle};
@@ -64,6 +64,11 @@ pub async fn poll_loop<S, L>(
 }
 
 /// Drains the outbox when woken, and at least every `tick`, until `shutdown`.
+///
+/// Paced (see [`super::outbox`]): while Telegram's flood control is in force — met by a
+/// delivery here or by any other request of the bot — it sleeps until the pause is over,
+/// whatever wakes it; a drain that left tasks for a busy chat is followed by another when
+/// that chat may be written to again.
 pub async fn outbox_loop<Q, D>(
     queue: Arc<Q>,
     deliver: Arc<D>,
@@ -76,21 +81,43 @@ pub async fn outbox_loop<Q, D>(
     Q: OutboxQueue,
     D: Deliver,
 {
+    // The pause the drains met, kept across drains (the deliverer may not share a gate).
+    let mut paused_until: Option<Instant> = None;
     loop {
         if *shutdown.borrow() {
             break;
         }
+        let paused = [paused_until, deliver.paused_until()]
+            .into_iter()
+            .flatten()
+            .max()
+            .filter(|until| *until > Instant::now());
+        if let Some(until) = paused {
+            tokio::select! {
+                _ = tokio::time::sleep_until(until) => {}
+                _ = shutdown.changed() => {}
+            }
+            continue;
+        }
+        paused_until = None;
+        let mut next = Instant::now() + tick;
         match drain(queue.as_ref(), deliver.as_ref(), policy, clock()).await {
-            // A full batch: more may be waiting, go on at once.
-            Ok(r) if r.delivered + r.given_up >= policy.batch && r.paused_until.is_none() => {
+            Ok(r) if r.paused_until.is_some() => {
+                paused_until = r.paused_until;
                 continue;
             }
-            Ok(_) => {}
+            // A full batch: more may be waiting, go on at once.
+            Ok(r) if r.delivered + r.given_up >= policy.batch => continue,
+            Ok(r) => {
+                if let Some(ready) = r.next_ready_at {
+                    next = next.min(ready);
+                }
+            }
             Err(e) => tracing::error!(error = %e, "could not read the Telegram outbox"),
         }
         tokio::select! {
             _ = wake.notified() => {}
-            _ = tokio::time::sleep(tick) => {}
+            _ = tokio::time::sleep_until(next) => {}
             _ = shutdown.changed() => {}
         }
     }

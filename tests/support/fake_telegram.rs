@@ -33,7 +33,10 @@
 //! - Not modelled: groups/channels, inline mode, `parse_mode` (texts are stored verbatim),
 //!   payments, file downloads.
 //!
-//! Failure injection: [`FakeTelegram::fail_next`]. Beware that teloxide sleeps **10 s** after
+//! Failure injection: [`FakeTelegram::fail_next`]. Flood control as Telegram applies it:
+//! [`Failure::FloodWindow`] opens a window in which every request is refused with
+//! `retry_after`; [`FakeTelegram::flood_violations`] lists the requests that arrived in one.
+//! Beware that teloxide sleeps **10 s** after
 //! any HTTP 5xx answer before returning the error, so prefer [`Failure::Network`] /
 //! [`Failure::RetryAfter`] over [`Failure::Status`]`(500)` in tests that go through teloxide.
 
@@ -137,6 +140,11 @@ pub enum Failure {
     /// (teloxide: `RequestError::RetryAfter`; a `Throttle` with default settings waits and
     /// retries sends on its own).
     RetryAfter(u32),
+    /// Like [`Failure::RetryAfter`], and the bot is then flood-limited for N seconds, as
+    /// Telegram does it: every request (of any method, `getUpdates` excepted) that arrives
+    /// within the window is refused with HTTP 429 and the seconds left as `retry_after`, and
+    /// is recorded with [`Call::in_flood_window`] set.
+    FloodWindow(u32),
     /// This HTTP status with a Telegram-style error body. teloxide sleeps 10 s after a 5xx
     /// before it returns the error.
     Status(u16),
@@ -175,6 +183,8 @@ pub struct Call {
     /// (injected with [`FakeTelegram::fail_next`] or a real rule, e.g. `message to edit not
     /// found`).
     pub error: Option<String>,
+    /// It arrived while a [`Failure::FloodWindow`] was open (and was refused with 429).
+    pub in_flood_window: bool,
 }
 
 impl Call {
@@ -356,6 +366,8 @@ struct FakeState {
     /// language_code ("" = default) → commands.
     commands: BTreeMap<String, Vec<(String, String)>>,
     failures: Vec<(String, u32, Failure)>,
+    /// End of the flood window opened by a [`Failure::FloodWindow`].
+    flood_until: Option<Instant>,
     next_callback: u64,
     open_callbacks: HashSet<String>,
     /// Update kinds the bot asked for with `allowed_updates` (remembered across calls, as
@@ -676,6 +688,18 @@ impl FakeTelegram {
             .cloned()
     }
 
+    /// Requests that arrived while a [`Failure::FloodWindow`] was open, in arrival order: a
+    /// bot that honours `retry_after` makes none.
+    pub fn flood_violations(&self) -> Vec<Call> {
+        self.shared
+            .lock()
+            .calls
+            .iter()
+            .filter(|c| c.in_flood_window)
+            .cloned()
+            .collect()
+    }
+
     /// Makes the next `n` calls of `method` (case-insensitive; `getUpdates` too) fail with
     /// `failure` instead of being carried out. Failed calls are still recorded, with
     /// [`Call::error`] set. Several `fail_next` for one method are used up in order.
@@ -802,7 +826,7 @@ fn failure_response(failure: &Failure) -> (Response, String) {
         Failure::Network | Failure::ResponseLost => {
             return (network_failure(), "network failure".to_owned());
         }
-        Failure::RetryAfter(secs) => ApiErr {
+        Failure::RetryAfter(secs) | Failure::FloodWindow(secs) => ApiErr {
             code: 429,
             description: format!("Too Many Requests: retry after {secs}"),
             retry_after: Some(*secs),
@@ -917,35 +941,52 @@ async fn handle(
     let files = named_files(&params, &parts);
     let response = {
         let mut st = shared.lock();
-        let (response, error) = match st.take_failure(&method) {
-            Some(Failure::ResponseLost) => {
-                let outcome = match dispatch(&mut st, &method, &params, &parts) {
-                    Ok(_) => "carried out".to_owned(),
-                    Err(err) => format!("failed: {}", err.description),
-                };
-                (
-                    network_failure(),
-                    Some(format!("response lost (request {outcome})")),
-                )
-            }
-            Some(failure) => {
-                let (response, description) = failure_response(&failure);
+        let arrived = Instant::now();
+        let flood_left = st
+            .flood_until
+            .map(|until| until.saturating_duration_since(arrived))
+            .filter(|left| !left.is_zero());
+        let (response, error) = match flood_left {
+            Some(left) => {
+                let secs = u32::try_from(left.as_secs() + u64::from(left.subsec_nanos() > 0))
+                    .unwrap_or(u32::MAX);
+                let (response, description) = failure_response(&Failure::RetryAfter(secs));
                 (response, Some(description))
             }
-            None => match dispatch(&mut st, &method, &params, &parts) {
-                Ok(result) => (ok_response(result), None),
-                Err(err) => {
-                    let description = err.description.clone();
-                    (err.into_response(), Some(description))
+            None => match st.take_failure(&method) {
+                Some(Failure::ResponseLost) => {
+                    let outcome = match dispatch(&mut st, &method, &params, &parts) {
+                        Ok(_) => "carried out".to_owned(),
+                        Err(err) => format!("failed: {}", err.description),
+                    };
+                    (
+                        network_failure(),
+                        Some(format!("response lost (request {outcome})")),
+                    )
                 }
+                Some(failure) => {
+                    if let Failure::FloodWindow(secs) = failure {
+                        st.flood_until = Some(arrived + Duration::from_secs(u64::from(secs)));
+                    }
+                    let (response, description) = failure_response(&failure);
+                    (response, Some(description))
+                }
+                None => match dispatch(&mut st, &method, &params, &parts) {
+                    Ok(result) => (ok_response(result), None),
+                    Err(err) => {
+                        let description = err.description.clone();
+                        (err.into_response(), Some(description))
+                    }
+                },
             },
         };
         st.calls.push(Call {
             method,
             params: Value::Object(params),
             files,
-            at: Instant::now(),
+            at: arrived,
             error,
+            in_flood_window: flood_left.is_some(),
         });
         response
     };
