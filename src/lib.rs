@@ -2,13 +2,14 @@
 //!
 //! Layers, each knowing only those below it:
 //! `khqr` (pure codec) → `render` (PNGs) → `bakong` (Open API client, sandbox) →
-//! `store` (SQL) → `watcher` (settlement) → `bot` (Telegram).
+//! `store` (SQL) → `keys` (which key opens the store) → `watcher` (settlement) → `bot` (Telegram).
 
 pub mod bakong;
 pub mod bot;
 pub mod config;
 pub mod crypto;
 pub mod i18n;
+pub mod keys;
 pub mod khqr;
 pub mod render;
 pub mod store;

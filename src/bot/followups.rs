@@ -285,6 +285,7 @@ impl TelegramFollowUps {
         let lang: Lang = merchant.language;
         let text = match task.kind.as_str() {
             "token_refused" => t!(lang, "notice-token-refused"),
+            "token_unreadable" => t!(lang, "notice-token-unreadable"),
             _ => {
                 let expires_at = task
                     .payload
@@ -323,7 +324,7 @@ impl Deliver for TelegramFollowUps {
         match task.kind.as_str() {
             "charge_paid" | "charge_failed" | "charge_expired" | "charge_mismatch"
             | "charge_cancelled" => self.edit_charge(task).await,
-            "token_refused" | "token_expiring" => self.notice(task).await,
+            "token_refused" | "token_expiring" | "token_unreadable" => self.notice(task).await,
             other => Err(DeliveryError::Permanent(format!(
                 "unknown follow-up {other:?}"
             ))),

@@ -13,8 +13,10 @@ pub mod dialogue;
 pub mod followups;
 mod format;
 mod handlers;
+mod private;
 mod reports;
 mod setup;
+mod stored_token;
 pub mod watching;
 
 use std::sync::Arc;
@@ -62,12 +64,19 @@ pub struct Ctx {
     pub watcher: Option<watching::WatcherRef>,
 }
 
-/// The handler tree: commands first, then the wizard's answers, then a fallback; callback
+/// The handler tree: merchant commands outside a private chat first (answered with "talk
+/// to me in private"), then commands, then the wizard's answers, then a fallback; callback
 /// queries (the buttons under a QR) on their own branch.
 pub fn schema() -> UpdateHandler<HandlerError> {
     use dptree::case;
 
-    let messages = Update::filter_message()
+    // Merchant commands outside a private chat: one "talk to me in private", nothing else
+    // (ahead of the dialogue, so a group's command never touches wizard state).
+    let group_guard = teloxide::filter_command::<Command, _>()
+        .filter(private::outside_private_chat)
+        .endpoint(private::on_group_command);
+
+    let conversation = dptree::entry()
         .enter_dialogue::<Message, ErasedStorage<State>, State>()
         .branch(teloxide::filter_command::<Command, _>().endpoint(handlers::on_command))
         .branch(case![State::AwaitAccount].endpoint(setup::on_account))
@@ -91,6 +100,10 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         )
         .branch(case![State::AwaitNewToken].endpoint(setup::on_new_token))
         .endpoint(handlers::on_other_message);
+
+    let messages = Update::filter_message()
+        .branch(group_guard)
+        .branch(conversation);
 
     let callbacks = Update::filter_callback_query().endpoint(callbacks::on_callback);
 
