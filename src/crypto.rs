@@ -91,6 +91,11 @@ impl SecretKey {
         Ok(Self(out))
     }
 
+    /// Whether both are the same key (without showing either).
+    pub fn same_as(&self, other: &SecretKey) -> bool {
+        self.0 == other.0
+    }
+
     fn to_hex(&self) -> String {
         self.0.iter().map(|b| format!("{b:02x}")).collect()
     }

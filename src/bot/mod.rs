@@ -42,7 +42,7 @@ pub use callbacks::CallbackAction;
 pub use charge::explain as explain_charge_error;
 pub use commands::Command;
 pub use dialogue::{DbStorage, State};
-pub use format::{phnom_penh_date, phnom_penh_time};
+pub use format::{now_secs, phnom_penh_date, phnom_penh_time};
 
 /// The requester every handler gets: Telegram's rate limits are respected by queueing sends.
 pub type TgBot = Throttle<teloxide::Bot>;

@@ -75,6 +75,8 @@ pub(super) fn contains_jwt(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use teloxide::utils::command::BotCommands;
+
     use super::*;
 
     #[test]
