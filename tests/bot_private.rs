@@ -80,7 +80,11 @@ async fn merchant_commands_in_a_group_only_point_to_the_private_chat_and_change_
         commands.len(),
         "one answer per command: {group_texts:#?}"
     );
-    for text in &group_texts {
+    // (The /help text has generic examples such as "$5"; it knows nothing of the shop.)
+    for text in group_texts
+        .iter()
+        .filter(|t| Some(t.as_str()) != help.text())
+    {
         for secret in [
             "sokha@aclb",
             "Sokha Coffee",
