@@ -212,8 +212,7 @@ async fn rotate_key_reseals_every_token_and_the_bot_then_runs_only_with_the_new_
     let err = app
         .try_start()
         .await
-        .err()
-        .expect("the old key must be refused");
+        .expect_err("the old key must be refused");
     assert!(
         err.to_string().starts_with("KHQR_BOT_SECRET_KEY: "),
         "{err}"

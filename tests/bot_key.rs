@@ -17,18 +17,19 @@ use support::fake_telegram::TgUser;
 const KEY_A: &str = "1111111111111111111111111111111111111111111111111111111111111111";
 const KEY_B: &str = "2222222222222222222222222222222222222222222222222222222222222222";
 
-/// Everything a refused start must leave alone: tokens, check value, events, charges,
-/// outbox, and the files next to the database.
-async fn snapshot(
-    app: &TestApp,
-) -> (
+/// Tokens, check value, counts of events / charges / outbox items, files.
+type Snapshot = (
     Vec<(i64, Vec<u8>)>,
     Option<Vec<u8>>,
     i64,
     i64,
     i64,
     Vec<String>,
-) {
+);
+
+/// Everything a refused start must leave alone: tokens, check value, events, charges,
+/// outbox, and the files next to the database.
+async fn snapshot(app: &TestApp) -> Snapshot {
     let store = Store::open(&format!("sqlite://{}", app.db_path().display()))
         .await
         .unwrap();
@@ -114,8 +115,7 @@ async fn restart_with_a_wrong_key_refuses_and_changes_nothing_then_the_right_key
     let err = app
         .try_start()
         .await
-        .err()
-        .expect("a wrong key must not start");
+        .expect_err("a wrong key must not start");
     let line = err.to_string();
     assert!(line.starts_with("KHQR_BOT_SECRET_KEY: "), "{line}");
     assert!(!line.contains('\n'), "{line}");
@@ -128,7 +128,7 @@ async fn restart_with_a_wrong_key_refuses_and_changes_nothing_then_the_right_key
 
     // No key at all: the key file beside the database would be new, so it is not made.
     app.set_env("KHQR_BOT_SECRET_KEY", None);
-    let err = app.try_start().await.err().expect("no key must not start");
+    let err = app.try_start().await.expect_err("no key must not start");
     let line = err.to_string();
     assert!(
         line.starts_with("KHQR_BOT_SECRET_KEY: ") && line.contains("khqr-bot.key"),
@@ -170,7 +170,7 @@ async fn a_used_database_without_its_key_file_refuses_to_start_until_the_file_is
     std::fs::remove_file(&key_file).unwrap();
     let before = snapshot(&app).await;
 
-    let err = app.try_start().await.err().expect("must refuse");
+    let err = app.try_start().await.expect_err("must refuse");
     assert!(
         err.to_string().starts_with("KHQR_BOT_SECRET_KEY: "),
         "{err}"

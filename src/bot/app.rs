@@ -17,7 +17,7 @@ use super::{Bot, Ctx};
 pub enum StartError {
     /// A missing, malformed or wrong key: the bot does not start (and changes nothing).
     #[error("KHQR_BOT_SECRET_KEY: {0}")]
-    Key(#[from] KeyCheckError),
+    Key(KeyCheckError),
     #[error("DATABASE_URL: {0}")]
     Store(#[from] StoreError),
     #[error("BAKONG_API_URL: {0}")]
@@ -37,7 +37,12 @@ impl App {
     /// Must run inside a tokio runtime.
     pub async fn start(config: &Config) -> Result<Self, StartError> {
         let store = Store::open(&config.database_url).await?;
-        let key = keys::unlock(&config.secret_key, &store, now_secs()).await?;
+        let key = keys::unlock(&config.secret_key, &store, now_secs())
+            .await
+            .map_err(|e| match e {
+                KeyCheckError::Store(e) => StartError::Store(e),
+                other => StartError::Key(other),
+            })?;
         let now = now_secs();
         // One polling process per bot token, so at start no send is in flight: every charge
         // still `creating` was interrupted by the previous process.

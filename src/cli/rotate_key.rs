@@ -2,7 +2,7 @@
 //! transaction, and stores the new key's check value. Run it with the bot stopped, then
 //! start the bot with the new key.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 use khqr_bot::config::{self, KeySource};
@@ -33,7 +33,7 @@ fn env(name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn read_key_file(path: &PathBuf, what: &str) -> anyhow::Result<SecretKey> {
+fn read_key_file(path: &Path, what: &str) -> anyhow::Result<SecretKey> {
     SecretKey::load_file(path)?
         .with_context(|| format!("{what}: no key file at {}", path.display()))
 }
