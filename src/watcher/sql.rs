@@ -59,8 +59,15 @@ impl SqlWatcherStore {
     ) -> Result<HashMap<MerchantId, Option<MerchantToken>>, StoreFailure> {
         let mut unreadable = Vec::new();
         let out = self.open_tokens(merchants, &mut unreadable).await?;
-        if !unreadable.is_empty() {
-            self.report_unreadable(&unreadable, now).await?;
+        if !unreadable.is_empty()
+            && let Err(e) = self.report_unreadable(&unreadable, now).await
+        {
+            // Not a reason to stop polling the others; try again next round.
+            tracing::error!(error = %e, "could not record unreadable tokens");
+            let mut cache = self.cache();
+            for (merchant, _) in &unreadable {
+                cache.remove(merchant);
+            }
         }
         Ok(out)
     }
