@@ -112,25 +112,8 @@ impl Config {
             .map(|v| parse_http_url("BAKONG_API_URL", &v))
             .transpose()?;
 
-        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        let db_path = sqlite_path(&database_url)
-            .map_err(|reason| ConfigError::new("DATABASE_URL", reason))?;
-
-        let secret_key =
-            match get("KHQR_BOT_SECRET_KEY") {
-                Some(text) => KeySource::Env(SecretKey::parse(&text).map_err(|e| {
-                    ConfigError::new("KHQR_BOT_SECRET_KEY", format!("malformed: {e}"))
-                })?),
-                None => match db_path {
-                    Some(path) => KeySource::File(path.with_extension("key")),
-                    None => {
-                        return Err(ConfigError::new(
-                            "KHQR_BOT_SECRET_KEY",
-                            "required with an in-memory database (no place for a key file)",
-                        ));
-                    }
-                },
-            };
+        let database_url = database_url(&get)?;
+        let secret_key = key_source(&get, &database_url)?;
 
         let charge_ttl = secs(
             "CHARGE_TTL_SECS",
@@ -155,6 +138,39 @@ impl Config {
             poll_interval,
         })
     }
+}
+
+/// `DATABASE_URL` (default [`DEFAULT_DATABASE_URL`]), checked to be an `sqlite:` URL.
+/// `get` returns trimmed, non-empty values only.
+pub fn database_url(get: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+    let url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+    sqlite_path(&url).map_err(|reason| ConfigError::new("DATABASE_URL", reason))?;
+    Ok(url)
+}
+
+/// The key that seals Bakong tokens: `KHQR_BOT_SECRET_KEY`, else the key file beside the
+/// database at `database_url`. `get` returns trimmed, non-empty values only.
+pub fn key_source(
+    get: &impl Fn(&str) -> Option<String>,
+    database_url: &str,
+) -> Result<KeySource, ConfigError> {
+    if let Some(text) = get("KHQR_BOT_SECRET_KEY") {
+        return secret_key("KHQR_BOT_SECRET_KEY", &text).map(KeySource::Env);
+    }
+    let db_path =
+        sqlite_path(database_url).map_err(|reason| ConfigError::new("DATABASE_URL", reason))?;
+    match db_path {
+        Some(path) => Ok(KeySource::File(path.with_extension("key"))),
+        None => Err(ConfigError::new(
+            "KHQR_BOT_SECRET_KEY",
+            "required with an in-memory database (no place for a key file)",
+        )),
+    }
+}
+
+/// A key given in the environment variable `name`.
+pub fn secret_key(name: &'static str, text: &str) -> Result<SecretKey, ConfigError> {
+    SecretKey::parse(text).map_err(|e| ConfigError::new(name, format!("malformed: {e}")))
 }
 
 fn looks_like_bot_token(token: &str) -> bool {

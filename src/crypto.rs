@@ -18,6 +18,9 @@ const NONCE_LEN: usize = 24;
 const TAG_LEN: usize = 16;
 /// Length of a secret key in bytes.
 pub const KEY_LEN: usize = 32;
+/// Associated data and plaintext of the key check value (never used for anything else).
+const KEY_CHECK_AAD: &[u8] = b"khqr-bot:key-check";
+const KEY_CHECK_TEXT: &[u8] = b"khqr-bot secret key check, version 1";
 
 type XNonce = chacha20poly1305::XNonce;
 
@@ -88,28 +91,41 @@ impl SecretKey {
         Ok(Self(out))
     }
 
+    /// Whether both are the same key (without showing either).
+    pub fn same_as(&self, other: &SecretKey) -> bool {
+        self.0 == other.0
+    }
+
     fn to_hex(&self) -> String {
         self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Reads the key file at `path`; `Ok(None)` when there is no such file.
+    pub fn load_file(path: &Path) -> Result<Option<Self>, KeyError> {
+        let shown = path.display().to_string();
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(&text)
+                .map(Some)
+                .map_err(|_| KeyError::BadFile { path: shown }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(KeyError::Io {
+                path: shown,
+                source,
+            }),
+        }
     }
 
     /// Reads the key file at `path`, or creates it (mode 0600, never overwriting) with a new
     /// random key. Returns the key and whether the file was created now.
     pub fn load_or_create_file(path: &Path) -> Result<(Self, bool), KeyError> {
+        if let Some(key) = Self::load_file(path)? {
+            return Ok((key, false));
+        }
         let shown = path.display().to_string();
         let io = |source| KeyError::Io {
             path: shown.clone(),
             source,
         };
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                let key = Self::parse(&text).map_err(|_| KeyError::BadFile {
-                    path: shown.clone(),
-                })?;
-                return Ok((key, false));
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io(e)),
-        }
         let key = Self::generate()?;
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
@@ -191,6 +207,30 @@ impl SecretBox {
         Ok(out)
     }
 
+    /// A key check value: a fixed text sealed under this key. Stored once per database, it
+    /// tells at start-up whether the configured key is the one the tokens were sealed with,
+    /// without storing anything the key could be derived from.
+    pub fn key_check_value(&self) -> Result<Vec<u8>, CryptoError> {
+        self.seal(KEY_CHECK_AAD, KEY_CHECK_TEXT)
+    }
+
+    /// Whether `check` (from [`SecretBox::key_check_value`]) was made with this key.
+    pub fn matches_key_check(&self, check: &[u8]) -> bool {
+        self.open(KEY_CHECK_AAD, check)
+            .is_ok_and(|text| text == KEY_CHECK_TEXT)
+    }
+
+    /// Opens `sealed` (bound to `aad`) with this key and seals it again under `new`.
+    pub fn reseal(
+        &self,
+        new: &SecretBox,
+        aad: &[u8],
+        sealed: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        let plain = self.open(aad, sealed)?;
+        new.seal(aad, &plain)
+    }
+
     /// Decrypts a blob made by [`SecretBox::seal`] with the same key and `aad`.
     pub fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let (&version, rest) = sealed.split_first().ok_or(CryptoError::Format)?;
@@ -252,6 +292,42 @@ mod tests {
     }
 
     #[test]
+    fn key_check_value_opens_only_with_the_same_key() {
+        let b = boxed();
+        let check = b.key_check_value().unwrap();
+        assert!(b.matches_key_check(&check));
+        assert!(
+            !contains(&check, KEY_CHECK_TEXT),
+            "the check value is sealed"
+        );
+        let other = SecretBox::new(&SecretKey::parse(&"22".repeat(32)).unwrap());
+        assert!(!other.matches_key_check(&check));
+        // A token sealed with the same key is not a check value (different AAD and text).
+        let token = b.seal(b"merchant:1", KEY_CHECK_TEXT).unwrap();
+        assert!(!b.matches_key_check(&token));
+        assert!(!b.matches_key_check(b"garbage"));
+    }
+
+    #[test]
+    fn reseal_moves_a_secret_to_the_new_key_with_the_same_aad() {
+        let old = boxed();
+        let new = SecretBox::new(&SecretKey::parse(&"33".repeat(32)).unwrap());
+        let sealed = old.seal(b"merchant:7", b"tok").unwrap();
+        let moved = old.reseal(&new, b"merchant:7", &sealed).unwrap();
+        assert_eq!(new.open(b"merchant:7", &moved).unwrap(), b"tok");
+        assert_eq!(old.open(b"merchant:7", &moved), Err(CryptoError::Auth));
+        assert_eq!(
+            new.reseal(&old, b"merchant:7", &sealed),
+            Err(CryptoError::Auth),
+            "the wrong old key opens nothing"
+        );
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
     fn key_parses_hex_and_base64_only_at_32_bytes() {
         let hex = "00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF";
         let k = SecretKey::parse(hex).unwrap();
@@ -283,6 +359,16 @@ mod tests {
         let (k2, created) = SecretKey::load_or_create_file(&path).unwrap();
         assert!(!created);
         assert_eq!(k1.0, k2.0);
+        assert_eq!(SecretKey::load_file(&path).unwrap().unwrap().0, k1.0);
+        assert!(
+            SecretKey::load_file(&dir.path().join("missing.key"))
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            !dir.path().join("missing.key").exists(),
+            "load_file creates nothing"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -2,14 +2,16 @@
 //!
 //! Layers, each knowing only those below it:
 //! `khqr` (pure codec) → `render` (PNGs) → `bakong` (Open API client, sandbox) →
-//! `store` (SQL) → `watcher` (settlement) → `bot` (Telegram); `telegram_pacing` (Telegram's
-//! rate limits, one gate for the process) sits beside them, used by `bot`.
+//! `store` (SQL) → `keys` (which key opens the store) → `watcher` (settlement) → `bot`
+//! (Telegram); `telegram_pacing` (Telegram's rate limits, one gate for the process) sits
+//! beside them, used by `bot`.
 
 pub mod bakong;
 pub mod bot;
 pub mod config;
 pub mod crypto;
 pub mod i18n;
+pub mod keys;
 pub mod khqr;
 pub mod render;
 pub mod store;

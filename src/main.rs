@@ -26,6 +26,9 @@ enum Command {
     Run(cli::run::RunArgs),
     /// Run a local Bakong Open API emulator (try the bot without a Bakong account).
     Sandbox(cli::sandbox::SandboxArgs),
+    /// Re-seal every stored Bakong token under a new secret key, in one transaction (stop
+    /// the bot first; DATABASE_URL names the database; see docs/bot.md).
+    RotateKey(cli::rotate_key::RotateKeyArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
         Command::Decode(args) => cli::decode::run(args),
         Command::Run(args) => report(cli::run::run(args)),
         Command::Sandbox(args) => report(cli::sandbox::run(args)),
+        Command::RotateKey(args) => report(cli::rotate_key::run(args)),
     }
 }
 

@@ -129,3 +129,125 @@ async fn run_serves_then_exits_cleanly_on_sigterm() {
         "bot token logged"
     );
 }
+
+async fn sealed_tokens(app: &support::app::TestApp) -> Vec<Vec<u8>> {
+    let store = khqr_bot::store::Store::open(&format!("sqlite://{}", app.db_path().display()))
+        .await
+        .unwrap();
+    let tokens = sqlx::query_scalar("SELECT token_sealed FROM merchants ORDER BY id")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    store.close().await;
+    tokens
+}
+
+fn one_error_line(out: &std::process::Output) -> String {
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr.clone()).unwrap();
+    let lines: Vec<_> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    lines[0].to_owned()
+}
+
+#[tokio::test]
+async fn rotate_key_reseals_every_token_and_the_bot_then_runs_only_with_the_new_key() {
+    let mut app = support::app::TestApp::spawn().await;
+    let users = [TgUser::english(9101), TgUser::khmer(9102)];
+    let mut tails = Vec::new();
+    for u in &users {
+        let token = app
+            .setup_merchant(u, "sokha@aclb", "Sokha Coffee", "Phnom Penh")
+            .await;
+        // /settings shows the token's last four characters only when it opens.
+        tails.push(format!("••••{}", &token[token.len() - 4..]));
+    }
+    app.stop().await;
+    let cwd = tempfile::tempdir().unwrap();
+    let db_url = format!("sqlite://{}", app.db_path().display());
+    let new_key = "33".repeat(32);
+    let before = sealed_tokens(&app).await;
+    let rotate = || {
+        let mut cmd = khqr_bot(cwd.path());
+        cmd.arg("rotate-key").env("DATABASE_URL", &db_url);
+        cmd
+    };
+
+    // A wrong old key, or no new key: one line, nothing changed.
+    let out = rotate()
+        .env("KHQR_BOT_OLD_SECRET_KEY", "44".repeat(32))
+        .env("KHQR_BOT_NEW_SECRET_KEY", &new_key)
+        .output()
+        .unwrap();
+    let line = one_error_line(&out);
+    assert!(line.starts_with("error: old key: "), "{line}");
+    let line = one_error_line(&rotate().output().unwrap());
+    assert!(
+        line.starts_with("error: KHQR_BOT_NEW_SECRET_KEY: "),
+        "{line}"
+    );
+    assert_eq!(sealed_tokens(&app).await, before);
+
+    // The old key from the key file beside the database (what `run` uses), the new one
+    // from the environment.
+    let out = rotate()
+        .env("KHQR_BOT_NEW_SECRET_KEY", &new_key)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("re-sealed 2 Bakong token(s)"), "{stdout}");
+    let after = sealed_tokens(&app).await;
+    assert_eq!(after.len(), 2);
+    assert!(
+        after.iter().zip(&before).all(|(a, b)| a != b),
+        "every token re-sealed"
+    );
+
+    // The old key no longer starts the bot; the new one does, and every token opens.
+    let err = app
+        .try_start()
+        .await
+        .expect_err("the old key must be refused");
+    assert!(
+        err.to_string().starts_with("KHQR_BOT_SECRET_KEY: "),
+        "{err}"
+    );
+    app.set_env("KHQR_BOT_SECRET_KEY", Some(&new_key));
+    app.start().await;
+    for (u, tail) in users.iter().zip(&tails) {
+        let settings = app.say(u, "/settings").await;
+        assert!(settings.contains(tail.as_str()), "{settings}");
+    }
+    app.stop().await;
+
+    // Again, into a new key file that rotate-key creates (0600).
+    let next = cwd.path().join("next.key");
+    let out = rotate()
+        .env("KHQR_BOT_SECRET_KEY", &new_key)
+        .arg("--new-key-file")
+        .arg(&next)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&next).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let next_key = std::fs::read_to_string(&next).unwrap();
+    app.set_env("KHQR_BOT_SECRET_KEY", Some(next_key.trim()));
+    app.start().await;
+    let settings = app.say(&users[0], "/settings").await;
+    assert!(settings.contains(tails[0].as_str()), "{settings}");
+    app.stop().await;
+}

@@ -164,7 +164,7 @@ notice-token-expiring-email = Your Bakong API token expires in {$days} day(s), o
 ## /history, /pending, /check, "Check now"
 cmd-history = Payments received: /history today, week, month
 cmd-pending = Open payment requests
-cmd-check = Verify a transaction: /check <hash>
+cmd-check = Verify a receipt: /check <hash> or /check <short hash> <amount>
 history-usage = Send /history, /history yesterday, /history week, /history month or /history 2025-01-31.
 history-future = {$date} has not come yet.
 history-title-today = 📊 Today ({$date})
@@ -180,7 +180,10 @@ history-line = • {$time} {$amount} {$note} — from {$payer}
 pending-none = No open payment requests.
 pending-title = ⏳ Open payment requests: {$count}
 pending-line = • {$amount} {$note} — valid until {$time}
-check-usage = Send /check followed by the full transaction hash (64 characters) shown in the customer's banking app.
+check-usage =
+    Send /check with what the customer's receipt shows:
+    • the full transaction hash (64 characters): /check 3f9a…
+    • or the short hash (8 characters) with the amount: /check 3f9a1c2d 5 USD
 check-found = ✅ This transaction exists and was paid to your account.
 check-found-elsewhere = ⚠️ This transaction exists, but it was NOT paid to your account ({$account}).
 check-details =
@@ -252,3 +255,11 @@ notice-renewal-mailed = I asked Bakong to renew your API token, and Bakong sent 
 notice-renewal-unknown-email = I could not renew your Bakong API token: Bakong does not know the email {$email}. Check it with /email (it must be the one you registered at the Bakong Open API site), or renew the token on the website and send it with /token. I keep reminding you until then.
 notice-renewal-email-down = I could not renew your Bakong API token: Bakong's email service is down right now. Renew the token on the Bakong Open API website, check your mailbox, and send the new token with /token. I keep reminding you until then.
 notice-renewal-failed = I could not renew your Bakong API token automatically. Renew it on the Bakong Open API website, check your mailbox, and send the new token with /token. I keep reminding you until then.
+## issue 10 (guard10): private chats, receipts, the secret key
+private-only = 🔒 For your shop's safety I only do this in a private chat. Tap below and send the command to me there.
+private-only-button = Open a private chat with me
+notice-token-unreadable = I can no longer read your stored Bakong API token, so I cannot confirm payments. Please send /token with your token again; I will check your open payments as soon as it is stored.
+check-not-found-short = ❌ Bakong has no transaction with this short hash and amount. Check the 8 characters and the amount on the receipt.
+check-settled = ℹ️ This payment already settled your charge {$bill} (recorded {$time}). It is not a new payment.
+check-recorded = ℹ️ This payment is already recorded on your charge {$bill} ({$time}), where it did not match the charge. It is not a new payment.
+check-no-charge = It has not settled any of your charges in this bot.

@@ -164,7 +164,7 @@ notice-token-expiring-email = API token Bakong របស់អ្នកនឹង
 ## /history, /pending, /check, "Check now"
 cmd-history = ការទូទាត់ដែលបានទទួល៖ /history today, week, month
 cmd-pending = សំណើទូទាត់ដែលកំពុងរង់ចាំ
-cmd-check = ផ្ទៀងផ្ទាត់ប្រតិបត្តិការ៖ /check <hash>
+cmd-check = ផ្ទៀងផ្ទាត់បង្កាន់ដៃ៖ /check <hash> ឬ /check <hash ខ្លី> <ចំនួន>
 history-usage = សូមផ្ញើ /history, /history yesterday, /history week, /history month ឬ /history 2025-01-31។
 history-future = ថ្ងៃ {$date} មិនទាន់មកដល់ទេ។
 history-title-today = 📊 ថ្ងៃនេះ ({$date})
@@ -180,7 +180,10 @@ history-line = • ម៉ោង {$time} {$amount} {$note} — ពី {$payer}
 pending-none = មិនមានសំណើទូទាត់កំពុងរង់ចាំទេ។
 pending-title = ⏳ សំណើទូទាត់កំពុងរង់ចាំ៖ {$count}
 pending-line = • {$amount} {$note} — មានសុពលភាពដល់ម៉ោង {$time}
-check-usage = សូមផ្ញើ /check បន្តដោយ hash ពេញលេញរបស់ប្រតិបត្តិការ (៦៤ តួអក្សរ) ដែលបង្ហាញក្នុងកម្មវិធីធនាគាររបស់អតិថិជន។
+check-usage =
+    សូមផ្ញើ /check ជាមួយអ្វីដែលបង្កាន់ដៃរបស់អតិថិជនបង្ហាញ៖
+    • hash ពេញលេញរបស់ប្រតិបត្តិការ (៦៤ តួអក្សរ)៖ /check 3f9a…
+    • ឬ hash ខ្លី (៨ តួអក្សរ) ជាមួយចំនួនទឹកប្រាក់៖ /check 3f9a1c2d 5 USD
 check-found = ✅ ប្រតិបត្តិការនេះមានពិតប្រាកដ ហើយបានបង់ចូលគណនីរបស់អ្នក។
 check-found-elsewhere = ⚠️ ប្រតិបត្តិការនេះមានពិតប្រាកដ ប៉ុន្តែមិនបានបង់ចូលគណនីរបស់អ្នក ({$account}) ទេ។
 check-details =
@@ -252,3 +255,11 @@ notice-renewal-mailed = ខ្ញុំបានស្នើ Bakong ឲ្យប
 notice-renewal-unknown-email = ខ្ញុំមិនអាចបន្ត API token Bakong របស់អ្នកបានទេ៖ Bakong មិនស្គាល់អ៊ីមែល {$email} ទេ។ សូមពិនិត្យវាតាម /email (ត្រូវតែជាអ៊ីមែលដែលអ្នកបានចុះឈ្មោះនៅគេហទំព័រ Bakong Open API) ឬបន្ត token នៅលើគេហទំព័រ រួចផ្ញើវាមកតាម /token។ រហូតដល់ពេលនោះ ខ្ញុំនឹងបន្តរំលឹកអ្នក។
 notice-renewal-email-down = ខ្ញុំមិនអាចបន្ត API token Bakong របស់អ្នកបានទេ៖ សេវាអ៊ីមែលរបស់ Bakong កំពុងមានបញ្ហានៅពេលនេះ។ សូមបន្ត token នៅគេហទំព័រ Bakong Open API ពិនិត្យប្រអប់សំបុត្ររបស់អ្នក ហើយផ្ញើ token ថ្មីមកតាម /token។ រហូតដល់ពេលនោះ ខ្ញុំនឹងបន្តរំលឹកអ្នក។
 notice-renewal-failed = ខ្ញុំមិនអាចបន្ត API token Bakong របស់អ្នកដោយស្វ័យប្រវត្តិបានទេ។ សូមបន្តវានៅគេហទំព័រ Bakong Open API ពិនិត្យប្រអប់សំបុត្ររបស់អ្នក ហើយផ្ញើ token ថ្មីមកតាម /token។ រហូតដល់ពេលនោះ ខ្ញុំនឹងបន្តរំលឹកអ្នក។
+## issue 10 (guard10): private chats, receipts, the secret key
+private-only = 🔒 ដើម្បីសុវត្ថិភាពហាងរបស់អ្នក ខ្ញុំធ្វើការនេះតែក្នុងការជជែកឯកជនប៉ុណ្ណោះ។ សូមចុចខាងក្រោម ហើយផ្ញើពាក្យបញ្ជានោះមកខ្ញុំនៅទីនោះ។
+private-only-button = បើកការជជែកឯកជនជាមួយខ្ញុំ
+notice-token-unreadable = ខ្ញុំមិនអាចអាន Bakong API token ដែលបានរក្សាទុករបស់អ្នកបានទៀតទេ ដូច្នេះខ្ញុំមិនអាចបញ្ជាក់ការទូទាត់បានទេ។ សូមផ្ញើ /token ជាមួយ token របស់អ្នកម្ដងទៀត។ ខ្ញុំនឹងពិនិត្យការទូទាត់ដែលកំពុងរង់ចាំរបស់អ្នកភ្លាមៗ នៅពេលវាត្រូវបានរក្សាទុក។
+check-not-found-short = ❌ Bakong រកមិនឃើញប្រតិបត្តិការដែលមាន hash ខ្លី និងចំនួនទឹកប្រាក់នេះទេ។ សូមពិនិត្យតួអក្សរទាំង ៨ និងចំនួនទឹកប្រាក់នៅលើបង្កាន់ដៃ។
+check-settled = ℹ️ ការទូទាត់នេះបានទូទាត់វិក្កយបត្រ {$bill} របស់អ្នករួចហើយ (កត់ត្រានៅ {$time})។ វាមិនមែនជាការទូទាត់ថ្មីទេ។
+check-recorded = ℹ️ ការទូទាត់នេះត្រូវបានកត់ត្រារួចហើយលើវិក្កយបត្រ {$bill} របស់អ្នក ({$time}) ដែលវាមិនត្រូវនឹងវិក្កយបត្រនោះ។ វាមិនមែនជាការទូទាត់ថ្មីទេ។
+check-no-charge = វាមិនទាន់បានទូទាត់វិក្កយបត្រណាមួយរបស់អ្នកក្នុងបូតនេះទេ។

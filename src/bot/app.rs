@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::bakong::{self, ClientConfig};
-use crate::config::{Config, KeySource};
-use crate::crypto::{KeyError, SecretBox, SecretKey};
+use crate::config::Config;
+use crate::crypto::SecretBox;
+use crate::keys::{self, KeyCheckError};
 use crate::store::{Store, StoreError};
 use crate::telegram_pacing::{FloodGate, Limits, PacedBot, WaitPolicy};
 use crate::watcher::scheduler::{Clock, system_clock};
@@ -17,8 +18,9 @@ use super::{Bot, Ctx};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// A missing, malformed or wrong key: the bot does not start (and changes nothing).
     #[error("KHQR_BOT_SECRET_KEY: {0}")]
-    Key(#[from] KeyError),
+    Key(KeyCheckError),
     #[error("DATABASE_URL: {0}")]
     Store(#[from] StoreError),
     #[error("BAKONG_API_URL: {0}")]
@@ -32,8 +34,10 @@ pub struct App {
 }
 
 impl App {
-    /// Loads (or creates) the token key, opens and migrates the database, recovers charges
-    /// interrupted by a crash, and builds the bot. Must run inside a tokio runtime.
+    /// Opens and migrates the database, loads the token key and checks it against the
+    /// database's key check value (refusing another key; creating a key file only for a
+    /// database never used), recovers charges interrupted by a crash, and builds the bot.
+    /// Must run inside a tokio runtime.
     pub async fn start(config: &Config) -> Result<Self, StartError> {
         Self::start_with_clock(config, system_clock()).await
     }
@@ -41,21 +45,13 @@ impl App {
     /// [`App::start`] with the watcher's tasks (polling, outbox, reminders, token renewal)
     /// on another clock (tests).
     pub async fn start_with_clock(config: &Config, clock: Clock) -> Result<Self, StartError> {
-        let key = match &config.secret_key {
-            KeySource::Env(key) => key.clone(),
-            KeySource::File(path) => {
-                let (key, created) = SecretKey::load_or_create_file(path)?;
-                if created {
-                    tracing::warn!(
-                        path = %path.display(),
-                        "KHQR_BOT_SECRET_KEY is not set: created a new key file. Back it up with \
-                         the database: without it the stored Bakong tokens cannot be read"
-                    );
-                }
-                key
-            }
-        };
         let store = Store::open(&config.database_url).await?;
+        let key = keys::unlock(&config.secret_key, &store, now_secs())
+            .await
+            .map_err(|e| match e {
+                KeyCheckError::Store(e) => StartError::Store(e),
+                other => StartError::Key(other),
+            })?;
         let now = now_secs();
         // One polling process per bot token, so at start no send is in flight: every charge
         // still `creating` was interrupted by the previous process.

@@ -93,6 +93,10 @@ pub(super) async fn handle(
     {
         return reply(bot, msg, t!(lang, "charge-token-expired")).await;
     }
+    // A token that does not open could never confirm a payment either.
+    if super::stored_token::open(ctx, &merchant, &profile).is_none() {
+        return super::stored_token::refuse_unreadable(bot, msg, ctx, lang, &merchant).await;
+    }
     let request = match parse_charge(args, merchant.default_currency) {
         Ok(request) => request,
         Err(e) => return reply(bot, msg, explain(lang, &e)).await,

@@ -541,6 +541,7 @@ impl TelegramFollowUps {
             "token_renewed" | "token_renewal_ended" => {
                 super::renewal_notices::text(lang, &task.kind, &task.payload, &merchant)
             }
+            "token_unreadable" => t!(lang, "notice-token-unreadable"),
             _ => {
                 let expires_at = task
                     .payload
@@ -586,9 +587,8 @@ impl Deliver for TelegramFollowUps {
             "charge_paid_late" | "payment_unwatched" | "charge_unverified_notice" => {
                 self.charge_notice(task).await
             }
-            "token_refused" | "token_expiring" | "token_renewed" | "token_renewal_ended" => {
-                self.notice(task).await
-            }
+            "token_refused" | "token_expiring" | "token_renewed" | "token_renewal_ended"
+            | "token_unreadable" => self.notice(task).await,
             other => Err(DeliveryError::Permanent(format!(
                 "unknown follow-up {other:?}"
             ))),

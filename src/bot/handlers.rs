@@ -86,7 +86,7 @@ pub(super) async fn on_command(
 /// A message that is neither a command nor an expected wizard answer.
 pub(super) async fn on_other_message(bot: TgBot, msg: Message, ctx: Arc<Ctx>) -> HandlerResult {
     // A Bakong token pasted outside /setup or /token must not stay in the chat.
-    let pasted_token = msg.text().is_some_and(looks_like_jwt);
+    let pasted_token = msg.text().is_some_and(super::private::contains_jwt);
     if pasted_token && let Err(e) = bot.delete_message(msg.chat.id, msg.id).await {
         tracing::warn!(chat_id = msg.chat.id.0, error = %e, "could not delete a pasted token");
     }

@@ -14,9 +14,11 @@ mod email;
 pub mod followups;
 mod format;
 mod handlers;
+mod private;
 mod renewal_notices;
 mod reports;
 mod setup;
+mod stored_token;
 pub mod watching;
 
 use std::sync::Arc;
@@ -41,7 +43,7 @@ pub use callbacks::CallbackAction;
 pub use charge::explain as explain_charge_error;
 pub use commands::Command;
 pub use dialogue::{DbStorage, State};
-pub use format::{phnom_penh_date, phnom_penh_time};
+pub use format::{now_secs, phnom_penh_date, phnom_penh_time};
 
 /// The requester every handler gets: every request waits at the process's flood gate
 /// (paced messages, Telegram's `retry_after` honoured for all; see [`crate::telegram_pacing`]).
@@ -64,12 +66,19 @@ pub struct Ctx {
     pub watcher: Option<watching::WatcherRef>,
 }
 
-/// The handler tree: commands first, then the wizard's answers, then a fallback; callback
+/// The handler tree: merchant commands outside a private chat first (answered with "talk
+/// to me in private"), then commands, then the wizard's answers, then a fallback; callback
 /// queries (the buttons under a QR) on their own branch.
 pub fn schema() -> UpdateHandler<HandlerError> {
     use dptree::case;
 
-    let messages = Update::filter_message()
+    // Merchant commands outside a private chat: one "talk to me in private", nothing else
+    // (ahead of the dialogue, so a group's command never touches wizard state).
+    let group_guard = teloxide::filter_command::<Command, _>()
+        .filter(private::outside_private_chat)
+        .endpoint(private::on_group_command);
+
+    let conversation = dptree::entry()
         .enter_dialogue::<Message, ErasedStorage<State>, State>()
         .branch(teloxide::filter_command::<Command, _>().endpoint(handlers::on_command))
         .branch(case![State::AwaitAccount].endpoint(setup::on_account))
@@ -94,6 +103,10 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         .branch(case![State::AwaitNewToken].endpoint(setup::on_new_token))
         .branch(case![State::AwaitEmail].endpoint(email::on_email))
         .endpoint(handlers::on_other_message);
+
+    let messages = Update::filter_message()
+        .branch(group_guard)
+        .branch(conversation);
 
     let callbacks = Update::filter_callback_query().endpoint(callbacks::on_callback);
 

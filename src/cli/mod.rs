@@ -2,6 +2,7 @@
 
 pub mod decode;
 pub mod qr;
+pub mod rotate_key;
 pub mod run;
 pub mod sandbox;
 

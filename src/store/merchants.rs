@@ -184,7 +184,7 @@ impl Store {
         let done = sqlx::query(
             "UPDATE merchants SET bakong_account_id = $2, shop_name = $3, city = $4, \
                  token_sealed = $5, token_expires_at = $6, token_version = token_version + 1, \
-                 token_rejected_at = NULL, \
+                 token_rejected_at = NULL, token_unreadable_at = NULL, \
                  token_reminded_at = NULL, updated_at = $7 \
              WHERE id = $1",
         )
@@ -222,7 +222,7 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "UPDATE merchants SET token_sealed = $2, token_expires_at = $3, token_version = token_version + 1, \
-                 token_rejected_at = NULL, \
+                 token_rejected_at = NULL, token_unreadable_at = NULL, \
                  token_reminded_at = NULL, updated_at = $4 \
              WHERE id = $1 AND token_sealed IS NOT NULL",
         )

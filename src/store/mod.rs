@@ -8,10 +8,13 @@
 mod charges;
 mod dialogues;
 mod events;
+mod file_mode;
 mod history_queries;
+mod key_check;
 mod merchants;
 mod model;
 mod outbox;
+mod receipts;
 mod renewals;
 mod watcher_queries;
 
@@ -22,14 +25,16 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub use history_queries::{CurrencyTotal, HistorySummary, ListedCharge};
+pub use key_check::Rotation;
 pub use model::{
     Charge, ChargeId, ChargeStatus, Event, Merchant, MerchantId, NewCharge, OutboxItem, PaidAfter,
     Profile, ProfileInput,
 };
+pub use receipts::SettledBy;
+pub use renewals::{OpenRenewal, OpenRenewalState, RenewalCandidate, RenewalEnd};
 pub use watcher_queries::{
     DueCharge, LateWatch, SealedToken, SettleOutcome, Settlement as ChargeSettlement,
 };
-pub use renewals::{OpenRenewal, OpenRenewalState, RenewalCandidate, RenewalEnd};
 
 /// Anything that went wrong talking to the database.
 #[derive(Debug, thiserror::Error)]
@@ -72,7 +77,8 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if missing) the SQLite database at `url` and applies migrations.
+    /// Opens (creating if missing, mode 0600) the SQLite database at `url` and applies
+    /// migrations.
     pub async fn open(url: &str) -> Result<Self> {
         let open_err = |source| StoreError::Open {
             url: url.to_owned(),
@@ -85,6 +91,9 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
+        if let Some(file) = file_mode::database_file(url, options.get_filename()) {
+            file_mode::restrict(&file).map_err(|e| open_err(sqlx::Error::Io(e)))?;
+        }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)

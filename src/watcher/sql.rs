@@ -65,11 +65,62 @@ impl SqlWatcherStore {
         self.tokens.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Opens (or reuses) the merchants' tokens. A token that cannot be opened (wrong key,
-    /// damaged row) is `None`: its charges stay pending and it is logged.
+    /// Opens (or reuses) the merchants' tokens. A token that cannot be opened (damaged row)
+    /// is `None`: its charges stay pending until a new token is stored, and the merchant is
+    /// marked and told once to send /token (see [`SqlWatcherStore::report_unreadable`]).
     async fn tokens(
         &self,
         merchants: &[MerchantId],
+        now: UnixSecs,
+    ) -> Result<HashMap<MerchantId, Option<MerchantToken>>, StoreFailure> {
+        let mut unreadable = Vec::new();
+        let out = self.open_tokens(merchants, &mut unreadable).await?;
+        if !unreadable.is_empty()
+            && let Err(e) = self.report_unreadable(&unreadable, now).await
+        {
+            // Not a reason to stop polling the others; try again next round.
+            tracing::error!(error = %e, "could not record unreadable tokens");
+            let mut cache = self.cache();
+            for (merchant, _) in &unreadable {
+                cache.remove(merchant);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Marks tokens that do not open and queues the "send /token" notice, once per stored
+    /// token — unless this process's key no longer opens the key check value (the key was
+    /// rotated under a running bot): then nothing is blamed on the merchants.
+    async fn report_unreadable(
+        &self,
+        tokens: &[(MerchantId, i64)],
+        now: UnixSecs,
+    ) -> Result<(), StoreFailure> {
+        let check = self.store.key_check().await.map_err(StoreFailure::new)?;
+        if check.is_some_and(|c| !self.secrets.matches_key_check(&c)) {
+            tracing::error!(
+                "the database's secret key changed while the bot runs (khqr-bot rotate-key?): \
+                 restart it with the new KHQR_BOT_SECRET_KEY"
+            );
+            return Ok(());
+        }
+        for &(merchant, version) in tokens {
+            let marked = self
+                .store
+                .mark_token_unreadable(merchant, version, true, now)
+                .await
+                .map_err(StoreFailure::new)?;
+            if marked {
+                tracing::warn!(%merchant, "stored Bakong token cannot be opened: asked the seller for /token");
+            }
+        }
+        Ok(())
+    }
+
+    async fn open_tokens(
+        &self,
+        merchants: &[MerchantId],
+        unreadable: &mut Vec<(MerchantId, i64)>,
     ) -> Result<HashMap<MerchantId, Option<MerchantToken>>, StoreFailure> {
         let sealed = self
             .store
@@ -90,7 +141,8 @@ impl SqlWatcherStore {
                     .and_then(|raw| String::from_utf8(raw).ok())
                     .and_then(|raw| Token::new(&raw).ok());
                 if token.is_none() {
-                    tracing::error!(merchant = %s.merchant_id, "cannot open the stored Bakong token (wrong KHQR_BOT_SECRET_KEY?)");
+                    tracing::error!(merchant = %s.merchant_id, "cannot open the stored Bakong token (damaged row?)");
+                    unreadable.push((s.merchant_id, s.version));
                 }
                 cache.insert(
                     s.merchant_id,
@@ -169,7 +221,7 @@ impl PendingCharges for SqlWatcherStore {
             }
         }
         let merchants: Vec<MerchantId> = batches.iter().map(|b| b.merchant).collect();
-        let mut tokens = self.tokens(&merchants).await?;
+        let mut tokens = self.tokens(&merchants, now).await?;
         for b in &mut batches {
             b.token = tokens.remove(&b.merchant).flatten();
         }
@@ -189,7 +241,14 @@ impl PendingCharges for SqlWatcherStore {
             return Ok(None);
         };
         let merchant = c.merchant_id;
-        let token = self.tokens(&[merchant]).await?.remove(&merchant).flatten();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        let token = self
+            .tokens(&[merchant], now)
+            .await?
+            .remove(&merchant)
+            .flatten();
         Ok(Some(MerchantBatch {
             merchant,
             token,

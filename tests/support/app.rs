@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use khqr_bot::bakong::sandbox::{Sandbox, SandboxHandle};
-use khqr_bot::bot::{App, shutdown};
+use khqr_bot::bot::{App, StartError, shutdown};
 use khqr_bot::config::Config;
 use khqr_bot::store::{Merchant, Store};
 use khqr_bot::watcher::scheduler::{Clock, system_clock};
@@ -96,21 +96,37 @@ impl TestApp {
         env
     }
 
+    /// Sets (`Some`) or removes (`None`) an environment setting for the next start.
+    pub fn set_env(&mut self, name: &str, value: Option<&str>) {
+        match value {
+            Some(v) => self.extra_env.insert(name.to_owned(), v.to_owned()),
+            None => self.extra_env.remove(name),
+        };
+    }
+
     /// Starts the bot (a new `App` on the same database and key file).
     pub async fn start(&mut self) {
+        if let Err(e) = self.try_start().await {
+            panic!("the bot did not start: {e}");
+        }
+    }
+
+    /// Like [`TestApp::start`], returning why the bot refused to start.
+    pub async fn try_start(&mut self) -> Result<(), StartError> {
         assert!(self.running.is_none(), "already running");
         let env = self.env();
         let config = Config::from_source(|k| env.get(k).cloned()).unwrap();
         let offset = Arc::clone(&self.clock_offset);
         let system = system_clock();
         let clock: Clock = Arc::new(move || system() + offset.load(Ordering::SeqCst));
-        let app = App::start_with_clock(&config, clock).await.unwrap();
+        let app = App::start_with_clock(&config, clock).await?;
         self.store = app.store.clone();
         let token = app.bot.shutdown_token();
         let task = tokio::spawn(async move {
             app.bot.run().await.unwrap();
         });
         self.running = Some((token, task));
+        Ok(())
     }
 
     /// Moves the watcher's clock (polling, outbox, reminders, token renewal) `secs`

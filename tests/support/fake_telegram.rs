@@ -30,7 +30,9 @@
 //!   negative offset keeps the last `-offset`, `allowed_updates` is remembered across calls and
 //!   updates of other kinds are dropped, `timeout` holds the poll open (capped at
 //!   [`LONG_POLL_CAP`]).
-//! - Not modelled: groups/channels, inline mode, `parse_mode` (texts are stored verbatim),
+//! - Group chats: only members writing messages ([`FakeTelegram::send_group_text`]); the
+//!   bot may send to a group once someone wrote there.
+//! - Not modelled: channels, inline mode, `parse_mode` (texts are stored verbatim),
 //!   payments, file downloads.
 //!
 //! Failure injection: [`FakeTelegram::fail_next`]. Flood control as Telegram applies it:
@@ -376,9 +378,23 @@ struct FakeState {
 }
 
 struct ChatState {
+    /// The chat's id (the user's id for a private chat).
+    id: i64,
     user: TgUser,
+    /// `Some(title)` for a group chat (whose members write through
+    /// [`FakeTelegram::send_group_text`]); `None` for the user's private chat.
+    group_title: Option<String>,
     last_message_id: i32,
     messages: BTreeMap<i32, StoredMessage>,
+}
+
+impl ChatState {
+    fn chat_json(&self) -> Value {
+        match &self.group_title {
+            Some(title) => json!({ "id": self.id, "type": "group", "title": title }),
+            None => self.user.chat_json(),
+        }
+    }
 }
 
 struct StoredMessage {
@@ -462,6 +478,41 @@ impl FakeTelegram {
             ]);
         }
         st.chat(user).messages.insert(
+            message_id,
+            StoredMessage {
+                json: message.clone(),
+                from_bot: false,
+                photo_file_id: None,
+            },
+        );
+        st.push_update("message", message);
+        drop(st);
+        self.shared.changed.notify_waiters();
+        message_id
+    }
+
+    /// Queues a `message` update: `user` writes `text` in the group chat `group_id` (a
+    /// negative id; the group is created on first use, the bot being a member). A leading
+    /// `/command` gets a `bot_command` entity. Returns the message id (deletable by the bot).
+    pub fn send_group_text(&self, user: &TgUser, group_id: i64, text: &str) -> i32 {
+        assert!(group_id < 0, "group chat ids are negative");
+        let mut st = self.shared.lock();
+        let chat = st.group_chat(group_id, user);
+        let message_id = chat.next_message_id();
+        let mut message = json!({
+            "message_id": message_id,
+            "date": now_unix(),
+            "chat": chat.chat_json(),
+            "from": user.to_json(),
+            "text": text,
+        });
+        if text.starts_with('/') {
+            let command = text.split(char::is_whitespace).next().unwrap_or(text);
+            message["entities"] = json!([
+                { "type": "bot_command", "offset": 0, "length": utf16_len(command) }
+            ]);
+        }
+        chat.messages.insert(
             message_id,
             StoredMessage {
                 json: message.clone(),
@@ -716,11 +767,26 @@ impl FakeTelegram {
 impl FakeState {
     fn chat(&mut self, user: &TgUser) -> &mut ChatState {
         let chat = self.chats.entry(user.id).or_insert_with(|| ChatState {
+            id: user.id,
             user: user.clone(),
+            group_title: None,
             last_message_id: 0,
             messages: BTreeMap::new(),
         });
         // Keep the latest profile (e.g. a changed language_code).
+        chat.user = user.clone();
+        chat
+    }
+
+    /// A group chat `id` (negative, as Telegram's are) that `user` writes in.
+    fn group_chat(&mut self, id: i64, user: &TgUser) -> &mut ChatState {
+        let chat = self.chats.entry(id).or_insert_with(|| ChatState {
+            id,
+            user: user.clone(),
+            group_title: Some(format!("Group {id}")),
+            last_message_id: 0,
+            messages: BTreeMap::new(),
+        });
         chat.user = user.clone();
         chat
     }
@@ -1294,7 +1360,7 @@ fn send_message(st: &mut FakeState, params: &Map<String, Value>) -> Result<Value
     let mut message = json!({
         "message_id": message_id,
         "date": now_unix(),
-        "chat": chat.user.chat_json(),
+        "chat": chat.chat_json(),
         "from": bot_user_json(),
         "text": text,
     });
@@ -1388,7 +1454,7 @@ fn send_photo(
     let mut message = json!({
         "message_id": message_id,
         "date": now_unix(),
-        "chat": chat.user.chat_json(),
+        "chat": chat.chat_json(),
         "from": bot_user_json(),
         "photo": photo_sizes(&file_id, &bytes),
     });

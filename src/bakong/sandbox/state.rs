@@ -499,10 +499,19 @@ impl State {
         }
     }
 
+    /// The transaction with this full hash (any case).
     pub fn tx_by_hash(&self, hash: &str) -> Option<&Tx> {
-        self.txs.get(hash.trim())
+        let hash = hash.trim();
+        self.txs.get(hash).or_else(|| {
+            self.txs
+                .values()
+                .find(|tx| tx.hash.eq_ignore_ascii_case(hash))
+        })
     }
 
+    /// The transaction whose hash starts with `short` (exactly 8 hex digits, any case) and
+    /// whose amount and currency are these; the latest one if several match. Anything
+    /// other than 8 hex digits matches nothing (a shorter prefix would match too much).
     pub fn tx_by_short_hash(
         &self,
         short: &str,
@@ -510,12 +519,20 @@ impl State {
         currency: Currency,
     ) -> Option<&Tx> {
         let short = short.trim();
+        if short.len() != 8 || !short.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
         let minor = amount.to_minor(currency.decimals())?;
-        self.txs.values().find(|tx| {
-            tx.hash.starts_with(short)
-                && tx.currency == currency
-                && tx.amount.to_minor(currency.decimals()) == Some(minor)
-        })
+        self.txs
+            .values()
+            .filter(|tx| {
+                tx.hash
+                    .get(..8)
+                    .is_some_and(|prefix| prefix.eq_ignore_ascii_case(short))
+                    && tx.currency == currency
+                    && tx.amount.to_minor(currency.decimals()) == Some(minor)
+            })
+            .max_by(|a, b| (a.created_date_ms, &a.hash).cmp(&(b.created_date_ms, &b.hash)))
     }
 
     /// md5s that were asked about or scripted, most recently first-asked first; never
@@ -645,6 +662,27 @@ mod tests {
         assert!(
             s.tx_by_short_hash(short, &amt("2.50"), Currency::Khr)
                 .is_none()
+        );
+        // Any case; never a shorter or longer prefix, never a non-hex one.
+        assert!(
+            s.tx_by_short_hash(&short.to_ascii_uppercase(), &amt("2.5"), Currency::Usd)
+                .is_some()
+        );
+        assert!(
+            s.tx_by_short_hash(&tx.hash[..7], &amt("2.50"), Currency::Usd)
+                .is_none()
+        );
+        assert!(
+            s.tx_by_short_hash(&tx.hash[..9], &amt("2.50"), Currency::Usd)
+                .is_none()
+        );
+        assert!(
+            s.tx_by_short_hash("", &amt("2.50"), Currency::Usd)
+                .is_none()
+        );
+        assert_eq!(
+            s.tx_by_hash(&tx.hash.to_ascii_uppercase()).map(|t| &t.hash),
+            Some(&tx.hash)
         );
     }
 }

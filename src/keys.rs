@@ -1,0 +1,125 @@
+//! Which key opens this database's Bakong tokens (issue 10): the key check value stored at
+//! first start, the refusal to run with another key, and key rotation.
+//!
+//! Sits between `store` and its users (`bot::App`, `khqr-bot rotate-key`): it knows keys
+//! and sealed bytes, the store knows rows.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::KeySource;
+use crate::crypto::{CryptoError, KeyError, SecretBox, SecretKey};
+use crate::store::{Rotation, Store, StoreError};
+
+/// How many stored tokens are tried on a database without a check value (made before
+/// check values existed).
+const LEGACY_SAMPLE: i64 = 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyCheckError {
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// The key does not open this database's check value (or, on an older database, any of
+    /// its tokens).
+    #[error(
+        "this is not the key this database's Bakong tokens were sealed with (start with that \
+         key; to change keys use `khqr-bot rotate-key`)"
+    )]
+    WrongKey,
+    /// No key in the environment and no key file, but the database already holds tokens
+    /// sealed with some key: no new key is made.
+    #[error(
+        "not set, and the key file {} is missing while the database holds tokens sealed with a key; \
+         restore that file or set KHQR_BOT_SECRET_KEY (no new key was made)",
+        .0.display()
+    )]
+    KeyFileMissing(PathBuf),
+}
+
+/// Whether `secrets` is this database's key. With a check value stored: it must open it.
+/// Without one (a database from before check values): it must open at least one of the
+/// stored tokens, if there are any. Returns the stored check value.
+pub async fn verify(secrets: &SecretBox, store: &Store) -> Result<Option<Vec<u8>>, KeyCheckError> {
+    match store.key_check().await? {
+        Some(check) if secrets.matches_key_check(&check) => Ok(Some(check)),
+        Some(_) => Err(KeyCheckError::WrongKey),
+        None => {
+            let tokens = store.some_sealed_tokens(LEGACY_SAMPLE).await?;
+            let opens = tokens
+                .iter()
+                .any(|(id, sealed)| secrets.open(&id.token_aad(), sealed).is_ok());
+            if tokens.is_empty() || opens {
+                Ok(None)
+            } else {
+                Err(KeyCheckError::WrongKey)
+            }
+        }
+    }
+}
+
+/// The key `khqr-bot run` uses, checked against the database: loads it (creating the key
+/// file only for a database that has no check value and no token yet), refuses a key that
+/// is not the database's, and stores the check value at first start. Changes nothing when
+/// it refuses.
+pub async fn unlock(
+    source: &KeySource,
+    store: &Store,
+    now: i64,
+) -> Result<SecretKey, KeyCheckError> {
+    let key = match source {
+        KeySource::Env(key) => key.clone(),
+        KeySource::File(path) => match SecretKey::load_file(path)? {
+            Some(key) => key,
+            None => create_key_file(path, store).await?,
+        },
+    };
+    let secrets = SecretBox::new(&key);
+    if verify(&secrets, store).await?.is_none() {
+        store
+            .init_key_check(&secrets.key_check_value()?, now)
+            .await?;
+    }
+    Ok(key)
+}
+
+async fn create_key_file(path: &Path, store: &Store) -> Result<SecretKey, KeyCheckError> {
+    let used = store.key_check().await?.is_some() || !store.some_sealed_tokens(1).await?.is_empty();
+    if used {
+        return Err(KeyCheckError::KeyFileMissing(path.to_path_buf()));
+    }
+    let (key, created) = SecretKey::load_or_create_file(path)?;
+    if created {
+        tracing::warn!(
+            path = %path.display(),
+            "KHQR_BOT_SECRET_KEY is not set: created a new key file. Back it up with \
+             the database: without it the stored Bakong tokens cannot be read"
+        );
+    }
+    Ok(key)
+}
+
+/// Re-seals every stored token from `old` to `new` and stores `new`'s check value, in one
+/// transaction. `old` must be the database's key (see [`verify`]).
+pub async fn rotate(
+    store: &Store,
+    old: &SecretKey,
+    new: &SecretKey,
+    now: i64,
+) -> Result<Rotation, KeyCheckError> {
+    let old = SecretBox::new(old);
+    let new = SecretBox::new(new);
+    let expected = verify(&old, store).await?;
+    let new_check = new.key_check_value()?;
+    let rotation = store
+        .rotate_key(
+            expected.as_deref(),
+            &new_check,
+            |merchant, sealed| old.reseal(&new, &merchant.token_aad(), sealed).ok(),
+            now,
+        )
+        .await?;
+    Ok(rotation)
+}
