@@ -56,6 +56,8 @@ async fn merchant_commands_in_a_group_only_point_to_the_private_chat_and_change_
         "/setup",
         "/currency KHR",
         "/lang km",
+        "/email sokha@example.com",
+        "/email off",
         &format!("/settings@{BOT_USERNAME}"),
     ];
     let expected = t!(Lang::En, "private-only");
@@ -113,6 +115,7 @@ async fn merchant_commands_in_a_group_only_point_to_the_private_chat_and_change_
         "notices still go to the private chat"
     );
     assert_eq!(after.profile, before.profile);
+    assert_eq!(after.email, None, "/email in a group stores nothing");
     assert_eq!(app.charge_count().await, charges_before);
     assert_eq!(app.store.dialogue(GROUP).await.unwrap(), None);
     assert_eq!(app.store.dialogue(user.id).await.unwrap(), None);
