@@ -77,6 +77,7 @@ impl App {
             bakong_config,
             telegram.clone(),
             config.poll_interval,
+            config.bakong_max_rps,
         )?;
         let ctx = Ctx {
             store: store.clone(),

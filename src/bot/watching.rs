@@ -82,6 +82,7 @@ impl WatcherTasks {
         bakong: ClientConfig,
         telegram: teloxide::Bot,
         poll_interval: Duration,
+        max_rps: u32,
     ) -> Result<Self, BakongError> {
         Self::start_with_clock(
             store,
@@ -89,6 +90,7 @@ impl WatcherTasks {
             bakong,
             telegram,
             poll_interval,
+            max_rps,
             system_clock(),
         )
     }
@@ -100,11 +102,16 @@ impl WatcherTasks {
         bakong: ClientConfig,
         telegram: teloxide::Bot,
         poll_interval: Duration,
+        max_rps: u32,
         clock: Clock,
     ) -> Result<Self, BakongError> {
         let client = Arc::new(bakong::Client::new(watcher_client_config(bakong))?);
         let sql = Arc::new(SqlWatcherStore::new(store.clone(), secrets));
-        let config = WatcherConfig::default();
+        let config = WatcherConfig {
+            max_rps,
+            round_secs: u32::try_from(poll_interval.as_secs().max(1)).unwrap_or(u32::MAX),
+            ..WatcherConfig::default()
+        };
         let wake = Arc::new(Notify::new());
         let watcher =
             Watcher::new(Arc::clone(&sql), client, config).notify_on_settle(Arc::clone(&wake));

@@ -163,11 +163,21 @@ pub trait Settle: Send + Sync + 'static {
 
 /// Bakong's md5 lookups.
 pub trait Lookups: Send + Sync + 'static {
-    /// Look up at most [`super::round::MAX_MD5_PER_REQUEST`] md5s in ONE request. The
-    /// answer may omit md5s (they are then treated as unanswered).
+    /// Look up at most [`super::round::MAX_MD5_PER_REQUEST`] md5s in ONE request
+    /// (`check_transaction_by_md5_list`). Items are matched by the md5 they echo. An md5
+    /// the answer leaves out is **unanswered** ([`Lookup::Unavailable`], or simply absent
+    /// from the result): asked again later, never "not found", never "paid".
     fn check_md5_list(
         &self,
         token: &Token,
         md5s: &[String],
     ) -> impl Future<Output = Result<Vec<(String, Lookup)>, LookupFailure>> + Send;
+
+    /// Look up one md5 (`check_transaction_by_md5`): the probe when the list endpoint is
+    /// refused, and the per-md5 polling mode.
+    fn check_md5(
+        &self,
+        token: &Token,
+        md5: &str,
+    ) -> impl Future<Output = Result<Lookup, LookupFailure>> + Send;
 }
