@@ -41,6 +41,7 @@ fn config() -> WatcherConfig {
             max_retry_after_secs: 600,
         },
         max_in_flight: 8,
+        ..WatcherConfig::default()
     }
 }
 

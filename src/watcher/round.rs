@@ -524,11 +524,11 @@ where
                 report.requests += 1;
                 self.lookups.check_md5_list(&token.token, &md5s).await
             };
-            for c in chunk.iter() {
-                self.mark_asked(c.id, now);
-            }
             match answer {
                 Ok(items) => {
+                    for c in chunk.iter() {
+                        self.mark_asked(c.id, now);
+                    }
                     self.answered(merchant, now);
                     self.list_answered();
                     let mut by_md5: HashMap<String, Lookup> = items
@@ -555,6 +555,7 @@ where
                     };
                     match single {
                         Ok(lookup) => {
+                            self.mark_asked(probe.id, now);
                             self.answered(merchant, now);
                             self.list_refused_single_answered(&failure, now);
                             let outcome = self.apply(merchant, probe, &lookup, now).await;
