@@ -459,6 +459,53 @@ async fn refused_token_stops_polling_notifies_once_and_resumes_with_a_new_token(
 }
 
 #[tokio::test]
+async fn a_refused_token_is_re_checked_every_half_hour_and_resumes_when_accepted() {
+    let h = harness();
+    let m = h.merchant(1);
+    let long = h.store.add_charge(
+        m,
+        &md5(1),
+        ChargeFacts {
+            account_id: account_of(m),
+            currency: Currency::Usd,
+            amount_minor: 500,
+            expires_at: NOW + 2 * 3600,
+            last_check_at: None,
+        },
+    );
+    h.bakong.refuse(&token_of(m));
+    h.watcher.run_round(NOW).await.unwrap();
+    assert!(h.store.token_refused_mark(m));
+    let singles = || h.bakong.single_log().len();
+    // No re-check before 30 min; still refused at 30 min (nobody told again).
+    for t in [1, 60, 1799] {
+        h.watcher.run_round(NOW + t).await.unwrap();
+    }
+    assert_eq!(singles(), 0);
+    h.watcher.run_round(NOW + 1800).await.unwrap();
+    assert_eq!(singles(), 1);
+    assert!(h.store.token_refused_mark(m));
+    // The relay is fixed: the next re-check accepts the token, and polling resumes.
+    h.bakong.state.lock().unwrap().refused_tokens.clear();
+    h.bakong
+        .answer(&md5(1), paid_tx(&account_of(m), "USD", "5"));
+    h.watcher.run_round(NOW + 3599).await.unwrap();
+    assert!(h.store.token_refused_mark(m));
+    h.watcher.run_round(NOW + 3600).await.unwrap();
+    assert!(!h.store.token_refused_mark(m));
+    let r = h.watcher.run_round(NOW + 3601).await.unwrap();
+    assert_eq!(r.paid, 1);
+    assert_eq!(h.settled_kind(long), Some("paid"));
+    let renew_notices = h
+        .store
+        .outbox()
+        .iter()
+        .filter(|f| matches!(f, FollowUp::RenewToken { .. }))
+        .count();
+    assert_eq!(renew_notices, 1);
+}
+
+#[tokio::test]
 async fn a_restarted_watcher_meeting_a_401_again_does_not_notify_twice() {
     let h = harness();
     let m = h.merchant(1);

@@ -228,6 +228,47 @@ impl Store {
         Ok(true)
     }
 
+    /// Merchants whose stored token was refused (401) and not replaced since.
+    pub async fn refused_token_merchants(&self) -> Result<Vec<MerchantId>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM merchants \
+             WHERE token_sealed IS NOT NULL AND token_rejected_at IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ids.into_iter().map(MerchantId).collect())
+    }
+
+    /// A re-check found the refused token `version` working: clears the refusal and logs
+    /// the event, only while `version` is still the stored token's.
+    pub async fn accept_token_again(&self, id: MerchantId, version: i64, now: i64) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
+        let done = sqlx::query(
+            "UPDATE merchants SET token_rejected_at = NULL, updated_at = $3 \
+             WHERE id = $1 AND token_version = $2 AND token_rejected_at IS NOT NULL",
+        )
+        .bind(id.0)
+        .bind(version)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let detail = json!({ "token_version": version });
+        append(
+            &mut tx,
+            Some(id),
+            None,
+            "token_accepted_again",
+            &detail,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Merchants with a token expiring by `until` (and not refused): id, expiry, last
     /// reminder.
     pub async fn tokens_expiring(&self, until: i64) -> Result<Vec<(MerchantId, i64, Option<i64>)>> {

@@ -158,6 +158,16 @@ impl PendingCharges for MemoryStore {
             .collect())
     }
 
+    async fn refused_tokens(&self) -> Result<Vec<(MerchantId, MerchantToken)>, StoreFailure> {
+        let inner = self.lock();
+        Ok(inner
+            .merchants
+            .iter()
+            .filter(|(_, m)| m.refused)
+            .filter_map(|(id, m)| m.token.clone().map(|t| (*id, t)))
+            .collect())
+    }
+
     async fn load_pending_charge(
         &self,
         charge: ChargeId,
@@ -231,6 +241,24 @@ impl Settle for MemoryStore {
         }
         m.refused = true;
         inner.outbox.push(FollowUp::RenewToken { merchant });
+        Ok(true)
+    }
+
+    async fn token_accepted(
+        &self,
+        merchant: MerchantId,
+        version: TokenVersion,
+        _now: UnixSecs,
+    ) -> Result<bool, StoreFailure> {
+        let mut inner = self.lock();
+        let Some(m) = inner.merchants.get_mut(&merchant) else {
+            return Ok(false);
+        };
+        let current = m.token.as_ref().map(|t| t.version);
+        if !m.refused || current != Some(version) {
+            return Ok(false);
+        }
+        m.refused = false;
         Ok(true)
     }
 }

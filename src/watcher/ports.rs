@@ -132,6 +132,13 @@ pub trait PendingCharges: Send + Sync + 'static {
         &self,
         charge: ChargeId,
     ) -> impl Future<Output = Result<Option<MerchantBatch>, StoreFailure>> + Send;
+
+    /// The merchants whose stored token Bakong refused (401) and that have not replaced
+    /// it, with that token: re-checked every 30 min, so a misconfigured relay answering 401
+    /// for a while does not suspend every merchant for ever.
+    fn refused_tokens(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(MerchantId, MerchantToken)>, StoreFailure>> + Send;
 }
 
 /// Guarded state changes.
@@ -154,6 +161,15 @@ pub trait Settle: Send + Sync + 'static {
     /// your token with /token" message, in one transaction, once per token. Returns
     /// whether this call recorded it (false: already known).
     fn token_refused(
+        &self,
+        merchant: MerchantId,
+        version: TokenVersion,
+        now: UnixSecs,
+    ) -> impl Future<Output = Result<bool, StoreFailure>> + Send;
+
+    /// A re-check found `merchant`'s refused token `version` working again: clear the
+    /// refusal (polling and /charge resume). Returns whether this call cleared it.
+    fn token_accepted(
         &self,
         merchant: MerchantId,
         version: TokenVersion,

@@ -31,6 +31,13 @@ use super::ports::{
 };
 use super::types::{ChargeId, Lookup, LookupFailure, MerchantId, UnixSecs};
 
+/// How often a refused (401) token is tried again, in case the refusal came from a
+/// misconfigured relay rather than from Bakong.
+pub const REFUSED_RECHECK_SECS: i64 = 30 * 60;
+/// The md5 a token re-check asks about: no QR has it; any envelope answer means the token
+/// is accepted.
+const RECHECK_MD5: &str = "00000000000000000000000000000000";
+
 /// Bakong refuses larger md5 lists.
 pub const MAX_MD5_PER_REQUEST: usize = 50;
 
@@ -208,6 +215,8 @@ pub struct Watcher<S, L> {
     pub(super) pacer: Arc<Pacer>,
     /// When each charge was last asked about (per-md5 mode: oldest-checked first).
     pub(super) last_asked: Arc<Mutex<HashMap<ChargeId, UnixSecs>>>,
+    /// When refused tokens are next re-checked (`None` until the first round).
+    next_recheck: Arc<Mutex<Option<UnixSecs>>>,
     pub(super) config: WatcherConfig,
     settled: Option<Arc<Notify>>,
 }
@@ -222,6 +231,7 @@ impl<S, L> Clone for Watcher<S, L> {
             endpoint: Arc::clone(&self.endpoint),
             pacer: Arc::clone(&self.pacer),
             last_asked: Arc::clone(&self.last_asked),
+            next_recheck: Arc::clone(&self.next_recheck),
             config: self.config,
             settled: self.settled.clone(),
         }
@@ -247,6 +257,7 @@ where
             endpoint: Arc::new(Mutex::new(EndpointChoice::new())),
             pacer: Arc::new(Pacer::new(config.max_rps)),
             last_asked: Arc::new(Mutex::new(HashMap::new())),
+            next_recheck: Arc::new(Mutex::new(None)),
             config,
             settled: None,
         }
@@ -332,6 +343,7 @@ where
         }
         let part = self.poll_batches(batches, now).await;
         report.merge(&part);
+        self.recheck_refused_tokens(now).await;
         if report.settled() > 0 || report.request_failures > 0 {
             tracing::info!(?report, "watcher round");
         } else {
@@ -373,6 +385,63 @@ where
             }
         }
         report
+    }
+
+    /// Every [`REFUSED_RECHECK_SECS`] (the first time that long after the first round),
+    /// asks Bakong once with each refused token. A token that is answered is accepted
+    /// again: its merchant's charges are polled from the next round on. Still 401: nothing
+    /// changes and nobody is told again.
+    async fn recheck_refused_tokens(&self, now: UnixSecs) {
+        let due = {
+            let mut next = lock(&self.next_recheck);
+            let due = next.is_some_and(|t| now >= t);
+            if due || next.is_none() {
+                *next = Some(now.saturating_add(REFUSED_RECHECK_SECS));
+            }
+            due
+        };
+        if !due || self.circuit_open() {
+            return;
+        }
+        let refused = match self.store.refused_tokens().await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "could not load the refused tokens to re-check");
+                return;
+            }
+        };
+        for (merchant, token) in refused {
+            if self.circuit_open() {
+                break;
+            }
+            match self.lookups.check_md5(&token.token, RECHECK_MD5).await {
+                Ok(_) => match self
+                    .store
+                    .token_accepted(merchant, token.version, now)
+                    .await
+                {
+                    Ok(accepted) => {
+                        if accepted {
+                            tracing::warn!(%merchant, "a token Bakong had refused (401) is accepted again; polling resumes");
+                        }
+                        self.answered(merchant, now);
+                    }
+                    Err(e) => {
+                        tracing::error!(%merchant, error = %e, "could not record the re-accepted token")
+                    }
+                },
+                Err(LookupFailure::Unauthorized) => {
+                    tracing::debug!(%merchant, "token still refused (401)");
+                }
+                Err(failure) if failure.is_server_wide() => {
+                    lock(&self.circuit).record_failure(&failure, now);
+                    break;
+                }
+                Err(failure) => {
+                    tracing::debug!(%merchant, %failure, "token re-check inconclusive");
+                }
+            }
+        }
     }
 
     /// Whether a server-wide failure was recorded since `generation` (stop sending).

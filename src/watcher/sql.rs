@@ -136,6 +136,22 @@ impl PendingCharges for SqlWatcherStore {
         Ok(batches)
     }
 
+    async fn refused_tokens(&self) -> Result<Vec<(MerchantId, MerchantToken)>, StoreFailure> {
+        let ids = self
+            .store
+            .refused_token_merchants()
+            .await
+            .map_err(StoreFailure::new)?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let tokens = self.tokens(&ids).await?;
+        Ok(ids
+            .into_iter()
+            .filter_map(|id| tokens.get(&id).cloned().flatten().map(|t| (id, t)))
+            .collect())
+    }
+
     async fn load_pending_charge(
         &self,
         charge: ChargeId,
@@ -258,6 +274,18 @@ impl Settle for SqlWatcherStore {
         // Guarded by the version: a token replaced meanwhile is not blamed.
         self.store
             .reject_token(merchant, version.0, now)
+            .await
+            .map_err(StoreFailure::new)
+    }
+
+    async fn token_accepted(
+        &self,
+        merchant: MerchantId,
+        version: TokenVersion,
+        now: UnixSecs,
+    ) -> Result<bool, StoreFailure> {
+        self.store
+            .accept_token_again(merchant, version.0, now)
             .await
             .map_err(StoreFailure::new)
     }
