@@ -9,6 +9,7 @@ use khqr_bot::watcher::backoff::BackoffPolicy;
 use khqr_bot::watcher::decide::{ChargeFacts, Rules};
 use khqr_bot::watcher::memory::{FollowUp, MemoryStore};
 use khqr_bot::watcher::ports::{Lookups, Settlement};
+use khqr_bot::watcher::schedule::Schedule;
 use khqr_bot::watcher::types::{
     ChargeId, Currency, Lookup, LookupFailure, MerchantId, Token, Transaction,
 };
@@ -156,6 +157,8 @@ fn config() -> WatcherConfig {
             max_retry_after_secs: 600,
         },
         max_in_flight: 4,
+        // Every charge due at every 1 s round, as before the adaptive schedule.
+        schedule: Schedule::with_interval(1),
         ..WatcherConfig::default()
     }
 }
@@ -931,4 +934,64 @@ async fn settling_notifies_the_outbox_right_away() {
     tokio::time::timeout(std::time::Duration::from_secs(20), notify.notified())
         .await
         .expect("no notification after a settlement");
+}
+
+fn adaptive_harness() -> Harness {
+    let store = Arc::new(MemoryStore::new());
+    let bakong = Arc::new(FakeBakong::default());
+    let cfg = WatcherConfig {
+        schedule: Schedule::with_interval(5),
+        ..config()
+    };
+    let watcher = Watcher::new(Arc::clone(&store), Arc::clone(&bakong), cfg);
+    Harness {
+        store,
+        bakong,
+        watcher,
+    }
+}
+
+/// Seconds (from NOW) of the rounds `t` in `range` that sent a request for `m`.
+async fn asked_at(h: &Harness, m: MerchantId, range: std::ops::Range<i64>) -> Vec<i64> {
+    let mut at = vec![];
+    for t in range {
+        let before = h.bakong.requests_for(&token_of(m));
+        h.watcher.run_round(NOW + t).await.unwrap();
+        if h.bakong.requests_for(&token_of(m)) > before {
+            at.push(t);
+        }
+    }
+    at
+}
+
+#[tokio::test]
+async fn young_charges_are_asked_every_two_seconds_older_ones_every_poll_interval() {
+    let h = adaptive_harness();
+    let m = h.merchant(1);
+    // Created at NOW (the memory store dates a charge 10 min before its expiry).
+    let c = h.usd_charge(m, &md5(1), 500);
+    assert_eq!(asked_at(&h, m, 0..9).await, vec![0, 2, 4, 6, 8]);
+    assert_eq!(h.store.charge(c).unwrap().next_poll_at, NOW + 10);
+    // From 3 minutes on, every 5 s.
+    let mut at = asked_at(&h, m, 176..200).await;
+    at.retain(|t| *t >= 180);
+    assert_eq!(at, vec![180, 185, 190, 195]);
+    // Due since 200, asked at 596; the next check is at the expiry (600), not 601.
+    let at = asked_at(&h, m, 596..602).await;
+    assert_eq!(at, vec![596, 600]);
+}
+
+#[tokio::test]
+async fn a_merchant_gets_at_most_one_list_request_per_two_seconds() {
+    let h = adaptive_harness();
+    let m = h.merchant(1);
+    h.usd_charge(m, &md5(1), 500);
+    h.watcher.run_round(NOW).await.unwrap();
+    // A second charge appears at once: it waits for the merchant's next slot, and from
+    // then on both share one request.
+    h.usd_charge(m, &md5(2), 500);
+    let r = h.watcher.run_round(NOW + 1).await.unwrap();
+    assert_eq!((r.requests, r.skipped_recent), (0, 1));
+    assert_eq!(asked_at(&h, m, 2..10).await, vec![2, 4, 6, 8]);
+    assert!(h.bakong.log()[1..].iter().all(|(_, md5s)| md5s.len() == 2));
 }

@@ -14,6 +14,7 @@ use khqr_bot::store::{ChargeId, ChargeStatus, MerchantId, NewCharge, Profile, St
 use khqr_bot::watcher::backoff::BackoffPolicy;
 use khqr_bot::watcher::decide::Rules;
 use khqr_bot::watcher::history::parse_period;
+use khqr_bot::watcher::schedule::Schedule;
 use khqr_bot::watcher::sql::SqlWatcherStore;
 use khqr_bot::watcher::{CheckNow, SettledAs, Watcher, WatcherConfig};
 
@@ -41,6 +42,8 @@ fn config() -> WatcherConfig {
             max_retry_after_secs: 600,
         },
         max_in_flight: 8,
+        // Every charge due at every 1 s round, as before the adaptive schedule.
+        schedule: Schedule::with_interval(1),
         ..WatcherConfig::default()
     }
 }
@@ -723,4 +726,36 @@ async fn token_expiry_reminders_go_out_once_per_phnom_penh_day_in_the_last_three
             .unwrap()
     );
     assert_eq!(queue_reminders(&e.store, day(8, 2)).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn the_next_check_of_every_asked_charge_is_recorded_in_one_write_per_request() {
+    let e = env().await;
+    let (m, _) = e.merchant(1).await;
+    let young = e.charge(m, &md5(1), 100, Currency::Usd).await;
+    let paid = e.charge(m, &md5(2), 100, Currency::Usd).await;
+    e.pay(&md5(2), "1.00", bakong::Currency::Usd, &account(1));
+    let watcher = Watcher::new(
+        Arc::new(SqlWatcherStore::new(e.store.clone(), secrets())),
+        Arc::clone(&e.client),
+        WatcherConfig {
+            schedule: Schedule::with_interval(5),
+            ..config()
+        },
+    );
+    let r = watcher.run_round(e.t0 + 7).await.unwrap();
+    assert_eq!((r.requests, r.paid, r.kept_pending), (1, 1, 1));
+    let next = |id: ChargeId| {
+        let store = e.store.clone();
+        async move { store.charge(id).await.unwrap().unwrap().next_poll_at }
+    };
+    assert_eq!(next(young).await, e.t0 + 9, "a young charge: 2 s later");
+    assert_eq!(e.status(paid).await, ChargeStatus::Paid);
+    // Not due before then: no request.
+    let r = watcher.run_round(e.t0 + 8).await.unwrap();
+    assert_eq!((r.charges, r.requests), (0, 0));
+    // Three minutes on: every 5 s.
+    let r = watcher.run_round(e.t0 + 200).await.unwrap();
+    assert_eq!(r.requests, 1);
+    assert_eq!(next(young).await, e.t0 + 205);
 }

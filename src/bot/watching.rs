@@ -16,7 +16,8 @@ use crate::watcher::bakong_lookups::watcher_client_config;
 use crate::watcher::outbox::OutboxPolicy;
 use crate::watcher::ports::StoreFailure;
 use crate::watcher::reminders::{REMIND_BEFORE_SECS, reminder_due};
-use crate::watcher::scheduler::{Clock, outbox_loop, poll_loop, system_clock};
+use crate::watcher::schedule::Schedule;
+use crate::watcher::scheduler::{Clock, POLL_TICK, outbox_loop, poll_loop, system_clock};
 use crate::watcher::sql::SqlWatcherStore;
 use crate::watcher::{CheckNow, Watcher, WatcherConfig};
 
@@ -107,9 +108,11 @@ impl WatcherTasks {
     ) -> Result<Self, BakongError> {
         let client = Arc::new(bakong::Client::new(watcher_client_config(bakong))?);
         let sql = Arc::new(SqlWatcherStore::new(store.clone(), secrets));
+        let interval = i64::try_from(poll_interval.as_secs()).unwrap_or(i64::MAX);
         let config = WatcherConfig {
+            schedule: Schedule::with_interval(interval),
             max_rps,
-            round_secs: u32::try_from(poll_interval.as_secs().max(1)).unwrap_or(u32::MAX),
+            round_secs: u32::try_from(POLL_TICK.as_secs().max(1)).unwrap_or(1),
             ..WatcherConfig::default()
         };
         let wake = Arc::new(Notify::new());
@@ -120,7 +123,7 @@ impl WatcherTasks {
         let tasks = vec![
             tokio::spawn(poll_loop(
                 watcher.clone(),
-                poll_interval,
+                POLL_TICK,
                 Arc::clone(&clock),
                 Arc::clone(&wake),
                 stopped.clone(),

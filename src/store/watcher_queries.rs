@@ -20,6 +20,7 @@ pub struct DueCharge {
     pub currency: Currency,
     pub expires_at: i64,
     pub last_check_at: Option<i64>,
+    pub created_at: i64,
 }
 
 /// A merchant's sealed token (open it with `crypto::SecretBox` and
@@ -72,6 +73,7 @@ struct DueRow {
     currency: String,
     expires_at: i64,
     last_check_at: Option<i64>,
+    created_at: i64,
 }
 
 impl TryFrom<DueRow> for DueCharge {
@@ -89,12 +91,13 @@ impl TryFrom<DueRow> for DueCharge {
             currency: parse_currency(&r.currency)?,
             expires_at: r.expires_at,
             last_check_at: r.last_check_at,
+            created_at: r.created_at,
         })
     }
 }
 
 const DUE_COLUMNS: &str = "c.id, c.merchant_id, c.md5, c.to_account_id, c.amount_minor, \
-    c.currency, c.expires_at, c.last_check_at";
+    c.currency, c.expires_at, c.last_check_at, c.created_at";
 
 impl Store {
     /// Pending charges due for a check at `now` (`next_poll_at <= now`), of merchants whose
@@ -226,6 +229,29 @@ impl Store {
         enqueue(&mut tx, id, None, "token_refused", &json!({}), now).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Records when each still-pending charge is next due (`(id, next_poll_at)`), in ONE
+    /// statement for the charges of one Bakong request. Settled charges are left alone.
+    pub async fn set_next_polls(&self, next: &[(ChargeId, i64)]) -> Result<()> {
+        for chunk in next.chunks(200) {
+            let mut sql = String::from("UPDATE charges SET next_poll_at = CASE id");
+            for i in 0..chunk.len() {
+                sql.push_str(&format!(" WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2));
+            }
+            sql.push_str(" ELSE next_poll_at END WHERE status = 'pending' AND id IN (");
+            let ids: Vec<String> = (0..chunk.len())
+                .map(|i| format!("${}", 2 * i + 1))
+                .collect();
+            sql.push_str(&ids.join(", "));
+            sql.push(')');
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (id, at) in chunk {
+                q = q.bind(id.0).bind(*at);
+            }
+            q.execute(&self.pool).await?;
+        }
+        Ok(())
     }
 
     /// Merchants whose stored token was refused (401) and not replaced since.

@@ -19,6 +19,8 @@ pub struct MemoryCharge {
     pub merchant: MerchantId,
     pub md5: String,
     pub facts: ChargeFacts,
+    /// When the QR was made: 10 minutes (the default TTL) before its expiry.
+    pub created_at: UnixSecs,
     pub next_poll_at: UnixSecs,
     /// `None` while pending; the terminal settlement afterwards.
     pub settled: Option<(Settlement, UnixSecs)>,
@@ -92,6 +94,7 @@ impl MemoryStore {
             MemoryCharge {
                 merchant,
                 md5: md5.to_owned(),
+                created_at: facts.expires_at.saturating_sub(600),
                 facts,
                 next_poll_at: UnixSecs::MIN,
                 settled: None,
@@ -147,6 +150,7 @@ impl PendingCharges for MemoryStore {
             if c.settled.is_none() && c.next_poll_at <= now && !refused {
                 grouped.entry(c.merchant).or_default().push(PendingCharge {
                     id: *id,
+                    created_at: c.created_at,
                     md5: c.md5.clone(),
                     facts: c.facts.clone(),
                 });
@@ -180,6 +184,7 @@ impl PendingCharges for MemoryStore {
             .map(|c| {
                 let pending = PendingCharge {
                     id: charge,
+                    created_at: c.created_at,
                     md5: c.md5.clone(),
                     facts: c.facts.clone(),
                 };
@@ -242,6 +247,18 @@ impl Settle for MemoryStore {
         m.refused = true;
         inner.outbox.push(FollowUp::RenewToken { merchant });
         Ok(true)
+    }
+
+    async fn schedule_checks(&self, next: &[(ChargeId, UnixSecs)]) -> Result<(), StoreFailure> {
+        let mut inner = self.lock();
+        for (id, at) in next {
+            if let Some(c) = inner.charges.get_mut(id)
+                && c.settled.is_none()
+            {
+                c.next_poll_at = *at;
+            }
+        }
+        Ok(())
     }
 
     async fn token_accepted(

@@ -8,7 +8,8 @@
 //! - [`ports`]: what the watcher needs from the store and from Bakong (traits).
 //! - [`round`]: one polling round and "Check now" over those traits.
 //! - [`outbox`]: delivering queued Telegram follow-ups until accepted.
-//! - [`scheduler`]: the polling loop and the outbox loop.
+//! - [`schedule`]: when each charge is asked about next (young charges often; pure).
+//! - [`scheduler`]: the polling loop (a 1 s tick) and the outbox loop.
 //! - [`history`]: `/history` periods as Phnom Penh day ranges (pure).
 //! - [`reminders`]: when to remind a merchant that their token expires (pure).
 //! - [`sql`]: the ports over the SQL store; [`bakong_lookups`]: over the Bakong client.
@@ -31,6 +32,7 @@ pub mod per_md5;
 pub mod ports;
 pub mod reminders;
 pub mod round;
+pub mod schedule;
 pub mod scheduler;
 pub mod sql;
 pub mod types;

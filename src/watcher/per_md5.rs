@@ -157,6 +157,7 @@ where
                     .into_iter()
                     .map(|(m, l)| (m.trim().to_ascii_lowercase(), l))
                     .collect();
+                let mut next = Vec::with_capacity(mine.len());
                 for job in &mine {
                     self.mark_asked(job.charge.id, now);
                     let lookup = by_md5
@@ -164,7 +165,9 @@ where
                         .unwrap_or(Lookup::Unavailable);
                     let outcome = self.apply(merchant, &job.charge, &lookup, now).await;
                     report.count(outcome);
+                    self.plan(&mut next, &job.charge, outcome, now);
                 }
+                self.schedule(&next).await;
                 rest
             }
             Err(failure) if failure.may_be_closed_batch_endpoint() => {
@@ -223,6 +226,9 @@ where
                 self.answered(job.merchant, now);
                 let outcome = self.apply(job.merchant, &job.charge, &lookup, now).await;
                 report.count(outcome);
+                let mut next = Vec::new();
+                self.plan(&mut next, &job.charge, outcome, now);
+                self.schedule(&next).await;
             }
             Err(failure) => {
                 report.request_failures += 1;

@@ -38,6 +38,8 @@ pub struct MerchantToken {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingCharge {
     pub id: ChargeId,
+    /// When the QR was made (the [`super::schedule`] asks young charges more often).
+    pub created_at: UnixSecs,
     /// Lowercase hex MD5 of the KHQR string, as Bakong indexes it.
     pub md5: String,
     pub facts: ChargeFacts,
@@ -166,6 +168,13 @@ pub trait Settle: Send + Sync + 'static {
         version: TokenVersion,
         now: UnixSecs,
     ) -> impl Future<Output = Result<bool, StoreFailure>> + Send;
+
+    /// Records when each of these still-pending charges is next due, in one write (one
+    /// per Bakong request, not per charge). Charges no longer pending are left alone.
+    fn schedule_checks(
+        &self,
+        next: &[(ChargeId, UnixSecs)],
+    ) -> impl Future<Output = Result<(), StoreFailure>> + Send;
 
     /// A re-check found `merchant`'s refused token `version` working again: clear the
     /// refusal (polling and /charge resume). Returns whether this call cleared it.

@@ -29,6 +29,7 @@ use super::ports::{
     Applied, Lookups, MerchantBatch, MerchantToken, PendingCharge, PendingCharges, Settle,
     Settlement, StoreFailure,
 };
+use super::schedule::Schedule;
 use super::types::{ChargeId, Lookup, LookupFailure, MerchantId, UnixSecs};
 
 /// How often a refused (401) token is tried again, in case the refusal came from a
@@ -50,6 +51,8 @@ pub const DEFAULT_MAX_RPS: u32 = 10;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WatcherConfig {
     pub rules: Rules,
+    /// When each charge is asked about next (young charges often).
+    pub schedule: Schedule,
     /// Per-merchant back-off, for per-token trouble only.
     pub backoff: BackoffPolicy,
     /// The shared circuit, for server-wide trouble.
@@ -67,11 +70,12 @@ impl Default for WatcherConfig {
     fn default() -> Self {
         Self {
             rules: Rules::default(),
+            schedule: Schedule::default(),
             backoff: BackoffPolicy::default(),
             circuit: CircuitPolicy::default(),
             max_in_flight: 32,
             max_rps: DEFAULT_MAX_RPS,
-            round_secs: 5,
+            round_secs: 1,
         }
     }
 }
@@ -123,6 +127,8 @@ pub struct RoundReport {
     pub skipped_outage: usize,
     /// Per-md5 mode: due charges left for the next round (request budget spent).
     pub deferred: usize,
+    /// Batch mode: due charges of merchants asked less than 2 s ago (asked next round).
+    pub skipped_recent: usize,
     pub request_failures: usize,
     /// Whether the round ran per md5 (the list endpoint is closed).
     pub per_md5: bool,
@@ -151,6 +157,7 @@ impl RoundReport {
         self.unchecked += o.unchecked;
         self.skipped_outage += o.skipped_outage;
         self.deferred += o.deferred;
+        self.skipped_recent += o.skipped_recent;
         self.request_failures += o.request_failures;
         self.per_md5 |= o.per_md5;
     }
@@ -215,6 +222,8 @@ pub struct Watcher<S, L> {
     pub(super) pacer: Arc<Pacer>,
     /// When each charge was last asked about (per-md5 mode: oldest-checked first).
     pub(super) last_asked: Arc<Mutex<HashMap<ChargeId, UnixSecs>>>,
+    /// Batch mode: when each merchant's last list request was sent.
+    last_list_at: Arc<Mutex<HashMap<MerchantId, UnixSecs>>>,
     /// When refused tokens are next re-checked (`None` until the first round).
     next_recheck: Arc<Mutex<Option<UnixSecs>>>,
     pub(super) config: WatcherConfig,
@@ -232,6 +241,7 @@ impl<S, L> Clone for Watcher<S, L> {
             pacer: Arc::clone(&self.pacer),
             last_asked: Arc::clone(&self.last_asked),
             next_recheck: Arc::clone(&self.next_recheck),
+            last_list_at: Arc::clone(&self.last_list_at),
             config: self.config,
             settled: self.settled.clone(),
         }
@@ -258,6 +268,7 @@ where
             pacer: Arc::new(Pacer::new(config.max_rps)),
             last_asked: Arc::new(Mutex::new(HashMap::new())),
             next_recheck: Arc::new(Mutex::new(None)),
+            last_list_at: Arc::new(Mutex::new(HashMap::new())),
             config,
             settled: None,
         }
@@ -512,6 +523,34 @@ where
         lock(&self.gates)
     }
 
+    /// Adds `charge`'s next check to `next` when it stays pending after this answer.
+    pub(super) fn plan(
+        &self,
+        next: &mut Vec<(ChargeId, UnixSecs)>,
+        charge: &PendingCharge,
+        outcome: ChargeOutcome,
+        now: UnixSecs,
+    ) {
+        if outcome == ChargeOutcome::StillPending {
+            let at =
+                self.config
+                    .schedule
+                    .next_check(charge.created_at, charge.facts.expires_at, now);
+            next.push((charge.id, at));
+        }
+    }
+
+    /// Records the next checks of one request's charges (one write).
+    pub(super) async fn schedule(&self, next: &[(ChargeId, UnixSecs)]) {
+        if next.is_empty() {
+            return;
+        }
+        if let Err(e) = self.store.schedule_checks(next).await {
+            // They stay due: asked again at the next round.
+            tracing::error!(error = %e, charges = next.len(), "could not record the next checks");
+        }
+    }
+
     pub(super) fn mark_asked(&self, charge: ChargeId, now: UnixSecs) {
         lock(&self.last_asked).insert(charge, now);
     }
@@ -577,6 +616,18 @@ where
                 return report;
             }
         }
+        {
+            let mut last = lock(&self.last_list_at);
+            let gap = self.config.schedule.merchant_gap_secs;
+            if last
+                .get(&merchant)
+                .is_some_and(|at| now < at.saturating_add(gap))
+            {
+                report.skipped_recent = report.charges;
+                return report;
+            }
+            last.insert(merchant, now);
+        }
         let chunks: Vec<&[PendingCharge]> = batch.charges.chunks(MAX_MD5_PER_REQUEST).collect();
         for (index, chunk) in chunks.iter().enumerate() {
             let left: usize = chunks[index..].iter().map(|c| c.len()).sum();
@@ -604,6 +655,7 @@ where
                         .into_iter()
                         .map(|(md5, lookup)| (md5.trim().to_ascii_lowercase(), lookup))
                         .collect();
+                    let mut next = Vec::with_capacity(chunk.len());
                     for charge in chunk.iter() {
                         // Left out of the answer: unanswered, asked again (never NotFound).
                         let lookup = by_md5
@@ -611,7 +663,9 @@ where
                             .unwrap_or(Lookup::Unavailable);
                         let outcome = self.apply(merchant, charge, &lookup, now).await;
                         report.count(outcome);
+                        self.plan(&mut next, charge, outcome, now);
                     }
+                    self.schedule(&next).await;
                 }
                 Err(failure) if failure.may_be_closed_batch_endpoint() => {
                     // Production closes the list endpoint with a bare 403: ask the single
@@ -629,6 +683,9 @@ where
                             self.list_refused_single_answered(&failure, now);
                             let outcome = self.apply(merchant, probe, &lookup, now).await;
                             report.count(outcome);
+                            let mut next = Vec::new();
+                            self.plan(&mut next, probe, outcome, now);
+                            self.schedule(&next).await;
                             // The rest go per md5 from the next round on.
                             report.unchecked += left - 1;
                         }

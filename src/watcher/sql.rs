@@ -99,6 +99,7 @@ impl SqlWatcherStore {
 fn pending(c: DueCharge) -> PendingCharge {
     PendingCharge {
         id: c.id,
+        created_at: c.created_at,
         md5: c.md5,
         facts: ChargeFacts {
             account_id: c.to_account_id,
@@ -274,6 +275,13 @@ impl Settle for SqlWatcherStore {
         // Guarded by the version: a token replaced meanwhile is not blamed.
         self.store
             .reject_token(merchant, version.0, now)
+            .await
+            .map_err(StoreFailure::new)
+    }
+
+    async fn schedule_checks(&self, next: &[(ChargeId, UnixSecs)]) -> Result<(), StoreFailure> {
+        self.store
+            .set_next_polls(next)
             .await
             .map_err(StoreFailure::new)
     }
