@@ -759,3 +759,53 @@ async fn the_next_check_of_every_asked_charge_is_recorded_in_one_write_per_reque
     assert_eq!(r.requests, 1);
     assert_eq!(next(young).await, e.t0 + 205);
 }
+
+#[tokio::test]
+async fn after_an_outage_the_first_answered_probe_round_asks_about_every_pending_charge() {
+    let e = env().await;
+    let mut merchants = vec![];
+    for user in 1..=3 {
+        merchants.push(e.merchant(user).await);
+    }
+    let mut charges = vec![];
+    for (i, (m, _)) in merchants.iter().enumerate() {
+        for k in 0..4u32 {
+            let n = 10 * (i as u32 + 1) + k;
+            charges.push((e.charge(*m, &md5(n), 100, Currency::Usd).await, n, i + 1));
+        }
+    }
+    // Bakong answers 503 to everything for 30 s; every charge is paid meanwhile.
+    e.sandbox
+        .push_fault(Fault::new(
+            FaultKind::ServerErrorHtml { status: 503 },
+            10_000,
+        ))
+        .unwrap();
+    let mut failed_requests = 0;
+    for t in 0..30 {
+        if t == 10 {
+            for (_, n, user) in &charges {
+                e.pay(
+                    &md5(*n),
+                    "1.00",
+                    bakong::Currency::Usd,
+                    &account(*user as i64),
+                );
+            }
+        }
+        let r = e.watcher.run_round(e.t0 + t).await.unwrap();
+        assert_eq!(r.settled(), 0);
+        failed_requests += r.request_failures;
+    }
+    // The first round's three requests were in flight together; then one probe every 3 s
+    // (t = 3, 6 … 27), not one request per merchant per round.
+    assert_eq!(failed_requests, 3 + 9);
+    e.sandbox.clear_faults();
+    // The next probe slot: the probe is answered and the same round asks everyone.
+    let r = e.watcher.run_round(e.t0 + 30).await.unwrap();
+    assert_eq!(r.paid, charges.len(), "{r:?}");
+    assert_eq!(r.requests, 3);
+    for (id, _, _) in charges {
+        assert_eq!(e.status(id).await, ChargeStatus::Paid);
+    }
+}
