@@ -25,9 +25,6 @@ use super::ports::{Lookups, MerchantBatch, MerchantToken, PendingCharge, Pending
 use super::round::{MAX_MD5_PER_REQUEST, RoundReport, Watcher, lock};
 use super::types::{Lookup, MerchantId, UnixSecs};
 
-/// Forget when a charge was asked after this long (it has left `pending` long ago).
-const FORGET_ASKED_AFTER_SECS: i64 = 2 * 24 * 3600;
-
 struct Job {
     merchant: MerchantId,
     token: Arc<MerchantToken>,
@@ -59,7 +56,7 @@ where
             report.deferred += jobs.len() - budget;
             jobs.truncate(budget);
         }
-        let generation = lock(&self.circuit_ref()).generation();
+        let generation = lock(self.circuit_ref()).generation();
         let in_flight = Arc::new(Semaphore::new(self.config.max_in_flight.max(1)));
         let mut tasks = JoinSet::new();
         for job in jobs {
@@ -83,11 +80,7 @@ where
         now: UnixSecs,
         report: &mut RoundReport,
     ) -> Vec<Job> {
-        let asked: HashMap<_, _> = {
-            let mut asked = lock(&self.last_asked);
-            asked.retain(|_, at| now.saturating_sub(*at) < FORGET_ASKED_AFTER_SECS);
-            asked.clone()
-        };
+        let asked: HashMap<_, _> = lock(&self.last_asked).clone();
         let mut jobs = Vec::new();
         for batch in batches {
             report.merchants += 1;

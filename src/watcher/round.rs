@@ -39,6 +39,9 @@ pub const REFUSED_RECHECK_SECS: i64 = 30 * 60;
 /// is accepted.
 const RECHECK_MD5: &str = "00000000000000000000000000000000";
 
+/// How long to remember when a charge was last asked about.
+const FORGET_ASKED_AFTER_SECS: i64 = 2 * 24 * 3600;
+
 /// Bakong refuses larger md5 lists.
 pub const MAX_MD5_PER_REQUEST: usize = 50;
 
@@ -315,6 +318,9 @@ where
     pub async fn run_round(&self, now: UnixSecs) -> Result<RoundReport, StoreFailure> {
         let mut batches = self.store.load_due(now).await?;
         let mut report = RoundReport::default();
+        // Charges that left `pending` without being settled here (cancelled, or settled by
+        // another process) are forgotten after a while.
+        lock(&self.last_asked).retain(|_, at| now.saturating_sub(*at) < FORGET_ASKED_AFTER_SECS);
         let gate = lock(&self.circuit).gate(now);
         match gate {
             CircuitGate::Closed => {}
