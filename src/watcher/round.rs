@@ -647,6 +647,12 @@ where
                     report.skipped_outage += left;
                     break;
                 }
+                if self.polls_per_md5() {
+                    // Another merchant just found the list endpoint closed: these go per
+                    // md5 from the next round on (no list request, no second probe).
+                    report.unchecked += left;
+                    break;
+                }
                 report.requests += 1;
                 self.lookups.check_md5_list(&token.token, &md5s).await
             };
