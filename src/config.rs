@@ -17,6 +17,7 @@ pub const DEFAULT_CHARGE_TTL_SECS: u64 = 600;
 pub const DEFAULT_POLL_INTERVAL_SECS: u64 = 5;
 const MIN_CHARGE_TTL_SECS: u64 = 60;
 const MAX_POLL_INTERVAL_SECS: u64 = 300;
+const MAX_BAKONG_RPS: u32 = 1000;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("{name}: {reason}")]
@@ -71,6 +72,9 @@ pub struct Config {
     pub secret_key: KeySource,
     pub charge_ttl: Duration,
     pub poll_interval: Duration,
+    /// `BAKONG_MAX_RPS`: most Bakong requests a second when the watcher has to poll per
+    /// md5 (the list endpoint closed).
+    pub bakong_max_rps: u32,
 }
 
 impl Config {
@@ -128,6 +132,22 @@ impl Config {
             1..=MAX_POLL_INTERVAL_SECS,
         )?;
 
+        let bakong_max_rps = match get("BAKONG_MAX_RPS") {
+            None => crate::watcher::DEFAULT_MAX_RPS,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=MAX_BAKONG_RPS).contains(n))
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "BAKONG_MAX_RPS",
+                        format!(
+                            "not a whole number of requests a second in 1..={MAX_BAKONG_RPS}: {v}"
+                        ),
+                    )
+                })?,
+        };
+
         Ok(Self {
             telegram_token: BotToken(telegram_token),
             telegram_api_url,
@@ -136,6 +156,7 @@ impl Config {
             secret_key,
             charge_ttl,
             poll_interval,
+            bakong_max_rps,
         })
     }
 }
@@ -255,6 +276,7 @@ mod tests {
         assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(c.charge_ttl, Duration::from_secs(600));
         assert_eq!(c.poll_interval, Duration::from_secs(5));
+        assert_eq!(c.bakong_max_rps, crate::watcher::DEFAULT_MAX_RPS);
         assert!(c.telegram_api_url.is_none());
         assert!(c.bakong_api_url.is_none());
         match c.secret_key {
@@ -273,8 +295,10 @@ mod tests {
             ("KHQR_BOT_SECRET_KEY", &"ab".repeat(32)),
             ("CHARGE_TTL_SECS", "300"),
             ("POLL_INTERVAL_SECS", "2"),
+            ("BAKONG_MAX_RPS", "25"),
         ])
         .unwrap();
+        assert_eq!(c.bakong_max_rps, 25);
         assert_eq!(
             c.telegram_api_url.unwrap().as_str(),
             "http://127.0.0.1:9000/"
@@ -334,6 +358,14 @@ mod tests {
             (
                 &[("TELOXIDE_TOKEN", TOKEN), ("CHARGE_TTL_SECS", "ten")],
                 "CHARGE_TTL_SECS",
+            ),
+            (
+                &[("TELOXIDE_TOKEN", TOKEN), ("BAKONG_MAX_RPS", "0")],
+                "BAKONG_MAX_RPS",
+            ),
+            (
+                &[("TELOXIDE_TOKEN", TOKEN), ("BAKONG_MAX_RPS", "fast")],
+                "BAKONG_MAX_RPS",
             ),
             (
                 &[("TELOXIDE_TOKEN", TOKEN), ("POLL_INTERVAL_SECS", "0")],

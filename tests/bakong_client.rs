@@ -748,3 +748,135 @@ async fn latency_setting_delays_answers_but_they_still_arrive() {
         .unwrap();
     assert_eq!(got.len(), 2);
 }
+
+/// Pays md5_of(i) with 1.00 + i cents for i in 1..=n, returns the md5s.
+fn pay_each(env: &support::Env, n: usize) -> Vec<String> {
+    (1..=n)
+        .map(|i| {
+            let md5 = md5_of(i);
+            let amount = format!("1.{i:02}");
+            env.sandbox
+                .pay(&md5, payment(&amount, Currency::Usd, "shop@wing"))
+                .unwrap();
+            md5
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_reordered_list_answer_lands_every_payment_on_its_own_md5() {
+    let env = start().await;
+    let md5s = pay_each(&env, 4);
+    env.sandbox
+        .push_fault(Fault::new(FaultKind::ReverseItems, 1).on("check_transaction_by_md5_list"))
+        .unwrap();
+    let got = env
+        .client
+        .check_transaction_by_md5_list(&env.token, &md5s)
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 4);
+    for (i, (md5, lookup)) in got.iter().enumerate() {
+        assert_eq!(md5, &md5s[i], "results keep the input order");
+        let Lookup::Paid(tx) = lookup else {
+            panic!("{md5}: {lookup:?}")
+        };
+        assert_eq!(tx.amount_minor(2), Some(101 + i as u64), "{md5}");
+    }
+    // The answer really was reversed.
+    assert_eq!(env.sandbox.request_log()[0].status, Some(200));
+}
+
+#[tokio::test]
+async fn an_md5_left_out_of_a_list_answer_is_unanswered_never_not_found() {
+    let env = start().await;
+    let mut md5s = pay_each(&env, 2);
+    md5s.push(md5_of(3)); // never paid: NOT_FOUND when answered
+    env.sandbox
+        .push_fault(Fault::new(FaultKind::DropItems { count: 1 }, 1))
+        .unwrap();
+    let got = env
+        .client
+        .check_transaction_by_md5_list(&env.token, &md5s)
+        .await
+        .unwrap();
+    assert_eq!(got[0], (md5s[0].clone(), Lookup::Unavailable));
+    assert!(matches!(&got[1].1, Lookup::Paid(tx) if tx.amount_minor(2) == Some(102)));
+    assert_eq!(got[2], (md5s[2].clone(), Lookup::NotFound));
+    // Asked again, it is answered.
+    let again = env
+        .client
+        .check_transaction_by_md5_list(&env.token, &md5s[..1])
+        .await
+        .unwrap();
+    assert!(matches!(&again[0].1, Lookup::Paid(tx) if tx.amount_minor(2) == Some(101)));
+}
+
+#[tokio::test]
+async fn the_production_like_sandbox_closes_only_the_md5_list_endpoint() {
+    let env = start().await;
+    let md5s = pay_each(&env, 1);
+    env.sandbox.set_batch_closed(true);
+    let err = env
+        .client
+        .check_transaction_by_md5_list(&env.token, &md5s)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, BakongError::GeoBlocked), "{err:?}");
+    // Whatever the body or token: still the bare page.
+    let http = reqwest::Client::new();
+    let page = http
+        .post(format!(
+            "{}/v1/check_transaction_by_md5_list",
+            env.sandbox.base_url()
+        ))
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 403);
+    assert!(page.text().await.unwrap().contains("nginx"));
+    // The single endpoint works with the same token.
+    let single = env
+        .client
+        .check_transaction_by_md5(&env.token, &md5s[0])
+        .await
+        .unwrap();
+    assert!(matches!(single, Lookup::Paid(_)));
+    // The control endpoint switches it back.
+    let r: serde_json::Value = http
+        .post(format!("{}/sandbox/batch_endpoint", env.sandbox.base_url()))
+        .json(&serde_json::json!({ "closed": false }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r, serde_json::json!({ "closed": false }));
+    assert!(
+        env.client
+            .check_transaction_by_md5_list(&env.token, &md5s)
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn a_missing_endpoint_is_told_apart_from_a_403() {
+    // A relay prefix the server does not know: a plain 404 with no envelope.
+    let env = start_with(|c| {
+        let base = format!("{}/no-such-relay", c.base_url);
+        c.with_base_url(base)
+    })
+    .await;
+    let err = env
+        .client
+        .check_transaction_by_md5_list(&env.token, &[md5_of(1)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, BakongError::NoSuchEndpoint { status: 404 }),
+        "{err:?}"
+    );
+}

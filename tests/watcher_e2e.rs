@@ -377,3 +377,95 @@ async fn bakong_storms_do_not_stop_the_bot_and_the_payment_is_found_after() {
     assert!(call.caption().unwrap().contains("Paid"));
     assert_eq!(successful_edits(&app, message), 1);
 }
+
+fn requests_to(app: &TestApp, endpoint: &str) -> Vec<Option<u16>> {
+    let path = format!("/v1/{endpoint}");
+    app.bakong
+        .request_log()
+        .iter()
+        .filter(|r| r.path == path)
+        .map(|r| r.status)
+        .collect()
+}
+
+#[tokio::test]
+async fn batch_mode_a_payment_is_found_with_the_list_endpoint_only() {
+    let app = TestApp::spawn_with(FAST).await;
+    let (user, _) = merchant(&app, 2011).await;
+    let (message, md5) = charge(&app, &user, "/charge 2 USD").await;
+    let since = app.telegram.call_count();
+    pay(&app, &md5, "2", BakongCurrency::Usd, "sokha@aclb");
+    let call = edited(&app, &user, message, since).await;
+    assert!(call.caption().unwrap().contains("Paid"));
+    assert_eq!(status_of(&app.store, &md5).await, ChargeStatus::Paid);
+    let lists = requests_to(&app, "check_transaction_by_md5_list");
+    assert!(
+        !lists.is_empty() && lists.iter().all(|s| *s == Some(200)),
+        "{lists:?}"
+    );
+    assert!(requests_to(&app, "check_transaction_by_md5").is_empty());
+}
+
+#[tokio::test]
+async fn production_like_bakong_with_a_closed_list_endpoint_is_polled_per_md5() {
+    let app = TestApp::spawn_with(FAST).await;
+    app.bakong.set_batch_closed(true);
+    let (user, _) = merchant(&app, 2012).await;
+    let (message, md5) = charge(&app, &user, "/charge 3 USD tea").await;
+    let (other_message, other_md5) = charge(&app, &user, "/charge 4 USD").await;
+    let since = app.telegram.call_count();
+    pay(&app, &md5, "3", BakongCurrency::Usd, "sokha@aclb");
+
+    let call = edited(&app, &user, message, since).await;
+    assert!(call.caption().unwrap().contains("Paid"));
+    assert_eq!(status_of(&app.store, &md5).await, ChargeStatus::Paid);
+    // The list endpoint answered 403 (once: the watcher then stays per md5), the single
+    // endpoint did the work.
+    let lists = requests_to(&app, "check_transaction_by_md5_list");
+    assert_eq!(lists, vec![Some(403)]);
+    let singles = requests_to(&app, "check_transaction_by_md5");
+    assert!(
+        singles.len() >= 2 && singles.iter().all(|s| *s == Some(200)),
+        "{singles:?}"
+    );
+
+    // The other charge is still watched per md5 and found too.
+    pay(&app, &other_md5, "4", BakongCurrency::Usd, "sokha@aclb");
+    let call = edited(&app, &user, other_message, since).await;
+    assert!(call.caption().unwrap().contains("Paid"));
+    assert_eq!(successful_edits(&app, message), 1);
+    assert_eq!(requests_to(&app, "check_transaction_by_md5_list").len(), 1);
+}
+
+#[tokio::test]
+async fn a_geo_block_refusing_the_single_call_too_settles_nothing_and_recovers() {
+    use khqr_bot::bakong::sandbox::{Fault, FaultKind};
+    let app = TestApp::spawn_with(FAST).await;
+    let (user, _) = merchant(&app, 2013).await;
+    // Every /v1 endpoint answers the 403 page (outside Cambodia), for a while.
+    app.bakong
+        .push_fault(Fault::new(FaultKind::GeoBlocked, 1000))
+        .unwrap();
+    let (message, md5) = charge(&app, &user, "/charge 5 USD").await;
+    pay(&app, &md5, "5", BakongCurrency::Usd, "sokha@aclb");
+    // Wait until the watcher has asked the list endpoint and probed the single one.
+    let deadline = std::time::Instant::now() + WAIT;
+    while requests_to(&app, "check_transaction_by_md5").is_empty() {
+        assert!(std::time::Instant::now() < deadline, "never probed");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        requests_to(&app, "check_transaction_by_md5"),
+        vec![Some(403)]
+    );
+    assert_eq!(status_of(&app.store, &md5).await, ChargeStatus::Pending);
+    assert_eq!(successful_edits(&app, message), 0);
+
+    // The relay is fixed: the payment is found in batch mode.
+    let since = app.telegram.call_count();
+    app.bakong.clear_faults();
+    let call = edited(&app, &user, message, since).await;
+    assert!(call.caption().unwrap().contains("Paid"));
+    let lists = requests_to(&app, "check_transaction_by_md5_list");
+    assert_eq!(lists.last(), Some(&Some(200)), "{lists:?}");
+}

@@ -9,6 +9,7 @@ use khqr_bot::watcher::backoff::BackoffPolicy;
 use khqr_bot::watcher::decide::{ChargeFacts, Rules};
 use khqr_bot::watcher::memory::{FollowUp, MemoryStore};
 use khqr_bot::watcher::ports::{Lookups, Settlement};
+use khqr_bot::watcher::schedule::Schedule;
 use khqr_bot::watcher::types::{
     ChargeId, Currency, Lookup, LookupFailure, MerchantId, Token, Transaction,
 };
@@ -29,8 +30,13 @@ struct FakeState {
     omitted: HashSet<String>,
     refused_tokens: HashSet<String>,
     failures: HashMap<String, VecDeque<LookupFailure>>,
-    /// (token, md5s) of every request.
+    /// (token, md5s) of every list request.
     log: Vec<(String, Vec<String>)>,
+    single_failures: HashMap<String, VecDeque<LookupFailure>>,
+    /// Like production: the list endpoint answers a bare 403 to everyone.
+    list_closed: bool,
+    /// (token, md5) of every single-md5 request.
+    single_log: Vec<(String, String)>,
 }
 
 impl FakeBakong {
@@ -60,6 +66,21 @@ impl FakeBakong {
             .or_default()
             .extend(failures.iter().cloned());
     }
+    fn fail_single(&self, token: &str, failures: &[LookupFailure]) {
+        self.state
+            .lock()
+            .unwrap()
+            .single_failures
+            .entry(token.into())
+            .or_default()
+            .extend(failures.iter().cloned());
+    }
+    fn close_list(&self, closed: bool) {
+        self.state.lock().unwrap().list_closed = closed;
+    }
+    fn single_log(&self) -> Vec<(String, String)> {
+        self.state.lock().unwrap().single_log.clone()
+    }
     fn log(&self) -> Vec<(String, Vec<String>)> {
         self.state.lock().unwrap().log.clone()
     }
@@ -82,6 +103,9 @@ impl Lookups for FakeBakong {
         assert!(!md5s.is_empty(), "empty batch");
         let token = token.expose_secret().to_owned();
         s.log.push((token.clone(), md5s.to_vec()));
+        if s.list_closed {
+            return Err(LookupFailure::GeoBlocked);
+        }
         if s.refused_tokens.contains(&token) {
             return Err(LookupFailure::Unauthorized);
         }
@@ -96,6 +120,23 @@ impl Lookups for FakeBakong {
                 (m.clone(), l)
             })
             .collect())
+    }
+
+    async fn check_md5(&self, token: &Token, md5: &str) -> Result<Lookup, LookupFailure> {
+        let mut s = self.state.lock().unwrap();
+        let token = token.expose_secret().to_owned();
+        s.single_log.push((token.clone(), md5.to_owned()));
+        if s.refused_tokens.contains(&token) {
+            return Err(LookupFailure::Unauthorized);
+        }
+        if let Some(f) = s
+            .single_failures
+            .get_mut(&token)
+            .and_then(|q| q.pop_front())
+        {
+            return Err(f);
+        }
+        Ok(s.answers.get(md5).cloned().unwrap_or(Lookup::NotFound))
     }
 }
 
@@ -116,6 +157,9 @@ fn config() -> WatcherConfig {
             max_retry_after_secs: 600,
         },
         max_in_flight: 4,
+        // Every charge due at every 1 s round, as before the adaptive schedule.
+        schedule: Schedule::with_interval(1),
+        ..WatcherConfig::default()
     }
 }
 
@@ -419,6 +463,54 @@ async fn refused_token_stops_polling_notifies_once_and_resumes_with_a_new_token(
 }
 
 #[tokio::test]
+async fn a_refused_token_is_re_checked_every_half_hour_and_resumes_when_accepted() {
+    let h = harness();
+    let m = h.merchant(1);
+    let long = h.store.add_charge(
+        m,
+        &md5(1),
+        ChargeFacts {
+            account_id: account_of(m),
+            currency: Currency::Usd,
+            amount_minor: 500,
+            expires_at: NOW + 2 * 3600,
+            last_check_at: None,
+            ended: None,
+        },
+    );
+    h.bakong.refuse(&token_of(m));
+    h.watcher.run_round(NOW).await.unwrap();
+    assert!(h.store.token_refused_mark(m));
+    let singles = || h.bakong.single_log().len();
+    // No re-check before 30 min; still refused at 30 min (nobody told again).
+    for t in [1, 60, 1799] {
+        h.watcher.run_round(NOW + t).await.unwrap();
+    }
+    assert_eq!(singles(), 0);
+    h.watcher.run_round(NOW + 1800).await.unwrap();
+    assert_eq!(singles(), 1);
+    assert!(h.store.token_refused_mark(m));
+    // The relay is fixed: the next re-check accepts the token, and polling resumes.
+    h.bakong.state.lock().unwrap().refused_tokens.clear();
+    h.bakong
+        .answer(&md5(1), paid_tx(&account_of(m), "USD", "5"));
+    h.watcher.run_round(NOW + 3599).await.unwrap();
+    assert!(h.store.token_refused_mark(m));
+    h.watcher.run_round(NOW + 3600).await.unwrap();
+    assert!(!h.store.token_refused_mark(m));
+    let r = h.watcher.run_round(NOW + 3601).await.unwrap();
+    assert_eq!(r.paid, 1);
+    assert_eq!(h.settled_kind(long), Some("paid"));
+    let renew_notices = h
+        .store
+        .outbox()
+        .iter()
+        .filter(|f| matches!(f, FollowUp::RenewToken { .. }))
+        .count();
+    assert_eq!(renew_notices, 1);
+}
+
+#[tokio::test]
 async fn a_restarted_watcher_meeting_a_401_again_does_not_notify_twice() {
     let h = harness();
     let m = h.merchant(1);
@@ -436,39 +528,201 @@ async fn a_restarted_watcher_meeting_a_401_again_does_not_notify_twice() {
 }
 
 #[tokio::test]
-async fn server_error_storm_backs_off_per_merchant_and_keeps_charges_pending() {
+async fn server_wide_failures_open_one_shared_circuit_and_recovery_asks_everyone_at_once() {
     let h = harness();
     let stormy = h.merchant(1);
     let calm = h.merchant(2);
     let c = h.usd_charge(stormy, &md5(1), 500);
-    let c2 = h.usd_charge(calm, &md5(2), 500);
     h.bakong.fail(
         &token_of(stormy),
         &[
             LookupFailure::Server { status: 502 },
             LookupFailure::Timeout,
-            LookupFailure::GeoBlocked,
         ],
     );
+    // t=0: 502 → the circuit opens for everyone; the next probe is 3 s later.
+    let r = h.watcher.run_round(NOW).await.unwrap();
+    assert_eq!((r.requests, r.request_failures), (1, 1));
+    assert!(h.watcher.circuit_open());
+    // A second merchant's charge, paid during the outage, is not asked about meanwhile.
+    let c2 = h.usd_charge(calm, &md5(2), 500);
     h.bakong
         .answer(&md5(2), paid_tx(&account_of(calm), "USD", "5"));
-
-    // Failure 1 at t=0 → wait 5 s; failure 2 at t=5 → 10 s; failure 3 at t=15 → 20 s.
-    let mut stormy_requests_at = vec![];
-    for t in 0..36 {
-        let before = h.bakong.requests_for(&token_of(stormy));
-        h.watcher.run_round(NOW + t).await.unwrap();
-        if h.bakong.requests_for(&token_of(stormy)) > before {
-            stormy_requests_at.push(t);
-        }
+    for t in 1..3 {
+        let r = h.watcher.run_round(NOW + t).await.unwrap();
+        assert_eq!((r.requests, r.skipped_outage), (0, 2), "t={t}");
     }
-    assert_eq!(stormy_requests_at, vec![0, 5, 15, 35]);
-    // Answered at 35: back to every round.
-    h.watcher.run_round(NOW + 36).await.unwrap();
-    assert_eq!(h.bakong.requests_for(&token_of(stormy)), 5);
+    // t=3: ONE probe (a timeout): still open, nobody else asked.
+    let r = h.watcher.run_round(NOW + 3).await.unwrap();
+    assert_eq!((r.requests, r.skipped_outage), (1, 1));
+    assert_eq!(h.bakong.requests_for(&token_of(calm)), 0);
+    // t=6: the probe is answered, and the same round asks about every pending charge.
+    let r = h.watcher.run_round(NOW + 6).await.unwrap();
+    assert_eq!(r.requests, 2);
+    assert_eq!(r.paid, 1);
+    assert!(!h.watcher.circuit_open());
     assert_eq!(h.settled_kind(c2), Some("paid"));
     assert_eq!(h.settled_kind(c), None);
     assert!(h.store.charge(c).unwrap().facts.last_check_at.is_none());
+    // No per-merchant back-off was left behind: both are asked at the next round.
+    let r = h.watcher.run_round(NOW + 7).await.unwrap();
+    assert_eq!(
+        r.requests, 1,
+        "only the stormy merchant has a pending charge"
+    );
+}
+
+#[tokio::test]
+async fn per_token_trouble_backs_off_only_that_merchant() {
+    let h = harness();
+    let odd = h.merchant(1);
+    let calm = h.merchant(2);
+    h.usd_charge(odd, &md5(1), 500);
+    h.usd_charge(calm, &md5(2), 500);
+    h.bakong.fail(&token_of(odd), &[LookupFailure::BadAnswer]);
+    for t in 0..5 {
+        h.watcher.run_round(NOW + t).await.unwrap();
+    }
+    assert!(!h.watcher.circuit_open());
+    assert_eq!(h.bakong.requests_for(&token_of(calm)), 5);
+    assert_eq!(h.bakong.requests_for(&token_of(odd)), 1, "backing off 5 s");
+    h.watcher.run_round(NOW + 5).await.unwrap();
+    assert_eq!(h.bakong.requests_for(&token_of(odd)), 2);
+}
+
+#[tokio::test]
+async fn a_closed_list_endpoint_switches_to_per_md5_polling_when_the_single_call_answers() {
+    let h = harness();
+    let m1 = h.merchant(1);
+    let m2 = h.merchant(2);
+    // Long-lived QRs, so that they are still pending at the hourly list retries.
+    let long_lived = |m: MerchantId, md5: &str| {
+        h.store.add_charge(
+            m,
+            md5,
+            ChargeFacts {
+                account_id: account_of(m),
+                currency: Currency::Usd,
+                amount_minor: 500,
+                expires_at: NOW + 3 * 3600,
+                last_check_at: None,
+                ended: None,
+            },
+        )
+    };
+    let a = long_lived(m1, &md5(1));
+    let b = long_lived(m1, &md5(2));
+    let c = long_lived(m2, &md5(3));
+    h.bakong.close_list(true);
+    h.bakong
+        .answer(&md5(2), paid_tx(&account_of(m1), "USD", "5"));
+
+    // t=0: the first merchant's list request is refused and one of its md5s probed; the
+    // other merchant sends no list request once the endpoint is known to be closed.
+    let r = h.watcher.run_round(NOW).await.unwrap();
+    assert_eq!(r.requests, 2, "{r:?}");
+    assert!(h.watcher.polls_per_md5());
+    let probed: HashSet<String> = h.bakong.single_log().into_iter().map(|(_, m)| m).collect();
+    assert_eq!(probed, HashSet::from([md5(1)]));
+    assert_eq!(h.bakong.log().len(), 1);
+    assert_eq!(h.settled_kind(b), None, "not probed yet, not guessed");
+
+    // t=1: per md5, every due charge once, no list request.
+    h.bakong.clear_log();
+    let before = h.bakong.single_log().len();
+    let r = h.watcher.run_round(NOW + 1).await.unwrap();
+    assert!(r.per_md5);
+    assert_eq!((r.requests, r.paid), (3, 1));
+    assert!(h.bakong.log().is_empty(), "no list request in per-md5 mode");
+    assert_eq!(h.bakong.single_log().len() - before, 3);
+    assert_eq!(h.settled_kind(b), Some("paid"));
+    assert_eq!(h.follow_ups_for(b), 1);
+    assert_eq!((h.settled_kind(a), h.settled_kind(c)), (None, None));
+
+    // About an hour later: ONE list request (still closed), then per md5 again.
+    let r = h.watcher.run_round(NOW + 3600).await.unwrap();
+    assert_eq!(h.bakong.log().len(), 1);
+    assert_eq!(r.requests, 3, "the list retry and the two pending charges");
+    assert!(h.watcher.polls_per_md5());
+    h.watcher.run_round(NOW + 3601).await.unwrap();
+    assert_eq!(h.bakong.log().len(), 1);
+
+    // The list endpoint opens again: the next hourly retry switches back to batches.
+    h.bakong.close_list(false);
+    h.watcher.run_round(NOW + 7200).await.unwrap();
+    assert!(!h.watcher.polls_per_md5());
+    let singles = h.bakong.single_log().len();
+    let r = h.watcher.run_round(NOW + 7201).await.unwrap();
+    assert!(!r.per_md5, "{r:?}");
+    assert_eq!(r.requests, 2, "one list request per merchant: {r:?}");
+    assert_eq!(h.bakong.single_log().len(), singles);
+}
+
+#[tokio::test]
+async fn a_refused_single_call_too_is_the_geo_block_and_stays_in_batch_mode() {
+    let h = harness();
+    let m = h.merchant(1);
+    let c = h.usd_charge(m, &md5(1), 500);
+    h.bakong.close_list(true);
+    h.bakong
+        .fail_single(&token_of(m), &[LookupFailure::GeoBlocked]);
+    let r = h.watcher.run_round(NOW).await.unwrap();
+    assert_eq!((r.requests, r.request_failures), (2, 1));
+    assert!(!h.watcher.polls_per_md5());
+    // The merchant backs off as for any geo-block (5 s), and nothing is settled.
+    h.watcher.run_round(NOW + 1).await.unwrap();
+    assert_eq!(h.bakong.log().len(), 1);
+    assert_eq!(h.settled_kind(c), None);
+}
+
+#[tokio::test]
+async fn per_md5_rounds_ask_oldest_checked_first_within_the_request_budget() {
+    let store = Arc::new(MemoryStore::new());
+    let bakong = Arc::new(FakeBakong::default());
+    // 20 requests a second, rounds every second: at most 20... use a tiny budget of 2.
+    let cfg = WatcherConfig {
+        max_rps: 2,
+        round_secs: 1,
+        ..config()
+    };
+    let watcher = Watcher::new(Arc::clone(&store), Arc::clone(&bakong), cfg);
+    let h = Harness {
+        store,
+        bakong,
+        watcher,
+    };
+    let m = h.merchant(1);
+    for i in 1..=5 {
+        h.usd_charge(m, &md5(i), 500);
+    }
+    h.bakong.close_list(true);
+    h.watcher.run_round(NOW).await.unwrap(); // probes md5(1), switches
+    let asked = |h: &Harness, from: usize| -> Vec<String> {
+        h.bakong.single_log()[from..]
+            .iter()
+            .map(|(_, m)| m.clone())
+            .collect()
+    };
+    let mut seen = h.bakong.single_log().len();
+    assert_eq!(asked(&h, 0), vec![md5(1)]);
+    let mut rounds = vec![];
+    for t in 1..=3 {
+        let r = h.watcher.run_round(NOW + t).await.unwrap();
+        assert_eq!((r.requests, r.deferred), (2, 3), "t={t}");
+        let mut got = asked(&h, seen);
+        got.sort();
+        rounds.push(got);
+        seen = h.bakong.single_log().len();
+    }
+    // Never-asked first (by id), then the longest unasked.
+    assert_eq!(
+        rounds,
+        vec![
+            vec![md5(2), md5(3)],
+            vec![md5(4), md5(5)],
+            vec![md5(1), md5(2)],
+        ]
+    );
 }
 
 #[tokio::test]
@@ -498,14 +752,31 @@ async fn check_now_during_back_off_says_when_to_try_again() {
     let h = harness();
     let m = h.merchant(1);
     let c = h.usd_charge(m, &md5(1), 500);
-    h.bakong
-        .fail(&token_of(m), &[LookupFailure::Server { status: 500 }]);
+    h.bakong.fail(&token_of(m), &[LookupFailure::BadAnswer]);
     h.watcher.run_round(NOW).await.unwrap();
     assert_eq!(
         h.watcher.check_now(c, NOW + 1).await.unwrap(),
         CheckNow::TryLater { until: NOW + 5 }
     );
     assert_eq!(h.bakong.requests_for(&token_of(m)), 1);
+}
+
+#[tokio::test]
+async fn check_now_during_an_outage_asks_and_its_answer_closes_the_circuit() {
+    let h = harness();
+    let m = h.merchant(1);
+    let c = h.usd_charge(m, &md5(1), 500);
+    h.bakong
+        .fail(&token_of(m), &[LookupFailure::Server { status: 500 }]);
+    h.watcher.run_round(NOW).await.unwrap();
+    assert!(h.watcher.circuit_open());
+    h.bakong
+        .answer(&md5(1), paid_tx(&account_of(m), "USD", "5"));
+    assert_eq!(
+        h.watcher.check_now(c, NOW + 1).await.unwrap(),
+        CheckNow::Settled(SettledAs::Paid)
+    );
+    assert!(!h.watcher.circuit_open());
 }
 
 #[tokio::test]
@@ -668,4 +939,64 @@ async fn settling_notifies_the_outbox_right_away() {
     tokio::time::timeout(std::time::Duration::from_secs(20), notify.notified())
         .await
         .expect("no notification after a settlement");
+}
+
+fn adaptive_harness() -> Harness {
+    let store = Arc::new(MemoryStore::new());
+    let bakong = Arc::new(FakeBakong::default());
+    let cfg = WatcherConfig {
+        schedule: Schedule::with_interval(5),
+        ..config()
+    };
+    let watcher = Watcher::new(Arc::clone(&store), Arc::clone(&bakong), cfg);
+    Harness {
+        store,
+        bakong,
+        watcher,
+    }
+}
+
+/// Seconds (from NOW) of the rounds `t` in `range` that sent a request for `m`.
+async fn asked_at(h: &Harness, m: MerchantId, range: std::ops::Range<i64>) -> Vec<i64> {
+    let mut at = vec![];
+    for t in range {
+        let before = h.bakong.requests_for(&token_of(m));
+        h.watcher.run_round(NOW + t).await.unwrap();
+        if h.bakong.requests_for(&token_of(m)) > before {
+            at.push(t);
+        }
+    }
+    at
+}
+
+#[tokio::test]
+async fn young_charges_are_asked_every_two_seconds_older_ones_every_poll_interval() {
+    let h = adaptive_harness();
+    let m = h.merchant(1);
+    // Created at NOW (the memory store dates a charge 10 min before its expiry).
+    let c = h.usd_charge(m, &md5(1), 500);
+    assert_eq!(asked_at(&h, m, 0..9).await, vec![0, 2, 4, 6, 8]);
+    assert_eq!(h.store.charge(c).unwrap().next_poll_at, NOW + 10);
+    // From 3 minutes on, every 5 s.
+    let mut at = asked_at(&h, m, 176..200).await;
+    at.retain(|t| *t >= 180);
+    assert_eq!(at, vec![180, 185, 190, 195]);
+    // Due since 200, asked at 596; the next check is at the expiry (600), not 601.
+    let at = asked_at(&h, m, 596..602).await;
+    assert_eq!(at, vec![596, 600]);
+}
+
+#[tokio::test]
+async fn a_merchant_gets_at_most_one_list_request_per_two_seconds() {
+    let h = adaptive_harness();
+    let m = h.merchant(1);
+    h.usd_charge(m, &md5(1), 500);
+    h.watcher.run_round(NOW).await.unwrap();
+    // A second charge appears at once: it waits for the merchant's next slot, and from
+    // then on both share one request.
+    h.usd_charge(m, &md5(2), 500);
+    let r = h.watcher.run_round(NOW + 1).await.unwrap();
+    assert_eq!((r.requests, r.skipped_recent), (0, 1));
+    assert_eq!(asked_at(&h, m, 2..10).await, vec![2, 4, 6, 8]);
+    assert!(h.bakong.log()[1..].iter().all(|(_, md5s)| md5s.len() == 2));
 }

@@ -14,6 +14,7 @@ use khqr_bot::store::{ChargeId, ChargeStatus, MerchantId, NewCharge, Profile, St
 use khqr_bot::watcher::backoff::BackoffPolicy;
 use khqr_bot::watcher::decide::Rules;
 use khqr_bot::watcher::history::parse_period;
+use khqr_bot::watcher::schedule::Schedule;
 use khqr_bot::watcher::sql::SqlWatcherStore;
 use khqr_bot::watcher::{CheckNow, SettledAs, Watcher, WatcherConfig};
 
@@ -41,6 +42,9 @@ fn config() -> WatcherConfig {
             max_retry_after_secs: 600,
         },
         max_in_flight: 8,
+        // Every charge due at every 1 s round, as before the adaptive schedule.
+        schedule: Schedule::with_interval(1),
+        ..WatcherConfig::default()
     }
 }
 
@@ -351,30 +355,31 @@ async fn refused_token_stops_polling_until_a_new_token_is_stored() {
 }
 
 #[tokio::test]
-async fn server_errors_and_rate_limits_back_off_and_keep_charges_pending() {
+async fn server_errors_and_rate_limits_open_the_circuit_and_keep_charges_pending() {
     let e = env().await;
     let (m, token) = e.merchant(1).await;
     let c = e.charge(m, &md5(1), 500, Currency::Usd).await;
+    let list = "check_transaction_by_md5_list";
     e.sandbox
-        .push_fault(Fault::new(FaultKind::ServerErrorHtml { status: 502 }, 1))
+        .push_fault(Fault::new(FaultKind::ServerErrorHtml { status: 502 }, 1).on(list))
         .unwrap();
     e.sandbox
-        .push_fault(Fault::new(FaultKind::GeoBlocked, 1))
+        .push_fault(
+            Fault::new(
+                FaultKind::RateLimited {
+                    retry_after_secs: Some(30),
+                },
+                1,
+            )
+            .on(list),
+        )
         .unwrap();
     e.sandbox
-        .push_fault(Fault::new(
-            FaultKind::RateLimited {
-                retry_after_secs: Some(30),
-            },
-            1,
-        ))
-        .unwrap();
-    e.sandbox
-        .push_fault(Fault::new(FaultKind::MalformedJson, 1))
+        .push_fault(Fault::new(FaultKind::MalformedJson, 1).on(list))
         .unwrap();
     let mut asked_at = vec![];
-    // Every second for 2 minutes, past the charge's expiry... (expiry is t0 + 600: not
-    // reached, so the charge must simply still be pending).
+    // Every second for 2 minutes (expiry is t0 + 600: not reached, so the charge must
+    // simply still be pending).
     for t in 0..120 {
         let before = e.list_requests(&token);
         e.watcher.run_round(e.t0 + t).await.unwrap();
@@ -382,12 +387,90 @@ async fn server_errors_and_rate_limits_back_off_and_keep_charges_pending() {
             asked_at.push(t);
         }
     }
-    // 502 at 0 (wait 5) → 403 at 5 (wait 10) → 429 at 15 (Retry-After 30 > 20) → malformed
-    // at 45 (wait 40) → answered at 85, then every round.
-    assert_eq!(&asked_at[..5], &[0, 5, 15, 45, 85]);
-    assert_eq!(asked_at.len(), 5 + (119 - 85));
+    // 502 at 0 → circuit open, probe 3 s later → 429 at 3 (Retry-After 30) → probe at 33:
+    // a malformed answer (per-token trouble: the circuit closes, this merchant backs off
+    // 5 s) → answered at 38, then every round.
+    assert_eq!(&asked_at[..4], &[0, 3, 33, 38]);
+    assert_eq!(asked_at.len(), 4 + (119 - 38));
     assert_eq!(e.status(c).await, ChargeStatus::Pending);
     assert!(e.store.charge_outbox(c).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn reordered_list_answers_settle_each_charge_with_its_own_payment() {
+    let e = env().await;
+    let (m, _) = e.merchant(1).await;
+    let mut ids = vec![];
+    for i in 1..=3u32 {
+        ids.push(
+            e.charge(m, &md5(i), 100 + u64::from(i), Currency::Usd)
+                .await,
+        );
+        e.pay(
+            &md5(i),
+            &format!("1.0{i}"),
+            bakong::Currency::Usd,
+            &account(1),
+        );
+    }
+    e.sandbox
+        .push_fault(Fault::new(FaultKind::ReverseItems, 1))
+        .unwrap();
+    let r = e.watcher.run_round(e.t0 + 1).await.unwrap();
+    assert_eq!((r.paid, r.mismatched), (3, 0), "{r:?}");
+    for id in ids {
+        assert_eq!(e.status(id).await, ChargeStatus::Paid);
+    }
+}
+
+#[tokio::test]
+async fn an_md5_left_out_of_the_answer_is_asked_again_never_expired_or_paid() {
+    let e = env().await;
+    let (m, _) = e.merchant(1).await;
+    let left_out = e.charge(m, &md5(1), 100, Currency::Usd).await;
+    let answered = e.charge(m, &md5(2), 100, Currency::Usd).await;
+    // Past the QR's expiry: a NotFound would record the last check, then expire.
+    let late = e.t0 + TTL + 1;
+    for t in 0..3 {
+        e.sandbox
+            .push_fault(Fault::new(FaultKind::DropItems { count: 1 }, 1))
+            .unwrap();
+        e.watcher.run_round(late + t * 10).await.unwrap();
+    }
+    assert_eq!(e.status(left_out).await, ChargeStatus::Pending);
+    let row = e.store.charge(left_out).await.unwrap().unwrap();
+    assert_eq!(row.last_check_at, None, "unanswered is not an empty answer");
+    assert_eq!(e.status(answered).await, ChargeStatus::Expired);
+    // Answered at last (paid before expiry): paid.
+    e.pay(&md5(1), "1.00", bakong::Currency::Usd, &account(1));
+    let r = e.watcher.run_round(late + 40).await.unwrap();
+    assert_eq!(r.paid, 1);
+    assert_eq!(e.status(left_out).await, ChargeStatus::Paid);
+}
+
+#[tokio::test]
+async fn a_production_like_bakong_is_polled_per_md5_through_the_real_client() {
+    let e = env().await;
+    let (m, token) = e.merchant(1).await;
+    let a = e.charge(m, &md5(1), 500, Currency::Usd).await;
+    let b = e.charge(m, &md5(2), 500, Currency::Usd).await;
+    e.sandbox.set_batch_closed(true);
+    e.pay(&md5(2), "5.00", bakong::Currency::Usd, &account(1));
+    e.watcher.run_round(e.t0 + 1).await.unwrap();
+    assert!(e.watcher.polls_per_md5());
+    let r = e.watcher.run_round(e.t0 + 2).await.unwrap();
+    assert_eq!(r.paid, 1, "{r:?}");
+    assert_eq!(e.status(b).await, ChargeStatus::Paid);
+    assert_eq!(e.status(a).await, ChargeStatus::Pending);
+    let singles = e
+        .sandbox
+        .request_log()
+        .iter()
+        .filter(|r| r.path.ends_with("/check_transaction_by_md5") && r.bearer() == Some(&token))
+        .count();
+    // The probe at t0+1, then both charges at t0+2.
+    assert_eq!(singles, 3);
+    assert_eq!(e.list_requests(&token), 1);
 }
 
 #[tokio::test]
@@ -687,6 +770,14 @@ impl khqr_bot::watcher::ports::Lookups for CancelDuringLookup {
         );
         answer
     }
+
+    async fn check_md5(
+        &self,
+        token: &khqr_bot::bakong::Token,
+        md5: &str,
+    ) -> Result<khqr_bot::bakong::Lookup, khqr_bot::watcher::types::LookupFailure> {
+        khqr_bot::watcher::ports::Lookups::check_md5(&*self.inner, token, md5).await
+    }
 }
 
 async fn event_kinds(store: &Store, c: ChargeId) -> Vec<(String, serde_json::Value)> {
@@ -904,4 +995,85 @@ async fn charges_never_verified_end_as_unverified_and_the_seller_is_told() {
     );
     e.watcher.run_round(limit + 100).await.unwrap();
     assert_eq!(e.follow_ups(c).await.len(), 2);
+}
+#[tokio::test]
+async fn the_next_check_of_every_asked_charge_is_recorded_in_one_write_per_request() {
+    let e = env().await;
+    let (m, _) = e.merchant(1).await;
+    let young = e.charge(m, &md5(1), 100, Currency::Usd).await;
+    let paid = e.charge(m, &md5(2), 100, Currency::Usd).await;
+    e.pay(&md5(2), "1.00", bakong::Currency::Usd, &account(1));
+    let watcher = Watcher::new(
+        Arc::new(SqlWatcherStore::new(e.store.clone(), secrets())),
+        Arc::clone(&e.client),
+        WatcherConfig {
+            schedule: Schedule::with_interval(5),
+            ..config()
+        },
+    );
+    let r = watcher.run_round(e.t0 + 7).await.unwrap();
+    assert_eq!((r.requests, r.paid, r.kept_pending), (1, 1, 1));
+    let next = |id: ChargeId| {
+        let store = e.store.clone();
+        async move { store.charge(id).await.unwrap().unwrap().next_poll_at }
+    };
+    assert_eq!(next(young).await, e.t0 + 9, "a young charge: 2 s later");
+    assert_eq!(e.status(paid).await, ChargeStatus::Paid);
+    // Not due before then: no request.
+    let r = watcher.run_round(e.t0 + 8).await.unwrap();
+    assert_eq!((r.charges, r.requests), (0, 0));
+    // Three minutes on: every 5 s.
+    let r = watcher.run_round(e.t0 + 200).await.unwrap();
+    assert_eq!(r.requests, 1);
+    assert_eq!(next(young).await, e.t0 + 205);
+}
+
+#[tokio::test]
+async fn after_an_outage_the_first_answered_probe_round_asks_about_every_pending_charge() {
+    let e = env().await;
+    let mut merchants = vec![];
+    for user in 1..=3 {
+        merchants.push(e.merchant(user).await);
+    }
+    let mut charges = vec![];
+    for (i, (m, _)) in merchants.iter().enumerate() {
+        for k in 0..4u32 {
+            let n = 10 * (i as u32 + 1) + k;
+            charges.push((e.charge(*m, &md5(n), 100, Currency::Usd).await, n, i + 1));
+        }
+    }
+    // Bakong answers 503 to everything for 30 s; every charge is paid meanwhile.
+    e.sandbox
+        .push_fault(Fault::new(
+            FaultKind::ServerErrorHtml { status: 503 },
+            10_000,
+        ))
+        .unwrap();
+    let mut failed_requests = 0;
+    for t in 0..30 {
+        if t == 10 {
+            for (_, n, user) in &charges {
+                e.pay(
+                    &md5(*n),
+                    "1.00",
+                    bakong::Currency::Usd,
+                    &account(*user as i64),
+                );
+            }
+        }
+        let r = e.watcher.run_round(e.t0 + t).await.unwrap();
+        assert_eq!(r.settled(), 0);
+        failed_requests += r.request_failures;
+    }
+    // The first round's three requests were in flight together; then one probe every 3 s
+    // (t = 3, 6 … 27), not one request per merchant per round.
+    assert_eq!(failed_requests, 3 + 9);
+    e.sandbox.clear_faults();
+    // The next probe slot: the probe is answered and the same round asks everyone.
+    let r = e.watcher.run_round(e.t0 + 30).await.unwrap();
+    assert_eq!(r.paid, charges.len(), "{r:?}");
+    assert_eq!(r.requests, 3);
+    for (id, _, _) in charges {
+        assert_eq!(e.status(id).await, ChargeStatus::Paid);
+    }
 }

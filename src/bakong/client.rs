@@ -161,9 +161,12 @@ impl Client {
 
     /// Looks up any number of md5s, in calls of at most [`MAX_LIST_LEN`] (sent one after
     /// the other, as a bare JSON array). Returns one entry per distinct md5, in input
-    /// order (duplicates are asked once). An md5 that Bakong leaves out of its answer is
-    /// `NotFound`; a `SERVICE_FAILED` item is [`Lookup::Unavailable`]. If any call fails
-    /// (after retries) the whole lookup fails: ask again later.
+    /// order (duplicates are asked once). Items are matched to the asked md5s by the md5
+    /// each item echoes (any case), never by position: an item without an md5, or echoing
+    /// one that was not asked, is ignored. An md5 that the answer leaves out is
+    /// **unanswered** — [`Lookup::Unavailable`], like a `SERVICE_FAILED` item: ask again,
+    /// never read as "not found" or "paid". If any call fails (after retries) the whole
+    /// lookup fails: ask again later.
     #[tracing::instrument(level = "debug", skip(self, token, md5s), fields(count = md5s.len()))]
     pub async fn check_transaction_by_md5_list(
         &self,
@@ -469,6 +472,10 @@ fn classify(
                 excerpt: excerpt(body, EXCERPT_CHARS),
             }),
         },
+        // 404/405 with no envelope: the endpoint does not exist here (an nginx page).
+        404 | 405 if envelope.is_err() => Err(BakongError::NoSuchEndpoint {
+            status: status.as_u16(),
+        }),
         // Other 4xx: an envelope explains it (the endpoint decides); otherwise refuse.
         _ => match envelope {
             Ok(env) if unauthorized(&env) => Err(BakongError::Unauthorized),
@@ -512,26 +519,44 @@ fn lookup(reply: Reply) -> Result<Lookup, BakongError> {
     }
 }
 
-/// Maps list items back to the asked md5s: by the item's `md5` (any case), else by
-/// position; an md5 with no item is `NotFound`.
+/// Maps list items back to the asked md5s by the md5 each item echoes (any case), never by
+/// position. An asked md5 with no item is [`Lookup::Unavailable`] (unanswered: ask again).
+/// Items without an md5 or with one that was not asked are ignored (and logged); if two
+/// items echo the same md5, the first wins.
 fn map_batch(asked: &[&str], items: Vec<BatchItem>) -> Vec<(String, Lookup)> {
+    let wanted: HashSet<String> = asked.iter().map(|m| m.to_ascii_lowercase()).collect();
     let mut by_key: HashMap<String, Lookup> = HashMap::new();
-    for (i, item) in items.into_iter().enumerate() {
-        let key = match item.key() {
-            Some(k) => k.trim().to_ascii_lowercase(),
-            None => match asked.get(i) {
-                Some(k) => k.to_ascii_lowercase(),
-                None => continue,
-            },
+    let mut ignored = 0usize;
+    for item in items {
+        let Some(key) = item.key().map(|k| k.trim().to_ascii_lowercase()) else {
+            ignored += 1;
+            continue;
         };
+        if !wanted.contains(&key) {
+            ignored += 1;
+            continue;
+        }
         by_key.entry(key).or_insert_with(|| item.into_lookup());
+    }
+    if ignored > 0 {
+        tracing::warn!(
+            ignored,
+            "Bakong md5 list answer has items without an asked md5; ignored"
+        );
+    }
+    let missing = asked.len().saturating_sub(by_key.len());
+    if missing > 0 {
+        tracing::debug!(
+            missing,
+            "Bakong md5 list answer left md5s out; asked again later"
+        );
     }
     asked
         .iter()
         .map(|m| {
             let lookup = by_key
                 .remove(&m.to_ascii_lowercase())
-                .unwrap_or(Lookup::NotFound);
+                .unwrap_or(Lookup::Unavailable);
             ((*m).to_owned(), lookup)
         })
         .collect()
@@ -556,7 +581,7 @@ mod tests {
     }
 
     #[test]
-    fn batch_maps_by_md5_and_fills_missing_with_not_found() {
+    fn batch_maps_by_md5_and_leaves_missing_unanswered() {
         let items = vec![
             item(r#"{"md5":"BB","status":"FAILED"}"#),
             item(r#"{"md5":"aa","status":"STATIC_QR"}"#),
@@ -568,19 +593,27 @@ mod tests {
             vec![
                 ("aa".to_owned(), Lookup::StaticQr),
                 ("bb".to_owned(), Lookup::Failed),
-                ("cc".to_owned(), Lookup::NotFound),
+                ("cc".to_owned(), Lookup::Unavailable),
             ]
         );
     }
 
     #[test]
-    fn batch_items_without_key_map_by_position() {
+    fn batch_items_without_key_are_never_matched_by_position() {
         let items = vec![
-            item(r#"{"status":"NOT_FOUND"}"#),
+            item(
+                r#"{"status":"SUCCESS","data":{"hash":"h","fromAccountId":"a@b","toAccountId":"c@d","currency":"USD","amount":1}}"#,
+            ),
             item(r#"{"status":"FAILED"}"#),
         ];
         let got = map_batch(&["a", "b"], items);
-        assert_eq!(got[1], ("b".to_owned(), Lookup::Failed));
+        assert_eq!(
+            got,
+            vec![
+                ("a".to_owned(), Lookup::Unavailable),
+                ("b".to_owned(), Lookup::Unavailable),
+            ]
+        );
     }
 
     #[test]
@@ -620,6 +653,14 @@ mod tests {
         assert!(matches!(
             ok(400, "<html>bad</html>"),
             Err(BakongError::Api { status: 400, .. })
+        ));
+        assert!(matches!(
+            ok(404, "<html>Not Found</html>"),
+            Err(BakongError::NoSuchEndpoint { status: 404 })
+        ));
+        assert!(matches!(
+            ok(405, ""),
+            Err(BakongError::NoSuchEndpoint { status: 405 })
         ));
         let r = ok(
             404,

@@ -12,8 +12,15 @@ pub enum BakongError {
     Unauthorized,
     /// HTTP 403 (usually an HTML page): the production API only answers Cambodian
     /// addresses. Host the bot in Cambodia or set `BAKONG_API_URL` to a relay you control.
+    /// Production also answers a bare 403 page on `check_transaction_by_md5_list` alone
+    /// (API.md §5): the watcher probes `check_transaction_by_md5` before calling it a
+    /// geo-block.
     #[error("Bakong refused the request (HTTP 403): it only answers from Cambodian IP addresses")]
     GeoBlocked,
+    /// HTTP 404 or 405 without a Bakong envelope: this server (or relay) has no such
+    /// endpoint. Not a verdict about any payment.
+    #[error("Bakong has no such endpoint here (HTTP {status})")]
+    NoSuchEndpoint { status: u16 },
     /// HTTP 429, after the retry budget was spent (or `Retry-After` exceeded it).
     #[error("Bakong rate limit (HTTP 429){}", fmt_retry_after(*retry_after))]
     RateLimited { retry_after: Option<Duration> },

@@ -88,6 +88,7 @@ impl App {
             bakong_config,
             telegram.clone(),
             config.poll_interval,
+            config.bakong_max_rps,
             clock,
         )?;
         let ctx = Ctx {

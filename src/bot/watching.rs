@@ -18,7 +18,8 @@ use crate::watcher::outbox::OutboxPolicy;
 use crate::watcher::ports::StoreFailure;
 use crate::watcher::reminders::{REMIND_BEFORE_SECS, reminder_due};
 use crate::watcher::renewer::{Renewer, renewal_loop};
-use crate::watcher::scheduler::{Clock, outbox_loop, poll_loop, system_clock};
+use crate::watcher::schedule::Schedule;
+use crate::watcher::scheduler::{Clock, POLL_TICK, outbox_loop, poll_loop, system_clock};
 use crate::watcher::sql::SqlWatcherStore;
 use crate::watcher::{CheckNow, Watcher, WatcherConfig};
 
@@ -85,6 +86,7 @@ impl WatcherTasks {
         bakong: ClientConfig,
         telegram: PacedBot,
         poll_interval: Duration,
+        max_rps: u32,
     ) -> Result<Self, BakongError> {
         Self::start_with_clock(
             store,
@@ -92,6 +94,7 @@ impl WatcherTasks {
             bakong,
             telegram,
             poll_interval,
+            max_rps,
             system_clock(),
         )
     }
@@ -103,6 +106,7 @@ impl WatcherTasks {
         bakong: ClientConfig,
         telegram: PacedBot,
         poll_interval: Duration,
+        max_rps: u32,
         clock: Clock,
     ) -> Result<Self, BakongError> {
         let client = Arc::new(bakong::Client::new(watcher_client_config(bakong))?);
@@ -113,7 +117,13 @@ impl WatcherTasks {
         let late_every =
             i64::try_from(poll_interval.as_secs().saturating_mul(6)).unwrap_or(i64::MAX);
         let sql = Arc::new(SqlWatcherStore::new(store.clone(), secrets).late_every(late_every));
-        let config = WatcherConfig::default();
+        let interval = i64::try_from(poll_interval.as_secs()).unwrap_or(i64::MAX);
+        let config = WatcherConfig {
+            schedule: Schedule::with_interval(interval),
+            max_rps,
+            round_secs: u32::try_from(POLL_TICK.as_secs().max(1)).unwrap_or(1),
+            ..WatcherConfig::default()
+        };
         let wake = Arc::new(Notify::new());
         let watcher =
             Watcher::new(Arc::clone(&sql), client, config).notify_on_settle(Arc::clone(&wake));
@@ -122,7 +132,7 @@ impl WatcherTasks {
         let tasks = vec![
             tokio::spawn(poll_loop(
                 watcher.clone(),
-                poll_interval,
+                POLL_TICK,
                 Arc::clone(&clock),
                 Arc::clone(&wake),
                 stopped.clone(),

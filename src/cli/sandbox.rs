@@ -11,6 +11,11 @@ pub struct SandboxArgs {
     /// hands out tokens and accepts payments from anyone who can connect.
     #[arg(long, default_value = "127.0.0.1:8099")]
     pub listen: SocketAddr,
+    /// Behave like production: `check_transaction_by_md5_list` answers a bare nginx 403
+    /// page to every request while `check_transaction_by_md5` works (also switchable at
+    /// run time: POST /sandbox/batch_endpoint {"closed": true|false}).
+    #[arg(long)]
+    pub batch_403: bool,
 }
 
 pub fn run(args: SandboxArgs) -> anyhow::Result<()> {
@@ -22,8 +27,11 @@ pub fn run(args: SandboxArgs) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
-        Sandbox::serve(listener, shutdown_signal(), |url| {
+        Sandbox::serve(listener, args.batch_403, shutdown_signal(), |url| {
             println!("Bakong sandbox running at {url}");
+            if args.batch_403 {
+                println!("  like production: check_transaction_by_md5_list answers 403 (--batch-403)");
+            }
             println!("  open {url}/ to see the QRs the bot asks about and mark them paid");
             println!("  point the bot at it: BAKONG_API_URL={url}");
             println!("  get a token on the page or: curl -s -XPOST {url}/v1/renew_token -H 'content-type: application/json' -d '{{\"email\":\"me@example.com\"}}'");

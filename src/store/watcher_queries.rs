@@ -27,6 +27,7 @@ pub struct DueCharge {
     pub last_check_at: Option<i64>,
     /// `Some` for a cancelled or expired charge that is still watched for a late payment.
     pub ended: Option<PaidAfter>,
+    pub created_at: i64,
 }
 
 /// How long and how often cancelled and expired charges are still asked about.
@@ -105,6 +106,7 @@ struct DueRow {
     expires_at: i64,
     last_check_at: Option<i64>,
     status: String,
+    created_at: i64,
 }
 
 impl TryFrom<DueRow> for DueCharge {
@@ -123,12 +125,13 @@ impl TryFrom<DueRow> for DueCharge {
             expires_at: r.expires_at,
             last_check_at: r.last_check_at,
             ended: PaidAfter::of(r.status.parse()?),
+            created_at: r.created_at,
         })
     }
 }
 
 const DUE_COLUMNS: &str = "c.id, c.merchant_id, c.md5, c.to_account_id, c.amount_minor, \
-    c.currency, c.expires_at, c.last_check_at, c.status";
+    c.currency, c.expires_at, c.last_check_at, c.status, c.created_at";
 
 impl Store {
     /// Pending charges due for a check at `now` (`next_poll_at <= now`), of merchants whose
@@ -159,7 +162,7 @@ impl Store {
                  AND expires_at + $2 > $1 \
                  AND merchant_id IN (SELECT id FROM merchants WHERE token_rejected_at IS NULL) \
              RETURNING id, merchant_id, md5, to_account_id, amount_minor, currency, \
-                 expires_at, last_check_at, status",
+                 expires_at, last_check_at, status, created_at",
         )
         .bind(now)
         .bind(late.window_secs)
@@ -403,6 +406,70 @@ impl Store {
         let detail = json!({ "token_version": version });
         append(&mut tx, Some(id), None, "token_rejected", &detail, now).await?;
         enqueue(&mut tx, id, None, "token_refused", &json!({}), now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Records when each still-pending charge is next due (`(id, next_poll_at)`), in ONE
+    /// statement for the charges of one Bakong request. Settled charges are left alone.
+    pub async fn set_next_polls(&self, next: &[(ChargeId, i64)]) -> Result<()> {
+        for chunk in next.chunks(200) {
+            let mut sql = String::from("UPDATE charges SET next_poll_at = CASE id");
+            for i in 0..chunk.len() {
+                sql.push_str(&format!(" WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2));
+            }
+            sql.push_str(" ELSE next_poll_at END WHERE status = 'pending' AND id IN (");
+            let ids: Vec<String> = (0..chunk.len())
+                .map(|i| format!("${}", 2 * i + 1))
+                .collect();
+            sql.push_str(&ids.join(", "));
+            sql.push(')');
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (id, at) in chunk {
+                q = q.bind(id.0).bind(*at);
+            }
+            q.execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
+    /// Merchants whose stored token was refused (401) and not replaced since.
+    pub async fn refused_token_merchants(&self) -> Result<Vec<MerchantId>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM merchants \
+             WHERE token_sealed IS NOT NULL AND token_rejected_at IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ids.into_iter().map(MerchantId).collect())
+    }
+
+    /// A re-check found the refused token `version` working: clears the refusal and logs
+    /// the event, only while `version` is still the stored token's.
+    pub async fn accept_token_again(&self, id: MerchantId, version: i64, now: i64) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
+        let done = sqlx::query(
+            "UPDATE merchants SET token_rejected_at = NULL, updated_at = $3 \
+             WHERE id = $1 AND token_version = $2 AND token_rejected_at IS NOT NULL",
+        )
+        .bind(id.0)
+        .bind(version)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let detail = json!({ "token_version": version });
+        append(
+            &mut tx,
+            Some(id),
+            None,
+            "token_accepted_again",
+            &detail,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }

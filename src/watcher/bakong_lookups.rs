@@ -19,6 +19,15 @@ impl Lookups for Client {
                 LookupFailure::from(&e)
             })
     }
+
+    async fn check_md5(&self, token: &Token, md5: &str) -> Result<Lookup, LookupFailure> {
+        self.check_transaction_by_md5(token, md5)
+            .await
+            .map_err(|e| {
+                tracing::debug!(error = %e, "Bakong md5 lookup failed");
+                LookupFailure::from(&e)
+            })
+    }
 }
 
 /// Client settings for the watcher: one quick retry at most inside a call. The watcher's

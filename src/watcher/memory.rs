@@ -19,6 +19,8 @@ pub struct MemoryCharge {
     pub merchant: MerchantId,
     pub md5: String,
     pub facts: ChargeFacts,
+    /// When the QR was made: 10 minutes (the default TTL) before its expiry.
+    pub created_at: UnixSecs,
     pub next_poll_at: UnixSecs,
     /// `None` while pending; the terminal settlement afterwards.
     pub settled: Option<(Settlement, UnixSecs)>,
@@ -92,6 +94,7 @@ impl MemoryStore {
             MemoryCharge {
                 merchant,
                 md5: md5.to_owned(),
+                created_at: facts.expires_at.saturating_sub(600),
                 facts,
                 next_poll_at: UnixSecs::MIN,
                 settled: None,
@@ -147,6 +150,7 @@ impl PendingCharges for MemoryStore {
             if c.settled.is_none() && c.next_poll_at <= now && !refused {
                 grouped.entry(c.merchant).or_default().push(PendingCharge {
                     id: *id,
+                    created_at: c.created_at,
                     md5: c.md5.clone(),
                     facts: c.facts.clone(),
                 });
@@ -155,6 +159,16 @@ impl PendingCharges for MemoryStore {
         Ok(grouped
             .into_iter()
             .map(|(merchant, charges)| Self::batch(&inner, merchant, charges))
+            .collect())
+    }
+
+    async fn refused_tokens(&self) -> Result<Vec<(MerchantId, MerchantToken)>, StoreFailure> {
+        let inner = self.lock();
+        Ok(inner
+            .merchants
+            .iter()
+            .filter(|(_, m)| m.refused)
+            .filter_map(|(id, m)| m.token.clone().map(|t| (*id, t)))
             .collect())
     }
 
@@ -170,6 +184,7 @@ impl PendingCharges for MemoryStore {
             .map(|c| {
                 let pending = PendingCharge {
                     id: charge,
+                    created_at: c.created_at,
                     md5: c.md5.clone(),
                     facts: c.facts.clone(),
                 };
@@ -231,6 +246,36 @@ impl Settle for MemoryStore {
         }
         m.refused = true;
         inner.outbox.push(FollowUp::RenewToken { merchant });
+        Ok(true)
+    }
+
+    async fn schedule_checks(&self, next: &[(ChargeId, UnixSecs)]) -> Result<(), StoreFailure> {
+        let mut inner = self.lock();
+        for (id, at) in next {
+            if let Some(c) = inner.charges.get_mut(id)
+                && c.settled.is_none()
+            {
+                c.next_poll_at = *at;
+            }
+        }
+        Ok(())
+    }
+
+    async fn token_accepted(
+        &self,
+        merchant: MerchantId,
+        version: TokenVersion,
+        _now: UnixSecs,
+    ) -> Result<bool, StoreFailure> {
+        let mut inner = self.lock();
+        let Some(m) = inner.merchants.get_mut(&merchant) else {
+            return Ok(false);
+        };
+        let current = m.token.as_ref().map(|t| t.version);
+        if !m.refused || current != Some(version) {
+            return Ok(false);
+        }
+        m.refused = false;
         Ok(true)
     }
 }

@@ -1,11 +1,15 @@
 //! Payment watcher: polls Bakong for pending charges and settles each exactly once.
 //!
 //! - [`decide`]: the settlement rules (pure).
-//! - [`backoff`]: per-merchant gates (401 suspension, exponential back-off).
+//! - [`backoff`]: per-merchant gates (401 suspension, back-off for per-token trouble).
+//! - [`circuit`]: the circuit shared by all merchants, for server-wide trouble.
+//! - [`endpoint`]: batch or per-md5 polling (the list endpoint may be closed);
+//!   [`per_md5`]: the per-md5 round, paced by [`pacer`].
 //! - [`ports`]: what the watcher needs from the store and from Bakong (traits).
 //! - [`round`]: one polling round and "Check now" over those traits.
 //! - [`outbox`]: delivering queued Telegram follow-ups until accepted.
-//! - [`scheduler`]: the polling loop and the outbox loop.
+//! - [`schedule`]: when each charge is asked about next (young charges often; pure).
+//! - [`scheduler`]: the polling loop (a 1 s tick) and the outbox loop.
 //! - [`history`]: `/history` periods as Phnom Penh day ranges (pure).
 //! - [`reminders`]: when to remind a merchant that their token expires (pure).
 //! - [`renewal`]: when to renew a token by itself and what Bakong's answers mean (pure);
@@ -19,17 +23,24 @@
 
 pub mod backoff;
 pub mod bakong_lookups;
+pub mod circuit;
 pub mod decide;
+pub mod endpoint;
 pub mod history;
 pub mod memory;
 pub mod outbox;
+pub mod pacer;
+pub mod per_md5;
 pub mod ports;
 pub mod reminders;
 pub mod renewal;
 pub mod renewer;
 pub mod round;
+pub mod schedule;
 pub mod scheduler;
 pub mod sql;
 pub mod types;
 
-pub use round::{CheckNow, MAX_MD5_PER_REQUEST, RoundReport, SettledAs, Watcher, WatcherConfig};
+pub use round::{
+    CheckNow, DEFAULT_MAX_RPS, MAX_MD5_PER_REQUEST, RoundReport, SettledAs, Watcher, WatcherConfig,
+};

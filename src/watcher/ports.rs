@@ -38,6 +38,8 @@ pub struct MerchantToken {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingCharge {
     pub id: ChargeId,
+    /// When the QR was made (the [`super::schedule`] asks young charges more often).
+    pub created_at: UnixSecs,
     /// Lowercase hex MD5 of the KHQR string, as Bakong indexes it.
     pub md5: String,
     pub facts: ChargeFacts,
@@ -132,6 +134,13 @@ pub trait PendingCharges: Send + Sync + 'static {
         &self,
         charge: ChargeId,
     ) -> impl Future<Output = Result<Option<MerchantBatch>, StoreFailure>> + Send;
+
+    /// The merchants whose stored token Bakong refused (401) and that have not replaced
+    /// it, with that token: re-checked every 30 min, so a misconfigured relay answering 401
+    /// for a while does not suspend every merchant for ever.
+    fn refused_tokens(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(MerchantId, MerchantToken)>, StoreFailure>> + Send;
 }
 
 /// Guarded state changes.
@@ -159,15 +168,41 @@ pub trait Settle: Send + Sync + 'static {
         version: TokenVersion,
         now: UnixSecs,
     ) -> impl Future<Output = Result<bool, StoreFailure>> + Send;
+
+    /// Records when each of these still-pending charges is next due, in one write (one
+    /// per Bakong request, not per charge). Charges no longer pending are left alone.
+    fn schedule_checks(
+        &self,
+        next: &[(ChargeId, UnixSecs)],
+    ) -> impl Future<Output = Result<(), StoreFailure>> + Send;
+
+    /// A re-check found `merchant`'s refused token `version` working again: clear the
+    /// refusal (polling and /charge resume). Returns whether this call cleared it.
+    fn token_accepted(
+        &self,
+        merchant: MerchantId,
+        version: TokenVersion,
+        now: UnixSecs,
+    ) -> impl Future<Output = Result<bool, StoreFailure>> + Send;
 }
 
 /// Bakong's md5 lookups.
 pub trait Lookups: Send + Sync + 'static {
-    /// Look up at most [`super::round::MAX_MD5_PER_REQUEST`] md5s in ONE request. The
-    /// answer may omit md5s (they are then treated as unanswered).
+    /// Look up at most [`super::round::MAX_MD5_PER_REQUEST`] md5s in ONE request
+    /// (`check_transaction_by_md5_list`). Items are matched by the md5 they echo. An md5
+    /// the answer leaves out is **unanswered** ([`Lookup::Unavailable`], or simply absent
+    /// from the result): asked again later, never "not found", never "paid".
     fn check_md5_list(
         &self,
         token: &Token,
         md5s: &[String],
     ) -> impl Future<Output = Result<Vec<(String, Lookup)>, LookupFailure>> + Send;
+
+    /// Look up one md5 (`check_transaction_by_md5`): the probe when the list endpoint is
+    /// refused, and the per-md5 polling mode.
+    fn check_md5(
+        &self,
+        token: &Token,
+        md5: &str,
+    ) -> impl Future<Output = Result<Lookup, LookupFailure>> + Send;
 }

@@ -69,6 +69,11 @@ impl RenewAnswer {
                 None => format!("http_{status}"),
             }),
             Err(BakongError::Unauthorized) => RenewAnswer::Refused("unauthorized".to_owned()),
+            // No renew_token at this address (e.g. a relay that forwards only the checks):
+            // asking again will not help, the seller renews by hand.
+            Err(BakongError::NoSuchEndpoint { status }) => {
+                RenewAnswer::Refused(format!("no_such_endpoint_http_{status}"))
+            }
             Err(BakongError::InvalidAccountId) => RenewAnswer::Refused("invalid".to_owned()),
             // A garbled success may have carried a token we could not read: asking again
             // revokes it and gets one we can.

@@ -1,12 +1,18 @@
 //! One polling round, and "Check now" for a single charge.
 //!
 //! A round loads every due pending charge grouped by merchant, skips merchants that are
-//! suspended (401) or backing off, and asks Bakong about the rest with ONE
-//! `check_transaction_by_md5_list` request per 50 charges — Σ ceil(pending per merchant /
-//! 50) requests — several merchants in parallel. Each answer goes through
-//! [`decide`](super::decide::decide) and every resulting change is committed through the
-//! guarded [`Settle::settle`], so concurrent rounds, a "Check now" and a restart can never
-//! settle a charge twice.
+//! suspended (401) or backing off, and asks Bakong about the rest. In batch mode that is
+//! ONE `check_transaction_by_md5_list` request per 50 charges — Σ ceil(pending per
+//! merchant / 50) requests — several merchants in parallel. When the list endpoint is
+//! closed (see [`super::endpoint`]) it is one `check_transaction_by_md5` per charge,
+//! oldest-checked first, at most `max_rps` a second ([`super::per_md5`]).
+//!
+//! Server-wide trouble opens the shared [`Circuit`]: while it is open a round sends one
+//! probe at most, and as soon as Bakong answers the same round asks about everything due.
+//! Each answer goes through [`decide`](super::decide::decide) and every resulting change
+//! is committed through the guarded [`Settle::settle`], so concurrent rounds, a "Check
+//! now" and a restart can never settle a charge twice. An md5 a list answer leaves out is
+//! unanswered: asked again, never "not found".
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -15,32 +21,73 @@ use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
 use super::backoff::{BackoffPolicy, FailureEffect, Gate, MerchantGates};
+use super::circuit::{Circuit, CircuitGate, CircuitPolicy};
 use super::decide::{Decision, Rules, decide};
+use super::endpoint::{EndpointChoice, RoundMode};
+use super::pacer::Pacer;
 use super::ports::{
     Applied, Lookups, MerchantBatch, MerchantToken, PendingCharge, PendingCharges, Settle,
     Settlement, StoreFailure,
 };
+use super::schedule::Schedule;
 use super::types::{ChargeId, Lookup, LookupFailure, MerchantId, UnixSecs};
+
+/// How often a refused (401) token is tried again, in case the refusal came from a
+/// misconfigured relay rather than from Bakong.
+pub const REFUSED_RECHECK_SECS: i64 = 30 * 60;
+/// The md5 a token re-check asks about: no QR has it; any envelope answer means the token
+/// is accepted.
+const RECHECK_MD5: &str = "00000000000000000000000000000000";
+
+/// How long to remember when a charge was last asked about.
+const FORGET_ASKED_AFTER_SECS: i64 = 2 * 24 * 3600;
 
 /// Bakong refuses larger md5 lists.
 pub const MAX_MD5_PER_REQUEST: usize = 50;
+
+/// Default `BAKONG_MAX_RPS`: Bakong documents no rate limit; 10 single-md5 requests a
+/// second is far below what other clients report as safe and covers a few hundred
+/// pending charges every poll interval.
+pub const DEFAULT_MAX_RPS: u32 = 10;
 
 /// Watcher tunables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WatcherConfig {
     pub rules: Rules,
+    /// When each charge is asked about next (young charges often).
+    pub schedule: Schedule,
+    /// Per-merchant back-off, for per-token trouble only.
     pub backoff: BackoffPolicy,
+    /// The shared circuit, for server-wide trouble.
+    pub circuit: CircuitPolicy,
     /// Bakong requests in flight at once, across merchants.
     pub max_in_flight: usize,
+    /// Per-md5 mode: most single-md5 requests started per second (`BAKONG_MAX_RPS`).
+    pub max_rps: u32,
+    /// Per-md5 mode: seconds between rounds; a round sends at most `max_rps` × this
+    /// many requests (the rest wait for the next round, oldest-checked first).
+    pub round_secs: u32,
 }
 
 impl Default for WatcherConfig {
     fn default() -> Self {
         Self {
             rules: Rules::default(),
+            schedule: Schedule::default(),
             backoff: BackoffPolicy::default(),
+            circuit: CircuitPolicy::default(),
             max_in_flight: 32,
+            max_rps: DEFAULT_MAX_RPS,
+            round_secs: 1,
         }
+    }
+}
+
+impl WatcherConfig {
+    /// Most single-md5 requests one per-md5 round sends.
+    pub fn per_md5_budget(&self) -> usize {
+        let n = u64::from(self.max_rps.max(1)) * u64::from(self.round_secs.max(1));
+        usize::try_from(n).unwrap_or(usize::MAX)
     }
 }
 
@@ -54,7 +101,8 @@ pub enum SettledAs {
 }
 
 /// What one round did. Charge counts add up: `charges` = settled + `last_checks` +
-/// `kept_pending` + `already_settled` + `store_errors` + the `skipped_*`/`unchecked`.
+/// `kept_pending` + `already_settled` + `store_errors` + the `skipped_*`/`unchecked` +
+/// `deferred`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoundReport {
     pub merchants: usize,
@@ -78,7 +126,15 @@ pub struct RoundReport {
     pub skipped_backoff: usize,
     /// Charges not asked about because their merchant's request failed this round.
     pub unchecked: usize,
+    /// Charges not asked about because the shared circuit is open (Bakong failing).
+    pub skipped_outage: usize,
+    /// Per-md5 mode: due charges left for the next round (request budget spent).
+    pub deferred: usize,
+    /// Batch mode: due charges of merchants asked less than 2 s ago (asked next round).
+    pub skipped_recent: usize,
     pub request_failures: usize,
+    /// Whether the round ran per md5 (the list endpoint is closed).
+    pub per_md5: bool,
 }
 
 impl RoundReport {
@@ -86,7 +142,7 @@ impl RoundReport {
         self.paid + self.mismatched + self.failed + self.expired
     }
 
-    fn merge(&mut self, o: &RoundReport) {
+    pub(super) fn merge(&mut self, o: &RoundReport) {
         self.merchants += o.merchants;
         self.charges += o.charges;
         self.requests += o.requests;
@@ -102,10 +158,14 @@ impl RoundReport {
         self.skipped_suspended += o.skipped_suspended;
         self.skipped_backoff += o.skipped_backoff;
         self.unchecked += o.unchecked;
+        self.skipped_outage += o.skipped_outage;
+        self.deferred += o.deferred;
+        self.skipped_recent += o.skipped_recent;
         self.request_failures += o.request_failures;
+        self.per_md5 |= o.per_md5;
     }
 
-    fn count(&mut self, outcome: ChargeOutcome) {
+    pub(super) fn count(&mut self, outcome: ChargeOutcome) {
         match outcome {
             ChargeOutcome::Settled(SettledAs::Paid) => self.paid += 1,
             ChargeOutcome::Settled(SettledAs::Mismatch) => self.mismatched += 1,
@@ -147,7 +207,7 @@ pub enum CheckNow {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ChargeOutcome {
+pub(super) enum ChargeOutcome {
     Settled(SettledAs),
     LastCheck,
     StillPending,
@@ -157,10 +217,19 @@ enum ChargeOutcome {
 
 /// The payment watcher: cheap to clone (shared state behind `Arc`s).
 pub struct Watcher<S, L> {
-    store: Arc<S>,
-    lookups: Arc<L>,
+    pub(super) store: Arc<S>,
+    pub(super) lookups: Arc<L>,
     gates: Arc<Mutex<MerchantGates>>,
-    config: WatcherConfig,
+    circuit: Arc<Mutex<Circuit>>,
+    endpoint: Arc<Mutex<EndpointChoice>>,
+    pub(super) pacer: Arc<Pacer>,
+    /// When each charge was last asked about (per-md5 mode: oldest-checked first).
+    pub(super) last_asked: Arc<Mutex<HashMap<ChargeId, UnixSecs>>>,
+    /// Batch mode: when each merchant's last list request was sent.
+    last_list_at: Arc<Mutex<HashMap<MerchantId, UnixSecs>>>,
+    /// When refused tokens are next re-checked (`None` until the first round).
+    next_recheck: Arc<Mutex<Option<UnixSecs>>>,
+    pub(super) config: WatcherConfig,
     settled: Option<Arc<Notify>>,
 }
 
@@ -170,10 +239,21 @@ impl<S, L> Clone for Watcher<S, L> {
             store: Arc::clone(&self.store),
             lookups: Arc::clone(&self.lookups),
             gates: Arc::clone(&self.gates),
+            circuit: Arc::clone(&self.circuit),
+            endpoint: Arc::clone(&self.endpoint),
+            pacer: Arc::clone(&self.pacer),
+            last_asked: Arc::clone(&self.last_asked),
+            next_recheck: Arc::clone(&self.next_recheck),
+            last_list_at: Arc::clone(&self.last_list_at),
             config: self.config,
             settled: self.settled.clone(),
         }
     }
+}
+
+/// Locks plain data; a panic elsewhere cannot leave it half-updated.
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl<S, L> Watcher<S, L>
@@ -186,9 +266,29 @@ where
             store,
             lookups,
             gates: Arc::new(Mutex::new(MerchantGates::new(config.backoff))),
+            circuit: Arc::new(Mutex::new(Circuit::new(config.circuit))),
+            endpoint: Arc::new(Mutex::new(EndpointChoice::new())),
+            pacer: Arc::new(Pacer::new(config.max_rps)),
+            last_asked: Arc::new(Mutex::new(HashMap::new())),
+            next_recheck: Arc::new(Mutex::new(None)),
+            last_list_at: Arc::new(Mutex::new(HashMap::new())),
             config,
             settled: None,
         }
+    }
+
+    /// Whether the watcher polls per md5 (the list endpoint was found closed).
+    pub fn polls_per_md5(&self) -> bool {
+        lock(&self.endpoint).per_md5()
+    }
+
+    pub(super) fn circuit_ref(&self) -> &Mutex<Circuit> {
+        &self.circuit
+    }
+
+    /// Whether the shared circuit is open (Bakong failing for everyone).
+    pub fn circuit_open(&self) -> bool {
+        lock(&self.circuit).is_open()
     }
 
     /// Notifies `on_settled` as soon as any charge is settled or a token refusal is
@@ -216,13 +316,81 @@ where
     /// One polling round at `now`. Only loading the due charges can fail the round; every
     /// other problem is logged, counted in the report and retried next round.
     pub async fn run_round(&self, now: UnixSecs) -> Result<RoundReport, StoreFailure> {
-        let batches = self.store.load_due(now).await?;
+        let mut batches = self.store.load_due(now).await?;
+        let mut report = RoundReport::default();
+        // Charges that left `pending` without being settled here (cancelled, or settled by
+        // another process) are forgotten after a while.
+        lock(&self.last_asked).retain(|_, at| now.saturating_sub(*at) < FORGET_ASKED_AFTER_SECS);
+        let gate = lock(&self.circuit).gate(now);
+        match gate {
+            CircuitGate::Closed => {}
+            CircuitGate::Open { until } => {
+                for b in &batches {
+                    report.merchants += 1;
+                    report.charges += b.charges.len();
+                    report.skipped_outage += b.charges.len();
+                }
+                tracing::debug!(
+                    until,
+                    charges = report.charges,
+                    "Bakong circuit open; waiting to probe"
+                );
+                return Ok(report);
+            }
+            CircuitGate::Probe => {
+                // One merchant first; the others only if Bakong answers it.
+                while !batches.is_empty() && lock(&self.circuit).is_open() {
+                    let first = batches.remove(0);
+                    let part = self.poll_batches(vec![first], now).await;
+                    let asked = part.requests > 0;
+                    report.merge(&part);
+                    if asked {
+                        break;
+                    }
+                }
+                if lock(&self.circuit).is_open() {
+                    for b in &batches {
+                        report.merchants += 1;
+                        report.charges += b.charges.len();
+                        report.skipped_outage += b.charges.len();
+                    }
+                    batches.clear();
+                }
+            }
+        }
+        let part = self.poll_batches(batches, now).await;
+        report.merge(&part);
+        self.recheck_refused_tokens(now).await;
+        if report.settled() > 0 || report.request_failures > 0 {
+            tracing::info!(?report, "watcher round");
+        } else {
+            tracing::debug!(?report, "watcher round");
+        }
+        Ok(report)
+    }
+
+    /// Asks about these merchants' charges in the current endpoint mode.
+    async fn poll_batches(&self, batches: Vec<MerchantBatch>, now: UnixSecs) -> RoundReport {
+        if batches.is_empty() {
+            return RoundReport::default();
+        }
+        let mode = lock(&self.endpoint).round_mode(now);
+        if mode != RoundMode::Batch {
+            return self
+                .poll_per_md5(batches, now, mode == RoundMode::PerMd5RetryingBatch)
+                .await;
+        }
+        let generation = lock(&self.circuit).generation();
         let in_flight = Arc::new(Semaphore::new(self.config.max_in_flight.max(1)));
         let mut tasks = JoinSet::new();
         for batch in batches {
             let watcher = self.clone();
             let in_flight = Arc::clone(&in_flight);
-            tasks.spawn(async move { watcher.poll_merchant(batch, now, &in_flight).await });
+            tasks.spawn(async move {
+                watcher
+                    .poll_merchant(batch, now, &in_flight, generation)
+                    .await
+            });
         }
         let mut report = RoundReport::default();
         while let Some(done) = tasks.join_next().await {
@@ -233,12 +401,69 @@ where
                 Err(e) => tracing::error!(error = %e, "watcher task for a merchant failed"),
             }
         }
-        if report.settled() > 0 || report.request_failures > 0 {
-            tracing::info!(?report, "watcher round");
-        } else {
-            tracing::debug!(?report, "watcher round");
+        report
+    }
+
+    /// Every [`REFUSED_RECHECK_SECS`] (the first time that long after the first round),
+    /// asks Bakong once with each refused token. A token that is answered is accepted
+    /// again: its merchant's charges are polled from the next round on. Still 401: nothing
+    /// changes and nobody is told again.
+    async fn recheck_refused_tokens(&self, now: UnixSecs) {
+        let due = {
+            let mut next = lock(&self.next_recheck);
+            let due = next.is_some_and(|t| now >= t);
+            if due || next.is_none() {
+                *next = Some(now.saturating_add(REFUSED_RECHECK_SECS));
+            }
+            due
+        };
+        if !due || self.circuit_open() {
+            return;
         }
-        Ok(report)
+        let refused = match self.store.refused_tokens().await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "could not load the refused tokens to re-check");
+                return;
+            }
+        };
+        for (merchant, token) in refused {
+            if self.circuit_open() {
+                break;
+            }
+            match self.lookups.check_md5(&token.token, RECHECK_MD5).await {
+                Ok(_) => match self
+                    .store
+                    .token_accepted(merchant, token.version, now)
+                    .await
+                {
+                    Ok(accepted) => {
+                        if accepted {
+                            tracing::warn!(%merchant, "a token Bakong had refused (401) is accepted again; polling resumes");
+                        }
+                        self.answered(merchant, now);
+                    }
+                    Err(e) => {
+                        tracing::error!(%merchant, error = %e, "could not record the re-accepted token")
+                    }
+                },
+                Err(LookupFailure::Unauthorized) => {
+                    tracing::debug!(%merchant, "token still refused (401)");
+                }
+                Err(failure) if failure.is_server_wide() => {
+                    lock(&self.circuit).record_failure(&failure, now);
+                    break;
+                }
+                Err(failure) => {
+                    tracing::debug!(%merchant, %failure, "token re-check inconclusive");
+                }
+            }
+        }
+    }
+
+    /// Whether a server-wide failure was recorded since `generation` (stop sending).
+    pub(super) fn tripped(&self, generation: u64) -> bool {
+        lock(&self.circuit).generation() != generation
     }
 
     /// Ask Bakong about one charge right away ("Check now"). The caller has checked that
@@ -262,10 +487,20 @@ where
             Gate::Wait { until } => return Ok(CheckNow::TryLater { until }),
             Gate::Suspended => return Ok(CheckNow::TokenRefused),
         }
-        let md5s = [pending.md5.clone()];
-        let answer = self.lookups.check_md5_list(&token.token, &md5s).await;
-        let items = match answer {
-            Ok(items) => items,
+        // "Check now" asks even while the circuit is open: it is one request a person
+        // asked for, and its answer closes the circuit for everyone.
+        let answer = if self.polls_per_md5() {
+            self.lookups.check_md5(&token.token, &pending.md5).await
+        } else {
+            let md5s = [pending.md5.clone()];
+            self.lookups
+                .check_md5_list(&token.token, &md5s)
+                .await
+                .map(|items| answer_for(items, &pending.md5))
+        };
+        self.mark_asked(pending.id, now);
+        let lookup = match answer {
+            Ok(lookup) => lookup,
             Err(failure) => {
                 let effect = self
                     .record_failure(batch.merchant, &token, &failure, now)
@@ -278,8 +513,7 @@ where
                 });
             }
         };
-        self.gates().record_success(batch.merchant);
-        let lookup = answer_for(items, &pending.md5);
+        self.answered(batch.merchant, now);
         Ok(
             match self.apply(batch.merchant, &pending, &lookup, now).await {
                 ChargeOutcome::Settled(as_) => CheckNow::Settled(as_),
@@ -291,9 +525,71 @@ where
         )
     }
 
-    fn gates(&self) -> MutexGuard<'_, MerchantGates> {
-        // The gates hold plain data; a panic elsewhere cannot leave them half-updated.
-        self.gates.lock().unwrap_or_else(PoisonError::into_inner)
+    pub(super) fn gates(&self) -> MutexGuard<'_, MerchantGates> {
+        lock(&self.gates)
+    }
+
+    /// Adds `charge`'s next check to `next` when it stays pending after this answer.
+    pub(super) fn plan(
+        &self,
+        next: &mut Vec<(ChargeId, UnixSecs)>,
+        charge: &PendingCharge,
+        outcome: ChargeOutcome,
+        now: UnixSecs,
+    ) {
+        if outcome == ChargeOutcome::StillPending {
+            let at =
+                self.config
+                    .schedule
+                    .next_check(charge.created_at, charge.facts.expires_at, now);
+            next.push((charge.id, at));
+        }
+    }
+
+    /// Records the next checks of one request's charges (one write).
+    pub(super) async fn schedule(&self, next: &[(ChargeId, UnixSecs)]) {
+        if next.is_empty() {
+            return;
+        }
+        if let Err(e) = self.store.schedule_checks(next).await {
+            // They stay due: asked again at the next round.
+            tracing::error!(error = %e, charges = next.len(), "could not record the next checks");
+        }
+    }
+
+    pub(super) fn mark_asked(&self, charge: ChargeId, now: UnixSecs) {
+        lock(&self.last_asked).insert(charge, now);
+    }
+
+    /// Bakong answered a request of `merchant`: its back-off ends, and the shared circuit
+    /// closes.
+    pub(super) fn answered(&self, merchant: MerchantId, now: UnixSecs) {
+        self.gates().record_success(merchant);
+        if let Some(open_secs) = lock(&self.circuit).record_answer(now) {
+            tracing::info!(
+                open_secs,
+                "Bakong answers again; asking about every pending charge"
+            );
+        }
+    }
+
+    /// A list request was answered: batch mode (again).
+    pub(super) fn list_answered(&self) {
+        if lock(&self.endpoint).list_answered() {
+            tracing::info!("Bakong's md5 list endpoint answers again; back to batch polling");
+        }
+    }
+
+    /// The list endpoint was refused and the single endpoint answered.
+    pub(super) fn list_refused_single_answered(&self, failure: &LookupFailure, now: UnixSecs) {
+        if lock(&self.endpoint).list_refused_single_answered(now) {
+            tracing::warn!(%failure, "Bakong refuses check_transaction_by_md5_list but answers check_transaction_by_md5: polling per md5 (at most BAKONG_MAX_RPS a second), list retried hourly");
+        }
+    }
+
+    /// The hourly list retry could not tell (server trouble): retry next round.
+    pub(super) fn list_retry_inconclusive(&self, now: UnixSecs) {
+        lock(&self.endpoint).list_retry_inconclusive(now);
     }
 
     async fn poll_merchant(
@@ -301,6 +597,7 @@ where
         batch: MerchantBatch,
         now: UnixSecs,
         in_flight: &Semaphore,
+        generation: u64,
     ) -> RoundReport {
         let merchant = batch.merchant;
         let mut report = RoundReport {
@@ -325,34 +622,97 @@ where
                 return report;
             }
         }
+        {
+            let mut last = lock(&self.last_list_at);
+            let gap = self.config.schedule.merchant_gap_secs;
+            if last
+                .get(&merchant)
+                .is_some_and(|at| now < at.saturating_add(gap))
+            {
+                report.skipped_recent = report.charges;
+                return report;
+            }
+            last.insert(merchant, now);
+        }
         let chunks: Vec<&[PendingCharge]> = batch.charges.chunks(MAX_MD5_PER_REQUEST).collect();
         for (index, chunk) in chunks.iter().enumerate() {
+            let left: usize = chunks[index..].iter().map(|c| c.len()).sum();
             let md5s: Vec<String> = chunk.iter().map(|c| c.md5.clone()).collect();
             let answer = {
                 // Never closed, so acquiring cannot fail; if it ever did, going ahead
                 // unthrottled is better than not checking payments.
                 let _permit = in_flight.acquire().await.ok();
+                if self.tripped(generation) {
+                    // Bakong failed another request meanwhile: wait for the circuit's probe.
+                    report.skipped_outage += left;
+                    break;
+                }
+                if self.polls_per_md5() {
+                    // Another merchant just found the list endpoint closed: these go per
+                    // md5 from the next round on (no list request, no second probe).
+                    report.unchecked += left;
+                    break;
+                }
                 report.requests += 1;
                 self.lookups.check_md5_list(&token.token, &md5s).await
             };
             match answer {
                 Ok(items) => {
-                    self.gates().record_success(merchant);
+                    for c in chunk.iter() {
+                        self.mark_asked(c.id, now);
+                    }
+                    self.answered(merchant, now);
+                    self.list_answered();
                     let mut by_md5: HashMap<String, Lookup> = items
                         .into_iter()
                         .map(|(md5, lookup)| (md5.trim().to_ascii_lowercase(), lookup))
                         .collect();
+                    let mut next = Vec::with_capacity(chunk.len());
                     for charge in chunk.iter() {
+                        // Left out of the answer: unanswered, asked again (never NotFound).
                         let lookup = by_md5
                             .remove(&charge.md5.to_ascii_lowercase())
                             .unwrap_or(Lookup::Unavailable);
                         let outcome = self.apply(merchant, charge, &lookup, now).await;
                         report.count(outcome);
+                        self.plan(&mut next, charge, outcome, now);
                     }
+                    self.schedule(&next).await;
+                }
+                Err(failure) if failure.may_be_closed_batch_endpoint() => {
+                    // Production closes the list endpoint with a bare 403: ask the single
+                    // endpoint about one charge before calling it a geo-block.
+                    let probe = &chunk[0];
+                    report.requests += 1;
+                    let single = {
+                        let _permit = in_flight.acquire().await.ok();
+                        self.lookups.check_md5(&token.token, &probe.md5).await
+                    };
+                    match single {
+                        Ok(lookup) => {
+                            self.mark_asked(probe.id, now);
+                            self.answered(merchant, now);
+                            self.list_refused_single_answered(&failure, now);
+                            let outcome = self.apply(merchant, probe, &lookup, now).await;
+                            report.count(outcome);
+                            let mut next = Vec::new();
+                            self.plan(&mut next, probe, outcome, now);
+                            self.schedule(&next).await;
+                            // The rest go per md5 from the next round on.
+                            report.unchecked += left - 1;
+                        }
+                        Err(single_failure) => {
+                            report.request_failures += 1;
+                            report.unchecked += left;
+                            self.record_failure(merchant, &token, &single_failure, now)
+                                .await;
+                        }
+                    }
+                    break;
                 }
                 Err(failure) => {
                     report.request_failures += 1;
-                    report.unchecked += chunks[index..].iter().map(|c| c.len()).sum::<usize>();
+                    report.unchecked += left;
                     self.record_failure(merchant, &token, &failure, now).await;
                     break;
                 }
@@ -361,13 +721,36 @@ where
         report
     }
 
-    async fn record_failure(
+    /// Records a failed request: server-wide trouble opens the shared circuit (the
+    /// merchant is not backed off); per-token trouble goes to the merchant's gate.
+    pub(super) async fn record_failure(
         &self,
         merchant: MerchantId,
         token: &MerchantToken,
         failure: &LookupFailure,
         now: UnixSecs,
     ) -> FailureEffect {
+        if failure.is_server_wide() {
+            let (until, attempt, was_open) = {
+                let mut circuit = lock(&self.circuit);
+                let was_open = circuit.is_open();
+                let until = circuit.record_failure(failure, now);
+                (until, circuit.failures(), was_open)
+            };
+            if was_open {
+                tracing::debug!(%merchant, %failure, until, "Bakong still failing");
+            } else {
+                tracing::warn!(%merchant, %failure, until, "Bakong is failing; pausing polls for everyone and probing every few seconds");
+            }
+            return FailureEffect::BackOff { until, attempt };
+        }
+        // Bakong (or the relay) answered, if not helpfully: the server is up.
+        if let Some(open_secs) = lock(&self.circuit).record_answer(now) {
+            tracing::info!(
+                open_secs,
+                "Bakong answers again; asking about every pending charge"
+            );
+        }
         let effect = self
             .gates()
             .record_failure(merchant, token.version, failure, now);
@@ -397,7 +780,7 @@ where
         effect
     }
 
-    async fn apply(
+    pub(super) async fn apply(
         &self,
         merchant: MerchantId,
         charge: &PendingCharge,
@@ -419,6 +802,7 @@ where
         match self.store.settle(charge.id, &settlement, now).await {
             Ok(Applied::Changed) => match settled_as(&settlement) {
                 Some(as_) => {
+                    lock(&self.last_asked).remove(&charge.id);
                     tracing::info!(%merchant, charge = %charge.id, status = settlement.kind(), "charge settled");
                     self.settled_now();
                     ChargeOutcome::Settled(as_)
@@ -435,7 +819,7 @@ where
     }
 }
 
-fn answer_for(items: Vec<(String, Lookup)>, md5: &str) -> Lookup {
+pub(super) fn answer_for(items: Vec<(String, Lookup)>, md5: &str) -> Lookup {
     items
         .into_iter()
         .find(|(m, _)| m.trim().eq_ignore_ascii_case(md5))

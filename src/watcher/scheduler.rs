@@ -1,5 +1,7 @@
-//! The long-running tasks: a polling round every `POLL_INTERVAL_SECS`, and the outbox
-//! drain woken right after each round (and on its own tick, for retries and restarts).
+//! The long-running tasks: a polling round every [`POLL_TICK`] (1 s) — which charges it asks
+//! about is the [`super::schedule`]'s business (young charges every 2 s, older ones every
+//! `POLL_INTERVAL_SECS`) — and the outbox drain, woken as soon as a charge is settled (and
+//! on its own tick, for retries and restarts).
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -24,8 +26,11 @@ pub fn system_clock() -> Clock {
     })
 }
 
-/// Default polling cadence (`POLL_INTERVAL_SECS`).
+/// Default polling cadence of charges older than 3 minutes (`POLL_INTERVAL_SECS`).
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
+
+/// How often the poll loop runs a round (each round asks only about the due charges).
+pub const POLL_TICK: Duration = Duration::from_secs(1);
 
 /// Runs a round every `interval` until `shutdown` turns true, then wakes the outbox.
 /// A round that overruns delays the next one (rounds never overlap).

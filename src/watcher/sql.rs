@@ -167,6 +167,7 @@ impl SqlWatcherStore {
 fn pending(c: DueCharge) -> PendingCharge {
     PendingCharge {
         id: c.id,
+        created_at: c.created_at,
         md5: c.md5,
         facts: ChargeFacts {
             account_id: c.to_account_id,
@@ -226,6 +227,24 @@ impl PendingCharges for SqlWatcherStore {
             b.token = tokens.remove(&b.merchant).flatten();
         }
         Ok(batches)
+    }
+
+    async fn refused_tokens(&self) -> Result<Vec<(MerchantId, MerchantToken)>, StoreFailure> {
+        let ids = self
+            .store
+            .refused_token_merchants()
+            .await
+            .map_err(StoreFailure::new)?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Unreadable tokens are reported by the regular load (`tokens`), not here.
+        let mut unreadable = Vec::new();
+        let tokens = self.open_tokens(&ids, &mut unreadable).await?;
+        Ok(ids
+            .into_iter()
+            .filter_map(|id| tokens.get(&id).cloned().flatten().map(|t| (id, t)))
+            .collect())
     }
 
     async fn load_pending_charge(
@@ -365,6 +384,25 @@ impl Settle for SqlWatcherStore {
         // Guarded by the version: a token replaced meanwhile is not blamed.
         self.store
             .reject_token(merchant, version.0, now)
+            .await
+            .map_err(StoreFailure::new)
+    }
+
+    async fn schedule_checks(&self, next: &[(ChargeId, UnixSecs)]) -> Result<(), StoreFailure> {
+        self.store
+            .set_next_polls(next)
+            .await
+            .map_err(StoreFailure::new)
+    }
+
+    async fn token_accepted(
+        &self,
+        merchant: MerchantId,
+        version: TokenVersion,
+        now: UnixSecs,
+    ) -> Result<bool, StoreFailure> {
+        self.store
+            .accept_token_again(merchant, version.0, now)
             .await
             .map_err(StoreFailure::new)
     }

@@ -18,8 +18,12 @@ pub use crate::store::{ChargeId, MerchantId};
 pub enum LookupFailure {
     /// 401: the token is wrong or expired. Polling this merchant stops until a new token.
     Unauthorized,
-    /// 403 (Bakong answers 403 outside Cambodia).
+    /// 403 (Bakong answers 403 outside Cambodia). On `check_transaction_by_md5_list` it
+    /// may instead mean that endpoint alone is closed: the round probes the single-md5
+    /// endpoint before concluding (see [`super::endpoint`]).
     GeoBlocked,
+    /// 404/405 without an envelope: the server has no such endpoint.
+    NoSuchEndpoint { status: u16 },
     /// 429, with the server's `Retry-After` in seconds when it sent one.
     RateLimited { retry_after_secs: Option<u64> },
     /// 5xx (including HTML error pages), with the HTTP status.
@@ -44,12 +48,37 @@ impl From<&crate::bakong::BakongError> for LookupFailure {
                 retry_after_secs: retry_after.map(|d| d.as_secs()),
             },
             E::Server { status, .. } => LookupFailure::Server { status: *status },
+            E::NoSuchEndpoint { status } => LookupFailure::NoSuchEndpoint { status: *status },
             E::Timeout => LookupFailure::Timeout,
             E::Transport(_) | E::Config(_) => LookupFailure::Transport,
             E::Decode { .. } => LookupFailure::BadAnswer,
             E::Api { status, .. } => LookupFailure::Refused { status: *status },
             E::NotRegistered | E::InvalidAccountId => LookupFailure::Refused { status: 200 },
         }
+    }
+}
+
+impl LookupFailure {
+    /// Trouble of the Bakong server as a whole, whoever asks: 5xx, timeouts, transport
+    /// errors and 429 (Bakong gives no per-token reason for a 429). These open the
+    /// watcher's shared circuit instead of backing one merchant off.
+    pub fn is_server_wide(&self) -> bool {
+        matches!(
+            self,
+            LookupFailure::Server { .. }
+                | LookupFailure::Timeout
+                | LookupFailure::Transport
+                | LookupFailure::RateLimited { .. }
+        )
+    }
+
+    /// What a batch request answers when the md5 list endpoint itself is closed (a bare
+    /// 403 page in production, or 404/405): worth probing the single-md5 endpoint.
+    pub fn may_be_closed_batch_endpoint(&self) -> bool {
+        matches!(
+            self,
+            LookupFailure::GeoBlocked | LookupFailure::NoSuchEndpoint { .. }
+        )
     }
 }
 
@@ -68,6 +97,9 @@ impl fmt::Display for LookupFailure {
             LookupFailure::RateLimited {
                 retry_after_secs: None,
             } => f.write_str("429 rate limited"),
+            LookupFailure::NoSuchEndpoint { status } => {
+                write!(f, "no such endpoint (HTTP {status})")
+            }
             LookupFailure::Server { status } => write!(f, "server error {status}"),
             LookupFailure::Timeout => f.write_str("timeout"),
             LookupFailure::Transport => f.write_str("transport error"),
@@ -111,6 +143,10 @@ mod tests {
                 LookupFailure::Server { status: 503 },
             ),
             (BakongError::Timeout, LookupFailure::Timeout),
+            (
+                BakongError::NoSuchEndpoint { status: 405 },
+                LookupFailure::NoSuchEndpoint { status: 405 },
+            ),
             (
                 BakongError::Decode {
                     reason: "x".into(),

@@ -1,5 +1,6 @@
 //! JSON control endpoints under `/sandbox` (for scripts and tests): pay, fail, scripts,
-//! faults, latency, tokens, accounts and the request log.
+//! faults, latency, the production-like batch-403 switch (`/batch_endpoint`), tokens,
+//! accounts and the request log.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +28,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
             post(add_fault).get(list_faults).delete(clear_faults),
         )
         .route("/latency", post(latency))
+        .route(
+            "/batch_endpoint",
+            post(set_batch_endpoint).get(batch_endpoint),
+        )
         .route("/tokens", post(issue_token))
         .route("/tokens/revoke", post(revoke_token))
         .route("/tokens/expire", post(expire_token))
@@ -191,6 +196,25 @@ async fn latency(
 ) -> Json<Value> {
     shared.lock().latency = Duration::from_millis(input.ms);
     Json(json!({ "ms": input.ms }))
+}
+
+#[derive(Deserialize)]
+struct BatchEndpointInput {
+    closed: bool,
+}
+
+/// `{"closed": true}`: `check_transaction_by_md5_list` answers a bare nginx 403 page, as
+/// production does; `false`: it works as documented.
+async fn set_batch_endpoint(
+    State(shared): State<Arc<Shared>>,
+    Json(input): Json<BatchEndpointInput>,
+) -> Json<Value> {
+    shared.lock().batch_closed = input.closed;
+    Json(json!({ "closed": input.closed }))
+}
+
+async fn batch_endpoint(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(json!({ "closed": shared.lock().batch_closed }))
 }
 
 #[derive(Deserialize)]

@@ -38,6 +38,11 @@ pub enum FaultKind {
     /// Starts a 200 answer, then drops the connection mid-body (the declared
     /// `Content-Length` is never reached).
     Disconnect,
+    /// Answers normally, then reverses the order of a list answer's items (each item
+    /// still echoes its own md5/hash).
+    ReverseItems,
+    /// Answers normally, then leaves the first `count` items out of a list answer.
+    DropItems { count: usize },
 }
 
 /// A queued fault.
@@ -116,6 +121,44 @@ fn html(status: StatusCode, title: &str) -> Response {
         .into_response()
 }
 
+/// What production answers on `check_transaction_by_md5_list` (API.md §5): a bare nginx
+/// 403 page, whatever the body and token.
+pub(super) fn batch_closed_page() -> Response {
+    let mut r = html(StatusCode::FORBIDDEN, "Forbidden");
+    r.extensions_mut().insert(Injected);
+    r
+}
+
+/// Endpoint that production closes with a bare 403.
+pub const CLOSED_BATCH_ENDPOINT: &str = "check_transaction_by_md5_list";
+
+/// Rewrites the `data` array of a JSON list answer (other answers pass unchanged).
+async fn rewrite_items(
+    response: Response,
+    edit: impl FnOnce(&mut Vec<serde_json::Value>),
+) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024 * 1024).await else {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "sandbox: unreadable body",
+        )
+            .into_response();
+    };
+    let mut value: serde_json::Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(_) => return Response::from_parts(parts, axum::body::Body::from(bytes)),
+    };
+    if let Some(items) = value.get_mut("data").and_then(|d| d.as_array_mut()) {
+        edit(items);
+    }
+    let body = value.to_string();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let mut r = Response::from_parts(parts, axum::body::Body::from(body));
+    r.extensions_mut().insert(Injected);
+    r
+}
+
 fn json(status: StatusCode, body: &'static str) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
@@ -133,6 +176,9 @@ pub async fn apply(State(shared): State<Arc<Shared>>, request: Request, next: Ne
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
+    if endpoint == CLOSED_BATCH_ENDPOINT && shared.lock().batch_closed {
+        return batch_closed_page();
+    }
     let Some(kind) = fault else {
         return next.run(request).await;
     };
@@ -141,6 +187,18 @@ pub async fn apply(State(shared): State<Arc<Shared>>, request: Request, next: Ne
         FaultKind::Slow { ms } => {
             tokio::time::sleep(Duration::from_millis(ms)).await;
             return next.run(request).await;
+        }
+        FaultKind::ReverseItems => {
+            let r = next.run(request).await;
+            return rewrite_items(r, |items| items.reverse()).await;
+        }
+        FaultKind::DropItems { count } => {
+            let r = next.run(request).await;
+            return rewrite_items(r, |items| {
+                let n = count.min(items.len());
+                items.drain(..n);
+            })
+            .await;
         }
         FaultKind::ServerErrorHtml { status } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -71,14 +71,17 @@ impl Sandbox {
     }
 
     /// Serves on `listener` until `shutdown` completes (the CLI passes ctrl-c/SIGTERM).
-    /// Returns the base URL through `on_ready` before serving.
+    /// Returns the base URL through `on_ready` before serving. `batch_closed` starts it
+    /// in the production-like mode (see [`SandboxHandle::set_batch_closed`]).
     pub async fn serve(
         listener: TcpListener,
+        batch_closed: bool,
         shutdown: impl Future<Output = ()> + Send + 'static,
         on_ready: impl FnOnce(&str),
     ) -> io::Result<()> {
         let local = listener.local_addr()?;
         let shared = Arc::new(Shared::new(base_url(local)));
+        shared.lock().batch_closed = batch_closed;
         on_ready(&shared.base_url);
         axum::serve(listener, router(shared))
             .with_graceful_shutdown(shutdown)
@@ -204,6 +207,13 @@ impl SandboxHandle {
 
     pub fn clear_faults(&self) {
         self.shared.lock().faults.clear();
+    }
+
+    /// Like production (API.md §5): while `closed`, `check_transaction_by_md5_list` answers
+    /// a bare nginx HTML 403 to every request, whatever the body and token, and
+    /// `check_transaction_by_md5` keeps working.
+    pub fn set_batch_closed(&self, closed: bool) {
+        self.shared.lock().batch_closed = closed;
     }
 
     /// Delay added to every `/v1` answer.

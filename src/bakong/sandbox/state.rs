@@ -257,6 +257,9 @@ pub struct State {
     pub(super) faults: VecDeque<Fault>,
     pub(super) latency: Duration,
     pub(super) log: VecDeque<LoggedRequest>,
+    /// Production's quirk: `check_transaction_by_md5_list` answers a bare 403 page to
+    /// everyone while `check_transaction_by_md5` works. Kept across [`State::reset`].
+    pub(super) batch_closed: bool,
     next_seq: u64,
     asked_seq: u64,
 }
@@ -571,11 +574,13 @@ impl State {
         self.log.push_back(entry);
     }
 
-    /// Forgets everything but the issued tokens.
+    /// Forgets everything but the issued tokens and the batch-403 switch.
     pub fn reset(&mut self) {
         let tokens = std::mem::take(&mut self.tokens);
+        let batch_closed = self.batch_closed;
         *self = State {
             tokens,
+            batch_closed,
             ..State::default()
         };
     }
