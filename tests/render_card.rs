@@ -3,8 +3,7 @@
 mod render_support;
 
 use image::RgbImage;
-use khqr_bot::render::{CardSpec, RenderError, card_png, format_money};
-use qrcode::{EcLevel, QrCode};
+use khqr_bot::render::{CardSpec, RenderError, card_png, format_money, qr_code};
 use render_support::*;
 
 fn card(payload: &str, shop_name: &str, amount_text: &str, usd: bool) -> Vec<u8> {
@@ -150,7 +149,7 @@ fn measure(img: &RgbImage) -> Geometry {
 fn assert_symbol_geometry(payload: &str, usd: bool) {
     let img = load_rgb(&card(payload, "Sokha Coffee", "$5.00", usd));
     let g = measure(&img);
-    let code = QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::M).unwrap();
+    let code = qr_code(payload).unwrap();
     assert_eq!(
         g.modules as usize,
         code.width(),

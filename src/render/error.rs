@@ -22,5 +22,5 @@ pub enum RenderError {
     },
     /// PNG encoding failed.
     #[error("PNG encoding failed: {0}")]
-    Encode(#[from] image::ImageError),
+    Encode(#[from] png::EncodingError),
 }

@@ -4,6 +4,9 @@
 //!   with the "KHQR" wordmark, shop name, large amount, dashed separator, the QR code (error
 //!   correction level M, 4-module quiet zone, integer module size) with a round currency badge
 //!   in its centre, and an optional note and expiry line.
+//! - [`plain_png`]: the bare QR code, black on white.
+//! - [`qr_code`]: the one QR encoder both use (numeric, alphanumeric and byte segments, never
+//!   Kanji, so phone scanners read Khmer text back exactly).
 //! - [`status_png`]: the card that replaces the QR once the charge is settled (paid, expired,
 //!   failed, cancelled). It never contains a scannable code.
 //! - [`format_money`]: the amount as people read it (`$1,234.50`, `12,000 ៛`).
@@ -37,6 +40,7 @@
 
 mod canvas;
 mod card;
+mod encode;
 mod error;
 mod fonts;
 mod frame;
@@ -49,6 +53,7 @@ mod text;
 mod theme;
 
 pub use card::{CardSpec, card_png};
+pub use encode::{QR_EC_LEVEL, qr_code};
 pub use error::RenderError;
 pub use fonts::warm_up;
 pub use money::format_money;

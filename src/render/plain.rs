@@ -3,7 +3,8 @@
 use std::io::Cursor;
 
 use image::{ImageFormat, Luma};
-use qrcode::{EcLevel, QrCode};
+
+use super::encode::qr_code;
 
 /// The image is about this wide: the largest whole module size that fits.
 pub const PLAIN_TARGET_WIDTH_PX: u32 = 640;
@@ -21,10 +22,11 @@ pub enum PlainRenderError {
     Png(#[from] image::ImageError),
 }
 
-/// Black-on-white QR code of `payload` (byte mode, UTF-8, error correction M), with a
+/// Black-on-white QR code of `payload` (its UTF-8 bytes in numeric, alphanumeric and byte
+/// segments, never Kanji — see [`qr_code`](super::qr_code) — error correction M), with a
 /// 4-module quiet zone and an integer module size chosen so the PNG is about 640 px wide.
 pub fn plain_png(payload: &str) -> Result<Vec<u8>, PlainRenderError> {
-    let code = QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::M)?;
+    let code = qr_code(payload)?;
     let modules = u32::try_from(code.width()).unwrap_or(u32::MAX) + 2 * QUIET_ZONE_MODULES;
     let module_px = (PLAIN_TARGET_WIDTH_PX / modules).max(1);
     let image = code

@@ -1,9 +1,10 @@
 //! The QR symbol: level-M encoding, integer module size, and the round currency badge.
 
-use qrcode::{Color as Module, EcLevel, QrCode};
+use qrcode::Color as Module;
 
 use super::RenderError;
 use super::canvas::{Canvas, Color};
+use super::encode::qr_code;
 use super::fonts::TextEngine;
 use super::text::{TextBlock, TextStyle};
 use super::theme::{QR_DARK, RED, WHITE};
@@ -39,17 +40,15 @@ pub(crate) struct QrMatrix {
 }
 
 impl QrMatrix {
-    /// Encodes `payload` at error-correction level M.
+    /// Encodes `payload` at error-correction level M, without Kanji segments ([`qr_code`]).
     pub(crate) fn encode(payload: &str) -> Result<Self, RenderError> {
         if payload.is_empty() {
             return Err(RenderError::EmptyPayload);
         }
-        let code = QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::M).map_err(
-            |source| RenderError::PayloadTooLong {
-                len: payload.len(),
-                source,
-            },
-        )?;
+        let code = qr_code(payload).map_err(|source| RenderError::PayloadTooLong {
+            len: payload.len(),
+            source,
+        })?;
         Ok(Self {
             width: code.width(),
             dark: code

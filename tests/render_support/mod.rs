@@ -99,3 +99,50 @@ pub fn differing_pixels(a: &RgbImage, b: &RgbImage, threshold: u8) -> usize {
         .filter(|(p, q)| (0..3).any(|c| p.0[c].abs_diff(q.0[c]) > threshold))
         .count()
 }
+
+/// What a ZXing-family decoder (rxing, the Rust port of ZXing; the family inside Android's
+/// ML Kit and most banking apps) reads in the grey image: the decoded *text*, with ZXing's
+/// own charset guessing and no hints beyond "it is a QR code", as a phone app would call it.
+pub fn rxing_read(img: &GrayImage) -> Result<String, String> {
+    let (w, h) = img.dimensions();
+    rxing::helpers::detect_in_luma(
+        img.as_raw().clone(),
+        w,
+        h,
+        Some(rxing::BarcodeFormat::QR_CODE),
+    )
+    .map(|found| found.getText().to_owned())
+    .map_err(|e| e.to_string())
+}
+
+/// The image as a phone meets it: as sent, at half size (a thumbnail, a small screen), and
+/// after JPEG recompression at quality 75 (Telegram recompresses photos).
+pub fn phone_copies(png: &[u8]) -> [(&'static str, GrayImage); 3] {
+    let rgb = load_rgb(png);
+    let (w, h) = rgb.dimensions();
+    let half = imageops::resize(&rgb, w / 2, h / 2, imageops::FilterType::Triangle);
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 75)
+        .encode_image(&rgb)
+        .expect("JPEG encoding");
+    let jpeg = image::load_from_memory(&jpeg)
+        .expect("JPEG decodes")
+        .to_luma8();
+    [
+        ("png", imageops::grayscale(&rgb)),
+        ("half", imageops::grayscale(&half)),
+        ("jpeg75", jpeg),
+    ]
+}
+
+/// Every copy of the image that rxing does not read as exactly `payload`, described.
+pub fn rxing_misreads(png: &[u8], payload: &str) -> Vec<String> {
+    phone_copies(png)
+        .into_iter()
+        .filter_map(|(copy, img)| match rxing_read(&img) {
+            Ok(text) if text == payload => None,
+            Ok(text) => Some(format!("{copy}: read {text:?}")),
+            Err(e) => Some(format!("{copy}: nothing read ({e})")),
+        })
+        .collect()
+}
