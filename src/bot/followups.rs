@@ -587,7 +587,10 @@ impl Deliver for TelegramFollowUps {
             "charge_paid_late" | "payment_unwatched" | "charge_unverified_notice" => {
                 self.charge_notice(task).await
             }
-            "token_refused" | "token_expiring" | "token_renewed" | "token_renewal_ended"
+            "token_refused"
+            | "token_expiring"
+            | "token_renewed"
+            | "token_renewal_ended"
             | "token_unreadable" => self.notice(task).await,
             other => Err(DeliveryError::Permanent(format!(
                 "unknown follow-up {other:?}"
