@@ -424,12 +424,11 @@ fn render_settled(charge: &Charge, merchant: &Merchant) -> Result<Rendered, Deli
 }
 
 impl TelegramFollowUps {
-    async fn edit_charge(&self, task: &OutboxTask) -> Result<(), DeliveryError> {
-        let Some(id) = task.charge else {
-            return Err(DeliveryError::Permanent(
-                "charge follow-up without a charge".into(),
-            ));
-        };
+    /// The charge a follow-up is about and its merchant; gone rows are permanent failures.
+    async fn charge_and_merchant(
+        &self,
+        id: crate::store::ChargeId,
+    ) -> Result<(Charge, Merchant), DeliveryError> {
         let charge = self
             .store
             .charge(id)
@@ -442,6 +441,16 @@ impl TelegramFollowUps {
             .await
             .map_err(store_err)?
             .ok_or_else(|| DeliveryError::Permanent(format!("merchant of charge {id} is gone")))?;
+        Ok((charge, merchant))
+    }
+
+    async fn edit_charge(&self, task: &OutboxTask) -> Result<(), DeliveryError> {
+        let Some(id) = task.charge else {
+            return Err(DeliveryError::Permanent(
+                "charge follow-up without a charge".into(),
+            ));
+        };
+        let (charge, merchant) = self.charge_and_merchant(id).await?;
         let chat = ChatId(charge.chat_id);
         self.chat_ready(chat)?;
         let rendered = {
@@ -486,18 +495,7 @@ impl TelegramFollowUps {
                 "charge notice without a charge".into(),
             ));
         };
-        let charge = self
-            .store
-            .charge(id)
-            .await
-            .map_err(store_err)?
-            .ok_or_else(|| DeliveryError::Permanent(format!("charge {id} is gone")))?;
-        let merchant = self
-            .store
-            .merchant(charge.merchant_id)
-            .await
-            .map_err(store_err)?
-            .ok_or_else(|| DeliveryError::Permanent(format!("merchant of charge {id} is gone")))?;
+        let (charge, merchant) = self.charge_and_merchant(id).await?;
         let lang = merchant.language;
         let text = if task.kind == "charge_unverified_notice" {
             let usd = charge.amount.currency() == crate::khqr::Currency::Usd;
