@@ -109,7 +109,7 @@ pub(super) async fn handle(turn: &Turn, shop: &Shop, args: &str) -> HandlerResul
         let khqr = build_khqr(profile, &request, &bill, now, expires_at)?;
         let card = CardOwned {
             payload: khqr.clone(),
-            shop: profile.shop_name.clone(),
+            shop: profile.shop_name.to_string(),
             amount_text: amount_text.clone(),
             usd,
             note: request.note.clone(),
@@ -122,7 +122,7 @@ pub(super) async fn handle(turn: &Turn, shop: &Shop, args: &str) -> HandlerResul
             bill_number: bill,
             md5: md5_hex(&khqr),
             khqr,
-            to_account_id: profile.account_id.clone(),
+            to_account_id: profile.account_id.to_string(),
             amount: request.amount,
             note: request.note.clone(),
             created_at: now,
@@ -213,9 +213,9 @@ fn build_khqr(
     let now_ms = u64::try_from(now)? * 1000;
     let expires_ms = u64::try_from(expires_at)? * 1000;
     let mut input = KhqrInput {
-        account_id: profile.account_id.clone(),
-        merchant_name: profile.shop_name.clone(),
-        merchant_city: Some(profile.city.clone()),
+        account_id: profile.account_id.to_string(),
+        merchant_name: profile.shop_name.to_string(),
+        merchant_city: Some(profile.city.to_string()),
         currency: request.amount.currency(),
         amount: Some(request.amount),
         bill_number: Some(bill.to_owned()),

@@ -252,7 +252,7 @@ async fn found(
     let mine = tx
         .to_account_id
         .trim()
-        .eq_ignore_ascii_case(p.account_id.trim());
+        .eq_ignore_ascii_case(p.account_id.as_str().trim());
     let body = t!(
         lang,
         "check-details",

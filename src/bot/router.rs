@@ -152,3 +152,38 @@ async fn on_other_message(turn: Turn) -> HandlerResult {
     }
     turn.reply(t!(turn.lang(), "unknown-message")).await
 }
+
+#[cfg(test)]
+mod tests {
+    /// The rule in ARCHITECTURE.md: no module in `src/bot` imports the router (only `mod.rs`
+    /// does, to build the dispatcher), so handlers and helpers never form a circle with it.
+    #[test]
+    fn no_module_in_src_bot_imports_the_router() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bot");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !name.ends_with(".rs") || name == "mod.rs" || name == "router.rs" {
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).unwrap();
+            let imports_router = source.lines().any(|line| {
+                let line = line.trim_start();
+                // Any mention of the module in code (`use super::router`, `use super::{…,
+                // router}`, `router::schema()`), not in comments.
+                !line.starts_with("//")
+                    && line
+                        .split(|c: char| !c.is_alphanumeric() && c != '_')
+                        .any(|word| word == "router")
+            });
+            assert!(!imports_router, "{name} imports the router");
+            checked += 1;
+        }
+        assert!(
+            checked >= 15,
+            "only {checked} modules found in {}",
+            dir.display()
+        );
+    }
+}

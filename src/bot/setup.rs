@@ -8,20 +8,16 @@ use teloxide::prelude::*;
 
 use crate::bakong::{BakongError, Token};
 use crate::i18n::Lang;
-use crate::khqr::BakongAccountId;
+use crate::khqr::{BakongAccountId, City, NameError, ShopName};
 use crate::store::Profile;
 use crate::t;
 
 use super::caller::Shop;
 use super::dialogue::{BotDialogue, State};
-use super::format::{now_secs, phnom_penh_date, utf16_len};
+use super::format::{now_secs, phnom_penh_date};
 use super::turn::{Turn, expiry_text};
 use super::{Ctx, HandlerResult, TgBot};
 
-/// What customers see as the merchant name (KHQR tag 59 holds 25).
-pub const MAX_SHOP_UTF16: usize = 25;
-/// KHQR tag 60 holds 15.
-pub const MAX_CITY_UTF16: usize = 15;
 /// Longest user input echoed back in an error.
 const MAX_ECHO_CHARS: usize = 40;
 
@@ -29,10 +25,10 @@ fn ask_account(lang: Lang) -> String {
     t!(lang, "setup-ask-account")
 }
 fn ask_shop(lang: Lang) -> String {
-    t!(lang, "setup-ask-shop", max = MAX_SHOP_UTF16)
+    t!(lang, "setup-ask-shop", max = ShopName::MAX_UTF16)
 }
 fn ask_city(lang: Lang) -> String {
-    t!(lang, "setup-ask-city", max = MAX_CITY_UTF16)
+    t!(lang, "setup-ask-city", max = City::MAX_UTF16)
 }
 fn ask_token(lang: Lang) -> String {
     t!(lang, "setup-ask-token")
@@ -106,7 +102,7 @@ pub(super) async fn on_account(turn: Turn, dialogue: BotDialogue) -> HandlerResu
             Some(account) => {
                 dialogue
                     .update(State::AwaitShop {
-                        account: account.as_str().to_owned(),
+                        account: account.clone(),
                     })
                     .await?;
                 turn.reply(ask_shop(lang)).await
@@ -120,55 +116,39 @@ pub(super) async fn on_account(turn: Turn, dialogue: BotDialogue) -> HandlerResu
     .await
 }
 
-/// Checks a shop or city name: trimmed, single-spaced, not empty, at most `max` UTF-16 units.
-fn check_name(text: &str, max: usize) -> Result<String, NameError> {
-    let name = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if name.is_empty() {
-        return Err(NameError::Empty);
-    }
-    if name.chars().any(char::is_control) {
-        return Err(NameError::Empty);
-    }
-    if utf16_len(&name) > max {
-        return Err(NameError::TooLong);
-    }
-    Ok(name)
-}
-
-enum NameError {
-    Empty,
-    TooLong,
-}
-
-/// A shop or city answer, or the reply that says what is wrong with it and asks the same
-/// question again.
-fn name_or_reason(
-    text: Option<&str>,
-    max: usize,
+/// The reply that says what is wrong with a shop or city answer and asks the same question
+/// again (`None`: the message had no text).
+fn name_refusal(
+    why: Option<NameError>,
     empty: impl FnOnce() -> String,
     too_long: impl FnOnce() -> String,
     ask_again: impl FnOnce() -> String,
-) -> Result<String, String> {
-    match text.map(|t| check_name(t, max)) {
-        Some(Ok(name)) => Ok(name),
-        Some(Err(NameError::TooLong)) => Err(format!("{}\n\n{}", too_long(), ask_again())),
-        Some(Err(NameError::Empty)) | None => Err(format!("{}\n\n{}", empty(), ask_again())),
+) -> String {
+    match why {
+        Some(NameError::TooLong { .. }) => format!("{}\n\n{}", too_long(), ask_again()),
+        Some(NameError::Empty) | None => format!("{}\n\n{}", empty(), ask_again()),
     }
 }
 
-pub(super) async fn on_shop(turn: Turn, dialogue: BotDialogue, account: String) -> HandlerResult {
+pub(super) async fn on_shop(
+    turn: Turn,
+    dialogue: BotDialogue,
+    account: BakongAccountId,
+) -> HandlerResult {
     let msg = &turn.msg;
     step(&turn, async || {
         let lang = turn.lang();
-        let answer = match name_or_reason(
-            msg.text(),
-            MAX_SHOP_UTF16,
-            || t!(lang, "setup-shop-empty"),
-            || t!(lang, "setup-shop-too-long", max = MAX_SHOP_UTF16),
-            || ask_shop(lang),
-        ) {
-            Ok(shop) => shop,
-            Err(why) => return turn.reply(why).await,
+        let answer = match msg.text().map(ShopName::parse) {
+            Some(Ok(shop)) => shop,
+            why => {
+                let text = name_refusal(
+                    why.and_then(Result::err),
+                    || t!(lang, "setup-shop-empty"),
+                    || t!(lang, "setup-shop-too-long", max = ShopName::MAX_UTF16),
+                    || ask_shop(lang),
+                );
+                return turn.reply(text).await;
+            }
         };
         dialogue
             .update(State::AwaitCity {
@@ -184,20 +164,22 @@ pub(super) async fn on_shop(turn: Turn, dialogue: BotDialogue, account: String) 
 pub(super) async fn on_city(
     turn: Turn,
     dialogue: BotDialogue,
-    (account, shop): (String, String),
+    (account, shop): (BakongAccountId, ShopName),
 ) -> HandlerResult {
     let msg = &turn.msg;
     step(&turn, async || {
         let lang = turn.lang();
-        let answer = match name_or_reason(
-            msg.text(),
-            MAX_CITY_UTF16,
-            || t!(lang, "setup-city-empty"),
-            || t!(lang, "setup-city-too-long", max = MAX_CITY_UTF16),
-            || ask_city(lang),
-        ) {
-            Ok(city) => city,
-            Err(why) => return turn.reply(why).await,
+        let answer = match msg.text().map(City::parse) {
+            Some(Ok(city)) => city,
+            why => {
+                let text = name_refusal(
+                    why.and_then(Result::err),
+                    || t!(lang, "setup-city-empty"),
+                    || t!(lang, "setup-city-too-long", max = City::MAX_UTF16),
+                    || ask_city(lang),
+                );
+                return turn.reply(text).await;
+            }
         };
         dialogue
             .update(State::AwaitToken {
@@ -241,8 +223,17 @@ enum AccountCheck {
     Unreachable(String),
 }
 
-async fn check_account(ctx: &Ctx, lang: Lang, token: &Token, account: &str) -> AccountCheck {
-    match ctx.bakong.check_bakong_account(token, account).await {
+async fn check_account(
+    ctx: &Ctx,
+    lang: Lang,
+    token: &Token,
+    account: &BakongAccountId,
+) -> AccountCheck {
+    match ctx
+        .bakong
+        .check_bakong_account(token, account.as_str())
+        .await
+    {
         Ok(true) => AccountCheck::Exists,
         Ok(false) | Err(BakongError::InvalidAccountId) => AccountCheck::Unknown,
         Err(BakongError::Unauthorized) => AccountCheck::TokenRejected,
@@ -263,7 +254,7 @@ fn dialogue_aad(chat: ChatId) -> Vec<u8> {
 async fn finish_setup(
     turn: &Turn,
     dialogue: &BotDialogue,
-    (account, shop, city): (&str, &str, &str),
+    (account, shop, city): (&BakongAccountId, &ShopName, &City),
     token: &Token,
 ) -> HandlerResult {
     let Some(user_key) = turn.caller.user_key else {
@@ -280,9 +271,9 @@ async fn finish_setup(
         .seal(&merchant.id.token_aad(), token.expose_secret().as_bytes())?;
     let expires_at = token.expires_at().and_then(|e| i64::try_from(e).ok());
     let profile = Profile {
-        account_id: account.to_owned(),
-        shop_name: shop.to_owned(),
-        city: city.to_owned(),
+        account_id: account.clone(),
+        shop_name: shop.clone(),
+        city: city.clone(),
         token_sealed: sealed,
         token_expires_at: expires_at,
     };
@@ -296,9 +287,9 @@ async fn finish_setup(
         t!(
             lang,
             "setup-done",
-            shop = shop,
-            city = city,
-            account = account,
+            shop = shop.as_str(),
+            city = city.as_str(),
+            account = account.as_str(),
             expiry = expiry_text(lang, expires_at)
         ),
         super::email::ask(lang)
@@ -309,7 +300,7 @@ async fn finish_setup(
 pub(super) async fn on_token(
     turn: Turn,
     dialogue: BotDialogue,
-    (account, shop, city): (String, String, String),
+    (account, shop, city): (BakongAccountId, ShopName, City),
 ) -> HandlerResult {
     let (bot, msg, ctx) = (&turn.bot, &turn.msg, &*turn.ctx);
     step(&turn, async || {
@@ -357,7 +348,7 @@ pub(super) async fn on_token(
 pub(super) async fn on_fixed_account(
     turn: Turn,
     dialogue: BotDialogue,
-    (shop, city, sealed_token): (String, String, String),
+    (shop, city, sealed_token): (ShopName, City, String),
 ) -> HandlerResult {
     let (msg, ctx) = (&turn.msg, &*turn.ctx);
     step(&turn, async || {
@@ -372,7 +363,7 @@ pub(super) async fn on_fixed_account(
                 .await;
         };
         let account = match parse_account(text) {
-            Some(a) => a.as_str().to_owned(),
+            Some(a) => a,
             None => {
                 let why = t!(lang, "setup-account-invalid", value = echo(text.trim()));
                 return turn.reply(format!("{why}\n\n{}", ask_account(lang))).await;
@@ -509,23 +500,5 @@ mod tests {
         ] {
             assert!(parse_account(bad).is_none(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn names_are_trimmed_and_bounded_in_utf16() {
-        assert_eq!(
-            check_name("  Sokha   Coffee ", 25).ok().as_deref(),
-            Some("Sokha Coffee")
-        );
-        assert!(matches!(check_name("   ", 25), Err(NameError::Empty)));
-        assert!(matches!(
-            check_name(&"x".repeat(26), 25),
-            Err(NameError::TooLong)
-        ));
-        assert!(check_name(&"ក".repeat(15), 15).is_ok());
-        assert!(matches!(
-            check_name(&"😀".repeat(8), 15),
-            Err(NameError::TooLong)
-        ));
     }
 }
