@@ -25,6 +25,7 @@ use khqr_bot::bakong::{Client, Currency as BakongCurrency, DecimalAmount};
 use khqr_bot::bot::followups::TelegramFollowUps;
 use khqr_bot::crypto::{SecretBox, SecretKey};
 use khqr_bot::i18n::Lang;
+use khqr_bot::khqr::{BakongAccountId, City, ShopName};
 use khqr_bot::store::{MerchantId, Profile, Store};
 use khqr_bot::watcher::bakong_lookups::watcher_client_config;
 use khqr_bot::watcher::outbox::{Deliver, DeliveryError, OutboxPolicy, OutboxTask};
@@ -148,9 +149,9 @@ async fn run(mode: Mode, secs: Duration, max_rps: u32) {
             .expect("merchant");
         let token = sandbox.issue_token(&format!("m{user}@example.com"));
         let profile = Profile {
-            account_id: format!("shop{user}@aba"),
-            shop_name: format!("Shop {user}"),
-            city: "Phnom Penh".into(),
+            account_id: BakongAccountId::parse(&format!("shop{user}@aba")).expect("account"),
+            shop_name: ShopName::parse(&format!("Shop {user}")).expect("shop name"),
+            city: City::parse("Phnom Penh").expect("city"),
             token_sealed: secrets
                 .seal(&m.id.token_aad(), token.as_bytes())
                 .expect("seal"),

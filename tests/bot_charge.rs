@@ -423,6 +423,39 @@ async fn a_charge_interrupted_by_a_crash_is_watched_after_restart() {
     assert_eq!(kinds, ["charge_recovered"]);
 }
 
+/// `/currency` reads the same currency words as `/charge` (caller11: one currency-word parser).
+#[tokio::test]
+async fn currency_takes_the_words_charge_takes() {
+    let app = TestApp::spawn().await;
+    let user = merchant(&app, 1911).await;
+    let reply = app.say(&user, "/currency riels").await;
+    assert!(reply.contains("KHR"), "{reply}");
+    let m = app.merchant(&user).await.unwrap();
+    assert_eq!(m.default_currency, Currency::Khr);
+    let reply = app.say(&user, "/currency dollar").await;
+    assert!(reply.contains("USD"), "{reply}");
+    let m = app.merchant(&user).await.unwrap();
+    assert_eq!(m.default_currency, Currency::Usd);
+    let call = app.charge_photo(&user, "/charge 5 tea").await;
+    assert!(
+        call.caption().unwrap().contains("$5.00"),
+        "{:?}",
+        call.caption()
+    );
+    // Khmer words too; another currency's word is still refused and changes nothing.
+    app.say(&user, "/currency រៀល").await;
+    assert_eq!(
+        app.merchant(&user).await.unwrap().default_currency,
+        Currency::Khr
+    );
+    let reply = app.say(&user, "/currency euro").await;
+    assert!(reply.contains("/currency KHR"), "{reply}");
+    assert_eq!(
+        app.merchant(&user).await.unwrap().default_currency,
+        Currency::Khr
+    );
+}
+
 #[tokio::test]
 async fn default_currency_applies_when_none_is_written() {
     let app = TestApp::spawn().await;

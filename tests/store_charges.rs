@@ -2,7 +2,7 @@
 //! dialogues.
 
 use khqr_bot::i18n::Lang;
-use khqr_bot::khqr::{Amount, Currency};
+use khqr_bot::khqr::{Amount, BakongAccountId, City, Currency, ShopName};
 use khqr_bot::store::{ChargeStatus, NewCharge, Profile, Store, StoreError};
 
 const NOW: i64 = 1_780_000_000;
@@ -16,9 +16,9 @@ async fn store() -> (tempfile::TempDir, Store) {
 
 fn profile(account: &str) -> Profile {
     Profile {
-        account_id: account.into(),
-        shop_name: "Sokha Coffee".into(),
-        city: "Phnom Penh".into(),
+        account_id: BakongAccountId::parse(account).unwrap(),
+        shop_name: ShopName::parse("Sokha Coffee").unwrap(),
+        city: City::parse("Phnom Penh").unwrap(),
         token_sealed: vec![1, 2, 3],
         token_expires_at: Some(NOW + 86_400),
     }

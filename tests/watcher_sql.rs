@@ -9,7 +9,7 @@ use khqr_bot::bakong::sandbox::{Fault, FaultKind, Payment, Sandbox, SandboxHandl
 use khqr_bot::bakong::{self, Client, DecimalAmount, RetryPolicy};
 use khqr_bot::crypto::{SecretBox, SecretKey};
 use khqr_bot::i18n::Lang;
-use khqr_bot::khqr::{Amount, Currency};
+use khqr_bot::khqr::{Amount, BakongAccountId, City, Currency, ShopName};
 use khqr_bot::store::{ChargeId, ChargeStatus, MerchantId, NewCharge, Profile, Store};
 use khqr_bot::watcher::backoff::BackoffPolicy;
 use khqr_bot::watcher::decide::Rules;
@@ -98,9 +98,9 @@ impl Env {
             .unwrap();
         let token = self.sandbox.issue_token(&format!("m{user}@example.com"));
         let profile = Profile {
-            account_id: account(user),
-            shop_name: format!("Shop {user}"),
-            city: "Phnom Penh".into(),
+            account_id: BakongAccountId::parse(&account(user)).unwrap(),
+            shop_name: ShopName::parse(&format!("Shop {user}")).unwrap(),
+            city: City::parse("Phnom Penh").unwrap(),
             token_sealed: secrets().seal(&m.id.token_aad(), token.as_bytes()).unwrap(),
             token_expires_at: None,
         };

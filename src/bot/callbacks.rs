@@ -5,13 +5,12 @@ use std::sync::Arc;
 
 use teloxide::prelude::*;
 
-use crate::i18n::Lang;
 use crate::store::{ChargeId, ChargeStatus};
 use crate::t;
 use crate::watcher::{CheckNow, SettledAs};
 
+use super::caller::Caller;
 use super::format::{now_secs, phnom_penh_time};
-use super::handlers::{lang_of, user_key};
 use super::{Ctx, HandlerResult, TgBot};
 
 /// What a button asks for. Encoded as `chk:<id>` / `cxl:<id>` (well under 64 bytes).
@@ -49,10 +48,14 @@ impl CallbackAction {
     }
 }
 
-pub(super) async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResult {
-    let merchant = ctx.store.merchant_by_user(user_key(&q.from)).await?;
-    let lang = lang_of(Some(&q.from), merchant.as_ref());
-    let text = match answer(&ctx, lang, &q, merchant).await {
+pub(super) async fn on_callback(
+    bot: TgBot,
+    q: CallbackQuery,
+    caller: Caller,
+    ctx: Arc<Ctx>,
+) -> HandlerResult {
+    let lang = caller.lang;
+    let text = match answer(&ctx, &caller, &q).await {
         Ok(text) => text,
         Err(e) => {
             tracing::error!(error = %e, "callback failed");
@@ -65,15 +68,15 @@ pub(super) async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<Ctx>) -> 
 
 async fn answer(
     ctx: &Ctx,
-    lang: Lang,
+    caller: &Caller,
     q: &CallbackQuery,
-    merchant: Option<crate::store::Merchant>,
 ) -> Result<String, crate::store::StoreError> {
+    let lang = caller.lang;
     let Some(action) = q.data.as_deref().and_then(CallbackAction::decode) else {
         return Ok(t!(lang, "callback-unknown"));
     };
     let id = action.charge();
-    let owned = match &merchant {
+    let owned = match &caller.merchant {
         Some(m) => ctx.store.merchant_charge(m.id, id).await?,
         None => None,
     };
@@ -81,7 +84,7 @@ async fn answer(
         // Someone else's charge (forged or forwarded button) or one that does not exist.
         let exists = ctx.store.charge(id).await?.is_some();
         if exists {
-            tracing::warn!(charge = %id, user = user_key(&q.from), "button pressed by a non-owner");
+            tracing::warn!(charge = %id, user = caller.user_key, "button pressed by a non-owner");
             return Ok(t!(lang, "callback-not-yours"));
         }
         return Ok(t!(lang, "callback-unknown"));

@@ -19,14 +19,15 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
 use crate::i18n::Lang;
 use crate::khqr::{Currency, KhqrInput, md5_hex};
 use crate::render::{CardSpec, card_png, format_money};
-use crate::store::{ChargeId, Merchant, NewCharge, StoreError};
+use crate::store::{ChargeId, NewCharge, StoreError};
 use crate::t;
 
 use super::callbacks::CallbackAction;
+use super::caller::Shop;
 use super::charge_args::{ChargeArgs, ChargeArgsError, parse_charge};
 use super::format::{now_secs, phnom_penh_time};
-use super::handlers::reply;
-use super::{Ctx, HandlerError, HandlerResult, TgBot};
+use super::turn::Turn;
+use super::{HandlerError, HandlerResult};
 
 const BILL_ATTEMPTS: usize = 3;
 
@@ -75,31 +76,24 @@ pub fn explain(lang: Lang, error: &ChargeArgsError) -> String {
     }
 }
 
-pub(super) async fn handle(
-    bot: &TgBot,
-    msg: &Message,
-    ctx: &Ctx,
-    lang: Lang,
-    merchant: Option<Merchant>,
-    args: &str,
-) -> HandlerResult {
-    let Some((merchant, profile)) = merchant.and_then(|m| m.profile.clone().map(|p| (m, p))) else {
-        return reply(bot, msg, t!(lang, "charge-needs-setup")).await;
-    };
+/// `/charge <amount> [currency] [note]` from a configured shop.
+pub(super) async fn handle(turn: &Turn, shop: &Shop, args: &str) -> HandlerResult {
+    let (bot, msg, ctx, lang) = (&turn.bot, &turn.msg, &*turn.ctx, turn.lang());
+    let (merchant, profile) = (&shop.merchant, &shop.profile);
     let now = now_secs();
     // Without a usable token no payment could be confirmed: renew first.
     if profile.token_expires_at.is_some_and(|exp| exp <= now)
         || merchant.token_rejected_at.is_some()
     {
-        return reply(bot, msg, t!(lang, "charge-token-expired")).await;
+        return turn.reply(t!(lang, "charge-token-expired")).await;
     }
     // A token that does not open could never confirm a payment either.
-    if super::stored_token::open(ctx, &merchant, &profile).is_none() {
-        return super::stored_token::refuse_unreadable(bot, msg, ctx, lang, &merchant).await;
+    if super::stored_token::open(ctx, merchant, profile).is_none() {
+        return super::stored_token::refuse_unreadable(turn, merchant).await;
     }
     let request = match parse_charge(args, merchant.default_currency) {
         Ok(request) => request,
-        Err(e) => return reply(bot, msg, explain(lang, &e)).await,
+        Err(e) => return turn.reply(explain(lang, &e)).await,
     };
 
     let ttl = i64::try_from(ctx.charge_ttl.as_secs()).unwrap_or(600);
@@ -112,10 +106,10 @@ pub(super) async fn handle(
     let (id, png) = loop {
         attempt += 1;
         let bill = bill_number();
-        let khqr = build_khqr(&profile, &request, &bill, now, expires_at)?;
+        let khqr = build_khqr(profile, &request, &bill, now, expires_at)?;
         let card = CardOwned {
             payload: khqr.clone(),
-            shop: profile.shop_name.clone(),
+            shop: profile.shop_name.to_string(),
             amount_text: amount_text.clone(),
             usd,
             note: request.note.clone(),
@@ -128,7 +122,7 @@ pub(super) async fn handle(
             bill_number: bill,
             md5: md5_hex(&khqr),
             khqr,
-            to_account_id: profile.account_id.clone(),
+            to_account_id: profile.account_id.to_string(),
             amount: request.amount,
             note: request.note.clone(),
             created_at: now,
@@ -172,17 +166,14 @@ pub(super) async fn handle(
             ctx.store
                 .keep_unconfirmed_charge(id, "no answer from Telegram to sendPhoto", now_secs())
                 .await?;
-            return reply(
-                bot,
-                msg,
-                t!(lang, "charge-send-uncertain", time = time.as_str()),
-            )
-            .await;
+            return turn
+                .reply(t!(lang, "charge-send-uncertain", time = time.as_str()))
+                .await;
         }
         Err(e) => {
             tracing::warn!(charge = %id, error = %e, "Telegram refused the QR; discarding the charge");
             ctx.store.discard_creating_charge(id).await?;
-            return reply(bot, msg, t!(lang, "charge-send-failed")).await;
+            return turn.reply(t!(lang, "charge-send-failed")).await;
         }
     };
     match ctx.store.activate_charge(id, sent.id.0, now_secs()).await {
@@ -222,9 +213,9 @@ fn build_khqr(
     let now_ms = u64::try_from(now)? * 1000;
     let expires_ms = u64::try_from(expires_at)? * 1000;
     let mut input = KhqrInput {
-        account_id: profile.account_id.clone(),
-        merchant_name: profile.shop_name.clone(),
-        merchant_city: Some(profile.city.clone()),
+        account_id: profile.account_id.to_string(),
+        merchant_name: profile.shop_name.to_string(),
+        merchant_city: Some(profile.city.to_string()),
         currency: request.amount.currency(),
         amount: Some(request.amount),
         bill_number: Some(bill.to_owned()),

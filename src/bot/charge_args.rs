@@ -23,6 +23,8 @@ use std::fmt;
 
 use crate::khqr::{Amount, Currency};
 
+use super::currency_word::CurrencyWord;
+
 /// Highest USD charge, in cents: US$10,000.00. A stall, shop or tuk-tuk never bills more in
 /// one chat payment, and a larger number is far more likely a typo than a sale.
 pub const MAX_USD_CENTS: u64 = 1_000_000;
@@ -120,7 +122,7 @@ pub enum ChargeArgsError {
 pub fn parse_charge(text: &str, default_currency: Currency) -> Result<ChargeArgs, ChargeArgsError> {
     let tokens = tokenize(text);
     let mut rest = skip_command(&tokens);
-    let mut markers: Vec<Marker> = Vec::new();
+    let mut markers: Vec<CurrencyWord> = Vec::new();
     let mut negative = false;
 
     // The amount token, possibly after a lone sign/currency token ("$ 5", "USD 5").
@@ -147,7 +149,7 @@ pub fn parse_charge(text: &str, default_currency: Currency) -> Result<ChargeArgs
     }
     negative |= read_lead(&piece.lead, token, &mut markers)?;
     if !piece.trail.is_empty() {
-        match marker(&piece.trail) {
+        match CurrencyWord::parse(&piece.trail) {
             Some(m) => markers.push(m),
             None => return Err(not_a_number(token)),
         }
@@ -170,7 +172,7 @@ pub fn parse_charge(text: &str, default_currency: Currency) -> Result<ChargeArgs
     }
     // A currency word right after the amount ("5 USD", "5000 riel", "5 EUR").
     if let Some((&next, tail)) = rest.split_first()
-        && let Some(m) = marker(&normalize_amount_text(next))
+        && let Some(m) = CurrencyWord::parse(&normalize_amount_text(next))
     {
         markers.push(m);
         rest = tail;
@@ -282,12 +284,16 @@ fn split_amount_token(token: &str) -> Piece {
 
 /// Reads what precedes the number: minus signs and at most one currency. Returns whether there
 /// was a minus sign.
-fn read_lead(lead: &str, token: &str, markers: &mut Vec<Marker>) -> Result<bool, ChargeArgsError> {
+fn read_lead(
+    lead: &str,
+    token: &str,
+    markers: &mut Vec<CurrencyWord>,
+) -> Result<bool, ChargeArgsError> {
     let is_minus = |c: char| matches!(c, '-' | '\u{2212}' | '\u{2013}');
     let negative = lead.contains(is_minus);
     let rest: String = lead.chars().filter(|&c| !is_minus(c)).collect();
     if !rest.is_empty() {
-        match marker(&rest) {
+        match CurrencyWord::parse(&rest) {
             Some(m) => markers.push(m),
             None => return Err(not_a_number(token)),
         }
@@ -311,115 +317,18 @@ fn shorten(text: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Currencies
 
-/// A currency named at the amount.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Marker {
-    Supported(Currency),
-    /// ISO code of a currency KHQR does not take.
-    Unsupported(String),
-}
-
-/// Other currencies sellers in Cambodia meet, matched in any case: code or name → ISO code.
-const OTHER_CURRENCY_WORDS: &[(&str, &str)] = &[
-    ("eur", "EUR"),
-    ("euro", "EUR"),
-    ("euros", "EUR"),
-    ("thb", "THB"),
-    ("baht", "THB"),
-    ("vnd", "VND"),
-    ("dong", "VND"),
-    ("cny", "CNY"),
-    ("rmb", "CNY"),
-    ("yuan", "CNY"),
-    ("jpy", "JPY"),
-    ("yen", "JPY"),
-    ("gbp", "GBP"),
-    ("sgd", "SGD"),
-    ("aud", "AUD"),
-    ("cad", "CAD"),
-    ("krw", "KRW"),
-    ("won", "KRW"),
-    ("myr", "MYR"),
-    ("inr", "INR"),
-    ("hkd", "HKD"),
-    ("twd", "TWD"),
-    ("chf", "CHF"),
-    ("php", "PHP"),
-    ("idr", "IDR"),
-    ("lak", "LAK"),
-    ("kip", "LAK"),
-    ("rub", "RUB"),
-    ("nzd", "NZD"),
-    ("usdt", "USDT"),
-    ("usdc", "USDC"),
-    ("btc", "BTC"),
-];
-
-/// Currency symbols other than `$` and `៛`.
-const OTHER_CURRENCY_SYMBOLS: &[(&str, &str)] = &[
-    ("€", "EUR"),
-    ("£", "GBP"),
-    ("¥", "JPY"),
-    ("￥", "JPY"),
-    ("฿", "THB"),
-    ("₫", "VND"),
-    ("₩", "KRW"),
-    ("₹", "INR"),
-    ("₱", "PHP"),
-    ("₭", "LAK"),
-    ("₽", "RUB"),
-    ("₿", "BTC"),
-];
-
-/// ISO 4217 alphabetic codes, matched only in capitals (several are English words: ALL, CUP,
-/// TOP, PEN, MOP, BOB, SOS …, which in lower case start a note).
-const ISO_4217: &str = "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND \
-    BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP \
-    ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HRK HTG HUF IDR ILS INR IQD IRR \
-    ISK JMD JOD JPY KES KGS KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD \
-    MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN \
-    PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB \
-    TJS TMT TND TOP TRY TTD TWD TZS UAH UGX UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW \
-    ZWL";
-
-/// The currency a word or symbol names, if any.
-fn marker(word: &str) -> Option<Marker> {
-    let lower = word.to_lowercase();
-    match lower.as_str() {
-        "$" | "usd" | "us$" | "dollar" | "dollars" | "ដុល្លារ" => {
-            return Some(Marker::Supported(Currency::Usd));
-        }
-        "៛" | "khr" | "riel" | "riels" | "រៀល" => {
-            return Some(Marker::Supported(Currency::Khr));
-        }
-        _ => {}
-    }
-    let other = OTHER_CURRENCY_WORDS
-        .iter()
-        .chain(OTHER_CURRENCY_SYMBOLS)
-        .find(|(w, _)| *w == lower)
-        .map(|(_, code)| (*code).to_owned());
-    if let Some(code) = other {
-        return Some(Marker::Unsupported(code));
-    }
-    let is_iso = word.len() == 3
-        && word.bytes().all(|b| b.is_ascii_uppercase())
-        && ISO_4217.split_ascii_whitespace().any(|code| code == word);
-    is_iso.then(|| Marker::Unsupported(word.to_owned()))
-}
-
-fn unsupported_in(markers: &[Marker]) -> Option<ChargeArgsError> {
+fn unsupported_in(markers: &[CurrencyWord]) -> Option<ChargeArgsError> {
     markers.iter().find_map(|m| match m {
-        Marker::Unsupported(code) => Some(ChargeArgsError::UnsupportedCurrency(code.clone())),
-        Marker::Supported(_) => None,
+        CurrencyWord::Unsupported(code) => Some(ChargeArgsError::UnsupportedCurrency(code.clone())),
+        CurrencyWord::Supported(_) => None,
     })
 }
 
 /// The one supported currency the markers name, `None` if none, an error if two.
-fn currency_of(markers: &[Marker]) -> Result<Option<Currency>, ChargeArgsError> {
+fn currency_of(markers: &[CurrencyWord]) -> Result<Option<Currency>, ChargeArgsError> {
     let mut found: Option<Currency> = None;
     for m in markers {
-        if let Marker::Supported(c) = m {
+        if let CurrencyWord::Supported(c) = m {
             match found {
                 Some(first) if first != *c => {
                     return Err(ChargeArgsError::ConflictingCurrency { first, second: *c });

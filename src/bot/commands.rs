@@ -37,6 +37,89 @@ pub enum Command {
     Check(String),
 }
 
+/// A command anyone may send (in a private chat): it works before /setup too.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum OpenCommand {
+    Start,
+    Help,
+    Setup,
+    Cancel,
+    Lang(String),
+}
+
+/// A command that works only for a caller who finished /setup (a configured shop). The
+/// handler tree answers the others with [`ShopCommand::refusal`], in one place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum ShopCommand {
+    Charge(String),
+    Settings,
+    Token,
+    Email(String),
+    Currency(String),
+    History(String),
+    Pending,
+    Check(String),
+}
+
+/// Which side of the handler tree serves a command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Routed {
+    Open(OpenCommand),
+    Shop(ShopCommand),
+}
+
+impl Command {
+    /// Exhaustive on purpose: a new command must say whether it needs a configured shop.
+    pub(super) fn route(self) -> Routed {
+        match self {
+            Command::Start => Routed::Open(OpenCommand::Start),
+            Command::Help => Routed::Open(OpenCommand::Help),
+            Command::Setup => Routed::Open(OpenCommand::Setup),
+            Command::Cancel => Routed::Open(OpenCommand::Cancel),
+            Command::Lang(arg) => Routed::Open(OpenCommand::Lang(arg)),
+            Command::Charge(arg) => Routed::Shop(ShopCommand::Charge(arg)),
+            Command::Settings => Routed::Shop(ShopCommand::Settings),
+            Command::Token => Routed::Shop(ShopCommand::Token),
+            Command::Email(arg) => Routed::Shop(ShopCommand::Email(arg)),
+            Command::Currency(arg) => Routed::Shop(ShopCommand::Currency(arg)),
+            Command::History(arg) => Routed::Shop(ShopCommand::History(arg)),
+            Command::Pending => Routed::Shop(ShopCommand::Pending),
+            Command::Check(arg) => Routed::Shop(ShopCommand::Check(arg)),
+        }
+    }
+
+    /// For the handler tree: the command if anyone may send it.
+    pub(super) fn open(self) -> Option<OpenCommand> {
+        match self.route() {
+            Routed::Open(cmd) => Some(cmd),
+            Routed::Shop(_) => None,
+        }
+    }
+
+    /// For the handler tree: the command if it needs a configured shop.
+    pub(super) fn shop(self) -> Option<ShopCommand> {
+        match self.route() {
+            Routed::Shop(cmd) => Some(cmd),
+            Routed::Open(_) => None,
+        }
+    }
+}
+
+impl ShopCommand {
+    /// What a caller without a configured shop is told instead.
+    pub(super) fn refusal(&self, lang: Lang) -> String {
+        match self {
+            ShopCommand::Charge(_)
+            | ShopCommand::Currency(_)
+            | ShopCommand::History(_)
+            | ShopCommand::Pending
+            | ShopCommand::Check(_) => t!(lang, "charge-needs-setup"),
+            ShopCommand::Token | ShopCommand::Email(_) => t!(lang, "token-needs-setup"),
+            ShopCommand::Settings => t!(lang, "settings-not-configured"),
+        }
+    }
+}
+
 /// The localized menu description of a command.
 pub fn describe(command: &str, lang: Lang) -> String {
     match command {
@@ -87,5 +170,34 @@ mod tests {
             }
         }
         assert_ne!(describe("help", Lang::En), describe("help", Lang::Km));
+    }
+
+    #[test]
+    fn commands_before_setup_and_commands_for_a_shop() {
+        let p = |s| Command::parse(s, "khqr_bot").unwrap();
+        for open in ["/start", "/help", "/setup", "/cancel", "/lang km"] {
+            assert!(matches!(p(open).route(), Routed::Open(_)), "{open}");
+            assert!(p(open).shop().is_none(), "{open}");
+        }
+        for shop in [
+            "/charge 5",
+            "/settings",
+            "/token",
+            "/email off",
+            "/currency KHR",
+            "/history",
+            "/pending",
+            "/check abc",
+        ] {
+            assert!(p(shop).open().is_none(), "{shop}");
+            let cmd = p(shop).shop().unwrap();
+            for lang in Lang::ALL {
+                assert!(cmd.refusal(lang).contains("/setup"), "{shop}");
+            }
+        }
+        assert_eq!(
+            p("/charge 5 USD tea").shop(),
+            Some(ShopCommand::Charge("5 USD tea".into()))
+        );
     }
 }

@@ -6,13 +6,15 @@ use std::sync::Arc;
 use teloxide::dispatching::dialogue::{Dialogue, ErasedStorage, Storage};
 use teloxide::types::ChatId;
 
+use crate::khqr::{BakongAccountId, City, ShopName};
 use crate::store::{Store, StoreError};
 
 use super::format::now_secs;
 
 type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
-/// Where a chat is in a conversation with the bot.
+/// Where a chat is in a conversation with the bot. Stored as JSON; the typed answers are
+/// plain strings there, checked again when read (a state that no longer parses is dropped).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "step")]
 pub enum State {
@@ -21,20 +23,23 @@ pub enum State {
     /// /setup step 1: Bakong account ID.
     AwaitAccount,
     /// Step 2: shop name.
-    AwaitShop { account: String },
+    AwaitShop { account: BakongAccountId },
     /// Step 3: city.
-    AwaitCity { account: String, shop: String },
+    AwaitCity {
+        account: BakongAccountId,
+        shop: ShopName,
+    },
     /// Step 4: Bakong API token.
     AwaitToken {
-        account: String,
-        shop: String,
-        city: String,
+        account: BakongAccountId,
+        shop: ShopName,
+        city: City,
     },
     /// The token is valid but Bakong does not know the account: ask the account again.
     /// The token waits here sealed (base64 of a `SecretBox` blob bound to the chat).
     FixAccount {
-        shop: String,
-        city: String,
+        shop: ShopName,
+        city: City,
         sealed_token: String,
     },
     /// /token: a replacement token.

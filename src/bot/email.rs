@@ -2,8 +2,6 @@
 //! token by itself: the last (optional) /setup step, `/email you@example.com`,
 //! `/email off`, and its line in /settings.
 
-use std::sync::Arc;
-
 use teloxide::prelude::*;
 
 use crate::bakong::{EmailError, MAX_EMAIL_CHARS, RegisteredEmail};
@@ -11,10 +9,12 @@ use crate::i18n::Lang;
 use crate::store::Merchant;
 use crate::t;
 
+use super::HandlerResult;
+use super::caller::Shop;
 use super::dialogue::BotDialogue;
 use super::format::now_secs;
-use super::handlers::{apologise, lang_of, looks_like_jwt, reply, user_key};
-use super::{Ctx, HandlerResult, TgBot};
+use super::private::looks_like_jwt;
+use super::turn::Turn;
 
 /// Longest input echoed back in an error.
 const MAX_ECHO_CHARS: usize = 40;
@@ -61,75 +61,52 @@ pub(super) fn settings_line(lang: Lang, merchant: &Merchant) -> String {
 }
 
 /// `/email`, `/email you@example.com`, `/email off`.
-pub(super) async fn command(
-    bot: &TgBot,
-    msg: &Message,
-    ctx: &Ctx,
-    lang: Lang,
-    merchant: Option<&Merchant>,
-    arg: &str,
-) -> HandlerResult {
-    if !msg.chat.is_private() {
-        return reply(bot, msg, t!(lang, "setup-private-only")).await;
+/// (The handler tree serves it only to a configured shop.)
+pub(super) async fn command(turn: &Turn, shop: &Shop, arg: &str) -> HandlerResult {
+    let (ctx, lang, m) = (&*turn.ctx, turn.lang(), &shop.merchant);
+    if !turn.msg.chat.is_private() {
+        return turn.reply(t!(lang, "setup-private-only")).await;
     }
-    let Some(m) = merchant.filter(|m| m.profile.is_some()) else {
-        return reply(bot, msg, t!(lang, "token-needs-setup")).await;
-    };
     let arg = arg.trim();
     if arg.is_empty() {
         let text = match &m.email {
             Some(e) => t!(lang, "email-current", email = e.masked()),
             None => t!(lang, "email-usage"),
         };
-        return reply(bot, msg, text).await;
+        return turn.reply(text).await;
     }
     if is_off(arg) {
         ctx.store.set_email(m.id, None, now_secs()).await?;
         tracing::info!(merchant = %m.id, "registered email removed");
-        return reply(bot, msg, t!(lang, "email-removed")).await;
+        return turn.reply(t!(lang, "email-removed")).await;
     }
     match RegisteredEmail::parse(arg) {
         Ok(email) => {
             ctx.store.set_email(m.id, Some(&email), now_secs()).await?;
             tracing::info!(merchant = %m.id, email = ?email, "registered email set");
-            reply(bot, msg, t!(lang, "email-set", email = email.masked())).await
+            turn.reply(t!(lang, "email-set", email = email.masked()))
+                .await
         }
         Err(why) => {
             let text = format!("{}\n\n{}", invalid(lang, arg, why), t!(lang, "email-usage"));
-            reply(bot, msg, text).await
+            turn.reply(text).await
         }
     }
 }
 
 /// The answer to the last /setup question: an email, or "skip".
-pub(super) async fn on_email(
-    bot: TgBot,
-    msg: Message,
-    dialogue: BotDialogue,
-    ctx: Arc<Ctx>,
-) -> HandlerResult {
-    let merchant = match &msg.from {
-        Some(u) => ctx.store.merchant_by_user(user_key(u)).await?,
-        None => None,
-    };
-    let lang = lang_of(msg.from.as_ref(), merchant.as_ref());
-    if let Err(e) = answer(&bot, &msg, &dialogue, &ctx, lang, merchant.as_ref()).await {
-        apologise(&bot, msg.chat.id, lang, &e).await;
+pub(super) async fn on_email(turn: Turn, dialogue: BotDialogue) -> HandlerResult {
+    if let Err(e) = answer(&turn, &dialogue).await {
+        turn.apologise(&e).await;
     }
     Ok(())
 }
 
-async fn answer(
-    bot: &TgBot,
-    msg: &Message,
-    dialogue: &BotDialogue,
-    ctx: &Ctx,
-    lang: Lang,
-    merchant: Option<&Merchant>,
-) -> HandlerResult {
+async fn answer(turn: &Turn, dialogue: &BotDialogue) -> HandlerResult {
+    let (bot, msg, ctx, lang) = (&turn.bot, &turn.msg, &*turn.ctx, turn.lang());
     let Some(text) = msg.text() else {
         let text = format!("{}\n\n{}", t!(lang, "setup-text-only"), ask(lang));
-        return reply(bot, msg, text).await;
+        return turn.reply(text).await;
     };
     if looks_like_jwt(text) {
         // A token pasted here must not stay in the chat either.
@@ -137,26 +114,27 @@ async fn answer(
             tracing::warn!(chat_id = msg.chat.id.0, error = %e, "could not delete a pasted token");
         }
         let text = format!("{}\n\n{}", t!(lang, "token-outside-wizard"), ask(lang));
-        return reply(bot, msg, text).await;
+        return turn.reply(text).await;
     }
-    let Some(m) = merchant.filter(|m| m.profile.is_some()) else {
+    let Some(Shop { merchant: m, .. }) = turn.caller.shop() else {
         dialogue.exit().await?;
-        return reply(bot, msg, t!(lang, "token-needs-setup")).await;
+        return turn.reply(t!(lang, "token-needs-setup")).await;
     };
     if is_skip(text) {
         dialogue.exit().await?;
-        return reply(bot, msg, t!(lang, "setup-email-skipped")).await;
+        return turn.reply(t!(lang, "setup-email-skipped")).await;
     }
     match RegisteredEmail::parse(text) {
         Ok(email) => {
             ctx.store.set_email(m.id, Some(&email), now_secs()).await?;
             dialogue.exit().await?;
             tracing::info!(merchant = %m.id, email = ?email, "registered email set in /setup");
-            reply(bot, msg, t!(lang, "email-set", email = email.masked())).await
+            turn.reply(t!(lang, "email-set", email = email.masked()))
+                .await
         }
         Err(why) => {
             let text = format!("{}\n\n{}", invalid(lang, text, why), ask(lang));
-            reply(bot, msg, text).await
+            turn.reply(text).await
         }
     }
 }

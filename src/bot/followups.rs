@@ -285,7 +285,7 @@ fn render_settled(charge: &Charge, merchant: &Merchant) -> Result<Rendered, Deli
     let shop = merchant
         .profile
         .as_ref()
-        .map(|p| p.shop_name.clone())
+        .map(|p| p.shop_name.to_string())
         .unwrap_or_default();
     let usd = charge.amount.currency() == crate::khqr::Currency::Usd;
     let amount = money(charge.amount.minor(), usd);

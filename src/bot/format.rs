@@ -41,11 +41,6 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
-/// Length in UTF-16 code units (how KHQR and Telegram count).
-pub fn utf16_len(s: &str) -> usize {
-    s.encode_utf16().count()
-}
-
 /// A token shown without revealing it: `•••• ` and its last four characters.
 pub fn mask_secret(secret: &str) -> String {
     let tail: String = secret
@@ -86,7 +81,5 @@ mod tests {
             "••••1234"
         );
         assert_eq!(mask_secret("short"), "••••");
-        assert_eq!(utf16_len("ហាងកាហ្វេ"), 9);
-        assert_eq!(utf16_len("😀"), 2);
     }
 }

@@ -1,31 +1,36 @@
 //! The Telegram bot: merchant setup (/setup wizard) and /charge, on teloxide 0.17.
 //!
-//! [`schema`] is the dptree handler tree; [`Bot`] wires a [`Ctx`] (store, Bakong client,
+//! [`schema`] (in `router.rs`) is the dptree handler tree; its first step resolves the
+//! [`caller`](caller::Caller) once per update. [`Bot`] wires a [`Ctx`] (store, Bakong client,
 //! token box, settings) into a long-polling dispatcher. Everything the user reads comes from
 //! the Fluent files through [`crate::t!`].
 
 pub mod app;
 mod callbacks;
+mod caller;
 mod charge;
 pub mod charge_args;
 mod commands;
+pub mod currency_word;
 pub mod dialogue;
 mod email;
 pub mod followups;
 mod format;
-mod handlers;
 mod private;
 mod renewal_notices;
 mod reports;
+mod router;
 mod setup;
+mod simple_commands;
 mod stored_token;
+mod turn;
 pub mod watching;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use teloxide::dispatching::dialogue::{ErasedStorage, Storage};
-use teloxide::dispatching::{Dispatcher, UpdateHandler};
+use teloxide::dispatching::Dispatcher;
+use teloxide::dispatching::dialogue::Storage;
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::types::BotCommand;
@@ -44,6 +49,7 @@ pub use charge::explain as explain_charge_error;
 pub use commands::Command;
 pub use dialogue::{DbStorage, State};
 pub use format::{now_secs, phnom_penh_date, phnom_penh_time};
+pub use router::schema;
 
 /// The requester every handler gets: every request waits at the process's flood gate
 /// (paced messages, Telegram's `retry_after` honoured for all; see [`crate::telegram_pacing`]).
@@ -64,53 +70,6 @@ pub struct Ctx {
     pub charge_ttl: Duration,
     /// The payment watcher ("Check now"); `None` when it is not running.
     pub watcher: Option<watching::WatcherRef>,
-}
-
-/// The handler tree: merchant commands outside a private chat first (answered with "talk
-/// to me in private"), then commands, then the wizard's answers, then a fallback; callback
-/// queries (the buttons under a QR) on their own branch.
-pub fn schema() -> UpdateHandler<HandlerError> {
-    use dptree::case;
-
-    // Merchant commands outside a private chat: one "talk to me in private", nothing else
-    // (ahead of the dialogue, so a group's command never touches wizard state).
-    let group_guard = teloxide::filter_command::<Command, _>()
-        .filter(private::outside_private_chat)
-        .endpoint(private::on_group_command);
-
-    let conversation = dptree::entry()
-        .enter_dialogue::<Message, ErasedStorage<State>, State>()
-        .branch(teloxide::filter_command::<Command, _>().endpoint(handlers::on_command))
-        .branch(case![State::AwaitAccount].endpoint(setup::on_account))
-        .branch(case![State::AwaitShop { account }].endpoint(setup::on_shop))
-        .branch(case![State::AwaitCity { account, shop }].endpoint(setup::on_city))
-        .branch(
-            case![State::AwaitToken {
-                account,
-                shop,
-                city
-            }]
-            .endpoint(setup::on_token),
-        )
-        .branch(
-            case![State::FixAccount {
-                shop,
-                city,
-                sealed_token
-            }]
-            .endpoint(setup::on_fixed_account),
-        )
-        .branch(case![State::AwaitNewToken].endpoint(setup::on_new_token))
-        .branch(case![State::AwaitEmail].endpoint(email::on_email))
-        .endpoint(handlers::on_other_message);
-
-    let messages = Update::filter_message()
-        .branch(group_guard)
-        .branch(conversation);
-
-    let callbacks = Update::filter_callback_query().endpoint(callbacks::on_callback);
-
-    dptree::entry().branch(messages).branch(callbacks)
 }
 
 /// The command menu in `lang`, from the Fluent files.

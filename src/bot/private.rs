@@ -3,15 +3,13 @@
 //! change nothing — no account, amount, payer or token is ever shown there. One branch of
 //! the handler tree, ahead of the commands.
 
-use std::sync::Arc;
-
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, Me};
 
 use crate::t;
 
-use super::handlers::{lang_of, looks_like_jwt, user_key};
-use super::{Command, Ctx, HandlerResult, TgBot};
+use super::turn::Turn;
+use super::{Command, HandlerResult};
 
 /// Whether `cmd` shows or changes a merchant's shop, money or token (so: private only).
 /// Exhaustive on purpose: a new command must be placed on one side or the other.
@@ -38,23 +36,15 @@ pub(super) fn outside_private_chat(msg: Message, cmd: Command) -> bool {
 
 /// The one answer to a merchant command in a group. A message carrying something that
 /// looks like a Bakong token is deleted first.
-pub(super) async fn on_group_command(
-    bot: TgBot,
-    msg: Message,
-    me: Me,
-    ctx: Arc<Ctx>,
-) -> HandlerResult {
+pub(super) async fn on_group_command(turn: Turn, me: Me) -> HandlerResult {
+    let (bot, msg) = (&turn.bot, &turn.msg);
     if msg.text().is_some_and(contains_jwt)
         && let Err(e) = bot.delete_message(msg.chat.id, msg.id).await
     {
         tracing::warn!(chat_id = msg.chat.id.0, error = %e, "could not delete a pasted token");
     }
-    // Read only: the merchant's language choice, nothing about their shop.
-    let merchant = match &msg.from {
-        Some(u) => ctx.store.merchant_by_user(user_key(u)).await?,
-        None => None,
-    };
-    let lang = lang_of(msg.from.as_ref(), merchant.as_ref());
+    // The caller's language choice only, nothing about their shop.
+    let lang = turn.lang();
     let mut send = bot.send_message(msg.chat.id, t!(lang, "private-only"));
     if let Some(url) = me
         .user
@@ -72,6 +62,19 @@ pub(super) async fn on_group_command(
 /// Whether any word of `text` looks like a Bakong token (e.g. `/token eyJ…`).
 pub(super) fn contains_jwt(text: &str) -> bool {
     text.split_whitespace().any(looks_like_jwt)
+}
+
+/// A JSON Web Token as Bakong issues them: `eyJ…` header, three base64url parts.
+pub(super) fn looks_like_jwt(text: &str) -> bool {
+    let text = text.trim();
+    let parts: Vec<&str> = text.split('.').collect();
+    text.starts_with("eyJ")
+        && parts.len() == 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=')
+        })
 }
 
 #[cfg(test)]

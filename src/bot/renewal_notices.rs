@@ -6,7 +6,7 @@ use crate::store::Merchant;
 use crate::t;
 
 use super::format::phnom_penh_date;
-use super::handlers::expiry_text;
+use super::turn::expiry_text;
 
 /// The message for a renewal outbox task.
 pub(super) fn text(lang: Lang, kind: &str, payload: &serde_json::Value, m: &Merchant) -> String {

@@ -1,8 +1,6 @@
 //! `/history [today|yesterday|YYYY-MM-DD|week|month]`, `/pending` and `/check <hash>` /
 //! `/check <short hash> <amount> <currency>`.
 
-use teloxide::prelude::*;
-
 use crate::bakong::{BakongError, DecimalAmount, Lookup, Transaction};
 use crate::i18n::Lang;
 use crate::khqr::{Amount, Currency};
@@ -11,11 +9,12 @@ use crate::store::{ChargeStatus, ListedCharge, Merchant, Profile};
 use crate::t;
 use crate::watcher::history::{Period, PeriodError, PeriodKind, parse_period};
 
+use super::caller::Shop;
 use super::charge::explain as explain_charge_error;
 use super::charge_args::{ChargeArgs, ChargeArgsError, parse_charge};
 use super::format::{now_secs, phnom_penh_date, phnom_penh_time};
-use super::handlers::reply;
-use super::{Ctx, HandlerError, HandlerResult, TgBot, stored_token};
+use super::turn::Turn;
+use super::{Ctx, HandlerError, HandlerResult, stored_token};
 
 /// Latest paid charges listed under the totals.
 const LATEST: i64 = 10;
@@ -53,24 +52,17 @@ fn listed_line(lang: Lang, c: &ListedCharge, at: i64) -> String {
 }
 
 /// `/history [period]`.
-pub(super) async fn history(
-    bot: &TgBot,
-    msg: &Message,
-    ctx: &Ctx,
-    lang: Lang,
-    merchant: Option<&Merchant>,
-    arg: &str,
-) -> HandlerResult {
-    let Some(m) = merchant.filter(|m| m.profile.is_some()) else {
-        return reply(bot, msg, t!(lang, "charge-needs-setup")).await;
-    };
+pub(super) async fn history(turn: &Turn, shop: &Shop, arg: &str) -> HandlerResult {
+    let (ctx, lang, m) = (&*turn.ctx, turn.lang(), &shop.merchant);
     let period = match parse_period(arg, now_secs()) {
         Ok(p) => p,
         Err(PeriodError::Future(d)) => {
-            return reply(bot, msg, t!(lang, "history-future", date = d.to_string())).await;
+            return turn
+                .reply(t!(lang, "history-future", date = d.to_string()))
+                .await;
         }
         Err(PeriodError::InvalidDate(_) | PeriodError::Unknown(_)) => {
-            return reply(bot, msg, t!(lang, "history-usage")).await;
+            return turn.reply(t!(lang, "history-usage")).await;
         }
     };
     let summary = ctx
@@ -125,23 +117,15 @@ pub(super) async fn history(
             text.push(format!("{day}{}", listed_line(lang, c, at)));
         }
     }
-    reply(bot, msg, text.join("\n")).await
+    turn.reply(text.join("\n")).await
 }
 
 /// `/pending`.
-pub(super) async fn pending(
-    bot: &TgBot,
-    msg: &Message,
-    ctx: &Ctx,
-    lang: Lang,
-    merchant: Option<&Merchant>,
-) -> HandlerResult {
-    let Some(m) = merchant.filter(|m| m.profile.is_some()) else {
-        return reply(bot, msg, t!(lang, "charge-needs-setup")).await;
-    };
+pub(super) async fn pending(turn: &Turn, shop: &Shop) -> HandlerResult {
+    let (ctx, lang, m) = (&*turn.ctx, turn.lang(), &shop.merchant);
     let open = ctx.store.open_charges(m.id, PENDING_LIMIT).await?;
     if open.is_empty() {
-        return reply(bot, msg, t!(lang, "pending-none")).await;
+        return turn.reply(t!(lang, "pending-none")).await;
     }
     let mut text = vec![t!(lang, "pending-title", count = open.len())];
     for c in &open {
@@ -154,7 +138,7 @@ pub(super) async fn pending(
             time = phnom_penh_time(c.expires_at)
         ));
     }
-    reply(bot, msg, text.join("\n")).await
+    turn.reply(text.join("\n")).await
 }
 
 /// What `/check` was asked about.
@@ -205,26 +189,18 @@ fn date_time(at: i64) -> String {
 /// `/check <hash>` or `/check <short hash> <amount> <currency>`: verifies a transaction a
 /// customer shows, says whether it went to this seller's account and which of their charges
 /// it already settled (an old receipt cannot pass for a new payment).
-pub(super) async fn check(
-    bot: &TgBot,
-    msg: &Message,
-    ctx: &Ctx,
-    lang: Lang,
-    merchant: Option<&Merchant>,
-    arg: &str,
-) -> HandlerResult {
-    let Some((m, p)) = merchant.and_then(|m| m.profile.as_ref().map(|p| (m, p))) else {
-        return reply(bot, msg, t!(lang, "charge-needs-setup")).await;
-    };
+pub(super) async fn check(turn: &Turn, shop: &Shop, arg: &str) -> HandlerResult {
+    let (ctx, lang) = (&*turn.ctx, turn.lang());
+    let (m, p) = (&shop.merchant, &shop.profile);
     let receipt = match parse_receipt(arg, m.default_currency) {
         Ok(r) => r,
-        Err(ReceiptError::Usage) => return reply(bot, msg, t!(lang, "check-usage")).await,
+        Err(ReceiptError::Usage) => return turn.reply(t!(lang, "check-usage")).await,
         Err(ReceiptError::Amount(e)) => {
-            return reply(bot, msg, explain_charge_error(lang, &e)).await;
+            return turn.reply(explain_charge_error(lang, &e)).await;
         }
     };
     let Some(token) = stored_token::open(ctx, m, p) else {
-        return stored_token::refuse_unreadable(bot, msg, ctx, lang, m).await;
+        return stored_token::refuse_unreadable(turn, m).await;
     };
     let answer = match &receipt {
         Receipt::Hash(hash) => ctx.bakong.check_transaction_by_hash(&token, hash).await,
@@ -249,7 +225,7 @@ pub(super) async fn check(
             t!(lang, "check-unavailable")
         }
     };
-    reply(bot, msg, text).await
+    turn.reply(text).await
 }
 
 /// The answer for a transaction Bakong knows.
@@ -276,7 +252,7 @@ async fn found(
     let mine = tx
         .to_account_id
         .trim()
-        .eq_ignore_ascii_case(p.account_id.trim());
+        .eq_ignore_ascii_case(p.account_id.as_str().trim());
     let body = t!(
         lang,
         "check-details",

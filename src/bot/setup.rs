@@ -3,26 +3,21 @@
 //! A wrong answer gets its reason and the same question again; the chat stays on that step.
 //! The message carrying a token is deleted first, whatever happens next.
 
-use std::sync::Arc;
-
 use base64::Engine;
 use teloxide::prelude::*;
 
 use crate::bakong::{BakongError, Token};
 use crate::i18n::Lang;
-use crate::khqr::BakongAccountId;
-use crate::store::{Merchant, Profile};
+use crate::khqr::{BakongAccountId, City, NameError, ShopName};
+use crate::store::Profile;
 use crate::t;
 
+use super::caller::Shop;
 use super::dialogue::{BotDialogue, State};
-use super::format::{now_secs, phnom_penh_date, utf16_len};
-use super::handlers::{apologise, expiry_text, lang_of, reply, user_key};
+use super::format::{now_secs, phnom_penh_date};
+use super::turn::{Turn, expiry_text};
 use super::{Ctx, HandlerResult, TgBot};
 
-/// What customers see as the merchant name (KHQR tag 59 holds 25).
-pub const MAX_SHOP_UTF16: usize = 25;
-/// KHQR tag 60 holds 15.
-pub const MAX_CITY_UTF16: usize = 15;
 /// Longest user input echoed back in an error.
 const MAX_ECHO_CHARS: usize = 40;
 
@@ -30,10 +25,10 @@ fn ask_account(lang: Lang) -> String {
     t!(lang, "setup-ask-account")
 }
 fn ask_shop(lang: Lang) -> String {
-    t!(lang, "setup-ask-shop", max = MAX_SHOP_UTF16)
+    t!(lang, "setup-ask-shop", max = ShopName::MAX_UTF16)
 }
 fn ask_city(lang: Lang) -> String {
-    t!(lang, "setup-ask-city", max = MAX_CITY_UTF16)
+    t!(lang, "setup-ask-city", max = City::MAX_UTF16)
 }
 fn ask_token(lang: Lang) -> String {
     t!(lang, "setup-ask-token")
@@ -61,147 +56,99 @@ fn echo(text: &str) -> String {
     shown
 }
 
-/// The answer's language: looked up per message so /lang applies mid-wizard.
-async fn lang_for(
-    ctx: &Ctx,
-    msg: &Message,
-) -> Result<(Lang, Option<Merchant>), crate::store::StoreError> {
-    let merchant = match &msg.from {
-        Some(u) => ctx.store.merchant_by_user(user_key(u)).await?,
-        None => None,
-    };
-    Ok((lang_of(msg.from.as_ref(), merchant.as_ref()), merchant))
-}
-
-pub(super) async fn start(
-    bot: &TgBot,
-    msg: &Message,
-    dialogue: &BotDialogue,
-    lang: Lang,
-) -> HandlerResult {
-    if !msg.chat.is_private() {
-        return reply(bot, msg, t!(lang, "setup-private-only")).await;
+pub(super) async fn start(turn: &Turn, dialogue: &BotDialogue) -> HandlerResult {
+    let lang = turn.lang();
+    if !turn.msg.chat.is_private() {
+        return turn.reply(t!(lang, "setup-private-only")).await;
     }
     dialogue.update(State::AwaitAccount).await?;
-    reply(bot, msg, ask_account(lang)).await
+    turn.reply(ask_account(lang)).await
 }
 
-pub(super) async fn start_token(
-    bot: &TgBot,
-    msg: &Message,
-    dialogue: &BotDialogue,
-    lang: Lang,
-    merchant: Option<&Merchant>,
-) -> HandlerResult {
-    if !msg.chat.is_private() {
-        return reply(bot, msg, t!(lang, "setup-private-only")).await;
-    }
-    if merchant.and_then(|m| m.profile.as_ref()).is_none() {
-        return reply(bot, msg, t!(lang, "token-needs-setup")).await;
+/// `/token` (the handler tree serves it only to a configured shop).
+pub(super) async fn start_token(turn: &Turn, dialogue: &BotDialogue) -> HandlerResult {
+    let lang = turn.lang();
+    if !turn.msg.chat.is_private() {
+        return turn.reply(t!(lang, "setup-private-only")).await;
     }
     dialogue.update(State::AwaitNewToken).await?;
-    reply(bot, msg, t!(lang, "token-ask")).await
+    turn.reply(t!(lang, "token-ask")).await
 }
 
 /// Runs a wizard step; an internal failure is logged and apologised for, and the chat stays
-/// on the same step.
-async fn step<F>(bot: &TgBot, msg: &Message, ctx: &Ctx, f: F) -> HandlerResult
-where
-    F: AsyncFnOnce(Lang, Option<Merchant>) -> HandlerResult,
-{
-    let (lang, merchant) = lang_for(ctx, msg).await?;
-    if let Err(e) = f(lang, merchant).await {
-        apologise(bot, msg.chat.id, lang, &e).await;
+/// on the same step. The caller (and so the language) is looked up per message by the
+/// handler tree, so /lang applies mid-wizard.
+async fn step(turn: &Turn, f: impl AsyncFnOnce() -> HandlerResult) -> HandlerResult {
+    if let Err(e) = f().await {
+        turn.apologise(&e).await;
     }
     Ok(())
 }
 
-pub(super) async fn on_account(
-    bot: TgBot,
-    msg: Message,
-    dialogue: BotDialogue,
-    ctx: Arc<Ctx>,
-) -> HandlerResult {
-    step(&bot, &msg, &ctx, async |lang, _| {
+pub(super) async fn on_account(turn: Turn, dialogue: BotDialogue) -> HandlerResult {
+    let msg = &turn.msg;
+    step(&turn, async || {
+        let lang = turn.lang();
         let Some(text) = msg.text() else {
-            return reply(
-                &bot,
-                &msg,
-                format!("{}\n\n{}", t!(lang, "setup-text-only"), ask_account(lang)),
-            )
-            .await;
+            return turn
+                .reply(format!(
+                    "{}\n\n{}",
+                    t!(lang, "setup-text-only"),
+                    ask_account(lang)
+                ))
+                .await;
         };
         match parse_account(text) {
             Some(account) => {
                 dialogue
                     .update(State::AwaitShop {
-                        account: account.as_str().to_owned(),
+                        account: account.clone(),
                     })
                     .await?;
-                reply(&bot, &msg, ask_shop(lang)).await
+                turn.reply(ask_shop(lang)).await
             }
             None => {
                 let why = t!(lang, "setup-account-invalid", value = echo(text.trim()));
-                reply(&bot, &msg, format!("{why}\n\n{}", ask_account(lang))).await
+                turn.reply(format!("{why}\n\n{}", ask_account(lang))).await
             }
         }
     })
     .await
 }
 
-/// Checks a shop or city name: trimmed, single-spaced, not empty, at most `max` UTF-16 units.
-fn check_name(text: &str, max: usize) -> Result<String, NameError> {
-    let name = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if name.is_empty() {
-        return Err(NameError::Empty);
-    }
-    if name.chars().any(char::is_control) {
-        return Err(NameError::Empty);
-    }
-    if utf16_len(&name) > max {
-        return Err(NameError::TooLong);
-    }
-    Ok(name)
-}
-
-enum NameError {
-    Empty,
-    TooLong,
-}
-
-/// A shop or city answer, or the reply that says what is wrong with it and asks the same
-/// question again.
-fn name_or_reason(
-    text: Option<&str>,
-    max: usize,
+/// The reply that says what is wrong with a shop or city answer and asks the same question
+/// again (`None`: the message had no text).
+fn name_refusal(
+    why: Option<NameError>,
     empty: impl FnOnce() -> String,
     too_long: impl FnOnce() -> String,
     ask_again: impl FnOnce() -> String,
-) -> Result<String, String> {
-    match text.map(|t| check_name(t, max)) {
-        Some(Ok(name)) => Ok(name),
-        Some(Err(NameError::TooLong)) => Err(format!("{}\n\n{}", too_long(), ask_again())),
-        Some(Err(NameError::Empty)) | None => Err(format!("{}\n\n{}", empty(), ask_again())),
+) -> String {
+    match why {
+        Some(NameError::TooLong { .. }) => format!("{}\n\n{}", too_long(), ask_again()),
+        Some(NameError::Empty) | None => format!("{}\n\n{}", empty(), ask_again()),
     }
 }
 
 pub(super) async fn on_shop(
-    bot: TgBot,
-    msg: Message,
+    turn: Turn,
     dialogue: BotDialogue,
-    account: String,
-    ctx: Arc<Ctx>,
+    account: BakongAccountId,
 ) -> HandlerResult {
-    step(&bot, &msg, &ctx, async |lang, _| {
-        let answer = match name_or_reason(
-            msg.text(),
-            MAX_SHOP_UTF16,
-            || t!(lang, "setup-shop-empty"),
-            || t!(lang, "setup-shop-too-long", max = MAX_SHOP_UTF16),
-            || ask_shop(lang),
-        ) {
-            Ok(shop) => shop,
-            Err(why) => return reply(&bot, &msg, why).await,
+    let msg = &turn.msg;
+    step(&turn, async || {
+        let lang = turn.lang();
+        let answer = match msg.text().map(ShopName::parse) {
+            Some(Ok(shop)) => shop,
+            why => {
+                let text = name_refusal(
+                    why.and_then(Result::err),
+                    || t!(lang, "setup-shop-empty"),
+                    || t!(lang, "setup-shop-too-long", max = ShopName::MAX_UTF16),
+                    || ask_shop(lang),
+                );
+                return turn.reply(text).await;
+            }
         };
         dialogue
             .update(State::AwaitCity {
@@ -209,28 +156,30 @@ pub(super) async fn on_shop(
                 shop: answer,
             })
             .await?;
-        reply(&bot, &msg, ask_city(lang)).await
+        turn.reply(ask_city(lang)).await
     })
     .await
 }
 
 pub(super) async fn on_city(
-    bot: TgBot,
-    msg: Message,
+    turn: Turn,
     dialogue: BotDialogue,
-    (account, shop): (String, String),
-    ctx: Arc<Ctx>,
+    (account, shop): (BakongAccountId, ShopName),
 ) -> HandlerResult {
-    step(&bot, &msg, &ctx, async |lang, _| {
-        let answer = match name_or_reason(
-            msg.text(),
-            MAX_CITY_UTF16,
-            || t!(lang, "setup-city-empty"),
-            || t!(lang, "setup-city-too-long", max = MAX_CITY_UTF16),
-            || ask_city(lang),
-        ) {
-            Ok(city) => city,
-            Err(why) => return reply(&bot, &msg, why).await,
+    let msg = &turn.msg;
+    step(&turn, async || {
+        let lang = turn.lang();
+        let answer = match msg.text().map(City::parse) {
+            Some(Ok(city)) => city,
+            why => {
+                let text = name_refusal(
+                    why.and_then(Result::err),
+                    || t!(lang, "setup-city-empty"),
+                    || t!(lang, "setup-city-too-long", max = City::MAX_UTF16),
+                    || ask_city(lang),
+                );
+                return turn.reply(text).await;
+            }
         };
         dialogue
             .update(State::AwaitToken {
@@ -239,7 +188,7 @@ pub(super) async fn on_city(
                 city: answer,
             })
             .await?;
-        reply(&bot, &msg, ask_token(lang)).await
+        turn.reply(ask_token(lang)).await
     })
     .await
 }
@@ -274,8 +223,17 @@ enum AccountCheck {
     Unreachable(String),
 }
 
-async fn check_account(ctx: &Ctx, lang: Lang, token: &Token, account: &str) -> AccountCheck {
-    match ctx.bakong.check_bakong_account(token, account).await {
+async fn check_account(
+    ctx: &Ctx,
+    lang: Lang,
+    token: &Token,
+    account: &BakongAccountId,
+) -> AccountCheck {
+    match ctx
+        .bakong
+        .check_bakong_account(token, account.as_str())
+        .await
+    {
         Ok(true) => AccountCheck::Exists,
         Ok(false) | Err(BakongError::InvalidAccountId) => AccountCheck::Unknown,
         Err(BakongError::Unauthorized) => AccountCheck::TokenRejected,
@@ -294,30 +252,28 @@ fn dialogue_aad(chat: ChatId) -> Vec<u8> {
 /// Saves the completed profile with the token sealed to the merchant row, then asks for
 /// the registered email.
 async fn finish_setup(
-    bot: &TgBot,
-    msg: &Message,
-    ctx: &Ctx,
+    turn: &Turn,
     dialogue: &BotDialogue,
-    lang: Lang,
-    (account, shop, city): (&str, &str, &str),
+    (account, shop, city): (&BakongAccountId, &ShopName, &City),
     token: &Token,
 ) -> HandlerResult {
-    let Some(user) = msg.from.as_ref() else {
+    let Some(user_key) = turn.caller.user_key else {
         return Ok(());
     };
+    let (ctx, lang) = (&*turn.ctx, turn.lang());
     let now = now_secs();
     let merchant = ctx
         .store
-        .ensure_merchant(user_key(user), msg.chat.id.0, lang, now)
+        .ensure_merchant(user_key, turn.chat().0, lang, now)
         .await?;
     let sealed = ctx
         .secrets
         .seal(&merchant.id.token_aad(), token.expose_secret().as_bytes())?;
     let expires_at = token.expires_at().and_then(|e| i64::try_from(e).ok());
     let profile = Profile {
-        account_id: account.to_owned(),
-        shop_name: shop.to_owned(),
-        city: city.to_owned(),
+        account_id: account.clone(),
+        shop_name: shop.clone(),
+        city: city.clone(),
         token_sealed: sealed,
         token_expires_at: expires_at,
     };
@@ -331,40 +287,31 @@ async fn finish_setup(
         t!(
             lang,
             "setup-done",
-            shop = shop,
-            city = city,
-            account = account,
+            shop = shop.as_str(),
+            city = city.as_str(),
+            account = account.as_str(),
             expiry = expiry_text(lang, expires_at)
         ),
         super::email::ask(lang)
     );
-    reply(bot, msg, text).await
+    turn.reply(text).await
 }
 
 pub(super) async fn on_token(
-    bot: TgBot,
-    msg: Message,
+    turn: Turn,
     dialogue: BotDialogue,
-    (account, shop, city): (String, String, String),
-    ctx: Arc<Ctx>,
+    (account, shop, city): (BakongAccountId, ShopName, City),
 ) -> HandlerResult {
-    step(&bot, &msg, &ctx, async |lang, _| {
-        let token = match take_token(&bot, &msg, lang).await {
+    let (bot, msg, ctx) = (&turn.bot, &turn.msg, &*turn.ctx);
+    step(&turn, async || {
+        let lang = turn.lang();
+        let token = match take_token(bot, msg, lang).await {
             Ok(token) => token,
-            Err(why) => return reply(&bot, &msg, format!("{why}\n\n{}", ask_token(lang))).await,
+            Err(why) => return turn.reply(format!("{why}\n\n{}", ask_token(lang))).await,
         };
-        match check_account(&ctx, lang, &token, &account).await {
+        match check_account(ctx, lang, &token, &account).await {
             AccountCheck::Exists => {
-                finish_setup(
-                    &bot,
-                    &msg,
-                    &ctx,
-                    &dialogue,
-                    lang,
-                    (&account, &shop, &city),
-                    &token,
-                )
-                .await
+                finish_setup(&turn, &dialogue, (&account, &shop, &city), &token).await
             }
             AccountCheck::Unknown => {
                 let sealed = ctx
@@ -382,43 +329,44 @@ pub(super) async fn on_token(
                     t!(lang, "token-deleted"),
                     t!(lang, "setup-account-not-found", account = account.as_str())
                 );
-                reply(&bot, &msg, text).await
+                turn.reply(text).await
             }
             AccountCheck::TokenRejected => {
-                reply(
-                    &bot,
-                    &msg,
-                    format!("{}\n\n{}", t!(lang, "token-rejected"), ask_token(lang)),
-                )
+                turn.reply(format!(
+                    "{}\n\n{}",
+                    t!(lang, "token-rejected"),
+                    ask_token(lang)
+                ))
                 .await
             }
-            AccountCheck::Unreachable(why) => reply(&bot, &msg, why).await,
+            AccountCheck::Unreachable(why) => turn.reply(why).await,
         }
     })
     .await
 }
 
 pub(super) async fn on_fixed_account(
-    bot: TgBot,
-    msg: Message,
+    turn: Turn,
     dialogue: BotDialogue,
-    (shop, city, sealed_token): (String, String, String),
-    ctx: Arc<Ctx>,
+    (shop, city, sealed_token): (ShopName, City, String),
 ) -> HandlerResult {
-    step(&bot, &msg, &ctx, async |lang, _| {
+    let (msg, ctx) = (&turn.msg, &*turn.ctx);
+    step(&turn, async || {
+        let lang = turn.lang();
         let Some(text) = msg.text() else {
-            return reply(
-                &bot,
-                &msg,
-                format!("{}\n\n{}", t!(lang, "setup-text-only"), ask_account(lang)),
-            )
-            .await;
+            return turn
+                .reply(format!(
+                    "{}\n\n{}",
+                    t!(lang, "setup-text-only"),
+                    ask_account(lang)
+                ))
+                .await;
         };
         let account = match parse_account(text) {
-            Some(a) => a.as_str().to_owned(),
+            Some(a) => a,
             None => {
                 let why = t!(lang, "setup-account-invalid", value = echo(text.trim()));
-                return reply(&bot, &msg, format!("{why}\n\n{}", ask_account(lang))).await;
+                return turn.reply(format!("{why}\n\n{}", ask_account(lang))).await;
             }
         };
         let token = base64::engine::general_purpose::STANDARD
@@ -436,27 +384,18 @@ pub(super) async fn on_fixed_account(
                     city: city.clone(),
                 })
                 .await?;
-            return reply(&bot, &msg, ask_token(lang)).await;
+            return turn.reply(ask_token(lang)).await;
         };
-        match check_account(&ctx, lang, &token, &account).await {
+        match check_account(ctx, lang, &token, &account).await {
             AccountCheck::Exists => {
-                finish_setup(
-                    &bot,
-                    &msg,
-                    &ctx,
-                    &dialogue,
-                    lang,
-                    (&account, &shop, &city),
-                    &token,
-                )
-                .await
+                finish_setup(&turn, &dialogue, (&account, &shop, &city), &token).await
             }
             AccountCheck::Unknown => {
-                reply(
-                    &bot,
-                    &msg,
-                    t!(lang, "setup-account-not-found", account = account.as_str()),
-                )
+                turn.reply(t!(
+                    lang,
+                    "setup-account-not-found",
+                    account = account.as_str()
+                ))
                 .await
             }
             AccountCheck::TokenRejected => {
@@ -467,40 +406,36 @@ pub(super) async fn on_fixed_account(
                         city: city.clone(),
                     })
                     .await?;
-                reply(
-                    &bot,
-                    &msg,
-                    format!("{}\n\n{}", t!(lang, "token-rejected"), ask_token(lang)),
-                )
+                turn.reply(format!(
+                    "{}\n\n{}",
+                    t!(lang, "token-rejected"),
+                    ask_token(lang)
+                ))
                 .await
             }
-            AccountCheck::Unreachable(why) => reply(&bot, &msg, why).await,
+            AccountCheck::Unreachable(why) => turn.reply(why).await,
         }
     })
     .await
 }
 
-pub(super) async fn on_new_token(
-    bot: TgBot,
-    msg: Message,
-    dialogue: BotDialogue,
-    ctx: Arc<Ctx>,
-) -> HandlerResult {
-    step(&bot, &msg, &ctx, async |lang, merchant| {
-        let token = match take_token(&bot, &msg, lang).await {
+pub(super) async fn on_new_token(turn: Turn, dialogue: BotDialogue) -> HandlerResult {
+    let (bot, msg, ctx) = (&turn.bot, &turn.msg, &*turn.ctx);
+    step(&turn, async || {
+        let lang = turn.lang();
+        let token = match take_token(bot, msg, lang).await {
             Ok(token) => token,
             Err(why) => {
-                return reply(&bot, &msg, format!("{why}\n\n{}", t!(lang, "token-ask"))).await;
+                return turn
+                    .reply(format!("{why}\n\n{}", t!(lang, "token-ask")))
+                    .await;
             }
         };
-        let Some((merchant, profile)) = merchant
-            .as_ref()
-            .and_then(|m| m.profile.as_ref().map(|p| (m, p)))
-        else {
+        let Some(Shop { merchant, profile }) = turn.caller.shop() else {
             dialogue.exit().await?;
-            return reply(&bot, &msg, t!(lang, "token-needs-setup")).await;
+            return turn.reply(t!(lang, "token-needs-setup")).await;
         };
-        match check_account(&ctx, lang, &token, &profile.account_id).await {
+        match check_account(ctx, lang, &token, &profile.account_id).await {
             AccountCheck::Exists => {
                 let sealed = ctx
                     .secrets
@@ -519,7 +454,7 @@ pub(super) async fn on_new_token(
                         expiry = expiry_text(lang, expires_at)
                     )
                 );
-                reply(&bot, &msg, text).await
+                turn.reply(text).await
             }
             AccountCheck::Unknown => {
                 dialogue.exit().await?;
@@ -528,21 +463,17 @@ pub(super) async fn on_new_token(
                     "token-account-gone",
                     account = profile.account_id.as_str()
                 );
-                reply(&bot, &msg, text).await
+                turn.reply(text).await
             }
             AccountCheck::TokenRejected => {
-                reply(
-                    &bot,
-                    &msg,
-                    format!(
-                        "{}\n\n{}",
-                        t!(lang, "token-rejected"),
-                        t!(lang, "token-ask")
-                    ),
-                )
+                turn.reply(format!(
+                    "{}\n\n{}",
+                    t!(lang, "token-rejected"),
+                    t!(lang, "token-ask")
+                ))
                 .await
             }
-            AccountCheck::Unreachable(why) => reply(&bot, &msg, why).await,
+            AccountCheck::Unreachable(why) => turn.reply(why).await,
         }
     })
     .await
@@ -569,23 +500,5 @@ mod tests {
         ] {
             assert!(parse_account(bad).is_none(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn names_are_trimmed_and_bounded_in_utf16() {
-        assert_eq!(
-            check_name("  Sokha   Coffee ", 25).ok().as_deref(),
-            Some("Sokha Coffee")
-        );
-        assert!(matches!(check_name("   ", 25), Err(NameError::Empty)));
-        assert!(matches!(
-            check_name(&"x".repeat(26), 25),
-            Err(NameError::TooLong)
-        ));
-        assert!(check_name(&"ក".repeat(15), 15).is_ok());
-        assert!(matches!(
-            check_name(&"😀".repeat(8), 15),
-            Err(NameError::TooLong)
-        ));
     }
 }

@@ -1,16 +1,13 @@
 //! Opening a merchant's stored Bakong token for a command, and what the seller is told when
 //! it cannot be opened (a damaged row: the key itself is checked at start-up).
 
-use teloxide::prelude::*;
-
 use crate::bakong::Token;
-use crate::i18n::Lang;
 use crate::store::{Merchant, Profile};
 use crate::t;
 
 use super::format::now_secs;
-use super::handlers::reply;
-use super::{Ctx, HandlerResult, TgBot};
+use super::turn::Turn;
+use super::{Ctx, HandlerResult};
 
 /// The merchant's token, or `None` if it does not open (or is not a token any more).
 pub(super) fn open(ctx: &Ctx, merchant: &Merchant, profile: &Profile) -> Option<Token> {
@@ -23,16 +20,11 @@ pub(super) fn open(ctx: &Ctx, merchant: &Merchant, profile: &Profile) -> Option<
 
 /// Records that the stored token does not open (so the watcher does not send the notice a
 /// second time) and tells the seller, in answer to their command, to send /token.
-pub(super) async fn refuse_unreadable(
-    bot: &TgBot,
-    msg: &Message,
-    ctx: &Ctx,
-    lang: Lang,
-    merchant: &Merchant,
-) -> HandlerResult {
+pub(super) async fn refuse_unreadable(turn: &Turn, merchant: &Merchant) -> HandlerResult {
     tracing::error!(merchant = %merchant.id, "stored Bakong token cannot be opened");
-    ctx.store
+    turn.ctx
+        .store
         .mark_token_unreadable(merchant.id, merchant.token_version, false, now_secs())
         .await?;
-    reply(bot, msg, t!(lang, "notice-token-unreadable")).await
+    turn.reply(t!(turn.lang(), "notice-token-unreadable")).await
 }

@@ -2,12 +2,15 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use super::error::{KhqrError, KhqrErrorKind};
 use super::fields::ACCOUNT_ID_MAX;
 use super::tlv::utf16_len;
 
 /// A Bakong account ID: non-empty, at most 32 UTF-16 units, exactly one `@`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct BakongAccountId(pub(crate) String);
 
 impl BakongAccountId {
@@ -51,6 +54,21 @@ pub(crate) fn check(id: &str) -> Result<(), KhqrError> {
 impl fmt::Display for BakongAccountId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for BakongAccountId {
+    type Error = KhqrError;
+
+    fn try_from(id: String) -> Result<Self, KhqrError> {
+        check(&id)?;
+        Ok(Self(id))
+    }
+}
+
+impl From<BakongAccountId> for String {
+    fn from(id: BakongAccountId) -> String {
+        id.0
     }
 }
 

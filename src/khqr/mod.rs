@@ -24,8 +24,8 @@
 //! Layout: `tlv` (TLV plumbing, lengths in UTF-16 units), `fields` (every field limit with
 //! its SDK error code, shared by building and decoding), `model` (the typed [`Khqr`] and its
 //! encoder), `input` ([`KhqrInput`] and its validation), `decode` ([`decode`]/[`verify`]),
-//! `checksum` ([`crc16`], [`md5_hex`]), plus [`Amount`], [`Currency`], [`BakongAccountId`]
-//! and [`KhqrError`].
+//! `checksum` ([`crc16`], [`md5_hex`]), plus [`Amount`], [`Currency`], [`BakongAccountId`],
+//! [`ShopName`] / [`City`] (`shop.rs`) and [`KhqrError`].
 //!
 //! Where the SDK accepts input it then emits broken (a template longer than 99, an alternate
 //! name without language, an amount printed as `1e+21`), this codec rejects it; its decoder
@@ -42,6 +42,7 @@ mod error;
 mod fields;
 mod input;
 mod model;
+mod shop;
 mod tlv;
 
 pub use account::BakongAccountId;
@@ -52,3 +53,4 @@ pub use decode::{decode, verify};
 pub use error::{KhqrError, KhqrErrorKind};
 pub use input::KhqrInput;
 pub use model::Khqr;
+pub use shop::{City, NameError, ShopName};

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::bakong::RegisteredEmail;
 use crate::i18n::Lang;
-use crate::khqr::Currency;
+use crate::khqr::{BakongAccountId, City, Currency, ShopName};
 
 use super::events::append;
 use super::model::{Merchant, MerchantId, Profile, ProfileInput, parse_currency, parse_lang};
@@ -41,13 +41,19 @@ impl TryFrom<Row> for Merchant {
 
     fn try_from(r: Row) -> Result<Self> {
         let profile = match (r.bakong_account_id, r.shop_name, r.city, r.token_sealed) {
-            (Some(account_id), Some(shop_name), Some(city), Some(token_sealed)) => Some(Profile {
-                account_id,
-                shop_name,
-                city,
-                token_sealed,
-                token_expires_at: r.token_expires_at,
-            }),
+            (Some(account_id), Some(shop_name), Some(city), Some(token_sealed)) => {
+                let corrupt = |what: &str, err: &dyn std::fmt::Display| {
+                    StoreError::Corrupt(format!("merchant {} {what}: {err}", r.id))
+                };
+                Some(Profile {
+                    account_id: BakongAccountId::parse(&account_id)
+                        .map_err(|e| corrupt("account", &e))?,
+                    shop_name: ShopName::parse(&shop_name).map_err(|e| corrupt("shop name", &e))?,
+                    city: City::parse(&city).map_err(|e| corrupt("city", &e))?,
+                    token_sealed,
+                    token_expires_at: r.token_expires_at,
+                })
+            }
             (None, None, None, None) => None,
             _ => {
                 return Err(StoreError::Corrupt(format!(
@@ -189,9 +195,9 @@ impl Store {
              WHERE id = $1",
         )
         .bind(id.0)
-        .bind(&p.account_id)
-        .bind(&p.shop_name)
-        .bind(&p.city)
+        .bind(p.account_id.as_str())
+        .bind(p.shop_name.as_str())
+        .bind(p.city.as_str())
         .bind(&p.token_sealed)
         .bind(p.token_expires_at)
         .bind(now)
@@ -199,9 +205,9 @@ impl Store {
         .await?;
         if done.rows_affected() == 1 {
             let detail = json!({
-                "account_id": p.account_id,
-                "shop_name": p.shop_name,
-                "city": p.city,
+                "account_id": p.account_id.as_str(),
+                "shop_name": p.shop_name.as_str(),
+                "city": p.city.as_str(),
                 "token_expires_at": p.token_expires_at,
             });
             append(&mut tx, Some(id), None, "setup_completed", &detail, now).await?;

@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::i18n::Lang;
-use crate::khqr::{Amount, Currency};
+use crate::khqr::{Amount, BakongAccountId, City, Currency, ShopName};
 
 use super::StoreError;
 
@@ -33,12 +33,13 @@ impl MerchantId {
     }
 }
 
-/// What a merchant completed in /setup: all present together or not at all.
+/// What a merchant completed in /setup: all present together or not at all. Carried typed
+/// (parsed once, in /setup); the table keeps them as TEXT and they are checked again when read.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Profile {
-    pub account_id: String,
-    pub shop_name: String,
-    pub city: String,
+    pub account_id: BakongAccountId,
+    pub shop_name: ShopName,
+    pub city: City,
     /// XChaCha20-Poly1305 blob; open with `crypto::SecretBox` and [`MerchantId::token_aad`].
     pub token_sealed: Vec<u8>,
     pub token_expires_at: Option<i64>,

@@ -1,0 +1,189 @@
+//! The handler tree: which handler serves which update. Nothing else in `src/bot` imports
+//! this module (only `mod.rs`, to build the dispatcher); the helpers handlers share live in
+//! [`super::turn`] and [`super::caller`].
+//!
+//! ```text
+//! update ─ caller::resolve (once: language, user, merchant)      → Caller
+//!  ├─ message ─ Turn::new                                       → Turn
+//!  │   ├─ merchant command outside a private chat → private::on_group_command
+//!  │   └─ dialogue (per chat)
+//!  │       ├─ command
+//!  │       │   ├─ needs a shop ─ Caller::shop → on_shop_command (Shop)
+//!  │       │   │                 └─ none     → on_not_set_up (the one "finish /setup first")
+//!  │       │   └─ anyone                      → on_open_command
+//!  │       ├─ wizard steps (State::…)         → setup::…, email::on_email
+//!  │       └─ anything else                   → on_other_message
+//!  └─ button press                            → callbacks::on_callback
+//! ```
+
+use teloxide::dispatching::UpdateHandler;
+use teloxide::dispatching::dialogue::ErasedStorage;
+use teloxide::prelude::*;
+
+use crate::t;
+
+use super::caller::{self, Caller, Shop};
+use super::commands::{OpenCommand, ShopCommand};
+use super::dialogue::{BotDialogue, State};
+use super::turn::Turn;
+use super::{
+    Command, HandlerError, HandlerResult, callbacks, charge, email, private, reports, setup,
+    simple_commands,
+};
+
+/// The handler tree (see the module documentation for its shape).
+pub fn schema() -> UpdateHandler<HandlerError> {
+    use dptree::case;
+
+    // Merchant commands outside a private chat: one "talk to me in private", nothing else
+    // (ahead of the dialogue, so a group's command never touches wizard state).
+    let group_guard = teloxide::filter_command::<Command, _>()
+        .filter(private::outside_private_chat)
+        .endpoint(private::on_group_command);
+
+    // Commands that need a configured shop: the guard is this branch, written once.
+    let shop_commands = dptree::filter_map(Command::shop)
+        .branch(dptree::filter_map(|caller: Caller| caller.shop()).endpoint(on_shop_command))
+        .endpoint(on_not_set_up);
+
+    let commands = teloxide::filter_command::<Command, _>()
+        .branch(shop_commands)
+        .branch(dptree::filter_map(Command::open).endpoint(on_open_command));
+
+    let conversation = dptree::entry()
+        .enter_dialogue::<Message, ErasedStorage<State>, State>()
+        .branch(commands)
+        .branch(case![State::AwaitAccount].endpoint(setup::on_account))
+        .branch(case![State::AwaitShop { account }].endpoint(setup::on_shop))
+        .branch(case![State::AwaitCity { account, shop }].endpoint(setup::on_city))
+        .branch(
+            case![State::AwaitToken {
+                account,
+                shop,
+                city
+            }]
+            .endpoint(setup::on_token),
+        )
+        .branch(
+            case![State::FixAccount {
+                shop,
+                city,
+                sealed_token
+            }]
+            .endpoint(setup::on_fixed_account),
+        )
+        .branch(case![State::AwaitNewToken].endpoint(setup::on_new_token))
+        .branch(case![State::AwaitEmail].endpoint(email::on_email))
+        .endpoint(on_other_message);
+
+    let messages = Update::filter_message()
+        .map(Turn::new)
+        .branch(group_guard)
+        .branch(conversation);
+
+    let callbacks = Update::filter_callback_query().endpoint(callbacks::on_callback);
+
+    dptree::entry()
+        .filter_map_async(caller::resolve)
+        .branch(messages)
+        .branch(callbacks)
+}
+
+/// A command anyone may send.
+async fn on_open_command(turn: Turn, cmd: OpenCommand, dialogue: BotDialogue) -> HandlerResult {
+    let result = match cmd {
+        OpenCommand::Start => simple_commands::start(&turn).await,
+        OpenCommand::Help => simple_commands::help(&turn).await,
+        OpenCommand::Setup => setup::start(&turn, &dialogue).await,
+        OpenCommand::Cancel => simple_commands::cancel(&turn, &dialogue).await,
+        OpenCommand::Lang(arg) => simple_commands::set_lang(&turn, &arg).await,
+    };
+    if let Err(e) = result {
+        turn.apologise(&e).await;
+    }
+    Ok(())
+}
+
+/// A command for a configured shop, from a caller who has one.
+async fn on_shop_command(
+    turn: Turn,
+    shop: Shop,
+    cmd: ShopCommand,
+    dialogue: BotDialogue,
+) -> HandlerResult {
+    let result = match cmd {
+        ShopCommand::Charge(args) => charge::handle(&turn, &shop, &args).await,
+        ShopCommand::Settings => simple_commands::settings(&turn, &shop).await,
+        ShopCommand::Token => setup::start_token(&turn, &dialogue).await,
+        // Private chats only, like /token (it carries personal data).
+        ShopCommand::Email(arg) => email::command(&turn, &shop, &arg).await,
+        ShopCommand::Currency(arg) => simple_commands::set_currency(&turn, &shop, &arg).await,
+        ShopCommand::History(arg) => reports::history(&turn, &shop, &arg).await,
+        ShopCommand::Pending => reports::pending(&turn, &shop).await,
+        ShopCommand::Check(arg) => reports::check(&turn, &shop, &arg).await,
+    };
+    if let Err(e) = result {
+        turn.apologise(&e).await;
+    }
+    Ok(())
+}
+
+/// A command for a configured shop from a caller without one: "finish /setup first".
+async fn on_not_set_up(turn: Turn, cmd: ShopCommand) -> HandlerResult {
+    if let Err(e) = turn.reply(cmd.refusal(turn.lang())).await {
+        turn.apologise(&e).await;
+    }
+    Ok(())
+}
+
+/// A message that is neither a command nor an expected wizard answer.
+async fn on_other_message(turn: Turn) -> HandlerResult {
+    let msg = &turn.msg;
+    // A Bakong token pasted outside /setup or /token must not stay in the chat.
+    let pasted_token = msg.text().is_some_and(private::contains_jwt);
+    if pasted_token && let Err(e) = turn.bot.delete_message(msg.chat.id, msg.id).await {
+        tracing::warn!(chat_id = msg.chat.id.0, error = %e, "could not delete a pasted token");
+    }
+    if !msg.chat.is_private() {
+        return Ok(());
+    }
+    if pasted_token {
+        return turn.reply(t!(turn.lang(), "token-outside-wizard")).await;
+    }
+    turn.reply(t!(turn.lang(), "unknown-message")).await
+}
+
+#[cfg(test)]
+mod tests {
+    /// The rule in ARCHITECTURE.md: no module in `src/bot` imports the router (only `mod.rs`
+    /// does, to build the dispatcher), so handlers and helpers never form a circle with it.
+    #[test]
+    fn no_module_in_src_bot_imports_the_router() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bot");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !name.ends_with(".rs") || name == "mod.rs" || name == "router.rs" {
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).unwrap();
+            let imports_router = source.lines().any(|line| {
+                let line = line.trim_start();
+                // Any mention of the module in code (`use super::router`, `use super::{…,
+                // router}`, `router::schema()`), not in comments.
+                !line.starts_with("//")
+                    && line
+                        .split(|c: char| !c.is_alphanumeric() && c != '_')
+                        .any(|word| word == "router")
+            });
+            assert!(!imports_router, "{name} imports the router");
+            checked += 1;
+        }
+        assert!(
+            checked >= 15,
+            "only {checked} modules found in {}",
+            dir.display()
+        );
+    }
+}
