@@ -10,7 +10,7 @@ use crate::store::{ChargeId, ChargeStatus};
 use crate::t;
 use crate::watcher::{CheckNow, SettledAs};
 
-use super::format::{now_secs, phnom_penh_time};
+use super::format::phnom_penh_time;
 use super::handlers::{lang_of, user_key};
 use super::{Ctx, HandlerResult, TgBot};
 
@@ -128,7 +128,7 @@ async fn answer(
             }
             if ctx
                 .store
-                .cancel_charge(charge.merchant_id, id, now_secs())
+                .cancel_charge(charge.merchant_id, id, ctx.clock.unix_secs())
                 .await?
             {
                 tracing::info!(charge = %id, "charge cancelled by its merchant");

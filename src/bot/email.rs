@@ -12,7 +12,6 @@ use crate::store::Merchant;
 use crate::t;
 
 use super::dialogue::BotDialogue;
-use super::format::now_secs;
 use super::handlers::{apologise, lang_of, looks_like_jwt, reply, user_key};
 use super::{Ctx, HandlerResult, TgBot};
 
@@ -84,13 +83,17 @@ pub(super) async fn command(
         return reply(bot, msg, text).await;
     }
     if is_off(arg) {
-        ctx.store.set_email(m.id, None, now_secs()).await?;
+        ctx.store
+            .set_email(m.id, None, ctx.clock.unix_secs())
+            .await?;
         tracing::info!(merchant = %m.id, "registered email removed");
         return reply(bot, msg, t!(lang, "email-removed")).await;
     }
     match RegisteredEmail::parse(arg) {
         Ok(email) => {
-            ctx.store.set_email(m.id, Some(&email), now_secs()).await?;
+            ctx.store
+                .set_email(m.id, Some(&email), ctx.clock.unix_secs())
+                .await?;
             tracing::info!(merchant = %m.id, email = ?email, "registered email set");
             reply(bot, msg, t!(lang, "email-set", email = email.masked())).await
         }
@@ -149,7 +152,9 @@ async fn answer(
     }
     match RegisteredEmail::parse(text) {
         Ok(email) => {
-            ctx.store.set_email(m.id, Some(&email), now_secs()).await?;
+            ctx.store
+                .set_email(m.id, Some(&email), ctx.clock.unix_secs())
+                .await?;
             dialogue.exit().await?;
             tracing::info!(merchant = %m.id, email = ?email, "registered email set in /setup");
             reply(bot, msg, t!(lang, "email-set", email = email.masked())).await

@@ -11,7 +11,7 @@ use crate::store::Merchant;
 use crate::t;
 
 use super::dialogue::{BotDialogue, State};
-use super::format::{mask_secret, now_secs, phnom_penh_date};
+use super::format::{mask_secret, phnom_penh_date};
 use super::{Command, Ctx, HandlerError, HandlerResult, TgBot, charge, email, reports, setup};
 
 /// The language to answer `user` in: their /lang choice, else Telegram's hint.
@@ -211,7 +211,7 @@ async fn set_lang(
     match arg.parse::<Lang>() {
         Ok(lang) => {
             ctx.store
-                .set_language(user_key(user), msg.chat.id.0, lang, now_secs())
+                .set_language(user_key(user), msg.chat.id.0, lang, ctx.clock.unix_secs())
                 .await?;
             reply(bot, msg, t!(lang, "lang-set")).await
         }
@@ -240,7 +240,7 @@ async fn set_currency(
         _ => return reply(bot, msg, t!(lang, "currency-usage")).await,
     };
     ctx.store
-        .set_default_currency(m.id, currency, now_secs())
+        .set_default_currency(m.id, currency, ctx.clock.unix_secs())
         .await?;
     reply(
         bot,

@@ -6,14 +6,14 @@ use teloxide::prelude::*;
 use crate::bakong::{BakongError, DecimalAmount, Lookup, Transaction};
 use crate::i18n::Lang;
 use crate::khqr::{Amount, Currency};
-use crate::render::format_money;
+use crate::render::format_minor_units;
 use crate::store::{ChargeStatus, ListedCharge, Merchant, Profile};
 use crate::t;
 use crate::watcher::history::{Period, PeriodError, PeriodKind, parse_period};
 
 use super::charge::explain as explain_charge_error;
 use super::charge_args::{ChargeArgs, ChargeArgsError, parse_charge};
-use super::format::{now_secs, phnom_penh_date, phnom_penh_time};
+use super::format::{phnom_penh_date, phnom_penh_time};
 use super::handlers::reply;
 use super::{Ctx, HandlerError, HandlerResult, TgBot, stored_token};
 
@@ -23,7 +23,7 @@ const LATEST: i64 = 10;
 const PENDING_LIMIT: i64 = 30;
 
 fn money(minor: u64, currency: Currency) -> String {
-    format_money(minor, currency == Currency::Usd)
+    format_minor_units(minor, currency)
 }
 
 fn period_title(lang: Lang, p: &Period) -> String {
@@ -64,7 +64,7 @@ pub(super) async fn history(
     let Some(m) = merchant.filter(|m| m.profile.is_some()) else {
         return reply(bot, msg, t!(lang, "charge-needs-setup")).await;
     };
-    let period = match parse_period(arg, now_secs()) {
+    let period = match parse_period(arg, ctx.clock.unix_secs()) {
         Ok(p) => p,
         Err(PeriodError::Future(d)) => {
             return reply(bot, msg, t!(lang, "history-future", date = d.to_string())).await;

@@ -13,9 +13,10 @@ use crate::i18n::Lang;
 use crate::khqr::BakongAccountId;
 use crate::store::{Merchant, Profile};
 use crate::t;
+use crate::time::UnixSecs;
 
 use super::dialogue::{BotDialogue, State};
-use super::format::{now_secs, phnom_penh_date, utf16_len};
+use super::format::{phnom_penh_date, utf16_len};
 use super::handlers::{apologise, expiry_text, lang_of, reply, user_key};
 use super::{Ctx, HandlerResult, TgBot};
 
@@ -246,7 +247,12 @@ pub(super) async fn on_city(
 
 /// Deletes the message that carried a token (before anything else can fail), then reads it.
 /// `Err(text)` is the reason to tell the user.
-async fn take_token(bot: &TgBot, msg: &Message, lang: Lang) -> Result<Token, String> {
+async fn take_token(
+    bot: &TgBot,
+    msg: &Message,
+    lang: Lang,
+    now: UnixSecs,
+) -> Result<Token, String> {
     if let Err(e) = bot.delete_message(msg.chat.id, msg.id).await {
         tracing::warn!(chat_id = msg.chat.id.0, error = %e, "could not delete the message with a token");
     }
@@ -259,7 +265,7 @@ async fn take_token(bot: &TgBot, msg: &Message, lang: Lang) -> Result<Token, Str
         _ => return Err(t!(lang, "token-malformed")),
     };
     if let Some(exp) = token.expires_at().and_then(|e| i64::try_from(e).ok())
-        && exp <= now_secs()
+        && exp <= now
     {
         return Err(t!(lang, "token-expired", date = phnom_penh_date(exp)));
     }
@@ -305,7 +311,7 @@ async fn finish_setup(
     let Some(user) = msg.from.as_ref() else {
         return Ok(());
     };
-    let now = now_secs();
+    let now = ctx.clock.unix_secs();
     let merchant = ctx
         .store
         .ensure_merchant(user_key(user), msg.chat.id.0, lang, now)
@@ -349,7 +355,7 @@ pub(super) async fn on_token(
     ctx: Arc<Ctx>,
 ) -> HandlerResult {
     step(&bot, &msg, &ctx, async |lang, _| {
-        let token = match take_token(&bot, &msg, lang).await {
+        let token = match take_token(&bot, &msg, lang, ctx.clock.unix_secs()).await {
             Ok(token) => token,
             Err(why) => return reply(&bot, &msg, format!("{why}\n\n{}", ask_token(lang))).await,
         };
@@ -487,7 +493,7 @@ pub(super) async fn on_new_token(
     ctx: Arc<Ctx>,
 ) -> HandlerResult {
     step(&bot, &msg, &ctx, async |lang, merchant| {
-        let token = match take_token(&bot, &msg, lang).await {
+        let token = match take_token(&bot, &msg, lang, ctx.clock.unix_secs()).await {
             Ok(token) => token,
             Err(why) => {
                 return reply(&bot, &msg, format!("{why}\n\n{}", t!(lang, "token-ask"))).await;
@@ -507,7 +513,7 @@ pub(super) async fn on_new_token(
                     .seal(&merchant.id.token_aad(), token.expose_secret().as_bytes())?;
                 let expires_at = token.expires_at().and_then(|e| i64::try_from(e).ok());
                 ctx.store
-                    .replace_token(merchant.id, &sealed, expires_at, now_secs())
+                    .replace_token(merchant.id, &sealed, expires_at, ctx.clock.unix_secs())
                     .await?;
                 dialogue.exit().await?;
                 let text = format!(

@@ -8,7 +8,6 @@ use crate::i18n::Lang;
 use crate::store::{Merchant, Profile};
 use crate::t;
 
-use super::format::now_secs;
 use super::handlers::reply;
 use super::{Ctx, HandlerResult, TgBot};
 
@@ -32,7 +31,12 @@ pub(super) async fn refuse_unreadable(
 ) -> HandlerResult {
     tracing::error!(merchant = %merchant.id, "stored Bakong token cannot be opened");
     ctx.store
-        .mark_token_unreadable(merchant.id, merchant.token_version, false, now_secs())
+        .mark_token_unreadable(
+            merchant.id,
+            merchant.token_version,
+            false,
+            ctx.clock.unix_secs(),
+        )
         .await?;
     reply(bot, msg, t!(lang, "notice-token-unreadable")).await
 }
