@@ -27,10 +27,11 @@ use khqr_bot::crypto::{SecretBox, SecretKey};
 use khqr_bot::i18n::Lang;
 use khqr_bot::khqr::{BakongAccountId, City, ShopName};
 use khqr_bot::store::{MerchantId, Profile, Store};
+use khqr_bot::time::{Clock, SystemClock, system_clock};
 use khqr_bot::watcher::bakong_lookups::watcher_client_config;
 use khqr_bot::watcher::outbox::{Deliver, DeliveryError, OutboxPolicy, OutboxTask};
 use khqr_bot::watcher::schedule::Schedule;
-use khqr_bot::watcher::scheduler::{POLL_TICK, outbox_loop, system_clock};
+use khqr_bot::watcher::scheduler::{POLL_TICK, outbox_loop};
 use khqr_bot::watcher::sql::SqlWatcherStore;
 use khqr_bot::watcher::{DEFAULT_MAX_RPS, Watcher, WatcherConfig};
 use teloxide::prelude::*;
@@ -67,7 +68,7 @@ const OUTAGE: Duration = Duration::from_secs(30);
 const PAID: usize = 200;
 
 fn now_secs() -> i64 {
-    (system_clock())()
+    SystemClock.unix_secs()
 }
 
 /// A `/proc/self/status` field in kB (`VmHWM` = peak RSS, `VmRSS` = current).

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use khqr_bot::khqr::{Amount, Currency};
 use khqr_bot::render::{CardSpec, StatusKind, StatusSpec, card_png, format_money, status_png};
 
 const USD_DYNAMIC: &str = "00020101021229210017sokha_coffee@aclb520459995303840540155802KH5912Sokha Coffee6010Phnom Penh62120108INV-10429934001317980000000000113179800060000063045E57";
@@ -14,8 +15,8 @@ fn main() -> anyhow::Result<()> {
         .map_or_else(|| PathBuf::from("docs/images"), PathBuf::from);
     std::fs::create_dir_all(&dir)?;
 
-    let usd = format_money(500, true);
-    let khr = format_money(12_000, false);
+    let usd = format_money(Amount::from_minor(500, Currency::Usd)?);
+    let khr = format_money(Amount::from_minor(12_000, Currency::Khr)?);
     let images = [
         (
             "card-usd.png",

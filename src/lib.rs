@@ -4,7 +4,8 @@
 //! `khqr` (pure codec) → `render` (PNGs) → `bakong` (Open API client, sandbox) →
 //! `store` (SQL) → `keys` (which key opens the store) → `watcher` (settlement) → `bot`
 //! (Telegram); `telegram_pacing` (Telegram's rate limits, one gate for the process) sits
-//! beside them, used by `bot`.
+//! beside them, used by `bot`; `time` (Phnom Penh dates, the one injectable clock) sits at
+//! the bottom beside `khqr`, used by all.
 
 pub mod bakong;
 pub mod bot;
@@ -16,4 +17,5 @@ pub mod khqr;
 pub mod render;
 pub mod store;
 pub mod telegram_pacing;
+pub mod time;
 pub mod watcher;

@@ -3,6 +3,7 @@
 mod render_support;
 
 use image::RgbImage;
+use khqr_bot::khqr::{Amount, Currency};
 use khqr_bot::render::{CardSpec, RenderError, card_png, format_money, qr_code};
 use render_support::*;
 
@@ -30,7 +31,7 @@ fn static_khr_card_scans() {
 
 #[test]
 fn dynamic_usd_card_scans() {
-    let amount = format_money(500, true);
+    let amount = format_money(Amount::from_minor(500, Currency::Usd).unwrap());
     assert_scans_to(
         &card(DYNAMIC_USD, "Sokha Coffee", &amount, true),
         DYNAMIC_USD,
@@ -39,7 +40,7 @@ fn dynamic_usd_card_scans() {
 
 #[test]
 fn dynamic_khr_card_with_khmer_shop_name_scans() {
-    let amount = format_money(12_000, false);
+    let amount = format_money(Amount::from_minor(12_000, Currency::Khr).unwrap());
     let png = card(DYNAMIC_KHR_KHMER, "ហាងកាហ្វេស្រីមុំ", &amount, false);
     assert_scans_to(&png, DYNAMIC_KHR_KHMER);
 }
@@ -47,7 +48,7 @@ fn dynamic_khr_card_with_khmer_shop_name_scans() {
 #[test]
 fn longest_payload_scans() {
     assert_eq!(LONGEST.chars().count(), 442);
-    let amount = format_money(9_999_999_999_999, false);
+    let amount = format_money(Amount::from_minor(9_999_999_999_999, Currency::Khr).unwrap());
     let png = card(LONGEST, "ហាងលក់គ្រឿងទេសក្រុងសៀមរាប", &amount, false);
     assert_scans_to(&png, LONGEST);
 }

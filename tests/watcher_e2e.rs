@@ -7,6 +7,7 @@ mod support;
 use khqr_bot::bakong::sandbox::Payment;
 use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
 use khqr_bot::store::{ChargeStatus, Store};
+use khqr_bot::time::LocalDate;
 use support::app::{TestApp, WAIT};
 use support::fake_telegram::{Call, Failure, TgUser};
 
@@ -323,6 +324,47 @@ async fn history_and_pending_commands() {
     assert!(!pending.contains("$5.00"), "{pending}");
     let bad = app.say(&user, "/history someday").await;
     assert!(bad.contains("/history week"), "{bad}");
+}
+
+/// The handlers and the watcher read the app's one clock: a payment made just before
+/// midnight in Phnom Penh is today's until midnight there, then yesterday's.
+#[tokio::test]
+async fn history_today_turns_at_phnom_penh_midnight_on_the_apps_clock() {
+    let app = TestApp::spawn_with(FAST).await;
+    let midnight = LocalDate::at(app.clock_now()).end();
+    app.set_clock(midnight - 600);
+    let day = LocalDate::at(midnight - 1).to_string();
+    let next_day = LocalDate::at(midnight).to_string();
+    let (user, _) = merchant(&app, 2012).await;
+    let (message, md5) = charge(&app, &user, "/charge 5 USD late coffee").await;
+    let since = app.telegram.call_count();
+    let mut payment = Payment::new(
+        &DecimalAmount::parse("5.00").unwrap(),
+        BakongCurrency::Usd,
+        "sokha@aclb",
+    );
+    // Bakong's record of the payment: the same instant as the app's clock.
+    payment.created_date_ms = Some(u64::try_from(app.clock_now() * 1000).unwrap());
+    app.bakong.pay(&md5, payment).unwrap();
+    edited(&app, &user, message, since).await;
+
+    let today = app.say(&user, "/history").await;
+    assert!(
+        today.contains(&format!("Today ({day})")) && today.contains("USD: 1 paid · $5.00"),
+        "{today}"
+    );
+    app.set_clock(midnight + 30);
+    let today = app.say(&user, "/history today").await;
+    assert!(
+        today.contains(&format!("Today ({next_day})")) && today.contains("No payments received"),
+        "{today}"
+    );
+    let yesterday = app.say(&user, "/history yesterday").await;
+    assert!(
+        yesterday.contains(&format!("Yesterday ({day})"))
+            && yesterday.contains("USD: 1 paid · $5.00"),
+        "{yesterday}"
+    );
 }
 
 #[tokio::test]

@@ -10,9 +10,8 @@ use crate::crypto::SecretBox;
 use crate::keys::{self, KeyCheckError};
 use crate::store::{Store, StoreError};
 use crate::telegram_pacing::{FloodGate, Limits, PacedBot, WaitPolicy};
-use crate::watcher::scheduler::{Clock, system_clock};
+use crate::time::{SharedClock, system_clock};
 
-use super::format::now_secs;
 use super::watching::WatcherTasks;
 use super::{Bot, Ctx};
 
@@ -44,15 +43,15 @@ impl App {
 
     /// [`App::start`] with the watcher's tasks (polling, outbox, reminders, token renewal)
     /// on another clock (tests).
-    pub async fn start_with_clock(config: &Config, clock: Clock) -> Result<Self, StartError> {
+    pub async fn start_with_clock(config: &Config, clock: SharedClock) -> Result<Self, StartError> {
         let store = Store::open(&config.database_url).await?;
-        let key = keys::unlock(&config.secret_key, &store, now_secs())
+        let key = keys::unlock(&config.secret_key, &store, clock.unix_secs())
             .await
             .map_err(|e| match e {
                 KeyCheckError::Store(e) => StartError::Store(e),
                 other => StartError::Key(other),
             })?;
-        let now = now_secs();
+        let now = clock.unix_secs();
         // One polling process per bot token, so at start no send is in flight: every charge
         // still `creating` was interrupted by the previous process.
         let recovered = store.recover_creating_charges(i64::MAX, now).await?;
@@ -89,7 +88,7 @@ impl App {
             telegram.clone(),
             config.poll_interval,
             config.bakong_max_rps,
-            clock,
+            Arc::clone(&clock),
         )?;
         let ctx = Ctx {
             store: store.clone(),
@@ -97,6 +96,7 @@ impl App {
             secrets: SecretBox::new(&key),
             charge_ttl: config.charge_ttl,
             watcher: Some(watcher.handle.clone()),
+            clock,
         };
         Ok(Self {
             bot: Bot::new(telegram, ctx).with_watcher(watcher),

@@ -10,7 +10,7 @@ use crate::t;
 use crate::watcher::{CheckNow, SettledAs};
 
 use super::caller::Caller;
-use super::format::{now_secs, phnom_penh_time};
+use super::format::phnom_penh_time;
 use super::{Ctx, HandlerResult, TgBot};
 
 /// What a button asks for. Encoded as `chk:<id>` / `cxl:<id>` (well under 64 bytes).
@@ -131,7 +131,7 @@ async fn answer(
             }
             if ctx
                 .store
-                .cancel_charge(charge.merchant_id, id, now_secs())
+                .cancel_charge(charge.merchant_id, id, ctx.clock.unix_secs())
                 .await?
             {
                 tracing::info!(charge = %id, "charge cancelled by its merchant");

@@ -25,7 +25,7 @@ use crate::t;
 use super::callbacks::CallbackAction;
 use super::caller::Shop;
 use super::charge_args::{ChargeArgs, ChargeArgsError, parse_charge};
-use super::format::{now_secs, phnom_penh_time};
+use super::format::phnom_penh_time;
 use super::turn::Turn;
 use super::{HandlerError, HandlerResult};
 
@@ -52,7 +52,7 @@ pub fn explain(lang: Lang, error: &ChargeArgsError) -> String {
         ChargeArgsError::TooManyDecimals => t!(lang, "charge-error-usd-decimals"),
         ChargeArgsError::DecimalsForKhr => t!(lang, "charge-error-khr-whole"),
         ChargeArgsError::TooLarge { max } => {
-            let max = format_money(max.minor(), max.currency() == Currency::Usd);
+            let max = format_money(*max);
             t!(lang, "charge-error-too-large", max = max)
         }
         ChargeArgsError::UnsupportedCurrency(code) => {
@@ -80,7 +80,7 @@ pub fn explain(lang: Lang, error: &ChargeArgsError) -> String {
 pub(super) async fn handle(turn: &Turn, shop: &Shop, args: &str) -> HandlerResult {
     let (bot, msg, ctx, lang) = (&turn.bot, &turn.msg, &*turn.ctx, turn.lang());
     let (merchant, profile) = (&shop.merchant, &shop.profile);
-    let now = now_secs();
+    let now = ctx.clock.unix_secs();
     // Without a usable token no payment could be confirmed: renew first.
     if profile.token_expires_at.is_some_and(|exp| exp <= now)
         || merchant.token_rejected_at.is_some()
@@ -100,7 +100,7 @@ pub(super) async fn handle(turn: &Turn, shop: &Shop, args: &str) -> HandlerResul
     let expires_at = now + ttl;
     let time = phnom_penh_time(expires_at);
     let usd = request.amount.currency() == Currency::Usd;
-    let amount_text = format_money(request.amount.minor(), usd);
+    let amount_text = format_money(request.amount);
 
     let mut attempt = 0;
     let (id, png) = loop {
@@ -164,7 +164,11 @@ pub(super) async fn handle(turn: &Turn, shop: &Shop, args: &str) -> HandlerResul
             // this QR. Keep watching it (without a message to edit) rather than lose a payment.
             tracing::warn!(charge = %id, error = %e, "no answer to sendPhoto; keeping the charge unconfirmed");
             ctx.store
-                .keep_unconfirmed_charge(id, "no answer from Telegram to sendPhoto", now_secs())
+                .keep_unconfirmed_charge(
+                    id,
+                    "no answer from Telegram to sendPhoto",
+                    ctx.clock.unix_secs(),
+                )
                 .await?;
             return turn
                 .reply(t!(lang, "charge-send-uncertain", time = time.as_str()))
@@ -176,7 +180,11 @@ pub(super) async fn handle(turn: &Turn, shop: &Shop, args: &str) -> HandlerResul
             return turn.reply(t!(lang, "charge-send-failed")).await;
         }
     };
-    match ctx.store.activate_charge(id, sent.id.0, now_secs()).await {
+    match ctx
+        .store
+        .activate_charge(id, sent.id.0, ctx.clock.unix_secs())
+        .await
+    {
         Ok(true) => {
             tracing::info!(charge = %id, merchant = %merchant.id, "charge created");
             Ok(())
@@ -190,7 +198,7 @@ pub(super) async fn handle(turn: &Turn, shop: &Shop, args: &str) -> HandlerResul
             let reason = "photo sent, but its message id could not be recorded";
             match ctx
                 .store
-                .keep_unconfirmed_charge(id, reason, now_secs())
+                .keep_unconfirmed_charge(id, reason, ctx.clock.unix_secs())
                 .await
             {
                 Ok(_) => Ok(()),

@@ -8,8 +8,7 @@ use teloxide::types::ChatId;
 
 use crate::khqr::{BakongAccountId, City, ShopName};
 use crate::store::{Store, StoreError};
-
-use super::format::now_secs;
+use crate::time::SharedClock;
 
 type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
@@ -63,11 +62,12 @@ pub enum DialogueStorageError {
 #[derive(Debug, Clone)]
 pub struct DbStorage {
     store: Store,
+    clock: SharedClock,
 }
 
 impl DbStorage {
-    pub fn new(store: Store) -> Arc<Self> {
-        Arc::new(Self { store })
+    pub fn new(store: Store, clock: SharedClock) -> Arc<Self> {
+        Arc::new(Self { store, clock })
     }
 }
 
@@ -97,7 +97,7 @@ impl Storage<State> for DbStorage {
             }
             let json = serde_json::to_string(&dialogue)?;
             self.store
-                .put_dialogue(chat_id.0, &json, now_secs())
+                .put_dialogue(chat_id.0, &json, self.clock.unix_secs())
                 .await?;
             Ok(())
         })

@@ -12,7 +12,6 @@ use crate::t;
 use super::HandlerResult;
 use super::caller::Shop;
 use super::dialogue::BotDialogue;
-use super::format::now_secs;
 use super::private::looks_like_jwt;
 use super::turn::Turn;
 
@@ -76,13 +75,17 @@ pub(super) async fn command(turn: &Turn, shop: &Shop, arg: &str) -> HandlerResul
         return turn.reply(text).await;
     }
     if is_off(arg) {
-        ctx.store.set_email(m.id, None, now_secs()).await?;
+        ctx.store
+            .set_email(m.id, None, ctx.clock.unix_secs())
+            .await?;
         tracing::info!(merchant = %m.id, "registered email removed");
         return turn.reply(t!(lang, "email-removed")).await;
     }
     match RegisteredEmail::parse(arg) {
         Ok(email) => {
-            ctx.store.set_email(m.id, Some(&email), now_secs()).await?;
+            ctx.store
+                .set_email(m.id, Some(&email), ctx.clock.unix_secs())
+                .await?;
             tracing::info!(merchant = %m.id, email = ?email, "registered email set");
             turn.reply(t!(lang, "email-set", email = email.masked()))
                 .await
@@ -126,7 +129,9 @@ async fn answer(turn: &Turn, dialogue: &BotDialogue) -> HandlerResult {
     }
     match RegisteredEmail::parse(text) {
         Ok(email) => {
-            ctx.store.set_email(m.id, Some(&email), now_secs()).await?;
+            ctx.store
+                .set_email(m.id, Some(&email), ctx.clock.unix_secs())
+                .await?;
             dialogue.exit().await?;
             tracing::info!(merchant = %m.id, email = ?email, "registered email set in /setup");
             turn.reply(t!(lang, "email-set", email = email.masked()))

@@ -23,15 +23,16 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardMarkup, InputFile, InputMedia, InputMediaPhoto, MessageId};
 
 use crate::i18n::Lang;
-use crate::render::{StatusKind, StatusSpec, format_money, status_png};
+use crate::render::{StatusKind, StatusSpec, format_minor_units, format_money, status_png};
 
 use crate::store::{Charge, ChargeStatus, Merchant, PaidAfter, Store};
 use crate::t;
 use crate::telegram_pacing::{ChatKey, FloodGate, PacedBot, WaitPolicy};
+use crate::time::{SharedClock, UnixSecs, system_clock};
 use crate::watcher::outbox::{Deliver, DeliveryError, OutboxTask};
 use crate::watcher::reminders::days_left;
 
-use super::format::{now_secs, phnom_penh_date, phnom_penh_time};
+use super::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
 
 /// Accepted task ids remembered at most (then forgotten all at once).
 const MAX_REMEMBERED: usize = 10_000;
@@ -43,6 +44,8 @@ pub struct TelegramFollowUps {
     store: Store,
     /// Tasks Telegram accepted in this process (see the module documentation).
     accepted: Arc<Mutex<HashSet<i64>>>,
+    /// "Now" for the texts (the process's clock; the system clock unless [`Self::with_clock`]).
+    clock: SharedClock,
 }
 
 impl TelegramFollowUps {
@@ -61,7 +64,13 @@ impl TelegramFollowUps {
             bot: bot.with_policy(WaitPolicy::OUTBOX),
             store,
             accepted: Arc::new(Mutex::new(HashSet::new())),
+            clock: system_clock(),
         }
+    }
+
+    /// The same, reading "now" from `clock`.
+    pub fn with_clock(self, clock: SharedClock) -> Self {
+        Self { clock, ..self }
     }
 
     fn accepted(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
@@ -118,8 +127,13 @@ struct Rendered {
     png: Vec<u8>,
 }
 
-fn money(minor: u64, usd: bool) -> String {
-    format_money(minor, usd)
+/// An amount Bakong reported in `currency` (`USD` or `KHR`, any case).
+fn paid_money(minor: i64, currency: &str) -> String {
+    let minor = u64::try_from(minor).unwrap_or(0);
+    match currency.parse() {
+        Ok(currency) => format_minor_units(minor, currency),
+        Err(_) => format!("{minor} {currency}"),
+    }
 }
 
 fn short_hash(hash: Option<&str>) -> String {
@@ -133,10 +147,7 @@ fn arrived(charge: &Charge) -> String {
         (Some(minor), Some(c))
             if c.eq_ignore_ascii_case("USD") || c.eq_ignore_ascii_case("KHR") =>
         {
-            money(
-                u64::try_from(minor).unwrap_or(0),
-                c.eq_ignore_ascii_case("USD"),
-            )
+            paid_money(minor, c)
         }
         (_, Some(c)) => format!("? {c}"),
         _ => "?".to_owned(),
@@ -156,15 +167,10 @@ fn status_word(lang: Lang, status: ChargeStatus) -> String {
     }
 }
 
-fn date_time(at: i64) -> String {
-    format!("{} {}", phnom_penh_date(at), phnom_penh_time(at))
-}
-
 /// The message telling the seller about a payment found late or for a charge that can no
 /// longer take it (`task.kind` is `charge_paid_late` or `payment_unwatched`).
-fn money_notice(task: &OutboxTask, charge: &Charge, lang: Lang) -> String {
-    let usd = charge.amount.currency() == crate::khqr::Currency::Usd;
-    let amount = money(charge.amount.minor(), usd);
+fn money_notice(task: &OutboxTask, charge: &Charge, lang: Lang, now: UnixSecs) -> String {
+    let amount = format_money(charge.amount);
     let bill = charge.bill_number.as_str();
     let payload = |key: &str| {
         task.payload
@@ -184,10 +190,7 @@ fn money_notice(task: &OutboxTask, charge: &Charge, lang: Lang) -> String {
             (Some(minor), Some(c))
                 if c.eq_ignore_ascii_case("USD") || c.eq_ignore_ascii_case("KHR") =>
             {
-                money(
-                    u64::try_from(minor).unwrap_or(0),
-                    c.eq_ignore_ascii_case("USD"),
-                )
+                paid_money(minor, &c)
             }
             (_, Some(c)) => format!("{} {c}", payload("amount").unwrap_or_default()),
             _ => amount.clone(),
@@ -196,7 +199,7 @@ fn money_notice(task: &OutboxTask, charge: &Charge, lang: Lang) -> String {
             .payload
             .get("paid_at")
             .and_then(serde_json::Value::as_i64)
-            .map_or_else(|| "—".to_owned(), date_time);
+            .map_or_else(|| "—".to_owned(), phnom_penh_date_time);
         let status = payload("status")
             .and_then(|s| s.parse::<ChargeStatus>().ok())
             .map_or_else(String::new, |s| status_word(lang, s));
@@ -220,12 +223,7 @@ fn money_notice(task: &OutboxTask, charge: &Charge, lang: Lang) -> String {
         .payer_account_id
         .clone()
         .unwrap_or_else(|| "—".into());
-    let time = date_time(
-        charge
-            .paid_at
-            .or(charge.settled_at)
-            .unwrap_or_else(now_secs),
-    );
+    let time = phnom_penh_date_time(charge.paid_at.or(charge.settled_at).unwrap_or(now));
     if charge.status == ChargeStatus::Mismatch {
         let to = charge
             .paid_to_account_id
@@ -280,21 +278,21 @@ fn money_notice(task: &OutboxTask, charge: &Charge, lang: Lang) -> String {
 }
 
 /// Builds the caption and the status card for a settled charge.
-fn render_settled(charge: &Charge, merchant: &Merchant) -> Result<Rendered, DeliveryError> {
+fn render_settled(
+    charge: &Charge,
+    merchant: &Merchant,
+    now: UnixSecs,
+) -> Result<Rendered, DeliveryError> {
     let lang = merchant.language;
     let shop = merchant
         .profile
         .as_ref()
         .map(|p| p.shop_name.to_string())
         .unwrap_or_default();
-    let usd = charge.amount.currency() == crate::khqr::Currency::Usd;
-    let amount = money(charge.amount.minor(), usd);
+    let amount = format_money(charge.amount);
     // A payment shows when the customer paid; anything else when it ended.
-    let at = charge
-        .paid_at
-        .or(charge.settled_at)
-        .unwrap_or_else(now_secs);
-    let time = format!("{} {}", phnom_penh_date(at), phnom_penh_time(at));
+    let at = charge.paid_at.or(charge.settled_at).unwrap_or(now);
+    let time = phnom_penh_date_time(at);
     let payer = charge
         .payer_account_id
         .clone()
@@ -455,7 +453,8 @@ impl TelegramFollowUps {
         self.chat_ready(chat)?;
         let rendered = {
             let (charge, merchant) = (charge.clone(), merchant.clone());
-            tokio::task::spawn_blocking(move || render_settled(&charge, &merchant))
+            let now = self.clock.unix_secs();
+            tokio::task::spawn_blocking(move || render_settled(&charge, &merchant, now))
                 .await
                 .map_err(|e| DeliveryError::Transient(format!("render task: {e}")))??
         };
@@ -498,9 +497,8 @@ impl TelegramFollowUps {
         let (charge, merchant) = self.charge_and_merchant(id).await?;
         let lang = merchant.language;
         let text = if task.kind == "charge_unverified_notice" {
-            let usd = charge.amount.currency() == crate::khqr::Currency::Usd;
-            let amount = money(charge.amount.minor(), usd);
-            let time = date_time(charge.expires_at);
+            let amount = format_money(charge.amount);
+            let time = phnom_penh_date_time(charge.expires_at);
             t!(
                 lang,
                 "notice-unverified",
@@ -509,7 +507,7 @@ impl TelegramFollowUps {
                 time = time.as_str()
             )
         } else {
-            money_notice(task, &charge, lang)
+            money_notice(task, &charge, lang, self.clock.unix_secs())
         };
         let mut send = self.bot.send_message(ChatId(charge.chat_id), text);
         if let Some(message_id) = charge.message_id {
@@ -534,6 +532,7 @@ impl TelegramFollowUps {
         let chat = ChatId(merchant.chat_id);
         self.chat_ready(chat)?;
         let lang: Lang = merchant.language;
+        let now = self.clock.unix_secs();
         let text = match task.kind.as_str() {
             "token_refused" => t!(lang, "notice-token-refused"),
             "token_renewed" | "token_renewal_ended" => {
@@ -545,8 +544,8 @@ impl TelegramFollowUps {
                     .payload
                     .get("expires_at")
                     .and_then(serde_json::Value::as_i64)
-                    .unwrap_or_else(now_secs);
-                let days = days_left(expires_at, now_secs()).to_string();
+                    .unwrap_or(now);
+                let days = days_left(expires_at, now).to_string();
                 let date = phnom_penh_date(expires_at);
                 if merchant.email.is_some() {
                     t!(

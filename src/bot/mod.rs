@@ -48,7 +48,7 @@ pub use callbacks::CallbackAction;
 pub use charge::explain as explain_charge_error;
 pub use commands::Command;
 pub use dialogue::{DbStorage, State};
-pub use format::{now_secs, phnom_penh_date, phnom_penh_time};
+pub use format::{phnom_penh_date, phnom_penh_time};
 pub use router::schema;
 
 /// The requester every handler gets: every request waits at the process's flood gate
@@ -70,6 +70,8 @@ pub struct Ctx {
     pub charge_ttl: Duration,
     /// The payment watcher ("Check now"); `None` when it is not running.
     pub watcher: Option<watching::WatcherRef>,
+    /// The process's one clock (the watcher's too).
+    pub clock: crate::time::SharedClock,
 }
 
 /// The command menu in `lang`, from the Fluent files.
@@ -106,7 +108,7 @@ impl Bot {
     /// use it with [`WaitPolicy::HANDLERS`](crate::telegram_pacing::WaitPolicy::HANDLERS).
     pub fn new(bot: PacedBot, ctx: Ctx) -> Self {
         let bot = bot.with_policy(crate::telegram_pacing::WaitPolicy::HANDLERS);
-        let storage = DbStorage::new(ctx.store.clone()).erase();
+        let storage = DbStorage::new(ctx.store.clone(), ctx.clock.clone()).erase();
         let ctx = Arc::new(ctx);
         let dispatcher = Dispatcher::builder(bot.clone(), schema())
             .dependencies(dptree::deps![ctx, storage])

@@ -4,7 +4,7 @@
 use crate::bakong::{BakongError, DecimalAmount, Lookup, Transaction};
 use crate::i18n::Lang;
 use crate::khqr::{Amount, Currency};
-use crate::render::format_money;
+use crate::render::format_minor_units;
 use crate::store::{ChargeStatus, ListedCharge, Merchant, Profile};
 use crate::t;
 use crate::watcher::history::{Period, PeriodError, PeriodKind, parse_period};
@@ -12,7 +12,7 @@ use crate::watcher::history::{Period, PeriodError, PeriodKind, parse_period};
 use super::caller::Shop;
 use super::charge::explain as explain_charge_error;
 use super::charge_args::{ChargeArgs, ChargeArgsError, parse_charge};
-use super::format::{now_secs, phnom_penh_date, phnom_penh_time};
+use super::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
 use super::turn::Turn;
 use super::{Ctx, HandlerError, HandlerResult, stored_token};
 
@@ -22,7 +22,7 @@ const LATEST: i64 = 10;
 const PENDING_LIMIT: i64 = 30;
 
 fn money(minor: u64, currency: Currency) -> String {
-    format_money(minor, currency == Currency::Usd)
+    format_minor_units(minor, currency)
 }
 
 fn period_title(lang: Lang, p: &Period) -> String {
@@ -54,7 +54,7 @@ fn listed_line(lang: Lang, c: &ListedCharge, at: i64) -> String {
 /// `/history [period]`.
 pub(super) async fn history(turn: &Turn, shop: &Shop, arg: &str) -> HandlerResult {
     let (ctx, lang, m) = (&*turn.ctx, turn.lang(), &shop.merchant);
-    let period = match parse_period(arg, now_secs()) {
+    let period = match parse_period(arg, ctx.clock.unix_secs()) {
         Ok(p) => p,
         Err(PeriodError::Future(d)) => {
             return turn
@@ -182,10 +182,6 @@ fn parse_receipt(arg: &str, default_currency: Currency) -> Result<Receipt, Recei
     }
 }
 
-fn date_time(at: i64) -> String {
-    format!("{} {}", phnom_penh_date(at), phnom_penh_time(at))
-}
-
 /// `/check <hash>` or `/check <short hash> <amount> <currency>`: verifies a transaction a
 /// customer shows, says whether it went to this seller's account and which of their charges
 /// it already settled (an old receipt cannot pass for a new payment).
@@ -247,7 +243,7 @@ async fn found(
         .created_date_ms
         .or(tx.acknowledged_date_ms)
         .and_then(|ms| i64::try_from(ms / 1000).ok());
-    let time = at.map_or_else(|| "—".to_owned(), date_time);
+    let time = at.map_or_else(|| "—".to_owned(), phnom_penh_date_time);
     let from = tx.from_account_id.clone().unwrap_or_else(|| "—".into());
     let mine = tx
         .to_account_id
@@ -273,7 +269,7 @@ async fn found(
     };
     let settled = match ctx.store.charge_settled_by(m.id, &tx.hash).await? {
         Some(s) => {
-            let when = s.settled_at.map_or_else(|| "—".to_owned(), date_time);
+            let when = s.settled_at.map_or_else(|| "—".to_owned(), phnom_penh_date_time);
             let bill = s.bill_number.as_str();
             if s.status == ChargeStatus::Paid {
                 t!(lang, "check-settled", bill = bill, time = when)

@@ -11,10 +11,11 @@ use crate::i18n::Lang;
 use crate::khqr::{BakongAccountId, City, NameError, ShopName};
 use crate::store::Profile;
 use crate::t;
+use crate::time::UnixSecs;
 
 use super::caller::Shop;
 use super::dialogue::{BotDialogue, State};
-use super::format::{now_secs, phnom_penh_date};
+use super::format::phnom_penh_date;
 use super::turn::{Turn, expiry_text};
 use super::{Ctx, HandlerResult, TgBot};
 
@@ -195,7 +196,12 @@ pub(super) async fn on_city(
 
 /// Deletes the message that carried a token (before anything else can fail), then reads it.
 /// `Err(text)` is the reason to tell the user.
-async fn take_token(bot: &TgBot, msg: &Message, lang: Lang) -> Result<Token, String> {
+async fn take_token(
+    bot: &TgBot,
+    msg: &Message,
+    lang: Lang,
+    now: UnixSecs,
+) -> Result<Token, String> {
     if let Err(e) = bot.delete_message(msg.chat.id, msg.id).await {
         tracing::warn!(chat_id = msg.chat.id.0, error = %e, "could not delete the message with a token");
     }
@@ -208,7 +214,7 @@ async fn take_token(bot: &TgBot, msg: &Message, lang: Lang) -> Result<Token, Str
         _ => return Err(t!(lang, "token-malformed")),
     };
     if let Some(exp) = token.expires_at().and_then(|e| i64::try_from(e).ok())
-        && exp <= now_secs()
+        && exp <= now
     {
         return Err(t!(lang, "token-expired", date = phnom_penh_date(exp)));
     }
@@ -261,7 +267,7 @@ async fn finish_setup(
         return Ok(());
     };
     let (ctx, lang) = (&*turn.ctx, turn.lang());
-    let now = now_secs();
+    let now = ctx.clock.unix_secs();
     let merchant = ctx
         .store
         .ensure_merchant(user_key, turn.chat().0, lang, now)
@@ -305,7 +311,7 @@ pub(super) async fn on_token(
     let (bot, msg, ctx) = (&turn.bot, &turn.msg, &*turn.ctx);
     step(&turn, async || {
         let lang = turn.lang();
-        let token = match take_token(bot, msg, lang).await {
+        let token = match take_token(bot, msg, lang, ctx.clock.unix_secs()).await {
             Ok(token) => token,
             Err(why) => return turn.reply(format!("{why}\n\n{}", ask_token(lang))).await,
         };
@@ -423,7 +429,7 @@ pub(super) async fn on_new_token(turn: Turn, dialogue: BotDialogue) -> HandlerRe
     let (bot, msg, ctx) = (&turn.bot, &turn.msg, &*turn.ctx);
     step(&turn, async || {
         let lang = turn.lang();
-        let token = match take_token(bot, msg, lang).await {
+        let token = match take_token(bot, msg, lang, ctx.clock.unix_secs()).await {
             Ok(token) => token,
             Err(why) => {
                 return turn
@@ -442,7 +448,7 @@ pub(super) async fn on_new_token(turn: Turn, dialogue: BotDialogue) -> HandlerRe
                     .seal(&merchant.id.token_aad(), token.expose_secret().as_bytes())?;
                 let expires_at = token.expires_at().and_then(|e| i64::try_from(e).ok());
                 ctx.store
-                    .replace_token(merchant.id, &sealed, expires_at, now_secs())
+                    .replace_token(merchant.id, &sealed, expires_at, ctx.clock.unix_secs())
                     .await?;
                 dialogue.exit().await?;
                 let text = format!(

@@ -7,7 +7,7 @@ use crate::t;
 use super::caller::Shop;
 use super::currency_word::CurrencyWord;
 use super::dialogue::{BotDialogue, State};
-use super::format::{mask_secret, now_secs};
+use super::format::mask_secret;
 use super::turn::{Turn, expiry_text};
 use super::{HandlerResult, email};
 
@@ -92,7 +92,7 @@ pub(super) async fn set_lang(turn: &Turn, arg: &str) -> HandlerResult {
         Ok(lang) => {
             turn.ctx
                 .store
-                .set_language(user_key, turn.chat().0, lang, now_secs())
+                .set_language(user_key, turn.chat().0, lang, turn.ctx.clock.unix_secs())
                 .await?;
             turn.reply(t!(lang, "lang-set")).await
         }
@@ -108,7 +108,7 @@ pub(super) async fn set_currency(turn: &Turn, shop: &Shop, arg: &str) -> Handler
     };
     turn.ctx
         .store
-        .set_default_currency(shop.merchant.id, currency, now_secs())
+        .set_default_currency(shop.merchant.id, currency, turn.ctx.clock.unix_secs())
         .await?;
     turn.reply(t!(lang, "currency-set", currency = currency.alpha()))
         .await

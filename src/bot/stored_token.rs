@@ -5,7 +5,6 @@ use crate::bakong::Token;
 use crate::store::{Merchant, Profile};
 use crate::t;
 
-use super::format::now_secs;
 use super::turn::Turn;
 use super::{Ctx, HandlerResult};
 
@@ -24,7 +23,7 @@ pub(super) async fn refuse_unreadable(turn: &Turn, merchant: &Merchant) -> Handl
     tracing::error!(merchant = %merchant.id, "stored Bakong token cannot be opened");
     turn.ctx
         .store
-        .mark_token_unreadable(merchant.id, merchant.token_version, false, now_secs())
+        .mark_token_unreadable(merchant.id, merchant.token_version, false, turn.ctx.clock.unix_secs())
         .await?;
     turn.reply(t!(turn.lang(), "notice-token-unreadable")).await
 }

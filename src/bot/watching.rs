@@ -13,13 +13,14 @@ use crate::bakong::{self, BakongError, ClientConfig};
 use crate::crypto::SecretBox;
 use crate::store::{ChargeId, Store};
 use crate::telegram_pacing::PacedBot;
+use crate::time::{SharedClock, system_clock};
 use crate::watcher::bakong_lookups::watcher_client_config;
 use crate::watcher::outbox::OutboxPolicy;
 use crate::watcher::ports::StoreFailure;
 use crate::watcher::reminders::{REMIND_BEFORE_SECS, reminder_due};
 use crate::watcher::renewer::{Renewer, renewal_loop};
 use crate::watcher::schedule::Schedule;
-use crate::watcher::scheduler::{Clock, POLL_TICK, outbox_loop, poll_loop, system_clock};
+use crate::watcher::scheduler::{POLL_TICK, outbox_loop, poll_loop};
 use crate::watcher::sql::SqlWatcherStore;
 use crate::watcher::{CheckNow, Watcher, WatcherConfig};
 
@@ -38,7 +39,7 @@ type SqlWatcher = Watcher<SqlWatcherStore, bakong::Client>;
 pub struct WatcherRef {
     watcher: SqlWatcher,
     wake_outbox: Arc<Notify>,
-    clock: Clock,
+    clock: SharedClock,
 }
 
 impl fmt::Debug for WatcherRef {
@@ -50,7 +51,10 @@ impl fmt::Debug for WatcherRef {
 impl WatcherRef {
     /// Asks Bakong about one charge now; a settled charge's message is edited right away.
     pub async fn check_now(&self, charge: ChargeId) -> Result<CheckNow, StoreFailure> {
-        let outcome = self.watcher.check_now(charge, (self.clock)()).await?;
+        let outcome = self
+            .watcher
+            .check_now(charge, self.clock.unix_secs())
+            .await?;
         if matches!(outcome, CheckNow::Settled(_) | CheckNow::TokenRefused) {
             self.wake_outbox.notify_one();
         }
@@ -107,7 +111,7 @@ impl WatcherTasks {
         telegram: PacedBot,
         poll_interval: Duration,
         max_rps: u32,
-        clock: Clock,
+        clock: SharedClock,
     ) -> Result<Self, BakongError> {
         let client = Arc::new(bakong::Client::new(watcher_client_config(bakong))?);
         let renewer = Renewer::new(store.clone(), Arc::clone(&client), secrets.clone());
@@ -116,7 +120,11 @@ impl WatcherTasks {
         // default 5 s interval).
         let late_every =
             i64::try_from(poll_interval.as_secs().saturating_mul(6)).unwrap_or(i64::MAX);
-        let sql = Arc::new(SqlWatcherStore::new(store.clone(), secrets).late_every(late_every));
+        let sql = Arc::new(
+            SqlWatcherStore::new(store.clone(), secrets)
+                .late_every(late_every)
+                .with_clock(Arc::clone(&clock)),
+        );
         let interval = i64::try_from(poll_interval.as_secs()).unwrap_or(i64::MAX);
         let config = WatcherConfig {
             schedule: Schedule::with_interval(interval),
@@ -128,7 +136,9 @@ impl WatcherTasks {
         let watcher =
             Watcher::new(Arc::clone(&sql), client, config).notify_on_settle(Arc::clone(&wake));
         let (stop, stopped) = watch::channel(false);
-        let followups = Arc::new(TelegramFollowUps::paced(telegram, store.clone()));
+        let followups = Arc::new(
+            TelegramFollowUps::paced(telegram, store.clone()).with_clock(Arc::clone(&clock)),
+        );
         let tasks = vec![
             tokio::spawn(poll_loop(
                 watcher.clone(),
@@ -209,7 +219,7 @@ pub async fn queue_reminders(store: &Store, now: i64) -> Result<usize, crate::st
 async fn reminder_loop(
     store: Store,
     tick: Duration,
-    clock: Clock,
+    clock: SharedClock,
     wake: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -217,7 +227,7 @@ async fn reminder_loop(
         if *shutdown.borrow() {
             break;
         }
-        match queue_reminders(&store, clock()).await {
+        match queue_reminders(&store, clock.unix_secs()).await {
             Ok(0) => {}
             Ok(n) => {
                 tracing::info!(count = n, "token expiry reminders queued");

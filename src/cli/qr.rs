@@ -2,11 +2,11 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Args;
 use khqr_bot::khqr::{Amount, Currency, Khqr, KhqrError, KhqrErrorKind, KhqrInput, md5_hex};
 use khqr_bot::render::{CardSpec, card_png, format_money, plain_png};
+use khqr_bot::time::{Clock, SystemClock, phnom_penh_time};
 use serde::Serialize;
 
 /// Lifetime of a dynamic KHQR when neither `--expires-in` nor `--expires-at` is given: the
@@ -116,27 +116,17 @@ pub enum PngStyle {
     Plain,
 }
 
-/// Phnom Penh is UTC+7 all year (no daylight saving time).
-const PHNOM_PENH_OFFSET_SECS: u64 = 7 * 3600;
-
-/// `HH:MM` of a Unix time in milliseconds, in Phnom Penh time.
-fn phnom_penh_clock(ms: u64) -> String {
-    let local = ms / 1000 + PHNOM_PENH_OFFSET_SECS;
-    format!("{:02}:{:02}", (local / 3600) % 24, (local / 60) % 60)
-}
-
 /// The image `--png` asks for.
 fn png_of(khqr: &Khqr, qr: &str, style: PngStyle) -> Result<Vec<u8>, String> {
     match style {
         PngStyle::Plain => plain_png(qr).map_err(|e| e.to_string()),
         PngStyle::Card => {
             let amount = khqr.amount().filter(|a| !a.is_zero());
-            let amount_text = amount
-                .map(|a| format_money(a.minor(), a.currency() == Currency::Usd))
-                .unwrap_or_default();
+            let amount_text = amount.map(format_money).unwrap_or_default();
             let expires_line = khqr
                 .expires_at_ms()
-                .map(|ms| format!("Expires at {} (Phnom Penh time)", phnom_penh_clock(ms)));
+                .map(|ms| i64::try_from(ms / 1000).unwrap_or(i64::MAX))
+                .map(|secs| format!("Expires at {} (Phnom Penh time)", phnom_penh_time(secs)));
             card_png(&CardSpec {
                 payload: qr,
                 shop_name: khqr.merchant_name(),
@@ -150,11 +140,9 @@ fn png_of(khqr: &Khqr, qr: &str, style: PngStyle) -> Result<Vec<u8>, String> {
     }
 }
 
-/// The clock in Unix epoch milliseconds.
+/// The system clock in Unix epoch milliseconds (the CLI's edge: no injected clock here).
 pub fn system_now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    u64::try_from(SystemClock.unix_ms()).unwrap_or(0)
 }
 
 /// The flag a codec error is about, for a message that names what to fix.

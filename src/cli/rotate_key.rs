@@ -9,6 +9,7 @@ use khqr_bot::config::{self, KeySource};
 use khqr_bot::crypto::SecretKey;
 use khqr_bot::keys::{self, KeyCheckError};
 use khqr_bot::store::Store;
+use khqr_bot::time::{Clock, SystemClock};
 
 /// Where the current key is read from when no flag or variable names it.
 const OLD_KEY_ENV: &str = "KHQR_BOT_OLD_SECRET_KEY";
@@ -82,7 +83,7 @@ pub fn run(args: RotateKeyArgs) -> anyhow::Result<()> {
         .context("starting the async runtime")?;
     runtime.block_on(async {
         let store = Store::open(&database_url).await?;
-        let now = khqr_bot::bot::now_secs();
+        let now = SystemClock.unix_secs();
         let result = keys::rotate(&store, &old, &new, now).await;
         store.close().await;
         let rotation = result.map_err(|e| match e {

@@ -9,7 +9,8 @@
 //!   Kanji, so phone scanners read Khmer text back exactly).
 //! - [`status_png`]: the card that replaces the QR once the charge is settled (paid, expired,
 //!   failed, cancelled). It never contains a scannable code.
-//! - [`format_money`]: the amount as people read it (`$1,234.50`, `12,000 ៛`).
+//! - [`format_money`]: a KHQR [`Amount`](crate::khqr::Amount) as people read it (`$1,234.50`,
+//!   `12,000 ៛`); [`format_minor_units`] the same for totals that need not fit a KHQR.
 //!
 //! Every word drawn on an image comes from the caller, already localized: this module has no
 //! i18n dependency. Text is shaped with `cosmic-text` (HarfBuzz-compatible shaping, so Khmer
@@ -56,6 +57,6 @@ pub use card::{CardSpec, card_png};
 pub use encode::{QR_EC_LEVEL, qr_code};
 pub use error::RenderError;
 pub use fonts::warm_up;
-pub use money::format_money;
+pub use money::{format_minor_units, format_money};
 pub use plain::{PlainRenderError, plain_png};
 pub use status::{StatusKind, StatusSpec, status_png};

@@ -10,7 +10,8 @@ use tokio::sync::{Notify, watch};
 
 use super::*;
 use crate::telegram_pacing::{ChatKey, FloodGate, Pace};
-use crate::watcher::scheduler::{Clock, outbox_loop};
+use crate::time::{Clock, SharedClock};
+use crate::watcher::scheduler::outbox_loop;
 
 /// (task, next attempt, done at, last error)
 type Entry = (OutboxTask, UnixSecs, Option<UnixSecs>, Option<String>);
@@ -166,9 +167,18 @@ const POLICY: OutboxPolicy = OutboxPolicy {
 };
 
 /// Unix seconds that follow tokio's (paused) clock, from 1000.
-fn tokio_clock() -> Clock {
-    let start = Instant::now();
-    Arc::new(move || 1_000 + i64::try_from(start.elapsed().as_secs()).unwrap())
+#[derive(Debug)]
+struct TokioClock(Instant);
+
+impl Clock for TokioClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        let secs = 1_000 + i64::try_from(self.0.elapsed().as_secs()).unwrap();
+        crate::time::utc(secs)
+    }
+}
+
+fn tokio_clock() -> SharedClock {
+    Arc::new(TokioClock(Instant::now()))
 }
 
 /// Runs the outbox loop until `tg` has accepted `n` deliveries (or 10 virtual minutes).

@@ -37,12 +37,12 @@ use tokio::sync::{Notify, watch};
 use crate::bakong::{Client, RegisteredEmail, Token};
 use crate::crypto::SecretBox;
 use crate::store::{MerchantId, OpenRenewal, OpenRenewalState, RenewalEnd, Store, StoreError};
+use crate::time::SharedClock;
 
 use super::renewal::{
     AfterAnswer, PROBE_MD5, Proof, RENEW_BEFORE_SECS, RETRY_AFTER_SECS, RenewAnswer,
     VALIDATE_RETRY_SECS, after_answer, renewal_due,
 };
-use super::scheduler::Clock;
 use super::types::UnixSecs;
 
 /// What one pass did.
@@ -300,7 +300,7 @@ impl Renewer {
 pub async fn renewal_loop(
     renewer: Renewer,
     tick: Duration,
-    clock: Clock,
+    clock: SharedClock,
     wake_outbox: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -308,7 +308,7 @@ pub async fn renewal_loop(
         if *shutdown.borrow() {
             break;
         }
-        match renewer.run_pass(clock()).await {
+        match renewer.run_pass(clock.unix_secs()).await {
             Ok(report) => {
                 if report.queued_messages() {
                     wake_outbox.notify_one();

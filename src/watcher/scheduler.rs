@@ -4,7 +4,7 @@
 //! on its own tick, for retries and restarts).
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 use tokio::time::{Instant, MissedTickBehavior};
@@ -12,19 +12,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use super::outbox::{Deliver, OutboxPolicy, OutboxQueue, drain};
 use super::ports::{Lookups, PendingCharges, Settle};
 use super::round::Watcher;
-use super::types::UnixSecs;
-
-/// Where the time comes from (tests inject their own).
-pub type Clock = Arc<dyn Fn() -> UnixSecs + Send + Sync>;
-
-/// Unix seconds from the system clock.
-pub fn system_clock() -> Clock {
-    Arc::new(|| {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-    })
-}
+use crate::time::SharedClock;
 
 /// Default polling cadence of charges older than 3 minutes (`POLL_INTERVAL_SECS`).
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
@@ -37,7 +25,7 @@ pub const POLL_TICK: Duration = Duration::from_secs(1);
 pub async fn poll_loop<S, L>(
     watcher: Watcher<S, L>,
     interval: Duration,
-    clock: Clock,
+    clock: SharedClock,
     wake_outbox: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
 ) where
@@ -54,7 +42,7 @@ pub async fn poll_loop<S, L>(
         if *shutdown.borrow() {
             break;
         }
-        match watcher.run_round(clock()).await {
+        match watcher.run_round(clock.unix_secs()).await {
             Ok(report) => {
                 if report.settled() > 0 || report.request_failures > 0 {
                     wake_outbox.notify_one();
@@ -79,7 +67,7 @@ pub async fn outbox_loop<Q, D>(
     deliver: Arc<D>,
     policy: OutboxPolicy,
     tick: Duration,
-    clock: Clock,
+    clock: SharedClock,
     wake: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
 ) where
@@ -106,7 +94,7 @@ pub async fn outbox_loop<Q, D>(
         }
         paused_until = None;
         let mut next = Instant::now() + tick;
-        match drain(queue.as_ref(), deliver.as_ref(), policy, clock()).await {
+        match drain(queue.as_ref(), deliver.as_ref(), policy, clock.unix_secs()).await {
             Ok(r) if r.paused_until.is_some() => {
                 paused_until = r.paused_until;
                 continue;

@@ -18,6 +18,7 @@ use super::types::{ChargeId, Currency, MerchantId, Token, UnixSecs};
 use crate::bakong::DecimalAmount;
 use crate::crypto::SecretBox;
 use crate::store::{ChargeSettlement, ChargeStatus, DueCharge, LateWatch, SettleOutcome, Store};
+use crate::time::{SharedClock, system_clock};
 
 /// How often a cancelled or expired charge is asked about during its late watch, by
 /// default (`SqlWatcherStore::late_every`).
@@ -35,6 +36,8 @@ pub struct SqlWatcherStore {
     secrets: SecretBox,
     tokens: Mutex<HashMap<MerchantId, Opened>>,
     late: LateWatch,
+    /// "Now" where the watcher passes none (`load_pending_charge`).
+    clock: SharedClock,
 }
 
 impl SqlWatcherStore {
@@ -47,7 +50,14 @@ impl SqlWatcherStore {
                 window_secs: LATE_WATCH_SECS,
                 every_secs: DEFAULT_LATE_POLL_SECS,
             },
+            clock: system_clock(),
         }
+    }
+
+    /// Reads "now" from `clock` (the process's one) instead of the system clock.
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Cancelled and expired charges are asked about every `secs` seconds (at least 1)
@@ -260,9 +270,7 @@ impl PendingCharges for SqlWatcherStore {
             return Ok(None);
         };
         let merchant = c.merchant_id;
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        let now = self.clock.unix_secs();
         let token = self
             .tokens(&[merchant], now)
             .await?

@@ -5,12 +5,10 @@
 
 use std::fmt;
 
-/// Unix time in whole seconds (what the store keeps in `INTEGER` columns).
-pub type UnixSecs = i64;
-
 pub use crate::bakong::{Lookup, Token, Transaction};
 pub use crate::khqr::Currency;
 pub use crate::store::{ChargeId, MerchantId};
+pub use crate::time::UnixSecs;
 
 /// Why a whole Bakong request failed, reduced to what the watcher acts on. The adapter over
 /// the Bakong client maps `BakongError` into this.

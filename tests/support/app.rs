@@ -6,15 +6,13 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use khqr_bot::bakong::sandbox::{Sandbox, SandboxHandle};
 use khqr_bot::bot::{App, StartError, shutdown};
 use khqr_bot::config::Config;
 use khqr_bot::store::{Merchant, Store};
-use khqr_bot::watcher::scheduler::{Clock, system_clock};
+use khqr_bot::time::{Clock, TestClock, UnixSecs};
 use teloxide::dispatching::ShutdownToken;
 
 use super::fake_telegram::{Call, FakeTelegram, TgUser};
@@ -30,8 +28,9 @@ pub struct TestApp {
     pub store: Store,
     running: Option<(ShutdownToken, tokio::task::JoinHandle<()>)>,
     extra_env: HashMap<String, String>,
-    /// Seconds added to the system clock for the watcher's tasks (see `advance_clock`).
-    clock_offset: Arc<AtomicI64>,
+    /// The app's one clock (handlers and watcher): the system clock, shifted by
+    /// `advance_clock` / `set_clock`.
+    clock: TestClock,
 }
 
 impl TestApp {
@@ -62,7 +61,7 @@ impl TestApp {
                 .unwrap(),
             running: None,
             extra_env,
-            clock_offset: Arc::new(AtomicI64::new(0)),
+            clock: TestClock::following_system(),
         };
         app.start().await;
         app
@@ -116,10 +115,7 @@ impl TestApp {
         assert!(self.running.is_none(), "already running");
         let env = self.env();
         let config = Config::from_source(|k| env.get(k).cloned()).unwrap();
-        let offset = Arc::clone(&self.clock_offset);
-        let system = system_clock();
-        let clock: Clock = Arc::new(move || system() + offset.load(Ordering::SeqCst));
-        let app = App::start_with_clock(&config, clock).await?;
+        let app = App::start_with_clock(&config, self.clock.shared()).await?;
         self.store = app.store.clone();
         let token = app.bot.shutdown_token();
         let task = tokio::spawn(async move {
@@ -129,10 +125,20 @@ impl TestApp {
         Ok(())
     }
 
-    /// Moves the watcher's clock (polling, outbox, reminders, token renewal) `secs`
-    /// further, instead of sleeping. Handlers keep the system clock.
+    /// Moves the app's clock (handlers, polling, outbox, reminders, token renewal) `secs`
+    /// further, instead of sleeping.
     pub fn advance_clock(&self, secs: i64) {
-        self.clock_offset.fetch_add(secs, Ordering::SeqCst);
+        self.clock.advance_secs(secs);
+    }
+
+    /// Makes it `unix` seconds now for the app (the clock keeps running from there).
+    pub fn set_clock(&self, unix: UnixSecs) {
+        self.clock.set_unix_secs(unix);
+    }
+
+    /// The app's "now", in unix seconds.
+    pub fn clock_now(&self) -> UnixSecs {
+        self.clock.unix_secs()
     }
 
     /// Stops the bot the way SIGTERM does and waits until it has stopped.

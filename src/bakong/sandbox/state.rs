@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::faults::Fault;
 use super::log::LoggedRequest;
 use crate::bakong::types::{Currency, DecimalAmount};
+use crate::time::{Clock, SystemClock};
 
 /// Token lifetime, as NBC issues them.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(90 * 24 * 3600);
@@ -290,10 +291,9 @@ impl Shared {
     }
 }
 
+/// The sandbox's own clock (a separate fake server: not the bot's injected one).
 pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
+    u64::try_from(SystemClock.unix_ms()).unwrap_or(0)
 }
 
 fn random_hex(bytes: usize) -> String {
