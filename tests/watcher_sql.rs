@@ -54,7 +54,7 @@ struct Env {
     store: Store,
     sandbox: SandboxHandle,
     client: Arc<Client>,
-    watcher: Watcher<SqlWatcherStore, Client>,
+    watcher: Watcher<Client>,
     t0: i64,
 }
 
