@@ -1,15 +1,20 @@
-//! Polling rounds over the in-memory store and a scripted Bakong: batching, every
-//! settlement rule, 401 / 5xx / 429 handling, races and restarts.
+//! Polling rounds over the real store (SQLite in a temporary file, through the same
+//! `SqlWatcherStore` the bot runs) and a scripted Bakong: batching, every settlement rule,
+//! 401 / 5xx / 429 handling, races and restarts.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use khqr_bot::bakong::DecimalAmount;
+use khqr_bot::crypto::{SecretBox, SecretKey};
+use khqr_bot::i18n::Lang;
+use khqr_bot::khqr::{Amount, BakongAccountId, City, ShopName};
+use khqr_bot::store::{Charge, ChargeStatus, FollowUpKind, NewCharge, Profile, Store};
 use khqr_bot::watcher::backoff::BackoffPolicy;
 use khqr_bot::watcher::decide::{ChargeFacts, Rules};
-use khqr_bot::watcher::memory::{FollowUp, MemoryStore};
-use khqr_bot::watcher::ports::{Lookups, Settlement};
+use khqr_bot::watcher::ports::Lookups;
 use khqr_bot::watcher::schedule::Schedule;
+use khqr_bot::watcher::sql::SqlWatcherStore;
 use khqr_bot::watcher::types::{
     ChargeId, Currency, Lookup, LookupFailure, MerchantId, Token, Transaction,
 };
@@ -141,9 +146,12 @@ impl Lookups for FakeBakong {
 }
 
 struct Harness {
-    store: Arc<MemoryStore>,
+    /// The watcher's store over `db`, as `khqr-bot run` builds it.
+    store: Arc<SqlWatcherStore>,
+    db: Store,
     bakong: Arc<FakeBakong>,
-    watcher: Watcher<MemoryStore, FakeBakong>,
+    watcher: Watcher<FakeBakong>,
+    _dir: Arc<tempfile::TempDir>,
 }
 
 fn config() -> WatcherConfig {
@@ -163,15 +171,34 @@ fn config() -> WatcherConfig {
     }
 }
 
-fn harness() -> Harness {
-    let store = Arc::new(MemoryStore::new());
+fn secrets() -> SecretBox {
+    SecretBox::new(&SecretKey::parse(&"42".repeat(32)).unwrap())
+}
+
+/// A fresh SQLite database (a temporary file) and the watcher's store over it.
+async fn sqlite() -> (Arc<tempfile::TempDir>, Store, Arc<SqlWatcherStore>) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let db = Store::open(&url).await.unwrap();
+    let store = Arc::new(SqlWatcherStore::new(db.clone(), secrets()));
+    (Arc::new(dir), db, store)
+}
+
+async fn harness_with(cfg: WatcherConfig) -> Harness {
+    let (dir, db, store) = sqlite().await;
     let bakong = Arc::new(FakeBakong::default());
-    let watcher = Watcher::new(Arc::clone(&store), Arc::clone(&bakong), config());
+    let watcher = Watcher::new(Arc::clone(&store), Arc::clone(&bakong), cfg);
     Harness {
         store,
+        db,
         bakong,
         watcher,
+        _dir: dir,
     }
+}
+
+async fn harness() -> Harness {
+    harness_with(config()).await
 }
 
 fn token_of(m: MerchantId) -> String {
@@ -182,15 +209,101 @@ fn account_of(m: MerchantId) -> String {
     format!("shop{}@aba", m.0)
 }
 
+/// A queued Telegram follow-up, as the round tests look at the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FollowUp {
+    /// Edit the charge's message to its final state (`paid`, `expired`…).
+    ChargeSettled {
+        charge: ChargeId,
+        kind: &'static str,
+    },
+    /// Tell the merchant to renew their token with /token.
+    RenewToken { merchant: MerchantId },
+    /// Any other notice.
+    Other(FollowUpKind),
+}
+
+/// The final state an edit follow-up shows.
+fn edit_kind(kind: FollowUpKind) -> Option<&'static str> {
+    Some(match kind {
+        FollowUpKind::ChargePaid => "paid",
+        FollowUpKind::ChargeMismatch => "mismatch",
+        FollowUpKind::ChargeFailed => "failed",
+        FollowUpKind::ChargeExpired => "expired",
+        FollowUpKind::ChargeCancelled => "cancelled",
+        FollowUpKind::ChargeUnverified => "unverified",
+        _ => return None,
+    })
+}
+
 impl Harness {
-    fn merchant(&self, id: i64) -> MerchantId {
-        let m = MerchantId(id);
-        self.store.set_token(m, Some(&token_of(m)));
+    /// Merchant `user` (Telegram user and chat `user`) who finished /setup with the token
+    /// [`token_of`] their id.
+    async fn merchant(&self, user: i64) -> MerchantId {
+        let m = self
+            .db
+            .ensure_merchant(user, user, Lang::En, NOW - 3600)
+            .await
+            .unwrap()
+            .id;
+        let profile = Profile {
+            account_id: BakongAccountId::parse(&account_of(m)).unwrap(),
+            shop_name: ShopName::parse(&format!("Shop {}", m.0)).unwrap(),
+            city: City::parse("Phnom Penh").unwrap(),
+            token_sealed: seal(m, &token_of(m)),
+            token_expires_at: None,
+        };
+        assert!(self.db.save_profile(m, &profile, NOW - 3600).await.unwrap());
         m
     }
 
-    fn usd_charge(&self, m: MerchantId, md5: &str, cents: u64) -> ChargeId {
-        self.store.add_charge(
+    /// Merchant `user` who never stored a token.
+    async fn merchant_without_token(&self, user: i64) -> MerchantId {
+        self.db
+            .ensure_merchant(user, user, Lang::En, NOW - 3600)
+            .await
+            .unwrap()
+            .id
+    }
+
+    /// Stores a new token for `m` (a new token version; a 401 mark is cleared).
+    async fn set_token(&self, m: MerchantId, token: &str) {
+        let sealed = seal(m, token);
+        assert!(self.db.replace_token(m, &sealed, None, NOW).await.unwrap());
+    }
+
+    /// A pending charge, due at once, made 10 minutes (the default TTL) before its expiry.
+    async fn add_charge(&self, m: MerchantId, md5: &str, facts: ChargeFacts) -> ChargeId {
+        assert_eq!((facts.last_check_at, facts.ended), (None, None));
+        let created_at = facts.expires_at - TTL;
+        let id = self
+            .db
+            .insert_creating_charge(&NewCharge {
+                merchant_id: m,
+                chat_id: m.0,
+                bill_number: format!("B{md5}"),
+                khqr: format!("khqr-{md5}"),
+                md5: md5.into(),
+                to_account_id: facts.account_id,
+                amount: Amount::from_minor(facts.amount_minor, facts.currency).unwrap(),
+                note: None,
+                created_at,
+                expires_at: facts.expires_at,
+            })
+            .await
+            .unwrap();
+        assert!(self.db.activate_charge(id, 1, created_at).await.unwrap());
+        sqlx::query("UPDATE charges SET next_poll_at = $2 WHERE id = $1")
+            .bind(id.0)
+            .bind(i64::MIN)
+            .execute(self.db.pool())
+            .await
+            .unwrap();
+        id
+    }
+
+    async fn usd_charge(&self, m: MerchantId, md5: &str, cents: u64) -> ChargeId {
+        self.add_charge(
             m,
             md5,
             ChargeFacts {
@@ -202,23 +315,100 @@ impl Harness {
                 ended: None,
             },
         )
+        .await
     }
 
-    fn settled_kind(&self, id: ChargeId) -> Option<&'static str> {
-        self.store
-            .charge(id)
-            .unwrap()
-            .settled
-            .map(|(s, _)| s.kind())
+    async fn charge(&self, id: ChargeId) -> Charge {
+        self.db.charge(id).await.unwrap().unwrap()
     }
 
-    fn follow_ups_for(&self, id: ChargeId) -> usize {
-        self.store
-            .outbox()
+    /// `None` while pending; the final status afterwards.
+    async fn settled_kind(&self, id: ChargeId) -> Option<&'static str> {
+        match self.charge(id).await.status {
+            ChargeStatus::Creating | ChargeStatus::Pending => None,
+            status => Some(status.as_str()),
+        }
+    }
+
+    /// Every follow-up queued so far, in order.
+    async fn outbox(&self) -> Vec<FollowUp> {
+        let rows: Vec<(i64, Option<i64>, String)> =
+            sqlx::query_as("SELECT merchant_id, charge_id, kind FROM telegram_outbox ORDER BY id")
+                .fetch_all(self.db.pool())
+                .await
+                .unwrap();
+        rows.into_iter()
+            .map(|(merchant, charge, kind)| {
+                let kind: FollowUpKind = kind.parse().unwrap();
+                match (kind, charge, edit_kind(kind)) {
+                    (_, Some(charge), Some(kind)) => FollowUp::ChargeSettled {
+                        charge: ChargeId(charge),
+                        kind,
+                    },
+                    (FollowUpKind::TokenRefused, _, _) => FollowUp::RenewToken {
+                        merchant: MerchantId(merchant),
+                    },
+                    (other, _, _) => FollowUp::Other(other),
+                }
+            })
+            .collect()
+    }
+
+    async fn follow_ups_for(&self, id: ChargeId) -> usize {
+        self.outbox()
+            .await
             .iter()
             .filter(|f| matches!(f, FollowUp::ChargeSettled { charge, .. } if *charge == id))
             .count()
     }
+
+    async fn renew_notices(&self) -> usize {
+        self.outbox()
+            .await
+            .iter()
+            .filter(|f| matches!(f, FollowUp::RenewToken { .. }))
+            .count()
+    }
+
+    async fn token_refused_mark(&self, m: MerchantId) -> bool {
+        let rejected_at: Option<i64> =
+            sqlx::query_scalar("SELECT token_rejected_at FROM merchants WHERE id = $1")
+                .bind(m.0)
+                .fetch_one(self.db.pool())
+                .await
+                .unwrap();
+        rejected_at.is_some()
+    }
+
+    async fn pending_count(&self) -> usize {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM charges WHERE status = 'pending'")
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap();
+        n as usize
+    }
+
+    /// Every settlement fails (as in a database outage) until [`Harness::heal_store`].
+    async fn fail_settles(&self) {
+        sqlx::query(
+            "CREATE TRIGGER injected_failure BEFORE UPDATE OF status ON charges \
+             BEGIN SELECT RAISE(ABORT, 'injected store failure'); END",
+        )
+        .execute(self.db.pool())
+        .await
+        .unwrap();
+    }
+
+    async fn heal_store(&self) {
+        sqlx::query("DROP TRIGGER injected_failure")
+            .execute(self.db.pool())
+            .await
+            .unwrap();
+    }
+}
+
+fn seal(m: MerchantId, token: &str) -> Vec<u8> {
+    secrets().seal(&m.token_aad(), token.as_bytes()).unwrap()
 }
 
 fn paid_tx(to: &str, currency: &str, amount: &str) -> Lookup {
@@ -243,15 +433,15 @@ fn md5(i: usize) -> String {
 
 #[tokio::test]
 async fn one_request_per_fifty_charges_per_merchant() {
-    let h = harness();
+    let h = harness().await;
     let sizes = [1usize, 49, 50, 51, 120, 0];
     let mut n = 0;
     let mut owner = HashMap::new();
     for (i, size) in sizes.iter().enumerate() {
-        let m = h.merchant(i as i64 + 1);
+        let m = h.merchant(i as i64 + 1).await;
         for _ in 0..*size {
             n += 1;
-            h.usd_charge(m, &md5(n), 500);
+            h.usd_charge(m, &md5(n), 500).await;
             owner.insert(md5(n), token_of(m));
         }
     }
@@ -282,26 +472,23 @@ async fn one_request_per_fifty_charges_per_merchant() {
 
 #[tokio::test]
 async fn matching_payment_is_paid_once_with_one_follow_up() {
-    let h = harness();
-    let m = h.merchant(1);
-    let c = h.usd_charge(m, &md5(1), 500);
-    let other = h.usd_charge(m, &md5(2), 700);
+    let h = harness().await;
+    let m = h.merchant(1).await;
+    let c = h.usd_charge(m, &md5(1), 500).await;
+    let other = h.usd_charge(m, &md5(2), 700).await;
     h.bakong
         .answer(&md5(1), paid_tx(&account_of(m), "USD", "5.00"));
 
     let r = h.watcher.run_round(NOW + 10).await.unwrap();
     assert_eq!((r.paid, r.kept_pending), (1, 1));
-    match h.store.charge(c).unwrap().settled {
-        Some((Settlement::Paid(p), at)) => {
-            assert_eq!(p.hash, "f".repeat(64));
-            assert_eq!(p.payer_account, "customer@wing");
-            assert_eq!(p.paid_at, NOW + 30);
-            assert_eq!(at, NOW + 10);
-        }
-        other => panic!("{other:?}"),
-    }
-    assert_eq!(h.follow_ups_for(c), 1);
-    assert_eq!(h.settled_kind(other), None);
+    let p = h.charge(c).await;
+    assert_eq!(p.status, ChargeStatus::Paid);
+    assert_eq!(p.bakong_hash, Some("f".repeat(64)));
+    assert_eq!(p.payer_account_id.as_deref(), Some("customer@wing"));
+    assert_eq!(p.paid_at, Some(NOW + 30));
+    assert_eq!(p.settled_at, Some(NOW + 10));
+    assert_eq!(h.follow_ups_for(c).await, 1);
+    assert_eq!(h.settled_kind(other).await, None);
 
     // The settled charge is never asked about again; nothing is edited twice.
     h.bakong.clear_log();
@@ -309,16 +496,16 @@ async fn matching_payment_is_paid_once_with_one_follow_up() {
     let log = h.bakong.log();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].1, vec![md5(2)]);
-    assert_eq!(h.follow_ups_for(c), 1);
+    assert_eq!(h.follow_ups_for(c).await, 1);
 }
 
 #[tokio::test]
 async fn mismatches_are_recorded_never_paid() {
-    let h = harness();
-    let m = h.merchant(1);
-    let wrong_amount = h.usd_charge(m, &md5(1), 500);
-    let wrong_currency = h.usd_charge(m, &md5(2), 500);
-    let wrong_account = h.usd_charge(m, &md5(3), 500);
+    let h = harness().await;
+    let m = h.merchant(1).await;
+    let wrong_amount = h.usd_charge(m, &md5(1), 500).await;
+    let wrong_currency = h.usd_charge(m, &md5(2), 500).await;
+    let wrong_account = h.usd_charge(m, &md5(3), 500).await;
     h.bakong
         .answer(&md5(1), paid_tx(&account_of(m), "USD", "4.99"));
     h.bakong
@@ -328,45 +515,54 @@ async fn mismatches_are_recorded_never_paid() {
     let r = h.watcher.run_round(NOW).await.unwrap();
     assert_eq!((r.paid, r.mismatched), (0, 3));
     for c in [wrong_amount, wrong_currency, wrong_account] {
-        assert_eq!(h.settled_kind(c), Some("mismatch"));
-        assert_eq!(h.follow_ups_for(c), 1);
+        assert_eq!(h.settled_kind(c).await, Some("mismatch"));
+        assert_eq!(h.follow_ups_for(c).await, 1);
     }
-    match h.store.charge(wrong_account).unwrap().settled {
-        Some((Settlement::Mismatch(mm), _)) => {
-            assert!(mm.fields.account && !mm.fields.amount && !mm.fields.currency);
-            assert_eq!(mm.to_account, "thief@aba");
-        }
-        other => panic!("{other:?}"),
-    }
+    let mm = h.charge(wrong_account).await;
+    assert_eq!(mm.status, ChargeStatus::Mismatch);
+    // Which facts disagree is in the event recorded with the change.
+    let events = h.db.charge_events(wrong_account).await.unwrap();
+    let fields = &events
+        .iter()
+        .find(|e| e.kind == "charge_mismatch")
+        .expect("a charge_mismatch event")
+        .detail;
+    assert!(
+        fields["wrong_account"] == true
+            && fields["wrong_amount"] == false
+            && fields["wrong_currency"] == false,
+        "{fields}"
+    );
+    assert_eq!(mm.paid_to_account_id.as_deref(), Some("thief@aba"));
 }
 
 #[tokio::test]
 async fn failed_transaction_is_failed() {
-    let h = harness();
-    let m = h.merchant(1);
-    let c = h.usd_charge(m, &md5(1), 500);
+    let h = harness().await;
+    let m = h.merchant(1).await;
+    let c = h.usd_charge(m, &md5(1), 500).await;
     h.bakong.answer(&md5(1), Lookup::Failed);
     let r = h.watcher.run_round(NOW).await.unwrap();
     assert_eq!(r.failed, 1);
-    assert_eq!(h.settled_kind(c), Some("failed"));
-    assert_eq!(h.follow_ups_for(c), 1);
+    assert_eq!(h.settled_kind(c).await, Some("failed"));
+    assert_eq!(h.follow_ups_for(c).await, 1);
 }
 
 #[tokio::test]
 async fn unpaid_charge_gets_a_last_check_then_expires() {
-    let h = harness();
-    let m = h.merchant(1);
-    let c = h.usd_charge(m, &md5(1), 500);
+    let h = harness().await;
+    let m = h.merchant(1).await;
+    let c = h.usd_charge(m, &md5(1), 500).await;
     let expires = NOW + TTL;
 
     let r = h.watcher.run_round(expires - 1).await.unwrap();
     assert_eq!(r.kept_pending, 1);
-    assert_eq!(h.settled_kind(c), None);
+    assert_eq!(h.settled_kind(c).await, None);
 
     let r = h.watcher.run_round(expires).await.unwrap();
     assert_eq!(r.last_checks, 1);
-    assert_eq!(h.settled_kind(c), None);
-    assert!(h.store.outbox().is_empty());
+    assert_eq!(h.settled_kind(c).await, None);
+    assert!(h.outbox().await.is_empty());
 
     // Within the grace the charge is not even asked about.
     h.bakong.clear_log();
@@ -376,51 +572,51 @@ async fn unpaid_charge_gets_a_last_check_then_expires() {
 
     let r = h.watcher.run_round(expires + 5).await.unwrap();
     assert_eq!(r.expired, 1);
-    assert_eq!(h.settled_kind(c), Some("expired"));
-    assert_eq!(h.follow_ups_for(c), 1);
+    assert_eq!(h.settled_kind(c).await, Some("expired"));
+    assert_eq!(h.follow_ups_for(c).await, 1);
 }
 
 #[tokio::test]
 async fn payment_arriving_during_the_last_check_grace_is_paid_not_expired() {
-    let h = harness();
-    let m = h.merchant(1);
-    let c = h.usd_charge(m, &md5(1), 500);
+    let h = harness().await;
+    let m = h.merchant(1).await;
+    let c = h.usd_charge(m, &md5(1), 500).await;
     let expires = NOW + TTL;
     h.watcher.run_round(expires).await.unwrap();
     h.bakong
         .answer(&md5(1), paid_tx(&account_of(m), "USD", "5"));
     let r = h.watcher.run_round(expires + 5).await.unwrap();
     assert_eq!(r.paid, 1);
-    assert_eq!(h.settled_kind(c), Some("paid"));
+    assert_eq!(h.settled_kind(c).await, Some("paid"));
 }
 
 #[tokio::test]
 async fn items_missing_from_an_answer_are_never_expired() {
-    let h = harness();
-    let m = h.merchant(1);
-    let c = h.usd_charge(m, &md5(1), 500);
+    let h = harness().await;
+    let m = h.merchant(1).await;
+    let c = h.usd_charge(m, &md5(1), 500).await;
     h.bakong.omit(&md5(1));
     for t in [NOW + TTL, NOW + TTL + 10, NOW + TTL + 100] {
         let r = h.watcher.run_round(t).await.unwrap();
         assert_eq!(r.kept_pending, 1);
     }
-    assert_eq!(h.settled_kind(c), None);
-    assert!(h.store.outbox().is_empty());
+    assert_eq!(h.settled_kind(c).await, None);
+    assert!(h.outbox().await.is_empty());
 }
 
 #[tokio::test]
 async fn refused_token_stops_polling_notifies_once_and_resumes_with_a_new_token() {
-    let h = harness();
-    let m = h.merchant(1);
-    let healthy = h.merchant(2);
-    let c = h.usd_charge(m, &md5(1), 500);
-    let c2 = h.usd_charge(healthy, &md5(2), 500);
+    let h = harness().await;
+    let m = h.merchant(1).await;
+    let healthy = h.merchant(2).await;
+    let c = h.usd_charge(m, &md5(1), 500).await;
+    let c2 = h.usd_charge(healthy, &md5(2), 500).await;
     h.bakong.refuse(&token_of(m));
 
     let r = h.watcher.run_round(NOW).await.unwrap();
     assert_eq!((r.request_failures, r.unchecked, r.kept_pending), (1, 1, 1));
-    assert!(h.store.token_refused_mark(m));
-    assert_eq!(h.store.outbox(), vec![FollowUp::RenewToken { merchant: m }]);
+    assert!(h.token_refused_mark(m).await);
+    assert_eq!(h.outbox().await, vec![FollowUp::RenewToken { merchant: m }]);
 
     // Later rounds, even past expiry and after a restart: no request, no second notice,
     // and the charge is not expired without a check.
@@ -433,17 +629,10 @@ async fn refused_token_stops_polling_notifies_once_and_resumes_with_a_new_token(
         w.run_round(t).await.unwrap();
     }
     assert_eq!(h.bakong.requests_for(&token_of(m)), 1);
-    let renew_notices = |h: &Harness| {
-        h.store
-            .outbox()
-            .iter()
-            .filter(|f| matches!(f, FollowUp::RenewToken { .. }))
-            .count()
-    };
-    assert_eq!(renew_notices(&h), 1);
-    assert_eq!(h.settled_kind(c), None);
+    assert_eq!(h.renew_notices().await, 1);
+    assert_eq!(h.settled_kind(c).await, None);
     // The other merchant was polled all along (and its unpaid charge expired normally).
-    assert_eq!(h.settled_kind(c2), Some("expired"));
+    assert_eq!(h.settled_kind(c2).await, Some("expired"));
 
     // "Check now" does not send the refused token either... (the gate of this watcher)
     assert_eq!(
@@ -453,34 +642,36 @@ async fn refused_token_stops_polling_notifies_once_and_resumes_with_a_new_token(
     assert_eq!(h.bakong.requests_for(&token_of(m)), 1);
 
     // New token: polling resumes and the payment made meanwhile is found.
-    h.store.set_token(m, Some("token-1-renewed"));
+    h.set_token(m, "token-1-renewed").await;
     h.bakong
         .answer(&md5(1), paid_tx(&account_of(m), "USD", "5"));
     let r = h.watcher.run_round(NOW + TTL + 300).await.unwrap();
     assert_eq!(r.paid, 1);
-    assert_eq!(h.settled_kind(c), Some("paid"));
+    assert_eq!(h.settled_kind(c).await, Some("paid"));
     assert_eq!(h.bakong.requests_for("token-1-renewed"), 1);
 }
 
 #[tokio::test]
 async fn a_refused_token_is_re_checked_every_half_hour_and_resumes_when_accepted() {
-    let h = harness();
-    let m = h.merchant(1);
-    let long = h.store.add_charge(
-        m,
-        &md5(1),
-        ChargeFacts {
-            account_id: account_of(m),
-            currency: Currency::Usd,
-            amount_minor: 500,
-            expires_at: NOW + 2 * 3600,
-            last_check_at: None,
-            ended: None,
-        },
-    );
+    let h = harness().await;
+    let m = h.merchant(1).await;
+    let long = h
+        .add_charge(
+            m,
+            &md5(1),
+            ChargeFacts {
+                account_id: account_of(m),
+                currency: Currency::Usd,
+                amount_minor: 500,
+                expires_at: NOW + 2 * 3600,
+                last_check_at: None,
+                ended: None,
+            },
+        )
+        .await;
     h.bakong.refuse(&token_of(m));
     h.watcher.run_round(NOW).await.unwrap();
-    assert!(h.store.token_refused_mark(m));
+    assert!(h.token_refused_mark(m).await);
     let singles = || h.bakong.single_log().len();
     // No re-check before 30 min; still refused at 30 min (nobody told again).
     for t in [1, 60, 1799] {
@@ -489,32 +680,26 @@ async fn a_refused_token_is_re_checked_every_half_hour_and_resumes_when_accepted
     assert_eq!(singles(), 0);
     h.watcher.run_round(NOW + 1800).await.unwrap();
     assert_eq!(singles(), 1);
-    assert!(h.store.token_refused_mark(m));
+    assert!(h.token_refused_mark(m).await);
     // The relay is fixed: the next re-check accepts the token, and polling resumes.
     h.bakong.state.lock().unwrap().refused_tokens.clear();
     h.bakong
         .answer(&md5(1), paid_tx(&account_of(m), "USD", "5"));
     h.watcher.run_round(NOW + 3599).await.unwrap();
-    assert!(h.store.token_refused_mark(m));
+    assert!(h.token_refused_mark(m).await);
     h.watcher.run_round(NOW + 3600).await.unwrap();
-    assert!(!h.store.token_refused_mark(m));
+    assert!(!h.token_refused_mark(m).await);
     let r = h.watcher.run_round(NOW + 3601).await.unwrap();
     assert_eq!(r.paid, 1);
-    assert_eq!(h.settled_kind(long), Some("paid"));
-    let renew_notices = h
-        .store
-        .outbox()
-        .iter()
-        .filter(|f| matches!(f, FollowUp::RenewToken { .. }))
-        .count();
-    assert_eq!(renew_notices, 1);
+    assert_eq!(h.settled_kind(long).await, Some("paid"));
+    assert_eq!(h.renew_notices().await, 1);
 }
 
 #[tokio::test]
 async fn a_restarted_watcher_meeting_a_401_again_does_not_notify_twice() {
-    let h = harness();
-    let m = h.merchant(1);
-    h.usd_charge(m, &md5(1), 500);
+    let h = harness().await;
+    let m = h.merchant(1).await;
+    h.usd_charge(m, &md5(1), 500).await;
     h.bakong.refuse(&token_of(m));
     h.watcher.run_round(NOW).await.unwrap();
     // A restarted watcher asked directly ("Check now") meets the 401 again.
@@ -524,15 +709,15 @@ async fn a_restarted_watcher_meeting_a_401_again_does_not_notify_twice() {
         restarted.check_now(c, NOW + 1).await.unwrap(),
         CheckNow::TokenRefused
     );
-    assert_eq!(h.store.outbox(), vec![FollowUp::RenewToken { merchant: m }]);
+    assert_eq!(h.outbox().await, vec![FollowUp::RenewToken { merchant: m }]);
 }
 
 #[tokio::test]
 async fn server_wide_failures_open_one_shared_circuit_and_recovery_asks_everyone_at_once() {
-    let h = harness();
-    let stormy = h.merchant(1);
-    let calm = h.merchant(2);
-    let c = h.usd_charge(stormy, &md5(1), 500);
+    let h = harness().await;
+    let stormy = h.merchant(1).await;
+    let calm = h.merchant(2).await;
+    let c = h.usd_charge(stormy, &md5(1), 500).await;
     h.bakong.fail(
         &token_of(stormy),
         &[
@@ -545,7 +730,7 @@ async fn server_wide_failures_open_one_shared_circuit_and_recovery_asks_everyone
     assert_eq!((r.requests, r.request_failures), (1, 1));
     assert!(h.watcher.circuit_open());
     // A second merchant's charge, paid during the outage, is not asked about meanwhile.
-    let c2 = h.usd_charge(calm, &md5(2), 500);
+    let c2 = h.usd_charge(calm, &md5(2), 500).await;
     h.bakong
         .answer(&md5(2), paid_tx(&account_of(calm), "USD", "5"));
     for t in 1..3 {
@@ -561,9 +746,9 @@ async fn server_wide_failures_open_one_shared_circuit_and_recovery_asks_everyone
     assert_eq!(r.requests, 2);
     assert_eq!(r.paid, 1);
     assert!(!h.watcher.circuit_open());
-    assert_eq!(h.settled_kind(c2), Some("paid"));
-    assert_eq!(h.settled_kind(c), None);
-    assert!(h.store.charge(c).unwrap().facts.last_check_at.is_none());
+    assert_eq!(h.settled_kind(c2).await, Some("paid"));
+    assert_eq!(h.settled_kind(c).await, None);
+    assert!(h.charge(c).await.last_check_at.is_none());
     // No per-merchant back-off was left behind: both are asked at the next round.
     let r = h.watcher.run_round(NOW + 7).await.unwrap();
     assert_eq!(
@@ -574,11 +759,11 @@ async fn server_wide_failures_open_one_shared_circuit_and_recovery_asks_everyone
 
 #[tokio::test]
 async fn per_token_trouble_backs_off_only_that_merchant() {
-    let h = harness();
-    let odd = h.merchant(1);
-    let calm = h.merchant(2);
-    h.usd_charge(odd, &md5(1), 500);
-    h.usd_charge(calm, &md5(2), 500);
+    let h = harness().await;
+    let odd = h.merchant(1).await;
+    let calm = h.merchant(2).await;
+    h.usd_charge(odd, &md5(1), 500).await;
+    h.usd_charge(calm, &md5(2), 500).await;
     h.bakong.fail(&token_of(odd), &[LookupFailure::BadAnswer]);
     for t in 0..5 {
         h.watcher.run_round(NOW + t).await.unwrap();
@@ -592,12 +777,12 @@ async fn per_token_trouble_backs_off_only_that_merchant() {
 
 #[tokio::test]
 async fn a_closed_list_endpoint_switches_to_per_md5_polling_when_the_single_call_answers() {
-    let h = harness();
-    let m1 = h.merchant(1);
-    let m2 = h.merchant(2);
+    let h = harness().await;
+    let m1 = h.merchant(1).await;
+    let m2 = h.merchant(2).await;
     // Long-lived QRs, so that they are still pending at the hourly list retries.
-    let long_lived = |m: MerchantId, md5: &str| {
-        h.store.add_charge(
+    let long_lived = async |m: MerchantId, md5: &str| {
+        h.add_charge(
             m,
             md5,
             ChargeFacts {
@@ -609,10 +794,11 @@ async fn a_closed_list_endpoint_switches_to_per_md5_polling_when_the_single_call
                 ended: None,
             },
         )
+        .await
     };
-    let a = long_lived(m1, &md5(1));
-    let b = long_lived(m1, &md5(2));
-    let c = long_lived(m2, &md5(3));
+    let a = long_lived(m1, &md5(1)).await;
+    let b = long_lived(m1, &md5(2)).await;
+    let c = long_lived(m2, &md5(3)).await;
     h.bakong.close_list(true);
     h.bakong
         .answer(&md5(2), paid_tx(&account_of(m1), "USD", "5"));
@@ -625,7 +811,7 @@ async fn a_closed_list_endpoint_switches_to_per_md5_polling_when_the_single_call
     let probed: HashSet<String> = h.bakong.single_log().into_iter().map(|(_, m)| m).collect();
     assert_eq!(probed, HashSet::from([md5(1)]));
     assert_eq!(h.bakong.log().len(), 1);
-    assert_eq!(h.settled_kind(b), None, "not probed yet, not guessed");
+    assert_eq!(h.settled_kind(b).await, None, "not probed yet, not guessed");
 
     // t=1: per md5, every due charge once, no list request.
     h.bakong.clear_log();
@@ -635,9 +821,12 @@ async fn a_closed_list_endpoint_switches_to_per_md5_polling_when_the_single_call
     assert_eq!((r.requests, r.paid), (3, 1));
     assert!(h.bakong.log().is_empty(), "no list request in per-md5 mode");
     assert_eq!(h.bakong.single_log().len() - before, 3);
-    assert_eq!(h.settled_kind(b), Some("paid"));
-    assert_eq!(h.follow_ups_for(b), 1);
-    assert_eq!((h.settled_kind(a), h.settled_kind(c)), (None, None));
+    assert_eq!(h.settled_kind(b).await, Some("paid"));
+    assert_eq!(h.follow_ups_for(b).await, 1);
+    assert_eq!(
+        (h.settled_kind(a).await, h.settled_kind(c).await),
+        (None, None)
+    );
 
     // About an hour later: ONE list request (still closed), then per md5 again.
     let r = h.watcher.run_round(NOW + 3600).await.unwrap();
@@ -660,9 +849,9 @@ async fn a_closed_list_endpoint_switches_to_per_md5_polling_when_the_single_call
 
 #[tokio::test]
 async fn a_refused_single_call_too_is_the_geo_block_and_stays_in_batch_mode() {
-    let h = harness();
-    let m = h.merchant(1);
-    let c = h.usd_charge(m, &md5(1), 500);
+    let h = harness().await;
+    let m = h.merchant(1).await;
+    let c = h.usd_charge(m, &md5(1), 500).await;
     h.bakong.close_list(true);
     h.bakong
         .fail_single(&token_of(m), &[LookupFailure::GeoBlocked]);
@@ -672,28 +861,21 @@ async fn a_refused_single_call_too_is_the_geo_block_and_stays_in_batch_mode() {
     // The merchant backs off as for any geo-block (5 s), and nothing is settled.
     h.watcher.run_round(NOW + 1).await.unwrap();
     assert_eq!(h.bakong.log().len(), 1);
-    assert_eq!(h.settled_kind(c), None);
+    assert_eq!(h.settled_kind(c).await, None);
 }
 
 #[tokio::test]
 async fn per_md5_rounds_ask_oldest_checked_first_within_the_request_budget() {
-    let store = Arc::new(MemoryStore::new());
-    let bakong = Arc::new(FakeBakong::default());
     // 20 requests a second, rounds every second: at most 20... use a tiny budget of 2.
     let cfg = WatcherConfig {
         max_rps: 2,
         round_secs: 1,
         ..config()
     };
-    let watcher = Watcher::new(Arc::clone(&store), Arc::clone(&bakong), cfg);
-    let h = Harness {
-        store,
-        bakong,
-        watcher,
-    };
-    let m = h.merchant(1);
+    let h = harness_with(cfg).await;
+    let m = h.merchant(1).await;
     for i in 1..=5 {
-        h.usd_charge(m, &md5(i), 500);
+        h.usd_charge(m, &md5(i), 500).await;
     }
     h.bakong.close_list(true);
     h.watcher.run_round(NOW).await.unwrap(); // probes md5(1), switches
@@ -727,9 +909,9 @@ async fn per_md5_rounds_ask_oldest_checked_first_within_the_request_budget() {
 
 #[tokio::test]
 async fn rate_limit_retry_after_is_honoured() {
-    let h = harness();
-    let m = h.merchant(1);
-    h.usd_charge(m, &md5(1), 500);
+    let h = harness().await;
+    let m = h.merchant(1).await;
+    h.usd_charge(m, &md5(1), 500).await;
     h.bakong.fail(
         &token_of(m),
         &[LookupFailure::RateLimited {
@@ -749,9 +931,9 @@ async fn rate_limit_retry_after_is_honoured() {
 
 #[tokio::test]
 async fn check_now_during_back_off_says_when_to_try_again() {
-    let h = harness();
-    let m = h.merchant(1);
-    let c = h.usd_charge(m, &md5(1), 500);
+    let h = harness().await;
+    let m = h.merchant(1).await;
+    let c = h.usd_charge(m, &md5(1), 500).await;
     h.bakong.fail(&token_of(m), &[LookupFailure::BadAnswer]);
     h.watcher.run_round(NOW).await.unwrap();
     assert_eq!(
@@ -763,9 +945,9 @@ async fn check_now_during_back_off_says_when_to_try_again() {
 
 #[tokio::test]
 async fn check_now_during_an_outage_asks_and_its_answer_closes_the_circuit() {
-    let h = harness();
-    let m = h.merchant(1);
-    let c = h.usd_charge(m, &md5(1), 500);
+    let h = harness().await;
+    let m = h.merchant(1).await;
+    let c = h.usd_charge(m, &md5(1), 500).await;
     h.bakong
         .fail(&token_of(m), &[LookupFailure::Server { status: 500 }]);
     h.watcher.run_round(NOW).await.unwrap();
@@ -781,9 +963,9 @@ async fn check_now_during_an_outage_asks_and_its_answer_closes_the_circuit() {
 
 #[tokio::test]
 async fn check_now_settles_and_a_second_press_finds_it_settled() {
-    let h = harness();
-    let m = h.merchant(1);
-    let c = h.usd_charge(m, &md5(1), 500);
+    let h = harness().await;
+    let m = h.merchant(1).await;
+    let c = h.usd_charge(m, &md5(1), 500).await;
     assert_eq!(
         h.watcher.check_now(c, NOW).await.unwrap(),
         CheckNow::StillPending
@@ -802,32 +984,31 @@ async fn check_now_settles_and_a_second_press_finds_it_settled() {
         h.watcher.check_now(ChargeId(999), NOW).await.unwrap(),
         CheckNow::NotPending
     );
-    assert_eq!(h.follow_ups_for(c), 1);
+    assert_eq!(h.follow_ups_for(c).await, 1);
 }
 
 #[tokio::test]
 async fn check_now_failure_leaves_the_charge_pending() {
-    let h = harness();
-    let m = h.merchant(1);
-    let c = h.usd_charge(m, &md5(1), 500);
+    let h = harness().await;
+    let m = h.merchant(1).await;
+    let c = h.usd_charge(m, &md5(1), 500).await;
     h.bakong.fail(&token_of(m), &[LookupFailure::Transport]);
     assert_eq!(
         h.watcher.check_now(c, NOW).await.unwrap(),
         CheckNow::Unreachable(LookupFailure::Transport)
     );
-    assert_eq!(h.settled_kind(c), None);
+    assert_eq!(h.settled_kind(c).await, None);
 }
 
 #[tokio::test]
 async fn merchant_without_token_is_skipped_not_settled() {
-    let h = harness();
-    let m = MerchantId(5);
-    h.store.set_token(m, None);
-    let c = h.usd_charge(m, &md5(1), 500);
+    let h = harness().await;
+    let m = h.merchant_without_token(5).await;
+    let c = h.usd_charge(m, &md5(1), 500).await;
     let r = h.watcher.run_round(NOW + TTL + 10).await.unwrap();
     assert_eq!(r.skipped_no_token, 1);
     assert!(h.bakong.log().is_empty());
-    assert_eq!(h.settled_kind(c), None);
+    assert_eq!(h.settled_kind(c).await, None);
     assert_eq!(
         h.watcher.check_now(c, NOW).await.unwrap(),
         CheckNow::NoToken
@@ -836,31 +1017,32 @@ async fn merchant_without_token_is_skipped_not_settled() {
 
 #[tokio::test]
 async fn store_failure_keeps_the_charge_pending_and_the_next_round_settles_it() {
-    let h = harness();
-    let m = h.merchant(1);
-    let c = h.usd_charge(m, &md5(1), 500);
+    let h = harness().await;
+    let m = h.merchant(1).await;
+    let c = h.usd_charge(m, &md5(1), 500).await;
     h.bakong
         .answer(&md5(1), paid_tx(&account_of(m), "USD", "5"));
-    h.store.fail_next_settles(1);
+    h.fail_settles().await;
     let r = h.watcher.run_round(NOW).await.unwrap();
     assert_eq!((r.store_errors, r.paid), (1, 0));
-    assert_eq!(h.settled_kind(c), None);
-    assert!(h.store.outbox().is_empty());
+    assert_eq!(h.settled_kind(c).await, None);
+    assert!(h.outbox().await.is_empty());
+    h.heal_store().await;
     let r = h.watcher.run_round(NOW + 5).await.unwrap();
     assert_eq!(r.paid, 1);
-    assert_eq!(h.follow_ups_for(c), 1);
+    assert_eq!(h.follow_ups_for(c).await, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_rounds_and_check_now_settle_each_charge_exactly_once() {
-    let h = harness();
+    let h = harness().await;
     let mut charges = vec![];
     let mut n = 0;
     for mid in 1..=4 {
-        let m = h.merchant(mid);
+        let m = h.merchant(mid).await;
         for _ in 0..60 {
             n += 1;
-            let c = h.usd_charge(m, &md5(n), 500);
+            let c = h.usd_charge(m, &md5(n), 500).await;
             h.bakong
                 .answer(&md5(n), paid_tx(&account_of(m), "USD", "5"));
             charges.push(c);
@@ -881,57 +1063,60 @@ async fn racing_rounds_and_check_now_settle_each_charge_exactly_once() {
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.paid + b.paid + by_press, charges.len());
     for c in &charges {
-        assert_eq!(h.settled_kind(*c), Some("paid"));
-        assert_eq!(h.follow_ups_for(*c), 1, "{c:?}");
+        assert_eq!(h.settled_kind(*c).await, Some("paid"));
+        assert_eq!(h.follow_ups_for(*c).await, 1, "{c:?}");
     }
-    assert_eq!(h.store.outbox().len(), charges.len());
-    assert_eq!(h.store.pending_count(), 0);
+    assert_eq!(h.outbox().await.len(), charges.len());
+    assert_eq!(h.pending_count().await, 0);
 }
 
 #[tokio::test]
 async fn a_restart_picks_up_every_pending_charge() {
-    let h = harness();
-    let m = h.merchant(1);
-    let ids: Vec<ChargeId> = (1..=75).map(|i| h.usd_charge(m, &md5(i), 500)).collect();
+    let h = harness().await;
+    let m = h.merchant(1).await;
+    let mut ids: Vec<ChargeId> = vec![];
+    for i in 1..=75 {
+        ids.push(h.usd_charge(m, &md5(i), 500).await);
+    }
     h.watcher.run_round(NOW).await.unwrap();
     for i in 1..=75 {
         h.bakong
             .answer(&md5(i), paid_tx(&account_of(m), "USD", "5"));
     }
-    // The old watcher (and its in-memory gates) is gone; only the store survives.
+    // The old watcher (its in-memory gates, its opened tokens) is gone; only the
+    // database survives.
     let Harness {
         store,
+        db,
         bakong,
         watcher,
+        _dir,
     } = h;
     drop(watcher);
+    drop(store);
+    let store = Arc::new(SqlWatcherStore::new(db.clone(), secrets()));
     let h = Harness {
         watcher: Watcher::new(Arc::clone(&store), Arc::clone(&bakong), config()),
         store,
+        db,
         bakong,
+        _dir,
     };
     let restarted = Watcher::new(Arc::clone(&h.store), Arc::clone(&h.bakong), config());
     let r = restarted.run_round(NOW + 5).await.unwrap();
     assert_eq!((r.paid, r.requests), (75, 2));
     for id in ids {
-        assert_eq!(h.follow_ups_for(id), 1);
+        assert_eq!(h.follow_ups_for(id).await, 1);
     }
 }
 
 #[tokio::test]
 async fn settling_notifies_the_outbox_right_away() {
-    let store = Arc::new(MemoryStore::new());
-    let bakong = Arc::new(FakeBakong::default());
     let notify = Arc::new(tokio::sync::Notify::new());
-    let watcher = Watcher::new(Arc::clone(&store), Arc::clone(&bakong), config())
-        .notify_on_settle(Arc::clone(&notify));
-    let h = Harness {
-        store,
-        bakong,
-        watcher,
-    };
-    let m = h.merchant(1);
-    h.usd_charge(m, &md5(1), 500);
+    let mut h = harness().await;
+    h.watcher = h.watcher.notify_on_settle(Arc::clone(&notify));
+    let m = h.merchant(1).await;
+    h.usd_charge(m, &md5(1), 500).await;
     h.bakong
         .answer(&md5(1), paid_tx(&account_of(m), "USD", "5"));
     h.watcher.run_round(NOW).await.unwrap();
@@ -941,19 +1126,12 @@ async fn settling_notifies_the_outbox_right_away() {
         .expect("no notification after a settlement");
 }
 
-fn adaptive_harness() -> Harness {
-    let store = Arc::new(MemoryStore::new());
-    let bakong = Arc::new(FakeBakong::default());
-    let cfg = WatcherConfig {
+async fn adaptive_harness() -> Harness {
+    harness_with(WatcherConfig {
         schedule: Schedule::with_interval(5),
         ..config()
-    };
-    let watcher = Watcher::new(Arc::clone(&store), Arc::clone(&bakong), cfg);
-    Harness {
-        store,
-        bakong,
-        watcher,
-    }
+    })
+    .await
 }
 
 /// Seconds (from NOW) of the rounds `t` in `range` that sent a request for `m`.
@@ -971,12 +1149,12 @@ async fn asked_at(h: &Harness, m: MerchantId, range: std::ops::Range<i64>) -> Ve
 
 #[tokio::test]
 async fn young_charges_are_asked_every_two_seconds_older_ones_every_poll_interval() {
-    let h = adaptive_harness();
-    let m = h.merchant(1);
-    // Created at NOW (the memory store dates a charge 10 min before its expiry).
-    let c = h.usd_charge(m, &md5(1), 500);
+    let h = adaptive_harness().await;
+    let m = h.merchant(1).await;
+    // Created at NOW (the harness dates a charge 10 min before its expiry).
+    let c = h.usd_charge(m, &md5(1), 500).await;
     assert_eq!(asked_at(&h, m, 0..9).await, vec![0, 2, 4, 6, 8]);
-    assert_eq!(h.store.charge(c).unwrap().next_poll_at, NOW + 10);
+    assert_eq!(h.charge(c).await.next_poll_at, NOW + 10);
     // From 3 minutes on, every 5 s.
     let mut at = asked_at(&h, m, 176..200).await;
     at.retain(|t| *t >= 180);
@@ -988,13 +1166,13 @@ async fn young_charges_are_asked_every_two_seconds_older_ones_every_poll_interva
 
 #[tokio::test]
 async fn a_merchant_gets_at_most_one_list_request_per_two_seconds() {
-    let h = adaptive_harness();
-    let m = h.merchant(1);
-    h.usd_charge(m, &md5(1), 500);
+    let h = adaptive_harness().await;
+    let m = h.merchant(1).await;
+    h.usd_charge(m, &md5(1), 500).await;
     h.watcher.run_round(NOW).await.unwrap();
     // A second charge appears at once: it waits for the merchant's next slot, and from
     // then on both share one request.
-    h.usd_charge(m, &md5(2), 500);
+    h.usd_charge(m, &md5(2), 500).await;
     let r = h.watcher.run_round(NOW + 1).await.unwrap();
     assert_eq!((r.requests, r.skipped_recent), (0, 1));
     assert_eq!(asked_at(&h, m, 2..10).await, vec![2, 4, 6, 8]);

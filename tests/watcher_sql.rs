@@ -10,7 +10,9 @@ use khqr_bot::bakong::{self, Client, DecimalAmount, RetryPolicy};
 use khqr_bot::crypto::{SecretBox, SecretKey};
 use khqr_bot::i18n::Lang;
 use khqr_bot::khqr::{Amount, BakongAccountId, City, Currency, ShopName};
-use khqr_bot::store::{ChargeId, ChargeStatus, MerchantId, NewCharge, Profile, Store};
+use khqr_bot::store::{
+    ChargeId, ChargeStatus, FollowUpKind, MerchantId, NewCharge, Profile, Store,
+};
 use khqr_bot::watcher::backoff::BackoffPolicy;
 use khqr_bot::watcher::decide::Rules;
 use khqr_bot::watcher::history::parse_period;
@@ -54,7 +56,7 @@ struct Env {
     store: Store,
     sandbox: SandboxHandle,
     client: Arc<Client>,
-    watcher: Watcher<SqlWatcherStore, Client>,
+    watcher: Watcher<Client>,
     t0: i64,
 }
 
@@ -167,7 +169,7 @@ impl Env {
             .await
             .unwrap()
             .into_iter()
-            .map(|o| o.kind)
+            .map(|o| o.kind.as_str().to_owned())
             .collect()
     }
 
@@ -564,7 +566,7 @@ async fn history_totals_per_currency_and_phnom_penh_day() {
                 paid_at: (status == ChargeStatus::Paid).then_some(at),
                 event: "charge_paid",
                 detail: serde_json::json!({}),
-                follow_up: "charge_paid",
+                follow_up: FollowUpKind::ChargePaid,
             };
             assert!(store.settle_charge(id, &s, at).await.unwrap());
         }
@@ -897,7 +899,7 @@ async fn a_payment_the_charge_can_no_longer_take_is_recorded_and_reported_once()
         paid_at: Some(e.t0 + TTL + 1000),
         event: "charge_paid",
         detail: serde_json::json!({ "hash": hash, "payer": "payer@wing" }),
-        follow_up: "charge_paid",
+        follow_up: FollowUpKind::ChargePaid,
     };
     let window = khqr_bot::watcher::decide::LATE_WATCH_SECS;
     let past_window = e.t0 + TTL + window + 1;
@@ -962,7 +964,7 @@ async fn a_payment_the_charge_can_no_longer_take_is_recorded_and_reported_once()
         bakong_hash: None,
         paid_at: None,
         event: "charge_expired",
-        follow_up: "charge_expired",
+        follow_up: FollowUpKind::ChargeExpired,
         ..paid("")
     };
     assert_eq!(

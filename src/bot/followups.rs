@@ -25,7 +25,7 @@ use teloxide::types::{InlineKeyboardMarkup, InputFile, InputMedia, InputMediaPho
 use crate::i18n::Lang;
 use crate::render::{StatusKind, StatusSpec, format_minor_units, format_money, status_png};
 
-use crate::store::{Charge, ChargeStatus, Merchant, PaidAfter, Store};
+use crate::store::{Charge, ChargeStatus, FollowUpKind, Merchant, PaidAfter, Store};
 use crate::t;
 use crate::telegram_pacing::{ChatKey, FloodGate, PacedBot, WaitPolicy};
 use crate::time::{SharedClock, UnixSecs, system_clock};
@@ -121,6 +121,16 @@ fn message_gone(e: &RequestError) -> bool {
     )
 }
 
+/// Which message about the merchant's token a notice is.
+#[derive(Debug, Clone, Copy)]
+enum Notice {
+    TokenRefused,
+    TokenExpiring,
+    /// Renewed by itself, or the renewal ended without a token (`renewal_notices`).
+    Renewal,
+    TokenUnreadable,
+}
+
 /// What the status card and caption say.
 struct Rendered {
     caption: String,
@@ -168,7 +178,8 @@ fn status_word(lang: Lang, status: ChargeStatus) -> String {
 }
 
 /// The message telling the seller about a payment found late or for a charge that can no
-/// longer take it (`task.kind` is `charge_paid_late` or `payment_unwatched`).
+/// longer take it (`task.kind` is [`FollowUpKind::ChargePaidLate`] or
+/// [`FollowUpKind::PaymentUnwatched`]).
 fn money_notice(task: &OutboxTask, charge: &Charge, lang: Lang, now: UnixSecs) -> String {
     let amount = format_money(charge.amount);
     let bill = charge.bill_number.as_str();
@@ -178,7 +189,7 @@ fn money_notice(task: &OutboxTask, charge: &Charge, lang: Lang, now: UnixSecs) -
             .and_then(serde_json::Value::as_str)
             .map(str::to_owned)
     };
-    if task.kind == "payment_unwatched" {
+    if task.kind == FollowUpKind::PaymentUnwatched {
         let payer = payload("payer").unwrap_or_else(|| "—".into());
         let hash = payload("hash").unwrap_or_default();
         let arrived = match (
@@ -496,7 +507,7 @@ impl TelegramFollowUps {
         };
         let (charge, merchant) = self.charge_and_merchant(id).await?;
         let lang = merchant.language;
-        let text = if task.kind == "charge_unverified_notice" {
+        let text = if task.kind == FollowUpKind::ChargeUnverifiedNotice {
             let amount = format_money(charge.amount);
             let time = phnom_penh_date_time(charge.expires_at);
             t!(
@@ -520,7 +531,7 @@ impl TelegramFollowUps {
         send.await.map(|_| ()).map_err(classify)
     }
 
-    async fn notice(&self, task: &OutboxTask) -> Result<(), DeliveryError> {
+    async fn notice(&self, task: &OutboxTask, notice: Notice) -> Result<(), DeliveryError> {
         let merchant = self
             .store
             .merchant(task.merchant)
@@ -533,13 +544,13 @@ impl TelegramFollowUps {
         self.chat_ready(chat)?;
         let lang: Lang = merchant.language;
         let now = self.clock.unix_secs();
-        let text = match task.kind.as_str() {
-            "token_refused" => t!(lang, "notice-token-refused"),
-            "token_renewed" | "token_renewal_ended" => {
-                super::renewal_notices::text(lang, &task.kind, &task.payload, &merchant)
+        let text = match notice {
+            Notice::TokenRefused => t!(lang, "notice-token-refused"),
+            Notice::Renewal => {
+                super::renewal_notices::text(lang, task.kind, &task.payload, &merchant)
             }
-            "token_unreadable" => t!(lang, "notice-token-unreadable"),
-            _ => {
+            Notice::TokenUnreadable => t!(lang, "notice-token-unreadable"),
+            Notice::TokenExpiring => {
                 let expires_at = task
                     .payload
                     .get("expires_at")
@@ -578,20 +589,21 @@ impl Deliver for TelegramFollowUps {
             tracing::info!(task = task.id, kind = %task.kind, "follow-up already accepted by Telegram; not sent again");
             return Ok(());
         }
-        let delivered = match task.kind.as_str() {
-            "charge_paid" | "charge_failed" | "charge_expired" | "charge_mismatch"
-            | "charge_cancelled" | "charge_unverified" => self.edit_charge(task).await,
-            "charge_paid_late" | "payment_unwatched" | "charge_unverified_notice" => {
+        use FollowUpKind as K;
+        let delivered = match task.kind {
+            K::ChargePaid
+            | K::ChargeFailed
+            | K::ChargeExpired
+            | K::ChargeMismatch
+            | K::ChargeCancelled
+            | K::ChargeUnverified => self.edit_charge(task).await,
+            K::ChargePaidLate | K::PaymentUnwatched | K::ChargeUnverifiedNotice => {
                 self.charge_notice(task).await
             }
-            "token_refused"
-            | "token_expiring"
-            | "token_renewed"
-            | "token_renewal_ended"
-            | "token_unreadable" => self.notice(task).await,
-            other => Err(DeliveryError::Permanent(format!(
-                "unknown follow-up {other:?}"
-            ))),
+            K::TokenRefused => self.notice(task, Notice::TokenRefused).await,
+            K::TokenExpiring => self.notice(task, Notice::TokenExpiring).await,
+            K::TokenRenewed | K::TokenRenewalEnded => self.notice(task, Notice::Renewal).await,
+            K::TokenUnreadable => self.notice(task, Notice::TokenUnreadable).await,
         };
         if delivered.is_ok() {
             let mut accepted = self.accepted();

@@ -2,15 +2,20 @@
 //! (outbox kinds `token_renewed` and `token_renewal_ended`, queued by the renewer).
 
 use crate::i18n::Lang;
-use crate::store::Merchant;
+use crate::store::{FollowUpKind, Merchant};
 use crate::t;
 
 use super::format::phnom_penh_date;
 use super::turn::expiry_text;
 
 /// The message for a renewal outbox task.
-pub(super) fn text(lang: Lang, kind: &str, payload: &serde_json::Value, m: &Merchant) -> String {
-    if kind == "token_renewed" {
+pub(super) fn text(
+    lang: Lang,
+    kind: FollowUpKind,
+    payload: &serde_json::Value,
+    m: &Merchant,
+) -> String {
+    if kind == FollowUpKind::TokenRenewed {
         let expiry = payload
             .get("expires_at")
             .and_then(serde_json::Value::as_i64)

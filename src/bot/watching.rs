@@ -32,7 +32,7 @@ const OUTBOX_TICK: Duration = Duration::from_secs(1);
 /// often as the watcher polls when that is more often (two small queries each).
 const TOKEN_TICK_MAX: Duration = Duration::from_secs(60);
 
-type SqlWatcher = Watcher<SqlWatcherStore, bakong::Client>;
+type SqlWatcher = Watcher<bakong::Client>;
 
 /// What handlers need from the watcher ("Check now").
 #[derive(Clone)]

@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use super::events::append;
+use super::follow_up::FollowUpKind;
 use super::model::{Charge, ChargeId, ChargeStatus, MerchantId, NewCharge, amount, parse_currency};
 use super::outbox::enqueue;
 use super::{Result, Store, StoreError};
@@ -306,7 +307,7 @@ impl Store {
             &mut tx,
             merchant_id,
             Some(id),
-            "charge_cancelled",
+            FollowUpKind::ChargeCancelled,
             &json!({}),
             now,
         )

@@ -5,6 +5,7 @@
 use serde_json::json;
 
 use super::events::append;
+use super::follow_up::FollowUpKind;
 use super::model::MerchantId;
 use super::outbox::enqueue;
 use super::{Result, Store, StoreError};
@@ -153,7 +154,15 @@ impl Store {
         let detail = json!({ "token_version": version });
         append(&mut tx, Some(id), None, "token_unreadable", &detail, now).await?;
         if notify {
-            enqueue(&mut tx, id, None, "token_unreadable", &json!({}), now).await?;
+            enqueue(
+                &mut tx,
+                id,
+                None,
+                FollowUpKind::TokenUnreadable,
+                &json!({}),
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(true)

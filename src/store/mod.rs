@@ -9,6 +9,7 @@ mod charges;
 mod dialogues;
 mod events;
 mod file_mode;
+mod follow_up;
 mod history_queries;
 mod key_check;
 mod merchants;
@@ -24,6 +25,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
+pub use follow_up::{FollowUpKind, UnknownFollowUpKind};
 pub use history_queries::{CurrencyTotal, HistorySummary, ListedCharge};
 pub use key_check::Rotation;
 pub use model::{

@@ -241,7 +241,7 @@ pub struct OutboxItem {
     pub id: i64,
     pub merchant_id: MerchantId,
     pub charge_id: Option<ChargeId>,
-    pub kind: String,
+    pub kind: super::follow_up::FollowUpKind,
     pub payload: serde_json::Value,
     pub attempts: i64,
     pub next_attempt_at: i64,

@@ -3,8 +3,9 @@
 
 use sqlx::{Sqlite, Transaction};
 
+use super::follow_up::{FollowUpKind, UnknownFollowUpKind};
 use super::model::{ChargeId, MerchantId, OutboxItem, json};
-use super::{Result, Store};
+use super::{Result, Store, StoreError};
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -21,14 +22,18 @@ struct Row {
 }
 
 impl TryFrom<Row> for OutboxItem {
-    type Error = super::StoreError;
+    type Error = StoreError;
 
     fn try_from(r: Row) -> Result<Self> {
+        let kind = r
+            .kind
+            .parse::<FollowUpKind>()
+            .map_err(|e| StoreError::Corrupt(format!("outbox {}: {e}", r.id)))?;
         Ok(OutboxItem {
             id: r.id,
             merchant_id: MerchantId(r.merchant_id),
             charge_id: r.charge_id.map(ChargeId),
-            kind: r.kind,
+            kind,
             payload: json(&r.payload)?,
             attempts: r.attempts,
             next_attempt_at: r.next_attempt_at,
@@ -47,7 +52,7 @@ pub(super) async fn enqueue(
     tx: &mut Transaction<'static, Sqlite>,
     merchant_id: MerchantId,
     charge_id: Option<ChargeId>,
-    kind: &str,
+    kind: FollowUpKind,
     payload: &serde_json::Value,
     now: i64,
 ) -> Result<i64> {
@@ -57,7 +62,7 @@ pub(super) async fn enqueue(
     )
     .bind(merchant_id.0)
     .bind(charge_id.map(|c| c.0))
-    .bind(kind)
+    .bind(kind.as_str())
     .bind(payload.to_string())
     .bind(now)
     .fetch_one(&mut **tx)
@@ -67,18 +72,50 @@ pub(super) async fn enqueue(
 
 impl Store {
     /// Undelivered follow-ups due at `now`, oldest first.
+    ///
+    /// A row whose kind this build does not know ([`UnknownFollowUpKind`]: written by a
+    /// newer build or by hand) cannot be delivered: it is given up here — logged, marked
+    /// done with the reason as its last error — and left out, so it neither stops the
+    /// others nor comes back.
     pub async fn outbox_due(&self, now: i64, limit: i64) -> Result<Vec<OutboxItem>> {
-        sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(format!(
+        let rows = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM telegram_outbox \
              WHERE done_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2"
         )))
         .bind(now)
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?
-        .into_iter()
-        .map(OutboxItem::try_from)
-        .collect()
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            if let Err(unknown) = row.kind.parse::<FollowUpKind>() {
+                self.give_up_unknown(row.id, row.merchant_id, &unknown, now)
+                    .await?;
+                continue;
+            }
+            out.push(OutboxItem::try_from(row)?);
+        }
+        Ok(out)
+    }
+
+    async fn give_up_unknown(
+        &self,
+        id: i64,
+        merchant: i64,
+        unknown: &UnknownFollowUpKind,
+        now: i64,
+    ) -> Result<()> {
+        tracing::warn!(task = id, merchant, kind = %unknown.0, "unknown follow-up kind; giving up");
+        sqlx::query(
+            "UPDATE telegram_outbox SET attempts = attempts + 1, last_error = $2, done_at = $3 \
+             WHERE id = $1 AND done_at IS NULL",
+        )
+        .bind(id)
+        .bind(unknown.to_string())
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Every follow-up queued for a charge, oldest first.
@@ -119,5 +156,49 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    /// A kind this build does not know (a newer build wrote it, or someone by hand) is given
+    /// up with its reason, logged, and does not stop the others.
+    #[tokio::test]
+    async fn an_unknown_kind_is_given_up_and_the_others_still_come() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+        let store = Store::open(&url).await.unwrap();
+        let m = store.ensure_merchant(7, 7, Lang::En, 100).await.unwrap().id;
+        for kind in ["charge_teleported", "token_refused"] {
+            sqlx::query(
+                "INSERT INTO telegram_outbox (merchant_id, kind, next_attempt_at, created_at) \
+                 VALUES ($1, $2, 100, 100)",
+            )
+            .bind(m.0)
+            .bind(kind)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        }
+        let due = store.outbox_due(200, 10).await.unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].kind, FollowUpKind::TokenRefused);
+        let (done_at, last_error): (Option<i64>, Option<String>) = sqlx::query_as(
+            "SELECT done_at, last_error FROM telegram_outbox WHERE kind = 'charge_teleported'",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(done_at, Some(200));
+        assert_eq!(
+            last_error.as_deref(),
+            Some("unknown follow-up kind \"charge_teleported\"")
+        );
+        // Given up once: not handed out again.
+        let due = store.outbox_due(300, 10).await.unwrap();
+        assert_eq!(due.len(), 1);
     }
 }

@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::bakong::RegisteredEmail;
 
 use super::events::append;
+use super::follow_up::FollowUpKind;
 use super::model::MerchantId;
 use super::outbox::enqueue;
 use super::{Result, Store, StoreError};
@@ -335,7 +336,7 @@ impl Store {
             &mut tx,
             merchant,
             None,
-            "token_renewal_ended",
+            FollowUpKind::TokenRenewalEnded,
             &payload,
             now,
         )
@@ -398,7 +399,15 @@ impl Store {
         let detail = json!({ "renewal": id, "token_expires_at": expires_at });
         append(&mut tx, Some(merchant), None, "token_renewed", &detail, now).await?;
         let payload = json!({ "expires_at": expires_at });
-        enqueue(&mut tx, merchant, None, "token_renewed", &payload, now).await?;
+        enqueue(
+            &mut tx,
+            merchant,
+            None,
+            FollowUpKind::TokenRenewed,
+            &payload,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(Some(expires_at))
     }

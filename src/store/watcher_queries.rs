@@ -9,6 +9,7 @@
 use serde_json::json;
 
 use super::events::append;
+use super::follow_up::FollowUpKind;
 use super::model::{ChargeId, ChargeStatus, MerchantId, PaidAfter, parse_currency};
 use super::outbox::enqueue;
 use super::{Result, Store};
@@ -91,8 +92,8 @@ pub struct Settlement {
     /// Event kind (`charge_paid`, `charge_mismatch`, …) and detail.
     pub event: &'static str,
     pub detail: serde_json::Value,
-    /// Outbox kind of the follow-up ("edit the charge's message").
-    pub follow_up: &'static str,
+    /// The follow-up that edits the charge's message.
+    pub follow_up: FollowUpKind,
 }
 
 #[derive(sqlx::FromRow)]
@@ -204,7 +205,7 @@ impl Store {
                 &mut tx,
                 merchant,
                 Some(id),
-                "charge_unverified",
+                FollowUpKind::ChargeUnverified,
                 &json!({}),
                 now,
             )
@@ -213,7 +214,7 @@ impl Store {
                 &mut tx,
                 merchant,
                 Some(id),
-                "charge_unverified_notice",
+                FollowUpKind::ChargeUnverifiedNotice,
                 &json!({}),
                 now,
             )
@@ -355,7 +356,7 @@ impl Store {
                 &mut tx,
                 merchant,
                 Some(id),
-                "charge_paid_late",
+                FollowUpKind::ChargePaidLate,
                 &payload,
                 now,
             )
@@ -405,7 +406,15 @@ impl Store {
         }
         let detail = json!({ "token_version": version });
         append(&mut tx, Some(id), None, "token_rejected", &detail, now).await?;
-        enqueue(&mut tx, id, None, "token_refused", &json!({}), now).await?;
+        enqueue(
+            &mut tx,
+            id,
+            None,
+            FollowUpKind::TokenRefused,
+            &json!({}),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -517,7 +526,15 @@ impl Store {
             return Ok(false);
         }
         let payload = json!({ "expires_at": expires_at });
-        enqueue(&mut tx, id, None, "token_expiring", &payload, now).await?;
+        enqueue(
+            &mut tx,
+            id,
+            None,
+            FollowUpKind::TokenExpiring,
+            &payload,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -574,6 +591,14 @@ async fn report_unwatched(
         now,
     )
     .await?;
-    enqueue(tx, merchant, Some(id), "payment_unwatched", &detail, now).await?;
+    enqueue(
+        tx,
+        merchant,
+        Some(id),
+        FollowUpKind::PaymentUnwatched,
+        &detail,
+        now,
+    )
+    .await?;
     Ok(SettleOutcome::Reported)
 }

@@ -5,8 +5,10 @@
 //! - [`circuit`]: the circuit shared by all merchants, for server-wide trouble.
 //! - [`endpoint`]: batch or per-md5 polling (the list endpoint may be closed);
 //!   [`per_md5`]: the per-md5 round, paced by [`pacer`].
-//! - [`ports`]: what the watcher needs from the store and from Bakong (traits).
-//! - [`round`]: one polling round and "Check now" over those traits.
+//! - [`ports`]: the Bakong port ([`ports::Lookups`]) and the types the round exchanges
+//!   with its store.
+//! - [`round`]: one polling round and "Check now", over [`sql::SqlWatcherStore`] and a
+//!   [`ports::Lookups`].
 //! - [`outbox`]: delivering queued Telegram follow-ups until accepted.
 //! - [`schedule`]: when each charge is asked about next (young charges often; pure).
 //! - [`scheduler`]: the polling loop (a 1 s tick) and the outbox loop.
@@ -14,8 +16,8 @@
 //! - [`reminders`]: when to remind a merchant that their token expires (pure).
 //! - [`renewal`]: when to renew a token by itself and what Bakong's answers mean (pure);
 //!   [`renewer`]: the renewal passes over the SQL store and the Bakong client.
-//! - [`sql`]: the ports over the SQL store; [`bakong_lookups`]: over the Bakong client.
-//! - [`memory`]: an in-memory backend of the ports (tests, benchmarks).
+//! - [`sql`]: the watcher's store (the SQL store with the token key; the guarded
+//!   settlement is its SQL); [`bakong_lookups`]: [`ports::Lookups`] over the Bakong client.
 //! - [`types`]: identifiers, time and the lookup vocabulary.
 //!
 //! The Telegram side (editing the message, notices, `/history`…) is in `bot::followups`,
@@ -27,7 +29,6 @@ pub mod circuit;
 pub mod decide;
 pub mod endpoint;
 pub mod history;
-pub mod memory;
 pub mod outbox;
 pub mod pacer;
 pub mod per_md5;

@@ -28,6 +28,7 @@ use tokio::time::Instant;
 
 use super::ports::StoreFailure;
 use super::types::{ChargeId, MerchantId, UnixSecs};
+use crate::store::FollowUpKind;
 
 /// One queued follow-up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,9 +36,9 @@ pub struct OutboxTask {
     pub id: i64,
     pub merchant: MerchantId,
     pub charge: Option<ChargeId>,
-    /// What to do (`paid`, `expired`, `token_refused`, …); the deliverer reads the current
-    /// rows to build the message.
-    pub kind: String,
+    /// What to do (edit the charge's message to paid, tell the seller to renew the token,
+    /// …); the deliverer reads the current rows to build the message.
+    pub kind: FollowUpKind,
     pub payload: serde_json::Value,
     /// Failed attempts so far.
     pub attempts: i64,

@@ -32,7 +32,7 @@ impl Queue {
             id,
             merchant: MerchantId(merchant),
             charge: Some(ChargeId(id)),
-            kind: "paid".into(),
+            kind: FollowUpKind::ChargePaid,
             payload: serde_json::json!({ "chat": chat }),
             attempts: 0,
         };

@@ -21,7 +21,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::backoff::Gate;
-use super::ports::{Lookups, MerchantBatch, MerchantToken, PendingCharge, PendingCharges, Settle};
+use super::ports::{Lookups, MerchantBatch, MerchantToken, PendingCharge};
 use super::round::{MAX_MD5_PER_REQUEST, RoundReport, Watcher, lock};
 use super::types::{Lookup, MerchantId, UnixSecs};
 
@@ -32,9 +32,8 @@ struct Job {
     last_asked: Option<UnixSecs>,
 }
 
-impl<S, L> Watcher<S, L>
+impl<L> Watcher<L>
 where
-    S: PendingCharges + Settle,
     L: Lookups,
 {
     pub(super) async fn poll_per_md5(

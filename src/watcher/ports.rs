@@ -1,7 +1,7 @@
-//! What the watcher needs from the outside, as three small traits: the pending charges
-//! ([`PendingCharges`]), the guarded state changes ([`Settle`]) and Bakong ([`Lookups`]).
-//! The store implements the first two over SQL, the Bakong client the third; tests use
-//! [`super::memory`] and scripted lookups.
+//! What the watcher exchanges with the outside: the port to Bakong ([`Lookups`]: the
+//! Bakong client in production, the sandbox or a scripted fake in tests), and the types the
+//! round reads from and hands to its store ([`super::sql::SqlWatcherStore`], used
+//! directly: it is the only store).
 
 use std::future::Future;
 
@@ -9,7 +9,7 @@ use super::backoff::TokenVersion;
 use super::decide::{ChargeFacts, Decision, Mismatch, Payment};
 use super::types::{ChargeId, Lookup, LookupFailure, MerchantId, Token, UnixSecs};
 
-/// A storage failure, whatever the backend.
+/// A storage failure (the store's error, boxed so the outbox's queue can be faked).
 #[derive(Debug, thiserror::Error)]
 #[error(transparent)]
 pub struct StoreFailure(Box<dyn std::error::Error + Send + Sync + 'static>);
@@ -116,74 +116,6 @@ pub enum Applied {
     /// Nothing changed: the charge was no longer pending (someone else settled it first)
     /// or the non-terminal mark was already there.
     Unchanged,
-}
-
-/// Where the pending charges come from.
-pub trait PendingCharges: Send + Sync + 'static {
-    /// Every `pending` charge due for a check at `now`, grouped by merchant (one batch per
-    /// merchant). Merchants whose token was refused (401) and not yet replaced are left
-    /// out. After a restart this is how every pending charge is picked up again.
-    fn load_due(
-        &self,
-        now: UnixSecs,
-    ) -> impl Future<Output = Result<Vec<MerchantBatch>, StoreFailure>> + Send;
-
-    /// One charge, only while it is `pending` (due or not), in a batch of its own ("Check
-    /// now").
-    fn load_pending_charge(
-        &self,
-        charge: ChargeId,
-    ) -> impl Future<Output = Result<Option<MerchantBatch>, StoreFailure>> + Send;
-
-    /// The merchants whose stored token Bakong refused (401) and that have not replaced
-    /// it, with that token: re-checked every 30 min, so a misconfigured relay answering 401
-    /// for a while does not suspend every merchant for ever.
-    fn refused_tokens(
-        &self,
-    ) -> impl Future<Output = Result<Vec<(MerchantId, MerchantToken)>, StoreFailure>> + Send;
-}
-
-/// Guarded state changes.
-///
-/// **Contract**: `settle` commits, in ONE transaction, the status change guarded by
-/// `status = 'pending'` (e.g. `UPDATE charges SET … WHERE id = $1 AND status = 'pending'`)
-/// and — only when that changed a row and the settlement is terminal — the event and the
-/// Telegram follow-up ("edit this charge's message") in the outbox. So a charge is settled
-/// exactly once however many rounds, "Check now" presses and restarts race for it, and a
-/// settled charge always has its follow-up queued.
-pub trait Settle: Send + Sync + 'static {
-    fn settle(
-        &self,
-        charge: ChargeId,
-        settlement: &Settlement,
-        now: UnixSecs,
-    ) -> impl Future<Output = Result<Applied, StoreFailure>> + Send;
-
-    /// Bakong refused `merchant`'s token `version` (401): record it and queue the "renew
-    /// your token with /token" message, in one transaction, once per token. Returns
-    /// whether this call recorded it (false: already known).
-    fn token_refused(
-        &self,
-        merchant: MerchantId,
-        version: TokenVersion,
-        now: UnixSecs,
-    ) -> impl Future<Output = Result<bool, StoreFailure>> + Send;
-
-    /// Records when each of these still-pending charges is next due, in one write (one
-    /// per Bakong request, not per charge). Charges no longer pending are left alone.
-    fn schedule_checks(
-        &self,
-        next: &[(ChargeId, UnixSecs)],
-    ) -> impl Future<Output = Result<(), StoreFailure>> + Send;
-
-    /// A re-check found `merchant`'s refused token `version` working again: clear the
-    /// refusal (polling and /charge resume). Returns whether this call cleared it.
-    fn token_accepted(
-        &self,
-        merchant: MerchantId,
-        version: TokenVersion,
-        now: UnixSecs,
-    ) -> impl Future<Output = Result<bool, StoreFailure>> + Send;
 }
 
 /// Bakong's md5 lookups.

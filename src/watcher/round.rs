@@ -10,7 +10,7 @@
 //! Server-wide trouble opens the shared [`Circuit`]: while it is open a round sends one
 //! probe at most, and as soon as Bakong answers the same round asks about everything due.
 //! Each answer goes through [`decide`](super::decide::decide) and every resulting change
-//! is committed through the guarded [`Settle::settle`], so concurrent rounds, a "Check
+//! is committed through the guarded [`SqlWatcherStore::settle`], so concurrent rounds, a "Check
 //! now" and a restart can never settle a charge twice. An md5 a list answer leaves out is
 //! unanswered: asked again, never "not found".
 
@@ -26,10 +26,10 @@ use super::decide::{Decision, Rules, decide};
 use super::endpoint::{EndpointChoice, RoundMode};
 use super::pacer::Pacer;
 use super::ports::{
-    Applied, Lookups, MerchantBatch, MerchantToken, PendingCharge, PendingCharges, Settle,
-    Settlement, StoreFailure,
+    Applied, Lookups, MerchantBatch, MerchantToken, PendingCharge, Settlement, StoreFailure,
 };
 use super::schedule::Schedule;
+use super::sql::SqlWatcherStore;
 use super::types::{ChargeId, Lookup, LookupFailure, MerchantId, UnixSecs};
 
 /// How often a refused (401) token is tried again, in case the refusal came from a
@@ -216,8 +216,8 @@ pub(super) enum ChargeOutcome {
 }
 
 /// The payment watcher: cheap to clone (shared state behind `Arc`s).
-pub struct Watcher<S, L> {
-    pub(super) store: Arc<S>,
+pub struct Watcher<L> {
+    pub(super) store: Arc<SqlWatcherStore>,
     pub(super) lookups: Arc<L>,
     gates: Arc<Mutex<MerchantGates>>,
     circuit: Arc<Mutex<Circuit>>,
@@ -233,7 +233,7 @@ pub struct Watcher<S, L> {
     settled: Option<Arc<Notify>>,
 }
 
-impl<S, L> Clone for Watcher<S, L> {
+impl<L> Clone for Watcher<L> {
     fn clone(&self) -> Self {
         Self {
             store: Arc::clone(&self.store),
@@ -256,12 +256,11 @@ pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-impl<S, L> Watcher<S, L>
+impl<L> Watcher<L>
 where
-    S: PendingCharges + Settle,
     L: Lookups,
 {
-    pub fn new(store: Arc<S>, lookups: Arc<L>, config: WatcherConfig) -> Self {
+    pub fn new(store: Arc<SqlWatcherStore>, lookups: Arc<L>, config: WatcherConfig) -> Self {
         Self {
             store,
             lookups,
@@ -309,7 +308,7 @@ where
         self.config
     }
 
-    pub fn store(&self) -> &Arc<S> {
+    pub fn store(&self) -> &Arc<SqlWatcherStore> {
         &self.store
     }
 

@@ -10,7 +10,7 @@ use tokio::sync::{Notify, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::outbox::{Deliver, OutboxPolicy, OutboxQueue, drain};
-use super::ports::{Lookups, PendingCharges, Settle};
+use super::ports::Lookups;
 use super::round::Watcher;
 use crate::time::SharedClock;
 
@@ -22,14 +22,13 @@ pub const POLL_TICK: Duration = Duration::from_secs(1);
 
 /// Runs a round every `interval` until `shutdown` turns true, then wakes the outbox.
 /// A round that overruns delays the next one (rounds never overlap).
-pub async fn poll_loop<S, L>(
-    watcher: Watcher<S, L>,
+pub async fn poll_loop<L>(
+    watcher: Watcher<L>,
     interval: Duration,
     clock: SharedClock,
     wake_outbox: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
 ) where
-    S: PendingCharges + Settle,
     L: Lookups,
 {
     let mut ticker = tokio::time::interval(interval.max(Duration::from_millis(100)));

@@ -1,5 +1,9 @@
-//! The watcher's ports over the SQL [`Store`] (and the token key), and over the Bakong
-//! [`Client`](crate::bakong::Client).
+//! The watcher's store: the SQL [`Store`] as the watcher uses it, with the token key
+//! (tokens are opened here, and cached while their sealed bytes are unchanged).
+//!
+//! The round calls it directly (no trait: it is the only store). The guard that settles a
+//! charge exactly once is the store's SQL ([`Store::settle_charge_watched`]); this file
+//! turns the watcher's decisions into what that statement records.
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -11,13 +15,14 @@ use super::backoff::TokenVersion;
 use super::decide::{ChargeFacts, LATE_WATCH_SECS, Mismatch, Payment, UNVERIFIED_AFTER_SECS};
 use super::outbox::{OutboxQueue, OutboxTask};
 use super::ports::{
-    Applied, MerchantBatch, MerchantToken, PendingCharge, PendingCharges, Settle, Settlement,
-    StoreFailure,
+    Applied, MerchantBatch, MerchantToken, PendingCharge, Settlement, StoreFailure,
 };
 use super::types::{ChargeId, Currency, MerchantId, Token, UnixSecs};
 use crate::bakong::DecimalAmount;
 use crate::crypto::SecretBox;
-use crate::store::{ChargeSettlement, ChargeStatus, DueCharge, LateWatch, SettleOutcome, Store};
+use crate::store::{
+    ChargeSettlement, ChargeStatus, DueCharge, FollowUpKind, LateWatch, SettleOutcome, Store,
+};
 use crate::time::{SharedClock, system_clock};
 
 /// How often a cancelled or expired charge is asked about during its late watch, by
@@ -30,7 +35,7 @@ struct Opened {
     token: Option<Token>,
 }
 
-/// [`PendingCharges`], [`Settle`] and [`OutboxQueue`] over the database.
+/// The watcher's view of the database (and [`OutboxQueue`] over it).
 pub struct SqlWatcherStore {
     store: Store,
     secrets: SecretBox,
@@ -190,8 +195,14 @@ fn pending(c: DueCharge) -> PendingCharge {
     }
 }
 
-impl PendingCharges for SqlWatcherStore {
-    async fn load_due(&self, now: UnixSecs) -> Result<Vec<MerchantBatch>, StoreFailure> {
+/// What the watcher reads: the due charges and the refused tokens.
+impl SqlWatcherStore {
+    /// Every `pending` charge due for a check at `now`, grouped by merchant (one batch per
+    /// merchant), with the cancelled and expired ones still in their late watch. Merchants
+    /// whose token was refused (401) and not yet replaced are left out. Pending charges
+    /// never verified long after their expiry end as `unverified` first. After a restart
+    /// this is how every pending charge is picked up again.
+    pub async fn load_due(&self, now: UnixSecs) -> Result<Vec<MerchantBatch>, StoreFailure> {
         let unverified = self
             .store
             .end_unverifiable(now.saturating_sub(UNVERIFIED_AFTER_SECS), now)
@@ -239,7 +250,10 @@ impl PendingCharges for SqlWatcherStore {
         Ok(batches)
     }
 
-    async fn refused_tokens(&self) -> Result<Vec<(MerchantId, MerchantToken)>, StoreFailure> {
+    /// The merchants whose stored token Bakong refused (401) and that have not replaced
+    /// it, with that token: re-checked every 30 min, so a misconfigured relay answering 401
+    /// for a while does not suspend every merchant for ever.
+    pub async fn refused_tokens(&self) -> Result<Vec<(MerchantId, MerchantToken)>, StoreFailure> {
         let ids = self
             .store
             .refused_token_merchants()
@@ -257,7 +271,9 @@ impl PendingCharges for SqlWatcherStore {
             .collect())
     }
 
-    async fn load_pending_charge(
+    /// One charge, only while it is `pending` (due or not), in a batch of its own ("Check
+    /// now").
+    pub async fn load_pending_charge(
         &self,
         charge: ChargeId,
     ) -> Result<Option<MerchantBatch>, StoreFailure> {
@@ -297,7 +313,7 @@ fn paid(p: &Payment) -> ChargeSettlement {
         detail: json!({
             "hash": p.hash, "payer": p.payer_account, "paid_at": p.paid_at, "late": p.late,
         }),
-        follow_up: "charge_paid",
+        follow_up: FollowUpKind::ChargePaid,
     }
 }
 
@@ -321,11 +337,11 @@ fn mismatch(m: &Mismatch) -> ChargeSettlement {
             "wrong_account": m.fields.account, "wrong_currency": m.fields.currency,
             "wrong_amount": m.fields.amount,
         }),
-        follow_up: "charge_mismatch",
+        follow_up: FollowUpKind::ChargeMismatch,
     }
 }
 
-fn plain(status: ChargeStatus, kind: &'static str) -> ChargeSettlement {
+fn plain(status: ChargeStatus, event: &'static str, follow_up: FollowUpKind) -> ChargeSettlement {
     ChargeSettlement {
         status,
         bakong_hash: None,
@@ -334,14 +350,22 @@ fn plain(status: ChargeStatus, kind: &'static str) -> ChargeSettlement {
         paid_currency: None,
         paid_to_account_id: None,
         paid_at: None,
-        event: kind,
+        event,
         detail: json!({}),
-        follow_up: kind,
+        follow_up,
     }
 }
 
-impl Settle for SqlWatcherStore {
-    async fn settle(
+/// Guarded state changes.
+///
+/// **Contract**: [`SqlWatcherStore::settle`] commits, in ONE transaction, the status change
+/// guarded by the charge's status (`UPDATE charges SET … WHERE id = $1 AND status =
+/// 'pending'`) and — only when that changed a row and the settlement is terminal — the event
+/// and the Telegram follow-up ("edit this charge's message") in the outbox. So a charge is
+/// settled exactly once however many rounds, "Check now" presses and restarts race for it,
+/// and a settled charge always has its follow-up queued.
+impl SqlWatcherStore {
+    pub async fn settle(
         &self,
         charge: ChargeId,
         settlement: &Settlement,
@@ -362,9 +386,21 @@ impl Settle for SqlWatcherStore {
             }
             Settlement::Paid(p) => paid(p),
             Settlement::Mismatch(m) => mismatch(m),
-            Settlement::Failed => plain(ChargeStatus::Failed, "charge_failed"),
-            Settlement::Expired => plain(ChargeStatus::Expired, "charge_expired"),
-            Settlement::Cancelled => plain(ChargeStatus::Cancelled, "charge_cancelled"),
+            Settlement::Failed => plain(
+                ChargeStatus::Failed,
+                "charge_failed",
+                FollowUpKind::ChargeFailed,
+            ),
+            Settlement::Expired => plain(
+                ChargeStatus::Expired,
+                "charge_expired",
+                FollowUpKind::ChargeExpired,
+            ),
+            Settlement::Cancelled => plain(
+                ChargeStatus::Cancelled,
+                "charge_cancelled",
+                FollowUpKind::ChargeCancelled,
+            ),
         };
         let outcome = self
             .store
@@ -383,7 +419,10 @@ impl Settle for SqlWatcherStore {
         })
     }
 
-    async fn token_refused(
+    /// Bakong refused `merchant`'s token `version` (401): record it and queue the "renew
+    /// your token with /token" message, in one transaction, once per token. Returns
+    /// whether this call recorded it (false: already known, or the token was replaced).
+    pub async fn token_refused(
         &self,
         merchant: MerchantId,
         version: TokenVersion,
@@ -396,14 +435,18 @@ impl Settle for SqlWatcherStore {
             .map_err(StoreFailure::new)
     }
 
-    async fn schedule_checks(&self, next: &[(ChargeId, UnixSecs)]) -> Result<(), StoreFailure> {
+    /// Records when each of these still-pending charges is next due, in one write (one
+    /// per Bakong request, not per charge). Charges no longer pending are left alone.
+    pub async fn schedule_checks(&self, next: &[(ChargeId, UnixSecs)]) -> Result<(), StoreFailure> {
         self.store
             .set_next_polls(next)
             .await
             .map_err(StoreFailure::new)
     }
 
-    async fn token_accepted(
+    /// A re-check found `merchant`'s refused token `version` working again: clear the
+    /// refusal (polling and /charge resume). Returns whether this call cleared it.
+    pub async fn token_accepted(
         &self,
         merchant: MerchantId,
         version: TokenVersion,

@@ -1,0 +1,185 @@
+//! The kinds of Telegram follow-up the outbox holds (`telegram_outbox.kind`), as one enum.
+//!
+//! Each kind is stored as the text [`FollowUpKind::as_str`] gives (the strings databases
+//! already hold; no migration) and read back with [`FromStr`]. A row whose kind this build
+//! does not know (written by a newer build, or by hand) is an [`UnknownFollowUpKind`]: the
+//! outbox gives it up with that reason (logged), it never panics.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// What a queued follow-up does. The deliverer (`bot::followups`) matches it exhaustively.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FollowUpKind {
+    /// Edit the charge's message: paid.
+    ChargePaid,
+    /// Edit the charge's message: a transaction that does not match arrived.
+    ChargeMismatch,
+    /// Edit the charge's message: Bakong reported the payment failed.
+    ChargeFailed,
+    /// Edit the charge's message: expired unpaid.
+    ChargeExpired,
+    /// Edit the charge's message: cancelled by the seller.
+    ChargeCancelled,
+    /// Edit the charge's message: never verified by Bakong.
+    ChargeUnverified,
+    /// Tell the seller a charge could not be verified (check the Bakong app).
+    ChargeUnverifiedNotice,
+    /// Tell the seller a payment arrived after the charge was cancelled or expired.
+    ChargePaidLate,
+    /// Tell the seller about a payment for a charge that can no longer take it.
+    PaymentUnwatched,
+    /// Bakong refused the token (401): renew it with /token.
+    TokenRefused,
+    /// The token expires soon.
+    TokenExpiring,
+    /// The bot renewed the token by itself.
+    TokenRenewed,
+    /// A renewal by itself ended without a new token.
+    TokenRenewalEnded,
+    /// The stored token cannot be opened: send /token.
+    TokenUnreadable,
+}
+
+impl FollowUpKind {
+    /// Every kind, for tests and exhaustive checks.
+    pub const ALL: [FollowUpKind; 14] = [
+        FollowUpKind::ChargePaid,
+        FollowUpKind::ChargeMismatch,
+        FollowUpKind::ChargeFailed,
+        FollowUpKind::ChargeExpired,
+        FollowUpKind::ChargeCancelled,
+        FollowUpKind::ChargeUnverified,
+        FollowUpKind::ChargeUnverifiedNotice,
+        FollowUpKind::ChargePaidLate,
+        FollowUpKind::PaymentUnwatched,
+        FollowUpKind::TokenRefused,
+        FollowUpKind::TokenExpiring,
+        FollowUpKind::TokenRenewed,
+        FollowUpKind::TokenRenewalEnded,
+        FollowUpKind::TokenUnreadable,
+    ];
+
+    /// The text stored in `telegram_outbox.kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FollowUpKind::ChargePaid => "charge_paid",
+            FollowUpKind::ChargeMismatch => "charge_mismatch",
+            FollowUpKind::ChargeFailed => "charge_failed",
+            FollowUpKind::ChargeExpired => "charge_expired",
+            FollowUpKind::ChargeCancelled => "charge_cancelled",
+            FollowUpKind::ChargeUnverified => "charge_unverified",
+            FollowUpKind::ChargeUnverifiedNotice => "charge_unverified_notice",
+            FollowUpKind::ChargePaidLate => "charge_paid_late",
+            FollowUpKind::PaymentUnwatched => "payment_unwatched",
+            FollowUpKind::TokenRefused => "token_refused",
+            FollowUpKind::TokenExpiring => "token_expiring",
+            FollowUpKind::TokenRenewed => "token_renewed",
+            FollowUpKind::TokenRenewalEnded => "token_renewal_ended",
+            FollowUpKind::TokenUnreadable => "token_unreadable",
+        }
+    }
+
+    /// Whether this follow-up edits the charge's own message to its final state (the
+    /// others send a new message).
+    pub fn edits_charge_message(self) -> bool {
+        matches!(
+            self,
+            FollowUpKind::ChargePaid
+                | FollowUpKind::ChargeMismatch
+                | FollowUpKind::ChargeFailed
+                | FollowUpKind::ChargeExpired
+                | FollowUpKind::ChargeCancelled
+                | FollowUpKind::ChargeUnverified
+        )
+    }
+}
+
+impl fmt::Display for FollowUpKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A `telegram_outbox.kind` this build does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown follow-up kind {0:?}")]
+pub struct UnknownFollowUpKind(pub String);
+
+impl FromStr for FollowUpKind {
+    type Err = UnknownFollowUpKind;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        FollowUpKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| UnknownFollowUpKind(s.to_owned()))
+    }
+}
+
+/// So tests (and logs) can compare a kind with the text it is stored as.
+impl PartialEq<&str> for FollowUpKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<str> for FollowUpKind {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips_through_its_text() {
+        for kind in FollowUpKind::ALL {
+            assert_eq!(kind.as_str().parse::<FollowUpKind>(), Ok(kind));
+        }
+    }
+
+    /// The texts existing databases hold (as written before the enum existed): they must
+    /// keep parsing to the same kinds.
+    #[test]
+    fn texts_are_those_already_stored() {
+        let stored = [
+            ("charge_paid", FollowUpKind::ChargePaid),
+            ("charge_mismatch", FollowUpKind::ChargeMismatch),
+            ("charge_failed", FollowUpKind::ChargeFailed),
+            ("charge_expired", FollowUpKind::ChargeExpired),
+            ("charge_cancelled", FollowUpKind::ChargeCancelled),
+            ("charge_unverified", FollowUpKind::ChargeUnverified),
+            (
+                "charge_unverified_notice",
+                FollowUpKind::ChargeUnverifiedNotice,
+            ),
+            ("charge_paid_late", FollowUpKind::ChargePaidLate),
+            ("payment_unwatched", FollowUpKind::PaymentUnwatched),
+            ("token_refused", FollowUpKind::TokenRefused),
+            ("token_expiring", FollowUpKind::TokenExpiring),
+            ("token_renewed", FollowUpKind::TokenRenewed),
+            ("token_renewal_ended", FollowUpKind::TokenRenewalEnded),
+            ("token_unreadable", FollowUpKind::TokenUnreadable),
+        ];
+        assert_eq!(stored.len(), FollowUpKind::ALL.len());
+        for (text, kind) in stored {
+            assert_eq!(kind.as_str(), text);
+            assert_eq!(text.parse::<FollowUpKind>(), Ok(kind));
+        }
+    }
+
+    #[test]
+    fn an_unknown_text_is_a_typed_error() {
+        assert_eq!(
+            "charge_teleported".parse::<FollowUpKind>(),
+            Err(UnknownFollowUpKind("charge_teleported".into()))
+        );
+        assert_eq!(
+            "Charge_Paid".parse::<FollowUpKind>(),
+            Err(UnknownFollowUpKind("Charge_Paid".into()))
+        );
+    }
+}
