@@ -51,7 +51,7 @@ pub fn explain(lang: Lang, error: &ChargeArgsError) -> String {
         ChargeArgsError::TooManyDecimals => t!(lang, "charge-error-usd-decimals"),
         ChargeArgsError::DecimalsForKhr => t!(lang, "charge-error-khr-whole"),
         ChargeArgsError::TooLarge { max } => {
-            let max = format_money(max);
+            let max = format_money(*max);
             t!(lang, "charge-error-too-large", max = max)
         }
         ChargeArgsError::UnsupportedCurrency(code) => {

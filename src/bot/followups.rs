@@ -199,7 +199,7 @@ fn money_notice(task: &OutboxTask, charge: &Charge, lang: Lang, now: UnixSecs) -
             .payload
             .get("paid_at")
             .and_then(serde_json::Value::as_i64)
-            .map_or_else(|| "—".to_owned(), date_time);
+            .map_or_else(|| "—".to_owned(), phnom_penh_date_time);
         let status = payload("status")
             .and_then(|s| s.parse::<ChargeStatus>().ok())
             .map_or_else(String::new, |s| status_word(lang, s));
