@@ -32,14 +32,15 @@ pub const PHNOM_PENH: FixedOffset = match FixedOffset::east_opt(7 * 3600) {
     None => panic!("UTC+7 is a valid offset"), // ok: evaluated at compile time
 };
 
-/// The instant `unix` in UTC. Instants beyond what chrono represents (about ±262 000 years)
-/// are clamped to its first or last one.
+/// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: what [`utc`] clamps to (chrono cannot show
+/// its own first and last instants on a UTC+7 wall clock).
+const FIRST_SECS: UnixSecs = -62_135_596_800;
+const LAST_SECS: UnixSecs = 253_402_300_799;
+
+/// The instant `unix` in UTC, clamped into the years 1–9999.
 pub fn utc(unix: UnixSecs) -> DateTime<Utc> {
-    DateTime::from_timestamp(unix, 0).unwrap_or(if unix < 0 {
-        DateTime::<Utc>::MIN_UTC
-    } else {
-        DateTime::<Utc>::MAX_UTC
-    })
+    let clamped = unix.clamp(FIRST_SECS, LAST_SECS);
+    DateTime::from_timestamp(clamped, 0).unwrap_or_default() // always Some within the clamp
 }
 
 /// The instant `unix` on Phnom Penh's wall clock.
@@ -275,11 +276,7 @@ impl Clock for TestClock {
         } else {
             ms
         };
-        DateTime::from_timestamp_millis(ms).unwrap_or(if ms < 0 {
-            DateTime::<Utc>::MIN_UTC
-        } else {
-            DateTime::<Utc>::MAX_UTC
-        })
+        utc(ms.div_euclid(1000)) + chrono::TimeDelta::milliseconds(ms.rem_euclid(1000))
     }
 }
 
