@@ -473,6 +473,57 @@ async fn a_production_like_bakong_is_polled_per_md5_through_the_real_client() {
     assert_eq!(e.list_requests(&token), 1);
 }
 
+/// Requests the sandbox logged to `endpoint` (`check_transaction_by_md5` or `…_list`).
+fn logged(sandbox: &SandboxHandle, endpoint: &str) -> usize {
+    let path = format!("/v1/{endpoint}");
+    sandbox
+        .request_log()
+        .iter()
+        .filter(|r| r.path == path)
+        .count()
+}
+
+#[tokio::test]
+async fn a_closed_list_endpoint_costs_one_refused_request_and_one_probe_for_everyone() {
+    let e = env().await;
+    // More merchants than requests in flight (8).
+    for user in 1..=20 {
+        let (m, _) = e.merchant(user).await;
+        e.charge(m, &md5(user as u32), 500, Currency::Usd).await;
+    }
+    e.sandbox.set_batch_closed(true);
+    let r = e.watcher.run_round(e.t0 + 1).await.unwrap();
+    assert!(e.watcher.polls_per_md5());
+    assert_eq!(logged(&e.sandbox, "check_transaction_by_md5_list"), 1);
+    // The probe, then the other 19 merchants' charges per md5 in the same round, as far
+    // as BAKONG_MAX_RPS (10 a round) allows.
+    assert_eq!(logged(&e.sandbox, "check_transaction_by_md5"), 1 + 10);
+    assert_eq!((r.requests, r.deferred, r.per_md5), (12, 9, true), "{r:?}");
+    e.sandbox.clear_request_log();
+    e.watcher.run_round(e.t0 + 2).await.unwrap();
+    assert_eq!(logged(&e.sandbox, "check_transaction_by_md5_list"), 0);
+}
+
+#[tokio::test]
+async fn a_list_endpoint_closing_later_is_probed_once_not_once_per_merchant() {
+    let e = env().await;
+    for user in 1..=40 {
+        let (m, _) = e.merchant(user).await;
+        e.charge(m, &md5(user as u32), 500, Currency::Usd).await;
+    }
+    let r = e.watcher.run_round(e.t0 + 1).await.unwrap();
+    assert_eq!(r.requests, 40, "{r:?}");
+    assert!(!e.watcher.polls_per_md5());
+    e.sandbox.clear_request_log();
+    e.sandbox.set_batch_closed(true);
+    e.watcher.run_round(e.t0 + 2).await.unwrap();
+    assert!(e.watcher.polls_per_md5());
+    // Only the list requests already in flight (8) are refused; one of them probes.
+    let lists = logged(&e.sandbox, "check_transaction_by_md5_list");
+    assert!((1..=8).contains(&lists), "{lists} list requests");
+    assert_eq!(logged(&e.sandbox, "check_transaction_by_md5"), 1);
+}
+
 #[tokio::test]
 async fn a_restart_picks_up_pending_charges_and_expires_nothing_early() {
     let e = env().await;

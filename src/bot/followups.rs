@@ -455,7 +455,7 @@ impl TelegramFollowUps {
         self.chat_ready(chat)?;
         let rendered = {
             let (charge, merchant) = (charge.clone(), merchant.clone());
-            tokio::task::spawn_blocking(move || render_settled(&charge, &merchant))
+            crate::render::on_render_thread(move || render_settled(&charge, &merchant))
                 .await
                 .map_err(|e| DeliveryError::Transient(format!("render task: {e}")))??
         };
