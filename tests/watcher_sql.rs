@@ -505,6 +505,43 @@ async fn a_closed_list_endpoint_costs_one_refused_request_and_one_probe_for_ever
 }
 
 #[tokio::test]
+async fn merchants_due_together_are_spread_over_the_two_second_gap() {
+    let e = env().await;
+    for user in 1..=100 {
+        let (m, _) = e.merchant(user).await;
+        e.charge(m, &md5(user as u32), 500, Currency::Usd).await;
+    }
+    // The default schedule: a young charge every 2 s, a merchant at most every 2 s.
+    let watcher = Watcher::new(
+        Arc::new(SqlWatcherStore::new(e.store.clone(), secrets())),
+        Arc::clone(&e.client),
+        WatcherConfig {
+            schedule: Schedule::default(),
+            ..config()
+        },
+    );
+    // All 100 due at once: half now, half the next second (50 ≥ 8 in flight).
+    let r = watcher.run_round(e.t0 + 1).await.unwrap();
+    assert_eq!((r.requests, r.spread, r.charges), (50, 50, 100), "{r:?}");
+    let r = watcher.run_round(e.t0 + 2).await.unwrap();
+    assert_eq!((r.requests, r.spread), (50, 0), "{r:?}");
+    // From then on each second asks one half, each merchant every 2 s.
+    let r = watcher.run_round(e.t0 + 3).await.unwrap();
+    assert_eq!(
+        (r.requests, r.spread, r.skipped_recent),
+        (50, 0, 0),
+        "{r:?}"
+    );
+    let r = watcher.run_round(e.t0 + 4).await.unwrap();
+    assert_eq!(
+        (r.requests, r.spread, r.skipped_recent),
+        (50, 0, 0),
+        "{r:?}"
+    );
+    assert_eq!(logged(&e.sandbox, "check_transaction_by_md5_list"), 200);
+}
+
+#[tokio::test]
 async fn a_list_endpoint_closing_later_is_probed_once_not_once_per_merchant() {
     let e = env().await;
     for user in 1..=40 {
