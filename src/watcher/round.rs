@@ -400,6 +400,16 @@ where
                     break;
                 }
             }
+            if lock(&self.circuit).is_open() {
+                // The lone request met server-wide trouble: the others wait for the
+                // circuit's probe.
+                for b in &batches {
+                    report.merchants += 1;
+                    report.charges += b.charges.len();
+                    report.skipped_outage += b.charges.len();
+                }
+                return report;
+            }
             if lock(&self.endpoint).per_md5() {
                 let part = Box::pin(self.poll_batches(batches, now)).await;
                 report.merge(&part);
