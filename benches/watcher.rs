@@ -39,19 +39,78 @@ use teloxide::types::InputFile;
 use tokio::sync::{Notify, watch};
 
 use fake_telegram::{FakeTelegram, TgUser};
+use khqr_bot::watcher::ports::Lookups;
+use khqr_bot::watcher::types::{ChargeId, Lookup, LookupFailure, Token};
+
+/// Millisecond trace of the paid charges' way to the edit: when each of their Bakong
+/// requests started and was answered, and when the outbox picked up its follow-up.
+#[derive(Default)]
+struct Trace {
+    /// md5 → (request sent, answer received), every request that carried it.
+    asks: std::sync::Mutex<HashMap<String, Vec<(Instant, Instant)>>>,
+    /// charge → when the outbox handed its follow-up to the deliverer.
+    picked: std::sync::Mutex<HashMap<ChargeId, Instant>>,
+    /// The md5s worth tracing (the ones that get paid).
+    watched: std::collections::HashSet<String>,
+}
+
+/// [`Lookups`] that records request times of the watched md5s.
+struct TracedLookups<L> {
+    inner: L,
+    trace: Arc<Trace>,
+}
+
+impl<L: Lookups> Lookups for TracedLookups<L> {
+    async fn check_md5_list(
+        &self,
+        token: &Token,
+        md5s: &[String],
+    ) -> Result<Vec<(String, Lookup)>, LookupFailure> {
+        let sent = Instant::now();
+        let r = self.inner.check_md5_list(token, md5s).await;
+        let answered = Instant::now();
+        let mut asks = self.trace.asks.lock().expect("lock");
+        for m in md5s.iter().filter(|m| self.trace.watched.contains(*m)) {
+            asks.entry(m.clone()).or_default().push((sent, answered));
+        }
+        r
+    }
+
+    async fn check_md5(&self, token: &Token, md5: &str) -> Result<Lookup, LookupFailure> {
+        let sent = Instant::now();
+        let r = self.inner.check_md5(token, md5).await;
+        if self.trace.watched.contains(md5) {
+            let answered = Instant::now();
+            let mut asks = self.trace.asks.lock().expect("lock");
+            asks.entry(md5.to_owned())
+                .or_default()
+                .push((sent, answered));
+        }
+        r
+    }
+}
 
 /// Times every delivery (render + Telegram call).
 struct Timed<D> {
     inner: D,
     times: std::sync::Mutex<Vec<Duration>>,
+    trace: Arc<Trace>,
 }
 
 impl<D: Deliver> Deliver for Timed<D> {
     async fn deliver(&self, task: &OutboxTask) -> Result<(), DeliveryError> {
         let t = Instant::now();
+        if let Some(charge) = task.charge {
+            let mut picked = self.trace.picked.lock().expect("lock");
+            picked.entry(charge).or_insert(t);
+        }
         let r = self.inner.deliver(task).await;
         self.times.lock().expect("lock").push(t.elapsed());
         r
+    }
+
+    fn paused_until(&self) -> Option<tokio::time::Instant> {
+        self.inner.paused_until()
     }
 }
 
@@ -225,8 +284,14 @@ async fn run(mode: Mode, secs: Duration, max_rps: u32) {
         // Like production: the md5 list endpoint answers a bare 403 page.
         sandbox.set_batch_closed(true);
     }
-    let client =
-        Arc::new(Client::new(watcher_client_config(sandbox.client_config())).expect("client"));
+    let trace = Arc::new(Trace {
+        watched: paid_md5s.iter().cloned().collect(),
+        ..Trace::default()
+    });
+    let client = Arc::new(TracedLookups {
+        inner: Client::new(watcher_client_config(sandbox.client_config())).expect("client"),
+        trace: Arc::clone(&trace),
+    });
     let sql = Arc::new(SqlWatcherStore::new(store.clone(), secrets));
     let wake = Arc::new(Notify::new());
     let config = WatcherConfig {
@@ -241,6 +306,7 @@ async fn run(mode: Mode, secs: Duration, max_rps: u32) {
     let timed = Arc::new(Timed {
         inner: TelegramFollowUps::new(bot.clone(), store.clone()),
         times: std::sync::Mutex::new(Vec::new()),
+        trace: Arc::clone(&trace),
     });
     let outbox = tokio::spawn(outbox_loop(
         Arc::clone(&sql),
@@ -339,6 +405,9 @@ async fn run(mode: Mode, secs: Duration, max_rps: u32) {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let _ = stop.send(true);
     let _ = outbox.await;
+    // The peak of the running system, before the report below copies the fake Telegram's
+    // call log (with every uploaded card) to read it.
+    let peak_kb = proc_status_kb("VmHWM:");
 
     // Paid → edited latencies.
     // Message ids are per chat: key the edits by (chat, message).
@@ -389,6 +458,68 @@ async fn run(mode: Mode, secs: Duration, max_rps: u32) {
         println!(
             "paid → settled in the database (1 s resolution): min {first:.1} s, median {:.1} s, max {last:.1} s",
             detect[detect.len() / 2]
+        );
+    }
+    // Where the time goes, in milliseconds: payment → the request that found it was sent
+    // (waiting for the schedule and for a request slot), → its answer, → the settlement
+    // committed, → the outbox handed the follow-up to the deliverer, → Telegram got the edit.
+    let ids: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, md5 FROM charges WHERE status = 'paid'")
+            .fetch_all(store.pool())
+            .await
+            .expect("paid ids");
+    let md5_of: HashMap<ChargeId, String> = ids
+        .into_iter()
+        .map(|(id, md5)| (ChargeId(id), md5))
+        .collect();
+    let mut legs: [Vec<Duration>; 4] = Default::default();
+    {
+        let asks = trace.asks.lock().expect("lock");
+        let picked = trace.picked.lock().expect("lock");
+        for (charge, picked) in picked.iter() {
+            let Some(md5) = md5_of.get(charge) else {
+                continue;
+            };
+            let Some(paid) = paid_at.get(md5) else {
+                continue;
+            };
+            // The request that found the payment: the last one answered before the pick-up.
+            let Some(&(sent, answered)) = asks.get(md5).and_then(|a| {
+                a.iter()
+                    .filter(|(_, ans)| ans <= picked)
+                    .max_by_key(|(_, ans)| *ans)
+            }) else {
+                continue;
+            };
+            let edit = message_of.get(md5).and_then(|m| {
+                let user = paid_md5s.iter().position(|x| x == md5)? as i64 % MERCHANTS + 1;
+                edits.get(&(user, *m))
+            });
+            let Some(edit) = edit else { continue };
+            legs[0].push(sent.saturating_duration_since(*paid));
+            legs[1].push(answered.saturating_duration_since(sent));
+            legs[2].push(picked.saturating_duration_since(answered));
+            legs[3].push(edit.saturating_duration_since(*picked));
+        }
+    }
+    let names = [
+        "paid → request sent",
+        "request → answer",
+        "answer → outbox pick-up (settle committed, outbox woken)",
+        "pick-up → Telegram has the edit",
+    ];
+    println!(
+        "where the time goes ({} traced payments, ms):",
+        legs[0].len()
+    );
+    for (name, leg) in names.iter().zip(legs.iter_mut()) {
+        leg.sort();
+        println!(
+            "  {name}: p50 {:.0}, p90 {:.0}, p99 {:.0}, max {:.0}",
+            percentile(leg, 50.0).as_secs_f64() * 1e3,
+            percentile(leg, 90.0).as_secs_f64() * 1e3,
+            percentile(leg, 99.0).as_secs_f64() * 1e3,
+            leg.last().copied().unwrap_or_default().as_secs_f64() * 1e3
         );
     }
     let mut sorted_durations = durations.clone();
@@ -452,7 +583,7 @@ async fn run(mode: Mode, secs: Duration, max_rps: u32) {
         percentile(&delivery, 50.0).as_secs_f64() * 1e3,
         delivery.last().copied().unwrap_or_default().as_secs_f64() * 1e3
     );
-    match (proc_status_kb("VmHWM:"), rss_before) {
+    match (peak_kb, rss_before) {
         (Some(peak), Some(before)) => println!(
             "peak RSS (VmHWM) of the whole process: {:.1} MB; RSS before the watcher started \
              (runtime, seeded database, in-process sandbox and fake Telegram): {:.1} MB",

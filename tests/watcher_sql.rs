@@ -475,6 +475,95 @@ async fn a_production_like_bakong_is_polled_per_md5_through_the_real_client() {
     assert_eq!(e.list_requests(&token), 1);
 }
 
+/// Requests the sandbox logged to `endpoint` (`check_transaction_by_md5` or `…_list`).
+fn logged(sandbox: &SandboxHandle, endpoint: &str) -> usize {
+    let path = format!("/v1/{endpoint}");
+    sandbox
+        .request_log()
+        .iter()
+        .filter(|r| r.path == path)
+        .count()
+}
+
+#[tokio::test]
+async fn a_closed_list_endpoint_costs_one_refused_request_and_one_probe_for_everyone() {
+    let e = env().await;
+    // More merchants than requests in flight (8).
+    for user in 1..=20 {
+        let (m, _) = e.merchant(user).await;
+        e.charge(m, &md5(user as u32), 500, Currency::Usd).await;
+    }
+    e.sandbox.set_batch_closed(true);
+    let r = e.watcher.run_round(e.t0 + 1).await.unwrap();
+    assert!(e.watcher.polls_per_md5());
+    assert_eq!(logged(&e.sandbox, "check_transaction_by_md5_list"), 1);
+    // The probe, then the other 19 merchants' charges per md5 in the same round, as far
+    // as BAKONG_MAX_RPS (10 a round) allows.
+    assert_eq!(logged(&e.sandbox, "check_transaction_by_md5"), 1 + 10);
+    assert_eq!((r.requests, r.deferred, r.per_md5), (12, 9, true), "{r:?}");
+    e.sandbox.clear_request_log();
+    e.watcher.run_round(e.t0 + 2).await.unwrap();
+    assert_eq!(logged(&e.sandbox, "check_transaction_by_md5_list"), 0);
+}
+
+#[tokio::test]
+async fn merchants_due_together_are_spread_over_the_two_second_gap() {
+    let e = env().await;
+    for user in 1..=100 {
+        let (m, _) = e.merchant(user).await;
+        e.charge(m, &md5(user as u32), 500, Currency::Usd).await;
+    }
+    // The default schedule: a young charge every 2 s, a merchant at most every 2 s.
+    let watcher = Watcher::new(
+        Arc::new(SqlWatcherStore::new(e.store.clone(), secrets())),
+        Arc::clone(&e.client),
+        WatcherConfig {
+            schedule: Schedule::default(),
+            ..config()
+        },
+    );
+    // All 100 due at once: about half now, the rest the next second (50 ≥ 8 in flight).
+    // The first round's lone first request (the list endpoint is not confirmed yet) is
+    // one of the 100, so 1 + 50 now and 49 next.
+    let r = watcher.run_round(e.t0 + 1).await.unwrap();
+    assert_eq!((r.requests, r.spread, r.charges), (51, 49, 100), "{r:?}");
+    let r = watcher.run_round(e.t0 + 2).await.unwrap();
+    assert_eq!((r.requests, r.spread), (49, 0), "{r:?}");
+    // One merchant moves to the other half; from then on each second asks one half,
+    // each merchant every 2 s.
+    let r = watcher.run_round(e.t0 + 3).await.unwrap();
+    assert_eq!((r.requests, r.spread), (50, 1), "{r:?}");
+    for t in 4..=5 {
+        let r = watcher.run_round(e.t0 + t).await.unwrap();
+        assert_eq!(
+            (r.requests, r.spread, r.skipped_recent),
+            (50, 0, 0),
+            "{r:?}"
+        );
+    }
+    assert_eq!(logged(&e.sandbox, "check_transaction_by_md5_list"), 250);
+}
+
+#[tokio::test]
+async fn a_list_endpoint_closing_later_is_probed_once_not_once_per_merchant() {
+    let e = env().await;
+    for user in 1..=40 {
+        let (m, _) = e.merchant(user).await;
+        e.charge(m, &md5(user as u32), 500, Currency::Usd).await;
+    }
+    let r = e.watcher.run_round(e.t0 + 1).await.unwrap();
+    assert_eq!(r.requests, 40, "{r:?}");
+    assert!(!e.watcher.polls_per_md5());
+    e.sandbox.clear_request_log();
+    e.sandbox.set_batch_closed(true);
+    e.watcher.run_round(e.t0 + 2).await.unwrap();
+    assert!(e.watcher.polls_per_md5());
+    // Only the list requests already in flight (8) are refused; one of them probes.
+    let lists = logged(&e.sandbox, "check_transaction_by_md5_list");
+    assert!((1..=8).contains(&lists), "{lists} list requests");
+    assert_eq!(logged(&e.sandbox, "check_transaction_by_md5"), 1);
+}
+
 #[tokio::test]
 async fn a_restart_picks_up_pending_charges_and_expires_nothing_early() {
     let e = env().await;

@@ -465,7 +465,7 @@ impl TelegramFollowUps {
         let rendered = {
             let (charge, merchant) = (charge.clone(), merchant.clone());
             let now = self.clock.unix_secs();
-            tokio::task::spawn_blocking(move || render_settled(&charge, &merchant, now))
+            crate::render::on_render_thread(move || render_settled(&charge, &merchant, now))
                 .await
                 .map_err(|e| DeliveryError::Transient(format!("render task: {e}")))??
         };

@@ -269,7 +269,9 @@ async fn found(
     };
     let settled = match ctx.store.charge_settled_by(m.id, &tx.hash).await? {
         Some(s) => {
-            let when = s.settled_at.map_or_else(|| "—".to_owned(), phnom_penh_date_time);
+            let when = s
+                .settled_at
+                .map_or_else(|| "—".to_owned(), phnom_penh_date_time);
             let bill = s.bill_number.as_str();
             if s.status == ChargeStatus::Paid {
                 t!(lang, "check-settled", bill = bill, time = when)

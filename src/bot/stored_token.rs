@@ -23,7 +23,12 @@ pub(super) async fn refuse_unreadable(turn: &Turn, merchant: &Merchant) -> Handl
     tracing::error!(merchant = %merchant.id, "stored Bakong token cannot be opened");
     turn.ctx
         .store
-        .mark_token_unreadable(merchant.id, merchant.token_version, false, turn.ctx.clock.unix_secs())
+        .mark_token_unreadable(
+            merchant.id,
+            merchant.token_version,
+            false,
+            turn.ctx.clock.unix_secs(),
+        )
         .await?;
     turn.reply(t!(turn.lang(), "notice-token-unreadable")).await
 }

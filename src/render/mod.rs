@@ -19,7 +19,8 @@
 //!
 //! Rendering is CPU work (a few milliseconds per card, see `BENCHMARKS.md`) and serialises on
 //! one process-wide font cache, built on first use (or by [`warm_up`] at startup). From async
-//! code, call it on a blocking thread:
+//! code, call it on the render thread ([`on_render_thread`]: one thread, so one malloc arena
+//! keeps the canvases) or on a blocking thread:
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
@@ -52,6 +53,7 @@ mod qr;
 mod status;
 mod text;
 mod theme;
+mod worker;
 
 pub use card::{CardSpec, card_png};
 pub use encode::{QR_EC_LEVEL, qr_code};
@@ -60,3 +62,4 @@ pub use fonts::warm_up;
 pub use money::{format_minor_units, format_money};
 pub use plain::{PlainRenderError, plain_png};
 pub use status::{StatusKind, StatusSpec, status_png};
+pub use worker::{RenderThreadError, on_render_thread};

@@ -11,6 +11,14 @@
 //!   refused too, it is the geo-block: the merchant backs off as before and the operator
 //!   is told in the log.
 //!
+//! The switch costs ONE refused list request and ONE probe, not one of each per merchant:
+//! until a list request has been answered (at start, or after the list endpoint was
+//! refused), a batch round sends its first merchant's request alone before the others
+//! ([`EndpointChoice::unconfirmed`]); and while a probe is under way no other merchant sends
+//! a list request or a probe of its own ([`EndpointChoice::start_probe`]). If the endpoint
+//! closes while rounds are already going, the requests already in flight (at most
+//! `max_in_flight`) are refused and still only one probes.
+//!
 //! Pure: the clock is the `now` argument; the state lives in memory (after a restart the
 //! first list request finds out again, at the cost of one probe).
 
@@ -35,6 +43,10 @@ pub enum RoundMode {
 pub struct EndpointChoice {
     /// `Some(t)`: polling per md5, and the list endpoint is tried again at `t`.
     retry_batch_at: Option<UnixSecs>,
+    /// A list request was answered since the start (or since the list was refused).
+    confirmed: bool,
+    /// A refused list request's probe of the single endpoint is under way.
+    probing: bool,
 }
 
 impl EndpointChoice {
@@ -60,16 +72,45 @@ impl EndpointChoice {
         }
     }
 
+    /// Batch mode and no list request answered yet: the round sends one request alone
+    /// first, so a closed list endpoint costs one refused request, not one per merchant.
+    pub fn unconfirmed(&self) -> bool {
+        self.retry_batch_at.is_none() && !self.confirmed
+    }
+
+    /// Whether a probe of the single endpoint is under way (send no list request now).
+    pub fn probing(&self) -> bool {
+        self.probing
+    }
+
+    /// A list request was refused (403/404/405): whether this caller is the one to probe
+    /// the single endpoint (false: another probe is under way, or the switch is made).
+    pub fn start_probe(&mut self) -> bool {
+        if self.probing || self.retry_batch_at.is_some() {
+            return false;
+        }
+        self.probing = true;
+        true
+    }
+
+    /// The probe was refused too (or failed): no probe under way any more.
+    pub fn probe_failed(&mut self) {
+        self.probing = false;
+    }
+
     /// The list endpoint was refused (403/404/405) and the single endpoint answered:
     /// poll per md5 from now on. Returns whether this call switched (log once).
     pub fn list_refused_single_answered(&mut self, now: UnixSecs) -> bool {
         let switched = self.retry_batch_at.is_none();
         self.retry_batch_at = Some(now.saturating_add(BATCH_RETRY_SECS));
+        self.probing = false;
+        self.confirmed = false;
         switched
     }
 
     /// A list request was answered: back to batch mode. Returns whether this switched.
     pub fn list_answered(&mut self) -> bool {
+        self.confirmed = true;
         self.retry_batch_at.take().is_some()
     }
 
@@ -93,6 +134,27 @@ mod tests {
         assert!(!e.list_refused_single_answered(101), "switches once");
         assert!(e.per_md5());
         assert_eq!(e.round_mode(200), RoundMode::PerMd5);
+    }
+
+    #[test]
+    fn one_probe_at_a_time_and_a_lone_first_request_until_the_list_answers() {
+        let mut e = EndpointChoice::new();
+        assert!(e.unconfirmed());
+        assert!(e.start_probe(), "the first refusal probes");
+        assert!(e.probing());
+        assert!(!e.start_probe(), "no second probe while one is under way");
+        e.probe_failed();
+        assert!(!e.probing());
+        assert!(
+            e.start_probe(),
+            "a geo-blocked probe lets the next refusal probe"
+        );
+        e.list_refused_single_answered(10);
+        assert!(!e.probing());
+        assert!(!e.start_probe(), "switched: nobody probes any more");
+        assert!(!e.unconfirmed(), "per md5: no batch round to confirm");
+        assert!(e.list_answered());
+        assert!(!e.unconfirmed(), "an answered list confirms the endpoint");
     }
 
     #[test]

@@ -102,7 +102,7 @@ pub enum SettledAs {
 
 /// What one round did. Charge counts add up: `charges` = settled + `last_checks` +
 /// `kept_pending` + `already_settled` + `store_errors` + the `skipped_*`/`unchecked` +
-/// `deferred`.
+/// `deferred` + `spread`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoundReport {
     pub merchants: usize,
@@ -132,6 +132,10 @@ pub struct RoundReport {
     pub deferred: usize,
     /// Batch mode: due charges of merchants asked less than 2 s ago (asked next round).
     pub skipped_recent: usize,
+    /// Batch mode: due charges of merchants left for the next round so that the list
+    /// requests spread evenly over the merchant gap instead of all going in one round
+    /// (see [`Watcher::spread`]); those merchants go first next round.
+    pub spread: usize,
     pub request_failures: usize,
     /// Whether the round ran per md5 (the list endpoint is closed).
     pub per_md5: bool,
@@ -161,6 +165,7 @@ impl RoundReport {
         self.skipped_outage += o.skipped_outage;
         self.deferred += o.deferred;
         self.skipped_recent += o.skipped_recent;
+        self.spread += o.spread;
         self.request_failures += o.request_failures;
         self.per_md5 |= o.per_md5;
     }
@@ -379,6 +384,114 @@ where
                 .poll_per_md5(batches, now, mode == RoundMode::PerMd5RetryingBatch)
                 .await;
         }
+        let mut batches = batches;
+        let mut report = RoundReport::default();
+        if lock(&self.endpoint).unconfirmed() {
+            // Nobody knows yet whether the list endpoint is open: one merchant's request
+            // alone first (a closed endpoint then costs one refused request and one
+            // probe), the others after it, per md5 if it switched.
+            while !batches.is_empty() && lock(&self.endpoint).unconfirmed() {
+                let first = batches.remove(0);
+                let part = Box::pin(self.poll_batches_now(vec![first], now)).await;
+                let asked = part.requests > 0;
+                report.merge(&part);
+                if asked {
+                    break;
+                }
+            }
+            if lock(&self.circuit).is_open() {
+                // The lone request met server-wide trouble: the others wait for the
+                // circuit's probe.
+                for b in &batches {
+                    report.merchants += 1;
+                    report.charges += b.charges.len();
+                    report.skipped_outage += b.charges.len();
+                }
+                return report;
+            }
+            if lock(&self.endpoint).per_md5() {
+                let part = Box::pin(self.poll_batches(batches, now)).await;
+                report.merge(&part);
+                return report;
+            }
+        }
+        let part = self.poll_batches_now(batches, now).await;
+        report.merge(&part);
+        report
+    }
+
+    /// Batch mode: the merchants to ask this round. A merchant is asked at most once per
+    /// `merchant_gap_secs` (G), so over any G seconds each merchant with due charges is
+    /// asked once; if they all came due in the same second (charges made together, a
+    /// restart, the end of an outage) they would all be asked in one round, every G
+    /// seconds, and queue behind each other for the requests in flight. So a round asks
+    /// at most ceil((due + recently asked merchants) / G) merchants — never fewer than
+    /// `max_in_flight` — oldest-asked first, and leaves the rest for the next round
+    /// (`spread`). After one such round the merchants stay spread over the G rounds.
+    fn spread(
+        &self,
+        mut batches: Vec<MerchantBatch>,
+        now: UnixSecs,
+        report: &mut RoundReport,
+    ) -> Vec<MerchantBatch> {
+        let gap = self.config.schedule.merchant_gap_secs.max(1);
+        if gap <= 1 || batches.len() <= self.config.max_in_flight {
+            return batches;
+        }
+        let (recent, last_of): (usize, HashMap<MerchantId, UnixSecs>) = {
+            let last = lock(&self.last_list_at);
+            let recent = last
+                .values()
+                .filter(|at| now < at.saturating_add(gap))
+                .count();
+            let last_of = batches
+                .iter()
+                .filter_map(|b| last.get(&b.merchant).map(|at| (b.merchant, *at)))
+                .collect();
+            (recent, last_of)
+        };
+        let fresh = batches
+            .iter()
+            .filter(|b| {
+                last_of
+                    .get(&b.merchant)
+                    .is_none_or(|at| now >= at.saturating_add(gap))
+            })
+            .count();
+        let total = u64::try_from(fresh + recent).unwrap_or(u64::MAX);
+        let per_round = usize::try_from(total.div_ceil(gap.unsigned_abs()))
+            .unwrap_or(usize::MAX)
+            .max(self.config.max_in_flight.max(1));
+        if fresh <= per_round {
+            return batches;
+        }
+        // Oldest-asked (never asked first) go now; the order is stable otherwise.
+        batches.sort_by_key(|b| last_of.get(&b.merchant).copied());
+        let mut kept = 0usize;
+        batches.retain(|b| {
+            let is_fresh = last_of
+                .get(&b.merchant)
+                .is_none_or(|at| now >= at.saturating_add(gap));
+            if !is_fresh {
+                // Skipped as recent by `poll_merchant`; cheap to keep.
+                return true;
+            }
+            kept += 1;
+            if kept <= per_round {
+                return true;
+            }
+            report.merchants += 1;
+            report.charges += b.charges.len();
+            report.spread += b.charges.len();
+            false
+        });
+        batches
+    }
+
+    /// Asks about these merchants' charges with list requests, in parallel.
+    async fn poll_batches_now(&self, batches: Vec<MerchantBatch>, now: UnixSecs) -> RoundReport {
+        let mut spread = RoundReport::default();
+        let batches = self.spread(batches, now, &mut spread);
         let generation = lock(&self.circuit).generation();
         let in_flight = Arc::new(Semaphore::new(self.config.max_in_flight.max(1)));
         let mut tasks = JoinSet::new();
@@ -391,7 +504,7 @@ where
                     .await
             });
         }
-        let mut report = RoundReport::default();
+        let mut report = spread;
         while let Some(done) = tasks.join_next().await {
             match done {
                 Ok(part) => report.merge(&part),
@@ -646,9 +759,10 @@ where
                     report.skipped_outage += left;
                     break;
                 }
-                if self.polls_per_md5() {
-                    // Another merchant just found the list endpoint closed: these go per
-                    // md5 from the next round on (no list request, no second probe).
+                if self.polls_per_md5() || lock(&self.endpoint).probing() {
+                    // Another merchant just found the list endpoint closed (and is
+                    // probing): these go per md5 from the next round on (no list request,
+                    // no second probe).
                     report.unchecked += left;
                     break;
                 }
@@ -680,7 +794,12 @@ where
                 }
                 Err(failure) if failure.may_be_closed_batch_endpoint() => {
                     // Production closes the list endpoint with a bare 403: ask the single
-                    // endpoint about one charge before calling it a geo-block.
+                    // endpoint about one charge before calling it a geo-block. One probe
+                    // at a time for everyone: the others wait for its outcome.
+                    if !lock(&self.endpoint).start_probe() {
+                        report.unchecked += left;
+                        break;
+                    }
                     let probe = &chunk[0];
                     report.requests += 1;
                     let single = {
@@ -701,6 +820,7 @@ where
                             report.unchecked += left - 1;
                         }
                         Err(single_failure) => {
+                            lock(&self.endpoint).probe_failed();
                             report.request_failures += 1;
                             report.unchecked += left;
                             self.record_failure(merchant, &token, &single_failure, now)
