@@ -79,4 +79,3 @@ pub(super) fn network_failure() -> Response {
     );
     response
 }
-

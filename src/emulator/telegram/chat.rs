@@ -83,4 +83,3 @@ impl fmt::Debug for SentPhoto {
             .finish()
     }
 }
-

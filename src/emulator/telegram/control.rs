@@ -269,12 +269,16 @@ impl TelegramEmulator {
     /// edits applied, deleted messages gone — what a person sees in the chat. Empty for a chat
     /// nobody wrote in.
     pub fn chat(&self, chat_id: i64) -> Vec<ChatMessage> {
-        self.shared.lock().chats.get(&chat_id).map_or_else(Vec::new, |chat| {
-            chat.messages
-                .iter()
-                .map(|(id, stored)| ChatMessage::from_stored(*id, stored))
-                .collect()
-        })
+        self.shared
+            .lock()
+            .chats
+            .get(&chat_id)
+            .map_or_else(Vec::new, |chat| {
+                chat.messages
+                    .iter()
+                    .map(|(id, stored)| ChatMessage::from_stored(*id, stored))
+                    .collect()
+            })
     }
 
     /// The bytes of a photo by the `file_id` the emulator gave it

@@ -17,7 +17,6 @@ use super::methods::dispatch;
 use super::state::Shared;
 use super::updates::get_updates;
 
-
 const KNOWN_METHODS: &[&str] = &[
     "getMe",
     "logOut",

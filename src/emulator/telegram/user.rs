@@ -55,4 +55,3 @@ impl TgUser {
         json!({ "id": self.id, "type": "private", "first_name": self.first_name })
     }
 }
-

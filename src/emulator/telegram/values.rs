@@ -51,4 +51,3 @@ pub(super) fn inline_buttons(markup: Option<&Value>) -> Vec<Vec<(String, String)
         })
         .collect()
 }
-

@@ -5,7 +5,10 @@ use serde_json::{Map, Value, json};
 use super::super::answers::ApiErr;
 use super::super::state::EmulatorState;
 
-pub(super) fn answer_callback_query(st: &mut EmulatorState, params: &Map<String, Value>) -> Result<Value, ApiErr> {
+pub(super) fn answer_callback_query(
+    st: &mut EmulatorState,
+    params: &Map<String, Value>,
+) -> Result<Value, ApiErr> {
     let id = params
         .get("callback_query_id")
         .and_then(Value::as_str)

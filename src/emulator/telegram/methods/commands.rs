@@ -13,7 +13,10 @@ fn language_code(params: &Map<String, Value>) -> &str {
         .unwrap_or("")
 }
 
-pub(super) fn set_my_commands(st: &mut EmulatorState, params: &Map<String, Value>) -> Result<Value, ApiErr> {
+pub(super) fn set_my_commands(
+    st: &mut EmulatorState,
+    params: &Map<String, Value>,
+) -> Result<Value, ApiErr> {
     let Some(list) = params.get("commands").and_then(Value::as_array) else {
         return Err(ApiErr::bad_request("parameter \"commands\" is required"));
     };
@@ -45,7 +48,6 @@ pub(super) fn set_my_commands(st: &mut EmulatorState, params: &Map<String, Value
         .insert(language_code(params).to_owned(), commands);
     Ok(json!(true))
 }
-
 
 pub(super) fn get_my_commands(st: &EmulatorState, params: &Map<String, Value>) -> Value {
     let commands = st

@@ -55,7 +55,10 @@ fn without_edit_date(message: &Value) -> Value {
     message
 }
 
-pub(super) fn edit_message_text(st: &mut EmulatorState, params: &Map<String, Value>) -> Result<Value, ApiErr> {
+pub(super) fn edit_message_text(
+    st: &mut EmulatorState,
+    params: &Map<String, Value>,
+) -> Result<Value, ApiErr> {
     let text = params.get("text").and_then(Value::as_str).unwrap_or("");
     check_text(text)?;
     let markup = reply_markup_param(params)?;
@@ -71,7 +74,10 @@ pub(super) fn edit_message_text(st: &mut EmulatorState, params: &Map<String, Val
     finish_edit(stored, new)
 }
 
-pub(super) fn edit_message_caption(st: &mut EmulatorState, params: &Map<String, Value>) -> Result<Value, ApiErr> {
+pub(super) fn edit_message_caption(
+    st: &mut EmulatorState,
+    params: &Map<String, Value>,
+) -> Result<Value, ApiErr> {
     let caption = caption_param(params.get("caption"))?;
     let markup = reply_markup_param(params)?;
     let stored = editable(st, params)?;
@@ -131,4 +137,3 @@ pub(super) fn edit_message_reply_markup(
     set_or_remove(&mut new, "reply_markup", markup);
     finish_edit(stored, new)
 }
-

@@ -13,7 +13,10 @@ use super::params::{
     reply_markup_param, set_or_remove,
 };
 
-pub(super) fn send_message(st: &mut EmulatorState, params: &Map<String, Value>) -> Result<Value, ApiErr> {
+pub(super) fn send_message(
+    st: &mut EmulatorState,
+    params: &Map<String, Value>,
+) -> Result<Value, ApiErr> {
     let chat_id = chat_id_param(params)?;
     let text = params.get("text").and_then(Value::as_str).unwrap_or("");
     check_text(text)?;
@@ -83,7 +86,10 @@ pub(super) fn send_photo(
     Ok(message)
 }
 
-pub(super) fn delete_message(st: &mut EmulatorState, params: &Map<String, Value>) -> Result<Value, ApiErr> {
+pub(super) fn delete_message(
+    st: &mut EmulatorState,
+    params: &Map<String, Value>,
+) -> Result<Value, ApiErr> {
     let chat_id = chat_id_param(params)?;
     let message_id = message_id_param(params)?;
     let chat = bot_chat(st, chat_id)?;

@@ -52,4 +52,3 @@ pub(crate) fn dispatch(
         _ => Err(ApiErr::not_found()),
     }
 }
-

@@ -1,12 +1,10 @@
 //! The sandbox's own surface: raw `/v1` behaviour, the JSON control endpoints and the
 //! HTML page with its forms.
 
-#[path = "support/bakong.rs"]
-mod support;
-
+use crate::support::bakong;
+use crate::support::bakong::{QR_USD, QR_USD_MD5, md5_of, start};
 use khqr_bot::bakong::{Currency, Lookup};
 use serde_json::{Value, json};
-use support::{QR_USD, QR_USD_MD5, md5_of, start};
 
 fn http() -> reqwest::Client {
     reqwest::Client::builder()
@@ -352,7 +350,7 @@ async fn request_log_json_hides_tokens() {
     assert_eq!(entry["authorization"], "bearer");
     assert_eq!(entry["list_len"], 2);
     assert_eq!(entry["status"], 200);
-    assert_eq!(entry["user_agent"], support::UA);
+    assert_eq!(entry["user_agent"], bakong::UA);
     let r = http()
         .delete(format!("{}/sandbox/requests", env.sandbox.base_url()))
         .send()

@@ -2,11 +2,9 @@
 //! /start, /help, the /setup wizard (wrong answers, wrong token, unknown account), token
 //! hygiene, /token, /settings, /lang, /cancel, the command menus, restart mid-wizard.
 
-mod support;
-
+use crate::support::app::{TestApp, contains};
+use crate::support::fake_telegram::TgUser;
 use khqr_bot::i18n::Lang;
-use support::app::{TestApp, contains};
-use support::fake_telegram::TgUser;
 
 #[tokio::test]
 async fn start_greets_in_the_users_language_and_menus_are_registered() {

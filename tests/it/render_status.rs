@@ -1,10 +1,8 @@
 //! Status cards announce the outcome and can never be scanned and paid again.
 
-mod render_support;
-
+use crate::support::render::*;
 use image::imageops;
 use khqr_bot::render::{StatusKind, StatusSpec, status_png};
-use render_support::*;
 
 const KINDS: [(StatusKind, &str); 4] = [
     (StatusKind::Paid, "Paid"),

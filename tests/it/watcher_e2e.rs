@@ -2,13 +2,11 @@
 //! against the fake Telegram Bot API and the Bakong sandbox on 127.0.0.1. A QR is shown,
 //! the sandbox is paid (or not), and the message is edited in place exactly once.
 
-mod support;
-
+use crate::support::app::{TestApp, WAIT};
+use crate::support::fake_telegram::{Call, Failure, TgUser};
 use khqr_bot::bakong::sandbox::Payment;
 use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
 use khqr_bot::store::{ChargeStatus, Store};
-use support::app::{TestApp, WAIT};
-use support::fake_telegram::{Call, Failure, TgUser};
 
 const FAST: &[(&str, &str)] = &[("POLL_INTERVAL_SECS", "1")];
 

@@ -3,13 +3,11 @@
 //! Regenerate the reference after an intended design change with
 //! `RENDER_BLESS=1 cargo test --test render_khmer`, then look at it.
 
-mod render_support;
-
 use std::path::Path;
 
+use crate::support::render::*;
 use image::RgbImage;
 use khqr_bot::render::{CardSpec, card_png};
-use render_support::*;
 
 const REFERENCE: &str = "tests/fixtures/render/khmer-card.png";
 

@@ -1,12 +1,12 @@
 //! The Telegram Bot API emulator (src/emulator/telegram) driven by the real teloxide
 //! 0.17 client: a plain `Bot`, a `Throttle`d bot and a long-polling `Dispatcher`.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::fake_telegram::{
+    BOT_ID, BOT_USERNAME, Failure, FakeTelegram, TelegramEmulator, TgUser,
+};
 use serde_json::json;
-use support::fake_telegram::{BOT_ID, BOT_USERNAME, Failure, FakeTelegram, TelegramEmulator, TgUser};
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::prelude::*;
@@ -829,7 +829,10 @@ async fn the_chat_reads_as_a_person_sees_it_and_subscribers_hear_of_changes() {
     assert!(fake.chat(5005).is_empty(), "nobody wrote yet");
 
     let asked = fake.send_text(&user, "/charge 5 USD coffee");
-    assert!(changes.has_changed().unwrap(), "an injected message is a change");
+    assert!(
+        changes.has_changed().unwrap(),
+        "an injected message is a change"
+    );
     changes.mark_unchanged();
     let card = png(40, 30, 9);
     let photo = bot
@@ -861,7 +864,10 @@ async fn the_chat_reads_as_a_person_sees_it_and_subscribers_hear_of_changes() {
     assert_eq!(card_now.sender, "KHQR Test Bot");
     assert_eq!(card_now.text, None);
     assert_eq!(card_now.caption.as_deref(), Some("Paid ✅"));
-    assert!(card_now.buttons.is_empty(), "an edit without markup drops the keyboard");
+    assert!(
+        card_now.buttons.is_empty(),
+        "an edit without markup drops the keyboard"
+    );
     assert!(card_now.edited);
     let file_id = card_now.photo_file_id.as_deref().expect("a photo message");
     assert_eq!(fake.file(file_id), Some(card));
@@ -878,7 +884,11 @@ async fn the_emulator_listens_on_loopback_only() {
         .await
         .unwrap();
     assert!(fake.addr().ip().is_loopback());
-    assert_ne!(fake.addr().port(), 0, "port 0 means a free port, which is reported");
+    assert_ne!(
+        fake.addr().port(),
+        0,
+        "port 0 means a free port, which is reported"
+    );
     assert_eq!(
         fake.api_url().as_str(),
         format!("http://127.0.0.1:{}/", fake.addr().port())

@@ -1,8 +1,6 @@
 //! Spawns the real bot (`bot::App`, the same start-up path as `khqr-bot run`) against the
 //! fake Telegram server and the Bakong sandbox, both on 127.0.0.1, with a temp-file database.
 
-#![allow(dead_code)] // each test binary uses a different part of this support module
-
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -1,15 +1,13 @@
 //! The `khqr-bot run` binary itself: one clear line for a bad setting, and a clean exit on
 //! SIGTERM after it started against the fake Telegram server and the Bakong sandbox.
 
-mod support;
-
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::support::app::{WAIT, contains};
+use crate::support::fake_telegram::{FakeTelegram, TgUser};
 use khqr_bot::bakong::sandbox::Sandbox;
-use support::app::{WAIT, contains};
-use support::fake_telegram::{FakeTelegram, TgUser};
 
 fn khqr_bot(dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_khqr-bot"));
@@ -130,7 +128,7 @@ async fn run_serves_then_exits_cleanly_on_sigterm() {
     );
 }
 
-async fn sealed_tokens(app: &support::app::TestApp) -> Vec<Vec<u8>> {
+async fn sealed_tokens(app: &crate::support::app::TestApp) -> Vec<Vec<u8>> {
     let store = khqr_bot::store::Store::open(&format!("sqlite://{}", app.db_path().display()))
         .await
         .unwrap();
@@ -152,7 +150,7 @@ fn one_error_line(out: &std::process::Output) -> String {
 
 #[tokio::test]
 async fn rotate_key_reseals_every_token_and_the_bot_then_runs_only_with_the_new_key() {
-    let mut app = support::app::TestApp::spawn().await;
+    let mut app = crate::support::app::TestApp::spawn().await;
     let users = [TgUser::english(9101), TgUser::khmer(9102)];
     let mut tails = Vec::new();
     for u in &users {

@@ -1,9 +1,7 @@
 //! Property tests: round trip and CRC for random valid inputs (Latin, Khmer, emoji), and a
 //! decoder that never panics on arbitrary or mutated strings.
 
-#[path = "fixtures/khqr/support.rs"]
-mod support;
-
+use crate::support::khqr_fixtures;
 use khqr_bot::khqr::{Amount, Currency, KhqrInput, crc16, decode, md5_hex, verify};
 use proptest::prelude::*;
 
@@ -139,7 +137,7 @@ fn with_fixed_crc(s: &str) -> String {
 }
 
 fn vector_qrs() -> Vec<String> {
-    support::load("vectors.jsonl")
+    khqr_fixtures::load("vectors.jsonl")
         .into_iter()
         .map(|v| v["qr"].as_str().unwrap().to_owned())
         .collect()

@@ -3,15 +3,13 @@
 //! Telegram refusing or losing the photo, and two merchants who cannot touch each other's
 //! charges through forged button data.
 
-mod support;
-
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::support::app::{TestApp, WAIT, decode_qr};
+use crate::support::fake_telegram::{Failure, TgUser};
 use khqr_bot::bot::phnom_penh_time;
 use khqr_bot::khqr::{self, Currency};
 use khqr_bot::store::{ChargeId, ChargeStatus};
-use support::app::{TestApp, WAIT, decode_qr};
-use support::fake_telegram::{Failure, TgUser};
 
 fn now_ms() -> u64 {
     SystemTime::now()

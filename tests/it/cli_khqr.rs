@@ -1,12 +1,9 @@
 //! `khqr-bot qr` and `khqr-bot decode`, run as the built binary.
 
-#[path = "fixtures/khqr/support.rs"]
-mod support;
-
 use std::process::{Command, Output};
 
+use crate::support::khqr_fixtures::{load, now, to_cli_args};
 use serde_json::Value;
-use support::{load, now, to_cli_args};
 
 fn khqr_bot(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_khqr-bot"))

@@ -4,15 +4,13 @@
 //! works. A token that cannot be opened: the seller is told once, /charge refuses, and their
 //! charges are checked again as soon as a new token is stored.
 
-mod support;
-
+use crate::support::app::{TestApp, WAIT};
+use crate::support::fake_telegram::TgUser;
 use khqr_bot::bakong::sandbox::Payment;
 use khqr_bot::bakong::{Currency, DecimalAmount};
 use khqr_bot::i18n::Lang;
 use khqr_bot::store::{ChargeStatus, Store};
 use khqr_bot::t;
-use support::app::{TestApp, WAIT};
-use support::fake_telegram::TgUser;
 
 const KEY_A: &str = "1111111111111111111111111111111111111111111111111111111111111111";
 const KEY_B: &str = "2222222222222222222222222222222222222222222222222222222222222222";

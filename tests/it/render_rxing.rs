@@ -6,11 +6,9 @@
 //! this test can: a Kanji segment reads back as Shift-JIS mojibake and the bank app rejects
 //! the CRC. Every card and plain QR is read as sent, at half size and as a quality-75 JPEG.
 
-mod render_support;
-
+use crate::support::render::*;
 use khqr_bot::khqr::{Amount, Currency, KhqrInput};
 use khqr_bot::render::{CardSpec, card_png, plain_png, qr_code};
-use render_support::*;
 
 /// 1 Jan 2026 00:00 UTC, in Unix milliseconds: creation time of every dynamic KHQR here.
 const NOW_MS: u64 = 1_767_225_600_000;

@@ -3,15 +3,13 @@
 //! money went to this seller's account and which of their charges it already settled, so an
 //! old receipt cannot pass for a new payment. Bad input gets a reason and changes nothing.
 
-mod support;
-
+use crate::support::app::{TestApp, WAIT};
+use crate::support::fake_telegram::TgUser;
 use khqr_bot::bakong::sandbox::{Payment, Tx};
 use khqr_bot::bakong::{Currency, DecimalAmount};
 use khqr_bot::i18n::Lang;
 use khqr_bot::store::ChargeStatus;
 use khqr_bot::t;
-use support::app::{TestApp, WAIT};
-use support::fake_telegram::TgUser;
 
 fn pay(app: &TestApp, md5: &str, amount: &str, currency: Currency, to: &str) -> Tx {
     app.bakong

@@ -1,11 +1,8 @@
 //! Conformance with NBC's official SDK (`bakong-khqr` 1.0.20): every fixture line.
 
-#[path = "fixtures/khqr/support.rs"]
-mod support;
-
+use crate::support::khqr_fixtures::{InputError, load, now, to_input};
 use khqr_bot::khqr::{Khqr, decode, md5_hex, verify};
 use serde_json::Value;
-use support::{InputError, load, now, to_input};
 
 fn opt(v: &Value) -> Option<&str> {
     v.as_str()

@@ -1,8 +1,6 @@
 //! Shared setup for the Bakong client/sandbox tests: an in-process sandbox on 127.0.0.1:0
 //! and a client with short timeouts and backoffs.
 
-#![allow(dead_code)]
-
 use std::time::Duration;
 
 use khqr_bot::bakong::sandbox::{Payment, Sandbox, SandboxHandle};

@@ -5,14 +5,12 @@
 //! `apt-get install zbar-tools libjpeg-turbo-progs`, then
 //! `cargo test --test render_zbar -- --ignored`. Fails (never skips) when they are missing.
 
-mod render_support;
-
 use std::path::Path;
 use std::process::Command;
 
+use crate::support::render::*;
 use image::imageops;
 use khqr_bot::render::{CardSpec, card_png};
-use render_support::*;
 
 fn zbar(path: &Path) -> Option<String> {
     let out = Command::new("zbarimg")

@@ -1,6 +1,5 @@
 //! Helpers shared by the `render_*` integration tests: realistic payloads, a phone-style QR
 //! decode with `rqrr`, and image comparison.
-#![allow(dead_code)] // each test binary uses a different subset
 
 use image::{GrayImage, RgbImage, imageops};
 

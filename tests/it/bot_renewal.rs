@@ -2,18 +2,16 @@
 //! renewing itself — the real bot against the fake Telegram Bot API and the Bakong sandbox
 //! on 127.0.0.1. Time moves with the app's injected clock (`TestApp::advance_clock`).
 
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::app::{TestApp, WAIT};
+use crate::support::fake_telegram::TgUser;
 use khqr_bot::bakong::sandbox::{Fault, FaultKind, LoggedRequest, Payment, RenewalMode};
 use khqr_bot::bakong::{Client, Currency as BakongCurrency, DecimalAmount, RegisteredEmail};
 use khqr_bot::crypto::{SecretBox, SecretKey};
 use khqr_bot::store::{ChargeStatus, MerchantId};
 use khqr_bot::watcher::renewer::Renewer;
-use support::app::{TestApp, WAIT};
-use support::fake_telegram::TgUser;
 
 const FAST: &[(&str, &str)] = &[("POLL_INTERVAL_SECS", "1")];
 const DAY: u64 = 86_400;
@@ -209,8 +207,8 @@ async fn a_token_two_days_from_expiry_renews_itself_and_charges_confirm_with_the
     );
     // Sealed at rest: neither token appears in the database files.
     let bytes = app.database_bytes();
-    assert!(!support::app::contains(&bytes, old.as_bytes()));
-    assert!(!support::app::contains(&bytes, new.as_bytes()));
+    assert!(!crate::support::app::contains(&bytes, old.as_bytes()));
+    assert!(!crate::support::app::contains(&bytes, new.as_bytes()));
     // Nothing left to do; told once.
     let again = extra_pass(&app).await;
     assert_eq!((again.claimed, again.calls), (0, 0), "{again:?}");

@@ -4,13 +4,11 @@
 //! asks Bakong first; charges never verified end as `unverified`; a failed activation keeps
 //! the charge watched; a follow-up whose "done" mark fails is not sent twice.
 
-mod support;
-
+use crate::support::app::{TestApp, WAIT};
+use crate::support::fake_telegram::{Call, TgUser};
 use khqr_bot::bakong::sandbox::Payment;
 use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
 use khqr_bot::store::{Charge, ChargeStatus, PaidAfter};
-use support::app::{TestApp, WAIT};
-use support::fake_telegram::{Call, TgUser};
 
 /// Polls every second, so the late watch asks every 6 s.
 const FAST: &[(&str, &str)] = &[("POLL_INTERVAL_SECS", "1")];

@@ -4,17 +4,15 @@
 //! request (an outbox edit, a handler's reply) holds every request of the bot until the
 //! window is over, and everything is delivered after it.
 
-mod support;
-
 use std::future::IntoFuture;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::app::{TestApp, WAIT};
+use crate::support::fake_telegram::{Call, Failure, FakeTelegram, TgUser};
 use khqr_bot::bakong::sandbox::Payment;
 use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
 use khqr_bot::telegram_pacing::{FloodGate, PacedBot, WaitPolicy};
-use support::app::{TestApp, WAIT};
-use support::fake_telegram::{Call, Failure, FakeTelegram, TgUser};
 use teloxide::RequestError;
 use teloxide::prelude::*;
 use teloxide::types::CallbackQueryId;

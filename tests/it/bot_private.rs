@@ -3,13 +3,11 @@
 //! private chat, shows nothing of the shop, and changes nothing; a token pasted in a group
 //! is deleted.
 
-mod support;
-
+use crate::support::app::{TestApp, WAIT};
+use crate::support::fake_telegram::{BOT_USERNAME, Call, TgUser};
 use khqr_bot::i18n::Lang;
 use khqr_bot::khqr::Currency;
 use khqr_bot::t;
-use support::app::{TestApp, WAIT};
-use support::fake_telegram::{BOT_USERNAME, Call, TgUser};
 
 const GROUP: i64 = -100_777;
 

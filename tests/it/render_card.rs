@@ -1,10 +1,8 @@
 //! The payment card scans back to the exact payload, like a phone would read it.
 
-mod render_support;
-
+use crate::support::render::*;
 use image::RgbImage;
 use khqr_bot::render::{CardSpec, RenderError, card_png, format_money, qr_code};
-use render_support::*;
 
 fn card(payload: &str, shop_name: &str, amount_text: &str, usd: bool) -> Vec<u8> {
     card_png(&CardSpec {

@@ -3,12 +3,10 @@
 //! valid KHQR (CRC and fields). Regenerate the images with
 //! `cargo run --example render_samples`.
 
-mod render_support;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use render_support::*;
+use crate::support::render::*;
 
 fn expected() -> BTreeMap<String, String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/render/docs-cards.txt");

@@ -1,14 +1,12 @@
 //! The Bakong client against the in-process sandbox: lookups, lists, errors, retries.
 //! Assertions look at the sandbox's request log, not only at results.
 
-#[path = "support/bakong.rs"]
-mod support;
-
+use crate::support::bakong;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::support::bakong::{UA, md5_of, payment, start, start_with};
 use khqr_bot::bakong::sandbox::{Fault, FaultKind, Outcome, Step};
 use khqr_bot::bakong::{BakongError, Currency, DecimalAmount, Lookup, SourceInfo, Token};
-use support::{UA, md5_of, payment, start, start_with};
 
 #[tokio::test]
 async fn paid_md5_returns_the_exact_transaction_and_sends_auth_and_user_agent() {
@@ -606,7 +604,7 @@ async fn an_unreachable_server_is_a_transport_error() {
     let sandbox = khqr_bot::bakong::sandbox::Sandbox::start("127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
-    let mut config = support::fast_config(&sandbox);
+    let mut config = bakong::fast_config(&sandbox);
     config.base_url = format!("http://127.0.0.1:{port}");
     let client = khqr_bot::bakong::Client::new(config).unwrap();
     let token = Token::new("unused-token").unwrap();
@@ -705,7 +703,7 @@ async fn deeplink_needs_complete_source_info() {
     };
     let link = env
         .client
-        .generate_deeplink_by_qr(support::QR_USD, &info)
+        .generate_deeplink_by_qr(bakong::QR_USD, &info)
         .await
         .unwrap();
     assert!(link.starts_with(env.sandbox.base_url()), "{link}");
@@ -722,7 +720,7 @@ async fn deeplink_needs_complete_source_info() {
     };
     let err = env
         .client
-        .generate_deeplink_by_qr(support::QR_USD, &incomplete)
+        .generate_deeplink_by_qr(bakong::QR_USD, &incomplete)
         .await
         .unwrap_err();
     assert!(
@@ -750,7 +748,7 @@ async fn latency_setting_delays_answers_but_they_still_arrive() {
 }
 
 /// Pays md5_of(i) with 1.00 + i cents for i in 1..=n, returns the md5s.
-fn pay_each(env: &support::Env, n: usize) -> Vec<String> {
+fn pay_each(env: &bakong::Env, n: usize) -> Vec<String> {
     (1..=n)
         .map(|i| {
             let md5 = md5_of(i);
