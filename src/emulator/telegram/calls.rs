@@ -136,8 +136,6 @@ impl fmt::Debug for Call {
     }
 }
 
-/// A photo the bot sent with `sendPhoto` (as sent; later edits don't change it — see
-
 /// No matching call arrived in time ([`TelegramEmulator::wait_for`](super::TelegramEmulator::wait_for)).
 /// Its text lists every call the emulator saw, to show what the bot did instead.
 #[derive(Clone, PartialEq, Eq, thiserror::Error)]
