@@ -12,9 +12,6 @@
 //! Run: `cargo bench --bench watcher` (env `WATCHER_BENCH_MODE`, `WATCHER_BENCH_SECS`,
 //! `WATCHER_BENCH_RPS`).
 
-#[path = "../tests/support/fake_telegram.rs"]
-mod fake_telegram;
-
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -38,7 +35,7 @@ use teloxide::prelude::*;
 use teloxide::types::InputFile;
 use tokio::sync::{Notify, watch};
 
-use fake_telegram::{FakeTelegram, TgUser};
+use khqr_bot::emulator::telegram::{TelegramEmulator, TgUser};
 use khqr_bot::watcher::ports::Lookups;
 use khqr_bot::watcher::types::{ChargeId, Lookup, LookupFailure, Token};
 
@@ -191,7 +188,9 @@ async fn run(mode: Mode, secs: Duration, max_rps: u32) {
     let sandbox = Sandbox::start(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .expect("sandbox");
-    let telegram = FakeTelegram::start().await;
+    let telegram = TelegramEmulator::start(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("telegram emulator");
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let store = Store::open(&url).await.expect("store");

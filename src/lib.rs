@@ -5,12 +5,14 @@
 //! `store` (SQL) → `keys` (which key opens the store) → `watcher` (settlement) → `bot`
 //! (Telegram); `telegram_pacing` (Telegram's rate limits, one gate for the process) sits
 //! beside them, used by `bot`; `time` (Phnom Penh dates, the one injectable clock) sits at
-//! the bottom beside `khqr`, used by all.
+//! the bottom beside `khqr`, used by all. `emulator` (a local Telegram Bot API for tests and
+//! demos) knows none of them.
 
 pub mod bakong;
 pub mod bot;
 pub mod config;
 pub mod crypto;
+pub mod emulator;
 pub mod i18n;
 pub mod keys;
 pub mod khqr;

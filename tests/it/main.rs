@@ -1,0 +1,35 @@
+//! The integration tests, one binary (one link step) with a module per area; `support/` is
+//! what they share. Run one area with `cargo test --test it bot_charge::`, one test by its
+//! full name. Tests that need zbar or cjpeg are `#[ignore]`d; `.ci/run` installs the tools
+//! and runs them too (`-- --include-ignored`).
+
+mod support;
+
+mod bakong_client;
+mod bakong_sandbox;
+mod bot_charge;
+mod bot_check;
+mod bot_cli;
+mod bot_key;
+mod bot_private;
+mod bot_renewal;
+mod bot_setup;
+mod cli_khqr;
+mod fake_telegram;
+mod i18n_locales;
+mod khqr_codec;
+mod khqr_conformance;
+mod khqr_plain_png;
+mod khqr_props;
+mod render_card;
+mod render_docs_images;
+mod render_khmer;
+mod render_rxing;
+mod render_status;
+mod render_zbar;
+mod store_charges;
+mod telegram_flood;
+mod watcher_e2e;
+mod watcher_late;
+mod watcher_round;
+mod watcher_sql;

@@ -1,2 +1,0 @@
-pub mod app;
-pub mod fake_telegram;
