@@ -10,6 +10,7 @@ pub mod bakong;
 pub mod bot;
 pub mod config;
 pub mod crypto;
+pub mod demo;
 pub mod i18n;
 pub mod keys;
 pub mod khqr;
