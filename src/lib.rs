@@ -4,13 +4,16 @@
 //! `khqr` (pure codec) → `render` (PNGs) → `bakong` (Open API client, sandbox) →
 //! `store` (SQL) → `keys` (which key opens the store) → `watcher` (settlement) → `bot`
 //! (Telegram); `telegram_pacing` (Telegram's rate limits, one gate for the process) sits
-//! beside them, used by `bot`.
+//! beside them, used by `bot`. `emulator` (a local Telegram Bot API for tests and demos) knows
+//! none of them. `demo` sits on top of everything: the real bot against the two emulators
+//! (Telegram, Bakong sandbox), and a page to chat and pay.
 
 pub mod bakong;
 pub mod bot;
 pub mod config;
 pub mod crypto;
 pub mod demo;
+pub mod emulator;
 pub mod i18n;
 pub mod keys;
 pub mod khqr;

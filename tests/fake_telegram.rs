@@ -1,4 +1,4 @@
-//! The fake Telegram Bot API (tests/support/fake_telegram.rs) driven by the real teloxide
+//! The Telegram Bot API emulator (src/emulator/telegram) driven by the real teloxide
 //! 0.17 client: a plain `Bot`, a `Throttle`d bot and a long-polling `Dispatcher`.
 
 mod support;
@@ -6,7 +6,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::json;
-use support::fake_telegram::{BOT_ID, BOT_USERNAME, Failure, FakeTelegram, TgUser};
+use support::fake_telegram::{BOT_ID, BOT_USERNAME, Failure, FakeTelegram, TelegramEmulator, TgUser};
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::prelude::*;
@@ -798,7 +798,8 @@ async fn wait_for_reports_what_it_saw() {
     let err = fake
         .wait_for("sendPhoto", |_| true, Duration::from_millis(50))
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("no `sendPhoto` call"), "{err}");
     assert!(err.contains("sendMessage"), "{err}");
     assert!(err.contains("only a text"), "{err}");
@@ -807,7 +808,8 @@ async fn wait_for_reports_what_it_saw() {
     let err = fake
         .wait_for_since(mark, "sendMessage", |_| true, Duration::from_millis(50))
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(err.contains(&format!("calls #{mark}..")), "{err}");
     bot.send_message(ChatId(1111), "second").await.unwrap();
     let second = fake
@@ -815,4 +817,70 @@ async fn wait_for_reports_what_it_saw() {
         .await
         .unwrap();
     assert_eq!(second.text(), Some("second"));
+}
+
+#[tokio::test]
+async fn the_chat_reads_as_a_person_sees_it_and_subscribers_hear_of_changes() {
+    let fake = FakeTelegram::start().await;
+    let bot = bot(&fake);
+    let user = TgUser::english(5005);
+    let chat = ChatId(5005);
+    let mut changes = fake.subscribe();
+    assert!(fake.chat(5005).is_empty(), "nobody wrote yet");
+
+    let asked = fake.send_text(&user, "/charge 5 USD coffee");
+    assert!(changes.has_changed().unwrap(), "an injected message is a change");
+    changes.mark_unchanged();
+    let card = png(40, 30, 9);
+    let photo = bot
+        .send_photo(chat, InputFile::memory(card.clone()).file_name("khqr.png"))
+        .caption("Pending")
+        .reply_markup(keyboard(3))
+        .await
+        .unwrap();
+    let note = bot.send_message(chat, "checking…").await.unwrap();
+    tokio::time::timeout(WAIT, changes.changed())
+        .await
+        .expect("a subscriber hears of the bot's messages")
+        .unwrap();
+    bot.edit_message_caption(chat, photo.id)
+        .caption("Paid ✅")
+        .await
+        .unwrap();
+    bot.delete_message(chat, note.id).await.unwrap();
+
+    let messages = fake.chat(5005);
+    let ids: Vec<i32> = messages.iter().map(|m| m.message_id).collect();
+    assert_eq!(ids, [asked, photo.id.0], "the deleted message is gone");
+    let (question, card_now) = (&messages[0], &messages[1]);
+    assert!(!question.from_bot);
+    assert_eq!(question.sender, "User5005");
+    assert_eq!(question.text.as_deref(), Some("/charge 5 USD coffee"));
+    assert!(!question.edited);
+    assert!(card_now.from_bot);
+    assert_eq!(card_now.sender, "KHQR Test Bot");
+    assert_eq!(card_now.text, None);
+    assert_eq!(card_now.caption.as_deref(), Some("Paid ✅"));
+    assert!(card_now.buttons.is_empty(), "an edit without markup drops the keyboard");
+    assert!(card_now.edited);
+    let file_id = card_now.photo_file_id.as_deref().expect("a photo message");
+    assert_eq!(fake.file(file_id), Some(card));
+    assert_eq!(fake.file("no-such-file"), None);
+}
+
+#[tokio::test]
+async fn the_emulator_listens_on_loopback_only() {
+    let everywhere = std::net::SocketAddr::from(([0, 0, 0, 0], 0));
+    let err = TelegramEmulator::start(everywhere).await.err().unwrap();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+
+    let fake = TelegramEmulator::start(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    assert!(fake.addr().ip().is_loopback());
+    assert_ne!(fake.addr().port(), 0, "port 0 means a free port, which is reported");
+    assert_eq!(
+        fake.api_url().as_str(),
+        format!("http://127.0.0.1:{}/", fake.addr().port())
+    );
 }

@@ -1,0 +1,86 @@
+//! A chat as a person sees it: the messages that exist now, edits applied.
+
+use std::fmt;
+
+use serde_json::Value;
+
+use super::state::StoredMessage;
+use super::values::inline_buttons;
+
+/// One message of a chat as it is now (after edits; deleted messages are not listed), as
+/// [`TelegramEmulator::chat`](super::TelegramEmulator::chat) returns them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChatMessage {
+    /// Message id, counting up per chat.
+    pub message_id: i32,
+    /// Sent by the bot (else by the user, or a member of the group).
+    pub from_bot: bool,
+    /// Display name of the sender.
+    pub sender: String,
+    /// Unix time the message was sent.
+    pub date: u64,
+    /// Text, for a text message.
+    pub text: Option<String>,
+    /// Caption, for a photo message.
+    pub caption: Option<String>,
+    /// The `file_id` of the photo it shows (read the bytes with
+    /// [`TelegramEmulator::file`](super::TelegramEmulator::file)).
+    pub photo_file_id: Option<String>,
+    /// Inline keyboard, rows of `(text, callback_data)`.
+    pub buttons: Vec<Vec<(String, String)>>,
+    /// It was edited after it was sent.
+    pub edited: bool,
+}
+
+impl ChatMessage {
+    pub(super) fn from_stored(message_id: i32, stored: &StoredMessage) -> Self {
+        let json = &stored.json;
+        let text_of = |key: &str| json.get(key).and_then(Value::as_str).map(str::to_owned);
+        Self {
+            message_id,
+            from_bot: stored.from_bot,
+            sender: json
+                .get("from")
+                .and_then(|from| from.get("first_name"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            date: json.get("date").and_then(Value::as_u64).unwrap_or_default(),
+            text: text_of("text"),
+            caption: text_of("caption"),
+            photo_file_id: stored.photo_file_id.clone(),
+            buttons: inline_buttons(json.get("reply_markup")),
+            edited: json.get("edit_date").is_some(),
+        }
+    }
+}
+
+/// A photo the bot sent with `sendPhoto` (as sent; later edits don't change it — see
+/// [`TelegramEmulator::chat`](super::TelegramEmulator::chat) and
+/// [`TelegramEmulator::message`](super::TelegramEmulator::message) for the current state).
+#[derive(Clone, PartialEq, Eq)]
+pub struct SentPhoto {
+    /// Id of the message that carries the photo.
+    pub message_id: i32,
+    /// The `file_id` the emulator assigned (a re-send by file id gets the same one).
+    pub file_id: String,
+    /// The image bytes exactly as uploaded.
+    pub bytes: Vec<u8>,
+    /// Caption as sent.
+    pub caption: Option<String>,
+    /// Inline keyboard as sent, rows of `(text, callback_data)`.
+    pub buttons: Vec<Vec<(String, String)>>,
+}
+
+impl fmt::Debug for SentPhoto {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SentPhoto")
+            .field("message_id", &self.message_id)
+            .field("file_id", &self.file_id)
+            .field("bytes (len)", &self.bytes.len())
+            .field("caption", &self.caption)
+            .field("buttons", &self.buttons)
+            .finish()
+    }
+}
+
