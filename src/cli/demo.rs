@@ -34,7 +34,9 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     runtime.block_on(async {
         demo::run(options, super::shutdown_signal(), |url| {
             println!("khqr-bot demo running at {url}");
-            println!("  a real bot, a Telegram emulator and the Bakong sandbox, all on this computer");
+            println!(
+                "  a real bot, a Telegram emulator and the Bakong sandbox, all on this computer"
+            );
             println!("Stop with ctrl-c.");
             if open {
                 open_browser(url);

@@ -51,14 +51,9 @@ pub enum BankError {
 pub fn read_qr_image(image: &[u8]) -> Result<String, BankError> {
     let luma = image::load_from_memory(image)?.to_luma8();
     let (w, h) = luma.dimensions();
-    rxing::helpers::detect_in_luma(
-        luma.into_raw(),
-        w,
-        h,
-        Some(rxing::BarcodeFormat::QR_CODE),
-    )
-    .map(|found| found.getText().to_owned())
-    .map_err(|e| BankError::NoQr(e.to_string()))
+    rxing::helpers::detect_in_luma(luma.into_raw(), w, h, Some(rxing::BarcodeFormat::QR_CODE))
+        .map(|found| found.getText().to_owned())
+        .map_err(|e| BankError::NoQr(e.to_string()))
 }
 
 /// Scans a card image from chat message `message_id`.

@@ -121,9 +121,7 @@ pub async fn run(
         })?;
     let page_addr = listener.local_addr().map_err(DemoError::Serve)?;
     let loopback = SocketAddr::new(page_addr.ip(), 0);
-    let sandbox = Sandbox::start(loopback)
-        .await
-        .map_err(DemoError::Sandbox)?;
+    let sandbox = Sandbox::start(loopback).await.map_err(DemoError::Sandbox)?;
     let telegram = TelegramEmulator::start(loopback)
         .await
         .map_err(DemoError::Telegram)?;
@@ -141,10 +139,7 @@ pub async fn run(
         ("TELOXIDE_TOKEN", telegram.bot_token().to_owned()),
         ("TELOXIDE_API_URL", telegram.api_url().to_string()),
         ("BAKONG_API_URL", sandbox.base_url().to_owned()),
-        (
-            "DATABASE_URL",
-            format!("sqlite://{}", database.display()),
-        ),
+        ("DATABASE_URL", format!("sqlite://{}", database.display())),
         ("POLL_INTERVAL_SECS", DEMO_POLL_INTERVAL_SECS.to_owned()),
     ]);
     let config = Config::from_source(|name| env.get(name).cloned())?;
