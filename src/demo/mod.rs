@@ -156,11 +156,14 @@ pub async fn run(
         setup_status: Mutex::new(String::new()),
     });
     let (stop_page, page_stopped) = tokio::sync::oneshot::channel::<()>();
-    let page = tokio::spawn(
-        axum::serve(listener, web::router(shared.clone())).with_graceful_shutdown(async move {
-            let _ = page_stopped.await;
-        }),
-    );
+    let router = web::router(shared.clone());
+    let page = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = page_stopped.await;
+            })
+            .await
+    });
     on_ready(&format!("http://{page_addr}/"));
 
     // Stop on request, or when the bot stops by itself (it cannot reach the emulator).
