@@ -112,6 +112,11 @@ function messageEl(m) {
     const img = document.createElement("img");
     img.src = `/api/photo/${m.id}?f=${encodeURIComponent(m.photo)}`;
     img.alt = "KHQR";
+    // The picture's height arrives after it loads: keep a chat that was at the bottom there.
+    img.onload = () => {
+      const chat = $("chat");
+      if (chat.scrollHeight - chat.scrollTop - chat.clientHeight < img.height + 80) chat.scrollTop = chat.scrollHeight;
+    };
     el.append(img);
   }
   const body = m.text ?? m.caption;
