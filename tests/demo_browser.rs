@@ -350,7 +350,10 @@ async fn demo_setup_charge_pay_history_in_a_browser() {
         text.as_str().map(str::to_owned)
     })
     .await;
-    assert!(scanned.contains("5 USD"), "the amount the QR carries: {scanned}");
+    assert!(
+        scanned.contains("5 USD"),
+        "the amount the QR carries: {scanned}"
+    );
     assert!(scanned.contains("Sokha Coffee"), "{scanned}");
     assert!(scanned.contains("sokha@aclb"), "{scanned}");
     screenshot(&browser, "scan").await;
