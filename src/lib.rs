@@ -6,12 +6,14 @@
 //! (Telegram); `telegram_pacing` (Telegram's rate limits, one gate for the process) sits
 //! beside them, used by `bot`; `time` (Phnom Penh dates, the one injectable clock) sits at
 //! the bottom beside `khqr`, used by all. `emulator` (a local Telegram Bot API for tests and
-//! demos) knows none of them.
+//! demos) knows none of them. `demo` sits on top of everything: the real bot against the two
+//! emulators (Telegram, Bakong sandbox), and a page to chat and pay.
 
 pub mod bakong;
 pub mod bot;
 pub mod config;
 pub mod crypto;
+pub mod demo;
 pub mod emulator;
 pub mod i18n;
 pub mod keys;

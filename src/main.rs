@@ -29,6 +29,9 @@ enum Command {
     /// Re-seal every stored Bakong token under a new secret key, in one transaction (stop
     /// the bot first; DATABASE_URL names the database; see docs/bot.md).
     RotateKey(cli::rotate_key::RotateKeyArgs),
+    /// The whole flow in a browser with no accounts: the bot, a Telegram emulator and the
+    /// Bakong sandbox on this computer, and a page to chat and pay.
+    Demo(cli::demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         Command::Run(args) => report(cli::run::run(args)),
         Command::Sandbox(args) => report(cli::sandbox::run(args)),
         Command::RotateKey(args) => report(cli::rotate_key::run(args)),
+        Command::Demo(args) => report(cli::demo::run(args)),
     }
 }
 

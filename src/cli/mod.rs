@@ -1,6 +1,7 @@
 //! Subcommands of the `khqr-bot` binary. Each module owns its clap `Args` and a `run`.
 
 pub mod decode;
+pub mod demo;
 pub mod qr;
 pub mod rotate_key;
 pub mod run;

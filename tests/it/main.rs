@@ -15,6 +15,7 @@ mod bot_private;
 mod bot_renewal;
 mod bot_setup;
 mod cli_khqr;
+mod demo_browser;
 mod fake_telegram;
 mod i18n_locales;
 mod khqr_codec;

@@ -1,0 +1,194 @@
+//! `khqr-bot demo`: the whole flow on one machine, in a browser, with no accounts.
+//!
+//! One process, loopback only: the Bakong sandbox ([`crate::bakong::sandbox`]), the Telegram
+//! Bot API emulator ([`crate::emulator::telegram`]), the real bot — the same [`App`] as
+//! `khqr-bot run`, configured through [`Config::from_source`] with the emulator's URL and
+//! token and the sandbox's base URL — and a web page ([`web`]) that plays the two people
+//! around the bot: the seller chatting with it, and the customer's banking app ([`bank`])
+//! that scans a card and pays it through the sandbox. The page is embedded in the binary.
+//!
+//! Nothing here talks to the bot directly: the page acts only through the emulator (as a
+//! Telegram user would) and the sandbox (as a bank would), so what it shows is what the bot
+//! really did.
+
+pub mod bank;
+mod seller;
+mod web;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::bakong::sandbox::{Sandbox, SandboxHandle};
+use crate::bot::{App, StartError, shutdown};
+use crate::config::{Config, ConfigError};
+use crate::emulator::telegram::{TelegramEmulator, TgUser};
+
+/// Seconds between the watcher's Bakong rounds in the demo (`run` defaults to 5): a payment
+/// made in the bank pane shows in the chat within about a second.
+const DEMO_POLL_INTERVAL_SECS: &str = "1";
+/// The demo seller's Telegram user id (the chat id of the private chat with the bot).
+pub const SELLER_ID: i64 = 1001;
+const SELLER_NAME: &str = "Sokha";
+
+/// How to run the demo.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Where the page listens; must be a loopback address (port 0 picks a free port).
+    pub listen: SocketAddr,
+    /// Database file to use (kept); `None` = a fresh one in a temporary directory, removed
+    /// at the end.
+    pub database: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("the demo listens on loopback only (127.0.0.1 or ::1), not on {0}")]
+    NotLoopback(SocketAddr),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: io::Error },
+    #[error("Bakong sandbox: {0}")]
+    Sandbox(io::Error),
+    #[error("Telegram emulator: {0}")]
+    Telegram(io::Error),
+    #[error("temporary directory: {0}")]
+    TempDir(io::Error),
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("the bot did not start: {0}")]
+    Start(#[from] StartError),
+    #[error("the bot stopped: {0}")]
+    Bot(#[from] teloxide::RequestError),
+    #[error("web page server: {0}")]
+    Serve(io::Error),
+}
+
+/// State shared by the page's handlers.
+pub(crate) struct Shared {
+    pub(crate) telegram: TelegramEmulator,
+    pub(crate) sandbox: SandboxHandle,
+    /// The page's language ("en" or "km"): the seller's Telegram language too.
+    lang: Mutex<String>,
+    /// The bank app's scans, by chat message id.
+    scans: Mutex<HashMap<i32, bank::Scan>>,
+    /// One-click setup in progress or its last outcome, for the page.
+    setup_status: Mutex<String>,
+}
+
+impl Shared {
+    /// The demo seller as Telegram describes them, in the page's current language.
+    pub(crate) fn seller(&self) -> TgUser {
+        TgUser::new(SELLER_ID, SELLER_NAME).with_language(self.lang().clone())
+    }
+
+    pub(crate) fn lang(&self) -> MutexGuard<'_, String> {
+        lock(&self.lang)
+    }
+
+    pub(crate) fn scans(&self) -> MutexGuard<'_, HashMap<i32, bank::Scan>> {
+        lock(&self.scans)
+    }
+
+    pub(crate) fn setup_status(&self) -> MutexGuard<'_, String> {
+        lock(&self.setup_status)
+    }
+}
+
+/// A poisoned lock only means a handler panicked mid-update; the data is still usable.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Runs the demo until `stop` completes, then shuts down the bot (finishing the updates in
+/// hand), its watcher, the page, the emulator and the sandbox, and removes the temporary
+/// directory. `on_ready` gets the page's URL once everything is up.
+pub async fn run(
+    options: DemoOptions,
+    stop: impl Future<Output = ()> + Send + 'static,
+    on_ready: impl FnOnce(&str),
+) -> Result<(), DemoError> {
+    if !options.listen.ip().is_loopback() {
+        return Err(DemoError::NotLoopback(options.listen));
+    }
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .map_err(|source| DemoError::Listen {
+            addr: options.listen,
+            source,
+        })?;
+    let page_addr = listener.local_addr().map_err(DemoError::Serve)?;
+    let loopback = SocketAddr::new(page_addr.ip(), 0);
+    let sandbox = Sandbox::start(loopback).await.map_err(DemoError::Sandbox)?;
+    let telegram = TelegramEmulator::start(loopback)
+        .await
+        .map_err(DemoError::Telegram)?;
+
+    // The temporary directory is kept until the end of this function (dropping it removes it).
+    let (temp, database) = match options.database {
+        Some(path) => (None, path),
+        None => {
+            let dir = tempfile::tempdir().map_err(DemoError::TempDir)?;
+            let path = dir.path().join("khqr-bot-demo.db");
+            (Some(dir), path)
+        }
+    };
+    let env = HashMap::from([
+        ("TELOXIDE_TOKEN", telegram.bot_token().to_owned()),
+        ("TELOXIDE_API_URL", telegram.api_url().to_string()),
+        ("BAKONG_API_URL", sandbox.base_url().to_owned()),
+        ("DATABASE_URL", format!("sqlite://{}", database.display())),
+        ("POLL_INTERVAL_SECS", DEMO_POLL_INTERVAL_SECS.to_owned()),
+    ]);
+    let config = Config::from_source(|name| env.get(name).cloned())?;
+    let app = App::start(&config).await?;
+    let store = app.store.clone();
+    let token = app.bot.shutdown_token();
+    let bot = tokio::spawn(app.bot.run());
+
+    let shared = Arc::new(Shared {
+        telegram,
+        sandbox,
+        lang: Mutex::new("en".to_owned()),
+        scans: Mutex::new(HashMap::new()),
+        setup_status: Mutex::new(String::new()),
+    });
+    let (stop_page, page_stopped) = tokio::sync::oneshot::channel::<()>();
+    let router = web::router(shared.clone());
+    let page = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = page_stopped.await;
+            })
+            .await
+    });
+    on_ready(&format!("http://{page_addr}/"));
+
+    // Stop on request, or when the bot stops by itself (it cannot reach the emulator).
+    let mut bot = bot;
+    let bot_result = tokio::select! {
+        () = stop => {
+            tracing::info!("demo: shutting down");
+            shutdown(token).await;
+            bot.await
+        }
+        result = &mut bot => result,
+    };
+    let _ = stop_page.send(());
+    let page_result = page.await;
+    store.close().await;
+    drop(shared);
+    drop(temp);
+    match bot_result {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(DemoError::Bot(e)),
+        Err(e) => return Err(DemoError::Serve(io::Error::other(e))),
+    }
+    match page_result {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(DemoError::Serve(e)),
+        Err(e) => Err(DemoError::Serve(io::Error::other(e))),
+    }
+}
