@@ -389,7 +389,7 @@ where
         if lock(&self.endpoint).unconfirmed() {
             // Nobody knows yet whether the list endpoint is open: one merchant's request
             // alone first (a closed endpoint then costs one refused request and one
-            // probe), the others after it, per md5 if it switched.
+            // probe), the others after it, or per md5 from the next round if it switched.
             while !batches.is_empty() && lock(&self.endpoint).unconfirmed() {
                 let first = batches.remove(0);
                 let part = Box::pin(self.poll_batches_now(vec![first], now)).await;
@@ -410,8 +410,13 @@ where
                 return report;
             }
             if lock(&self.endpoint).per_md5() {
-                let part = Box::pin(self.poll_batches(batches, now)).await;
-                report.merge(&part);
+                // The list endpoint is closed: the others go per md5 from the next round
+                // on (the rate limit then orders them, oldest-checked first).
+                for b in &batches {
+                    report.merchants += 1;
+                    report.charges += b.charges.len();
+                    report.unchecked += b.charges.len();
+                }
                 return report;
             }
         }
