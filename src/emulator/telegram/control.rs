@@ -10,7 +10,7 @@ use super::TelegramEmulator;
 use super::calls::{Call, WaitTimeout};
 use super::chat::{ChatMessage, SentPhoto};
 use super::failures::Failure;
-use super::state::{EmulatorState, StoredMessage};
+use super::state::{ChatState, EmulatorState, StoredMessage};
 use super::user::TgUser;
 use super::values::{now_unix, utf16_len};
 
@@ -25,28 +25,7 @@ impl TelegramEmulator {
     /// the user's message (deletable by the bot).
     pub fn send_text(&self, user: &TgUser, text: &str) -> i32 {
         let mut st = self.shared.lock();
-        let message_id = st.chat(user).next_message_id();
-        let mut message = json!({
-            "message_id": message_id,
-            "date": now_unix(),
-            "chat": user.chat_json(),
-            "from": user.to_json(),
-            "text": text,
-        });
-        if text.starts_with('/') {
-            let command = text.split(char::is_whitespace).next().unwrap_or(text);
-            message["entities"] = json!([
-                { "type": "bot_command", "offset": 0, "length": utf16_len(command) }
-            ]);
-        }
-        st.chat(user).messages.insert(
-            message_id,
-            StoredMessage {
-                json: message.clone(),
-                from_bot: false,
-                photo_file_id: None,
-            },
-        );
+        let (message_id, message) = write_text(st.chat(user), user, text);
         st.push_update("message", message);
         drop(st);
         self.shared.notify_changed();
@@ -62,29 +41,7 @@ impl TelegramEmulator {
     pub fn send_group_text(&self, user: &TgUser, group_id: i64, text: &str) -> i32 {
         assert!(group_id < 0, "group chat ids are negative"); // ok: documented, a caller's bug
         let mut st = self.shared.lock();
-        let chat = st.group_chat(group_id, user);
-        let message_id = chat.next_message_id();
-        let mut message = json!({
-            "message_id": message_id,
-            "date": now_unix(),
-            "chat": chat.chat_json(),
-            "from": user.to_json(),
-            "text": text,
-        });
-        if text.starts_with('/') {
-            let command = text.split(char::is_whitespace).next().unwrap_or(text);
-            message["entities"] = json!([
-                { "type": "bot_command", "offset": 0, "length": utf16_len(command) }
-            ]);
-        }
-        chat.messages.insert(
-            message_id,
-            StoredMessage {
-                json: message.clone(),
-                from_bot: false,
-                photo_file_id: None,
-            },
-        );
+        let (message_id, message) = write_text(st.group_chat(group_id, user), user, text);
         st.push_update("message", message);
         drop(st);
         self.shared.notify_changed();
@@ -333,4 +290,32 @@ impl TelegramEmulator {
                 .push((method.to_ascii_lowercase(), n, failure));
         }
     }
+}
+
+/// Stores `user`'s message `text` in `chat` as Telegram would deliver it (a leading `/command`
+/// gets a `bot_command` entity) and returns its id and its JSON, for the `message` update.
+fn write_text(chat: &mut ChatState, user: &TgUser, text: &str) -> (i32, Value) {
+    let message_id = chat.next_message_id();
+    let mut message = json!({
+        "message_id": message_id,
+        "date": now_unix(),
+        "chat": chat.chat_json(),
+        "from": user.to_json(),
+        "text": text,
+    });
+    if text.starts_with('/') {
+        let command = text.split(char::is_whitespace).next().unwrap_or(text);
+        message["entities"] = json!([
+            { "type": "bot_command", "offset": 0, "length": utf16_len(command) }
+        ]);
+    }
+    chat.messages.insert(
+        message_id,
+        StoredMessage {
+            json: message.clone(),
+            from_bot: false,
+            photo_file_id: None,
+        },
+    );
+    (message_id, message)
 }
