@@ -880,7 +880,7 @@ async fn event_kinds(store: &Store, c: ChargeId) -> Vec<(String, serde_json::Val
         .await
         .unwrap()
         .into_iter()
-        .map(|e| (e.kind, e.detail))
+        .map(|e| (e.kind.to_string(), e.detail))
         .collect()
 }
 
