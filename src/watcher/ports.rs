@@ -70,7 +70,8 @@ impl Settlement {
         !matches!(self, Settlement::LastCheck { .. })
     }
 
-    /// Short name for logs, events and outbox kinds.
+    /// Short name for logs (events and outbox rows have their own kinds: `EventKind`,
+    /// `FollowUpKind`).
     pub fn kind(&self) -> &'static str {
         match self {
             Settlement::Paid(_) => "paid",
