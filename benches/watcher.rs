@@ -23,10 +23,10 @@ use khqr_bot::bot::followups::TelegramFollowUps;
 use khqr_bot::crypto::{SecretBox, SecretKey};
 use khqr_bot::i18n::Lang;
 use khqr_bot::khqr::{BakongAccountId, City, ShopName};
-use khqr_bot::store::{MerchantId, Profile, Store};
+use khqr_bot::store::{MerchantId, OutboxItem, Profile, Store};
 use khqr_bot::time::{Clock, SystemClock, system_clock};
 use khqr_bot::watcher::bakong_lookups::watcher_client_config;
-use khqr_bot::watcher::outbox::{Deliver, DeliveryError, OutboxPolicy, OutboxTask};
+use khqr_bot::watcher::outbox::{Deliver, DeliveryError, OutboxPolicy};
 use khqr_bot::watcher::schedule::Schedule;
 use khqr_bot::watcher::scheduler::{POLL_TICK, outbox_loop};
 use khqr_bot::watcher::sql::SqlWatcherStore;
@@ -95,9 +95,9 @@ struct Timed<D> {
 }
 
 impl<D: Deliver> Deliver for Timed<D> {
-    async fn deliver(&self, task: &OutboxTask) -> Result<(), DeliveryError> {
+    async fn deliver(&self, task: &OutboxItem) -> Result<(), DeliveryError> {
         let t = Instant::now();
-        if let Some(charge) = task.charge {
+        if let Some(charge) = task.charge_id {
             let mut picked = self.trace.picked.lock().expect("lock");
             picked.entry(charge).or_insert(t);
         }
@@ -308,7 +308,7 @@ async fn run(mode: Mode, secs: Duration, max_rps: u32) {
         trace: Arc::clone(&trace),
     });
     let outbox = tokio::spawn(outbox_loop(
-        Arc::clone(&sql),
+        store.clone(),
         Arc::clone(&timed),
         OutboxPolicy::default(),
         Duration::from_secs(1),

@@ -25,11 +25,11 @@ use teloxide::types::{InlineKeyboardMarkup, InputFile, InputMedia, InputMediaPho
 use crate::i18n::Lang;
 use crate::render::{StatusKind, StatusSpec, format_minor_units, format_money, status_png};
 
-use crate::store::{Charge, ChargeStatus, FollowUpKind, Merchant, PaidAfter, Store};
+use crate::store::{Charge, ChargeStatus, FollowUpKind, Merchant, OutboxItem, PaidAfter, Store};
 use crate::t;
 use crate::telegram_pacing::{ChatKey, FloodGate, PacedBot, WaitPolicy};
 use crate::time::{SharedClock, UnixSecs, system_clock};
-use crate::watcher::outbox::{Deliver, DeliveryError, OutboxTask};
+use crate::watcher::outbox::{Deliver, DeliveryError};
 use crate::watcher::reminders::days_left;
 
 use super::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
@@ -180,7 +180,7 @@ fn status_word(lang: Lang, status: ChargeStatus) -> String {
 /// The message telling the seller about a payment found late or for a charge that can no
 /// longer take it (`task.kind` is [`FollowUpKind::ChargePaidLate`] or
 /// [`FollowUpKind::PaymentUnwatched`]).
-fn money_notice(task: &OutboxTask, charge: &Charge, lang: Lang, now: UnixSecs) -> String {
+fn money_notice(task: &OutboxItem, charge: &Charge, lang: Lang, now: UnixSecs) -> String {
     let amount = format_money(charge.amount);
     let bill = charge.bill_number.as_str();
     let payload = |key: &str| {
@@ -453,8 +453,8 @@ impl TelegramFollowUps {
         Ok((charge, merchant))
     }
 
-    async fn edit_charge(&self, task: &OutboxTask) -> Result<(), DeliveryError> {
-        let Some(id) = task.charge else {
+    async fn edit_charge(&self, task: &OutboxItem) -> Result<(), DeliveryError> {
+        let Some(id) = task.charge_id else {
             return Err(DeliveryError::Permanent(
                 "charge follow-up without a charge".into(),
             ));
@@ -499,8 +499,8 @@ impl TelegramFollowUps {
 
     /// A new message about one charge (paid late, a payment it can no longer take, not
     /// verified): the seller must see it even if they already told the customer otherwise.
-    async fn charge_notice(&self, task: &OutboxTask) -> Result<(), DeliveryError> {
-        let Some(id) = task.charge else {
+    async fn charge_notice(&self, task: &OutboxItem) -> Result<(), DeliveryError> {
+        let Some(id) = task.charge_id else {
             return Err(DeliveryError::Permanent(
                 "charge notice without a charge".into(),
             ));
@@ -531,14 +531,14 @@ impl TelegramFollowUps {
         send.await.map(|_| ()).map_err(classify)
     }
 
-    async fn notice(&self, task: &OutboxTask, notice: Notice) -> Result<(), DeliveryError> {
+    async fn notice(&self, task: &OutboxItem, notice: Notice) -> Result<(), DeliveryError> {
         let merchant = self
             .store
-            .merchant(task.merchant)
+            .merchant(task.merchant_id)
             .await
             .map_err(store_err)?
             .ok_or_else(|| {
-                DeliveryError::Permanent(format!("merchant {} is gone", task.merchant))
+                DeliveryError::Permanent(format!("merchant {} is gone", task.merchant_id))
             })?;
         let chat = ChatId(merchant.chat_id);
         self.chat_ready(chat)?;
@@ -584,7 +584,7 @@ impl TelegramFollowUps {
 }
 
 impl Deliver for TelegramFollowUps {
-    async fn deliver(&self, task: &OutboxTask) -> Result<(), DeliveryError> {
+    async fn deliver(&self, task: &OutboxItem) -> Result<(), DeliveryError> {
         if self.accepted().contains(&task.id) {
             tracing::info!(task = task.id, kind = %task.kind, "follow-up already accepted by Telegram; not sent again");
             return Ok(());

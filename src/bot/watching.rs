@@ -11,12 +11,11 @@ use tokio::task::JoinHandle;
 
 use crate::bakong::{self, BakongError, ClientConfig};
 use crate::crypto::SecretBox;
-use crate::store::{ChargeId, Store};
+use crate::store::{ChargeId, Store, StoreError};
 use crate::telegram_pacing::PacedBot;
 use crate::time::{SharedClock, system_clock};
 use crate::watcher::bakong_lookups::watcher_client_config;
 use crate::watcher::outbox::OutboxPolicy;
-use crate::watcher::ports::StoreFailure;
 use crate::watcher::reminders::{REMIND_BEFORE_SECS, reminder_due};
 use crate::watcher::renewer::{Renewer, renewal_loop};
 use crate::watcher::schedule::Schedule;
@@ -50,7 +49,7 @@ impl fmt::Debug for WatcherRef {
 
 impl WatcherRef {
     /// Asks Bakong about one charge now; a settled charge's message is edited right away.
-    pub async fn check_now(&self, charge: ChargeId) -> Result<CheckNow, StoreFailure> {
+    pub async fn check_now(&self, charge: ChargeId) -> Result<CheckNow, StoreError> {
         let outcome = self
             .watcher
             .check_now(charge, self.clock.unix_secs())
@@ -133,8 +132,7 @@ impl WatcherTasks {
             ..WatcherConfig::default()
         };
         let wake = Arc::new(Notify::new());
-        let watcher =
-            Watcher::new(Arc::clone(&sql), client, config).notify_on_settle(Arc::clone(&wake));
+        let watcher = Watcher::new(sql, client, config).notify_on_settle(Arc::clone(&wake));
         let (stop, stopped) = watch::channel(false);
         let followups = Arc::new(
             TelegramFollowUps::paced(telegram, store.clone()).with_clock(Arc::clone(&clock)),
@@ -148,7 +146,7 @@ impl WatcherTasks {
                 stopped.clone(),
             )),
             tokio::spawn(outbox_loop(
-                sql,
+                store.clone(),
                 followups,
                 OutboxPolicy::default(),
                 OUTBOX_TICK,
@@ -199,7 +197,7 @@ impl WatcherTasks {
 
 /// Queues the day's token-expiry reminders (see [`reminder_due`]). A seller whose token
 /// may still renew itself (email on file, renewal not over) is not reminded yet.
-pub async fn queue_reminders(store: &Store, now: i64) -> Result<usize, crate::store::StoreError> {
+pub async fn queue_reminders(store: &Store, now: i64) -> Result<usize, StoreError> {
     let mut queued = 0;
     for (merchant, expires_at, reminded_at) in
         store.tokens_expiring(now + REMIND_BEFORE_SECS).await?

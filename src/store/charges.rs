@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use super::event_kind::EventKind;
 use super::events::append;
 use super::follow_up::FollowUpKind;
 use super::model::{Charge, ChargeId, ChargeStatus, MerchantId, NewCharge, amount, parse_currency};
@@ -138,7 +139,7 @@ impl Store {
             &mut tx,
             Some(MerchantId(merchant)),
             Some(id),
-            "charge_created",
+            EventKind::ChargeCreated,
             &detail,
             now,
         )
@@ -173,7 +174,7 @@ impl Store {
             &mut tx,
             Some(MerchantId(merchant)),
             Some(id),
-            "charge_unconfirmed",
+            EventKind::ChargeUnconfirmed,
             &json!({ "reason": reason }),
             now,
         )
@@ -214,7 +215,7 @@ impl Store {
                 &mut tx,
                 Some(MerchantId(*merchant)),
                 Some(ChargeId(*id)),
-                "charge_recovered",
+                EventKind::ChargeRecovered,
                 &json!({ "reason": "left creating by an interrupted send" }),
                 now,
             )
@@ -298,7 +299,7 @@ impl Store {
             &mut tx,
             Some(merchant_id),
             Some(id),
-            "charge_cancelled",
+            EventKind::ChargeCancelled,
             &json!({ "by": "merchant" }),
             now,
         )

@@ -2,8 +2,9 @@
 
 use sqlx::{Sqlite, Transaction};
 
+use super::event_kind::EventKind;
 use super::model::{ChargeId, Event, MerchantId, json};
-use super::{Result, Store};
+use super::{Result, Store, StoreError};
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -16,14 +17,18 @@ struct Row {
 }
 
 impl TryFrom<Row> for Event {
-    type Error = super::StoreError;
+    type Error = StoreError;
 
     fn try_from(r: Row) -> Result<Self> {
+        let kind = r
+            .kind
+            .parse::<EventKind>()
+            .map_err(|e| StoreError::Corrupt(format!("event {}: {e}", r.id)))?;
         Ok(Event {
             id: r.id,
             merchant_id: r.merchant_id.map(MerchantId),
             charge_id: r.charge_id.map(ChargeId),
-            kind: r.kind,
+            kind,
             detail: json(&r.detail)?,
             at: r.at,
         })
@@ -35,7 +40,7 @@ pub(super) async fn append(
     tx: &mut Transaction<'static, Sqlite>,
     merchant_id: Option<MerchantId>,
     charge_id: Option<ChargeId>,
-    kind: &str,
+    kind: EventKind,
     detail: &serde_json::Value,
     at: i64,
 ) -> Result<()> {
@@ -44,7 +49,7 @@ pub(super) async fn append(
     )
     .bind(merchant_id.map(|m| m.0))
     .bind(charge_id.map(|c| c.0))
-    .bind(kind)
+    .bind(kind.as_str())
     .bind(detail.to_string())
     .bind(at)
     .execute(&mut **tx)
@@ -58,7 +63,7 @@ impl Store {
         &self,
         merchant_id: Option<MerchantId>,
         charge_id: Option<ChargeId>,
-        kind: &str,
+        kind: EventKind,
         detail: &serde_json::Value,
         at: i64,
     ) -> Result<()> {

@@ -1,12 +1,12 @@
 //! The kinds of Telegram follow-up the outbox holds (`telegram_outbox.kind`), as one enum.
 //!
 //! Each kind is stored as the text [`FollowUpKind::as_str`] gives (the strings databases
-//! already hold; no migration) and read back with [`FromStr`]. A row whose kind this build
-//! does not know (written by a newer build, or by hand) is an [`UnknownFollowUpKind`]: the
-//! outbox gives it up with that reason (logged), it never panics.
+//! already hold; no migration) and read back with [`FromStr`](std::str::FromStr). A row
+//! whose kind this build does not know (written by a newer build, or by hand) is an
+//! [`UnknownFollowUpKind`]: the outbox gives it up with that reason (logged), it never
+//! panics.
 
-use std::fmt;
-use std::str::FromStr;
+use super::stored_text::stored_as_text;
 
 /// What a queued follow-up does. The deliverer (`bot::followups`) matches it exhaustively.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -95,40 +95,12 @@ impl FollowUpKind {
     }
 }
 
-impl fmt::Display for FollowUpKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// A `telegram_outbox.kind` this build does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown follow-up kind {0:?}")]
 pub struct UnknownFollowUpKind(pub String);
 
-impl FromStr for FollowUpKind {
-    type Err = UnknownFollowUpKind;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        FollowUpKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| UnknownFollowUpKind(s.to_owned()))
-    }
-}
-
-/// So tests (and logs) can compare a kind with the text it is stored as.
-impl PartialEq<&str> for FollowUpKind {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
-impl PartialEq<str> for FollowUpKind {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
+stored_as_text!(FollowUpKind, UnknownFollowUpKind);
 
 #[cfg(test)]
 mod tests {

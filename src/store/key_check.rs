@@ -4,6 +4,7 @@
 
 use serde_json::json;
 
+use super::event_kind::EventKind;
 use super::events::append;
 use super::follow_up::FollowUpKind;
 use super::model::MerchantId;
@@ -42,7 +43,15 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 1 {
-            append(&mut tx, None, None, "key_check_created", &json!({}), now).await?;
+            append(
+                &mut tx,
+                None,
+                None,
+                EventKind::KeyCheckCreated,
+                &json!({}),
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
@@ -121,7 +130,7 @@ impl Store {
         .await?;
         let unreadable: Vec<i64> = rotation.unreadable.iter().map(|m| m.0).collect();
         let detail = json!({ "resealed": rotation.resealed, "unreadable": unreadable });
-        append(&mut tx, None, None, "key_rotated", &detail, now).await?;
+        append(&mut tx, None, None, EventKind::KeyRotated, &detail, now).await?;
         tx.commit().await?;
         Ok(rotation)
     }
@@ -152,7 +161,15 @@ impl Store {
             return Ok(false);
         }
         let detail = json!({ "token_version": version });
-        append(&mut tx, Some(id), None, "token_unreadable", &detail, now).await?;
+        append(
+            &mut tx,
+            Some(id),
+            None,
+            EventKind::TokenUnreadable,
+            &detail,
+            now,
+        )
+        .await?;
         if notify {
             enqueue(
                 &mut tx,

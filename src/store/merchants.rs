@@ -7,6 +7,7 @@ use crate::bakong::RegisteredEmail;
 use crate::i18n::Lang;
 use crate::khqr::{BakongAccountId, City, Currency, ShopName};
 
+use super::event_kind::EventKind;
 use super::events::append;
 use super::model::{Merchant, MerchantId, Profile, ProfileInput, parse_currency, parse_lang};
 use super::{Result, Store, StoreError};
@@ -210,7 +211,15 @@ impl Store {
                 "city": p.city.as_str(),
                 "token_expires_at": p.token_expires_at,
             });
-            append(&mut tx, Some(id), None, "setup_completed", &detail, now).await?;
+            append(
+                &mut tx,
+                Some(id),
+                None,
+                EventKind::SetupCompleted,
+                &detail,
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
@@ -240,7 +249,15 @@ impl Store {
         .await?;
         if done.rows_affected() == 1 {
             let detail = json!({ "token_expires_at": token_expires_at });
-            append(&mut tx, Some(id), None, "token_replaced", &detail, now).await?;
+            append(
+                &mut tx,
+                Some(id),
+                None,
+                EventKind::TokenReplaced,
+                &detail,
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(done.rows_affected() == 1)

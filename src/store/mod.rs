@@ -7,6 +7,7 @@
 
 mod charges;
 mod dialogues;
+mod event_kind;
 mod events;
 mod file_mode;
 mod follow_up;
@@ -17,6 +18,7 @@ mod model;
 mod outbox;
 mod receipts;
 mod renewals;
+mod stored_text;
 mod watcher_queries;
 
 use std::str::FromStr;
@@ -25,6 +27,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
+pub use event_kind::{EventKind, UnknownEventKind};
 pub use follow_up::{FollowUpKind, UnknownFollowUpKind};
 pub use history_queries::{CurrencyTotal, HistorySummary, ListedCharge};
 pub use key_check::Rotation;
@@ -35,7 +38,7 @@ pub use model::{
 pub use receipts::SettledBy;
 pub use renewals::{OpenRenewal, OpenRenewalState, RenewalCandidate, RenewalEnd};
 pub use watcher_queries::{
-    DueCharge, LateWatch, SealedToken, SettleOutcome, Settlement as ChargeSettlement,
+    ChargeFacts, DueCharge, LateWatch, SealedToken, SettleOutcome, Settlement as ChargeSettlement,
 };
 
 /// Anything that went wrong talking to the database.

@@ -231,18 +231,23 @@ pub struct Event {
     pub id: i64,
     pub merchant_id: Option<MerchantId>,
     pub charge_id: Option<ChargeId>,
-    pub kind: String,
+    pub kind: super::event_kind::EventKind,
     pub detail: serde_json::Value,
     pub at: i64,
 }
 
+/// One queued Telegram follow-up (a `telegram_outbox` row), as the watcher's outbox hands
+/// it to the deliverer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxItem {
     pub id: i64,
     pub merchant_id: MerchantId,
     pub charge_id: Option<ChargeId>,
+    /// What to do (edit the charge's message to paid, tell the seller to renew the token,
+    /// …); the deliverer reads the current rows to build the message.
     pub kind: super::follow_up::FollowUpKind,
     pub payload: serde_json::Value,
+    /// Failed attempts so far.
     pub attempts: i64,
     pub next_attempt_at: i64,
     pub last_error: Option<String>,

@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::bakong::RegisteredEmail;
 
+use super::event_kind::EventKind;
 use super::events::append;
 use super::follow_up::FollowUpKind;
 use super::model::MerchantId;
@@ -141,9 +142,9 @@ impl Store {
             .await?;
         if done.rows_affected() == 1 {
             let kind = if email.is_some() {
-                "email_set"
+                EventKind::EmailSet
             } else {
-                "email_removed"
+                EventKind::EmailRemoved
             };
             append(&mut tx, Some(id), None, kind, &json!({}), now).await?;
         }
@@ -326,7 +327,7 @@ impl Store {
             &mut tx,
             Some(merchant),
             None,
-            "token_renewal_ended",
+            EventKind::TokenRenewalEnded,
             &detail,
             now,
         )
@@ -397,7 +398,15 @@ impl Store {
             return Ok(None);
         }
         let detail = json!({ "renewal": id, "token_expires_at": expires_at });
-        append(&mut tx, Some(merchant), None, "token_renewed", &detail, now).await?;
+        append(
+            &mut tx,
+            Some(merchant),
+            None,
+            EventKind::TokenRenewed,
+            &detail,
+            now,
+        )
+        .await?;
         let payload = json!({ "expires_at": expires_at });
         enqueue(
             &mut tx,

@@ -8,6 +8,7 @@
 
 use serde_json::json;
 
+use super::event_kind::EventKind;
 use super::events::append;
 use super::follow_up::FollowUpKind;
 use super::model::{ChargeId, ChargeStatus, MerchantId, PaidAfter, parse_currency};
@@ -15,20 +16,34 @@ use super::outbox::enqueue;
 use super::{Result, Store};
 use crate::khqr::Currency;
 
-/// A pending charge as the watcher needs it.
+/// A charge the watcher asks Bakong about: pending and due, or cancelled/expired and in its
+/// late watch. `DueCharge::facts` is what the settlement rules (`watcher::decide`) judge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueCharge {
     pub id: ChargeId,
     pub merchant_id: MerchantId,
+    /// Lowercase hex MD5 of the KHQR string, as Bakong indexes it.
     pub md5: String,
-    pub to_account_id: String,
-    pub amount_minor: u64,
-    pub currency: Currency,
-    pub expires_at: i64,
-    pub last_check_at: Option<i64>,
-    /// `Some` for a cancelled or expired charge that is still watched for a late payment.
-    pub ended: Option<PaidAfter>,
+    /// When the QR was made (the watcher's schedule asks young charges more often).
     pub created_at: i64,
+    pub facts: ChargeFacts,
+}
+
+/// What the watcher knows about a pending charge: the input of its settlement rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargeFacts {
+    /// The merchant's Bakong account the money must arrive at (`name@bank`).
+    pub account_id: String,
+    pub currency: Currency,
+    /// Expected amount in minor units of `currency` (cents, riel).
+    pub amount_minor: u64,
+    /// The KHQR's expiry (tag 99), unix seconds.
+    pub expires_at: i64,
+    /// When a check after `expires_at` first found nothing (the "last check" is pending).
+    pub last_check_at: Option<i64>,
+    /// `Some` when the charge is no longer pending (cancelled or expired) and is only
+    /// watched for a late payment.
+    pub ended: Option<PaidAfter>,
 }
 
 /// How long and how often cancelled and expired charges are still asked about.
@@ -89,8 +104,9 @@ pub struct Settlement {
     pub paid_to_account_id: Option<String>,
     /// When the customer paid (Bakong's createdDateMs), for `paid` and `mismatch`.
     pub paid_at: Option<i64>,
-    /// Event kind (`charge_paid`, `charge_mismatch`, …) and detail.
-    pub event: &'static str,
+    /// Event kind (`charge_paid`, `charge_mismatch`, …; its [`EventKind::late`] form when
+    /// the late watch found the payment) and detail.
+    pub event: EventKind,
     pub detail: serde_json::Value,
     /// The follow-up that edits the charge's message.
     pub follow_up: FollowUpKind,
@@ -118,15 +134,17 @@ impl TryFrom<DueRow> for DueCharge {
             id: ChargeId(r.id),
             merchant_id: MerchantId(r.merchant_id),
             md5: r.md5,
-            to_account_id: r.to_account_id,
-            amount_minor: u64::try_from(r.amount_minor).map_err(|_| {
-                super::StoreError::Corrupt(format!("charge {} amount {}", r.id, r.amount_minor))
-            })?,
-            currency: parse_currency(&r.currency)?,
-            expires_at: r.expires_at,
-            last_check_at: r.last_check_at,
-            ended: PaidAfter::of(r.status.parse()?),
             created_at: r.created_at,
+            facts: ChargeFacts {
+                account_id: r.to_account_id,
+                currency: parse_currency(&r.currency)?,
+                amount_minor: u64::try_from(r.amount_minor).map_err(|_| {
+                    super::StoreError::Corrupt(format!("charge {} amount {}", r.id, r.amount_minor))
+                })?,
+                expires_at: r.expires_at,
+                last_check_at: r.last_check_at,
+                ended: PaidAfter::of(r.status.parse()?),
+            },
         })
     }
 }
@@ -196,7 +214,7 @@ impl Store {
                 &mut tx,
                 Some(merchant),
                 Some(id),
-                "charge_unverified",
+                EventKind::ChargeUnverified,
                 &detail,
                 now,
             )
@@ -345,8 +363,15 @@ impl Store {
                     d.insert("after".into(), json!(after.as_str()));
                     d.insert("late".into(), json!(true));
                 }
-                let kind = format!("{}_late", s.event);
-                append(&mut tx, Some(merchant), Some(id), &kind, &detail, now).await?;
+                append(
+                    &mut tx,
+                    Some(merchant),
+                    Some(id),
+                    s.event.late(),
+                    &detail,
+                    now,
+                )
+                .await?;
             }
         }
         enqueue(&mut tx, merchant, Some(id), s.follow_up, &json!({}), now).await?;
@@ -405,7 +430,15 @@ impl Store {
             return Ok(false);
         }
         let detail = json!({ "token_version": version });
-        append(&mut tx, Some(id), None, "token_rejected", &detail, now).await?;
+        append(
+            &mut tx,
+            Some(id),
+            None,
+            EventKind::TokenRejected,
+            &detail,
+            now,
+        )
+        .await?;
         enqueue(
             &mut tx,
             id,
@@ -474,7 +507,7 @@ impl Store {
             &mut tx,
             Some(id),
             None,
-            "token_accepted_again",
+            EventKind::TokenAcceptedAgain,
             &detail,
             now,
         )
@@ -561,11 +594,12 @@ async fn report_unwatched(
         return Ok(SettleOutcome::Unchanged);
     }
     let known: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM events WHERE charge_id = $1 AND kind = 'payment_unwatched' \
+        "SELECT id FROM events WHERE charge_id = $1 AND kind = $3 \
              AND json_extract(detail, '$.hash') = $2 LIMIT 1",
     )
     .bind(id.0)
     .bind(hash)
+    .bind(EventKind::PaymentUnwatched.as_str())
     .fetch_optional(&mut **tx)
     .await?;
     if known.is_some() {
@@ -586,7 +620,7 @@ async fn report_unwatched(
         tx,
         Some(merchant),
         Some(id),
-        "payment_unwatched",
+        EventKind::PaymentUnwatched,
         &detail,
         now,
     )

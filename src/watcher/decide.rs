@@ -16,7 +16,9 @@
 //!   store records it as paid *late*) — and every other answer changes nothing.
 
 use super::types::{Currency, Lookup, Transaction, UnixSecs};
-use crate::store::PaidAfter;
+/// What the watcher knows about a charge: the store reads it ([`crate::store::DueCharge`]),
+/// these rules judge it.
+pub use crate::store::ChargeFacts;
 
 /// How long after its QR's expiry a cancelled or expired charge is still asked about.
 pub const LATE_WATCH_SECS: i64 = 15 * 60;
@@ -24,23 +26,6 @@ pub const LATE_WATCH_SECS: i64 = 15 * 60;
 /// A pending charge never verified (Bakong could not be asked: token refused or
 /// unopenable, Bakong unreachable) ends as `unverified` this long after its QR's expiry.
 pub const UNVERIFIED_AFTER_SECS: i64 = 24 * 3600;
-
-/// What the watcher knows about a pending charge.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChargeFacts {
-    /// The merchant's Bakong account the money must arrive at (`name@bank`).
-    pub account_id: String,
-    pub currency: Currency,
-    /// Expected amount in minor units of `currency` (cents, riel).
-    pub amount_minor: u64,
-    /// The KHQR's expiry (tag 99), unix seconds.
-    pub expires_at: UnixSecs,
-    /// When a check after `expires_at` first found nothing (the "last check" is pending).
-    pub last_check_at: Option<UnixSecs>,
-    /// `Some` when the charge is no longer pending (cancelled or expired) and is only
-    /// watched for a late payment.
-    pub ended: Option<PaidAfter>,
-}
 
 /// Tunables of the rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,6 +209,7 @@ fn same_account(received: &str, expected: &str) -> bool {
 mod tests {
     use super::*;
     use crate::bakong::DecimalAmount;
+    use crate::store::PaidAfter;
 
     const EXPIRES: UnixSecs = 1_800_000_600;
     const RULES: Rules = Rules {

@@ -5,11 +5,13 @@
 //! - [`circuit`]: the circuit shared by all merchants, for server-wide trouble.
 //! - [`endpoint`]: batch or per-md5 polling (the list endpoint may be closed);
 //!   [`per_md5`]: the per-md5 round, paced by [`pacer`].
-//! - [`ports`]: the Bakong port ([`ports::Lookups`]) and the types the round exchanges
-//!   with its store.
+//! - [`ports`]: the Bakong port ([`ports::Lookups`]) and the watcher's own types around
+//!   its store (a merchant's due charges with the opened token, the settlement to commit);
+//!   the charges themselves are the store's `DueCharge`s.
 //! - [`round`]: one polling round and "Check now", over [`sql::SqlWatcherStore`] and a
 //!   [`ports::Lookups`].
-//! - [`outbox`]: delivering queued Telegram follow-ups until accepted.
+//! - [`outbox`]: delivering the store's queued Telegram follow-ups until accepted, through
+//!   the Telegram port ([`outbox::Deliver`]).
 //! - [`schedule`]: when each charge is asked about next (young charges often; pure).
 //! - [`scheduler`]: the polling loop (a 1 s tick) and the outbox loop.
 //! - [`history`]: `/history` periods as Phnom Penh day ranges (pure).

@@ -1,7 +1,8 @@
 //! Delivering the Telegram follow-ups queued with each state change, until Telegram
 //! accepts them.
 //!
-//! Tasks are read from a persistent queue ([`OutboxQueue`]), so follow-ups survive
+//! Tasks are read from the store's persistent queue (`telegram_outbox`: [`Store::outbox_due`],
+//! marked with [`Store::outbox_done`] / [`Store::outbox_retry`]), so follow-ups survive
 //! restarts; each is handed to a [`Deliver`] (the Telegram side: edit the charge's
 //! message, send a notice). A task is marked done only after Telegram accepted it, so an
 //! edit is never lost; the deliverer treats "message is not modified" as accepted, so a task
@@ -26,23 +27,8 @@ use std::future::Future;
 
 use tokio::time::Instant;
 
-use super::ports::StoreFailure;
-use super::types::{ChargeId, MerchantId, UnixSecs};
-use crate::store::FollowUpKind;
-
-/// One queued follow-up.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboxTask {
-    pub id: i64,
-    pub merchant: MerchantId,
-    pub charge: Option<ChargeId>,
-    /// What to do (edit the charge's message to paid, tell the seller to renew the token,
-    /// …); the deliverer reads the current rows to build the message.
-    pub kind: FollowUpKind,
-    pub payload: serde_json::Value,
-    /// Failed attempts so far.
-    pub attempts: i64,
-}
+use super::types::UnixSecs;
+use crate::store::{OutboxItem, Store, StoreError};
 
 /// Why a delivery did not go through.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,32 +47,10 @@ pub enum DeliveryError {
     Paced { until: Instant },
 }
 
-/// The persistent queue.
-pub trait OutboxQueue: Send + Sync + 'static {
-    /// Undelivered tasks due at `now`, oldest first.
-    fn due(
-        &self,
-        now: UnixSecs,
-        limit: usize,
-    ) -> impl Future<Output = Result<Vec<OutboxTask>, StoreFailure>> + Send;
-    /// Delivered (or given up); false if it already was.
-    fn mark_done(
-        &self,
-        id: i64,
-        now: UnixSecs,
-    ) -> impl Future<Output = Result<bool, StoreFailure>> + Send;
-    /// Failed: record the error and when to try again.
-    fn reschedule(
-        &self,
-        id: i64,
-        error: &str,
-        next_attempt_at: UnixSecs,
-    ) -> impl Future<Output = Result<bool, StoreFailure>> + Send;
-}
-
-/// The Telegram side.
+/// The Telegram side: carries out one queued follow-up (the row as the store holds it; the
+/// deliverer reads the current charge and merchant rows to build the message).
 pub trait Deliver: Send + Sync + 'static {
-    fn deliver(&self, task: &OutboxTask) -> impl Future<Output = Result<(), DeliveryError>> + Send;
+    fn deliver(&self, task: &OutboxItem) -> impl Future<Output = Result<(), DeliveryError>> + Send;
 
     /// The end of a flood-control pause in force for the whole bot (whichever request met
     /// it), if any: nothing is delivered before. A deliverer without a shared gate says none,
@@ -149,12 +113,12 @@ pub struct DrainReport {
 
 /// Deliver every due task once, in order, chat by chat as Telegram's limits allow. Stops at
 /// once on flood control, and does nothing while it is in force.
-pub async fn drain<Q: OutboxQueue, D: Deliver>(
-    queue: &Q,
+pub async fn drain<D: Deliver>(
+    store: &Store,
     deliver: &D,
     policy: OutboxPolicy,
     now: UnixSecs,
-) -> Result<DrainReport, StoreFailure> {
+) -> Result<DrainReport, StoreError> {
     let mut report = DrainReport::default();
     if let Some(until) = deliver.paused_until() {
         report.paused_until = Some(until);
@@ -163,37 +127,40 @@ pub async fn drain<Q: OutboxQueue, D: Deliver>(
     // Merchants with a task left for later: their next tasks wait too (order, and no
     // second look at a chat known to be busy).
     let mut deferred = HashSet::new();
-    for task in queue.due(now, policy.batch.max(1)).await? {
+    let limit = i64::try_from(policy.batch.max(1)).unwrap_or(i64::MAX);
+    for task in store.outbox_due(now, limit).await? {
         // A handler's request may have met flood control since the last task.
         if let Some(until) = deliver.paused_until() {
             report.paused_until = Some(until);
             break;
         }
-        if deferred.contains(&task.merchant) {
+        if deferred.contains(&task.merchant_id) {
             report.deferred += 1;
             continue;
         }
         match deliver.deliver(&task).await {
             Ok(()) => {
-                queue.mark_done(task.id, now).await?;
+                store.outbox_done(task.id, now).await?;
                 report.delivered += 1;
             }
             Err(DeliveryError::Paced { until }) => {
-                deferred.insert(task.merchant);
+                deferred.insert(task.merchant_id);
                 report.deferred += 1;
                 report.next_ready_at = Some(report.next_ready_at.map_or(until, |t| t.min(until)));
             }
             Err(DeliveryError::Permanent(reason)) => {
-                tracing::warn!(task = task.id, merchant = %task.merchant, kind = %task.kind, %reason, "Telegram refuses this follow-up; giving up");
-                queue.reschedule(task.id, &reason, now).await?;
-                queue.mark_done(task.id, now).await?;
+                tracing::warn!(task = task.id, merchant = %task.merchant_id, kind = %task.kind, %reason, "Telegram refuses this follow-up; giving up");
+                store.outbox_retry(task.id, &reason, now).await?;
+                store.outbox_done(task.id, now).await?;
                 report.given_up += 1;
             }
             Err(error) => {
                 let delay = policy.retry_delay_secs(task.attempts.saturating_add(1), &error);
                 let next = now.saturating_add(i64::try_from(delay).unwrap_or(i64::MAX));
-                tracing::warn!(task = task.id, merchant = %task.merchant, kind = %task.kind, %error, next, "Telegram follow-up failed; will retry");
-                queue.reschedule(task.id, &error.to_string(), next).await?;
+                tracing::warn!(task = task.id, merchant = %task.merchant_id, kind = %task.kind, %error, next, "Telegram follow-up failed; will retry");
+                store
+                    .outbox_retry(task.id, &error.to_string(), next)
+                    .await?;
                 report.retried += 1;
                 if let DeliveryError::RetryAfter { secs } = error {
                     let own = Instant::now() + std::time::Duration::from_secs(secs);

@@ -1,78 +1,120 @@
-//! The outbox over an in-memory queue and a fake Telegram that, like the bot's real
-//! deliverer, shares a [`FloodGate`]: it reports a busy chat as `Paced`, waits for the overall
-//! budget, and turns a `retry_after` into a pause for the whole gate. Time is tokio's, paused.
+//! The outbox over the real store (SQLite in a temporary file, rows read and marked through
+//! the same `Store` calls the bot makes) and a fake Telegram that, like the bot's real
+//! deliverer, shares a [`FloodGate`]: it reports a busy chat as `Paced`, waits for the
+//! overall budget, and turns a `retry_after` into a pause for the whole gate.
+//!
+//! Time is tokio's, paused. Tokio's auto-advance would jump the clock to the next timer
+//! whenever the runtime waits for SQLite (which works on its own thread): [`Db::open`]
+//! holds it off with a blocking task for the whole test and moves the clock on itself, a
+//! millisecond at a time, only while nothing is runnable and no query is in flight
+//! ([`drive_clock`]) — what auto-advance does over a store that answers at once.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 
 use super::*;
+use crate::i18n::Lang;
+use crate::store::{FollowUpKind, MerchantId};
 use crate::telegram_pacing::{ChatKey, FloodGate, Pace};
 use crate::time::{Clock, SharedClock};
 use crate::watcher::scheduler::outbox_loop;
 
-/// (task, next attempt, done at, last error)
-type Entry = (OutboxTask, UnixSecs, Option<UnixSecs>, Option<String>);
-
-#[derive(Default)]
-struct Queue {
-    tasks: Mutex<BTreeMap<i64, Entry>>,
+/// A fresh database and the test's clock driver; the outbox reads `store` directly.
+struct Db {
+    store: Store,
+    /// Test merchant number → the merchant row made for it.
+    merchants: Mutex<HashMap<i64, MerchantId>>,
+    _dir: tempfile::TempDir,
+    /// Dropped at the end of the test: the blocking task ends, the runtime can stop.
+    _hold_auto_advance: std::sync::mpsc::Sender<()>,
 }
 
-impl Queue {
-    /// A task of merchant `id` in chat `id`.
-    fn push(&self, id: i64) {
-        self.push_to(id, id, id);
-    }
-    /// A task of `merchant` whose message is in `chat`.
-    fn push_to(&self, id: i64, merchant: i64, chat: i64) {
-        let task = OutboxTask {
-            id,
-            merchant: MerchantId(merchant),
-            charge: Some(ChargeId(id)),
-            kind: FollowUpKind::ChargePaid,
-            payload: serde_json::json!({ "chat": chat }),
-            attempts: 0,
-        };
-        self.tasks.lock().unwrap().insert(id, (task, 0, None, None));
-    }
-    fn state(&self, id: i64) -> (i64, UnixSecs, bool, Option<String>) {
-        let t = self.tasks.lock().unwrap();
-        let (task, next, done, err) = &t[&id];
-        (task.attempts, *next, done.is_some(), err.clone())
-    }
-}
-
-impl OutboxQueue for Queue {
-    async fn due(&self, now: UnixSecs, limit: usize) -> Result<Vec<OutboxTask>, StoreFailure> {
-        Ok(self
-            .tasks
-            .lock()
-            .unwrap()
-            .values()
-            .filter(|(_, next, done, _)| done.is_none() && *next <= now)
-            .take(limit)
-            .map(|(t, ..)| t.clone())
-            .collect())
-    }
-    async fn mark_done(&self, id: i64, now: UnixSecs) -> Result<bool, StoreFailure> {
-        let mut t = self.tasks.lock().unwrap();
-        let e = t.get_mut(&id).unwrap();
-        if e.2.is_some() {
-            return Ok(false);
+impl Db {
+    async fn open() -> Self {
+        // Before anything awaits: from here on only `drive_clock` moves tokio's clock.
+        let (hold, held) = std::sync::mpsc::channel::<()>();
+        tokio::task::spawn_blocking(move || {
+            let _ = held.recv();
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+        let store = Store::open(&url).await.unwrap();
+        tokio::spawn(drive_clock(store.clone()));
+        Self {
+            store,
+            merchants: Mutex::default(),
+            _dir: dir,
+            _hold_auto_advance: hold,
         }
-        e.2 = Some(now);
-        Ok(true)
     }
-    async fn reschedule(&self, id: i64, error: &str, next: UnixSecs) -> Result<bool, StoreFailure> {
-        let mut t = self.tasks.lock().unwrap();
-        let e = t.get_mut(&id).unwrap();
-        e.0.attempts += 1;
-        e.1 = next;
-        e.3 = Some(error.to_owned());
-        Ok(true)
+
+    /// A task of merchant `id` in chat `id`.
+    async fn push(&self, id: i64) {
+        self.push_to(id, id, id).await;
+    }
+
+    /// A task (row `id`) of `merchant` whose message is in `chat`, due at once.
+    async fn push_to(&self, id: i64, merchant: i64, chat: i64) {
+        let known = self.merchants.lock().unwrap().get(&merchant).copied();
+        let merchant = match known {
+            Some(m) => m,
+            None => {
+                let m = self
+                    .store
+                    .ensure_merchant(merchant, merchant, Lang::En, 0)
+                    .await
+                    .unwrap()
+                    .id;
+                self.merchants.lock().unwrap().insert(merchant, m);
+                m
+            }
+        };
+        sqlx::query(
+            "INSERT INTO telegram_outbox (id, merchant_id, kind, payload, next_attempt_at, created_at) \
+             VALUES ($1, $2, $3, $4, 0, 0)",
+        )
+        .bind(id)
+        .bind(merchant.0)
+        .bind(FollowUpKind::ChargePaid.as_str())
+        .bind(serde_json::json!({ "chat": chat }).to_string())
+        .execute(self.store.pool())
+        .await
+        .unwrap();
+    }
+
+    /// (attempts, next attempt, done, last error) of row `id`.
+    async fn state(&self, id: i64) -> (i64, UnixSecs, bool, Option<String>) {
+        let (attempts, next, done_at, error): (i64, i64, Option<i64>, Option<String>) =
+            sqlx::query_as(
+                "SELECT attempts, next_attempt_at, done_at, last_error FROM telegram_outbox \
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_one(self.store.pool())
+            .await
+            .unwrap();
+        (attempts, next, done_at.is_some(), error)
+    }
+}
+
+/// Tokio's auto-advance for a store on another thread: whenever every task has had its turn
+/// and no query holds a connection, the clock moves on by a millisecond (firing the timers
+/// due then).
+async fn drive_clock(store: Store) {
+    loop {
+        for _ in 0..16 {
+            tokio::task::yield_now().await;
+        }
+        let pool = store.pool();
+        if pool.size() as usize > pool.num_idle() {
+            // A query is in flight: it answers in real time.
+            std::thread::sleep(Duration::from_micros(50));
+            continue;
+        }
+        tokio::time::advance(Duration::from_millis(1)).await;
     }
 }
 
@@ -119,7 +161,7 @@ impl Telegram {
 }
 
 impl Deliver for Telegram {
-    async fn deliver(&self, task: &OutboxTask) -> Result<(), DeliveryError> {
+    async fn deliver(&self, task: &OutboxItem) -> Result<(), DeliveryError> {
         let chat_id = task.payload["chat"].as_i64().unwrap();
         let chat = ChatKey::Id(chat_id);
         if let Some(until) = self.gate.chat_ready_at(&chat) {
@@ -182,10 +224,10 @@ fn tokio_clock() -> SharedClock {
 }
 
 /// Runs the outbox loop until `tg` has accepted `n` deliveries (or 10 virtual minutes).
-async fn run_loop_until(q: Arc<Queue>, tg: Arc<Telegram>, policy: OutboxPolicy, n: usize) {
+async fn run_loop_until(q: &Db, tg: Arc<Telegram>, policy: OutboxPolicy, n: usize) {
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(outbox_loop(
-        q,
+        q.store.clone(),
         Arc::clone(&tg),
         policy,
         Duration::from_secs(1),
@@ -217,81 +259,84 @@ fn retry_delays() {
 
 #[tokio::test(start_paused = true)]
 async fn delivers_in_order_and_marks_done() {
-    let q = Queue::default();
+    let q = Db::open().await;
     let tg = Telegram::default();
     for id in 1..=3 {
-        q.push(id);
+        q.push(id).await;
     }
-    let r = drain(&q, &tg, POLICY, 100).await.unwrap();
+    let r = drain(&q.store, &tg, POLICY, 100).await.unwrap();
     assert_eq!(r.delivered, 3);
     assert_eq!(tg.ids(), vec![1, 2, 3]);
-    assert!(q.state(2).2);
+    assert!(q.state(2).await.2);
     // Nothing left: a second drain sends nothing.
-    let r = drain(&q, &tg, POLICY, 101).await.unwrap();
+    let r = drain(&q.store, &tg, POLICY, 101).await.unwrap();
     assert_eq!(r, DrainReport::default());
     assert_eq!(tg.count(), 3);
 }
 
 #[tokio::test(start_paused = true)]
 async fn failures_are_retried_until_accepted() {
-    let q = Queue::default();
+    let q = Db::open().await;
     let tg = Telegram::default();
-    q.push(1);
+    q.push(1).await;
     tg.script.lock().unwrap().extend([
         Err(DeliveryError::Transient("network".into())),
         Err(DeliveryError::Transient("502".into())),
         Ok(()),
     ]);
-    let r = drain(&q, &tg, POLICY, 100).await.unwrap();
+    let r = drain(&q.store, &tg, POLICY, 100).await.unwrap();
     assert_eq!(r.retried, 1);
-    assert_eq!(q.state(1), (1, 102, false, Some("network".into())));
+    assert_eq!(q.state(1).await, (1, 102, false, Some("network".into())));
     // Not due before its time.
     assert_eq!(
-        drain(&q, &tg, POLICY, 101).await.unwrap(),
+        drain(&q.store, &tg, POLICY, 101).await.unwrap(),
         DrainReport::default()
     );
     tokio::time::advance(Duration::from_secs(2)).await;
-    let r = drain(&q, &tg, POLICY, 102).await.unwrap();
+    let r = drain(&q.store, &tg, POLICY, 102).await.unwrap();
     assert_eq!(r.retried, 1);
-    assert_eq!(q.state(1).1, 106);
+    assert_eq!(q.state(1).await.1, 106);
     tokio::time::advance(Duration::from_secs(4)).await;
-    let r = drain(&q, &tg, POLICY, 106).await.unwrap();
+    let r = drain(&q.store, &tg, POLICY, 106).await.unwrap();
     assert_eq!(r.delivered, 1);
-    assert!(q.state(1).2);
+    assert!(q.state(1).await.2);
     assert_eq!(tg.ids(), vec![1]);
 }
 
 #[tokio::test(start_paused = true)]
 async fn flood_control_pauses_the_whole_drain() {
-    let q = Queue::default();
+    let q = Db::open().await;
     let tg = Telegram::default();
     // Three tasks in three chats.
     for id in 1..=3 {
-        q.push(id);
+        q.push(id).await;
     }
     tg.script
         .lock()
         .unwrap()
         .extend([Ok(()), Err(DeliveryError::RetryAfter { secs: 9 })]);
     let start = Instant::now();
-    let r = drain(&q, &tg, POLICY, 100).await.unwrap();
+    let r = drain(&q.store, &tg, POLICY, 100).await.unwrap();
     let pause_end = start + Duration::from_secs(9);
     assert_eq!(
         (r.delivered, r.retried, r.paused_until),
         (1, 1, Some(pause_end))
     );
     // Task 2 waits for the queue's 110; task 3, in another chat, was not even tried.
-    assert_eq!(q.state(2).1, 110);
-    assert_eq!(q.state(3), (0, 0, false, None));
+    assert_eq!(q.state(2).await.1, 110);
+    assert_eq!(q.state(3).await, (0, 0, false, None));
     assert_eq!(*tg.requests.lock().unwrap(), 2);
     // The pause holds in later drains, for every chat, whatever the queue says is due.
     for now in [100, 105, 110] {
-        let r = drain(&q, &tg, POLICY, now).await.unwrap();
+        let r = drain(&q.store, &tg, POLICY, now).await.unwrap();
         assert_eq!(r.delivered + r.retried + r.deferred, 0);
         assert_eq!(r.paused_until, Some(pause_end));
     }
     tokio::time::advance(Duration::from_millis(8_999)).await;
-    assert_eq!(drain(&q, &tg, POLICY, 110).await.unwrap().delivered, 0);
+    assert_eq!(
+        drain(&q.store, &tg, POLICY, 110).await.unwrap().delivered,
+        0
+    );
     assert_eq!(
         *tg.requests.lock().unwrap(),
         2,
@@ -299,7 +344,7 @@ async fn flood_control_pauses_the_whole_drain() {
     );
     // Once it has passed, both go, in order.
     tokio::time::advance(Duration::from_millis(1)).await;
-    let r = drain(&q, &tg, POLICY, 110).await.unwrap();
+    let r = drain(&q.store, &tg, POLICY, 110).await.unwrap();
     assert_eq!((r.delivered, r.paused_until), (2, None));
     assert_eq!(tg.ids(), vec![1, 2, 3]);
     assert!(tg.times()[1..].iter().all(|t| *t >= 9.0));
@@ -308,22 +353,26 @@ async fn flood_control_pauses_the_whole_drain() {
 #[tokio::test(start_paused = true)]
 async fn a_retry_after_met_by_a_handler_pauses_the_outbox() {
     let gate = Arc::new(FloodGate::default());
-    let q = Queue::default();
+    let q = Db::open().await;
     let tg = Telegram::with_gate(Arc::clone(&gate));
     for id in 1..=4 {
-        q.push(id);
+        q.push(id).await;
     }
     // A handler's reply met `retry_after: 7` (PacedBot froze the shared gate).
     let pause_end = gate.freeze(Duration::from_secs(7));
-    let r = drain(&q, &tg, POLICY, 100).await.unwrap();
+    let r = drain(&q.store, &tg, POLICY, 100).await.unwrap();
     assert_eq!(r.paused_until, Some(pause_end));
     assert_eq!(*tg.requests.lock().unwrap(), 0);
-    assert_eq!(q.state(1), (0, 0, false, None), "no attempt was spent");
+    assert_eq!(
+        q.state(1).await,
+        (0, 0, false, None),
+        "no attempt was spent"
+    );
 
     // And in the middle of a drain: after task 1, a handler meets `retry_after: 3`.
     tokio::time::advance(Duration::from_secs(7)).await;
     *tg.handler_flood_after.lock().unwrap() = Some((1, 3));
-    let r = drain(&q, &tg, POLICY, 107).await.unwrap();
+    let r = drain(&q.store, &tg, POLICY, 107).await.unwrap();
     assert_eq!((r.delivered, r.retried), (1, 0));
     assert_eq!(
         r.paused_until,
@@ -332,7 +381,7 @@ async fn a_retry_after_met_by_a_handler_pauses_the_outbox() {
     assert_eq!(tg.ids(), vec![1]);
     // The loop sleeps through it, then delivers the rest.
     let tg = Arc::new(tg);
-    run_loop_until(Arc::new(q), Arc::clone(&tg), POLICY, 4).await;
+    run_loop_until(&q, Arc::clone(&tg), POLICY, 4).await;
     assert_eq!(tg.ids(), vec![1, 2, 3, 4]);
     assert!(
         tg.times()[1..].iter().all(|t| *t >= 10.0),
@@ -343,32 +392,32 @@ async fn a_retry_after_met_by_a_handler_pauses_the_outbox() {
 
 #[tokio::test(start_paused = true)]
 async fn one_edit_a_second_per_chat_without_holding_up_other_chats() {
-    let q = Arc::new(Queue::default());
+    let q = Db::open().await;
     let tg = Arc::new(Telegram::default());
     // Merchant 7 has three charges settled at once; merchant 8 one, queued last.
     for id in 1..=3 {
-        q.push_to(id, 7, 70);
+        q.push_to(id, 7, 70).await;
     }
-    q.push_to(4, 8, 80);
-    let r = drain(q.as_ref(), tg.as_ref(), POLICY, 1_000).await.unwrap();
+    q.push_to(4, 8, 80).await;
+    let r = drain(&q.store, tg.as_ref(), POLICY, 1_000).await.unwrap();
     assert_eq!((r.delivered, r.deferred), (2, 2));
     assert_eq!(r.next_ready_at, Some(tg.start + Duration::from_secs(1)));
     assert_eq!(tg.ids(), vec![1, 4]);
     // Deferring is not an attempt.
-    assert_eq!(q.state(2), (0, 0, false, None));
-    run_loop_until(Arc::clone(&q), Arc::clone(&tg), POLICY, 4).await;
+    assert_eq!(q.state(2).await, (0, 0, false, None));
+    run_loop_until(&q, Arc::clone(&tg), POLICY, 4).await;
     assert_eq!(tg.ids(), vec![1, 4, 2, 3]);
     assert_eq!(tg.times(), vec![0.0, 0.0, 1.0, 2.0]);
 }
 
 #[tokio::test(start_paused = true)]
 async fn twenty_edits_a_minute_in_a_group() {
-    let q = Arc::new(Queue::default());
+    let q = Db::open().await;
     let tg = Arc::new(Telegram::default());
     for id in 1..=22 {
-        q.push_to(id, 5, -100_500);
+        q.push_to(id, 5, -100_500).await;
     }
-    run_loop_until(Arc::clone(&q), Arc::clone(&tg), POLICY, 22).await;
+    run_loop_until(&q, Arc::clone(&tg), POLICY, 22).await;
     assert_eq!(tg.ids(), (1..=22).collect::<Vec<_>>());
     let times = tg.times();
     let first_twenty: Vec<f64> = (0..20).map(f64::from).collect();
@@ -378,17 +427,17 @@ async fn twenty_edits_a_minute_in_a_group() {
 
 #[tokio::test(start_paused = true)]
 async fn at_most_25_edits_a_second_in_all() {
-    let q = Arc::new(Queue::default());
+    let q = Db::open().await;
     let tg = Arc::new(Telegram::default());
     // 100 merchants, each with one paid charge: one full batch.
     for id in 1..=100 {
-        q.push(id);
+        q.push(id).await;
     }
     let policy = OutboxPolicy {
         batch: 100,
         ..POLICY
     };
-    run_loop_until(Arc::clone(&q), Arc::clone(&tg), policy, 100).await;
+    run_loop_until(&q, Arc::clone(&tg), policy, 100).await;
     assert_eq!(tg.ids(), (1..=100).collect::<Vec<_>>());
     let times = tg.times();
     let per_second: Vec<usize> = (0..4)
@@ -403,18 +452,18 @@ async fn at_most_25_edits_a_second_in_all() {
 
 #[tokio::test(start_paused = true)]
 async fn permanent_refusal_is_recorded_and_given_up() {
-    let q = Queue::default();
+    let q = Db::open().await;
     let tg = Telegram::default();
-    q.push(1);
+    q.push(1).await;
     tg.script
         .lock()
         .unwrap()
         .push_back(Err(DeliveryError::Permanent(
             "bot was blocked by the user".into(),
         )));
-    let r = drain(&q, &tg, POLICY, 100).await.unwrap();
+    let r = drain(&q.store, &tg, POLICY, 100).await.unwrap();
     assert_eq!(r.given_up, 1);
-    let (_, _, done, err) = q.state(1);
+    let (_, _, done, err) = q.state(1).await;
     assert!(done);
     assert_eq!(err.as_deref(), Some("bot was blocked by the user"));
 }
@@ -425,7 +474,7 @@ async fn permanent_refusal_is_recorded_and_given_up() {
 async fn the_loop_keeps_a_pause_without_a_shared_gate() {
     struct Plain(Telegram);
     impl Deliver for Plain {
-        async fn deliver(&self, task: &OutboxTask) -> Result<(), DeliveryError> {
+        async fn deliver(&self, task: &OutboxItem) -> Result<(), DeliveryError> {
             let answer = self.0.script.lock().unwrap().pop_front().unwrap_or(Ok(()));
             *self.0.requests.lock().unwrap() += 1;
             if answer.is_ok() {
@@ -435,9 +484,9 @@ async fn the_loop_keeps_a_pause_without_a_shared_gate() {
             answer
         }
     }
-    let q = Arc::new(Queue::default());
+    let q = Db::open().await;
     for id in 1..=3 {
-        q.push(id);
+        q.push(id).await;
     }
     let plain = Arc::new(Plain(Telegram::default()));
     plain
@@ -449,7 +498,7 @@ async fn the_loop_keeps_a_pause_without_a_shared_gate() {
     let (stop, stopped) = watch::channel(false);
     let wake = Arc::new(Notify::new());
     let task = tokio::spawn(outbox_loop(
-        Arc::clone(&q),
+        q.store.clone(),
         Arc::clone(&plain),
         POLICY,
         Duration::from_millis(100),

@@ -21,14 +21,15 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::backoff::Gate;
-use super::ports::{Lookups, MerchantBatch, MerchantToken, PendingCharge};
+use super::ports::{Lookups, MerchantBatch, MerchantToken};
 use super::round::{MAX_MD5_PER_REQUEST, RoundReport, Watcher, lock};
 use super::types::{Lookup, MerchantId, UnixSecs};
+use crate::store::DueCharge;
 
 struct Job {
     merchant: MerchantId,
     token: Arc<MerchantToken>,
-    charge: PendingCharge,
+    charge: DueCharge,
     last_asked: Option<UnixSecs>,
 }
 

@@ -1,48 +1,22 @@
 //! What the watcher exchanges with the outside: the port to Bakong ([`Lookups`]: the
 //! Bakong client in production, the sandbox or a scripted fake in tests), and the types the
 //! round reads from and hands to its store ([`super::sql::SqlWatcherStore`], used
-//! directly: it is the only store).
+//! directly: it is the only store). The charges themselves are the store's
+//! [`DueCharge`]s; what is here is the watcher's own: a merchant's charges with the opened
+//! token ([`MerchantBatch`]), and the change a decision calls for ([`Settlement`]).
 
 use std::future::Future;
 
 use super::backoff::TokenVersion;
-use super::decide::{ChargeFacts, Decision, Mismatch, Payment};
-use super::types::{ChargeId, Lookup, LookupFailure, MerchantId, Token, UnixSecs};
-
-/// A storage failure (the store's error, boxed so the outbox's queue can be faked).
-#[derive(Debug, thiserror::Error)]
-#[error(transparent)]
-pub struct StoreFailure(Box<dyn std::error::Error + Send + Sync + 'static>);
-
-impl StoreFailure {
-    pub fn new(e: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Self(Box::new(e))
-    }
-
-    pub fn msg(message: impl Into<String>) -> Self {
-        #[derive(Debug, thiserror::Error)]
-        #[error("{0}")]
-        struct Msg(String);
-        Self(Box::new(Msg(message.into())))
-    }
-}
+use super::decide::{Decision, Mismatch, Payment};
+use super::types::{Lookup, LookupFailure, MerchantId, Token, UnixSecs};
+use crate::store::DueCharge;
 
 /// A merchant's usable token and its version (see [`TokenVersion`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MerchantToken {
     pub token: Token,
     pub version: TokenVersion,
-}
-
-/// A pending charge due for a check.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PendingCharge {
-    pub id: ChargeId,
-    /// When the QR was made (the [`super::schedule`] asks young charges more often).
-    pub created_at: UnixSecs,
-    /// Lowercase hex MD5 of the KHQR string, as Bakong indexes it.
-    pub md5: String,
-    pub facts: ChargeFacts,
 }
 
 /// One merchant's due charges.
@@ -52,7 +26,8 @@ pub struct MerchantBatch {
     /// `None` when the merchant has no usable token (never set, or it cannot be opened):
     /// the charges are left pending and reported.
     pub token: Option<MerchantToken>,
-    pub charges: Vec<PendingCharge>,
+    /// As the store reads them (pending, or in their late watch), by id.
+    pub charges: Vec<DueCharge>,
 }
 
 /// A state change to commit for a charge. Every variant is applied only while the charge is
@@ -95,7 +70,8 @@ impl Settlement {
         !matches!(self, Settlement::LastCheck { .. })
     }
 
-    /// Short name for logs, events and outbox kinds.
+    /// Short name for logs (events and outbox rows have their own kinds: `EventKind`,
+    /// `FollowUpKind`).
     pub fn kind(&self) -> &'static str {
         match self {
             Settlement::Paid(_) => "paid",

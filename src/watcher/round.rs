@@ -25,12 +25,11 @@ use super::circuit::{Circuit, CircuitGate, CircuitPolicy};
 use super::decide::{Decision, Rules, decide};
 use super::endpoint::{EndpointChoice, RoundMode};
 use super::pacer::Pacer;
-use super::ports::{
-    Applied, Lookups, MerchantBatch, MerchantToken, PendingCharge, Settlement, StoreFailure,
-};
+use super::ports::{Applied, Lookups, MerchantBatch, MerchantToken, Settlement};
 use super::schedule::Schedule;
 use super::sql::SqlWatcherStore;
 use super::types::{ChargeId, Lookup, LookupFailure, MerchantId, UnixSecs};
+use crate::store::{DueCharge, StoreError};
 
 /// How often a refused (401) token is tried again, in case the refusal came from a
 /// misconfigured relay rather than from Bakong.
@@ -319,7 +318,7 @@ where
 
     /// One polling round at `now`. Only loading the due charges can fail the round; every
     /// other problem is logged, counted in the report and retried next round.
-    pub async fn run_round(&self, now: UnixSecs) -> Result<RoundReport, StoreFailure> {
+    pub async fn run_round(&self, now: UnixSecs) -> Result<RoundReport, StoreError> {
         let mut batches = self.store.load_due(now).await?;
         let mut report = RoundReport::default();
         // Charges that left `pending` without being settled here (cancelled, or settled by
@@ -585,11 +584,7 @@ where
 
     /// Ask Bakong about one charge right away ("Check now"). The caller has checked that
     /// the charge belongs to the user who pressed the button.
-    pub async fn check_now(
-        &self,
-        charge: ChargeId,
-        now: UnixSecs,
-    ) -> Result<CheckNow, StoreFailure> {
+    pub async fn check_now(&self, charge: ChargeId, now: UnixSecs) -> Result<CheckNow, StoreError> {
         let Some(batch) = self.store.load_pending_charge(charge).await? else {
             return Ok(CheckNow::NotPending);
         };
@@ -650,7 +645,7 @@ where
     pub(super) fn plan(
         &self,
         next: &mut Vec<(ChargeId, UnixSecs)>,
-        charge: &PendingCharge,
+        charge: &DueCharge,
         outcome: ChargeOutcome,
         now: UnixSecs,
     ) {
@@ -751,7 +746,7 @@ where
             }
             last.insert(merchant, now);
         }
-        let chunks: Vec<&[PendingCharge]> = batch.charges.chunks(MAX_MD5_PER_REQUEST).collect();
+        let chunks: Vec<&[DueCharge]> = batch.charges.chunks(MAX_MD5_PER_REQUEST).collect();
         for (index, chunk) in chunks.iter().enumerate() {
             let left: usize = chunks[index..].iter().map(|c| c.len()).sum();
             let md5s: Vec<String> = chunk.iter().map(|c| c.md5.clone()).collect();
@@ -907,7 +902,7 @@ where
     pub(super) async fn apply(
         &self,
         merchant: MerchantId,
-        charge: &PendingCharge,
+        charge: &DueCharge,
         lookup: &Lookup,
         now: UnixSecs,
     ) -> ChargeOutcome {

@@ -9,9 +9,10 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::outbox::{Deliver, OutboxPolicy, OutboxQueue, drain};
+use super::outbox::{Deliver, OutboxPolicy, drain};
 use super::ports::Lookups;
 use super::round::Watcher;
+use crate::store::Store;
 use crate::time::SharedClock;
 
 /// Default polling cadence of charges older than 3 minutes (`POLL_INTERVAL_SECS`).
@@ -61,8 +62,8 @@ pub async fn poll_loop<L>(
 /// delivery here or by any other request of the bot — it sleeps until the pause is over,
 /// whatever wakes it; a drain that left tasks for a busy chat is followed by another when
 /// that chat may be written to again.
-pub async fn outbox_loop<Q, D>(
-    queue: Arc<Q>,
+pub async fn outbox_loop<D>(
+    store: Store,
     deliver: Arc<D>,
     policy: OutboxPolicy,
     tick: Duration,
@@ -70,7 +71,6 @@ pub async fn outbox_loop<Q, D>(
     wake: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
 ) where
-    Q: OutboxQueue,
     D: Deliver,
 {
     // The pause the drains met, kept across drains (the deliverer may not share a gate).
@@ -93,7 +93,7 @@ pub async fn outbox_loop<Q, D>(
         }
         paused_until = None;
         let mut next = Instant::now() + tick;
-        match drain(queue.as_ref(), deliver.as_ref(), policy, clock.unix_secs()).await {
+        match drain(&store, deliver.as_ref(), policy, clock.unix_secs()).await {
             Ok(r) if r.paused_until.is_some() => {
                 paused_until = r.paused_until;
                 continue;

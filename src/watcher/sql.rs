@@ -12,16 +12,14 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use serde_json::json;
 
 use super::backoff::TokenVersion;
-use super::decide::{ChargeFacts, LATE_WATCH_SECS, Mismatch, Payment, UNVERIFIED_AFTER_SECS};
-use super::outbox::{OutboxQueue, OutboxTask};
-use super::ports::{
-    Applied, MerchantBatch, MerchantToken, PendingCharge, Settlement, StoreFailure,
-};
+use super::decide::{LATE_WATCH_SECS, Mismatch, Payment, UNVERIFIED_AFTER_SECS};
+use super::ports::{Applied, MerchantBatch, MerchantToken, Settlement};
 use super::types::{ChargeId, Currency, MerchantId, Token, UnixSecs};
 use crate::bakong::DecimalAmount;
 use crate::crypto::SecretBox;
 use crate::store::{
-    ChargeSettlement, ChargeStatus, DueCharge, FollowUpKind, LateWatch, SettleOutcome, Store,
+    ChargeSettlement, ChargeStatus, EventKind, FollowUpKind, LateWatch, SettleOutcome, Store,
+    StoreError,
 };
 use crate::time::{SharedClock, system_clock};
 
@@ -35,7 +33,7 @@ struct Opened {
     token: Option<Token>,
 }
 
-/// The watcher's view of the database (and [`OutboxQueue`] over it).
+/// The watcher's view of the database.
 pub struct SqlWatcherStore {
     store: Store,
     secrets: SecretBox,
@@ -87,7 +85,7 @@ impl SqlWatcherStore {
         &self,
         merchants: &[MerchantId],
         now: UnixSecs,
-    ) -> Result<HashMap<MerchantId, Option<MerchantToken>>, StoreFailure> {
+    ) -> Result<HashMap<MerchantId, Option<MerchantToken>>, StoreError> {
         let mut unreadable = Vec::new();
         let out = self.open_tokens(merchants, &mut unreadable).await?;
         if !unreadable.is_empty()
@@ -110,8 +108,8 @@ impl SqlWatcherStore {
         &self,
         tokens: &[(MerchantId, i64)],
         now: UnixSecs,
-    ) -> Result<(), StoreFailure> {
-        let check = self.store.key_check().await.map_err(StoreFailure::new)?;
+    ) -> Result<(), StoreError> {
+        let check = self.store.key_check().await?;
         if check.is_some_and(|c| !self.secrets.matches_key_check(&c)) {
             tracing::error!(
                 "the database's secret key changed while the bot runs (khqr-bot rotate-key?): \
@@ -123,8 +121,7 @@ impl SqlWatcherStore {
             let marked = self
                 .store
                 .mark_token_unreadable(merchant, version, true, now)
-                .await
-                .map_err(StoreFailure::new)?;
+                .await?;
             if marked {
                 tracing::warn!(%merchant, "stored Bakong token cannot be opened: asked the seller for /token");
             }
@@ -136,12 +133,8 @@ impl SqlWatcherStore {
         &self,
         merchants: &[MerchantId],
         unreadable: &mut Vec<(MerchantId, i64)>,
-    ) -> Result<HashMap<MerchantId, Option<MerchantToken>>, StoreFailure> {
-        let sealed = self
-            .store
-            .sealed_tokens(merchants)
-            .await
-            .map_err(StoreFailure::new)?;
+    ) -> Result<HashMap<MerchantId, Option<MerchantToken>>, StoreError> {
+        let sealed = self.store.sealed_tokens(merchants).await?;
         let mut cache = self.cache();
         let mut out = HashMap::with_capacity(merchants.len());
         for s in sealed {
@@ -179,22 +172,6 @@ impl SqlWatcherStore {
     }
 }
 
-fn pending(c: DueCharge) -> PendingCharge {
-    PendingCharge {
-        id: c.id,
-        created_at: c.created_at,
-        md5: c.md5,
-        facts: ChargeFacts {
-            account_id: c.to_account_id,
-            currency: c.currency,
-            amount_minor: c.amount_minor,
-            expires_at: c.expires_at,
-            last_check_at: c.last_check_at,
-            ended: c.ended,
-        },
-    }
-}
-
 /// What the watcher reads: the due charges and the refused tokens.
 impl SqlWatcherStore {
     /// Every `pending` charge due for a check at `now`, grouped by merchant (one batch per
@@ -202,12 +179,11 @@ impl SqlWatcherStore {
     /// whose token was refused (401) and not yet replaced are left out. Pending charges
     /// never verified long after their expiry end as `unverified` first. After a restart
     /// this is how every pending charge is picked up again.
-    pub async fn load_due(&self, now: UnixSecs) -> Result<Vec<MerchantBatch>, StoreFailure> {
+    pub async fn load_due(&self, now: UnixSecs) -> Result<Vec<MerchantBatch>, StoreError> {
         let unverified = self
             .store
             .end_unverifiable(now.saturating_sub(UNVERIFIED_AFTER_SECS), now)
-            .await
-            .map_err(StoreFailure::new)?;
+            .await?;
         if !unverified.is_empty() {
             tracing::warn!(
                 count = unverified.len(),
@@ -215,18 +191,10 @@ impl SqlWatcherStore {
                 "charges never verified by Bakong ended as unverified; sellers told"
             );
         }
-        let mut due = self
-            .store
-            .due_charges(now)
-            .await
-            .map_err(StoreFailure::new)?;
+        let mut due = self.store.due_charges(now).await?;
         // Cancelled/expired charges still in their late watch go in the same requests as
         // their merchant's pending ones.
-        let late = self
-            .store
-            .late_watched_due(now, self.late)
-            .await
-            .map_err(StoreFailure::new)?;
+        let late = self.store.late_watched_due(now, self.late).await?;
         if !late.is_empty() {
             due.extend(late);
             due.sort_by_key(|c| (c.merchant_id, c.id));
@@ -234,11 +202,11 @@ impl SqlWatcherStore {
         let mut batches: Vec<MerchantBatch> = Vec::new();
         for c in due {
             match batches.last_mut() {
-                Some(b) if b.merchant == c.merchant_id => b.charges.push(pending(c)),
+                Some(b) if b.merchant == c.merchant_id => b.charges.push(c),
                 _ => batches.push(MerchantBatch {
                     merchant: c.merchant_id,
                     token: None,
-                    charges: vec![pending(c)],
+                    charges: vec![c],
                 }),
             }
         }
@@ -253,12 +221,8 @@ impl SqlWatcherStore {
     /// The merchants whose stored token Bakong refused (401) and that have not replaced
     /// it, with that token: re-checked every 30 min, so a misconfigured relay answering 401
     /// for a while does not suspend every merchant for ever.
-    pub async fn refused_tokens(&self) -> Result<Vec<(MerchantId, MerchantToken)>, StoreFailure> {
-        let ids = self
-            .store
-            .refused_token_merchants()
-            .await
-            .map_err(StoreFailure::new)?;
+    pub async fn refused_tokens(&self) -> Result<Vec<(MerchantId, MerchantToken)>, StoreError> {
+        let ids = self.store.refused_token_merchants().await?;
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -276,13 +240,8 @@ impl SqlWatcherStore {
     pub async fn load_pending_charge(
         &self,
         charge: ChargeId,
-    ) -> Result<Option<MerchantBatch>, StoreFailure> {
-        let Some(c) = self
-            .store
-            .pending_charge(charge)
-            .await
-            .map_err(StoreFailure::new)?
-        else {
+    ) -> Result<Option<MerchantBatch>, StoreError> {
+        let Some(c) = self.store.pending_charge(charge).await? else {
             return Ok(None);
         };
         let merchant = c.merchant_id;
@@ -295,7 +254,7 @@ impl SqlWatcherStore {
         Ok(Some(MerchantBatch {
             merchant,
             token,
-            charges: vec![pending(c)],
+            charges: vec![c],
         }))
     }
 }
@@ -309,7 +268,7 @@ fn paid(p: &Payment) -> ChargeSettlement {
         paid_currency: None,
         paid_to_account_id: None,
         paid_at: Some(p.paid_at),
-        event: "charge_paid",
+        event: EventKind::ChargePaid,
         detail: json!({
             "hash": p.hash, "payer": p.payer_account, "paid_at": p.paid_at, "late": p.late,
         }),
@@ -330,7 +289,7 @@ fn mismatch(m: &Mismatch) -> ChargeSettlement {
         paid_currency: Some(m.currency.clone()),
         paid_to_account_id: Some(m.to_account.clone()),
         paid_at: Some(m.at),
-        event: "charge_mismatch",
+        event: EventKind::ChargeMismatch,
         detail: json!({
             "hash": m.hash, "payer": m.payer_account, "to": m.to_account,
             "currency": m.currency, "amount": m.amount, "at": m.at,
@@ -341,7 +300,7 @@ fn mismatch(m: &Mismatch) -> ChargeSettlement {
     }
 }
 
-fn plain(status: ChargeStatus, event: &'static str, follow_up: FollowUpKind) -> ChargeSettlement {
+fn plain(status: ChargeStatus, event: EventKind, follow_up: FollowUpKind) -> ChargeSettlement {
     ChargeSettlement {
         status,
         bakong_hash: None,
@@ -370,14 +329,13 @@ impl SqlWatcherStore {
         charge: ChargeId,
         settlement: &Settlement,
         now: UnixSecs,
-    ) -> Result<Applied, StoreFailure> {
+    ) -> Result<Applied, StoreError> {
         let change = match settlement {
             Settlement::LastCheck { at, next_poll_at } => {
                 let done = self
                     .store
                     .record_last_check(charge, *at, *next_poll_at)
-                    .await
-                    .map_err(StoreFailure::new)?;
+                    .await?;
                 return Ok(if done {
                     Applied::Changed
                 } else {
@@ -388,25 +346,24 @@ impl SqlWatcherStore {
             Settlement::Mismatch(m) => mismatch(m),
             Settlement::Failed => plain(
                 ChargeStatus::Failed,
-                "charge_failed",
+                EventKind::ChargeFailed,
                 FollowUpKind::ChargeFailed,
             ),
             Settlement::Expired => plain(
                 ChargeStatus::Expired,
-                "charge_expired",
+                EventKind::ChargeExpired,
                 FollowUpKind::ChargeExpired,
             ),
             Settlement::Cancelled => plain(
                 ChargeStatus::Cancelled,
-                "charge_cancelled",
+                EventKind::ChargeCancelled,
                 FollowUpKind::ChargeCancelled,
             ),
         };
         let outcome = self
             .store
             .settle_charge_watched(charge, &change, now, self.late.window_secs)
-            .await
-            .map_err(StoreFailure::new)?;
+            .await?;
         Ok(match outcome {
             SettleOutcome::Changed { after } => {
                 if let Some(after) = after {
@@ -427,21 +384,15 @@ impl SqlWatcherStore {
         merchant: MerchantId,
         version: TokenVersion,
         now: UnixSecs,
-    ) -> Result<bool, StoreFailure> {
+    ) -> Result<bool, StoreError> {
         // Guarded by the version: a token replaced meanwhile is not blamed.
-        self.store
-            .reject_token(merchant, version.0, now)
-            .await
-            .map_err(StoreFailure::new)
+        self.store.reject_token(merchant, version.0, now).await
     }
 
     /// Records when each of these still-pending charges is next due, in one write (one
     /// per Bakong request, not per charge). Charges no longer pending are left alone.
-    pub async fn schedule_checks(&self, next: &[(ChargeId, UnixSecs)]) -> Result<(), StoreFailure> {
-        self.store
-            .set_next_polls(next)
-            .await
-            .map_err(StoreFailure::new)
+    pub async fn schedule_checks(&self, next: &[(ChargeId, UnixSecs)]) -> Result<(), StoreError> {
+        self.store.set_next_polls(next).await
     }
 
     /// A re-check found `merchant`'s refused token `version` working again: clear the
@@ -451,50 +402,9 @@ impl SqlWatcherStore {
         merchant: MerchantId,
         version: TokenVersion,
         now: UnixSecs,
-    ) -> Result<bool, StoreFailure> {
+    ) -> Result<bool, StoreError> {
         self.store
             .accept_token_again(merchant, version.0, now)
             .await
-            .map_err(StoreFailure::new)
-    }
-}
-
-impl OutboxQueue for SqlWatcherStore {
-    async fn due(&self, now: UnixSecs, limit: usize) -> Result<Vec<OutboxTask>, StoreFailure> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        Ok(self
-            .store
-            .outbox_due(now, limit)
-            .await
-            .map_err(StoreFailure::new)?
-            .into_iter()
-            .map(|i| OutboxTask {
-                id: i.id,
-                merchant: i.merchant_id,
-                charge: i.charge_id,
-                kind: i.kind,
-                payload: i.payload,
-                attempts: i.attempts,
-            })
-            .collect())
-    }
-
-    async fn mark_done(&self, id: i64, now: UnixSecs) -> Result<bool, StoreFailure> {
-        self.store
-            .outbox_done(id, now)
-            .await
-            .map_err(StoreFailure::new)
-    }
-
-    async fn reschedule(
-        &self,
-        id: i64,
-        error: &str,
-        next_attempt_at: UnixSecs,
-    ) -> Result<bool, StoreFailure> {
-        self.store
-            .outbox_retry(id, error, next_attempt_at)
-            .await
-            .map_err(StoreFailure::new)
     }
 }

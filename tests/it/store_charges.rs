@@ -3,7 +3,7 @@
 
 use khqr_bot::i18n::Lang;
 use khqr_bot::khqr::{Amount, BakongAccountId, City, Currency, ShopName};
-use khqr_bot::store::{ChargeStatus, NewCharge, Profile, Store, StoreError};
+use khqr_bot::store::{ChargeStatus, EventKind, NewCharge, Profile, Store, StoreError};
 
 const NOW: i64 = 1_780_000_000;
 
@@ -276,9 +276,15 @@ async fn schema_refuses_bad_rows() {
 async fn events_are_append_only() {
     let (_d, s) = store().await;
     let m = s.ensure_merchant(7, 70, Lang::En, NOW).await.unwrap();
-    s.append_event(Some(m.id), None, "note", &serde_json::json!({"a": 1}), NOW)
-        .await
-        .unwrap();
+    s.append_event(
+        Some(m.id),
+        None,
+        EventKind::SetupCompleted,
+        &serde_json::json!({"a": 1}),
+        NOW,
+    )
+    .await
+    .unwrap();
     let events = s.merchant_events(m.id).await.unwrap();
     assert_eq!(events[0].detail, serde_json::json!({"a": 1}));
     assert!(

@@ -114,7 +114,7 @@ async fn event_kinds(app: &TestApp, c: &Charge) -> Vec<String> {
         .await
         .unwrap()
         .into_iter()
-        .map(|e| e.kind)
+        .map(|e| e.kind.to_string())
         .collect()
 }
 

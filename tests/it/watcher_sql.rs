@@ -11,7 +11,7 @@ use khqr_bot::crypto::{SecretBox, SecretKey};
 use khqr_bot::i18n::Lang;
 use khqr_bot::khqr::{Amount, BakongAccountId, City, Currency, ShopName};
 use khqr_bot::store::{
-    ChargeId, ChargeStatus, FollowUpKind, MerchantId, NewCharge, Profile, Store,
+    ChargeId, ChargeStatus, EventKind, FollowUpKind, MerchantId, NewCharge, Profile, Store,
 };
 use khqr_bot::watcher::backoff::BackoffPolicy;
 use khqr_bot::watcher::decide::Rules;
@@ -656,7 +656,7 @@ async fn history_totals_per_currency_and_phnom_penh_day() {
                 paid_currency: None,
                 paid_to_account_id: None,
                 paid_at: (status == ChargeStatus::Paid).then_some(at),
-                event: "charge_paid",
+                event: EventKind::ChargePaid,
                 detail: serde_json::json!({}),
                 follow_up: FollowUpKind::ChargePaid,
             };
@@ -880,7 +880,7 @@ async fn event_kinds(store: &Store, c: ChargeId) -> Vec<(String, serde_json::Val
         .await
         .unwrap()
         .into_iter()
-        .map(|e| (e.kind, e.detail))
+        .map(|e| (e.kind.to_string(), e.detail))
         .collect()
 }
 
@@ -989,7 +989,7 @@ async fn a_payment_the_charge_can_no_longer_take_is_recorded_and_reported_once()
         paid_currency: None,
         paid_to_account_id: None,
         paid_at: Some(e.t0 + TTL + 1000),
-        event: "charge_paid",
+        event: EventKind::ChargePaid,
         detail: serde_json::json!({ "hash": hash, "payer": "payer@wing" }),
         follow_up: FollowUpKind::ChargePaid,
     };
@@ -1055,7 +1055,7 @@ async fn a_payment_the_charge_can_no_longer_take_is_recorded_and_reported_once()
         status: ChargeStatus::Expired,
         bakong_hash: None,
         paid_at: None,
-        event: "charge_expired",
+        event: EventKind::ChargeExpired,
         follow_up: FollowUpKind::ChargeExpired,
         ..paid("")
     };
