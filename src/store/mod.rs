@@ -11,6 +11,7 @@ mod events;
 mod file_mode;
 mod follow_up;
 mod history_queries;
+mod inline_cards;
 mod key_check;
 mod merchants;
 mod model;
@@ -27,6 +28,7 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub use follow_up::{FollowUpKind, UnknownFollowUpKind};
 pub use history_queries::{CurrencyTotal, HistorySummary, ListedCharge};
+pub use inline_cards::StaleDraft;
 pub use key_check::Rotation;
 pub use model::{
     Charge, ChargeId, ChargeStatus, Event, Merchant, MerchantId, NewCharge, OutboxItem, PaidAfter,
