@@ -102,11 +102,11 @@ fn no_qr_in(png: &[u8]) -> bool {
     rqrr::PreparedImage::prepare(img).detect_grids().is_empty()
 }
 
+/// Rows of `(text, callback_data)`.
+type Buttons = Vec<Vec<(String, String)>>;
+
 /// The card in the customer's chat now: caption, buttons, photo bytes.
-fn customer_card(
-    app: &TestApp,
-    inline_id: &str,
-) -> (Option<String>, Vec<Vec<(String, String)>>, Vec<u8>) {
+fn customer_card(app: &TestApp, inline_id: &str) -> (Option<String>, Buttons, Vec<u8>) {
     let (chat, message) = app.telegram.inline_message(inline_id).unwrap();
     assert_eq!(chat, CUSTOMER_CHAT);
     let bytes = app
