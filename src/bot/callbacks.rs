@@ -1,5 +1,7 @@
 //! The buttons under a QR ("Check now", "Cancel"). Callback data is untrusted: the charge
-//! must belong to the user who pressed. Every query is answered so the client stops waiting.
+//! must belong to the user who pressed — except on the card in a customer's chat (pressed
+//! on its `inline_message_id`), where anyone may "Check now" (rate-limited per charge) and
+//! only the seller may cancel. Every query is answered so the client stops waiting.
 
 use std::sync::Arc;
 
@@ -81,6 +83,13 @@ async fn answer(
         None => None,
     };
     let Some(charge) = owned else {
+        // On the card in a customer's chat anyone may check; only the seller cancels.
+        if let Some(inline_id) = q.inline_message_id.as_deref()
+            && let Some(charge) = ctx.store.charge(id).await?
+            && charge.inline_message_id.as_deref() == Some(inline_id)
+        {
+            return guest(ctx, lang, action, &charge).await;
+        }
         // Someone else's charge (forged or forwarded button) or one that does not exist.
         let exists = ctx.store.charge(id).await?.is_some();
         if exists {
@@ -185,6 +194,75 @@ async fn answer(
             })
         }
     }
+}
+
+/// At most one Bakong check a charge per this many seconds for presses by customers.
+const GUEST_CHECK_GAP_SECS: i64 = 10;
+
+/// A press by someone other than the seller on the card in a customer's chat: "Check now"
+/// asks Bakong (rate-limited per charge) and answers with the result; "Cancel" is refused.
+async fn guest(
+    ctx: &Ctx,
+    lang: crate::i18n::Lang,
+    action: CallbackAction,
+    charge: &crate::store::Charge,
+) -> Result<String, crate::store::StoreError> {
+    let id = charge.id;
+    if let CallbackAction::Cancel(_) = action {
+        tracing::info!(charge = %id, "cancel pressed by a customer: refused");
+        return Ok(t!(lang, "callback-seller-only"));
+    }
+    let settled_text = |status: ChargeStatus| match status {
+        ChargeStatus::Paid => t!(lang, "callback-paid"),
+        ChargeStatus::Mismatch => t!(lang, "callback-mismatch"),
+        ChargeStatus::Unverified => t!(lang, "callback-unverified"),
+        ChargeStatus::Failed => t!(lang, "callback-failed"),
+        ChargeStatus::Expired => t!(lang, "callback-expired"),
+        ChargeStatus::Cancelled => t!(lang, "callback-was-cancelled"),
+        ChargeStatus::Creating | ChargeStatus::Pending => t!(
+            lang,
+            "callback-pending",
+            time = phnom_penh_time(charge.expires_at)
+        ),
+    };
+    let Some(watcher) = ctx
+        .watcher
+        .as_ref()
+        .filter(|_| charge.status == ChargeStatus::Pending)
+    else {
+        return Ok(settled_text(charge.status));
+    };
+    if !ctx
+        .store
+        .claim_guest_check(id, ctx.clock.unix_secs(), GUEST_CHECK_GAP_SECS)
+        .await?
+    {
+        return Ok(t!(lang, "callback-check-wait"));
+    }
+    Ok(match watcher.check_now(id).await {
+        Ok(CheckNow::Settled(SettledAs::Paid)) => t!(lang, "callback-paid-now"),
+        Ok(CheckNow::Settled(SettledAs::Mismatch)) => t!(lang, "callback-mismatch-now"),
+        Ok(CheckNow::Settled(SettledAs::Failed)) => t!(lang, "callback-failed"),
+        Ok(CheckNow::Settled(SettledAs::Expired)) => t!(lang, "callback-expired"),
+        Ok(CheckNow::StillPending) => settled_text(ChargeStatus::Pending),
+        Ok(CheckNow::NotPending) => {
+            let now = ctx
+                .store
+                .charge(id)
+                .await?
+                .map_or(charge.status, |c| c.status);
+            settled_text(now)
+        }
+        // The seller's token trouble is theirs to hear about; the customer just waits.
+        Ok(CheckNow::NoToken | CheckNow::TokenRefused)
+        | Ok(CheckNow::TryLater { .. } | CheckNow::Unreachable(_)) => {
+            t!(lang, "callback-bakong-busy")
+        }
+        Err(e) => {
+            tracing::error!(charge = %id, error = %e, "check now failed");
+            t!(lang, "error-internal")
+        }
+    })
 }
 
 #[cfg(test)]

@@ -56,13 +56,16 @@ impl Caller {
     }
 }
 
-/// The handler tree's caller step, for messages and button presses (other updates go on to
+/// The handler tree's caller step, for messages, button presses and inline mode (other updates go on to
 /// the default handler untouched). A store failure is logged and the update dropped: no
 /// handler can answer correctly without knowing who asks.
 pub(super) async fn resolve(update: Update, ctx: Arc<Ctx>) -> Option<Caller> {
     if !matches!(
         update.kind,
-        UpdateKind::Message(_) | UpdateKind::CallbackQuery(_)
+        UpdateKind::Message(_)
+            | UpdateKind::CallbackQuery(_)
+            | UpdateKind::InlineQuery(_)
+            | UpdateKind::ChosenInlineResult(_)
     ) {
         return None;
     }

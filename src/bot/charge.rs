@@ -14,7 +14,10 @@
 use rand::Rng;
 use teloxide::RequestError;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
+use teloxide::types::{
+    InlineKeyboardButton, InlineKeyboardButtonKind, InlineKeyboardMarkup, InputFile,
+    SwitchInlineQueryChosenChat,
+};
 
 use crate::i18n::Lang;
 use crate::khqr::{Currency, KhqrInput, md5_hex};
@@ -29,10 +32,10 @@ use super::format::phnom_penh_time;
 use super::turn::Turn;
 use super::{HandlerError, HandlerResult};
 
-const BILL_ATTEMPTS: usize = 3;
+pub(super) const BILL_ATTEMPTS: usize = 3;
 
 /// A fresh bill number: `KB` and 12 random upper-case letters and digits (≤ 25 for KHQR).
-fn bill_number() -> String {
+pub(super) fn bill_number() -> String {
     let random: String = rand::rng()
         .sample_iter(rand::distr::Alphanumeric)
         .take(12)
@@ -103,7 +106,7 @@ pub(super) async fn handle(turn: &Turn, shop: &Shop, args: &str) -> HandlerResul
     let amount_text = format_money(request.amount);
 
     let mut attempt = 0;
-    let (id, png) = loop {
+    let (id, png, bill) = loop {
         attempt += 1;
         let bill = bill_number();
         let khqr = build_khqr(profile, &request, &bill, now, expires_at)?;
@@ -119,7 +122,7 @@ pub(super) async fn handle(turn: &Turn, shop: &Shop, args: &str) -> HandlerResul
         let new = NewCharge {
             merchant_id: merchant.id,
             chat_id: msg.chat.id.0,
-            bill_number: bill,
+            bill_number: bill.clone(),
             md5: md5_hex(&khqr),
             khqr,
             to_account_id: profile.account_id.to_string(),
@@ -129,33 +132,23 @@ pub(super) async fn handle(turn: &Turn, shop: &Shop, args: &str) -> HandlerResul
             expires_at,
         };
         match ctx.store.insert_creating_charge(&new).await {
-            Ok(id) => break (id, png),
+            Ok(id) => break (id, png, bill),
             Err(StoreError::Duplicate(_)) if attempt < BILL_ATTEMPTS => continue,
             Err(e) => return Err(e.into()),
         }
     };
 
-    let caption = match &request.note {
-        Some(note) => t!(
-            lang,
-            "charge-caption",
-            amount = amount_text.as_str(),
-            shop = profile.shop_name.as_str(),
-            note = note.as_str(),
-            time = time.as_str()
-        ),
-        None => t!(
-            lang,
-            "charge-caption-no-note",
-            amount = amount_text.as_str(),
-            shop = profile.shop_name.as_str(),
-            time = time.as_str()
-        ),
-    };
+    let caption = caption(
+        lang,
+        &amount_text,
+        profile.shop_name.as_str(),
+        request.note.as_deref(),
+        &time,
+    );
     let sent = bot
         .send_photo(msg.chat.id, InputFile::memory(png).file_name("khqr.png"))
         .caption(caption)
-        .reply_markup(buttons(lang, id))
+        .reply_markup(buttons(lang, id, &bill))
         .await;
     let sent = match sent {
         Ok(sent) => sent,
@@ -187,6 +180,12 @@ pub(super) async fn handle(turn: &Turn, shop: &Shop, args: &str) -> HandlerResul
     {
         Ok(true) => {
             tracing::info!(charge = %id, merchant = %merchant.id, "charge created");
+            // For "Send to customer" (a cached photo); without it that button says so.
+            if let Some(file_id) = largest_photo(&sent)
+                && let Err(e) = ctx.store.set_card_file_id(id, &file_id).await
+            {
+                tracing::warn!(charge = %id, error = %e, "could not record the card's file_id");
+            }
             Ok(())
         }
         outcome => {
@@ -211,7 +210,7 @@ pub(super) async fn handle(turn: &Turn, shop: &Shop, args: &str) -> HandlerResul
     }
 }
 
-fn build_khqr(
+pub(super) fn build_khqr(
     profile: &crate::store::Profile,
     request: &ChargeArgs,
     bill: &str,
@@ -246,7 +245,7 @@ fn build_khqr(
 
 /// Whether a failed request may still have been carried out by Telegram: a definite answer
 /// (API error, retry-after) or a connection that never opened means it was not.
-fn maybe_delivered(error: &RequestError) -> bool {
+pub(super) fn maybe_delivered(error: &RequestError) -> bool {
     match error {
         RequestError::Network(e) => !e.is_connect() && !e.is_builder(),
         RequestError::InvalidJson { .. } | RequestError::Io(_) => true,
@@ -256,18 +255,30 @@ fn maybe_delivered(error: &RequestError) -> bool {
     }
 }
 
+/// The `file_id` of the biggest size of a photo message.
+pub(super) fn largest_photo(message: &Message) -> Option<String> {
+    message
+        .photo()
+        .and_then(|sizes| {
+            sizes
+                .iter()
+                .max_by_key(|p| u64::from(p.width) * u64::from(p.height))
+        })
+        .map(|p| p.file.id.to_string())
+}
+
 /// Owned inputs of the card so it can be rendered on a blocking thread.
-struct CardOwned {
-    payload: String,
-    shop: String,
-    amount_text: String,
-    usd: bool,
-    note: Option<String>,
-    expires_line: String,
+pub(super) struct CardOwned {
+    pub(super) payload: String,
+    pub(super) shop: String,
+    pub(super) amount_text: String,
+    pub(super) usd: bool,
+    pub(super) note: Option<String>,
+    pub(super) expires_line: String,
 }
 
 impl CardOwned {
-    fn render(&self) -> Result<Vec<u8>, crate::render::RenderError> {
+    pub(super) fn render(&self) -> Result<Vec<u8>, crate::render::RenderError> {
         card_png(&CardSpec {
             payload: &self.payload,
             shop_name: &self.shop,
@@ -279,8 +290,36 @@ impl CardOwned {
     }
 }
 
-fn buttons(lang: Lang, id: ChargeId) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new([[
+/// The card's caption (the private card's and the one in a customer's chat).
+pub(super) fn caption(
+    lang: Lang,
+    amount_text: &str,
+    shop: &str,
+    note: Option<&str>,
+    time: &str,
+) -> String {
+    match note {
+        Some(note) => t!(
+            lang,
+            "charge-caption",
+            amount = amount_text,
+            shop = shop,
+            note = note,
+            time = time
+        ),
+        None => t!(
+            lang,
+            "charge-caption-no-note",
+            amount = amount_text,
+            shop = shop,
+            time = time
+        ),
+    }
+}
+
+/// "Check now" and "Cancel": the buttons of the card in a customer's chat.
+pub(super) fn card_buttons(lang: Lang, id: ChargeId) -> Vec<InlineKeyboardButton> {
+    vec![
         InlineKeyboardButton::callback(
             t!(lang, "button-check"),
             CallbackAction::Check(id).encode(),
@@ -289,7 +328,24 @@ fn buttons(lang: Lang, id: ChargeId) -> InlineKeyboardMarkup {
             t!(lang, "button-cancel"),
             CallbackAction::Cancel(id).encode(),
         ),
-    ]])
+    ]
+}
+
+/// The private card's buttons: "Check now", "Cancel", and "Send to customer", which puts
+/// the seller's `@bot <bill number>` query into a chat they pick (users and groups), where
+/// the card becomes a live one (`inline.rs`).
+pub(super) fn buttons(lang: Lang, id: ChargeId, bill: &str) -> InlineKeyboardMarkup {
+    let send = InlineKeyboardButton::new(
+        t!(lang, "button-send-customer"),
+        InlineKeyboardButtonKind::SwitchInlineQueryChosenChat(SwitchInlineQueryChosenChat {
+            query: Some(bill.to_owned()),
+            allow_user_chats: true,
+            allow_bot_chats: false,
+            allow_group_chats: true,
+            allow_channel_chats: false,
+        }),
+    );
+    InlineKeyboardMarkup::new([card_buttons(lang, id), vec![send]])
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use crate::t;
 #[command(rename_rule = "lowercase")]
 pub enum Command {
     /// Welcome and first steps.
-    Start,
+    Start(String),
     /// Connect your shop and Bakong account.
     Setup,
     /// Ask for a payment: /charge 5 USD coffee.
@@ -72,7 +72,8 @@ impl Command {
     /// Exhaustive on purpose: a new command must say whether it needs a configured shop.
     pub(super) fn route(self) -> Routed {
         match self {
-            Command::Start => Routed::Open(OpenCommand::Start),
+            // `/start setup` comes from the inline "set up first" button: a welcome all the same.
+            Command::Start(_) => Routed::Open(OpenCommand::Start),
             Command::Help => Routed::Open(OpenCommand::Help),
             Command::Setup => Routed::Open(OpenCommand::Setup),
             Command::Cancel => Routed::Open(OpenCommand::Cancel),

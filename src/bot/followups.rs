@@ -1,4 +1,6 @@
 //! Delivers the watcher's outbox to Telegram: the charge's QR message is edited in place —
+//! the private card, and the card in a customer's chat (`inline_message_id`, edited with the
+//! status card's `file_id` from the private edit: inline messages take no uploads) —
 //! a status card that cannot be scanned replaces the QR (`editMessageMedia`), the caption
 //! becomes a localized paid / not-paid / failed / expired / cancelled line, and the buttons
 //! go — and notices (token refused, token expiring, paid after cancel/expiry, a payment for a
@@ -14,13 +16,15 @@
 //! is rendered, and a flood-control pause met by any request of the bot is
 //! [`Deliver::paused_until`].
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use teloxide::ApiError;
 use teloxide::RequestError;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardMarkup, InputFile, InputMedia, InputMediaPhoto, MessageId};
+use teloxide::types::{
+    FileId, InlineKeyboardMarkup, InputFile, InputMedia, InputMediaPhoto, MessageId,
+};
 
 use crate::i18n::Lang;
 use crate::render::{StatusKind, StatusSpec, format_minor_units, format_money, status_png};
@@ -32,6 +36,7 @@ use crate::time::{SharedClock, UnixSecs, system_clock};
 use crate::watcher::outbox::{Deliver, DeliveryError};
 use crate::watcher::reminders::days_left;
 
+use super::charge::largest_photo;
 use super::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
 
 /// Accepted task ids remembered at most (then forgotten all at once).
@@ -44,6 +49,9 @@ pub struct TelegramFollowUps {
     store: Store,
     /// Tasks Telegram accepted in this process (see the module documentation).
     accepted: Arc<Mutex<HashSet<i64>>>,
+    /// The status card's file_id per task, once uploaded to the seller's chat: a retry of
+    /// the customer's card's edit reuses it instead of uploading again.
+    status_files: Arc<Mutex<HashMap<i64, String>>>,
     /// "Now" for the texts (the process's clock; the system clock unless [`Self::with_clock`]).
     clock: SharedClock,
 }
@@ -64,6 +72,7 @@ impl TelegramFollowUps {
             bot: bot.with_policy(WaitPolicy::OUTBOX),
             store,
             accepted: Arc::new(Mutex::new(HashSet::new())),
+            status_files: Arc::new(Mutex::new(HashMap::new())),
             clock: system_clock(),
         }
     }
@@ -76,6 +85,25 @@ impl TelegramFollowUps {
     fn accepted(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
         // A set of ids: a panic elsewhere cannot leave it half-updated.
         self.accepted.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn status_file(&self, task: i64) -> Option<String> {
+        self.status_files
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&task)
+            .cloned()
+    }
+
+    fn remember_status_file(&self, task: i64, file_id: &str) {
+        let mut files = self
+            .status_files
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if files.len() >= MAX_REMEMBERED {
+            files.clear();
+        }
+        files.insert(task, file_id.to_owned());
     }
 
     /// `Paced` if `chat` had its share of messages.
@@ -469,6 +497,10 @@ impl TelegramFollowUps {
                 .await
                 .map_err(|e| DeliveryError::Transient(format!("render task: {e}")))??
         };
+        // The private card first: its edit (or a new photo) yields the status card's
+        // file_id, which is the only way the card in a customer's chat can take it.
+        let mut status_file = self.status_file(task.id);
+        let mut private_done = false;
         if let Some(message_id) = charge.message_id {
             let photo = InputFile::memory(rendered.png.clone()).file_name("status.png");
             let media =
@@ -479,22 +511,70 @@ impl TelegramFollowUps {
                 .reply_markup(InlineKeyboardMarkup::new(Vec::<Vec<_>>::new()))
                 .await;
             match edited {
-                Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => return Ok(()),
+                Ok(message) => {
+                    status_file = status_file.or_else(|| largest_photo(&message));
+                    private_done = true;
+                }
+                Err(RequestError::Api(ApiError::MessageNotModified)) => private_done = true,
                 Err(e) if message_gone(&e) => {
                     tracing::info!(charge = %id, error = %e, "cannot edit the QR message; sending the status as a new one");
                 }
                 Err(e) => return Err(classify(e)),
             }
         }
-        self.bot
-            .send_photo(
-                chat,
-                InputFile::memory(rendered.png).file_name("status.png"),
-            )
-            .caption(rendered.caption)
-            .await
-            .map(|_| ())
-            .map_err(classify)
+        let Some(inline_id) = charge.inline_message_id.as_deref() else {
+            if private_done {
+                return Ok(());
+            }
+            return self
+                .bot
+                .send_photo(
+                    chat,
+                    InputFile::memory(rendered.png).file_name("status.png"),
+                )
+                .caption(rendered.caption)
+                .await
+                .map(|_| ())
+                .map_err(classify);
+        };
+        // The card in the customer's chat: an inline message takes no upload, so the status
+        // card goes to the seller's chat first when no file_id is known yet (a new private
+        // card when the old one is gone, else a repeat delivery after a restart).
+        let file_id = match status_file {
+            Some(file_id) => file_id,
+            None => {
+                let sent = self
+                    .bot
+                    .send_photo(
+                        chat,
+                        InputFile::memory(rendered.png).file_name("status.png"),
+                    )
+                    .caption(rendered.caption.clone())
+                    .await
+                    .map_err(classify)?;
+                largest_photo(&sent).ok_or_else(|| {
+                    DeliveryError::Transient("the status photo came back without a file".into())
+                })?
+            }
+        };
+        self.remember_status_file(task.id, &file_id);
+        let media = InputMedia::Photo(
+            InputMediaPhoto::new(InputFile::file_id(FileId(file_id))).caption(rendered.caption),
+        );
+        let edited = self
+            .bot
+            .edit_message_media_inline(inline_id, media)
+            .reply_markup(InlineKeyboardMarkup::new(Vec::<Vec<_>>::new()))
+            .await;
+        match edited {
+            Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
+            Err(e) if message_gone(&e) => {
+                // The customer deleted it: the private card says it all.
+                tracing::info!(charge = %id, error = %e, "cannot edit the card in the customer's chat");
+                Ok(())
+            }
+            Err(e) => Err(classify(e)),
+        }
     }
 
     /// A new message about one charge (paid late, a payment it can no longer take, not

@@ -16,6 +16,8 @@ pub mod dialogue;
 mod email;
 pub mod followups;
 mod format;
+mod inline;
+mod inline_draft;
 mod private;
 mod renewal_notices;
 mod reports;
@@ -95,10 +97,29 @@ pub async fn register_commands(bot: &TgBot) -> Result<(), teloxide::RequestError
     Ok(())
 }
 
+/// Reads `getMe` and says in the log how to switch inline mode on when it is off (the
+/// live card in a customer's chat needs it, and inline feedback: see docs/bot.md).
+async fn log_inline_mode(bot: &TgBot) {
+    match bot.get_me().await {
+        Ok(me) if me.supports_inline_queries => {
+            tracing::info!(
+                bot = %me.username(),
+                "inline mode is on; make sure inline feedback is on too (BotFather: /setinlinefeedback → Enabled), or chosen cards are never kept"
+            );
+        }
+        Ok(me) => tracing::warn!(
+            bot = %me.username(),
+            "inline mode is off: customers' chats cannot get live KHQR cards. In Telegram, open @BotFather, send /setinline, pick this bot and send a placeholder (e.g. \"5 USD coffee\"), then /setinlinefeedback → this bot → Enabled"
+        ),
+        Err(e) => tracing::warn!(error = %e, "getMe failed; cannot tell whether inline mode is on"),
+    }
+}
+
 /// A configured bot, ready to poll.
 pub struct Bot {
     dispatcher: Dispatcher<TgBot, HandlerError, teloxide::dispatching::DefaultKey>,
     bot: TgBot,
+    ctx: Arc<Ctx>,
     /// Stopped when polling stops.
     watcher: Option<watching::WatcherTasks>,
 }
@@ -110,8 +131,9 @@ impl Bot {
         let bot = bot.with_policy(crate::telegram_pacing::WaitPolicy::HANDLERS);
         let storage = DbStorage::new(ctx.store.clone(), ctx.clock.clone()).erase();
         let ctx = Arc::new(ctx);
+        let debounce = Arc::new(inline::Debounce::default());
         let dispatcher = Dispatcher::builder(bot.clone(), schema())
-            .dependencies(dptree::deps![ctx, storage])
+            .dependencies(dptree::deps![ctx.clone(), storage, debounce])
             .default_handler(|update| async move {
                 tracing::debug!(update_id = update.id.0, "update ignored");
             })
@@ -120,6 +142,7 @@ impl Bot {
         Self {
             dispatcher,
             bot,
+            ctx,
             watcher: None,
         }
     }
@@ -144,11 +167,25 @@ impl Bot {
         if let Err(e) = register_commands(&self.bot).await {
             tracing::warn!(error = %e, "could not register the command menu");
         }
+        log_inline_mode(&self.bot).await;
+        let (stop_sweep, stopped) = tokio::sync::watch::channel(false);
+        let sweep = tokio::spawn(inline_draft::sweep_loop(
+            self.bot.clone(),
+            self.ctx.store.clone(),
+            self.ctx.clock.clone(),
+            stopped,
+        ));
         let listener = polling_default(self.bot.clone()).await;
         let on_error = LoggingErrorHandler::with_custom_text("polling Telegram failed");
-        self.dispatcher
+        let result = self
+            .dispatcher
             .try_dispatch_with_listener(listener, on_error)
-            .await
+            .await;
+        let _ = stop_sweep.send(true);
+        if let Err(e) = sweep.await {
+            tracing::warn!(error = %e, "inline draft sweep ended badly");
+        }
+        result
     }
 
     /// Hands the running payment watcher to the bot, which stops it when polling stops.

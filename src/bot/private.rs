@@ -25,7 +25,7 @@ pub(super) fn is_merchant_command(cmd: &Command) -> bool {
         | Command::Pending
         | Command::Check(_)
         | Command::Email(_) => true,
-        Command::Start | Command::Help | Command::Cancel => false,
+        Command::Start(_) | Command::Help | Command::Cancel => false,
     }
 }
 

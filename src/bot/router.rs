@@ -13,7 +13,9 @@
 //!  │       │   └─ anyone                      → on_open_command
 //!  │       ├─ wizard steps (State::…)         → setup::…, email::on_email
 //!  │       └─ anything else                   → on_other_message
-//!  └─ button press                            → callbacks::on_callback
+//!  ├─ button press                            → callbacks::on_callback
+//!  ├─ inline query (settled, per user)        → inline::on_inline_query
+//!  └─ chosen inline result                    → inline::on_chosen
 //! ```
 
 use teloxide::dispatching::UpdateHandler;
@@ -27,8 +29,8 @@ use super::commands::{OpenCommand, ShopCommand};
 use super::dialogue::{BotDialogue, State};
 use super::turn::Turn;
 use super::{
-    Command, HandlerError, HandlerResult, callbacks, charge, email, private, reports, setup,
-    simple_commands,
+    Command, HandlerError, HandlerResult, callbacks, charge, email, inline, private, reports,
+    setup, simple_commands,
 };
 
 /// The handler tree (see the module documentation for its shape).
@@ -82,11 +84,15 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         .branch(conversation);
 
     let callbacks = Update::filter_callback_query().endpoint(callbacks::on_callback);
+    let inline_queries = Update::filter_inline_query().endpoint(inline::on_inline_query);
+    let chosen = Update::filter_chosen_inline_result().endpoint(inline::on_chosen);
 
     dptree::entry()
         .filter_map_async(caller::resolve)
         .branch(messages)
         .branch(callbacks)
+        .branch(inline_queries)
+        .branch(chosen)
 }
 
 /// A command anyone may send.

@@ -35,12 +35,14 @@ struct Row {
     paid_to_account_id: Option<String>,
     paid_at: Option<i64>,
     paid_after: Option<String>,
+    inline_message_id: Option<String>,
+    card_file_id: Option<String>,
 }
 
 const COLUMNS: &str = "id, merchant_id, chat_id, message_id, bill_number, khqr, md5, to_account_id, \
     amount_minor, currency, note, status, created_at, expires_at, next_poll_at, last_check_at, settled_at, \
     bakong_hash, payer_account_id, paid_amount_minor, paid_currency, paid_to_account_id, paid_at, \
-    paid_after";
+    paid_after, inline_message_id, card_file_id";
 
 impl TryFrom<Row> for Charge {
     type Error = StoreError;
@@ -76,6 +78,8 @@ impl TryFrom<Row> for Charge {
             paid_to_account_id: r.paid_to_account_id,
             paid_at: r.paid_at,
             paid_after: r.paid_after.as_deref().map(str::parse).transpose()?,
+            inline_message_id: r.inline_message_id,
+            card_file_id: r.card_file_id,
         })
     }
 }
@@ -196,6 +200,8 @@ impl Store {
     /// After a crash: charges left `creating` since before `created_before` may or may not
     /// have reached the chat, so they become `pending` without a message id and are polled
     /// like the rest until they expire — a payment to them is never missed. Returns them.
+    /// Inline drafts (`inline_drafts`, never shown to a customer) are left to
+    /// [`Store::discard_inline_draft`].
     pub async fn recover_creating_charges(
         &self,
         created_before: i64,
@@ -204,7 +210,9 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let rows: Vec<(i64, i64)> = sqlx::query_as(
             "UPDATE charges SET status = 'pending', next_poll_at = $2 \
-             WHERE status = 'creating' AND created_at < $1 RETURNING id, merchant_id",
+             WHERE status = 'creating' AND created_at < $1 \
+               AND id NOT IN (SELECT charge_id FROM inline_drafts) \
+             RETURNING id, merchant_id",
         )
         .bind(created_before)
         .bind(now)

@@ -58,11 +58,14 @@ pub enum EventKind {
     TokenRenewed,
     /// A renewal by itself ended without a new token.
     TokenRenewalEnded,
+    /// A charge's card was put into a customer's chat through inline mode ("Send to
+    /// customer", issue 12).
+    ChargeSentInline,
 }
 
 impl EventKind {
     /// Every kind, for tests and exhaustive checks.
-    pub const ALL: [EventKind; 23] = [
+    pub const ALL: [EventKind; 24] = [
         EventKind::SetupCompleted,
         EventKind::TokenReplaced,
         EventKind::KeyCheckCreated,
@@ -86,6 +89,7 @@ impl EventKind {
         EventKind::EmailRemoved,
         EventKind::TokenRenewed,
         EventKind::TokenRenewalEnded,
+        EventKind::ChargeSentInline,
     ];
 
     /// The text stored in `events.kind`.
@@ -114,6 +118,7 @@ impl EventKind {
             EventKind::EmailRemoved => "email_removed",
             EventKind::TokenRenewed => "token_renewed",
             EventKind::TokenRenewalEnded => "token_renewal_ended",
+            EventKind::ChargeSentInline => "charge_sent_inline",
         }
     }
 
@@ -169,6 +174,7 @@ mod tests {
             ("email_removed", EventKind::EmailRemoved),
             ("token_renewed", EventKind::TokenRenewed),
             ("token_renewal_ended", EventKind::TokenRenewalEnded),
+            ("charge_sent_inline", EventKind::ChargeSentInline),
         ];
         assert_eq!(stored.map(|(_, kind)| kind), EventKind::ALL);
         for (text, kind) in stored {

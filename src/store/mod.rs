@@ -12,6 +12,7 @@ mod events;
 mod file_mode;
 mod follow_up;
 mod history_queries;
+mod inline_cards;
 mod key_check;
 mod merchants;
 mod model;
@@ -30,6 +31,7 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 pub use event_kind::{EventKind, UnknownEventKind};
 pub use follow_up::{FollowUpKind, UnknownFollowUpKind};
 pub use history_queries::{CurrencyTotal, HistorySummary, ListedCharge};
+pub use inline_cards::StaleDraft;
 pub use key_check::Rotation;
 pub use model::{
     Charge, ChargeId, ChargeStatus, Event, Merchant, MerchantId, NewCharge, OutboxItem, PaidAfter,

@@ -224,6 +224,10 @@ pub struct Charge {
     pub paid_at: Option<i64>,
     /// Paid after it had been cancelled or had expired (found by the late watch).
     pub paid_after: Option<PaidAfter>,
+    /// The card's message in a customer's chat, sent through inline mode (edited by this id).
+    pub inline_message_id: Option<String>,
+    /// The `file_id` of the card photo in the seller's private chat.
+    pub card_file_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -115,10 +115,14 @@ async fn charge_usd_sends_one_scannable_card_and_stores_it_pending() {
     let id = c.id.0;
     assert_eq!(
         photo.buttons,
-        vec![vec![
-            ("🔄 Check now".to_owned(), format!("chk:{id}")),
-            ("✖️ Cancel".to_owned(), format!("cxl:{id}")),
-        ]]
+        vec![
+            vec![
+                ("🔄 Check now".to_owned(), format!("chk:{id}")),
+                ("✖️ Cancel".to_owned(), format!("cxl:{id}")),
+            ],
+            // Issue 12: "Send to customer" (switch_inline_query_chosen_chat, no callback data).
+            vec![("📤 Send to customer".to_owned(), String::new())],
+        ]
     );
 }
 

@@ -143,6 +143,9 @@ function messageEl(m) {
         b.type = "button";
         b.textContent = label;
         b.dataset.callback = data;
+        // A button without callback data ("Send to customer" opens Telegram's chat picker,
+        // which the demo does not have): shown, not pressable.
+        if (!data) { b.disabled = true; r.append(b); continue; }
         b.onclick = async () => {
           b.disabled = true;
           try { toast((await api("/api/press", { message_id: m.id, data })).answer); }

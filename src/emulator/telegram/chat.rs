@@ -30,6 +30,9 @@ pub struct ChatMessage {
     pub buttons: Vec<Vec<(String, String)>>,
     /// It was edited after it was sent.
     pub edited: bool,
+    /// For a message a user sent through the bot's inline mode with an inline keyboard: the
+    /// id the bot edits it by.
+    pub inline_message_id: Option<String>,
 }
 
 impl ChatMessage {
@@ -51,6 +54,7 @@ impl ChatMessage {
             photo_file_id: stored.photo_file_id.clone(),
             buttons: inline_buttons(json.get("reply_markup")),
             edited: json.get("edit_date").is_some(),
+            inline_message_id: stored.inline_message_id.clone(),
         }
     }
 }

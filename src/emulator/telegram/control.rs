@@ -315,6 +315,7 @@ fn write_text(chat: &mut ChatState, user: &TgUser, text: &str) -> (i32, Value) {
             json: message.clone(),
             from_bot: false,
             photo_file_id: None,
+            inline_message_id: None,
         },
     );
     (message_id, message)

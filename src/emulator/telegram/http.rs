@@ -42,6 +42,7 @@ const KNOWN_METHODS: &[&str] = &[
     "deleteMessage",
     "deleteMessages",
     "answerCallbackQuery",
+    "answerInlineQuery",
     "getChat",
     "getFile",
     "pinChatMessage",

@@ -35,7 +35,11 @@
 //!   [`LONG_POLL_CAP`]).
 //! - Group chats: only members writing messages ([`TelegramEmulator::send_group_text`]); the
 //!   bot may send to a group once someone wrote there.
-//! - Not modelled: channels, inline mode, `parse_mode` (texts are stored verbatim),
+//! - Inline mode ([`inline`]): inline queries, `answerInlineQuery`, a user choosing a result
+//!   (`chosen_inline_result`, with an `inline_message_id` only for a result with an inline
+//!   keyboard), edits by `inline_message_id` (no uploads: media by `file_id`), button presses
+//!   on inline messages, and `getMe`'s `supports_inline_queries`.
+//! - Not modelled: channels, `parse_mode` (texts are stored verbatim),
 //!   payments, file downloads, webhooks.
 //!
 //! Failure injection: [`TelegramEmulator::fail_next`]. Flood control as Telegram applies it:
@@ -58,6 +62,7 @@ mod control;
 mod failures;
 mod files;
 mod http;
+mod inline;
 mod methods;
 mod state;
 mod updates;
@@ -77,6 +82,7 @@ use tokio::task::JoinHandle;
 pub use calls::{Call, WaitTimeout};
 pub use chat::{ChatMessage, SentPhoto};
 pub use failures::Failure;
+pub use inline::{ChosenInline, InlineAnswer, InlineButton, InlineResult};
 pub use user::TgUser;
 
 use state::Shared;

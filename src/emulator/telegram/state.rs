@@ -30,6 +30,9 @@ impl Shared {
                 next_update_id: 1,
                 next_file: 1,
                 next_callback: 1,
+                next_inline: 1,
+                inline_mode: true,
+                inline_feedback: true,
                 ..EmulatorState::default()
             }),
             changed: Notify::new(),
@@ -75,6 +78,25 @@ pub(super) struct EmulatorState {
     /// Update kinds the bot asked for with `allowed_updates` (remembered across calls, as
     /// Telegram does); `None` = all.
     pub(super) allowed_updates: Option<Vec<String>>,
+    /// BotFather's `/setinline`: `getMe` reports it as `supports_inline_queries`.
+    pub(super) inline_mode: bool,
+    /// BotFather's `/setinlinefeedback`: whether a chosen result is reported to the bot
+    /// (`chosen_inline_result`).
+    pub(super) inline_feedback: bool,
+    /// Counts inline query ids and inline message ids.
+    pub(super) next_inline: u64,
+    /// Inline queries sent by users, by query id.
+    pub(super) inline_queries: HashMap<String, InlineQueryState>,
+    /// inline_message_id → `(chat_id, message_id)` of the message it is in.
+    pub(super) inline_messages: HashMap<String, (i64, i32)>,
+}
+
+/// One inline query a user typed, and the bot's answer once it came.
+pub(super) struct InlineQueryState {
+    pub(super) user: TgUser,
+    pub(super) query: String,
+    /// The `answerInlineQuery` parameters, once answered (a query is answered at most once).
+    pub(super) answer: Option<Value>,
 }
 
 pub(super) struct ChatState {
@@ -102,6 +124,9 @@ pub(super) struct StoredMessage {
     pub(super) from_bot: bool,
     /// file_id of the biggest size, for photo messages.
     pub(super) photo_file_id: Option<String>,
+    /// Set for a message a user sent through the bot's inline mode that has an inline
+    /// keyboard: the bot edits it by this id (never by chat and message id).
+    pub(super) inline_message_id: Option<String>,
 }
 
 impl EmulatorState {

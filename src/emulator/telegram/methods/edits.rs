@@ -1,5 +1,6 @@
 //! Editing the bot's own messages: text, caption, photo, inline keyboard — with Telegram's
-//! "message is not modified" rule.
+//! "message is not modified" rule — by chat and message id, or by `inline_message_id` for a
+//! message sent through inline mode (which takes no uploads: media by `file_id` only).
 
 use serde_json::{Map, Value, json};
 
@@ -13,15 +14,28 @@ use super::params::{
     set_or_remove,
 };
 
-/// The bot's own message addressed by `chat_id` + `message_id`, for an edit.
+/// Telegram's answer to an upload in an edit of an inline message (the Bot API: "a new file
+/// can't be uploaded; use a previously uploaded file via its file_id or specify a URL").
+pub(crate) const INLINE_UPLOAD_REFUSED: &str =
+    "can't upload a new file to an inline message: media must be a file_id or an HTTP URL";
+
+/// The message an edit is for: the bot's own message addressed by `chat_id` + `message_id`,
+/// or a message sent through inline mode addressed by `inline_message_id` (then `true`).
 fn editable<'a>(
     st: &'a mut EmulatorState,
     params: &Map<String, Value>,
-) -> Result<&'a mut StoredMessage, ApiErr> {
-    if params.contains_key("inline_message_id") {
-        return Err(ApiErr::bad_request(
-            "telegram emulator does not model inline messages",
-        ));
+) -> Result<(&'a mut StoredMessage, bool), ApiErr> {
+    if let Some(id) = params.get("inline_message_id") {
+        let id = id.as_str().unwrap_or("");
+        let Some(&(chat_id, message_id)) = st.inline_messages.get(id) else {
+            return Err(ApiErr::bad_request("MESSAGE_ID_INVALID"));
+        };
+        let stored = st
+            .chats
+            .get_mut(&chat_id)
+            .and_then(|chat| chat.messages.get_mut(&message_id))
+            .ok_or_else(|| ApiErr::bad_request("MESSAGE_ID_INVALID"))?;
+        return Ok((stored, true));
     }
     let chat_id = chat_id_param(params)?;
     let message_id = message_id_param(params)?;
@@ -32,10 +46,11 @@ fn editable<'a>(
     if !stored.from_bot {
         return Err(ApiErr::bad_request("message can't be edited"));
     }
-    Ok(stored)
+    Ok((stored, false))
 }
 
-fn finish_edit(stored: &mut StoredMessage, new: Value) -> Result<Value, ApiErr> {
+/// Applies `new`; an edit of an inline message answers `true`, any other the message.
+fn finish_edit(stored: &mut StoredMessage, new: Value, inline: bool) -> Result<Value, ApiErr> {
     if new == without_edit_date(&stored.json) {
         return Err(ApiErr {
             code: 400,
@@ -46,7 +61,7 @@ fn finish_edit(stored: &mut StoredMessage, new: Value) -> Result<Value, ApiErr> 
     let mut new = new;
     new["edit_date"] = json!(now_unix());
     stored.json = new.clone();
-    Ok(new)
+    Ok(if inline { json!(true) } else { new })
 }
 
 fn without_edit_date(message: &Value) -> Value {
@@ -62,7 +77,7 @@ pub(super) fn edit_message_text(
     let text = params.get("text").and_then(Value::as_str).unwrap_or("");
     check_text(text)?;
     let markup = reply_markup_param(params)?;
-    let stored = editable(st, params)?;
+    let (stored, inline) = editable(st, params)?;
     if stored.json.get("text").is_none() {
         return Err(ApiErr::bad_request(
             "there is no text in the message to edit",
@@ -71,7 +86,7 @@ pub(super) fn edit_message_text(
     let mut new = without_edit_date(&stored.json);
     new["text"] = json!(text);
     set_or_remove(&mut new, "reply_markup", markup);
-    finish_edit(stored, new)
+    finish_edit(stored, new, inline)
 }
 
 pub(super) fn edit_message_caption(
@@ -80,7 +95,7 @@ pub(super) fn edit_message_caption(
 ) -> Result<Value, ApiErr> {
     let caption = caption_param(params.get("caption"))?;
     let markup = reply_markup_param(params)?;
-    let stored = editable(st, params)?;
+    let (stored, inline) = editable(st, params)?;
     if stored.photo_file_id.is_none() {
         return Err(ApiErr::bad_request(
             "there is no caption in the message to edit",
@@ -89,7 +104,7 @@ pub(super) fn edit_message_caption(
     let mut new = without_edit_date(&stored.json);
     set_or_remove(&mut new, "caption", caption.map(Value::from));
     set_or_remove(&mut new, "reply_markup", markup);
-    finish_edit(stored, new)
+    finish_edit(stored, new, inline)
 }
 
 pub(super) fn edit_message_media(
@@ -110,19 +125,26 @@ pub(super) fn edit_message_media(
     let caption = caption_param(media.get("caption"))?;
     let markup = reply_markup_param(params)?;
     // Check the target before storing the upload.
-    let is_photo = editable(st, params)?.photo_file_id.is_some();
-    if !is_photo {
+    let (target, inline) = editable(st, params)?;
+    if target.photo_file_id.is_none() {
         return Err(ApiErr::bad_request(
             "there is no media in the message to edit",
         ));
     }
+    let uploads = media
+        .get("media")
+        .and_then(Value::as_str)
+        .is_some_and(|m| m.starts_with("attach://"));
+    if inline && uploads {
+        return Err(ApiErr::bad_request(INLINE_UPLOAD_REFUSED));
+    }
     let (file_id, bytes) = resolve_photo(st, media.get("media"), parts)?;
-    let stored = editable(st, params)?;
+    let (stored, inline) = editable(st, params)?;
     let mut new = without_edit_date(&stored.json);
     new["photo"] = photo_sizes(&file_id, &bytes);
     set_or_remove(&mut new, "caption", caption.map(Value::from));
     set_or_remove(&mut new, "reply_markup", markup);
-    let edited = finish_edit(stored, new)?;
+    let edited = finish_edit(stored, new, inline)?;
     stored.photo_file_id = Some(file_id);
     Ok(edited)
 }
@@ -132,8 +154,8 @@ pub(super) fn edit_message_reply_markup(
     params: &Map<String, Value>,
 ) -> Result<Value, ApiErr> {
     let markup = reply_markup_param(params)?;
-    let stored = editable(st, params)?;
+    let (stored, inline) = editable(st, params)?;
     let mut new = without_edit_date(&stored.json);
     set_or_remove(&mut new, "reply_markup", markup);
-    finish_edit(stored, new)
+    finish_edit(stored, new, inline)
 }

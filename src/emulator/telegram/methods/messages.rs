@@ -37,6 +37,7 @@ pub(super) fn send_message(
             json: message.clone(),
             from_bot: true,
             photo_file_id: None,
+            inline_message_id: None,
         },
     );
     Ok(message)
@@ -71,6 +72,7 @@ pub(super) fn send_photo(
             json: message.clone(),
             from_bot: true,
             photo_file_id: Some(file_id.clone()),
+            inline_message_id: None,
         },
     );
     st.sent_photos.push((

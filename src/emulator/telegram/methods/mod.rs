@@ -3,8 +3,11 @@
 mod callbacks;
 mod commands;
 mod edits;
+mod inline;
 mod messages;
 mod params;
+
+pub(super) use params::bot_user_json;
 
 use serde_json::{Map, Value, json};
 
@@ -28,7 +31,7 @@ pub(crate) fn dispatch(
             "username": BOT_USERNAME,
             "can_join_groups": true,
             "can_read_all_group_messages": false,
-            "supports_inline_queries": false,
+            "supports_inline_queries": st.inline_mode,
             "can_connect_to_business": false,
             "has_main_web_app": false,
         })),
@@ -49,6 +52,7 @@ pub(crate) fn dispatch(
         "editMessageMedia" => edits::edit_message_media(st, params, parts),
         "editMessageReplyMarkup" => edits::edit_message_reply_markup(st, params),
         "answerCallbackQuery" => callbacks::answer_callback_query(st, params),
+        "answerInlineQuery" => inline::answer_inline_query(st, params),
         _ => Err(ApiErr::not_found()),
     }
 }

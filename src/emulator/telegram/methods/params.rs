@@ -32,7 +32,7 @@ pub(super) fn bot_chat(st: &mut EmulatorState, chat_id: i64) -> Result<&mut Chat
         .ok_or_else(|| ApiErr::bad_request("chat not found"))
 }
 
-pub(super) fn bot_user_json() -> Value {
+pub(crate) fn bot_user_json() -> Value {
     json!({ "id": BOT_ID, "is_bot": true, "first_name": BOT_FIRST_NAME, "username": BOT_USERNAME })
 }
 

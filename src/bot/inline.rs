@@ -1,0 +1,396 @@
+//! Inline mode (issue 12): `@bot 5 USD iced coffee` typed in any chat offers the real KHQR
+//! card, and the chosen card in the customer's chat is kept up to date like the private one.
+//!
+//! - **Settling.** Telegram sends an inline query on every keystroke. [`on_inline_query`]
+//!   waits [`SETTLE`] and drops the query when a newer one from the same user arrived
+//!   meanwhile ([`Debounce`]): only the settled query is answered, and only it can cost a
+//!   render and an upload.
+//! - **Same grammar as /charge.** The query is read by `charge_args::parse_charge` with the
+//!   seller's default currency; an error is one article result explaining it (from
+//!   `charge::explain`) and nothing is created. An empty query is a help article; a caller
+//!   without a finished /setup gets the "set up first" button (`start_parameter`
+//!   [`SETUP_START`]) and no results.
+//! - **Drafts.** A valid query becomes a draft (`inline_draft.rs`): a `creating` charge whose
+//!   card is uploaded to the seller's private chat (the record copy, which yields the
+//!   `file_id`: inline messages cannot receive uploads), offered as a cached photo with the
+//!   "Check now" / "Cancel" keyboard (so Telegram gives the chosen message an
+//!   `inline_message_id`). Answers are `is_personal` with no cache: one seller never sees
+//!   another's draft.
+//! - **Chosen** ([`on_chosen`], needs inline feedback on in BotFather). `c<id>` — the draft
+//!   becomes the charge (`Store::choose_inline_draft`): `pending`, its private card the
+//!   record copy, its customer card the `inline_message_id`; the watcher polls it like any
+//!   other. `s<id>` — "Send to customer" of an existing pending charge (the query is its
+//!   bill number, put there by the private card's button): `Store::attach_inline_message`.
+//!   A card chosen after its draft was discarded is edited at once to say it is void.
+//! - **Drafts never chosen** are discarded after [`DRAFT_TTL_SECS`] by the sweep in
+//!   `inline_draft.rs`.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use teloxide::prelude::*;
+use teloxide::types::{
+    ChosenInlineResult, FileId, InlineKeyboardMarkup, InlineQuery, InlineQueryResult,
+    InlineQueryResultArticle, InlineQueryResultCachedPhoto, InlineQueryResultsButton,
+    InlineQueryResultsButtonKind, InputMessageContent, InputMessageContentText,
+};
+
+use crate::i18n::Lang;
+use crate::render::format_money;
+use crate::store::{ChargeId, ChargeStatus};
+use crate::t;
+
+use super::caller::{Caller, Shop};
+use super::charge::{caption, card_buttons, explain};
+use super::charge_args::parse_charge;
+use super::format::phnom_penh_time;
+use super::{Ctx, HandlerResult, TgBot, inline_draft};
+
+/// How long a query must stay the user's latest before it is answered.
+pub const SETTLE: Duration = Duration::from_millis(800);
+/// A draft not chosen within this many seconds is discarded (charge and record copy).
+pub const DRAFT_TTL_SECS: i64 = 120;
+/// The deep-link parameter of the "set up first" button (`/start setup`).
+pub const SETUP_START: &str = "setup";
+
+/// The latest inline query of each user, to answer only settled ones.
+#[derive(Debug, Default)]
+pub struct Debounce {
+    next: AtomicU64,
+    latest: Mutex<HashMap<u64, u64>>,
+}
+
+impl Debounce {
+    fn latest(&self) -> std::sync::MutexGuard<'_, HashMap<u64, u64>> {
+        // A map of counters: a panic elsewhere cannot leave it half-updated.
+        self.latest.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Registers a query of `user`; returns its ticket.
+    fn arrive(&self, user: u64) -> u64 {
+        let ticket = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        self.latest().insert(user, ticket);
+        ticket
+    }
+
+    /// Whether `ticket` is still `user`'s latest query (then forgets it).
+    fn settled(&self, user: u64, ticket: u64) -> bool {
+        let mut latest = self.latest();
+        if latest.get(&user) == Some(&ticket) {
+            latest.remove(&user);
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// A result id: `c<id>` a draft, `s<id>` an existing charge sent to a customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ResultId {
+    Draft(ChargeId),
+    Existing(ChargeId),
+}
+
+impl ResultId {
+    fn encode(self) -> String {
+        match self {
+            ResultId::Draft(id) => format!("c{}", id.0),
+            ResultId::Existing(id) => format!("s{}", id.0),
+        }
+    }
+
+    fn decode(s: &str) -> Option<Self> {
+        let (kind, id) = s.split_at_checked(1)?;
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let id = ChargeId(id.parse().ok()?);
+        match kind {
+            "c" => Some(ResultId::Draft(id)),
+            "s" => Some(ResultId::Existing(id)),
+            _ => None,
+        }
+    }
+}
+
+/// A bill number as the "Send to customer" button puts it in the query (`KB` + 12).
+fn is_bill_number(query: &str) -> bool {
+    query.len() == 14
+        && query.starts_with("KB")
+        && query[2..]
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+fn article(id: &str, title: String, description: String, text: String) -> InlineQueryResult {
+    InlineQueryResult::Article(
+        InlineQueryResultArticle::new(
+            id,
+            title,
+            InputMessageContent::Text(InputMessageContentText::new(text)),
+        )
+        .description(description),
+    )
+}
+
+/// What the bot answers a settled query with.
+enum Answer {
+    Results(Vec<InlineQueryResult>),
+    SetUpFirst,
+}
+
+/// An inline query: answered once it settled (see the module documentation).
+pub(super) async fn on_inline_query(
+    bot: TgBot,
+    q: InlineQuery,
+    caller: Caller,
+    ctx: Arc<Ctx>,
+    debounce: Arc<Debounce>,
+) -> HandlerResult {
+    let ticket = debounce.arrive(q.from.id.0);
+    tokio::time::sleep(SETTLE).await;
+    if !debounce.settled(q.from.id.0, ticket) {
+        tracing::debug!(query = %q.id, "inline query superseded by a newer keystroke");
+        return Ok(());
+    }
+    let lang = caller.lang;
+    let answer = match answer_for(&bot, &ctx, &caller, q.query.trim()).await {
+        Ok(answer) => answer,
+        Err(e) => {
+            tracing::error!(error = %e, "inline query failed");
+            let title = t!(lang, "inline-failed-title");
+            Answer::Results(vec![article("error", title.clone(), String::new(), title)])
+        }
+    };
+    let request = match answer {
+        Answer::Results(results) => bot.answer_inline_query(q.id.clone(), results),
+        Answer::SetUpFirst => {
+            bot.answer_inline_query(q.id.clone(), Vec::new())
+                .button(InlineQueryResultsButton {
+                    text: t!(lang, "inline-setup-button"),
+                    kind: InlineQueryResultsButtonKind::StartParameter(SETUP_START.to_owned()),
+                })
+        }
+    };
+    request.is_personal(true).cache_time(0).await?;
+    Ok(())
+}
+
+async fn answer_for(
+    bot: &TgBot,
+    ctx: &Ctx,
+    caller: &Caller,
+    query: &str,
+) -> Result<Answer, super::HandlerError> {
+    let lang = caller.lang;
+    let Some(shop) = caller.shop() else {
+        return Ok(Answer::SetUpFirst);
+    };
+    if query.is_empty() {
+        return Ok(Answer::Results(vec![article(
+            "help",
+            t!(lang, "inline-help-title"),
+            t!(lang, "inline-help-description"),
+            t!(lang, "inline-help-text"),
+        )]));
+    }
+    let invalid = |reason: String| {
+        Answer::Results(vec![article(
+            "invalid",
+            t!(lang, "inline-invalid-title"),
+            reason.clone(),
+            reason,
+        )])
+    };
+    let (merchant, profile) = (&shop.merchant, &shop.profile);
+    let now = ctx.clock.unix_secs();
+    if profile.token_expires_at.is_some_and(|exp| exp <= now)
+        || merchant.token_rejected_at.is_some()
+    {
+        return Ok(invalid(t!(lang, "charge-token-expired")));
+    }
+    if super::stored_token::open(ctx, merchant, profile).is_none() {
+        return Ok(invalid(t!(lang, "notice-token-unreadable")));
+    }
+    if is_bill_number(query) {
+        return existing_card(ctx, &shop, lang, query).await;
+    }
+    let request = match parse_charge(query, merchant.default_currency) {
+        Ok(request) => request,
+        Err(e) => return Ok(invalid(explain(lang, &e))),
+    };
+    let draft = inline_draft::create(bot, ctx, &shop, lang, &request).await?;
+    let result = InlineQueryResultCachedPhoto::new(
+        ResultId::Draft(draft.charge).encode(),
+        FileId(draft.file_id),
+    )
+    .title(t!(
+        lang,
+        "inline-card-title",
+        amount = draft.amount_text.as_str(),
+        shop = profile.shop_name.as_str()
+    ))
+    .description(t!(lang, "inline-card-description"))
+    .caption(draft.caption)
+    .reply_markup(InlineKeyboardMarkup::new([card_buttons(
+        lang,
+        draft.charge,
+    )]));
+    Ok(Answer::Results(vec![InlineQueryResult::CachedPhoto(
+        result,
+    )]))
+}
+
+/// "Send to customer": the seller's pending charge with bill number `bill`, offered as its
+/// card (the private card's photo by `file_id`).
+async fn existing_card(
+    ctx: &Ctx,
+    shop: &Shop,
+    lang: Lang,
+    bill: &str,
+) -> Result<Answer, super::HandlerError> {
+    let not_open = || {
+        let title = t!(lang, "inline-not-open-title");
+        Answer::Results(vec![article(
+            "not-open",
+            title.clone(),
+            String::new(),
+            title,
+        )])
+    };
+    let Some(id) = ctx
+        .store
+        .merchant_charge_by_bill(shop.merchant.id, bill)
+        .await?
+    else {
+        return Ok(not_open());
+    };
+    let Some(charge) = ctx.store.merchant_charge(shop.merchant.id, id).await? else {
+        return Ok(not_open());
+    };
+    let Some(file_id) = charge
+        .card_file_id
+        .clone()
+        .filter(|_| charge.status == ChargeStatus::Pending && charge.inline_message_id.is_none())
+    else {
+        return Ok(not_open());
+    };
+    let amount_text = format_money(charge.amount);
+    let time = phnom_penh_time(charge.expires_at);
+    let shop_name = shop.profile.shop_name.as_str();
+    let caption = caption(lang, &amount_text, shop_name, charge.note.as_deref(), &time);
+    let result =
+        InlineQueryResultCachedPhoto::new(ResultId::Existing(id).encode(), FileId(file_id))
+            .title(t!(
+                lang,
+                "inline-card-title",
+                amount = amount_text.as_str(),
+                shop = shop_name
+            ))
+            .description(t!(lang, "inline-card-description"))
+            .caption(caption)
+            .reply_markup(InlineKeyboardMarkup::new([card_buttons(lang, id)]));
+    Ok(Answer::Results(vec![InlineQueryResult::CachedPhoto(
+        result,
+    )]))
+}
+
+/// A result the seller chose (inline feedback): the card is now in a customer's chat.
+pub(super) async fn on_chosen(
+    bot: TgBot,
+    r: ChosenInlineResult,
+    caller: Caller,
+    ctx: Arc<Ctx>,
+) -> HandlerResult {
+    let Some(result) = ResultId::decode(&r.result_id) else {
+        // Help and explanations: nothing to keep.
+        return Ok(());
+    };
+    let Some(merchant) = caller.merchant.as_ref() else {
+        return Ok(());
+    };
+    let now = ctx.clock.unix_secs();
+    let inline_id = r.inline_message_id.as_deref();
+    let kept = match result {
+        ResultId::Draft(id) => {
+            let chosen = ctx
+                .store
+                .choose_inline_draft(id, merchant.id, inline_id, now)
+                .await?;
+            if chosen {
+                tracing::info!(charge = %id, merchant = %merchant.id, "inline charge created");
+            }
+            chosen
+        }
+        ResultId::Existing(id) => match inline_id {
+            Some(inline_id) => {
+                let attached = ctx
+                    .store
+                    .attach_inline_message(id, merchant.id, inline_id, now)
+                    .await?;
+                if attached {
+                    tracing::info!(charge = %id, "charge sent to a customer's chat");
+                }
+                attached
+            }
+            None => false,
+        },
+    };
+    if !kept && let Some(inline_id) = inline_id {
+        // The card is in the customer's chat but backs no open charge (its draft was
+        // discarded, or the charge settled meanwhile): say so, and take the buttons away.
+        tracing::warn!(result = %r.result_id, "chosen inline card backs no open charge");
+        bot.edit_message_caption_inline(inline_id)
+            .caption(t!(caller.lang, "inline-draft-gone"))
+            .reply_markup(InlineKeyboardMarkup::new(Vec::<Vec<_>>::new()))
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn result_ids_round_trip_and_reject_junk() {
+        for r in [
+            ResultId::Draft(ChargeId(1)),
+            ResultId::Existing(ChargeId(9_007_199_254_740_993)),
+        ] {
+            assert_eq!(ResultId::decode(&r.encode()), Some(r));
+            assert!(r.encode().len() <= 64);
+        }
+        for junk in ["", "c", "c-1", "x1", "help", "invalid", "s1a", "ĉ1"] {
+            assert_eq!(ResultId::decode(junk), None, "{junk}");
+        }
+    }
+
+    #[test]
+    fn only_bill_numbers_are_send_to_customer_queries() {
+        assert!(is_bill_number("KB3F9Q0ZX7A1B2"));
+        for other in [
+            "5 USD",
+            "KB",
+            "kb3f9q0zx7a1b2",
+            "KB3F9Q0ZX7A1B",
+            "KB3F9Q0ZX7A1B2C",
+        ] {
+            assert!(!is_bill_number(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn only_the_latest_query_of_a_user_settles() {
+        let d = Debounce::default();
+        let (a1, b1) = (d.arrive(1), d.arrive(2));
+        let a2 = d.arrive(1);
+        assert!(!d.settled(1, a1));
+        assert!(d.settled(2, b1));
+        assert!(d.settled(1, a2));
+        assert!(!d.settled(1, a2), "a ticket settles once");
+    }
+}

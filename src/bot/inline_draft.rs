@@ -1,0 +1,198 @@
+//! Inline drafts: the card rendered for a settled inline query, and the sweep that discards
+//! drafts nobody chose (see `inline.rs` and `store/inline_cards.rs`).
+//!
+//! [`create`] runs /charge's steps with one difference: the photo goes to the seller's own
+//! private chat (the record copy, sent silently), which gives the `file_id` the inline
+//! result shows, and the charge stays `creating` as a draft until it is chosen. A failed
+//! send deletes the reservation, as /charge does. [`sweep_loop`] discards drafts older than
+//! [`DRAFT_TTL_SECS`](super::inline::DRAFT_TTL_SECS): the record copy is deleted first (a
+//! copy already gone counts as deleted), then the draft row and its charge, together.
+
+use std::time::Duration;
+
+use teloxide::ApiError;
+use teloxide::RequestError;
+use teloxide::prelude::*;
+use teloxide::types::{InputFile, MessageId};
+use tokio::sync::watch;
+
+use crate::i18n::Lang;
+use crate::khqr::{Currency, md5_hex};
+use crate::render::format_money;
+use crate::store::{ChargeId, NewCharge, StaleDraft, Store, StoreError};
+use crate::t;
+use crate::time::SharedClock;
+
+use super::caller::Shop;
+use super::charge::{
+    BILL_ATTEMPTS, CardOwned, bill_number, build_khqr, buttons, caption, largest_photo,
+};
+use super::charge_args::ChargeArgs;
+use super::format::phnom_penh_time;
+use super::inline::DRAFT_TTL_SECS;
+use super::{Ctx, HandlerError, TgBot};
+
+/// How often the sweep looks for stale drafts.
+const SWEEP_EVERY: Duration = Duration::from_secs(2);
+
+/// A draft ready to be offered.
+pub(super) struct Draft {
+    pub charge: ChargeId,
+    pub file_id: String,
+    pub caption: String,
+    pub amount_text: String,
+}
+
+/// Reserves the charge, renders its card and uploads it as the record copy (see the
+/// module documentation).
+pub(super) async fn create(
+    bot: &TgBot,
+    ctx: &Ctx,
+    shop: &Shop,
+    lang: Lang,
+    request: &ChargeArgs,
+) -> Result<Draft, HandlerError> {
+    let (merchant, profile) = (&shop.merchant, &shop.profile);
+    let now = ctx.clock.unix_secs();
+    let ttl = i64::try_from(ctx.charge_ttl.as_secs()).unwrap_or(600);
+    let expires_at = now + ttl;
+    let time = phnom_penh_time(expires_at);
+    let amount_text = format_money(request.amount);
+    let mut attempt = 0;
+    let (id, png, bill) = loop {
+        attempt += 1;
+        let bill = bill_number();
+        let khqr = build_khqr(profile, request, &bill, now, expires_at)?;
+        let card = CardOwned {
+            payload: khqr.clone(),
+            shop: profile.shop_name.to_string(),
+            amount_text: amount_text.clone(),
+            usd: request.amount.currency() == Currency::Usd,
+            note: request.note.clone(),
+            expires_line: t!(lang, "charge-card-expires", time = time.as_str()),
+        };
+        let png = tokio::task::spawn_blocking(move || card.render()).await??;
+        let new = NewCharge {
+            merchant_id: merchant.id,
+            chat_id: merchant.chat_id,
+            bill_number: bill.clone(),
+            md5: md5_hex(&khqr),
+            khqr,
+            to_account_id: profile.account_id.to_string(),
+            amount: request.amount,
+            note: request.note.clone(),
+            created_at: now,
+            expires_at,
+        };
+        match ctx.store.insert_creating_charge(&new).await {
+            Ok(id) => break (id, png, bill),
+            Err(StoreError::Duplicate(_)) if attempt < BILL_ATTEMPTS => continue,
+            Err(e) => return Err(e.into()),
+        }
+    };
+    let caption = caption(
+        lang,
+        &amount_text,
+        profile.shop_name.as_str(),
+        request.note.as_deref(),
+        &time,
+    );
+    let sent = bot
+        .send_photo(
+            ChatId(merchant.chat_id),
+            InputFile::memory(png).file_name("khqr.png"),
+        )
+        .caption(caption.clone())
+        .reply_markup(buttons(lang, id, &bill))
+        .disable_notification(true)
+        .await;
+    let sent = match sent {
+        Ok(sent) => sent,
+        Err(e) => {
+            // Not shown to any customer: nothing to watch.
+            ctx.store.discard_creating_charge(id).await?;
+            return Err(e.into());
+        }
+    };
+    let recorded = match largest_photo(&sent) {
+        Some(file_id) => ctx
+            .store
+            .record_inline_draft(id, merchant.id, sent.id.0, &file_id, ctx.clock.unix_secs())
+            .await
+            .map(|done| done.then_some(file_id)),
+        None => Ok(None),
+    };
+    match recorded {
+        Ok(Some(file_id)) => {
+            tracing::debug!(charge = %id, "inline draft ready");
+            Ok(Draft {
+                charge: id,
+                file_id,
+                caption,
+                amount_text,
+            })
+        }
+        other => {
+            ctx.store.discard_creating_charge(id).await?;
+            if let Err(e) = bot.delete_message(sent.chat.id, sent.id).await {
+                tracing::warn!(charge = %id, error = %e, "could not delete an unused record copy");
+            }
+            match other {
+                Err(e) => Err(e.into()),
+                _ => Err("the record copy carries no photo".into()),
+            }
+        }
+    }
+}
+
+/// One pass: discards every draft older than the TTL. Returns how many went.
+pub async fn sweep(bot: &TgBot, store: &Store, clock: &SharedClock) -> Result<usize, StoreError> {
+    let before = clock.unix_secs() - DRAFT_TTL_SECS;
+    let mut discarded = 0;
+    for StaleDraft {
+        charge,
+        chat_id,
+        record_message_id,
+    } in store.stale_inline_drafts(before).await?
+    {
+        match bot
+            .delete_message(ChatId(chat_id), MessageId(record_message_id))
+            .await
+        {
+            Ok(_)
+            | Err(RequestError::Api(
+                ApiError::MessageToDeleteNotFound | ApiError::MessageCantBeDeleted,
+            )) => {}
+            Err(e) => {
+                tracing::warn!(charge = %charge, error = %e, "could not delete a draft's record copy; trying again later");
+                continue;
+            }
+        }
+        if store.discard_inline_draft(charge).await? {
+            tracing::debug!(charge = %charge, "unchosen inline draft discarded");
+            discarded += 1;
+        }
+    }
+    Ok(discarded)
+}
+
+/// Runs [`sweep`] every few seconds until `stop` turns true.
+pub async fn sweep_loop(
+    bot: TgBot,
+    store: Store,
+    clock: SharedClock,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        if let Err(e) = sweep(&bot, &store, &clock).await {
+            tracing::warn!(error = %e, "inline draft sweep failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(SWEEP_EVERY) => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}
