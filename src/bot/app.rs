@@ -38,12 +38,19 @@ impl App {
     /// database never used), recovers charges interrupted by a crash, and builds the bot.
     /// Must run inside a tokio runtime.
     pub async fn start(config: &Config) -> Result<Self, StartError> {
-        Self::start_with_clock(config, system_clock()).await
+        Self::start_with(config, system_clock(), Limits::default()).await
     }
 
     /// [`App::start`] with the watcher's tasks (polling, outbox, reminders, token renewal)
-    /// on another clock (tests).
-    pub async fn start_with_clock(config: &Config, clock: SharedClock) -> Result<Self, StartError> {
+    /// on another clock, and the bot's messages paced by `limits` rather than Telegram's
+    /// (tests: milliseconds rather than a second between two messages in a chat, so an
+    /// end-to-end test does not wait a second per message). Flood control (`retry_after`)
+    /// is obeyed either way.
+    pub async fn start_with(
+        config: &Config,
+        clock: SharedClock,
+        limits: Limits,
+    ) -> Result<Self, StartError> {
         let store = Store::open(&config.database_url).await?;
         let key = keys::unlock(&config.secret_key, &store, clock.unix_secs())
             .await
@@ -78,7 +85,7 @@ impl App {
         // One flood gate for every request of the process: handlers and the outbox alike.
         let telegram = PacedBot::new(
             plain,
-            Arc::new(FloodGate::new(Limits::default())),
+            Arc::new(FloodGate::new(limits)),
             WaitPolicy::HANDLERS,
         );
         let watcher = WatcherTasks::start_with_clock(

@@ -453,6 +453,14 @@ async fn production_like_bakong_with_a_closed_list_endpoint_is_polled_per_md5() 
     let (user, _) = merchant(&app, 2012).await;
     let (message, md5) = charge(&app, &user, "/charge 3 USD tea").await;
     let (other_message, other_md5) = charge(&app, &user, "/charge 4 USD").await;
+    // The customer pays once the watcher has met the closed list endpoint and probed one
+    // md5 (not paid yet), so the single endpoint finds the payment in a later round. (The
+    // bot used to wait a second between the two cards, which left time for that.)
+    let deadline = std::time::Instant::now() + WAIT;
+    while requests_to(&app, "check_transaction_by_md5").is_empty() {
+        assert!(std::time::Instant::now() < deadline, "never probed");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let since = app.telegram.call_count();
     pay(&app, &md5, "3", BakongCurrency::Usd, "sokha@aclb");
 

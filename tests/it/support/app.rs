@@ -10,6 +10,7 @@ use khqr_bot::bakong::sandbox::{Sandbox, SandboxHandle};
 use khqr_bot::bot::{App, StartError, shutdown};
 use khqr_bot::config::Config;
 use khqr_bot::store::{Merchant, Store};
+use khqr_bot::telegram_pacing::Limits;
 use khqr_bot::time::{Clock, TestClock, UnixSecs};
 use teloxide::dispatching::ShutdownToken;
 
@@ -17,6 +18,17 @@ use super::fake_telegram::{Call, FakeTelegram, TgUser};
 
 /// Upper bound for anything to happen; only reached when a test fails.
 pub const WAIT: Duration = Duration::from_secs(20);
+
+/// The bot's pacing of its messages in these tests: Telegram's limits per group and overall,
+/// but 20 ms rather than a second between two messages in a chat. The emulator does not
+/// enforce pacing (only the flood windows a test opens); at a second per message a /setup
+/// wizard alone waited 4 s. The pacing itself is tested in `telegram_pacing` (paused time).
+pub fn pacing() -> Limits {
+    Limits {
+        per_chat_interval: Duration::from_millis(20),
+        ..Limits::default()
+    }
+}
 
 pub struct TestApp {
     pub telegram: FakeTelegram,
@@ -113,7 +125,7 @@ impl TestApp {
         assert!(self.running.is_none(), "already running");
         let env = self.env();
         let config = Config::from_source(|k| env.get(k).cloned()).unwrap();
-        let app = App::start_with_clock(&config, self.clock.shared()).await?;
+        let app = App::start_with(&config, self.clock.shared(), pacing()).await?;
         self.store = app.store.clone();
         let token = app.bot.shutdown_token();
         let task = tokio::spawn(async move {
