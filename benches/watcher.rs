@@ -134,6 +134,33 @@ fn proc_status_kb(field: &str) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// glibc's account of the heap, all arenas together: what is in use, what was freed but is
+/// still held by the arenas (counted in RSS once touched), and what is mmapped on its own.
+/// `MALLOC_STATS=1` also prints glibc's per-arena figures (one arena per thread that
+/// allocated: the tokio workers, each SQLite connection's thread, the render thread…).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn malloc_report() -> String {
+    // SAFETY: mallinfo2 and malloc_stats only read the allocator's own counters.
+    let m = unsafe { libc::mallinfo2() };
+    if std::env::var_os("MALLOC_STATS").is_some() {
+        unsafe { libc::malloc_stats() };
+    }
+    let mb = |b: usize| b as f64 / 1048576.0;
+    format!(
+        "glibc malloc at the peak reading: in use {:.1} MB, freed but kept by the arenas {:.1} MB, \
+         arenas {:.1} MB in all, mmapped chunks {:.1} MB",
+        mb(m.uordblks),
+        mb(m.fordblks),
+        mb(m.arena),
+        mb(m.hblkhd)
+    )
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn malloc_report() -> String {
+    "malloc figures: glibc only".to_owned()
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -407,6 +434,8 @@ async fn run(mode: Mode, secs: Duration, max_rps: u32) {
     // The peak of the running system, before the report below copies the fake Telegram's
     // call log (with every uploaded card) to read it.
     let peak_kb = proc_status_kb("VmHWM:");
+    // And how glibc holds it at that moment: in use, or freed but kept by the arenas.
+    let heap = malloc_report();
 
     // Paid → edited latencies.
     // Message ids are per chat: key the edits by (chat, message).
@@ -591,4 +620,5 @@ async fn run(mode: Mode, secs: Duration, max_rps: u32) {
         ),
         _ => println!("peak RSS: unavailable"),
     }
+    println!("{heap}");
 }

@@ -118,7 +118,7 @@ pub(super) async fn handle(turn: &Turn, shop: &Shop, args: &str) -> HandlerResul
             note: request.note.clone(),
             expires_line: t!(lang, "charge-card-expires", time = time.as_str()),
         };
-        let png = tokio::task::spawn_blocking(move || card.render()).await??;
+        let png = card.render_on_render_thread().await??;
         let new = NewCharge {
             merchant_id: merchant.id,
             chat_id: msg.chat.id.0,
@@ -267,7 +267,8 @@ pub(super) fn largest_photo(message: &Message) -> Option<String> {
         .map(|p| p.file.id.to_string())
 }
 
-/// Owned inputs of the card so it can be rendered on a blocking thread.
+/// Owned inputs of the card so it can be rendered on the render thread.
+#[derive(Clone)]
 pub(super) struct CardOwned {
     pub(super) payload: String,
     pub(super) shop: String,
@@ -287,6 +288,15 @@ impl CardOwned {
             note: self.note.as_deref(),
             expires_line: Some(&self.expires_line),
         })
+    }
+
+    /// Renders on the process's one render thread, as the status cards are: not on one of
+    /// tokio's blocking threads, each of which would keep a card canvas in its own malloc
+    /// arena (see `render::worker`).
+    pub(super) async fn render_on_render_thread(
+        self,
+    ) -> Result<Result<Vec<u8>, crate::render::RenderError>, crate::render::RenderThreadError> {
+        crate::render::on_render_thread(move || self.render()).await
     }
 }
 
@@ -351,6 +361,29 @@ pub(super) fn buttons(lang: Lang, id: ChargeId, bill: &str) -> InlineKeyboardMar
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_card_rendered_on_the_render_thread_is_the_card() {
+        let card = CardOwned {
+            payload: "00020101021229180014shop1@aba5204599953038405405\
+                      5.005802KH5906Coffee6010Phnom Penh6304ABCD"
+                .to_owned(),
+            shop: "ហាងកាហ្វេ Coffee".to_owned(),
+            amount_text: "$5.00".to_owned(),
+            usd: true,
+            note: Some("latte".to_owned()),
+            expires_line: "Expires 14:05".to_owned(),
+        };
+        let here = card.render().unwrap();
+        let there = card
+            .clone()
+            .render_on_render_thread()
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(here.starts_with(b"\x89PNG"));
+        assert_eq!(there, here);
+    }
 
     #[test]
     fn every_parse_error_has_a_message_in_both_languages() {

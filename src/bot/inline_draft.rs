@@ -71,7 +71,7 @@ pub(super) async fn create(
             note: request.note.clone(),
             expires_line: t!(lang, "charge-card-expires", time = time.as_str()),
         };
-        let png = tokio::task::spawn_blocking(move || card.render()).await??;
+        let png = card.render_on_render_thread().await??;
         let new = NewCharge {
             merchant_id: merchant.id,
             chat_id: merchant.chat_id,

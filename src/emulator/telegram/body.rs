@@ -1,15 +1,21 @@
 //! Request bodies: JSON, or `multipart/form-data` (axum's [`Multipart`]) for uploads, turned
 //! into one shape — parameters as a JSON object, uploaded parts beside them.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header;
 use serde_json::{Map, Value, json};
 
+/// The bytes of one uploaded file. Shared, not copied, between the request's parts, the call
+/// log and the file store: the emulator keeps each upload once (the watcher bench uploads
+/// hundreds of status cards, and their copies counted in its peak RSS).
+pub(super) type Upload = Arc<[u8]>;
 /// Uploaded file parts as `(multipart part name, bytes)`.
-pub(super) type Parts = [(String, Vec<u8>)];
+pub(super) type Parts = [(String, Upload)];
 /// A parsed request body: parameters and uploaded file parts.
-pub(super) type ParsedBody = (Map<String, Value>, Vec<(String, Vec<u8>)>);
+pub(super) type ParsedBody = (Map<String, Value>, Vec<(String, Upload)>);
 
 /// Reads a JSON or multipart body into `(params, file parts as (part name, bytes))`. A part
 /// with a file name is an upload; any other part is a parameter.
@@ -30,7 +36,7 @@ pub(super) async fn read_body(request: Request) -> Result<ParsedBody, String> {
             let is_file = field.file_name().is_some();
             let data = field.bytes().await.map_err(|e| e.body_text())?;
             if is_file {
-                files.push((name, data.to_vec()));
+                files.push((name, Upload::from(&data[..])));
             } else {
                 let text = String::from_utf8(data.to_vec())
                     .map_err(|_| format!("field {name} is not UTF-8"))?;
@@ -98,7 +104,7 @@ fn normalize_field(name: &str, text: String) -> Value {
 }
 
 /// Names each uploaded part after the parameter that references it with `attach://`.
-pub(super) fn named_files(params: &Map<String, Value>, parts: &Parts) -> Vec<(String, Vec<u8>)> {
+pub(super) fn named_files(params: &Map<String, Value>, parts: &Parts) -> Vec<(String, Upload)> {
     fn references(value: &Value, part: &str) -> bool {
         let target = format!("attach://{part}");
         match value {
@@ -123,7 +129,7 @@ pub(super) fn named_files(params: &Map<String, Value>, parts: &Parts) -> Vec<(St
                     break;
                 }
             }
-            (name, bytes.clone())
+            (name, Arc::clone(bytes))
         })
         .collect()
 }

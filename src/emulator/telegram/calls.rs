@@ -1,6 +1,7 @@
 //! The record of one request the bot made, and the error of a wait that saw none matching.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -18,7 +19,8 @@ pub struct Call {
     pub params: Value,
     /// Uploaded files as `(parameter, bytes)`; the parameter is the field that referenced the
     /// upload through `attach://` (`"photo"` for sendPhoto, `"media"` for editMessageMedia).
-    pub files: Vec<(String, Vec<u8>)>,
+    /// The bytes are shared with the emulator's file store (one copy per upload).
+    pub files: Vec<(String, Arc<[u8]>)>,
     /// When the request arrived.
     pub at: Instant,
     /// `None` if the emulator answered `ok: true`; otherwise the error description it returned
@@ -81,7 +83,7 @@ impl Call {
         self.files
             .iter()
             .find(|(n, _)| n == name)
-            .map(|(_, bytes)| bytes.as_slice())
+            .map(|(_, bytes)| &bytes[..])
     }
 
     /// The inline keyboard sent with the call as rows of `(text, callback_data)`; buttons

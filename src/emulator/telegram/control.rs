@@ -219,7 +219,7 @@ impl TelegramEmulator {
             .get(&message_id)?
             .photo_file_id
             .clone()?;
-        st.files.get(&file_id).cloned()
+        st.files.get(&file_id).map(|bytes| bytes.to_vec())
     }
 
     /// The messages of chat `chat_id` as they are now, oldest first: the user's and the bot's,
@@ -241,7 +241,11 @@ impl TelegramEmulator {
     /// The bytes of a photo by the `file_id` the emulator gave it
     /// ([`ChatMessage::photo_file_id`], [`SentPhoto::file_id`]).
     pub fn file(&self, file_id: &str) -> Option<Vec<u8>> {
-        self.shared.lock().files.get(file_id).cloned()
+        self.shared
+            .lock()
+            .files
+            .get(file_id)
+            .map(|bytes| bytes.to_vec())
     }
 
     /// A receiver that sees a new value after every change: an injected update, a request the

@@ -3,7 +3,9 @@
 use serde_json::{Value, json};
 
 use super::answers::ApiErr;
-use super::body::Parts;
+use std::sync::Arc;
+
+use super::body::{Parts, Upload};
 use super::state::EmulatorState;
 
 /// Resolves a photo reference (`attach://part`, or a `file_id` the emulator issued) to
@@ -12,7 +14,7 @@ pub(super) fn resolve_photo(
     st: &mut EmulatorState,
     reference: Option<&Value>,
     parts: &Parts,
-) -> Result<(String, Vec<u8>), ApiErr> {
+) -> Result<(String, Upload), ApiErr> {
     let Some(reference) = reference.and_then(Value::as_str) else {
         return Err(ApiErr::bad_request("there is no photo in the request"));
     };
@@ -26,11 +28,11 @@ pub(super) fn resolve_photo(
         if image_size(bytes).is_none() {
             return Err(ApiErr::bad_request("IMAGE_PROCESS_FAILED"));
         }
-        let id = st.new_file_id(bytes.clone());
-        return Ok((id, bytes.clone()));
+        let id = st.new_file_id(Arc::clone(bytes));
+        return Ok((id, Arc::clone(bytes)));
     }
     match st.files.get(reference) {
-        Some(bytes) => Ok((reference.to_owned(), bytes.clone())),
+        Some(bytes) => Ok((reference.to_owned(), Arc::clone(bytes))),
         // Covers URLs too: the emulator never fetches anything.
         None => Err(ApiErr::bad_request(
             "wrong file identifier/HTTP URL specified",

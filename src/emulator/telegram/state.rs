@@ -8,6 +8,7 @@ use std::time::Instant;
 use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
 
+use super::body::Upload;
 use super::calls::Call;
 use super::chat::SentPhoto;
 use super::failures::Failure;
@@ -64,7 +65,7 @@ pub(super) struct EmulatorState {
     pub(super) calls: Vec<Call>,
     pub(super) chats: HashMap<i64, ChatState>,
     /// file_id → bytes of every photo the bot uploaded.
-    pub(super) files: HashMap<String, Vec<u8>>,
+    pub(super) files: HashMap<String, Upload>,
     pub(super) next_file: u64,
     pub(super) sent_photos: Vec<(i64, SentPhoto)>,
     pub(super) deleted: Vec<(i64, i32)>,
@@ -175,7 +176,7 @@ impl EmulatorState {
         Some(failure)
     }
 
-    pub(super) fn new_file_id(&mut self, bytes: Vec<u8>) -> String {
+    pub(super) fn new_file_id(&mut self, bytes: Upload) -> String {
         let id = format!("AgACAgFake{:06}", self.next_file);
         self.next_file += 1;
         self.files.insert(id.clone(), bytes);

@@ -80,7 +80,7 @@ pub(super) fn send_photo(
         SentPhoto {
             message_id,
             file_id,
-            bytes,
+            bytes: bytes.to_vec(),
             caption,
             buttons: inline_buttons(markup.as_ref()),
         },
