@@ -277,8 +277,22 @@ async fn a_refused_renewal_sends_one_message_and_the_reminders_continue() {
         1
     );
 
-    // A corrected email gets its own, single attempt.
-    let reply = app.say(&user, "/email sokha.k@example.com").await;
+    // A corrected email gets its own, single attempt. The renewal it starts may report
+    // before the handler's own reply is sent, so the reply is looked for by its text, not
+    // as the first message after the command.
+    let since = app.telegram.call_count();
+    app.telegram.send_text(&user, "/email sokha.k@example.com");
+    let reply = app
+        .telegram
+        .wait_for_since(
+            since,
+            "sendMessage",
+            |c| c.chat_id() == Some(user.id) && c.text().is_some_and(|t| !t.contains(RENEWED)),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let reply = reply.text().unwrap_or_default();
     assert!(reply.contains("Email saved"), "{reply}");
     message_containing(&app, &user, RENEWED).await;
     assert_eq!(renew_calls(&app.bakong.request_log()).len(), 2);
