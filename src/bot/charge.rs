@@ -30,7 +30,7 @@ use super::caller::Shop;
 use super::charge_args::{ChargeArgs, ChargeArgsError, parse_charge};
 use super::format::phnom_penh_time;
 use super::turn::Turn;
-use super::{HandlerError, HandlerResult};
+use super::{Ctx, HandlerError, HandlerResult};
 
 pub(super) const BILL_ATTEMPTS: usize = 3;
 
@@ -99,44 +99,13 @@ pub(super) async fn handle(turn: &Turn, shop: &Shop, args: &str) -> HandlerResul
         Err(e) => return turn.reply(explain(lang, &e)).await,
     };
 
-    let ttl = i64::try_from(ctx.charge_ttl.as_secs()).unwrap_or(600);
-    let expires_at = now + ttl;
-    let time = phnom_penh_time(expires_at);
-    let usd = request.amount.currency() == Currency::Usd;
-    let amount_text = format_money(request.amount);
-
-    let mut attempt = 0;
-    let (id, png, bill) = loop {
-        attempt += 1;
-        let bill = bill_number();
-        let khqr = build_khqr(profile, &request, &bill, now, expires_at)?;
-        let card = CardOwned {
-            payload: khqr.clone(),
-            shop: profile.shop_name.to_string(),
-            amount_text: amount_text.clone(),
-            usd,
-            note: request.note.clone(),
-            expires_line: t!(lang, "charge-card-expires", time = time.as_str()),
-        };
-        let png = card.render_on_render_thread().await??;
-        let new = NewCharge {
-            merchant_id: merchant.id,
-            chat_id: msg.chat.id.0,
-            bill_number: bill.clone(),
-            md5: md5_hex(&khqr),
-            khqr,
-            to_account_id: profile.account_id.to_string(),
-            amount: request.amount,
-            note: request.note.clone(),
-            created_at: now,
-            expires_at,
-        };
-        match ctx.store.insert_creating_charge(&new).await {
-            Ok(id) => break (id, png, bill),
-            Err(StoreError::Duplicate(_)) if attempt < BILL_ATTEMPTS => continue,
-            Err(e) => return Err(e.into()),
-        }
-    };
+    let ReservedCard {
+        id,
+        png,
+        bill,
+        amount_text,
+        time,
+    } = reserve_card(ctx, shop, msg.chat.id.0, &request, lang, now).await?;
 
     let caption = caption(
         lang,
@@ -265,6 +234,75 @@ pub(super) fn largest_photo(message: &Message) -> Option<String> {
                 .max_by_key(|p| u64::from(p.width) * u64::from(p.height))
         })
         .map(|p| p.file.id.to_string())
+}
+
+/// A charge reserved as `creating` (unique bill number and md5) with its rendered card,
+/// ready to be sent.
+pub(super) struct ReservedCard {
+    pub(super) id: ChargeId,
+    pub(super) png: Vec<u8>,
+    pub(super) bill: String,
+    pub(super) amount_text: String,
+    /// When the QR expires, `HH:MM` in Phnom Penh.
+    pub(super) time: String,
+}
+
+/// Step 1 of /charge (and of an inline draft): builds the KHQR, renders its card on the
+/// render thread and reserves the charge as `creating` for chat `chat_id`, drawing a new
+/// bill number when one is already taken.
+pub(super) async fn reserve_card(
+    ctx: &Ctx,
+    shop: &Shop,
+    chat_id: i64,
+    request: &ChargeArgs,
+    lang: Lang,
+    now: i64,
+) -> Result<ReservedCard, HandlerError> {
+    let profile = &shop.profile;
+    let ttl = i64::try_from(ctx.charge_ttl.as_secs()).unwrap_or(600);
+    let expires_at = now + ttl;
+    let time = phnom_penh_time(expires_at);
+    let amount_text = format_money(request.amount);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let bill = bill_number();
+        let khqr = build_khqr(profile, request, &bill, now, expires_at)?;
+        let card = CardOwned {
+            payload: khqr.clone(),
+            shop: profile.shop_name.to_string(),
+            amount_text: amount_text.clone(),
+            usd: request.amount.currency() == Currency::Usd,
+            note: request.note.clone(),
+            expires_line: t!(lang, "charge-card-expires", time = time.as_str()),
+        };
+        let png = card.render_on_render_thread().await??;
+        let new = NewCharge {
+            merchant_id: shop.merchant.id,
+            chat_id,
+            bill_number: bill.clone(),
+            md5: md5_hex(&khqr),
+            khqr,
+            to_account_id: profile.account_id.to_string(),
+            amount: request.amount,
+            note: request.note.clone(),
+            created_at: now,
+            expires_at,
+        };
+        match ctx.store.insert_creating_charge(&new).await {
+            Ok(id) => {
+                return Ok(ReservedCard {
+                    id,
+                    png,
+                    bill,
+                    amount_text,
+                    time,
+                });
+            }
+            Err(StoreError::Duplicate(_)) if attempt < BILL_ATTEMPTS => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 /// Owned inputs of the card so it can be rendered on the render thread.

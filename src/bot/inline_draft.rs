@@ -17,18 +17,12 @@ use teloxide::types::{InputFile, MessageId};
 use tokio::sync::watch;
 
 use crate::i18n::Lang;
-use crate::khqr::{Currency, md5_hex};
-use crate::render::format_money;
-use crate::store::{ChargeId, NewCharge, StaleDraft, Store, StoreError};
-use crate::t;
+use crate::store::{ChargeId, StaleDraft, Store, StoreError};
 use crate::time::SharedClock;
 
 use super::caller::Shop;
-use super::charge::{
-    BILL_ATTEMPTS, CardOwned, bill_number, build_khqr, buttons, caption, largest_photo,
-};
+use super::charge::{ReservedCard, buttons, caption, largest_photo, reserve_card};
 use super::charge_args::ChargeArgs;
-use super::format::phnom_penh_time;
 use super::inline::DRAFT_TTL_SECS;
 use super::{Ctx, HandlerError, TgBot};
 
@@ -54,42 +48,13 @@ pub(super) async fn create(
 ) -> Result<Draft, HandlerError> {
     let (merchant, profile) = (&shop.merchant, &shop.profile);
     let now = ctx.clock.unix_secs();
-    let ttl = i64::try_from(ctx.charge_ttl.as_secs()).unwrap_or(600);
-    let expires_at = now + ttl;
-    let time = phnom_penh_time(expires_at);
-    let amount_text = format_money(request.amount);
-    let mut attempt = 0;
-    let (id, png, bill) = loop {
-        attempt += 1;
-        let bill = bill_number();
-        let khqr = build_khqr(profile, request, &bill, now, expires_at)?;
-        let card = CardOwned {
-            payload: khqr.clone(),
-            shop: profile.shop_name.to_string(),
-            amount_text: amount_text.clone(),
-            usd: request.amount.currency() == Currency::Usd,
-            note: request.note.clone(),
-            expires_line: t!(lang, "charge-card-expires", time = time.as_str()),
-        };
-        let png = card.render_on_render_thread().await??;
-        let new = NewCharge {
-            merchant_id: merchant.id,
-            chat_id: merchant.chat_id,
-            bill_number: bill.clone(),
-            md5: md5_hex(&khqr),
-            khqr,
-            to_account_id: profile.account_id.to_string(),
-            amount: request.amount,
-            note: request.note.clone(),
-            created_at: now,
-            expires_at,
-        };
-        match ctx.store.insert_creating_charge(&new).await {
-            Ok(id) => break (id, png, bill),
-            Err(StoreError::Duplicate(_)) if attempt < BILL_ATTEMPTS => continue,
-            Err(e) => return Err(e.into()),
-        }
-    };
+    let ReservedCard {
+        id,
+        png,
+        bill,
+        amount_text,
+        time,
+    } = reserve_card(ctx, shop, merchant.chat_id, request, lang, now).await?;
     let caption = caption(
         lang,
         &amount_text,
