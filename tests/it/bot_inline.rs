@@ -503,3 +503,58 @@ async fn only_the_settled_query_is_answered_and_unchosen_drafts_are_discarded() 
     assert!(buttons.iter().all(Vec::is_empty));
     assert_eq!(app.charge_count().await, 0);
 }
+
+/// A copy of an inline card paid after the seller cancelled it: the late watch finds it,
+/// the card in the customer's chat turns paid (no QR), the seller is told, settled once.
+#[tokio::test]
+async fn an_inline_card_paid_after_cancel_turns_paid_late_in_the_customers_chat() {
+    let app = TestApp::spawn_with(FAST).await;
+    let user = seller(&app, 3110).await;
+    let (charge, chosen) = send_card(&app, &user, "5 USD iced coffee").await;
+    let inline_id = chosen.inline_message_id.unwrap();
+
+    let since = app.telegram.call_count();
+    let press =
+        app.telegram
+            .press_inline_button(&user, &inline_id, &format!("cxl:{}", charge.id.0));
+    assert!(answer_text(&app, &press).await.contains("cancelled"));
+    wait_charge(&app, charge.id.0, |c| c.status == ChargeStatus::Cancelled).await;
+    inline_edit(&app, "editMessageMedia", &inline_id, since).await;
+
+    // The customer had already scanned it and pays now.
+    let since = app.telegram.call_count();
+    pay(&app, &charge.md5, "5");
+    let paid = wait_charge(&app, charge.id.0, |c| c.status == ChargeStatus::Paid).await;
+    assert_eq!(paid.paid_after, Some(khqr_bot::store::PaidAfter::Cancelled));
+    let notice = app
+        .telegram
+        .wait_for_since(
+            since,
+            "sendMessage",
+            |c| {
+                c.chat_id() == Some(user.id)
+                    && c.text().is_some_and(|t| t.contains("after you cancelled"))
+            },
+            WAIT,
+        )
+        .await
+        .unwrap();
+    assert!(notice.text().unwrap().contains(&charge.bill_number));
+    inline_edit(&app, "editMessageMedia", &inline_id, since).await;
+    let (caption, buttons, png) = customer_card(&app, &inline_id);
+    let caption = caption.unwrap();
+    assert!(caption.contains("Paid"), "{caption}");
+    assert!(buttons.iter().all(Vec::is_empty));
+    assert!(no_qr_in(&png));
+    // Told once, settled once.
+    let notices = app
+        .telegram
+        .calls_of("sendMessage")
+        .into_iter()
+        .filter(|c| {
+            c.chat_id() == Some(user.id)
+                && c.text().is_some_and(|t| t.contains("after you cancelled"))
+        })
+        .count();
+    assert_eq!(notices, 1);
+}
