@@ -26,7 +26,6 @@
 //!   `inline_draft.rs`.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -56,34 +55,32 @@ pub const DRAFT_TTL_SECS: i64 = 120;
 pub const SETUP_START: &str = "setup";
 
 /// The latest inline query of each user, to answer only settled ones.
+///
+/// Queries are ordered by their update id (Telegram numbers updates in the order they
+/// happened), not by when their handler happens to start: inline queries carry no chat, so
+/// the dispatcher runs their handlers concurrently, in any order. A user's entry keeps the
+/// highest id seen, so an older keystroke whose handler starts late can never settle.
 #[derive(Debug, Default)]
 pub struct Debounce {
-    next: AtomicU64,
-    latest: Mutex<HashMap<u64, u64>>,
+    latest: Mutex<HashMap<u64, u32>>,
 }
 
 impl Debounce {
-    fn latest(&self) -> std::sync::MutexGuard<'_, HashMap<u64, u64>> {
+    fn latest(&self) -> std::sync::MutexGuard<'_, HashMap<u64, u32>> {
         // A map of counters: a panic elsewhere cannot leave it half-updated.
         self.latest.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Registers a query of `user`; returns its ticket.
-    fn arrive(&self, user: u64) -> u64 {
-        let ticket = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        self.latest().insert(user, ticket);
-        ticket
+    /// Registers query `update_id` of `user`.
+    fn arrive(&self, user: u64, update_id: u32) {
+        let mut latest = self.latest();
+        let entry = latest.entry(user).or_insert(update_id);
+        *entry = (*entry).max(update_id);
     }
 
-    /// Whether `ticket` is still `user`'s latest query (then forgets it).
-    fn settled(&self, user: u64, ticket: u64) -> bool {
-        let mut latest = self.latest();
-        if latest.get(&user) == Some(&ticket) {
-            latest.remove(&user);
-            true
-        } else {
-            false
-        }
+    /// Whether `update_id` is still `user`'s latest query.
+    fn settled(&self, user: u64, update_id: u32) -> bool {
+        self.latest().get(&user) == Some(&update_id)
     }
 }
 
@@ -145,12 +142,14 @@ enum Answer {
 /// An inline query: answered once it settled (see the module documentation).
 pub(super) async fn on_inline_query(
     bot: TgBot,
+    update: Update,
     q: InlineQuery,
     caller: Caller,
     ctx: Arc<Ctx>,
     debounce: Arc<Debounce>,
 ) -> HandlerResult {
-    let ticket = debounce.arrive(q.from.id.0);
+    let ticket = update.id.0;
+    debounce.arrive(q.from.id.0, ticket);
     tokio::time::sleep(SETTLE).await;
     if !debounce.settled(q.from.id.0, ticket) {
         tracing::debug!(query = %q.id, "inline query superseded by a newer keystroke");
@@ -386,11 +385,25 @@ mod tests {
     #[test]
     fn only_the_latest_query_of_a_user_settles() {
         let d = Debounce::default();
-        let (a1, b1) = (d.arrive(1), d.arrive(2));
-        let a2 = d.arrive(1);
-        assert!(!d.settled(1, a1));
-        assert!(d.settled(2, b1));
-        assert!(d.settled(1, a2));
-        assert!(!d.settled(1, a2), "a ticket settles once");
+        d.arrive(1, 10);
+        d.arrive(2, 11);
+        d.arrive(1, 12);
+        assert!(!d.settled(1, 10));
+        assert!(d.settled(2, 11));
+        assert!(d.settled(1, 12));
+    }
+
+    /// Handlers of one user's keystrokes may start in any order: the order is the update
+    /// id's, so an older keystroke registered late neither settles nor unsettles the newer.
+    #[test]
+    fn an_older_keystroke_registered_late_does_not_settle() {
+        let d = Debounce::default();
+        d.arrive(1, 25);
+        d.arrive(1, 21);
+        assert!(d.settled(1, 25));
+        assert!(!d.settled(1, 21));
+        // Even after the newest was answered.
+        d.arrive(1, 22);
+        assert!(!d.settled(1, 22));
     }
 }
