@@ -98,19 +98,7 @@ async fn answer(
         }
         return Ok(t!(lang, "callback-unknown"));
     };
-    let status_text = |status: ChargeStatus| match status {
-        ChargeStatus::Paid => t!(lang, "callback-paid"),
-        ChargeStatus::Mismatch => t!(lang, "callback-mismatch"),
-        ChargeStatus::Unverified => t!(lang, "callback-unverified"),
-        ChargeStatus::Failed => t!(lang, "callback-failed"),
-        ChargeStatus::Expired => t!(lang, "callback-expired"),
-        ChargeStatus::Cancelled => t!(lang, "callback-was-cancelled"),
-        ChargeStatus::Creating | ChargeStatus::Pending => t!(
-            lang,
-            "callback-pending",
-            time = phnom_penh_time(charge.expires_at)
-        ),
-    };
+    let status_text = |status: ChargeStatus| status_answer(lang, status, charge.expires_at);
     match action {
         CallbackAction::Cancel(_) => {
             // Ask Bakong once first: a charge already paid is settled as paid, not
@@ -212,19 +200,7 @@ async fn guest(
         tracing::info!(charge = %id, "cancel pressed by a customer: refused");
         return Ok(t!(lang, "callback-seller-only"));
     }
-    let settled_text = |status: ChargeStatus| match status {
-        ChargeStatus::Paid => t!(lang, "callback-paid"),
-        ChargeStatus::Mismatch => t!(lang, "callback-mismatch"),
-        ChargeStatus::Unverified => t!(lang, "callback-unverified"),
-        ChargeStatus::Failed => t!(lang, "callback-failed"),
-        ChargeStatus::Expired => t!(lang, "callback-expired"),
-        ChargeStatus::Cancelled => t!(lang, "callback-was-cancelled"),
-        ChargeStatus::Creating | ChargeStatus::Pending => t!(
-            lang,
-            "callback-pending",
-            time = phnom_penh_time(charge.expires_at)
-        ),
-    };
+    let settled_text = |status: ChargeStatus| status_answer(lang, status, charge.expires_at);
     let Some(watcher) = ctx
         .watcher
         .as_ref()
@@ -263,6 +239,21 @@ async fn guest(
             t!(lang, "error-internal")
         }
     })
+}
+
+/// What a button press answers about a charge in `status` (the seller's and a customer's).
+fn status_answer(lang: crate::i18n::Lang, status: ChargeStatus, expires_at: i64) -> String {
+    match status {
+        ChargeStatus::Paid => t!(lang, "callback-paid"),
+        ChargeStatus::Mismatch => t!(lang, "callback-mismatch"),
+        ChargeStatus::Unverified => t!(lang, "callback-unverified"),
+        ChargeStatus::Failed => t!(lang, "callback-failed"),
+        ChargeStatus::Expired => t!(lang, "callback-expired"),
+        ChargeStatus::Cancelled => t!(lang, "callback-was-cancelled"),
+        ChargeStatus::Creating | ChargeStatus::Pending => {
+            t!(lang, "callback-pending", time = phnom_penh_time(expires_at))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -174,8 +174,7 @@ impl TelegramEmulator {
             timeout,
         )
         .await?;
-        // ok: the answer was recorded before the call that carried it.
-        Ok(self.inline_answer(query_id).expect("answer recorded"))
+        Ok(self.inline_answer(query_id).expect("answer recorded")) // ok: recorded before the call that carried it succeeded
     }
 
     /// `user` picks result `result_id` of their answered inline query `query_id` in chat
