@@ -278,3 +278,11 @@ inline-not-open-title = ❌ This payment request is no longer open
 inline-draft-gone = ⌛ This payment request was not kept. Do not pay this QR code: ask the seller for a new one.
 callback-seller-only = Only the seller can cancel this payment request.
 callback-check-wait = Just checked. Please try again in a few seconds.
+## discard12 (issue 12): an inline draft nobody chose, paid all the same
+state-discarded = never sent (inline draft)
+callback-discarded = This card was never sent. Please do not pay it; ask the seller for a new one.
+notice-paid-late-discarded =
+    ⚠️ PAID although the card was never sent: {$amount} (bill {$bill}) from {$payer} at {$time}.
+    It was an inline card you did not choose (its preview was scanned). The money is in your account.
+notice-mismatch-late-discarded =
+    ⚠️ A transfer arrived for an inline card you did not choose ({$amount}, bill {$bill}), but it does not match: received {$arrived} to {$to} from {$payer} at {$time}. Please check with your customer.

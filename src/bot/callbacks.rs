@@ -250,6 +250,7 @@ fn status_answer(lang: crate::i18n::Lang, status: ChargeStatus, expires_at: i64)
         ChargeStatus::Failed => t!(lang, "callback-failed"),
         ChargeStatus::Expired => t!(lang, "callback-expired"),
         ChargeStatus::Cancelled => t!(lang, "callback-was-cancelled"),
+        ChargeStatus::Discarded => t!(lang, "callback-discarded"),
         ChargeStatus::Creating | ChargeStatus::Pending => {
             t!(lang, "callback-pending", time = phnom_penh_time(expires_at))
         }

@@ -201,6 +201,7 @@ fn status_word(lang: Lang, status: ChargeStatus) -> String {
         ChargeStatus::Expired => t!(lang, "state-expired"),
         ChargeStatus::Cancelled => t!(lang, "state-cancelled"),
         ChargeStatus::Unverified => t!(lang, "state-unverified"),
+        ChargeStatus::Discarded => t!(lang, "state-discarded"),
         ChargeStatus::Creating | ChargeStatus::Pending => t!(lang, "state-pending"),
     }
 }
@@ -292,6 +293,16 @@ fn money_notice(task: &OutboxItem, charge: &Charge, lang: Lang, now: UnixSecs) -
                 payer = payer,
                 time = time
             ),
+            PaidAfter::Discarded => t!(
+                lang,
+                "notice-mismatch-late-discarded",
+                amount = amount,
+                bill = bill,
+                arrived = arrived,
+                to = to,
+                payer = payer,
+                time = time
+            ),
         }
     } else {
         let (amount, payer, time) = (amount.as_str(), payer.as_str(), time.as_str());
@@ -307,6 +318,14 @@ fn money_notice(task: &OutboxItem, charge: &Charge, lang: Lang, now: UnixSecs) -
             PaidAfter::Expired => t!(
                 lang,
                 "notice-paid-late-expired",
+                amount = amount,
+                bill = bill,
+                payer = payer,
+                time = time
+            ),
+            PaidAfter::Discarded => t!(
+                lang,
+                "notice-paid-late-discarded",
                 amount = amount,
                 bill = bill,
                 payer = payer,
@@ -441,9 +460,11 @@ fn render_settled(
                     time = phnom_penh_time(charge.expires_at)
                 )],
             ),
-            ChargeStatus::Creating | ChargeStatus::Pending => {
+            // No follow-up shows these: an open charge has no status card, and a discarded
+            // draft has no card left (paid late, it is `paid`).
+            ChargeStatus::Creating | ChargeStatus::Pending | ChargeStatus::Discarded => {
                 return Err(DeliveryError::Permanent(format!(
-                    "charge {} is still {}",
+                    "charge {} is {}, which has no status card",
                     charge.id, charge.status
                 )));
             }

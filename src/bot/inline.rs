@@ -319,10 +319,15 @@ pub(super) async fn on_chosen(
                 .store
                 .choose_inline_draft(id, merchant.id, inline_id, now)
                 .await?;
-            if chosen {
+            if let Some(chosen) = &chosen {
                 tracing::info!(charge = %id, merchant = %merchant.id, "inline charge created");
+                if chosen.record_message_id.is_none()
+                    && let Some(shop) = caller.shop()
+                {
+                    inline_draft::send_private_card(&bot, &ctx, &shop, caller.lang, id).await;
+                }
             }
-            chosen
+            chosen.is_some()
         }
         ResultId::Existing(id) => match inline_id {
             Some(inline_id) => {

@@ -3,26 +3,32 @@
 //!
 //! [`create`] runs /charge's steps with one difference: the photo goes to the seller's own
 //! private chat (the record copy, sent silently), which gives the `file_id` the inline
-//! result shows, and the charge stays `creating` as a draft until it is chosen. A failed
-//! send deletes the reservation, as /charge does. [`sweep_loop`] discards drafts older than
-//! [`DRAFT_TTL_SECS`](super::inline::DRAFT_TTL_SECS): the record copy is deleted first (a
-//! copy already gone counts as deleted), then the draft row and its charge, together.
+//! result shows, and is deleted again at once (the file outlives the message); the charge
+//! stays `creating` as a draft until it is chosen. A failed send deletes the reservation,
+//! as /charge does. [`sweep_loop`] ends drafts older than
+//! [`DRAFT_TTL_SECS`](super::inline::DRAFT_TTL_SECS) as `discarded` charges — never
+//! deleted: their QR was shown in the inline picker, so the late watch still asks Bakong
+//! about them and a payment is reported as paid late. A record copy whose delete failed is
+//! tried again by the sweep first; failing again, the draft is discarded all the same (the
+//! copy left in the seller's chat is a QR the late watch covers, like a cancelled card).
 
 use std::time::Duration;
 
 use teloxide::ApiError;
 use teloxide::RequestError;
 use teloxide::prelude::*;
-use teloxide::types::{InputFile, MessageId};
+use teloxide::types::{FileId, InputFile, MessageId};
 use tokio::sync::watch;
 
 use crate::i18n::Lang;
+use crate::render::format_money;
 use crate::store::{ChargeId, StaleDraft, Store, StoreError};
 use crate::time::SharedClock;
 
 use super::caller::Shop;
 use super::charge::{ReservedCard, buttons, caption, largest_photo, reserve_card};
 use super::charge_args::ChargeArgs;
+use super::format::phnom_penh_time;
 use super::inline::DRAFT_TTL_SECS;
 use super::{Ctx, HandlerError, TgBot};
 
@@ -89,6 +95,7 @@ pub(super) async fn create(
     };
     match recorded {
         Ok(Some(file_id)) => {
+            delete_record_copy(bot, &ctx.store, id, merchant.chat_id, sent.id.0).await;
             tracing::debug!(charge = %id, "inline draft ready");
             Ok(Draft {
                 charge: id,
@@ -110,7 +117,78 @@ pub(super) async fn create(
     }
 }
 
-/// One pass: discards every draft older than the TTL. Returns how many went.
+/// Deletes draft `charge`'s record copy (message `message_id` of `chat`) now that its
+/// `file_id` is known. A failure is logged and left to the sweep.
+async fn delete_record_copy(
+    bot: &TgBot,
+    store: &Store,
+    charge: ChargeId,
+    chat: i64,
+    message_id: i32,
+) {
+    match bot
+        .delete_message(ChatId(chat), MessageId(message_id))
+        .await
+    {
+        Ok(_)
+        | Err(RequestError::Api(
+            ApiError::MessageToDeleteNotFound | ApiError::MessageCantBeDeleted,
+        )) => {
+            if let Err(e) = store.record_copy_deleted(charge).await {
+                tracing::warn!(charge = %charge, error = %e, "could not note a deleted record copy");
+            }
+        }
+        Err(e) => {
+            tracing::warn!(charge = %charge, error = %e, "could not delete a draft's record copy yet");
+        }
+    }
+}
+
+/// Sends the private card of chosen draft `id` (whose record copy was deleted) to the
+/// seller's chat by the card's `file_id`, silently, with the private card's buttons, and
+/// records it. A failure is logged: the charge is pending and watched either way, and a
+/// follow-up without a private card sends its status card as a new message.
+pub(super) async fn send_private_card(
+    bot: &TgBot,
+    ctx: &Ctx,
+    shop: &Shop,
+    lang: Lang,
+    id: ChargeId,
+) {
+    let sent = async {
+        let Some(charge) = ctx.store.charge(id).await? else {
+            return Ok::<_, HandlerError>(None);
+        };
+        let Some(file_id) = charge.card_file_id.clone() else {
+            return Ok(None);
+        };
+        let caption = caption(
+            lang,
+            &format_money(charge.amount),
+            shop.profile.shop_name.as_str(),
+            charge.note.as_deref(),
+            &phnom_penh_time(charge.expires_at),
+        );
+        let sent = bot
+            .send_photo(ChatId(charge.chat_id), InputFile::file_id(FileId(file_id)))
+            .caption(caption)
+            .reply_markup(buttons(lang, id, &charge.bill_number))
+            .disable_notification(true)
+            .await?;
+        Ok(Some(ctx.store.set_private_card(id, sent.id.0).await?))
+    }
+    .await;
+    match sent {
+        Ok(Some(true)) => {}
+        Ok(_) => tracing::warn!(charge = %id, "no private card for a chosen inline draft"),
+        Err(e) => {
+            tracing::warn!(charge = %id, error = %e, "could not send the private card of a chosen inline draft");
+        }
+    }
+}
+
+/// One pass: discards every draft older than the TTL (see the module documentation).
+/// Returns how many went.
 pub async fn sweep(bot: &TgBot, store: &Store, clock: &SharedClock) -> Result<usize, StoreError> {
     let before = clock.unix_secs() - DRAFT_TTL_SECS;
     let mut discarded = 0;
@@ -120,20 +198,21 @@ pub async fn sweep(bot: &TgBot, store: &Store, clock: &SharedClock) -> Result<us
         record_message_id,
     } in store.stale_inline_drafts(before).await?
     {
-        match bot
-            .delete_message(ChatId(chat_id), MessageId(record_message_id))
-            .await
-        {
-            Ok(_)
-            | Err(RequestError::Api(
-                ApiError::MessageToDeleteNotFound | ApiError::MessageCantBeDeleted,
-            )) => {}
-            Err(e) => {
-                tracing::warn!(charge = %charge, error = %e, "could not delete a draft's record copy; trying again later");
-                continue;
+        if let Some(record) = record_message_id {
+            match bot.delete_message(ChatId(chat_id), MessageId(record)).await {
+                Ok(_)
+                | Err(RequestError::Api(
+                    ApiError::MessageToDeleteNotFound | ApiError::MessageCantBeDeleted,
+                )) => {}
+                Err(e) => {
+                    tracing::warn!(charge = %charge, error = %e, "could not delete a draft's record copy; discarding the draft all the same (the late watch covers its QR)");
+                }
             }
         }
-        if store.discard_inline_draft(charge).await? {
+        if store
+            .discard_inline_draft(charge, clock.unix_secs())
+            .await?
+        {
             tracing::debug!(charge = %charge, "unchosen inline draft discarded");
             discarded += 1;
         }

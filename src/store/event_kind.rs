@@ -61,11 +61,13 @@ pub enum EventKind {
     /// A charge's card was put into a customer's chat through inline mode ("Send to
     /// customer", issue 12).
     ChargeSentInline,
+    /// An inline draft nobody chose ended (`creating` → `discarded`, issue 12).
+    ChargeDiscarded,
 }
 
 impl EventKind {
     /// Every kind, for tests and exhaustive checks.
-    pub const ALL: [EventKind; 24] = [
+    pub const ALL: [EventKind; 25] = [
         EventKind::SetupCompleted,
         EventKind::TokenReplaced,
         EventKind::KeyCheckCreated,
@@ -90,6 +92,7 @@ impl EventKind {
         EventKind::TokenRenewed,
         EventKind::TokenRenewalEnded,
         EventKind::ChargeSentInline,
+        EventKind::ChargeDiscarded,
     ];
 
     /// The text stored in `events.kind`.
@@ -119,6 +122,7 @@ impl EventKind {
             EventKind::TokenRenewed => "token_renewed",
             EventKind::TokenRenewalEnded => "token_renewal_ended",
             EventKind::ChargeSentInline => "charge_sent_inline",
+            EventKind::ChargeDiscarded => "charge_discarded",
         }
     }
 
@@ -175,6 +179,7 @@ mod tests {
             ("token_renewed", EventKind::TokenRenewed),
             ("token_renewal_ended", EventKind::TokenRenewalEnded),
             ("charge_sent_inline", EventKind::ChargeSentInline),
+            ("charge_discarded", EventKind::ChargeDiscarded),
         ];
         assert_eq!(stored.map(|(_, kind)| kind), EventKind::ALL);
         for (text, kind) in stored {

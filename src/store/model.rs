@@ -99,6 +99,9 @@ pub enum ChargeStatus {
     /// Bakong could not be asked about it (token refused, Bakong unreachable) until long
     /// after its expiry; the seller was told to check their Bakong app.
     Unverified,
+    /// An inline draft (issue 12) nobody chose in time. Its QR was seen in the inline
+    /// picker, so it is late-watched like a cancelled charge; never listed unless paid.
+    Discarded,
 }
 
 impl ChargeStatus {
@@ -112,6 +115,7 @@ impl ChargeStatus {
             ChargeStatus::Expired => "expired",
             ChargeStatus::Cancelled => "cancelled",
             ChargeStatus::Unverified => "unverified",
+            ChargeStatus::Discarded => "discarded",
         }
     }
 
@@ -125,6 +129,8 @@ impl ChargeStatus {
 pub enum PaidAfter {
     Cancelled,
     Expired,
+    /// An inline draft nobody chose.
+    Discarded,
 }
 
 impl PaidAfter {
@@ -132,6 +138,7 @@ impl PaidAfter {
         match self {
             PaidAfter::Cancelled => "cancelled",
             PaidAfter::Expired => "expired",
+            PaidAfter::Discarded => "discarded",
         }
     }
 
@@ -140,7 +147,13 @@ impl PaidAfter {
         match status {
             ChargeStatus::Cancelled => Some(PaidAfter::Cancelled),
             ChargeStatus::Expired => Some(PaidAfter::Expired),
-            _ => None,
+            ChargeStatus::Discarded => Some(PaidAfter::Discarded),
+            ChargeStatus::Creating
+            | ChargeStatus::Pending
+            | ChargeStatus::Paid
+            | ChargeStatus::Mismatch
+            | ChargeStatus::Failed
+            | ChargeStatus::Unverified => None,
         }
     }
 }
@@ -152,6 +165,7 @@ impl FromStr for PaidAfter {
         match s {
             "cancelled" => Ok(PaidAfter::Cancelled),
             "expired" => Ok(PaidAfter::Expired),
+            "discarded" => Ok(PaidAfter::Discarded),
             other => Err(StoreError::Corrupt(format!("paid_after {other:?}"))),
         }
     }
@@ -170,6 +184,7 @@ impl FromStr for ChargeStatus {
             "expired" => ChargeStatus::Expired,
             "cancelled" => ChargeStatus::Cancelled,
             "unverified" => ChargeStatus::Unverified,
+            "discarded" => ChargeStatus::Discarded,
             other => return Err(StoreError::Corrupt(format!("charge status {other:?}"))),
         })
     }

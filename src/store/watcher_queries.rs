@@ -177,7 +177,7 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let mut rows = sqlx::query_as::<_, DueRow>(
             "UPDATE charges SET next_poll_at = $1 + $3 \
-             WHERE status IN ('cancelled', 'expired') AND next_poll_at <= $1 \
+             WHERE status IN ('cancelled', 'expired', 'discarded') AND next_poll_at <= $1 \
                  AND expires_at + $2 > $1 \
                  AND merchant_id IN (SELECT id FROM merchants WHERE token_rejected_at IS NULL) \
              RETURNING id, merchant_id, md5, to_account_id, amount_minor, currency, \

@@ -524,7 +524,11 @@ mod tests {
 
     #[test]
     fn ended_charges_only_change_for_a_transaction() {
-        for after in [PaidAfter::Cancelled, PaidAfter::Expired] {
+        for after in [
+            PaidAfter::Cancelled,
+            PaidAfter::Expired,
+            PaidAfter::Discarded,
+        ] {
             let mut charge = usd_charge(500);
             charge.ended = Some(after);
             charge.last_check_at = Some(EXPIRES);

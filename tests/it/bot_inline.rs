@@ -153,9 +153,34 @@ async fn inline_charge_is_the_real_card_and_turns_paid_in_the_customers_chat() {
             ("✖️ Cancel".to_owned(), format!("cxl:{id}")),
         ]]
     );
-    // Its private card is the record copy in the seller's chat.
-    let private = charge.message_id.unwrap();
-    assert!(app.telegram.message(user.id, private).is_some());
+    // The record copy that gave the file_id is deleted at once; the private card is the
+    // same photo, sent again by file_id once the card was chosen.
+    let record = app.telegram.sent_photos(user.id).remove(0);
+    app.telegram
+        .wait_for(
+            "deleteMessage",
+            |c| c.message_id() == Some(record.message_id) && c.succeeded(),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let private = wait_charge(&app, id, |c| c.message_id.is_some())
+        .await
+        .message_id
+        .unwrap();
+    assert_ne!(private, record.message_id);
+    let private_card = app
+        .telegram
+        .chat(user.id)
+        .into_iter()
+        .find(|m| m.message_id == private)
+        .unwrap();
+    assert_eq!(private_card.photo_file_id, Some(record.file_id.clone()));
+    assert!(private_card.caption.unwrap().contains("iced coffee"));
+    assert!(
+        app.telegram.message(user.id, record.message_id).is_none(),
+        "the record copy is still in the seller's chat"
+    );
 
     let since = app.telegram.call_count();
     pay(&app, &charge.md5, "5.00");
@@ -466,9 +491,7 @@ async fn only_the_settled_query_is_answered_and_unchosen_drafts_are_discarded() 
     assert_eq!(app.charge_count().await, 1);
     let draft = charge_id_of(&answer.results[0].id);
     let record = app.telegram.sent_photos(user.id)[0].message_id;
-
-    // Never chosen: after the TTL the draft, its charge and its record copy are gone.
-    app.advance_clock(DRAFT_TTL_SECS + 5);
+    // The record copy went as soon as it gave the file_id.
     app.telegram
         .wait_for(
             "deleteMessage",
@@ -477,19 +500,23 @@ async fn only_the_settled_query_is_answered_and_unchosen_drafts_are_discarded() 
         )
         .await
         .unwrap();
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while app.charge_count().await != 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the draft charge stayed"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+
+    // Never chosen: after the TTL the draft ends as a discarded charge (kept: its QR was
+    // shown in the picker, so the late watch still asks about it).
+    app.advance_clock(DRAFT_TTL_SECS + 5);
+    let discarded = wait_charge(&app, draft, |c| c.status == ChargeStatus::Discarded).await;
+    assert_eq!(discarded.message_id, None);
+    assert!(discarded.settled_at.is_some());
     let drafts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inline_drafts")
         .fetch_one(app.store.pool())
         .await
         .unwrap();
     assert_eq!(drafts, 0);
+    // Nothing in /history or /pending for it.
+    let history = app.say(&user, "/history").await;
+    assert!(!history.contains("$5.00"), "{history}");
+    let pending = app.say(&user, "/pending").await;
+    assert!(!pending.contains("$5.00"), "{pending}");
 
     // Chosen after all (the client still showed it): the card says it is void.
     let chosen = app
@@ -501,7 +528,82 @@ async fn only_the_settled_query_is_answered_and_unchosen_drafts_are_discarded() 
     let (caption, buttons, _) = customer_card(&app, &inline_id);
     assert!(caption.unwrap().contains("Do not pay"));
     assert!(buttons.iter().all(Vec::is_empty));
-    assert_eq!(app.charge_count().await, 0);
+    assert_eq!(app.charge_count().await, 1);
+    assert_eq!(
+        app.store
+            .charge(ChargeId(draft))
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        ChargeStatus::Discarded
+    );
+}
+
+/// A draft nobody chose whose QR was scanned from the picker's preview and paid: the late
+/// watch finds it, the seller is told (paid, never sent), it counts as paid once.
+#[tokio::test]
+async fn a_discarded_draft_paid_all_the_same_is_reported_and_counted_once() {
+    let app = TestApp::spawn_with(FAST).await;
+    let user = seller(&app, 3111).await;
+    let (_, answer) = ask(&app, &user, "5 USD iced coffee").await;
+    let draft = charge_id_of(&answer.results[0].id);
+    // What the customer scanned: the draft's card.
+    let png = app.telegram.sent_photos(user.id)[0].bytes.clone();
+    let md5 = md5_hex(&decode_qr(&png));
+    app.advance_clock(DRAFT_TTL_SECS + 5);
+    wait_charge(&app, draft, |c| c.status == ChargeStatus::Discarded).await;
+
+    let since = app.telegram.call_count();
+    pay(&app, &md5, "5");
+    let paid = wait_charge(&app, draft, |c| c.status == ChargeStatus::Paid).await;
+    assert_eq!(paid.paid_after, Some(khqr_bot::store::PaidAfter::Discarded));
+    let told = |c: &Call| {
+        c.chat_id() == Some(user.id) && c.text().is_some_and(|t| t.contains("never sent"))
+    };
+    let notice = app
+        .telegram
+        .wait_for_since(since, "sendMessage", told, WAIT)
+        .await
+        .unwrap();
+    let text = notice.text().unwrap();
+    assert!(
+        text.contains(&paid.bill_number) && text.contains("$5.00"),
+        "{text}"
+    );
+    // The card is gone, so the status card comes as a new photo in the seller's chat.
+    let status = app
+        .telegram
+        .wait_for_since(
+            since,
+            "sendPhoto",
+            |c| c.chat_id() == Some(user.id) && c.succeeded(),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    assert!(status.caption().unwrap().contains("Paid"), "{status:?}");
+    // Counted as paid (late) in /history, once.
+    let history = app.say(&user, "/history").await;
+    assert!(history.contains("$5.00"), "{history}");
+    // More rounds later: told once, settled once.
+    app.advance_clock(60);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let notices = app
+        .telegram
+        .calls_of("sendMessage")
+        .into_iter()
+        .filter(told)
+        .count();
+    assert_eq!(notices, 1);
+    let paid_events: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM events WHERE charge_id = $1 AND kind = 'charge_paid_late'",
+    )
+    .bind(draft)
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(paid_events, 1);
 }
 
 /// A copy of an inline card paid after the seller cancelled it: the late watch finds it,

@@ -487,3 +487,119 @@ async fn migration_moves_old_mismatches_to_their_own_status_and_keeps_payment_ti
         .unwrap();
     assert_eq!(fk_on, 1);
 }
+
+/// Issue 12 (discard12): the rebuild that adds `discarded` keeps every column of every row,
+/// the inline ones included, and the drafts waiting to be chosen.
+#[tokio::test]
+async fn migration_to_discarded_drafts_keeps_inline_cards_and_drafts() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    {
+        use std::str::FromStr;
+        let options = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
+            .unwrap()
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        sqlx::migrate!("./migrations")
+            .run_to(20261201000500, &pool)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO merchants (id, telegram_user_id, chat_id, created_at, updated_at) \
+             VALUES (1, 7, 7, 0, 0)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO charges (id, merchant_id, chat_id, message_id, bill_number, khqr, md5, \
+                 to_account_id, amount_minor, currency, note, status, created_at, expires_at, \
+                 next_poll_at, settled_at, bakong_hash, payer_account_id, paid_amount_minor, \
+                 paid_currency, paid_to_account_id, paid_at, paid_after, inline_message_id, \
+                 card_file_id, guest_check_at) VALUES \
+             (1, 1, 7, 10, 'B1', 'k1', 'm1', 'sokha@aclb', 500, 'USD', 'tea', 'paid', 100, 700, \
+                 100, 900, 'h1', 'p@aba', 500, 'USD', 'sokha@aclb', 650, 'cancelled', 'IM1', \
+                 'F1', 640), \
+             (2, 1, 7, NULL, 'B2', 'k2', 'm2', 'sokha@aclb', 800, 'KHR', NULL, 'creating', 100, \
+                 700, 100, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'F2', NULL)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO inline_drafts (charge_id, merchant_id, record_message_id, created_at) \
+             VALUES (2, 1, 11, 100)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    }
+    let s = Store::open(&url).await.unwrap();
+    use khqr_bot::store::{ChargeId, PaidAfter};
+    let paid = s.charge(ChargeId(1)).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            paid.status,
+            paid.message_id,
+            paid.note.as_deref(),
+            paid.paid_at,
+            paid.paid_after,
+            paid.bakong_hash.as_deref(),
+            paid.inline_message_id.as_deref(),
+            paid.card_file_id.as_deref(),
+        ),
+        (
+            ChargeStatus::Paid,
+            Some(10),
+            Some("tea"),
+            Some(650),
+            Some(PaidAfter::Cancelled),
+            Some("h1"),
+            Some("IM1"),
+            Some("F1"),
+        )
+    );
+    let guest: Option<i64> = sqlx::query_scalar("SELECT guest_check_at FROM charges WHERE id = 1")
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
+    assert_eq!(guest, Some(640));
+    // The draft is still a draft, its record copy still known; discarding it now keeps it.
+    let m = khqr_bot::store::MerchantId(1);
+    assert!(s.is_inline_draft(ChargeId(2), m).await.unwrap());
+    let stale = s.stale_inline_drafts(200).await.unwrap();
+    assert_eq!(stale.len(), 1);
+    assert_eq!(stale[0].record_message_id, Some(11));
+    assert!(s.discard_inline_draft(ChargeId(2), 300).await.unwrap());
+    assert!(!s.discard_inline_draft(ChargeId(2), 301).await.unwrap());
+    let discarded = s.charge(ChargeId(2)).await.unwrap().unwrap();
+    assert_eq!(
+        (discarded.status, discarded.settled_at, discarded.message_id),
+        (ChargeStatus::Discarded, Some(300), None)
+    );
+    let problems: Vec<(String, i64, String, i64)> = sqlx::query_as("PRAGMA foreign_key_check")
+        .fetch_all(s.pool())
+        .await
+        .unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    let indexes: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'index' \
+         AND tbl_name IN ('charges', 'inline_drafts') \
+         AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name",
+    )
+    .fetch_all(s.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        indexes,
+        [
+            "charges_due",
+            "charges_merchant_created",
+            "charges_merchant_paid",
+            "charges_merchant_settled",
+            "inline_drafts_created",
+        ]
+    );
+}
