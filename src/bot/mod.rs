@@ -194,3 +194,62 @@ impl Bot {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex, PoisonError};
+
+    use super::*;
+    use crate::emulator::telegram::TelegramEmulator;
+    use crate::telegram_pacing::{FloodGate, WaitPolicy};
+
+    /// Everything the subscriber writes, for reading back.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// What `log_inline_mode` logs with inline mode `on` in BotFather.
+    async fn start_log(on: bool) -> String {
+        let telegram = TelegramEmulator::start(([127, 0, 0, 1], 0).into())
+            .await
+            .unwrap();
+        telegram.set_inline_mode(on);
+        let plain = teloxide::Bot::new(telegram.bot_token()).set_api_url(telegram.api_url());
+        let bot = PacedBot::new(plain, Arc::new(FloodGate::default()), WaitPolicy::HANDLERS);
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        log_inline_mode(&bot).await;
+        let bytes = captured.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[tokio::test]
+    async fn with_inline_mode_off_the_log_gives_the_botfather_steps() {
+        let off = start_log(false).await;
+        assert!(off.contains("WARN"), "{off}");
+        for step in ["inline mode is off", "/setinline", "/setinlinefeedback"] {
+            assert!(off.contains(step), "lacks {step}: {off}");
+        }
+        let on = start_log(true).await;
+        assert!(on.contains("inline mode is on"), "{on}");
+        assert!(!on.contains("inline mode is off"), "{on}");
+    }
+}

@@ -660,3 +660,24 @@ async fn an_inline_card_paid_after_cancel_turns_paid_late_in_the_customers_chat(
         .count();
     assert_eq!(notices, 1);
 }
+
+/// A transfer that does not match an inline card: the card in the customer's chat says so
+/// (no QR, no buttons), as the private card does; never counted as paid.
+#[tokio::test]
+async fn a_mismatched_transfer_is_shown_on_the_card_in_the_customers_chat() {
+    let app = TestApp::spawn_with(FAST).await;
+    let user = seller(&app, 3112).await;
+    let (charge, chosen) = send_card(&app, &user, "5 USD iced coffee").await;
+    let inline_id = chosen.inline_message_id.unwrap();
+    let since = app.telegram.call_count();
+    pay(&app, &charge.md5, "4");
+    inline_edit(&app, "editMessageMedia", &inline_id, since).await;
+    let (caption, buttons, png) = customer_card(&app, &inline_id);
+    let caption = caption.unwrap();
+    assert!(caption.contains("does not match"), "{caption}");
+    assert!(caption.contains("$4.00"), "{caption}");
+    assert!(buttons.iter().all(Vec::is_empty));
+    assert!(no_qr_in(&png));
+    let c = wait_charge(&app, charge.id.0, |c| c.status == ChargeStatus::Mismatch).await;
+    assert_eq!(c.paid_amount_minor, Some(400));
+}
