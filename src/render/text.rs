@@ -231,6 +231,46 @@ mod tests {
             .collect()
     }
 
+    /// Every message drawn on a card or status card (`charge-card-*`, `status-*-title`,
+    /// `status-line-*`), in both languages, has a glyph for every character: the card
+    /// fonts have no emoji, and a missing glyph is an empty box on the seller's image
+    /// (`🕒` was one). Placeholders are left out; their values are amounts, times, accounts.
+    #[test]
+    fn every_message_drawn_on_an_image_has_all_its_glyphs() {
+        let files = [
+            ("en", include_str!("../../locales/en/khqr_bot.ftl")),
+            ("km", include_str!("../../locales/km/khqr_bot.ftl")),
+        ];
+        let mut checked = 0;
+        for (lang, file) in files {
+            for line in file.lines() {
+                let Some((id, value)) = line.split_once(" = ") else {
+                    continue;
+                };
+                let drawn = id.starts_with("charge-card-")
+                    || id.starts_with("status-line-")
+                    || (id.starts_with("status-") && id.ends_with("-title"));
+                if !drawn {
+                    continue;
+                }
+                let mut text = String::new();
+                let mut rest = value;
+                while let Some(open) = rest.find('{') {
+                    text.push_str(&rest[..open]);
+                    rest = rest[open..].split_once('}').map_or("", |(_, after)| after);
+                }
+                text.push_str(rest);
+                let missing: Vec<_> = glyphs(text.trim())
+                    .into_iter()
+                    .filter(|(id, ..)| *id == 0)
+                    .collect();
+                assert!(missing.is_empty(), "{lang} {id}: no glyph in {value:?}");
+                checked += 1;
+            }
+        }
+        assert!(checked >= 20, "only {checked} messages found");
+    }
+
     #[test]
     fn khmer_and_latin_each_use_their_font_and_never_notdef() {
         let shaped = glyphs("ហាងកាហ្វេស្រីមុំ 12,000 ៛");
