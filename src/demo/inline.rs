@@ -107,7 +107,10 @@ pub(super) async fn choose(State(shared): AppState, Json(input): Json<ChooseInpu
     match chosen {
         Ok(chosen) => {
             let mut typing = shared.inline();
-            if typing.as_ref().is_some_and(|t| t.query_id == input.query_id) {
+            if typing
+                .as_ref()
+                .is_some_and(|t| t.query_id == input.query_id)
+            {
                 *typing = None;
             }
             Json(json!({

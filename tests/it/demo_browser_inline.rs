@@ -165,27 +165,35 @@ async fn demo_inline_card_in_a_customer_chat_in_a_browser() {
     let help = answered_picker(&browser, "the help result").await;
     assert_eq!(help.results.len(), 1, "{help:?}");
     assert_eq!(help.results[0].0, "help", "{help:?}");
-    assert!(
-        help.results[0].2.contains("Ask for a payment"),
-        "{help:?}"
-    );
+    assert!(help.results[0].2.contains("Ask for a payment"), "{help:?}");
     type_customer(&browser, "5 EUR").await;
     let invalid = answered_picker(&browser, "the explanation of 5 EUR").await;
     assert_eq!(invalid.results.len(), 1, "{invalid:?}");
     assert_eq!(invalid.results[0].0, "invalid", "{invalid:?}");
     assert!(
-        invalid.results[0].2.contains("I cannot make this payment request"),
+        invalid.results[0]
+            .2
+            .contains("I cannot make this payment request"),
         "{invalid:?}"
     );
     // The real query, typed on: the card is the only result.
     type_customer(&browser, "\u{E003}\u{E003}\u{E003}USD iced coffee").await;
-    assert_eq!(customer_text(&browser).await, format!("{BOT} 5 USD iced coffee"));
+    assert_eq!(
+        customer_text(&browser).await,
+        format!("{BOT} 5 USD iced coffee")
+    );
     let offered = answered_picker(&browser, "the card in the picker").await;
     assert_eq!(offered.results.len(), 1, "{offered:?}");
     let (result_id, kind, text, shows_picture) = &offered.results[0];
     assert_eq!(kind, "photo", "{offered:?}");
-    assert!(shows_picture, "the card's picture is in the picker: {offered:?}");
-    assert!(text.contains("$5.00") && text.contains("Sokha Coffee"), "{text}");
+    assert!(
+        shows_picture,
+        "the card's picture is in the picker: {offered:?}"
+    );
+    assert!(
+        text.contains("$5.00") && text.contains("Sokha Coffee"),
+        "{text}"
+    );
     picture(&browser, "#customer-phone", "picker").await;
 
     // Its record copy is in the seller's private chat (once: a query is answered once).
@@ -197,7 +205,11 @@ async fn demo_inline_card_in_a_customer_chat_in_a_browser() {
     assert_eq!(copies, 1, "the record copy: {private:?}");
 
     // Tap it: the card is in the customer chat, sent by the seller via the bot.
-    click_css(&browser, &format!("#picker .picker-result[data-id='{result_id}']")).await;
+    click_css(
+        &browser,
+        &format!("#picker .picker-result[data-id='{result_id}']"),
+    )
+    .await;
     let card = wait_until("the card in the customer chat", || async {
         customer_chat(&browser).await.into_iter().find(|m| m.photo)
     })
@@ -211,9 +223,16 @@ async fn demo_inline_card_in_a_customer_chat_in_a_browser() {
 
     // The customer (Telegram in Khmer) presses Check now: answered at once, in Khmer.
     let card_css = format!("#customer-chat .msg[data-id='{}']", card.id);
-    click_css(&browser, &format!("{card_css} .keyboard button:first-child")).await;
+    click_css(
+        &browser,
+        &format!("{card_css} .keyboard button:first-child"),
+    )
+    .await;
     let checked = customer_toast(&browser, "").await;
-    assert!(checked.contains("មិនទាន់បានបង់"), "not paid yet, in Khmer: {checked}");
+    assert!(
+        checked.contains("មិនទាន់បានបង់"),
+        "not paid yet, in Khmer: {checked}"
+    );
     // ... and Cancel: refused, nothing changes.
     click_css(
         &browser,
@@ -221,7 +240,10 @@ async fn demo_inline_card_in_a_customer_chat_in_a_browser() {
     )
     .await;
     let refused = customer_toast(&browser, &checked).await;
-    assert!(refused.contains("មានតែអ្នកលក់"), "only the seller, in Khmer: {refused}");
+    assert!(
+        refused.contains("មានតែអ្នកលក់"),
+        "only the seller, in Khmer: {refused}"
+    );
     picture(&browser, "#customer-phone", "customer-buttons").await;
     let still = customer_chat(&browser).await;
     let still = still.iter().find(|m| m.id == card.id).expect("the card");
