@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Refreshes docs/images/demo-*.png (charge, scan, paid, history) and docs/images/inline-*.png
-# (picker, card, send-to-customer, paid, customer-buttons: inline mode in the customer's
+# (picker, card, customer-buttons, paid, send-to-customer, card-km: inline mode in the customer's
 # chat, cropped to the chats) from real runs of `khqr-bot demo` in headless Chromium: the
 # browser tests demo_browser and demo_browser_inline, with KHQR_DEMO_SCREENSHOTS set.
 # Needs chromium and chromium-driver (apt-get install chromium chromium-driver), and for the

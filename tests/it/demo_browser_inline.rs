@@ -339,5 +339,42 @@ async fn demo_inline_card_in_a_customer_chat_in_a_browser() {
     assert!(sent.text.contains("tea"), "{sent:?}");
     assert_eq!(sent.buttons.len(), 2, "a live card: {sent:?}");
 
+    // In Khmer: the page (and the seller's Telegram) switched, a riel card with a Khmer note.
+    click_css(&browser, ".lang[data-lang='km']").await;
+    wait_until("the page in Khmer", || async {
+        let lang = browser
+            .execute("return document.documentElement.lang;")
+            .await;
+        (lang.as_str() == Some("km")).then_some(())
+    })
+    .await;
+    type_customer(&browser, &format!("{BOT} 20000 KHR កាហ្វេទឹកកក")).await;
+    let khmer = answered_picker(&browser, "the riel card in the picker").await;
+    assert_eq!(khmer.results.len(), 1, "{khmer:?}");
+    assert_eq!(khmer.results[0].1, "photo", "{khmer:?}");
+    assert!(
+        khmer.results[0].2.contains("ទូទាត់") && khmer.results[0].2.contains("Sokha Coffee"),
+        "the Khmer title: {khmer:?}"
+    );
+    let khmer_id = khmer.results[0].0.clone();
+    click_css(
+        &browser,
+        &format!("#picker .picker-result[data-id='{khmer_id}']"),
+    )
+    .await;
+    let riel = wait_until("the riel card in the customer chat", || async {
+        customer_chat(&browser)
+            .await
+            .into_iter()
+            .find(|m| m.photo && m.text.contains("កាហ្វេទឹកកក"))
+    })
+    .await;
+    assert_eq!(riel.buttons.len(), 2, "a live card: {riel:?}");
+    assert!(
+        riel.buttons.iter().any(|b| b.contains("ពិនិត្យឥឡូវ")),
+        "Khmer buttons: {riel:?}"
+    );
+    picture(&browser, "#customer-phone", "card-km").await;
+
     browser.close().await;
 }
