@@ -393,3 +393,27 @@ async fn act(State(shared): AppState, Json(input): Json<ActInput>) -> Response {
         Err(e) => bad_request(e.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buttons_are_read_as_a_telegram_client_acts_on_them() {
+        let check = page_button(&json!({ "text": "Check now", "callback_data": "k:1" }));
+        assert_eq!(check.data.as_deref(), Some("k:1"));
+        assert_eq!(check.switch_query, None);
+        let send = page_button(&json!({
+            "text": "Send to customer",
+            "switch_inline_query_chosen_chat": { "query": "KB3F9Q0ZX7A1B2", "allow_user_chats": true },
+        }));
+        assert_eq!(send.text, "Send to customer");
+        assert_eq!(send.data, None);
+        assert_eq!(send.switch_query.as_deref(), Some("KB3F9Q0ZX7A1B2"));
+        // No query: the chat opens with the bot's name only.
+        let empty = page_button(&json!({ "text": "Share", "switch_inline_query_chosen_chat": {} }));
+        assert_eq!(empty.switch_query.as_deref(), Some(""));
+        let url = page_button(&json!({ "text": "Site", "url": "https://example.com" }));
+        assert_eq!((url.data, url.switch_query), (None, None));
+    }
+}
