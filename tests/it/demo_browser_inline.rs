@@ -91,16 +91,6 @@ async fn customer_text(browser: &Browser) -> String {
         .to_owned()
 }
 
-/// Empties the customer chat's composer as a user selecting all and deleting would.
-async fn clear_customer(browser: &Browser) {
-    browser
-        .execute(
-            "const i = document.getElementById('customer-input'); i.value = ''; \
-             i.dispatchEvent(new Event('input'));",
-        )
-        .await;
-}
-
 /// The customer chat's toast once it shows something other than `before`.
 async fn customer_toast(browser: &Browser, before: &str) -> String {
     wait_until("the answer to the press", || async {
@@ -147,7 +137,20 @@ async fn demo_inline_card_in_a_customer_chat_in_a_browser() {
             .is_some_and(|b| b.contains("Set up your shop first")),
         "{picker:?}"
     );
-    clear_customer(&browser).await;
+    // The button opens the private chat with `/start setup`, which the bot answers.
+    click_css(&browser, "#picker .picker-button").await;
+    wait_until("the bot's answer to /start setup", || async {
+        let messages = chat(&browser).await;
+        let start = messages
+            .iter()
+            .position(|(_, bot, t)| !*bot && t.contains("/start setup"))?;
+        messages[start + 1..]
+            .iter()
+            .any(|(_, bot, _)| *bot)
+            .then_some(())
+    })
+    .await;
+    assert!(customer_text(&browser).await.is_empty());
 
     click_css(&browser, "#setup-demo").await;
     wait_until("setup to finish", || async {
