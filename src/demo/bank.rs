@@ -11,9 +11,14 @@ use crate::bakong::sandbox::{Payment, SandboxHandle};
 use crate::bakong::types::DecimalAmount;
 use crate::khqr;
 
+use super::DemoChat;
+
 /// What the bank app shows for a scanned card.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Scan {
+    /// The chat the card was scanned from (the seller's chat with the bot, or the customer
+    /// chat an inline card was sent to).
+    pub chat: DemoChat,
     /// The chat message the card was scanned from.
     pub message_id: i32,
     /// The KHQR text read from the image.
@@ -56,11 +61,12 @@ pub fn read_qr_image(image: &[u8]) -> Result<String, BankError> {
         .map_err(|e| BankError::NoQr(e.to_string()))
 }
 
-/// Scans a card image from chat message `message_id`.
-pub fn scan(message_id: i32, image: &[u8]) -> Result<Scan, BankError> {
+/// Scans a card image from message `message_id` of `chat`.
+pub fn scan(chat: DemoChat, message_id: i32, image: &[u8]) -> Result<Scan, BankError> {
     let qr = read_qr_image(image)?;
     let decoded = khqr::decode(&qr)?;
     Ok(Scan {
+        chat,
         message_id,
         md5: khqr::md5_hex(&qr),
         merchant: decoded.merchant_name().to_owned(),

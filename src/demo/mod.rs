@@ -10,8 +10,15 @@
 //! Nothing here talks to the bot directly: the page acts only through the emulator (as a
 //! Telegram user would) and the sandbox (as a bank would), so what it shows is what the bot
 //! really did.
+//!
+//! The page shows two of the seller's chats ([`DemoChat`]): the private chat with the bot,
+//! and a chat with a customer, where the seller uses the bot's inline mode (`@bot 5 USD
+//! iced coffee`: one inline query per keystroke, the bot's answer shown as Telegram's result
+//! picker, the chosen result sent through the emulator) and the customer presses the card's
+//! buttons.
 
 pub mod bank;
+mod inline;
 mod seller;
 mod web;
 
@@ -21,6 +28,8 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::{Deserialize, Serialize};
 
 use crate::bakong::sandbox::{Sandbox, SandboxHandle};
 use crate::bot::{App, StartError, shutdown};
@@ -33,6 +42,43 @@ const DEMO_POLL_INTERVAL_SECS: &str = "1";
 /// The demo seller's Telegram user id (the chat id of the private chat with the bot).
 pub const SELLER_ID: i64 = 1001;
 const SELLER_NAME: &str = "Sokha";
+/// The demo customer's Telegram user id: also the id of the seller's chat with them, where
+/// inline results are sent.
+pub const CUSTOMER_ID: i64 = 2002;
+const CUSTOMER_NAME: &str = "Dara";
+/// The customer's Telegram language: Khmer, so the bot's answers to their button presses
+/// are in Khmer whatever the page's language.
+const CUSTOMER_LANG: &str = "km";
+
+/// The two chats of the seller's the page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DemoChat {
+    /// The seller's private chat with the bot.
+    #[default]
+    Bot,
+    /// The seller's chat with a customer (the bot is not in it: cards arrive there through
+    /// inline mode).
+    Customer,
+}
+
+impl DemoChat {
+    /// The emulator's chat id.
+    pub fn chat_id(self) -> i64 {
+        match self {
+            DemoChat::Bot => SELLER_ID,
+            DemoChat::Customer => CUSTOMER_ID,
+        }
+    }
+}
+
+/// The seller's latest inline query (typed in the customer chat), which the page's result
+/// picker shows the answer to.
+#[derive(Debug, Clone)]
+pub(crate) struct InlineTyping {
+    pub(crate) query_id: String,
+    pub(crate) query: String,
+}
 
 /// How to run the demo.
 #[derive(Debug, Clone)]
@@ -72,8 +118,10 @@ pub(crate) struct Shared {
     pub(crate) sandbox: SandboxHandle,
     /// The page's language ("en" or "km"): the seller's Telegram language too.
     lang: Mutex<String>,
-    /// The bank app's scans, by chat message id.
-    scans: Mutex<HashMap<i32, bank::Scan>>,
+    /// The bank app's scans, by chat and message id.
+    scans: Mutex<HashMap<(DemoChat, i32), bank::Scan>>,
+    /// The seller's latest inline query, until a result is chosen or the text is cleared.
+    inline: Mutex<Option<InlineTyping>>,
     /// One-click setup in progress or its last outcome, for the page.
     setup_status: Mutex<String>,
 }
@@ -84,12 +132,21 @@ impl Shared {
         TgUser::new(SELLER_ID, SELLER_NAME).with_language(self.lang().clone())
     }
 
+    /// The demo customer as Telegram describes them.
+    pub(crate) fn customer(&self) -> TgUser {
+        TgUser::new(CUSTOMER_ID, CUSTOMER_NAME).with_language(CUSTOMER_LANG)
+    }
+
     pub(crate) fn lang(&self) -> MutexGuard<'_, String> {
         lock(&self.lang)
     }
 
-    pub(crate) fn scans(&self) -> MutexGuard<'_, HashMap<i32, bank::Scan>> {
+    pub(crate) fn scans(&self) -> MutexGuard<'_, HashMap<(DemoChat, i32), bank::Scan>> {
         lock(&self.scans)
+    }
+
+    pub(crate) fn inline(&self) -> MutexGuard<'_, Option<InlineTyping>> {
+        lock(&self.inline)
     }
 
     pub(crate) fn setup_status(&self) -> MutexGuard<'_, String> {
@@ -153,6 +210,7 @@ pub async fn run(
         sandbox,
         lang: Mutex::new("en".to_owned()),
         scans: Mutex::new(HashMap::new()),
+        inline: Mutex::new(None),
         setup_status: Mutex::new(String::new()),
     });
     let (stop_page, page_stopped) = tokio::sync::oneshot::channel::<()>();

@@ -1,6 +1,8 @@
 //! The demo page and its JSON API. Everything is embedded in the binary (no CDN, no build
 //! step): `assets/index.html`, `app.js`, `style.css`, and the project's Noto fonts for Khmer.
-//! The page polls `GET /api/state` and redraws what changed.
+//! The page polls `GET /api/state` and redraws what changed. The seller's two chats
+//! ([`DemoChat`]) are read from the emulator as a Telegram client shows them; the customer
+//! chat's inline mode is in [`super::inline`].
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::bank::{self, Action};
-use super::{SELLER_ID, Shared, seller};
+use super::{DemoChat, Shared, inline, seller};
 
 const INDEX_HTML: &str = include_str!("assets/index.html");
 const APP_JS: &str = include_str!("assets/app.js");
@@ -57,7 +59,11 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/api/state", get(state))
         .route("/api/photo/{message_id}", get(photo))
+        .route("/api/file/{file_id}", get(file))
         .route("/api/send", post(send))
+        .route("/api/inline/query", post(inline::query))
+        .route("/api/inline/choose", post(inline::choose))
+        .route("/api/inline/start", post(inline::start))
         .route("/api/press", post(press))
         .route("/api/lang", post(set_lang))
         .route("/api/setup", post(setup))
@@ -70,7 +76,7 @@ fn asset(content_type: &'static str, body: impl IntoResponse) -> Response {
     ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
-fn bad_request(message: impl Into<String>) -> Response {
+pub(super) fn bad_request(message: impl Into<String>) -> Response {
     (
         StatusCode::BAD_REQUEST,
         Json(json!({ "error": message.into() })),
@@ -83,52 +89,123 @@ struct PageMessage {
     id: i32,
     from_bot: bool,
     sender: String,
+    /// `@username` of the bot a message was sent through (inline mode).
+    via_bot: Option<String>,
     text: Option<String>,
     caption: Option<String>,
-    /// Changes whenever the photo is replaced (the page reloads the image then).
+    /// The photo's `file_id`: changes whenever the photo is replaced (the page reloads the
+    /// image then).
     photo: Option<String>,
-    buttons: Vec<Vec<(String, String)>>,
+    buttons: Vec<Vec<PageButton>>,
     edited: bool,
+}
+
+/// A button of an inline keyboard, as a Telegram client acts on it.
+#[derive(Serialize)]
+struct PageButton {
+    text: String,
+    /// `callback_data` (pressing it sends a callback query).
+    data: Option<String>,
+    /// `switch_inline_query_chosen_chat.query`: pressing it opens a chat the user picks with
+    /// `@bot <query>` in the composer.
+    switch_query: Option<String>,
+}
+
+fn page_button(button: &Value) -> PageButton {
+    let str_at = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+    PageButton {
+        text: str_at(button.get("text")).unwrap_or_default(),
+        data: str_at(button.get("callback_data")),
+        switch_query: button
+            .get("switch_inline_query_chosen_chat")
+            .map(|s| str_at(s.get("query")).unwrap_or_default()),
+    }
+}
+
+/// The messages of `chat` as the seller's Telegram shows them now.
+fn page_messages(shared: &Shared, chat: DemoChat) -> Vec<PageMessage> {
+    let chat_id = chat.chat_id();
+    shared
+        .telegram
+        .chat(chat_id)
+        .into_iter()
+        .map(|m| {
+            let raw = shared.telegram.message(chat_id, m.message_id);
+            let raw = raw.as_ref();
+            let buttons = raw
+                .and_then(|r| r.pointer("/reply_markup/inline_keyboard"))
+                .and_then(Value::as_array)
+                .map(|rows| {
+                    rows.iter()
+                        .map(|row| {
+                            row.as_array()
+                                .map(|bs| bs.iter().map(page_button).collect())
+                                .unwrap_or_default()
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let via_bot = raw
+                .and_then(|r| r.pointer("/via_bot/username"))
+                .and_then(Value::as_str)
+                .map(|u| format!("@{u}"));
+            PageMessage {
+                id: m.message_id,
+                from_bot: m.from_bot,
+                sender: m.sender,
+                via_bot,
+                text: m.text,
+                caption: m.caption,
+                photo: m.photo_file_id,
+                buttons,
+                edited: m.edited,
+            }
+        })
+        .collect()
 }
 
 /// Everything the page shows, in one answer.
 async fn state(State(shared): AppState) -> Json<Value> {
     let lang = shared.lang().clone();
-    let messages: Vec<PageMessage> = shared
-        .telegram
-        .chat(SELLER_ID)
-        .into_iter()
-        .map(|m| PageMessage {
-            id: m.message_id,
-            from_bot: m.from_bot,
-            sender: m.sender,
-            text: m.text,
-            caption: m.caption,
-            photo: m.photo_file_id,
-            buttons: m.buttons,
-            edited: m.edited,
-        })
-        .collect();
+    let messages = page_messages(&shared, DemoChat::Bot);
+    let customer = page_messages(&shared, DemoChat::Customer);
+    let typing = inline::typing_state(&shared);
     let commands = shared
         .telegram
         .set_commands_for(Some(lang.as_str()))
         .or_else(|| shared.telegram.set_commands_for(None))
         .unwrap_or_default();
     let mut scans: Vec<bank::Scan> = shared.scans().values().cloned().collect();
-    scans.sort_by_key(|s| s.message_id);
+    scans.sort_by_key(|s| (s.chat == DemoChat::Customer, s.message_id));
     let setup = shared.setup_status().clone();
     Json(json!({
         "lang": lang,
         "messages": messages,
+        "customer": customer,
+        "inline": typing,
+        "bot_username": shared.telegram.bot_username(),
         "commands": commands,
         "scans": scans,
         "setup": setup,
     }))
 }
 
-/// The photo a chat message shows now (after edits).
+/// The photo a message of the seller's chat with the bot shows now (after edits).
 async fn photo(State(shared): AppState, Path(message_id): Path<i32>) -> Response {
-    match shared.telegram.current_photo(SELLER_ID, message_id) {
+    image(
+        shared
+            .telegram
+            .current_photo(DemoChat::Bot.chat_id(), message_id),
+    )
+}
+
+/// A photo by its `file_id` (a message's in the customer chat, an inline result's).
+async fn file(State(shared): AppState, Path(file_id): Path<String>) -> Response {
+    image(shared.telegram.file(&file_id))
+}
+
+fn image(bytes: Option<Vec<u8>>) -> Response {
+    match bytes {
         Some(bytes) => {
             let kind = if bytes.starts_with(b"\x89PNG") {
                 "image/png"
@@ -156,17 +233,55 @@ async fn send(State(shared): AppState, Json(input): Json<SendInput>) -> Response
     Json(json!({ "message_id": id })).into_response()
 }
 
-#[derive(Deserialize)]
-struct PressInput {
-    message_id: i32,
-    data: String,
+/// Who presses a button.
+#[derive(Deserialize, Default, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum Presser {
+    #[default]
+    Seller,
+    Customer,
 }
 
-/// The seller presses an inline button; answers with the bot's toast text, if any.
+#[derive(Deserialize)]
+struct PressInput {
+    #[serde(default)]
+    chat: DemoChat,
+    message_id: i32,
+    data: String,
+    /// Who presses it (the customer only in the customer chat).
+    #[serde(default, rename = "as")]
+    presser: Presser,
+}
+
+/// Someone presses an inline button; answers with the bot's toast text, if any. In the
+/// seller's chat with the bot the seller presses it; on the card in the customer chat
+/// (an inline message: the press carries its `inline_message_id`) the customer or the seller.
 async fn press(State(shared): AppState, Json(input): Json<PressInput>) -> Response {
-    let query_id = shared
-        .telegram
-        .press_button(&shared.seller(), input.message_id, &input.data);
+    let query_id = match input.chat {
+        DemoChat::Bot => {
+            shared
+                .telegram
+                .press_button(&shared.seller(), input.message_id, &input.data)
+        }
+        DemoChat::Customer => {
+            let inline_id = shared
+                .telegram
+                .chat(DemoChat::Customer.chat_id())
+                .into_iter()
+                .find(|m| m.message_id == input.message_id)
+                .and_then(|m| m.inline_message_id);
+            let Some(inline_id) = inline_id else {
+                return bad_request("this message has no buttons the bot can answer");
+            };
+            let user = match input.presser {
+                Presser::Seller => shared.seller(),
+                Presser::Customer => shared.customer(),
+            };
+            shared
+                .telegram
+                .press_inline_button(&user, &inline_id, &input.data)
+        }
+    };
     let deadline = Instant::now() + ANSWER_WAIT;
     while Instant::now() < deadline {
         let answer = shared
@@ -220,18 +335,23 @@ async fn setup(State(shared): AppState) -> Response {
 
 #[derive(Deserialize)]
 struct ScanInput {
+    #[serde(default)]
+    chat: DemoChat,
     message_id: i32,
 }
 
-/// The bank app scans the card shown in chat message `message_id`, from its image.
+/// The bank app scans the card shown in message `message_id` of `chat`, from its image.
 async fn scan(State(shared): AppState, Json(input): Json<ScanInput>) -> Response {
-    let Some(image) = shared.telegram.current_photo(SELLER_ID, input.message_id) else {
+    let (chat, message_id) = (input.chat, input.message_id);
+    let Some(image) = shared.telegram.current_photo(chat.chat_id(), message_id) else {
         return bad_request("this message has no picture");
     };
-    let scanned = tokio::task::spawn_blocking(move || bank::scan(input.message_id, &image)).await;
+    let scanned = tokio::task::spawn_blocking(move || bank::scan(chat, message_id, &image)).await;
     match scanned {
         Ok(Ok(scan)) => {
-            shared.scans().insert(scan.message_id, scan.clone());
+            shared
+                .scans()
+                .insert((scan.chat, scan.message_id), scan.clone());
             Json(json!({ "scan": scan })).into_response()
         }
         Ok(Err(e)) => bad_request(e.to_string()),
@@ -241,6 +361,8 @@ async fn scan(State(shared): AppState, Json(input): Json<ScanInput>) -> Response
 
 #[derive(Deserialize)]
 struct ActInput {
+    #[serde(default)]
+    chat: DemoChat,
     message_id: i32,
     /// "pay", "amount" (with `amount`) or "fail".
     action: String,
@@ -257,16 +379,41 @@ async fn act(State(shared): AppState, Json(input): Json<ActInput>) -> Response {
         ("amount", None) => return bad_request("give the amount to pay"),
         (other, _) => return bad_request(format!("unknown action {other}")),
     };
-    let Some(scan) = shared.scans().get(&input.message_id).cloned() else {
+    let key = (input.chat, input.message_id);
+    let Some(scan) = shared.scans().get(&key).cloned() else {
         return bad_request("scan the card first");
     };
     match bank::act(&shared.sandbox, &scan, &action) {
         Ok(done) => {
-            if let Some(s) = shared.scans().get_mut(&input.message_id) {
+            if let Some(s) = shared.scans().get_mut(&key) {
                 s.done = Some(done.clone());
             }
             Json(json!({ "done": done })).into_response()
         }
         Err(e) => bad_request(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buttons_are_read_as_a_telegram_client_acts_on_them() {
+        let check = page_button(&json!({ "text": "Check now", "callback_data": "k:1" }));
+        assert_eq!(check.data.as_deref(), Some("k:1"));
+        assert_eq!(check.switch_query, None);
+        let send = page_button(&json!({
+            "text": "Send to customer",
+            "switch_inline_query_chosen_chat": { "query": "KB3F9Q0ZX7A1B2", "allow_user_chats": true },
+        }));
+        assert_eq!(send.text, "Send to customer");
+        assert_eq!(send.data, None);
+        assert_eq!(send.switch_query.as_deref(), Some("KB3F9Q0ZX7A1B2"));
+        // No query: the chat opens with the bot's name only.
+        let empty = page_button(&json!({ "text": "Share", "switch_inline_query_chosen_chat": {} }));
+        assert_eq!(empty.switch_query.as_deref(), Some(""));
+        let url = page_button(&json!({ "text": "Site", "url": "https://example.com" }));
+        assert_eq!((url.data, url.switch_query), (None, None));
     }
 }

@@ -9,7 +9,8 @@
 //! so a missing driver fails). Elsewhere, without chromedriver it says so and returns.
 //!
 //! Set `KHQR_DEMO_SCREENSHOTS=<dir>` to save the screenshots `scripts/demo-screenshots.sh`
-//! refreshes in docs/images.
+//! refreshes in docs/images. The inline flow in the customer's chat is `demo_browser_inline`,
+//! on the helpers here.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -21,10 +22,10 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 /// Upper bound for anything to appear on the page; only reached when the test fails.
-const WAIT: Duration = Duration::from_secs(60);
+pub(super) const WAIT: Duration = Duration::from_secs(60);
 
 /// A child process killed when the test ends, however it ends.
-struct Killed(Child);
+pub(super) struct Killed(Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
@@ -48,7 +49,7 @@ fn find_in_path(name: &str) -> Option<PathBuf> {
 }
 
 /// Starts `khqr-bot demo` and waits for the line with its address.
-fn start_demo() -> (Killed, String) {
+pub(super) fn start_demo() -> (Killed, String) {
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_khqr-bot"))
         .args([
@@ -80,7 +81,7 @@ fn start_demo() -> (Killed, String) {
 }
 
 /// Starts chromedriver on a free port; `None` (with a message) when it is not installed.
-fn start_chromedriver() -> Option<(Killed, String)> {
+pub(super) fn start_chromedriver() -> Option<(Killed, String)> {
     let Some(driver) = find_in_path("chromedriver") else {
         assert!(
             std::env::var("KHQR_DEMO_BROWSER").as_deref() != Ok("required"),
@@ -103,7 +104,7 @@ fn start_chromedriver() -> Option<(Killed, String)> {
 
 /// A W3C WebDriver session, spoken over plain HTTP with the reqwest the crate already has
 /// (fantoccini was tried: its features on hyper/tracing rebuild most of the dependency tree).
-struct Browser {
+pub(super) struct Browser {
     http: reqwest::Client,
     session: String,
 }
@@ -139,14 +140,14 @@ impl Browser {
         Ok(value)
     }
 
-    async fn goto(&self, url: &str) {
+    pub(super) async fn goto(&self, url: &str) {
         self.call(reqwest::Method::POST, "/url", json!({ "url": url }))
             .await
             .expect("page loads");
     }
 
     /// The element matching `css`, if there is one now.
-    async fn find(&self, css: &str) -> Option<String> {
+    pub(super) async fn find(&self, css: &str) -> Option<String> {
         let found = self
             .call(
                 reqwest::Method::POST,
@@ -158,7 +159,7 @@ impl Browser {
         found.get(ELEMENT)?.as_str().map(str::to_owned)
     }
 
-    async fn click(&self, element: &str) -> Result<(), String> {
+    pub(super) async fn click(&self, element: &str) -> Result<(), String> {
         self.call(
             reqwest::Method::POST,
             &format!("/element/{element}/click"),
@@ -168,7 +169,7 @@ impl Browser {
         .map(|_| ())
     }
 
-    async fn type_into(&self, element: &str, text: &str) {
+    pub(super) async fn type_into(&self, element: &str, text: &str) {
         self.call(
             reqwest::Method::POST,
             &format!("/element/{element}/value"),
@@ -178,7 +179,7 @@ impl Browser {
         .expect("typing");
     }
 
-    async fn execute(&self, script: &str) -> Value {
+    pub(super) async fn execute(&self, script: &str) -> Value {
         self.call(
             reqwest::Method::POST,
             "/execute/sync",
@@ -188,7 +189,7 @@ impl Browser {
         .expect("script runs")
     }
 
-    async fn screenshot(&self) -> Vec<u8> {
+    pub(super) async fn screenshot(&self) -> Vec<u8> {
         let b64 = self
             .call(reqwest::Method::GET, "/screenshot", Value::Null)
             .await
@@ -198,18 +199,39 @@ impl Browser {
             .expect("base64 PNG")
     }
 
-    async fn close(&self) {
+    /// A PNG of one element only (cropped to its box), for the docs' pictures.
+    pub(super) async fn element_screenshot(&self, element: &str) -> Vec<u8> {
+        let b64 = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/element/{element}/screenshot"),
+                Value::Null,
+            )
+            .await
+            .expect("element screenshot");
+        base64::engine::general_purpose::STANDARD
+            .decode(b64.as_str().unwrap_or_default())
+            .expect("base64 PNG")
+    }
+
+    pub(super) async fn close(&self) {
         let _ = self.call(reqwest::Method::DELETE, "", Value::Null).await;
     }
 }
 
-async fn connect(webdriver: &str) -> Browser {
+pub(super) async fn connect(webdriver: &str) -> Browser {
+    connect_sized(webdriver, "1280,860").await
+}
+
+/// A browser session with a window of `size` ("width,height").
+pub(super) async fn connect_sized(webdriver: &str, size: &str) -> Browser {
     let http = reqwest::Client::new();
+    let window = format!("--window-size={size}");
     let caps = json!({ "capabilities": { "alwaysMatch": {
         "browserName": "chrome",
         "goog:chromeOptions": { "args": [
             "--headless=new", "--no-sandbox", "--disable-gpu",
-            "--disable-dev-shm-usage", "--window-size=1280,860"
+            "--disable-dev-shm-usage", window
         ] }
     } } });
     let deadline = Instant::now() + WAIT;
@@ -241,7 +263,7 @@ async fn connect(webdriver: &str) -> Browser {
 }
 
 /// Polls `f` until it returns `Some`, up to [`WAIT`].
-async fn wait_until<T, F, Fut>(what: &str, mut f: F) -> T
+pub(super) async fn wait_until<T, F, Fut>(what: &str, mut f: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
@@ -257,7 +279,7 @@ where
 }
 
 /// The chat's messages as shown, in order: (message id, from the bot, visible text).
-async fn chat(browser: &Browser) -> Vec<(i64, bool, String)> {
+pub(super) async fn chat(browser: &Browser) -> Vec<(i64, bool, String)> {
     let got = browser
         .execute(
             "return [...document.querySelectorAll('#chat .msg')].map(m => \
@@ -267,14 +289,14 @@ async fn chat(browser: &Browser) -> Vec<(i64, bool, String)> {
     serde_json::from_value(got).expect("rows of [id, bool, text]")
 }
 
-async fn send(browser: &Browser, text: &str) {
+pub(super) async fn send(browser: &Browser, text: &str) {
     let input = browser.find("#composer-input").await.expect("composer");
     browser.type_into(&input, text).await;
     click_css(browser, "#send").await;
 }
 
 /// Clicks the element matching `css` once it is there.
-async fn click_css(browser: &Browser, css: &str) {
+pub(super) async fn click_css(browser: &Browser, css: &str) {
     wait_until(css, || async {
         let el = browser.find(css).await?;
         browser.click(&el).await.ok()

@@ -18,6 +18,7 @@ mod bot_renewal;
 mod bot_setup;
 mod cli_khqr;
 mod demo_browser;
+mod demo_browser_inline;
 mod fake_telegram;
 mod i18n_locales;
 mod khqr_codec;
