@@ -174,6 +174,35 @@ impl TextBlock {
         }
     }
 
+    /// Every shaped glyph in visual order: (glyph id, family of its font, cluster start
+    /// byte in the text). For tests that check shaping through the text stack itself.
+    #[cfg(test)]
+    pub(crate) fn shaped_glyphs(&self, engine: &TextEngine) -> Vec<(u16, String, usize)> {
+        let db = engine.fonts.db();
+        self.buffer
+            .layout_runs()
+            .flat_map(|run| run.glyphs.iter())
+            .map(|g| {
+                let family = db
+                    .face(g.font_id)
+                    .and_then(|f| f.families.first().map(|(n, _)| n.clone()))
+                    .unwrap_or_default();
+                (g.glyph_id, family, g.start)
+            })
+            .collect()
+    }
+
+    /// The text as laid out (after the control characters were replaced).
+    #[cfg(test)]
+    pub(crate) fn text(&self) -> String {
+        self.buffer
+            .lines
+            .iter()
+            .map(|l| l.text())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     /// Draws the block with its top-left corner at (x, y).
     pub(crate) fn draw(&mut self, engine: &mut TextEngine, canvas: &mut Canvas, x: f32, y: f32) {
         let (ox, oy) = (x.round() as i64, y.round() as i64);
