@@ -278,3 +278,19 @@ inline-not-open-title = ❌ This payment request is no longer open
 inline-draft-gone = ⌛ This payment request was not kept. Do not pay this QR code: ask the seller for a new one.
 callback-seller-only = Only the seller can cancel this payment request.
 callback-check-wait = Just checked. Please try again in a few seconds.
+## chart14 (issue 14 item 3): the chart /history sends, the summary as its caption
+history-chart-today = Today, {$date} · per hour
+history-chart-yesterday = Yesterday, {$date} · per hour
+history-chart-day = {$date} · per hour
+history-chart-week = This week, {$from} – {$to} · per day
+history-chart-month = This month, {$from} – {$to} · per day
+history-chart-series = {$currency}: {$count} paid · {$sum}
+history-chart-weekday = { $day ->
+    [1] Mon
+    [2] Tue
+    [3] Wed
+    [4] Thu
+    [5] Fri
+    [6] Sat
+   *[7] Sun
+}

@@ -278,3 +278,19 @@ inline-not-open-title = ❌ សំណើទូទាត់នេះលែងប�
 inline-draft-gone = ⌛ សំណើទូទាត់នេះមិនត្រូវបានរក្សាទុកទេ។ សូមកុំបង់ QR កូដនេះ៖ សូមស្នើសុំថ្មីពីអ្នកលក់។
 callback-seller-only = មានតែអ្នកលក់ទេដែលអាចបោះបង់សំណើទូទាត់នេះបាន។
 callback-check-wait = ទើបតែពិនិត្យរួច។ សូមព្យាយាមម្ដងទៀតក្នុងរយៈពេលពីរបីវិនាទី។
+## chart14 (issue 14 item 3): the chart /history sends, the summary as its caption
+history-chart-today = ថ្ងៃនេះ {$date} · តាមម៉ោង
+history-chart-yesterday = ម្សិលមិញ {$date} · តាមម៉ោង
+history-chart-day = ថ្ងៃ {$date} · តាមម៉ោង
+history-chart-week = សប្តាហ៍នេះ {$from} – {$to} · តាមថ្ងៃ
+history-chart-month = ខែនេះ {$from} – {$to} · តាមថ្ងៃ
+history-chart-series = {$currency}៖ បានទូទាត់ {$count} · {$sum}
+history-chart-weekday = { $day ->
+    [1] ចន្ទ
+    [2] អង្គារ
+    [3] ពុធ
+    [4] ព្រហស្បតិ៍
+    [5] សុក្រ
+    [6] សៅរ៍
+   *[7] អាទិត្យ
+}
