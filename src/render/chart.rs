@@ -195,26 +195,78 @@ pub(crate) fn lay_out(engine: &mut TextEngine, spec: &ChartSpec<'_>) -> Layout {
         out.texts.push(Placed { block, x: x0, y });
         y += h + 36.0;
     }
-    for (panel, series) in shown.into_iter().enumerate() {
+    // Every panel's value axis first: the plots share one left edge, so a day's bars
+    // line up from panel to panel.
+    let axes: Vec<(Axis, Vec<(u64, TextBlock)>)> = shown
+        .iter()
+        .map(|series| value_axis(engine, series, width))
+        .collect();
+    let axis_w = axes
+        .iter()
+        .flat_map(|(_, ticks)| ticks.iter().map(|(_, b)| b.width))
+        .fold(0.0, f32::max);
+    let plot_l = (x0 + axis_w + AXIS_GAP).round();
+    for (panel, (series, axis)) in shown.into_iter().zip(axes).enumerate() {
         out.dashes
             .push((card_l + PAD / 2.0, card_r - PAD / 2.0, y + 8.0));
         y += 30.0;
-        y = lay_out_panel(engine, &mut out, spec.slots, series, panel, (x0, x1), y);
+        let frame = PanelFrame {
+            x0,
+            plot_l,
+            x1,
+            top: y,
+        };
+        y = lay_out_panel(engine, &mut out, spec.slots, series, panel, axis, frame);
     }
     out.height = (y + 20.0 + MARGIN).ceil() as u32;
     out
 }
 
-/// One currency's panel from `top` down; returns the y below it.
+/// A series' round ticks and their money labels.
+fn value_axis(
+    engine: &mut TextEngine,
+    series: &ChartSeries<'_>,
+    width: f32,
+) -> (Axis, Vec<(u64, TextBlock)>) {
+    let max = series.minor.iter().copied().max().unwrap_or(0);
+    let axis = Axis::for_max(max);
+    let style = TextStyle::new(LABEL_SIZE, false, MUTED, false, 1);
+    let ticks = axis
+        .ticks()
+        .into_iter()
+        .map(|t| {
+            let text = format_minor_units(t, series.currency);
+            (t, TextBlock::layout(engine, &text, style, width))
+        })
+        .collect();
+    (axis, ticks)
+}
+
+/// Where a panel goes: its left edge, the plot's left edge, its right edge, its top.
+#[derive(Debug, Clone, Copy)]
+struct PanelFrame {
+    x0: f32,
+    plot_l: f32,
+    x1: f32,
+    top: f32,
+}
+
+/// One currency's panel from `frame.top` down; returns the y below it.
 fn lay_out_panel(
     engine: &mut TextEngine,
     out: &mut Layout,
     slots: &[ChartSlot<'_>],
     series: &ChartSeries<'_>,
     panel: usize,
-    (x0, x1): (f32, f32),
-    top: f32,
+    (axis, tick_labels): (Axis, Vec<(u64, TextBlock)>),
+    frame: PanelFrame,
 ) -> f32 {
+    let PanelFrame {
+        x0,
+        plot_l,
+        x1,
+        top,
+    } = frame;
     let colour = bar_colour(series.currency);
     let mut y = top;
     let swatch = 18.0;
@@ -237,20 +289,7 @@ fn lay_out_panel(
     });
     y += h + 12.0;
 
-    // Value axis: round ticks, money labels on the left.
-    let max = series.minor.iter().copied().max().unwrap_or(0);
-    let axis = Axis::for_max(max);
-    let value_style = TextStyle::new(LABEL_SIZE, false, MUTED, false, 1);
-    let tick_labels: Vec<(u64, TextBlock)> = axis
-        .ticks()
-        .into_iter()
-        .map(|t| {
-            let text = format_minor_units(t, series.currency);
-            (t, TextBlock::layout(engine, &text, value_style, x1 - x0))
-        })
-        .collect();
-    let axis_w = tick_labels.iter().map(|(_, b)| b.width).fold(0.0, f32::max);
-    let plot_l = (x0 + axis_w + AXIS_GAP).round();
+    // Value axis: round ticks, money labels right-aligned on the left.
     let plot_top = (y + 10.0).round();
     let base = plot_top + PLOT_H;
     out.plots.push((plot_l, plot_top, x1, base));

@@ -125,8 +125,11 @@ fn one_day_by_hour_in_two_currencies_gets_two_panels_with_their_own_axes() {
     // KHR has its own axis, 0 to 40,000 ៛ in steps of 10,000 ៛: 100 ៛ is tiny but visible.
     assert!((height(&layout.bars[3]) - PLOT_H).abs() < 0.01);
     assert_eq!(height(&layout.bars[4]), 3.0);
-    // The KHR panel lies below the USD one.
+    // The KHR panel lies below the USD one, its plot on the same left edge although its
+    // tick labels are wider (an hour's bars line up across the panels).
     assert!(layout.plots[1].1 > layout.plots[0].3);
+    assert_eq!(layout.plots[0].0, layout.plots[1].0);
+    assert_eq!(layout.plots[0].2, layout.plots[1].2);
     // Money on the axes, formatted like the cards.
     let all = texts(&layout);
     for tick in ["$0.00", "$5.00", "$10.00", "0 ៛", "10,000 ៛", "40,000 ៛"] {
