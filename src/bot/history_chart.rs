@@ -27,8 +27,18 @@ pub(super) const CAPTION_LIMIT: usize = 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Slots {
     pub width: BucketWidth,
-    /// Label and second line of each slot, and whether it is still to come.
-    pub slots: Vec<(String, String, bool)>,
+    pub slots: Vec<SlotLabel>,
+}
+
+/// How one slot (an hour, a day) is labelled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct SlotLabel {
+    /// The hour (`09`) or the day of the month (`23`).
+    pub label: String,
+    /// The weekday (`Mon`) in a week's chart, else empty.
+    pub weekday: String,
+    /// Still to come.
+    pub upcoming: bool,
 }
 
 /// The slots for `period` at instant `now`: 24 hours for a day, else every day of the
@@ -52,7 +62,11 @@ pub(super) fn slots(lang: Lang, period: &Period, now: UnixSecs) -> Slots {
         let slots = (0..24)
             .map(|h| {
                 let starts = period.start() + h * 3_600;
-                (format!("{h:02}"), String::new(), starts > now)
+                SlotLabel {
+                    label: format!("{h:02}"),
+                    weekday: String::new(),
+                    upcoming: starts > now,
+                }
             })
             .collect();
         return Slots {
@@ -72,7 +86,11 @@ pub(super) fn slots(lang: Lang, period: &Period, now: UnixSecs) -> Slots {
             } else {
                 String::new()
             };
-            (day.day().to_string(), weekday, day > today)
+            SlotLabel {
+                label: day.day().to_string(),
+                weekday,
+                upcoming: day > today,
+            }
         })
         .collect();
     Slots {
@@ -149,10 +167,10 @@ pub(super) async fn chart(
         let slots: Vec<ChartSlot<'_>> = axis
             .slots
             .iter()
-            .map(|(label, sublabel, upcoming)| ChartSlot {
-                label,
-                sublabel,
-                upcoming: *upcoming,
+            .map(|s| ChartSlot {
+                label: &s.label,
+                sublabel: &s.weekday,
+                upcoming: s.upcoming,
             })
             .collect();
         let series: Vec<ChartSeries<'_>> = series
@@ -246,7 +264,7 @@ mod tests {
     fn labels(s: &Slots) -> Vec<(&str, &str, bool)> {
         s.slots
             .iter()
-            .map(|(a, b, c)| (a.as_str(), b.as_str(), *c))
+            .map(|s| (s.label.as_str(), s.weekday.as_str(), s.upcoming))
             .collect()
     }
 
@@ -264,7 +282,7 @@ mod tests {
         assert_eq!(l[23], ("23", "", true));
         // Yesterday is over: nothing upcoming.
         let y = slots(Lang::En, &parse_period("yesterday", now).unwrap(), now);
-        assert!(y.slots.iter().all(|(.., up)| !up));
+        assert!(y.slots.iter().all(|s| !s.upcoming));
     }
 
     #[test]
@@ -286,8 +304,13 @@ mod tests {
                 ("6", "Sun", true),
             ]
         );
+        // On a Monday too: the whole week, six days to come.
+        let monday = date(2026, 11, 30).start() + 3_600;
+        let s = slots(Lang::En, &parse_period("week", monday).unwrap(), monday);
+        assert_eq!(s.slots.len(), 7);
+        assert_eq!(s.slots.iter().filter(|s| s.upcoming).count(), 6);
         let km = slots(Lang::Km, &period, now);
-        let names: Vec<&str> = km.slots.iter().map(|(_, w, _)| w.as_str()).collect();
+        let names: Vec<&str> = km.slots.iter().map(|s| s.weekday.as_str()).collect();
         assert_eq!(names, ["ចន្ទ", "អង្គារ", "ពុធ", "ព្រហស្បតិ៍", "សុក្រ", "សៅរ៍", "អាទិត្យ"]);
     }
 
@@ -301,9 +324,9 @@ mod tests {
         ] {
             let s = slots(Lang::En, &parse_period("month", now).unwrap(), now);
             assert_eq!(s.slots.len(), days);
-            assert_eq!(s.slots[0].0, "1");
-            assert_eq!(s.slots[days - 1].0, days.to_string());
-            assert!(s.slots.iter().all(|(_, weekday, _)| weekday.is_empty()));
+            assert_eq!(s.slots[0].label, "1");
+            assert_eq!(s.slots[days - 1].label, days.to_string());
+            assert!(s.slots.iter().all(|s| s.weekday.is_empty()));
         }
     }
 
