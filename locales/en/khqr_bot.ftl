@@ -285,12 +285,10 @@ history-chart-day = {$date} · per hour
 history-chart-week = This week, {$from} – {$to} · per day
 history-chart-month = This month, {$from} – {$to} · per day
 history-chart-series = {$currency}: {$count} paid · {$sum}
-history-chart-weekday = { $day ->
-    [1] Mon
-    [2] Tue
-    [3] Wed
-    [4] Thu
-    [5] Fri
-    [6] Sat
-   *[7] Sun
-}
+history-chart-mon = Mon
+history-chart-tue = Tue
+history-chart-wed = Wed
+history-chart-thu = Thu
+history-chart-fri = Fri
+history-chart-sat = Sat
+history-chart-sun = Sun

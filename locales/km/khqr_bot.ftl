@@ -285,12 +285,10 @@ history-chart-day = ថ្ងៃ {$date} · តាមម៉ោង
 history-chart-week = សប្តាហ៍នេះ {$from} – {$to} · តាមថ្ងៃ
 history-chart-month = ខែនេះ {$from} – {$to} · តាមថ្ងៃ
 history-chart-series = {$currency}៖ បានទូទាត់ {$count} · {$sum}
-history-chart-weekday = { $day ->
-    [1] ចន្ទ
-    [2] អង្គារ
-    [3] ពុធ
-    [4] ព្រហស្បតិ៍
-    [5] សុក្រ
-    [6] សៅរ៍
-   *[7] អាទិត្យ
-}
+history-chart-mon = ចន្ទ
+history-chart-tue = អង្គារ
+history-chart-wed = ពុធ
+history-chart-thu = ព្រហស្បតិ៍
+history-chart-fri = សុក្រ
+history-chart-sat = សៅរ៍
+history-chart-sun = អាទិត្យ

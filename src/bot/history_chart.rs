@@ -81,8 +81,7 @@ pub(super) fn slots(lang: Lang, period: &Period, now: UnixSecs) -> Slots {
             let day = period.first.add_days(i);
             // Weekdays where there is room for them (a week), day numbers alone otherwise.
             let weekday = if days <= 7 {
-                let n = i64::from(day.weekday_from_monday()) + 1;
-                t!(lang, "history-chart-weekday", day = n)
+                weekday_name(lang, day)
             } else {
                 String::new()
             };
@@ -96,6 +95,19 @@ pub(super) fn slots(lang: Lang, period: &Period, now: UnixSecs) -> Slots {
     Slots {
         width: BucketWidth::Day,
         slots,
+    }
+}
+
+/// The short weekday name of `day` (`Mon`, `ចន្ទ`).
+fn weekday_name(lang: Lang, day: LocalDate) -> String {
+    match day.weekday_from_monday() {
+        0 => t!(lang, "history-chart-mon"),
+        1 => t!(lang, "history-chart-tue"),
+        2 => t!(lang, "history-chart-wed"),
+        3 => t!(lang, "history-chart-thu"),
+        4 => t!(lang, "history-chart-fri"),
+        5 => t!(lang, "history-chart-sat"),
+        _ => t!(lang, "history-chart-sun"), // 6: the only other value
     }
 }
 

@@ -52,7 +52,7 @@ pub struct ChartSpec<'a> {
     pub empty_text: &'a str,
 }
 
-/// Renders the chart as PNG bytes: 720 px wide, about 440 px tall per currency.
+/// Renders the chart as PNG bytes: 720 px wide, a panel of about 380 px per currency.
 ///
 /// CPU-bound (a few milliseconds): call it on the render thread.
 ///
