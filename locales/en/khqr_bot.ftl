@@ -286,3 +286,17 @@ notice-paid-late-discarded =
     It was an inline card you did not choose (its preview was scanned). The money is in your account.
 notice-mismatch-late-discarded =
     ⚠️ A transfer arrived for an inline card you did not choose ({$amount}, bill {$bill}), but it does not match: received {$arrived} to {$to} from {$payer} at {$time}. Please check with your customer.
+## chart14 (issue 14 item 3): the chart /history sends, the summary as its caption
+history-chart-today = Today, {$date} · per hour
+history-chart-yesterday = Yesterday, {$date} · per hour
+history-chart-day = {$date} · per hour
+history-chart-week = This week, {$from} – {$to} · per day
+history-chart-month = This month, {$from} – {$to} · per day
+history-chart-series = {$currency}: {$count} paid · {$sum}
+history-chart-mon = Mon
+history-chart-tue = Tue
+history-chart-wed = Wed
+history-chart-thu = Thu
+history-chart-fri = Fri
+history-chart-sat = Sat
+history-chart-sun = Sun

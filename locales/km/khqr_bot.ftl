@@ -286,3 +286,17 @@ notice-paid-late-discarded =
     វាជាកាត inline ដែលអ្នកមិនបានជ្រើស (មាននរណាម្នាក់បានស្កេនរូបមើលជាមុនរបស់វា)។ ប្រាក់បានចូលគណនីរបស់អ្នកហើយ។
 notice-mismatch-late-discarded =
     ⚠️ មានប្រាក់ផ្ទេរមកសម្រាប់កាត inline ដែលអ្នកមិនបានជ្រើស ({$amount}, វិក្កយបត្រ {$bill}) ប៉ុន្តែមិនត្រូវគ្នាទេ៖ បានទទួល {$arrived} ទៅ {$to} ពី {$payer} នៅ {$time}។ សូមពិនិត្យជាមួយអតិថិជនរបស់អ្នក។
+## chart14 (issue 14 item 3): the chart /history sends, the summary as its caption
+history-chart-today = ថ្ងៃនេះ {$date} · តាមម៉ោង
+history-chart-yesterday = ម្សិលមិញ {$date} · តាមម៉ោង
+history-chart-day = ថ្ងៃ {$date} · តាមម៉ោង
+history-chart-week = សប្តាហ៍នេះ {$from} – {$to} · តាមថ្ងៃ
+history-chart-month = ខែនេះ {$from} – {$to} · តាមថ្ងៃ
+history-chart-series = {$currency}៖ បានទូទាត់ {$count} · {$sum}
+history-chart-mon = ចន្ទ
+history-chart-tue = អង្គារ
+history-chart-wed = ពុធ
+history-chart-thu = ព្រហស្បតិ៍
+history-chart-fri = សុក្រ
+history-chart-sat = សៅរ៍
+history-chart-sun = អាទិត្យ

@@ -16,6 +16,7 @@ pub mod dialogue;
 mod email;
 pub mod followups;
 mod format;
+mod history_chart;
 mod inline;
 mod inline_draft;
 mod private;

@@ -1,5 +1,5 @@
-//! `/history [today|yesterday|YYYY-MM-DD|week|month]`, `/pending` and `/check <hash>` /
-//! `/check <short hash> <amount> <currency>`.
+//! `/history [today|yesterday|YYYY-MM-DD|week|month]` (with its chart, `history_chart`),
+//! `/pending` and `/check <hash>` / `/check <short hash> <amount> <currency>`.
 
 use crate::bakong::{BakongError, DecimalAmount, Lookup, Transaction};
 use crate::i18n::Lang;
@@ -13,6 +13,7 @@ use super::caller::Shop;
 use super::charge::explain as explain_charge_error;
 use super::charge_args::{ChargeArgs, ChargeArgsError, parse_charge};
 use super::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
+use super::history_chart;
 use super::turn::Turn;
 use super::{Ctx, HandlerError, HandlerResult, stored_token};
 
@@ -100,6 +101,8 @@ pub(super) async fn history(turn: &Turn, shop: &Shop, arg: &str) -> HandlerResul
     if summary.unverified > 0 {
         text.push(t!(lang, "history-unverified", count = summary.unverified));
     }
+    // The totals: the caption when the whole summary is too long for one.
+    let head = text.join("\n");
     let latest = ctx
         .store
         .latest_paid(m.id, period.start(), period.end(), LATEST)
@@ -117,7 +120,15 @@ pub(super) async fn history(turn: &Turn, shop: &Shop, arg: &str) -> HandlerResul
             text.push(format!("{day}{}", listed_line(lang, c, at)));
         }
     }
-    turn.reply(text.join("\n")).await
+    let text = text.join("\n");
+    // A period with a payment gets its chart, the summary as caption; else the text alone.
+    if !summary.paid.is_empty() {
+        let shop_name = shop.profile.shop_name.as_str();
+        if let Some(png) = history_chart::chart(ctx, lang, m.id, shop_name, &period).await? {
+            return history_chart::send(turn, png, &head, &text).await;
+        }
+    }
+    turn.reply(text).await
 }
 
 /// `/pending`.

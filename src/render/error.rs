@@ -20,6 +20,14 @@ pub enum RenderError {
         /// Symbol width in modules, quiet zone excluded.
         modules: usize,
     },
+    /// A chart series does not have one value per slot.
+    #[error("a chart series has {values} values for {slots} slots")]
+    ChartShape {
+        /// Slots on the horizontal axis.
+        slots: usize,
+        /// Values in the series.
+        values: usize,
+    },
     /// PNG encoding failed.
     #[error("PNG encoding failed: {0}")]
     Encode(#[from] png::EncodingError),

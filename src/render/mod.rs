@@ -9,6 +9,8 @@
 //!   Kanji, so phone scanners read Khmer text back exactly).
 //! - [`status_png`]: the card that replaces the QR once the charge is settled (paid, expired,
 //!   failed, cancelled). It never contains a scannable code.
+//! - [`chart_png`]: the `/history` chart — paid totals per hour or day, one panel (own axis)
+//!   per currency, in the cards' frame and type.
 //! - [`format_money`]: a KHQR [`Amount`](crate::khqr::Amount) as people read it (`$1,234.50`,
 //!   `12,000 ៛`); [`format_minor_units`] the same for totals that need not fit a KHQR.
 //!
@@ -42,6 +44,8 @@
 
 mod canvas;
 mod card;
+mod chart;
+mod chart_scale;
 mod encode;
 mod error;
 mod fonts;
@@ -56,6 +60,7 @@ mod theme;
 mod worker;
 
 pub use card::{CardSpec, card_png};
+pub use chart::{ChartSeries, ChartSlot, ChartSpec, chart_png};
 pub use encode::{QR_EC_LEVEL, qr_code};
 pub use error::RenderError;
 pub use fonts::warm_up;

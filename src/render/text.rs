@@ -174,6 +174,35 @@ impl TextBlock {
         }
     }
 
+    /// Every shaped glyph in visual order: (glyph id, family of its font, cluster start
+    /// byte in the text). For tests that check shaping through the text stack itself.
+    #[cfg(test)]
+    pub(crate) fn shaped_glyphs(&self, engine: &TextEngine) -> Vec<(u16, String, usize)> {
+        let db = engine.fonts.db();
+        self.buffer
+            .layout_runs()
+            .flat_map(|run| run.glyphs.iter())
+            .map(|g| {
+                let family = db
+                    .face(g.font_id)
+                    .and_then(|f| f.families.first().map(|(n, _)| n.clone()))
+                    .unwrap_or_default();
+                (g.glyph_id, family, g.start)
+            })
+            .collect()
+    }
+
+    /// The text as laid out (after the control characters were replaced).
+    #[cfg(test)]
+    pub(crate) fn text(&self) -> String {
+        self.buffer
+            .lines
+            .iter()
+            .map(|l| l.text())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     /// Draws the block with its top-left corner at (x, y).
     pub(crate) fn draw(&mut self, engine: &mut TextEngine, canvas: &mut Canvas, x: f32, y: f32) {
         let (ox, oy) = (x.round() as i64, y.round() as i64);
@@ -231,8 +260,12 @@ mod tests {
             .collect()
     }
 
-    /// Every message drawn on a card or status card (`charge-card-*`, `status-*-title`,
-    /// `status-line-*`), in both languages, has a glyph for every character: the card
+    /// Message ids drawn on images (besides `status-*-title`): the card, status cards,
+    /// the /history chart.
+    const DRAWN_PREFIXES: [&str; 3] = ["charge-card-", "status-line-", "history-chart-"];
+
+    /// Every message drawn on a card, status card or chart ([`DRAWN_PREFIXES`],
+    /// `status-*-title`), in both languages, has a glyph for every character: the card
     /// fonts have no emoji, and a missing glyph is an empty box on the seller's image
     /// (`🕒` was one). Placeholders are left out; their values are amounts, times, accounts.
     #[test]
@@ -247,8 +280,7 @@ mod tests {
                 let Some((id, value)) = line.split_once(" = ") else {
                     continue;
                 };
-                let drawn = id.starts_with("charge-card-")
-                    || id.starts_with("status-line-")
+                let drawn = DRAWN_PREFIXES.iter().any(|p| id.starts_with(p))
                     || (id.starts_with("status-") && id.ends_with("-title"));
                 if !drawn {
                     continue;

@@ -29,6 +29,33 @@ pub struct HistorySummary {
     pub unverified: u64,
 }
 
+/// How wide one bucket of [`Store::paid_by_bucket`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BucketWidth {
+    Hour,
+    Day,
+}
+
+impl BucketWidth {
+    pub fn secs(self) -> i64 {
+        match self {
+            Self::Hour => 3_600,
+            Self::Day => 86_400,
+        }
+    }
+}
+
+/// Paid charges of one currency in one bucket of a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketTotal {
+    /// 0 for the bucket starting at the period's start, 1 for the next, …
+    pub bucket: u32,
+    pub currency: Currency,
+    pub count: u64,
+    /// Sum of `amount_minor`.
+    pub sum_minor: u64,
+}
+
 /// A settled or open charge as listed to the merchant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListedCharge {
@@ -152,6 +179,43 @@ impl Store {
             cancelled: non_negative(cancelled, "count")?,
             unverified: non_negative(unverified, "count")?,
         })
+    }
+
+    /// The merchant's paid charges in `[from, to)` by when the customer paid (`paid_at`),
+    /// totalled per bucket of `width` counted from `from`, and per currency; ordered by
+    /// bucket, then currency. The grouping is done in SQL. With `from` at a Phnom Penh
+    /// midnight (a period's start), buckets are Phnom Penh hours or days: the city has one
+    /// offset all year, so every day is 24 equal hours.
+    pub async fn paid_by_bucket(
+        &self,
+        merchant: MerchantId,
+        from: i64,
+        to: i64,
+        width: BucketWidth,
+    ) -> Result<Vec<BucketTotal>> {
+        let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+            "SELECT (paid_at - $2) / $4 AS bucket, currency, COUNT(*), \
+                 COALESCE(SUM(amount_minor), 0) FROM charges \
+             WHERE merchant_id = $1 AND status = 'paid' AND paid_at >= $2 AND paid_at < $3 \
+             GROUP BY bucket, currency ORDER BY bucket, currency",
+        )
+        .bind(merchant.0)
+        .bind(from)
+        .bind(to)
+        .bind(width.secs())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(bucket, currency, count, sum)| {
+                Ok(BucketTotal {
+                    bucket: u32::try_from(bucket)
+                        .map_err(|_| StoreError::Corrupt(format!("bucket {bucket}")))?,
+                    currency: parse_currency(&currency)?,
+                    count: non_negative(count, "count")?,
+                    sum_minor: non_negative(sum, "sum")?,
+                })
+            })
+            .collect()
     }
 
     /// The merchant's latest paid charges paid (by the customer) in `[from, to)`, newest

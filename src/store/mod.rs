@@ -30,7 +30,7 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub use event_kind::{EventKind, UnknownEventKind};
 pub use follow_up::{FollowUpKind, UnknownFollowUpKind};
-pub use history_queries::{CurrencyTotal, HistorySummary, ListedCharge};
+pub use history_queries::{BucketTotal, BucketWidth, CurrencyTotal, HistorySummary, ListedCharge};
 pub use inline_cards::{ChosenDraft, StaleDraft};
 pub use key_check::Rotation;
 pub use model::{

@@ -10,6 +10,7 @@ mod bakong_sandbox;
 mod bot_charge;
 mod bot_check;
 mod bot_cli;
+mod bot_history_chart;
 mod bot_inline;
 mod bot_inline_emulator;
 mod bot_key;

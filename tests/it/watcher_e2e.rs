@@ -310,7 +310,7 @@ async fn history_and_pending_commands() {
     edited(&app, &user, m1, since).await;
     edited(&app, &user, m2, since).await;
 
-    let history = app.say(&user, "/history").await;
+    let history = app.say_or_caption(&user, "/history").await;
     assert!(history.contains("USD: 1 paid · $5.00"), "{history}");
     assert!(history.contains("KHR: 1 paid · 20,000"), "{history}");
     assert!(history.contains("coffee"), "{history}");
@@ -346,7 +346,7 @@ async fn history_today_turns_at_phnom_penh_midnight_on_the_apps_clock() {
     app.bakong.pay(&md5, payment).unwrap();
     edited(&app, &user, message, since).await;
 
-    let today = app.say(&user, "/history").await;
+    let today = app.say_or_caption(&user, "/history").await;
     assert!(
         today.contains(&format!("Today ({day})")) && today.contains("USD: 1 paid · $5.00"),
         "{today}"
@@ -357,7 +357,7 @@ async fn history_today_turns_at_phnom_penh_midnight_on_the_apps_clock() {
         today.contains(&format!("Today ({next_day})")) && today.contains("No payments received"),
         "{today}"
     );
-    let yesterday = app.say(&user, "/history yesterday").await;
+    let yesterday = app.say_or_caption(&user, "/history yesterday").await;
     assert!(
         yesterday.contains(&format!("Yesterday ({day})"))
             && yesterday.contains("USD: 1 paid · $5.00"),

@@ -154,7 +154,7 @@ async fn pay_after_cancel_is_paid_late_the_card_is_edited_and_the_seller_is_told
     );
 
     // /history counts it as paid, and says it came late.
-    let history = app.say(&user, "/history").await;
+    let history = app.say_or_caption(&user, "/history").await;
     assert!(history.contains("USD: 1 paid · $5.00"), "{history}");
     assert!(
         history.contains("1 paid after being cancelled"),
@@ -226,7 +226,7 @@ async fn payment_indexed_20_s_after_expiry_is_paid_late() {
     let paid = wait_status(&app, &c, ChargeStatus::Paid).await;
     assert_eq!(paid.paid_after, Some(PaidAfter::Expired));
     assert_eq!(paid.paid_at, Some(expired.expires_at + 20));
-    let history = app.say(&user, "/history").await;
+    let history = app.say_or_caption(&user, "/history").await;
     assert!(history.contains("USD: 1 paid · $4.00"), "{history}");
     assert!(!history.contains("1 expired"), "{history}");
 }

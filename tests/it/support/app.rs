@@ -167,6 +167,34 @@ impl TestApp {
         call.text().unwrap().to_owned()
     }
 
+    /// `user` sends `text`; returns the first text the bot sends back to them: a message's
+    /// text or a photo's caption (`/history` answers with a chart captioned by its summary).
+    pub async fn say_or_caption(&self, user: &TgUser, text: &str) -> String {
+        let since = self.telegram.call_count();
+        self.telegram.send_text(user, text);
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let answer = self.telegram.calls().into_iter().skip(since).find_map(|c| {
+                let to_user = c.chat_id() == Some(user.id);
+                if to_user && c.is("sendMessage") {
+                    c.text().map(str::to_owned)
+                } else if to_user && c.is("sendPhoto") {
+                    c.caption().map(str::to_owned)
+                } else {
+                    None
+                }
+            });
+            if let Some(answer) = answer {
+                return answer;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no answer to {text:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// The first `sendMessage` to `user` at or after call index `since`.
     pub async fn next_text(&self, user: &TgUser, since: usize) -> Call {
         self.telegram
