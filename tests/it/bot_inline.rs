@@ -583,8 +583,9 @@ async fn a_discarded_draft_paid_all_the_same_is_reported_and_counted_once() {
         .await
         .unwrap();
     assert!(status.caption().unwrap().contains("Paid"), "{status:?}");
-    // Counted as paid (late) in /history, once.
-    let history = app.say(&user, "/history").await;
+    // Counted as paid (late) in /history, once (a photo with its chart: the summary is
+    // its caption).
+    let history = app.say_or_caption(&user, "/history").await;
     assert!(history.contains("$5.00"), "{history}");
     // More rounds later: told once, settled once.
     app.advance_clock(60);
