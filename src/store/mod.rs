@@ -16,6 +16,7 @@ mod inline_cards;
 mod key_check;
 mod merchants;
 mod model;
+mod ops_queries;
 mod outbox;
 mod receipts;
 mod renewals;
@@ -33,6 +34,7 @@ pub use follow_up::{FollowUpKind, UnknownFollowUpKind};
 pub use history_queries::{CurrencyTotal, HistorySummary, ListedCharge};
 pub use inline_cards::StaleDraft;
 pub use key_check::Rotation;
+pub use ops_queries::OutboxBacklog;
 pub use model::{
     Charge, ChargeId, ChargeStatus, Event, Merchant, MerchantId, NewCharge, OutboxItem, PaidAfter,
     Profile, ProfileInput,
