@@ -253,7 +253,9 @@ impl Config {
         {
             return Err(ConfigError::new(
                 "METRICS_LISTEN",
-                format!("{metrics} is TELEGRAM_WEBHOOK_LISTEN's address too: give each its own port"),
+                format!(
+                    "{metrics} is TELEGRAM_WEBHOOK_LISTEN's address too: give each its own port"
+                ),
             ));
         }
         let log_format = LogFormat::from_source(&get)?;
@@ -551,7 +553,10 @@ mod tests {
                 "LOG_FORMAT",
             ),
             (
-                &[("TELOXIDE_TOKEN", TOKEN), ("TELEGRAM_WEBHOOK_SECRET", "abc")],
+                &[
+                    ("TELOXIDE_TOKEN", TOKEN),
+                    ("TELEGRAM_WEBHOOK_SECRET", "abc"),
+                ],
                 "TELEGRAM_WEBHOOK_SECRET",
             ),
             (
@@ -639,7 +644,10 @@ mod tests {
         let c = parse(&[
             ("TELOXIDE_TOKEN", TOKEN),
             ("TELEGRAM_WEBHOOK_URL", "https://bot.example.com/tg/updates"),
-            ("TELEGRAM_WEBHOOK_SECRET", &format!("{}_-Z9", "x".repeat(252))),
+            (
+                "TELEGRAM_WEBHOOK_SECRET",
+                &format!("{}_-Z9", "x".repeat(252)),
+            ),
             ("METRICS_LISTEN", "127.0.0.1:9100"),
             ("LOG_FORMAT", "JSON"),
         ])
@@ -661,10 +669,7 @@ mod tests {
             ("LOG_FORMAT", "text"),
         ])
         .unwrap();
-        assert_eq!(
-            c.webhook.unwrap().listen,
-            "127.0.0.1:8443".parse().unwrap()
-        );
+        assert_eq!(c.webhook.unwrap().listen, "127.0.0.1:8443".parse().unwrap());
         assert_eq!(c.log_format, LogFormat::Text);
     }
 }

@@ -38,9 +38,7 @@ const BAKONG_BUCKETS: [f64; 12] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0,
 ];
 /// Upper bounds (seconds) of the watcher round duration buckets.
-const ROUND_BUCKETS: [f64; 11] = [
-    0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
-];
+const ROUND_BUCKETS: [f64; 11] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
 
 /// A histogram with fixed buckets: one counter per bucket (not cumulative; cumulated when
 /// rendered), the sum in microseconds and the count.

@@ -102,13 +102,17 @@ impl App {
         }
         // Bound now, so that a busy address stops start-up with the setting's name.
         let webhook = match &config.webhook {
-            Some(hook) => Some(WebhookServer::bind(hook).await.map_err(|source| {
-                StartError::Listen {
-                    setting: "TELEGRAM_WEBHOOK_LISTEN",
-                    addr: hook.listen,
-                    source,
-                }
-            })?),
+            Some(hook) => {
+                Some(
+                    WebhookServer::bind(hook)
+                        .await
+                        .map_err(|source| StartError::Listen {
+                            setting: "TELEGRAM_WEBHOOK_LISTEN",
+                            addr: hook.listen,
+                            source,
+                        })?,
+                )
+            }
             None => None,
         };
         let ops = match config.metrics_listen {

@@ -221,7 +221,8 @@ impl Bot {
             Some(webhook) => match webhook.start(&self.bot, &ALLOWED_UPDATES).await {
                 Ok((mut listener, server)) => {
                     // Also stops the server if the dispatcher never started.
-                    let stop = teloxide::update_listeners::UpdateListener::stop_token(&mut listener);
+                    let stop =
+                        teloxide::update_listeners::UpdateListener::stop_token(&mut listener);
                     let on_error = LoggingErrorHandler::with_custom_text("webhook listener failed");
                     let result = self
                         .dispatcher

@@ -34,11 +34,11 @@ pub use follow_up::{FollowUpKind, UnknownFollowUpKind};
 pub use history_queries::{CurrencyTotal, HistorySummary, ListedCharge};
 pub use inline_cards::StaleDraft;
 pub use key_check::Rotation;
-pub use ops_queries::OutboxBacklog;
 pub use model::{
     Charge, ChargeId, ChargeStatus, Event, Merchant, MerchantId, NewCharge, OutboxItem, PaidAfter,
     Profile, ProfileInput,
 };
+pub use ops_queries::OutboxBacklog;
 pub use receipts::SettledBy;
 pub use renewals::{OpenRenewal, OpenRenewalState, RenewalCandidate, RenewalEnd};
 pub use watcher_queries::{

@@ -29,8 +29,7 @@ pub(super) struct Webhook {
 }
 
 /// Telegram's description for `getUpdates` while a webhook is set.
-pub(super) const CONFLICT: &str =
-    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first";
+pub(super) const CONFLICT: &str = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first";
 
 pub(super) fn set_webhook(
     st: &mut EmulatorState,
