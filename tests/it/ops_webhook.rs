@@ -187,3 +187,76 @@ async fn a_request_without_the_right_secret_is_refused_and_does_nothing() {
         .unwrap();
     assert_eq!(stored, 0);
 }
+
+/// The emulator's side of webhook mode, against plain teloxide and a hand-made receiver:
+/// `getUpdates` is refused while a webhook is set, each update carries the secret, a
+/// refused delivery is made again, in order, and `deleteWebhook` brings polling back.
+#[tokio::test]
+async fn the_emulator_delivers_to_the_webhook_until_accepted() {
+    use std::sync::{Arc, Mutex};
+    use teloxide::prelude::*;
+    use teloxide::types::AllowedUpdate;
+
+    let fake = crate::support::fake_telegram::FakeTelegram::start().await;
+    let bot = Bot::new(fake.bot_token()).set_api_url(fake.api_url());
+    // A receiver answering 500 to the first delivery, 200 after; it records what came.
+    let seen: Arc<Mutex<Vec<(Option<String>, i64)>>> = Arc::default();
+    let recorded = Arc::clone(&seen);
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::Json<Value>| {
+                let recorded = Arc::clone(&recorded);
+                async move {
+                    let secret = headers
+                        .get("x-telegram-bot-api-secret-token")
+                        .map(|v| v.to_str().unwrap().to_owned());
+                    let mut seen = recorded.lock().unwrap();
+                    seen.push((secret, body["update_id"].as_i64().unwrap()));
+                    if seen.len() == 1 {
+                        axum::http::StatusCode::INTERNAL_SERVER_ERROR
+                    } else {
+                        axum::http::StatusCode::OK
+                    }
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let user = TgUser::english(16_301);
+    fake.send_text(&user, "queued before the webhook");
+    bot.set_webhook(url.parse().unwrap())
+        .secret_token("abc_DEF-123".to_owned())
+        .allowed_updates(vec![AllowedUpdate::Message])
+        .await
+        .unwrap();
+    fake.send_text(&user, "second");
+    let err = bot.get_updates().await.unwrap_err();
+    assert!(err.to_string().contains("webhook is active"), "{err}");
+    let info = bot.get_webhook_info().await.unwrap();
+    assert_eq!(info.url.unwrap().as_str(), url);
+
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while fake.pending_updates() > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "never delivered");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let seen = seen.lock().unwrap().clone();
+    let secret = Some("abc_DEF-123".to_owned());
+    // The first update refused once (500), sent again, then the second: in order.
+    assert_eq!(
+        seen,
+        [(secret.clone(), 1), (secret.clone(), 1), (secret, 2)]
+    );
+    assert_eq!(fake.webhook_deliveries().0, 2);
+
+    bot.delete_webhook().await.unwrap();
+    assert_eq!(fake.webhook_url(), None);
+    fake.send_text(&user, "polled again");
+    let updates = bot.get_updates().await.unwrap();
+    assert_eq!(updates.len(), 1);
+    server.abort();
+}
