@@ -200,7 +200,9 @@ async fn the_emulator_delivers_to_the_webhook_until_accepted() {
     let fake = crate::support::fake_telegram::FakeTelegram::start().await;
     let bot = Bot::new(fake.bot_token()).set_api_url(fake.api_url());
     // A receiver answering 500 to the first delivery, 200 after; it records what came.
-    let seen: Arc<Mutex<Vec<(Option<String>, i64)>>> = Arc::default();
+    /// (secret header, update_id) of each delivery.
+    type Deliveries = Vec<(Option<String>, i64)>;
+    let seen: Arc<Mutex<Deliveries>> = Arc::default();
     let recorded = Arc::clone(&seen);
     let app = axum::Router::new().route(
         "/hook",
