@@ -5,6 +5,7 @@
 //! Every error names the setting it is about, in one line.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -18,6 +19,10 @@ pub const DEFAULT_POLL_INTERVAL_SECS: u64 = 5;
 const MIN_CHARGE_TTL_SECS: u64 = 60;
 const MAX_POLL_INTERVAL_SECS: u64 = 300;
 const MAX_BAKONG_RPS: u32 = 1000;
+/// Where the webhook listener binds when `TELEGRAM_WEBHOOK_LISTEN` is unset.
+pub const DEFAULT_WEBHOOK_LISTEN: &str = "0.0.0.0:8443";
+/// Telegram's limit on `secret_token` (setWebhook): 1–256 characters of `A-Za-z0-9_-`.
+const MAX_WEBHOOK_SECRET: usize = 256;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("{name}: {reason}")]
@@ -52,6 +57,91 @@ impl fmt::Debug for BotToken {
     }
 }
 
+/// `TELEGRAM_WEBHOOK_SECRET`: what Telegram sends back in `X-Telegram-Bot-Api-Secret-Token`
+/// on every webhook request. `Debug` does not print it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebhookSecret(String);
+
+impl WebhookSecret {
+    /// Telegram's rule for `secret_token`: 1–256 characters, only `A-Z a-z 0-9 _ -`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let len = text.chars().count();
+        if !(1..=MAX_WEBHOOK_SECRET).contains(&len) {
+            return Err(format!(
+                "must be 1 to {MAX_WEBHOOK_SECRET} characters long (it is {len})"
+            ));
+        }
+        if !text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err("only letters A-Z a-z, digits, _ and - are allowed".to_owned());
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for WebhookSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WebhookSecret(<redacted>)")
+    }
+}
+
+/// Webhook mode (`TELEGRAM_WEBHOOK_URL` set): Telegram POSTs updates to `url`, which a
+/// reverse proxy or load balancer forwards to `listen`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookConfig {
+    /// `TELEGRAM_WEBHOOK_URL`: the public address given to `setWebhook`; its path is the
+    /// path the listener accepts updates on.
+    pub url: reqwest::Url,
+    /// `TELEGRAM_WEBHOOK_LISTEN` (default [`DEFAULT_WEBHOOK_LISTEN`]).
+    pub listen: SocketAddr,
+    /// `TELEGRAM_WEBHOOK_SECRET` (required).
+    pub secret: WebhookSecret,
+}
+
+/// `LOG_FORMAT`: how log lines are written to stderr.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Unset or `text`: one human-readable line per event.
+    #[default]
+    Text,
+    /// `json`: one JSON object per line (for log collectors).
+    Json,
+}
+
+impl LogFormat {
+    /// `LOG_FORMAT` from `get` (trimmed, non-empty values only; case-insensitive).
+    pub fn from_source(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        match get("LOG_FORMAT") {
+            None => Ok(LogFormat::Text),
+            Some(v) if v.eq_ignore_ascii_case("text") => Ok(LogFormat::Text),
+            Some(v) if v.eq_ignore_ascii_case("json") => Ok(LogFormat::Json),
+            Some(v) => Err(ConfigError::new(
+                "LOG_FORMAT",
+                format!("expected text or json, got {v}"),
+            )),
+        }
+    }
+
+    /// `LOG_FORMAT` from the process environment (`.env` included once loaded; logging
+    /// starts before the other settings are read). `None` for a value that is neither `text` nor `json`
+    /// (`khqr-bot run` then stops with the error from [`Config`]).
+    pub fn from_env() -> Option<Self> {
+        Self::from_source(&|name| {
+            std::env::var(name)
+                .ok()
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        })
+        .ok()
+    }
+}
+
 /// Where the key that encrypts Bakong tokens at rest comes from.
 #[derive(Debug, Clone)]
 pub enum KeySource {
@@ -75,6 +165,12 @@ pub struct Config {
     /// `BAKONG_MAX_RPS`: most Bakong requests a second when the watcher has to poll per
     /// md5 (the list endpoint closed).
     pub bakong_max_rps: u32,
+    /// `TELEGRAM_WEBHOOK_*`: `None` = long polling (the default).
+    pub webhook: Option<WebhookConfig>,
+    /// `METRICS_LISTEN`: where `/healthz` and `/metrics` are served; `None` = nowhere.
+    pub metrics_listen: Option<SocketAddr>,
+    /// `LOG_FORMAT`.
+    pub log_format: LogFormat,
 }
 
 impl Config {
@@ -148,6 +244,22 @@ impl Config {
                 })?,
         };
 
+        let webhook = webhook(&get, telegram_api_url.is_some())?;
+        let metrics_listen = get("METRICS_LISTEN")
+            .map(|v| listen_address("METRICS_LISTEN", &v))
+            .transpose()?;
+        if let (Some(metrics), Some(hook)) = (metrics_listen, &webhook)
+            && metrics == hook.listen
+        {
+            return Err(ConfigError::new(
+                "METRICS_LISTEN",
+                format!(
+                    "{metrics} is TELEGRAM_WEBHOOK_LISTEN's address too: give each its own port"
+                ),
+            ));
+        }
+        let log_format = LogFormat::from_source(&get)?;
+
         Ok(Self {
             telegram_token: BotToken(telegram_token),
             telegram_api_url,
@@ -157,8 +269,66 @@ impl Config {
             charge_ttl,
             poll_interval,
             bakong_max_rps,
+            webhook,
+            metrics_listen,
+            log_format,
         })
     }
+}
+
+/// `TELEGRAM_WEBHOOK_URL`, `_LISTEN`, `_SECRET`. The URL must be https for Telegram's own
+/// servers; plain http is accepted only with another Bot API server (`TELOXIDE_API_URL`:
+/// a local Bot API server, the emulator). The listen address and the secret without a URL
+/// are mistakes, not silently ignored settings.
+fn webhook(
+    get: &impl Fn(&str) -> Option<String>,
+    other_api_server: bool,
+) -> Result<Option<WebhookConfig>, ConfigError> {
+    let Some(url_text) = get("TELEGRAM_WEBHOOK_URL") else {
+        for name in ["TELEGRAM_WEBHOOK_LISTEN", "TELEGRAM_WEBHOOK_SECRET"] {
+            if get(name).is_some() {
+                return Err(ConfigError::new(
+                    name,
+                    "only used with TELEGRAM_WEBHOOK_URL, which is not set",
+                ));
+            }
+        }
+        return Ok(None);
+    };
+    let url = parse_http_url("TELEGRAM_WEBHOOK_URL", &url_text)?;
+    if url.scheme() != "https" && !other_api_server {
+        return Err(ConfigError::new(
+            "TELEGRAM_WEBHOOK_URL",
+            format!("Telegram only calls https webhooks: {url_text}"),
+        ));
+    }
+    let listen = listen_address(
+        "TELEGRAM_WEBHOOK_LISTEN",
+        &get("TELEGRAM_WEBHOOK_LISTEN").unwrap_or_else(|| DEFAULT_WEBHOOK_LISTEN.to_owned()),
+    )?;
+    let secret_text = get("TELEGRAM_WEBHOOK_SECRET").ok_or_else(|| {
+        ConfigError::new(
+            "TELEGRAM_WEBHOOK_SECRET",
+            "required with TELEGRAM_WEBHOOK_URL: a random string of 1 to 256 characters A-Z a-z 0-9 _ - (e.g. openssl rand -hex 32)",
+        )
+    })?;
+    let secret = WebhookSecret::parse(&secret_text)
+        .map_err(|reason| ConfigError::new("TELEGRAM_WEBHOOK_SECRET", reason))?;
+    Ok(Some(WebhookConfig {
+        url,
+        listen,
+        secret,
+    }))
+}
+
+/// An `ip:port` to listen on (`0.0.0.0:9100`, `127.0.0.1:0`, `[::]:8443`).
+fn listen_address(name: &'static str, value: &str) -> Result<SocketAddr, ConfigError> {
+    value.parse().map_err(|_| {
+        ConfigError::new(
+            name,
+            format!("not an ip:port address to listen on (e.g. 0.0.0.0:9100): {value}"),
+        )
+    })
 }
 
 /// `DATABASE_URL` (default [`DEFAULT_DATABASE_URL`]), checked to be an `sqlite:` URL.
@@ -279,6 +449,9 @@ mod tests {
         assert_eq!(c.bakong_max_rps, crate::watcher::DEFAULT_MAX_RPS);
         assert!(c.telegram_api_url.is_none());
         assert!(c.bakong_api_url.is_none());
+        assert!(c.webhook.is_none());
+        assert!(c.metrics_listen.is_none());
+        assert_eq!(c.log_format, LogFormat::Text);
         match c.secret_key {
             KeySource::File(p) => assert_eq!(p, PathBuf::from("khqr-bot.key")),
             KeySource::Env(_) => panic!("expected a key file"),
@@ -371,6 +544,77 @@ mod tests {
                 &[("TELOXIDE_TOKEN", TOKEN), ("POLL_INTERVAL_SECS", "0")],
                 "POLL_INTERVAL_SECS",
             ),
+            (
+                &[("TELOXIDE_TOKEN", TOKEN), ("METRICS_LISTEN", "localhost")],
+                "METRICS_LISTEN",
+            ),
+            (
+                &[("TELOXIDE_TOKEN", TOKEN), ("LOG_FORMAT", "yaml")],
+                "LOG_FORMAT",
+            ),
+            (
+                &[
+                    ("TELOXIDE_TOKEN", TOKEN),
+                    ("TELEGRAM_WEBHOOK_SECRET", "abc"),
+                ],
+                "TELEGRAM_WEBHOOK_SECRET",
+            ),
+            (
+                &[
+                    ("TELOXIDE_TOKEN", TOKEN),
+                    ("TELEGRAM_WEBHOOK_LISTEN", "0.0.0.0:8443"),
+                ],
+                "TELEGRAM_WEBHOOK_LISTEN",
+            ),
+            (
+                &[
+                    ("TELOXIDE_TOKEN", TOKEN),
+                    ("TELEGRAM_WEBHOOK_URL", "https://bot.example.com/tg"),
+                ],
+                "TELEGRAM_WEBHOOK_SECRET",
+            ),
+            (
+                &[
+                    ("TELOXIDE_TOKEN", TOKEN),
+                    ("TELEGRAM_WEBHOOK_URL", "http://bot.example.com/tg"),
+                    ("TELEGRAM_WEBHOOK_SECRET", "s3cret"),
+                ],
+                "TELEGRAM_WEBHOOK_URL",
+            ),
+            (
+                &[
+                    ("TELOXIDE_TOKEN", TOKEN),
+                    ("TELEGRAM_WEBHOOK_URL", "https://bot.example.com/tg"),
+                    ("TELEGRAM_WEBHOOK_SECRET", "not allowed!"),
+                ],
+                "TELEGRAM_WEBHOOK_SECRET",
+            ),
+            (
+                &[
+                    ("TELOXIDE_TOKEN", TOKEN),
+                    ("TELEGRAM_WEBHOOK_URL", "https://bot.example.com/tg"),
+                    ("TELEGRAM_WEBHOOK_SECRET", &"a".repeat(257)),
+                ],
+                "TELEGRAM_WEBHOOK_SECRET",
+            ),
+            (
+                &[
+                    ("TELOXIDE_TOKEN", TOKEN),
+                    ("TELEGRAM_WEBHOOK_URL", "https://bot.example.com/tg"),
+                    ("TELEGRAM_WEBHOOK_SECRET", "s3cret"),
+                    ("TELEGRAM_WEBHOOK_LISTEN", ":8443"),
+                ],
+                "TELEGRAM_WEBHOOK_LISTEN",
+            ),
+            (
+                &[
+                    ("TELOXIDE_TOKEN", TOKEN),
+                    ("TELEGRAM_WEBHOOK_URL", "https://bot.example.com/tg"),
+                    ("TELEGRAM_WEBHOOK_SECRET", "s3cret"),
+                    ("METRICS_LISTEN", "0.0.0.0:8443"),
+                ],
+                "METRICS_LISTEN",
+            ),
         ];
         for (pairs, name) in cases {
             let err = parse(pairs).unwrap_err();
@@ -385,10 +629,47 @@ mod tests {
         let c = parse(&[
             ("TELOXIDE_TOKEN", TOKEN),
             ("KHQR_BOT_SECRET_KEY", &"cd".repeat(32)),
+            ("TELEGRAM_WEBHOOK_URL", "https://bot.example.com/tg"),
+            ("TELEGRAM_WEBHOOK_SECRET", "Wh00k-Secret_value"),
         ])
         .unwrap();
         let shown = format!("{c:?}");
         assert!(!shown.contains("ABC-def"));
         assert!(!shown.contains("cdcd"));
+        assert!(!shown.contains("Wh00k"));
+    }
+
+    #[test]
+    fn webhook_metrics_and_log_format() {
+        let c = parse(&[
+            ("TELOXIDE_TOKEN", TOKEN),
+            ("TELEGRAM_WEBHOOK_URL", "https://bot.example.com/tg/updates"),
+            (
+                "TELEGRAM_WEBHOOK_SECRET",
+                &format!("{}_-Z9", "x".repeat(252)),
+            ),
+            ("METRICS_LISTEN", "127.0.0.1:9100"),
+            ("LOG_FORMAT", "JSON"),
+        ])
+        .unwrap();
+        let hook = c.webhook.unwrap();
+        assert_eq!(hook.url.path(), "/tg/updates");
+        assert_eq!(hook.listen, DEFAULT_WEBHOOK_LISTEN.parse().unwrap());
+        assert_eq!(hook.secret.expose().len(), 256);
+        assert_eq!(c.metrics_listen, Some("127.0.0.1:9100".parse().unwrap()));
+        assert_eq!(c.log_format, LogFormat::Json);
+
+        // Plain http only towards another Bot API server (local server, emulator).
+        let c = parse(&[
+            ("TELOXIDE_TOKEN", TOKEN),
+            ("TELOXIDE_API_URL", "http://127.0.0.1:9000/"),
+            ("TELEGRAM_WEBHOOK_URL", "http://127.0.0.1:8443/"),
+            ("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1:8443"),
+            ("TELEGRAM_WEBHOOK_SECRET", "s"),
+            ("LOG_FORMAT", "text"),
+        ])
+        .unwrap();
+        assert_eq!(c.webhook.unwrap().listen, "127.0.0.1:8443".parse().unwrap());
+        assert_eq!(c.log_format, LogFormat::Text);
     }
 }

@@ -5,9 +5,11 @@
 //! `store` (SQL) → `keys` (which key opens the store) → `watcher` (settlement) → `bot`
 //! (Telegram); `telegram_pacing` (Telegram's rate limits, one gate for the process) sits
 //! beside them, used by `bot`; `time` (Phnom Penh dates, the one injectable clock) sits at
-//! the bottom beside `khqr`, used by all. `emulator` (a local Telegram Bot API for tests and
+//! the bottom beside `khqr`, used by all; so does `metrics` (the process's counters, plain
+//! atomics), recorded into by `bakong`, `watcher` and `bot`. `emulator` (a local Telegram Bot API for tests and
 //! demos) knows none of them. `demo` sits on top of everything: the real bot against the two
-//! emulators (Telegram, Bakong sandbox), and a page to chat and pay.
+//! emulators (Telegram, Bakong sandbox), and a page to chat and pay. `ops` (webhook
+//! listener, `/healthz`, `/metrics`) sits on `store` and `metrics`; `bot` runs it.
 
 pub mod bakong;
 pub mod bot;
@@ -18,6 +20,8 @@ pub mod emulator;
 pub mod i18n;
 pub mod keys;
 pub mod khqr;
+pub mod metrics;
+pub mod ops;
 pub mod render;
 pub mod store;
 pub mod telegram_pacing;

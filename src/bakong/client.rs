@@ -1,7 +1,8 @@
 //! The typed async Bakong Open API client.
 
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
@@ -13,6 +14,7 @@ use super::error::{BakongError, excerpt};
 use super::retry::{RetryPolicy, parse_retry_after};
 use super::token::Token;
 use super::types::{Currency, DecimalAmount, Lookup, SourceInfo, Transaction};
+use crate::metrics::Metrics;
 
 /// Production Open API.
 pub const DEFAULT_BASE_URL: &str = "https://api-bakong.nbc.gov.kh";
@@ -74,6 +76,8 @@ pub struct Client {
     /// `base_url` without a trailing slash.
     base: String,
     retry: RetryPolicy,
+    /// Where each exchange's latency and each failed call's error kind are counted.
+    metrics: Arc<Metrics>,
 }
 
 /// A decoded envelope and the HTTP status it came with.
@@ -134,7 +138,14 @@ impl Client {
             http,
             base,
             retry: config.retry,
+            metrics: Arc::new(Metrics::default()),
         })
+    }
+
+    /// Records request latencies and errors into `metrics` (the process's registry).
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// The base URL in use (no trailing slash).
@@ -359,6 +370,7 @@ impl Client {
                     .next_delay(attempt, &error, retry_after, waited, &mut rand::rng());
             let Some(delay) = delay else {
                 tracing::debug!(endpoint, attempt, %error, "Bakong call failed");
+                self.metrics.bakong_error(error.kind());
                 return Err(error);
             };
             tracing::warn!(
@@ -390,6 +402,17 @@ impl Client {
         if let Some(auth) = auth {
             request = request.header(AUTHORIZATION, auth.clone());
         }
+        let started = Instant::now();
+        let (result, retry_after) = self.exchange(request).await;
+        self.metrics.bakong_request(started.elapsed());
+        (result, retry_after)
+    }
+
+    /// Sends `request` and classifies the answer (body read included).
+    async fn exchange(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> (Result<Reply, BakongError>, Option<Duration>) {
         let response = match request.send().await {
             Ok(r) => r,
             Err(e) => return (Err(transport(e)), None),

@@ -73,6 +73,25 @@ impl BakongError {
         )
     }
 
+    /// The `kind` label of `khqr_bot_bakong_errors_total` (one of
+    /// [`crate::metrics::BAKONG_ERROR_KINDS`]).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            BakongError::Unauthorized => "unauthorized",
+            BakongError::GeoBlocked => "geo_blocked",
+            BakongError::NoSuchEndpoint { .. } => "no_such_endpoint",
+            BakongError::RateLimited { .. } => "rate_limited",
+            BakongError::Server { .. } => "server",
+            BakongError::Timeout => "timeout",
+            BakongError::Transport(_) => "transport",
+            BakongError::Decode { .. } => "decode",
+            BakongError::NotRegistered => "not_registered",
+            BakongError::InvalidAccountId => "invalid_account_id",
+            BakongError::Api { .. } => "api",
+            BakongError::Config(_) => "config",
+        }
+    }
+
     /// The server's requested wait, if any.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
@@ -114,6 +133,46 @@ mod tests {
         let e = excerpt(long.as_bytes(), 10);
         assert_eq!(e.chars().count(), 11);
         assert!(e.ends_with('…'));
+    }
+
+    #[test]
+    fn every_kind_is_a_metrics_label() {
+        let all = [
+            BakongError::Unauthorized,
+            BakongError::GeoBlocked,
+            BakongError::NoSuchEndpoint { status: 404 },
+            BakongError::RateLimited { retry_after: None },
+            BakongError::Server {
+                status: 502,
+                excerpt: String::new(),
+            },
+            BakongError::Timeout,
+            BakongError::Decode {
+                reason: String::new(),
+                excerpt: String::new(),
+            },
+            BakongError::NotRegistered,
+            BakongError::InvalidAccountId,
+            BakongError::Api {
+                status: 400,
+                error_code: None,
+                message: String::new(),
+            },
+            BakongError::Config(String::new()),
+        ];
+        let kinds: Vec<_> = all.iter().map(BakongError::kind).collect();
+        for kind in &kinds {
+            assert!(crate::metrics::BAKONG_ERROR_KINDS.contains(kind), "{kind}");
+        }
+        // All but `transport` (a reqwest::Error cannot be made here), each once.
+        let mut labels: Vec<_> = crate::metrics::BAKONG_ERROR_KINDS
+            .iter()
+            .filter(|k| **k != "transport")
+            .collect();
+        labels.sort();
+        let mut seen: Vec<_> = kinds.iter().collect();
+        seen.sort();
+        assert_eq!(seen, labels);
     }
 
     #[test]

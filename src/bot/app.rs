@@ -1,6 +1,7 @@
 //! Start-up wiring from a [`Config`]: key, database (+ migrations, crash recovery), Bakong
 //! client, Telegram bot. `khqr-bot run` and the end-to-end tests both go through here.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,6 +9,8 @@ use crate::bakong::{self, ClientConfig};
 use crate::config::Config;
 use crate::crypto::SecretBox;
 use crate::keys::{self, KeyCheckError};
+use crate::metrics::Metrics;
+use crate::ops::{Health, OpsServer, WebhookServer};
 use crate::store::{Store, StoreError};
 use crate::telegram_pacing::{FloodGate, Limits, PacedBot, WaitPolicy};
 use crate::time::{SharedClock, system_clock};
@@ -24,12 +27,26 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("BAKONG_API_URL: {0}")]
     Bakong(#[from] bakong::BakongError),
+    /// `METRICS_LISTEN` or `TELEGRAM_WEBHOOK_LISTEN` cannot be bound (in use, no such
+    /// address, a privileged port).
+    #[error("{setting}: cannot listen on {addr}: {source}")]
+    Listen {
+        setting: &'static str,
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// Everything `khqr-bot run` needs, started but not yet polling.
 pub struct App {
     pub bot: Bot,
     pub store: Store,
+    /// The process's counters (what `/metrics` shows).
+    pub metrics: Arc<Metrics>,
+    /// Where `/healthz` and `/metrics` are served (`METRICS_LISTEN`, port 0 resolved).
+    pub ops_addr: Option<SocketAddr>,
+    /// Where webhook updates are accepted (`TELEGRAM_WEBHOOK_LISTEN`, port 0 resolved).
+    pub webhook_addr: Option<SocketAddr>,
 }
 
 impl App {
@@ -76,12 +93,43 @@ impl App {
         if let Some(url) = &config.bakong_api_url {
             bakong_config = bakong_config.with_base_url(url.as_str());
         }
-        let bakong = bakong::Client::new(bakong_config.clone())?;
+        let metrics = Arc::new(Metrics::default());
+        let bakong = bakong::Client::new(bakong_config.clone())?.with_metrics(Arc::clone(&metrics));
 
         let mut plain = teloxide::Bot::new(config.telegram_token.expose());
         if let Some(url) = &config.telegram_api_url {
             plain = plain.set_api_url(url.clone());
         }
+        // Bound now, so that a busy address stops start-up with the setting's name.
+        let webhook = match &config.webhook {
+            Some(hook) => {
+                Some(
+                    WebhookServer::bind(hook)
+                        .await
+                        .map_err(|source| StartError::Listen {
+                            setting: "TELEGRAM_WEBHOOK_LISTEN",
+                            addr: hook.listen,
+                            source,
+                        })?,
+                )
+            }
+            None => None,
+        };
+        let ops = match config.metrics_listen {
+            Some(addr) => {
+                let health = Health::new(store.clone(), plain.clone(), Arc::clone(&clock));
+                Some(
+                    OpsServer::start(addr, Arc::new(health), Arc::clone(&metrics))
+                        .await
+                        .map_err(|source| StartError::Listen {
+                            setting: "METRICS_LISTEN",
+                            addr,
+                            source,
+                        })?,
+                )
+            }
+            None => None,
+        };
         // One flood gate for every request of the process: handlers and the outbox alike.
         let telegram = PacedBot::new(
             plain,
@@ -96,6 +144,7 @@ impl App {
             config.poll_interval,
             config.bakong_max_rps,
             Arc::clone(&clock),
+            Arc::clone(&metrics),
         )?;
         let ctx = Ctx {
             store: store.clone(),
@@ -105,9 +154,17 @@ impl App {
             watcher: Some(watcher.handle.clone()),
             clock,
         };
+        let ops_addr = ops.as_ref().map(OpsServer::addr);
+        let webhook_addr = webhook.as_ref().map(WebhookServer::addr);
         Ok(Self {
-            bot: Bot::new(telegram, ctx).with_watcher(watcher),
+            bot: Bot::new(telegram, ctx)
+                .with_watcher(watcher)
+                .with_ops(ops)
+                .with_webhook(webhook),
             store,
+            metrics,
+            ops_addr,
+            webhook_addr,
         })
     }
 }

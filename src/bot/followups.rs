@@ -27,6 +27,7 @@ use teloxide::types::{
 };
 
 use crate::i18n::Lang;
+use crate::metrics::Metrics;
 use crate::render::{StatusKind, StatusSpec, format_minor_units, format_money, status_png};
 
 use crate::store::{Charge, ChargeStatus, FollowUpKind, Merchant, OutboxItem, PaidAfter, Store};
@@ -54,6 +55,8 @@ pub struct TelegramFollowUps {
     status_files: Arc<Mutex<HashMap<i64, String>>>,
     /// "Now" for the texts (the process's clock; the system clock unless [`Self::with_clock`]).
     clock: SharedClock,
+    /// Follow-ups Telegram accepted are counted here (`/metrics`).
+    metrics: Arc<Metrics>,
 }
 
 impl TelegramFollowUps {
@@ -74,12 +77,18 @@ impl TelegramFollowUps {
             accepted: Arc::new(Mutex::new(HashSet::new())),
             status_files: Arc::new(Mutex::new(HashMap::new())),
             clock: system_clock(),
+            metrics: Arc::new(Metrics::default()),
         }
     }
 
     /// The same, reading "now" from `clock`.
     pub fn with_clock(self, clock: SharedClock) -> Self {
         Self { clock, ..self }
+    }
+
+    /// Counts the follow-ups Telegram accepts into `metrics` (the process's registry).
+    pub fn with_metrics(self, metrics: Arc<Metrics>) -> Self {
+        Self { metrics, ..self }
     }
 
     fn accepted(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
@@ -707,6 +716,7 @@ impl Deliver for TelegramFollowUps {
             K::TokenUnreadable => self.notice(task, Notice::TokenUnreadable).await,
         };
         if delivered.is_ok() {
+            self.metrics.outbox_sent();
             let mut accepted = self.accepted();
             // Only the window between Telegram's acceptance and the done mark matters; keep
             // the set small in a long-running bot.

@@ -36,13 +36,14 @@ use teloxide::dispatching::Dispatcher;
 use teloxide::dispatching::dialogue::Storage;
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
-use teloxide::types::BotCommand;
+use teloxide::types::{AllowedUpdate, BotCommand};
 use teloxide::update_listeners::polling_default;
 use teloxide::utils::command::BotCommands;
 
 use crate::bakong;
 use crate::crypto::SecretBox;
 use crate::i18n::Lang;
+use crate::ops::{OpsServer, WebhookServer};
 use crate::store::Store;
 use crate::telegram_pacing::PacedBot;
 
@@ -57,6 +58,27 @@ pub use router::schema;
 /// The requester every handler gets: every request waits at the process's flood gate
 /// (paced messages, Telegram's `retry_after` honoured for all; see [`crate::telegram_pacing`]).
 pub type TgBot = PacedBot;
+
+/// The kinds of update the handlers take ([`schema`]): what webhook mode registers with
+/// `setWebhook` (long polling asks for what the dispatcher derives from the handler tree;
+/// the webhook listener logs an error if the two ever differ).
+pub const ALLOWED_UPDATES: [AllowedUpdate; 4] = [
+    AllowedUpdate::Message,
+    AllowedUpdate::CallbackQuery,
+    AllowedUpdate::InlineQuery,
+    AllowedUpdate::ChosenInlineResult,
+];
+
+/// Why [`Bot::run`] stopped with an error, naming the settings to look at.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// `getMe` failed at start, or polling could not start.
+    #[error("TELOXIDE_TOKEN / TELOXIDE_API_URL: cannot reach Telegram with this bot token: {0}")]
+    Telegram(teloxide::RequestError),
+    /// Telegram refused `setWebhook` (e.g. a URL it cannot reach) or could not be asked.
+    #[error("TELEGRAM_WEBHOOK_URL: Telegram did not accept the webhook: {0}")]
+    Webhook(teloxide::RequestError),
+}
 
 /// Errors a handler returns to the dispatcher (logged; the user gets a polite apology).
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
@@ -123,6 +145,10 @@ pub struct Bot {
     ctx: Arc<Ctx>,
     /// Stopped when polling stops.
     watcher: Option<watching::WatcherTasks>,
+    /// `/healthz` and `/metrics` (`METRICS_LISTEN`), stopped when polling stops.
+    ops: Option<OpsServer>,
+    /// Webhook mode: updates come from this listener instead of long polling.
+    webhook: Option<WebhookServer>,
 }
 
 impl Bot {
@@ -145,6 +171,8 @@ impl Bot {
             bot,
             ctx,
             watcher: None,
+            ops: None,
+            webhook: None,
         }
     }
 
@@ -153,17 +181,21 @@ impl Bot {
         self.dispatcher.shutdown_token()
     }
 
-    /// Registers the command menus, then long-polls until shut down (see
-    /// [`Bot::shutdown_token`]). Fails if Telegram cannot be reached at start (`getMe`).
-    pub async fn run(mut self) -> Result<(), teloxide::RequestError> {
+    /// Registers the command menus, then long-polls (or, in webhook mode, registers the
+    /// webhook and serves it) until shut down (see [`Bot::shutdown_token`]). Fails if
+    /// Telegram cannot be reached at start (`getMe`) or refuses the webhook.
+    pub async fn run(mut self) -> Result<(), RunError> {
         let result = self.poll().await;
         if let Some(watcher) = self.watcher.take() {
             watcher.stop().await;
         }
+        if let Some(ops) = self.ops.take() {
+            ops.stop().await;
+        }
         result
     }
 
-    async fn poll(&mut self) -> Result<(), teloxide::RequestError> {
+    async fn poll(&mut self) -> Result<(), RunError> {
         // The menu is a convenience: a failure here must not keep the bot from serving.
         if let Err(e) = register_commands(&self.bot).await {
             tracing::warn!(error = %e, "could not register the command menu");
@@ -176,12 +208,35 @@ impl Bot {
             self.ctx.clock.clone(),
             stopped,
         ));
-        let listener = polling_default(self.bot.clone()).await;
-        let on_error = LoggingErrorHandler::with_custom_text("polling Telegram failed");
-        let result = self
-            .dispatcher
-            .try_dispatch_with_listener(listener, on_error)
-            .await;
+        let result = match self.webhook.take() {
+            None => {
+                // Deletes a webhook left from webhook mode first (getUpdates is refused
+                // while one is set).
+                let listener = polling_default(self.bot.clone()).await;
+                let on_error = LoggingErrorHandler::with_custom_text("polling Telegram failed");
+                self.dispatcher
+                    .try_dispatch_with_listener(listener, on_error)
+                    .await
+                    .map_err(RunError::Telegram)
+            }
+            Some(webhook) => match webhook.start(&self.bot, &ALLOWED_UPDATES).await {
+                Ok((mut listener, server)) => {
+                    // Also stops the server if the dispatcher never started.
+                    let stop =
+                        teloxide::update_listeners::UpdateListener::stop_token(&mut listener);
+                    let on_error = LoggingErrorHandler::with_custom_text("webhook listener failed");
+                    let result = self
+                        .dispatcher
+                        .try_dispatch_with_listener(listener, on_error)
+                        .await
+                        .map_err(RunError::Telegram);
+                    stop.stop();
+                    server.finish().await;
+                    result
+                }
+                Err(e) => Err(RunError::Webhook(e)),
+            },
+        };
         let _ = stop_sweep.send(true);
         if let Err(e) = sweep.await {
             tracing::warn!(error = %e, "inline draft sweep ended badly");
@@ -192,6 +247,19 @@ impl Bot {
     /// Hands the running payment watcher to the bot, which stops it when polling stops.
     pub fn with_watcher(mut self, watcher: watching::WatcherTasks) -> Self {
         self.watcher = Some(watcher);
+        self
+    }
+
+    /// Hands the running `/healthz` + `/metrics` server to the bot, which stops it when
+    /// polling stops.
+    pub fn with_ops(mut self, ops: Option<OpsServer>) -> Self {
+        self.ops = ops;
+        self
+    }
+
+    /// Webhook mode: [`Bot::run`] registers and serves this listener instead of polling.
+    pub fn with_webhook(mut self, webhook: Option<WebhookServer>) -> Self {
+        self.webhook = webhook;
         self
     }
 }

@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 
 use crate::bakong::{self, BakongError, ClientConfig};
 use crate::crypto::SecretBox;
+use crate::metrics::Metrics;
 use crate::store::{ChargeId, Store, StoreError};
 use crate::telegram_pacing::PacedBot;
 use crate::time::{SharedClock, system_clock};
@@ -99,10 +100,13 @@ impl WatcherTasks {
             poll_interval,
             max_rps,
             system_clock(),
+            Arc::new(Metrics::default()),
         )
     }
 
-    /// [`WatcherTasks::start`] with another clock (tests, benchmarks).
+    /// [`WatcherTasks::start`] with another clock (tests, benchmarks), counting into
+    /// `metrics` (Bakong requests and errors, rounds, follow-ups sent).
+    #[allow(clippy::too_many_arguments)] // ok: the wiring of one process, each part named
     pub fn start_with_clock(
         store: Store,
         secrets: SecretBox,
@@ -111,8 +115,11 @@ impl WatcherTasks {
         poll_interval: Duration,
         max_rps: u32,
         clock: SharedClock,
+        metrics: Arc<Metrics>,
     ) -> Result<Self, BakongError> {
-        let client = Arc::new(bakong::Client::new(watcher_client_config(bakong))?);
+        let client = Arc::new(
+            bakong::Client::new(watcher_client_config(bakong))?.with_metrics(Arc::clone(&metrics)),
+        );
         let renewer = Renewer::new(store.clone(), Arc::clone(&client), secrets.clone());
         let token_tick = poll_interval.clamp(Duration::from_secs(1), TOKEN_TICK_MAX);
         // Cancelled/expired charges in their late watch: every sixth round (30 s at the
@@ -132,10 +139,14 @@ impl WatcherTasks {
             ..WatcherConfig::default()
         };
         let wake = Arc::new(Notify::new());
-        let watcher = Watcher::new(sql, client, config).notify_on_settle(Arc::clone(&wake));
+        let watcher = Watcher::new(sql, client, config)
+            .notify_on_settle(Arc::clone(&wake))
+            .with_metrics(Arc::clone(&metrics));
         let (stop, stopped) = watch::channel(false);
         let followups = Arc::new(
-            TelegramFollowUps::paced(telegram, store.clone()).with_clock(Arc::clone(&clock)),
+            TelegramFollowUps::paced(telegram, store.clone())
+                .with_clock(Arc::clone(&clock))
+                .with_metrics(metrics),
         );
         let tasks = vec![
             tokio::spawn(poll_loop(

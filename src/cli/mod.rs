@@ -8,14 +8,20 @@ pub mod run;
 pub mod sandbox;
 
 /// Logs go to stderr, filtered by `RUST_LOG` (default `info`), so stdout stays clean for
-/// command output such as `khqr-bot qr --json`.
+/// command output such as `khqr-bot qr --json`. `LOG_FORMAT=json` writes one JSON object
+/// per line (the event's fields at the top level); unset or `text`, the human format. A
+/// bad `LOG_FORMAT` logs in the human format (`run` then stops, naming the setting).
 pub fn init_tracing() {
+    use khqr_bot::config::LogFormat;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match LogFormat::from_env().unwrap_or_default() {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
 }
 
 /// Resolves on ctrl-c or SIGTERM (what `docker stop` sends), for a clean shutdown.

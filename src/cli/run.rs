@@ -22,10 +22,11 @@ pub fn run(_args: RunArgs) -> anyhow::Result<()> {
             tracing::info!("shutting down: finishing the updates in hand");
             shutdown(token).await;
         });
-        tracing::info!("bot starting (long polling)");
-        app.bot.run().await.context(
-            "TELOXIDE_TOKEN / TELOXIDE_API_URL: cannot reach Telegram with this bot token",
-        )?;
+        match app.webhook_addr {
+            Some(addr) => tracing::info!(listen = %addr, "bot starting (webhook)"),
+            None => tracing::info!("bot starting (long polling)"),
+        }
+        app.bot.run().await?;
         app.store.close().await;
         tracing::info!("stopped");
         Ok(())

@@ -107,7 +107,7 @@ pub enum DemoError {
     #[error("the bot did not start: {0}")]
     Start(#[from] StartError),
     #[error("the bot stopped: {0}")]
-    Bot(#[from] teloxide::RequestError),
+    Bot(#[from] crate::bot::RunError),
     #[error("web page server: {0}")]
     Serve(io::Error),
 }

@@ -16,6 +16,7 @@ mod inline_cards;
 mod key_check;
 mod merchants;
 mod model;
+mod ops_queries;
 mod outbox;
 mod receipts;
 mod renewals;
@@ -37,6 +38,7 @@ pub use model::{
     Charge, ChargeId, ChargeStatus, Event, Merchant, MerchantId, NewCharge, OutboxItem, PaidAfter,
     Profile, ProfileInput,
 };
+pub use ops_queries::OutboxBacklog;
 pub use receipts::SettledBy;
 pub use renewals::{OpenRenewal, OpenRenewalState, RenewalCandidate, RenewalEnd};
 pub use watcher_queries::{

@@ -29,6 +29,7 @@ use super::ports::{Applied, Lookups, MerchantBatch, MerchantToken, Settlement};
 use super::schedule::Schedule;
 use super::sql::SqlWatcherStore;
 use super::types::{ChargeId, Lookup, LookupFailure, MerchantId, UnixSecs};
+use crate::metrics::Metrics;
 use crate::store::{DueCharge, StoreError};
 
 /// How often a refused (401) token is tried again, in case the refusal came from a
@@ -235,6 +236,8 @@ pub struct Watcher<L> {
     next_recheck: Arc<Mutex<Option<UnixSecs>>>,
     pub(super) config: WatcherConfig,
     settled: Option<Arc<Notify>>,
+    /// Rounds and their durations are counted here (`/metrics`).
+    metrics: Arc<Metrics>,
 }
 
 impl<L> Clone for Watcher<L> {
@@ -251,6 +254,7 @@ impl<L> Clone for Watcher<L> {
             last_list_at: Arc::clone(&self.last_list_at),
             config: self.config,
             settled: self.settled.clone(),
+            metrics: Arc::clone(&self.metrics),
         }
     }
 }
@@ -277,7 +281,14 @@ where
             last_list_at: Arc::new(Mutex::new(HashMap::new())),
             config,
             settled: None,
+            metrics: Arc::new(Metrics::default()),
         }
+    }
+
+    /// Counts rounds and their durations into `metrics` (the process's registry).
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Whether the watcher polls per md5 (the list endpoint was found closed).
@@ -319,6 +330,13 @@ where
     /// One polling round at `now`. Only loading the due charges can fail the round; every
     /// other problem is logged, counted in the report and retried next round.
     pub async fn run_round(&self, now: UnixSecs) -> Result<RoundReport, StoreError> {
+        let started = std::time::Instant::now();
+        let result = self.round(now).await;
+        self.metrics.round(started.elapsed(), result.is_ok());
+        result
+    }
+
+    async fn round(&self, now: UnixSecs) -> Result<RoundReport, StoreError> {
         let mut batches = self.store.load_due(now).await?;
         let mut report = RoundReport::default();
         // Charges that left `pending` without being settled here (cancelled, or settled by

@@ -78,6 +78,19 @@ impl TelegramEmulator {
         id
     }
 
+    /// The webhook URL the bot set with `setWebhook` (`None`: none, the bot long-polls).
+    pub fn webhook_url(&self) -> Option<String> {
+        self.shared.lock().webhook.as_ref().map(|w| w.url.clone())
+    }
+
+    /// Updates the bot's webhook accepted (answered 2xx), and the last failed delivery.
+    pub fn webhook_deliveries(&self) -> (u64, Option<String>) {
+        let st = self.shared.lock();
+        st.webhook
+            .as_ref()
+            .map_or((0, None), |w| (w.delivered, w.last_error.clone()))
+    }
+
     /// Updates queued and not yet confirmed by a later `getUpdates` offset.
     pub fn pending_updates(&self) -> usize {
         self.shared.lock().updates.len()

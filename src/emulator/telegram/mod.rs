@@ -39,8 +39,12 @@
 //!   (`chosen_inline_result`, with an `inline_message_id` only for a result with an inline
 //!   keyboard), edits by `inline_message_id` (no uploads: media by `file_id`), button presses
 //!   on inline messages, and `getMe`'s `supports_inline_queries`.
+//! - Webhooks ([`webhook`]): `setWebhook` (with `secret_token` and `allowed_updates`)
+//!   makes the emulator POST each queued update to the URL, in order, one at a time, with
+//!   `X-Telegram-Bot-Api-Secret-Token`, until the bot answers 2xx; `getUpdates` is then
+//!   refused with `409 Conflict` until `deleteWebhook`.
 //! - Not modelled: channels, `parse_mode` (texts are stored verbatim),
-//!   payments, file downloads, webhooks.
+//!   payments, file downloads.
 //!
 //! Failure injection: [`TelegramEmulator::fail_next`]. Flood control as Telegram applies it:
 //! [`Failure::FloodWindow`] opens a window in which every request is refused with
@@ -68,6 +72,7 @@ mod state;
 mod updates;
 mod user;
 mod values;
+mod webhook;
 
 use std::io;
 use std::net::SocketAddr;
@@ -108,11 +113,14 @@ pub struct TelegramEmulator {
     shared: Arc<Shared>,
     addr: SocketAddr,
     server: JoinHandle<()>,
+    /// POSTs updates to the bot's webhook while one is set.
+    webhook: JoinHandle<()>,
 }
 
 impl Drop for TelegramEmulator {
     fn drop(&mut self) {
         self.server.abort();
+        self.webhook.abort();
     }
 }
 
@@ -138,10 +146,12 @@ impl TelegramEmulator {
                 tracing::warn!(error = %e, "telegram emulator: server stopped");
             }
         });
+        let webhook = tokio::spawn(webhook::deliver_loop(shared.clone()));
         Ok(TelegramEmulator {
             shared,
             addr,
             server,
+            webhook,
         })
     }
 

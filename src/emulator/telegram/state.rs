@@ -90,6 +90,9 @@ pub(super) struct EmulatorState {
     pub(super) inline_queries: HashMap<String, InlineQueryState>,
     /// inline_message_id → `(chat_id, message_id)` of the message it is in.
     pub(super) inline_messages: HashMap<String, (i64, i32)>,
+    /// The webhook set with `setWebhook`, if any: updates are POSTed to it, and
+    /// `getUpdates` is refused.
+    pub(super) webhook: Option<super::webhook::Webhook>,
 }
 
 /// One inline query a user typed, and the bot's answer once it came.

@@ -6,7 +6,7 @@ use axum::response::Response;
 use serde_json::{Map, Value};
 
 use super::LONG_POLL_CAP;
-use super::answers::ok_response;
+use super::answers::{ApiErr, ok_response};
 use super::failures::failure_response;
 use super::state::Shared;
 use super::values::as_i64;
@@ -20,6 +20,14 @@ pub(super) async fn get_updates(shared: &Shared, params: &Map<String, Value>) ->
         st.get_updates_count += 1;
         if let Some(failure) = st.take_failure("getUpdates") {
             return failure_response(&failure).0;
+        }
+        if st.webhook.is_some() {
+            return ApiErr {
+                code: 409,
+                description: super::webhook::CONFLICT.to_owned(),
+                retry_after: None,
+            }
+            .into_response();
         }
         if let Some(kinds) = params.get("allowed_updates").and_then(Value::as_array) {
             let kinds: Vec<String> = kinds

@@ -41,6 +41,10 @@ pub struct TestApp {
     /// The app's one clock (handlers and watcher): the system clock, shifted by
     /// `advance_clock` / `set_clock`.
     clock: TestClock,
+    /// Where the running app serves `/healthz` and `/metrics` (`METRICS_LISTEN`).
+    pub ops_addr: Option<SocketAddr>,
+    /// Where the running app accepts webhook updates (`TELEGRAM_WEBHOOK_LISTEN`).
+    pub webhook_addr: Option<SocketAddr>,
 }
 
 impl TestApp {
@@ -72,6 +76,8 @@ impl TestApp {
             running: None,
             extra_env,
             clock: TestClock::following_system(),
+            ops_addr: None,
+            webhook_addr: None,
         };
         app.start().await;
         app
@@ -127,6 +133,8 @@ impl TestApp {
         let config = Config::from_source(|k| env.get(k).cloned()).unwrap();
         let app = App::start_with(&config, self.clock.shared(), pacing()).await?;
         self.store = app.store.clone();
+        self.ops_addr = app.ops_addr;
+        self.webhook_addr = app.webhook_addr;
         let token = app.bot.shutdown_token();
         let task = tokio::spawn(async move {
             app.bot.run().await.unwrap();

@@ -1,0 +1,19 @@
+//! Running the bot as a service (issue 16, items 3 and 4): the webhook listener
+//! ([`webhook`]: Telegram POSTs updates instead of the bot long-polling), and the operator's
+//! endpoints on `METRICS_LISTEN` ([`server`]: `/healthz` from [`health`], `/metrics` from
+//! [`crate::metrics`] plus gauges read from the store).
+//!
+//! Everything here reaches the database through the store's API only ([`Store::ping`],
+//! counts), so another backend changes nothing here. [`crate::bot`] runs these: `App::start`
+//! binds the listeners (a busy address stops start-up with the setting's name), `Bot::run`
+//! serves them and stops them with the dispatcher.
+//!
+//! [`Store::ping`]: crate::store::Store::ping
+
+pub mod health;
+pub mod server;
+pub mod webhook;
+
+pub use health::{Health, HealthReport};
+pub use server::OpsServer;
+pub use webhook::WebhookServer;
