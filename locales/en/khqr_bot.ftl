@@ -339,3 +339,6 @@ link-sale-late = It came after the QR code had expired: the money is yours all t
 link-sale-over-limit = This is beyond the link's limit (a late payment for a unit that had gone to another buyer): you sold one more than planned.
 poster-title = Scan to pay
 poster-footer = Scan with your phone camera: Telegram opens and gives you your own KHQR to pay.
+link-status-expired-caption =
+    ⌛ Expired — {$amount} — {$shop}
+    No payment arrived before {$time}. Press "New QR" for a fresh one.

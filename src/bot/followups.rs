@@ -492,7 +492,8 @@ impl TelegramFollowUps {
         self.chat_ready(chat)?;
         // A pay link's card lives in its buyer's chat (issue 15): the status card speaks
         // the buyer's language and an expired one offers "New QR".
-        let keyboard = match self.store.link_charge(id).await.map_err(store_err)? {
+        let bought = self.store.link_charge(id).await.map_err(store_err)?;
+        let keyboard = match &bought {
             Some(bought) => {
                 merchant.language = bought.buyer.lang;
                 super::links_buy::settled_buttons(bought.buyer.lang, &charge)
@@ -505,6 +506,14 @@ impl TelegramFollowUps {
             crate::render::on_render_thread(move || render_settled(&charge, &merchant, now))
                 .await
                 .map_err(|e| DeliveryError::Transient(format!("render task: {e}")))??
+        };
+        let rendered = match &bought {
+            Some(bought) => Rendered {
+                caption: super::links_buy::buyer_caption(bought.buyer.lang, &charge, &merchant)
+                    .unwrap_or(rendered.caption),
+                png: rendered.png,
+            },
+            None => rendered,
         };
         // The private card first: its edit (or a new photo) yields the status card's
         // file_id, which is the only way the card in a customer's chat can take it.

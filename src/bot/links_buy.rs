@@ -359,6 +359,33 @@ pub(super) fn settled_buttons(lang: Lang, charge: &Charge) -> InlineKeyboardMark
     }
 }
 
+/// The caption of a buyer's settled card where the seller's would not fit them (an
+/// expired card offers "New QR", not /charge); `None`: the seller's caption is right.
+pub(super) fn buyer_caption(
+    lang: Lang,
+    charge: &Charge,
+    merchant: &crate::store::Merchant,
+) -> Option<String> {
+    let shop = merchant.profile.as_ref()?.shop_name.to_string();
+    let amount = format_money(charge.amount);
+    match charge.status {
+        ChargeStatus::Expired => Some(t!(
+            lang,
+            "link-status-expired-caption",
+            amount = amount.as_str(),
+            shop = shop.as_str(),
+            time = phnom_penh_time(charge.expires_at)
+        )),
+        ChargeStatus::Creating
+        | ChargeStatus::Pending
+        | ChargeStatus::Paid
+        | ChargeStatus::Mismatch
+        | ChargeStatus::Failed
+        | ChargeStatus::Cancelled
+        | ChargeStatus::Unverified => None,
+    }
+}
+
 /// "New QR" pressed on a buyer's expired card: a fresh QR of the same link and amount, for
 /// the buyer it was made for only, under the same limits as /start. The answer to the press.
 pub(super) async fn new_qr(

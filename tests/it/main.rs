@@ -13,6 +13,7 @@ mod bot_cli;
 mod bot_inline;
 mod bot_inline_emulator;
 mod bot_key;
+mod bot_links;
 mod bot_private;
 mod bot_renewal;
 mod bot_setup;
