@@ -83,7 +83,10 @@ pub(super) async fn create(turn: &Turn, shop: &Shop, args: &str) -> HandlerResul
     turn.reply(text).await?;
     let poster = super::links_poster::render(shop, &link, &url, lang).await?;
     turn.bot
-        .send_photo(turn.chat(), InputFile::memory(poster).file_name("poster.png"))
+        .send_photo(
+            turn.chat(),
+            InputFile::memory(poster).file_name("poster.png"),
+        )
         .caption(t!(lang, "link-poster-caption"))
         .await?;
     Ok(())
@@ -138,16 +141,12 @@ async fn listing(
         text.push_str(&item_text(lang, n, link, stats, username));
         let mut row = Vec::new();
         match link.state {
-            LinkState::Active => row.push(button(
-                t!(lang, "button-link-pause", n = n),
-                link.id,
-                'p',
-            )),
-            LinkState::Paused => row.push(button(
-                t!(lang, "button-link-resume", n = n),
-                link.id,
-                'r',
-            )),
+            LinkState::Active => {
+                row.push(button(t!(lang, "button-link-pause", n = n), link.id, 'p'))
+            }
+            LinkState::Paused => {
+                row.push(button(t!(lang, "button-link-resume", n = n), link.id, 'r'))
+            }
             LinkState::Closed => {}
         }
         if link.state != LinkState::Closed {
@@ -287,6 +286,10 @@ async fn manage(
         t!(lang, "callback-link-state", state = state_word(lang, to))
     } else {
         let now = ctx.store.link(id).await?.map_or(link.state, |l| l.state);
-        t!(lang, "callback-link-unchanged", state = state_word(lang, now))
+        t!(
+            lang,
+            "callback-link-unchanged",
+            state = state_word(lang, now)
+        )
     })
 }

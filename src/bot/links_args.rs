@@ -120,7 +120,10 @@ mod tests {
             max_uses: Some(20),
             until: LocalDate::new(2026, 12, 31),
         };
-        assert_eq!(p("5 USD iced coffee max 20 until 2026-12-31"), Ok(want.clone()));
+        assert_eq!(
+            p("5 USD iced coffee max 20 until 2026-12-31"),
+            Ok(want.clone())
+        );
         assert_eq!(p("5 USD iced coffee until 2026-12-31 MAX 20"), Ok(want));
         let plain = p("5000 KHR num pang").unwrap();
         assert_eq!(
@@ -142,7 +145,10 @@ mod tests {
     #[test]
     fn bad_suffixes_and_amounts_are_refused() {
         assert_eq!(p("5 tea max 0"), Err(LinkArgsError::BadMax("0".into())));
-        assert_eq!(p("5 tea max lots"), Err(LinkArgsError::BadMax("lots".into())));
+        assert_eq!(
+            p("5 tea max lots"),
+            Err(LinkArgsError::BadMax("lots".into()))
+        );
         assert_eq!(
             p("5 tea until tomorrow"),
             Err(LinkArgsError::BadUntil("tomorrow".into()))
@@ -152,11 +158,19 @@ mod tests {
             Err(LinkArgsError::UntilPast { today: today() })
         );
         assert!(p("5 tea until 2026-12-01").is_ok());
-        assert_eq!(p(""), Err(LinkArgsError::Charge(ChargeArgsError::MissingAmount)));
-        assert_eq!(p("-5 tea"), Err(LinkArgsError::Charge(ChargeArgsError::Negative)));
+        assert_eq!(
+            p(""),
+            Err(LinkArgsError::Charge(ChargeArgsError::MissingAmount))
+        );
+        assert_eq!(
+            p("-5 tea"),
+            Err(LinkArgsError::Charge(ChargeArgsError::Negative))
+        );
         assert!(matches!(
             p("5 EUR tea"),
-            Err(LinkArgsError::Charge(ChargeArgsError::UnsupportedCurrency(_)))
+            Err(LinkArgsError::Charge(ChargeArgsError::UnsupportedCurrency(
+                _
+            )))
         ));
     }
 }

@@ -126,7 +126,9 @@ pub(super) async fn start(turn: &Turn, dialogue: &BotDialogue, code: &LinkCode) 
         .max_uses
         .is_some_and(|max| stats.paid + stats.open >= i64::from(max))
     {
-        return turn.reply(sold_out_text(lang, stats.paid, link.max_uses)).await;
+        return turn
+            .reply(sold_out_text(lang, stats.paid, link.max_uses))
+            .await;
     }
     let item = link.note.clone().unwrap_or_default();
     let greeting = t!(
@@ -188,7 +190,11 @@ async fn answer_amount(turn: &Turn, dialogue: &BotDialogue, id: LinkId) -> Handl
         Ok(ChargeArgs { amount, .. }) if amount.currency() == currency => amount,
         Ok(_) => {
             return turn
-                .reply(t!(lang, "link-amount-currency", currency = currency.alpha()))
+                .reply(t!(
+                    lang,
+                    "link-amount-currency",
+                    currency = currency.alpha()
+                ))
                 .await;
         }
         Err(e) => {
@@ -423,7 +429,10 @@ pub(super) async fn new_qr(
         return Ok(t!(lang, "link-unknown"));
     };
     let now = ctx.clock.unix_secs();
-    let buyer = LinkBuyer { lang, ..bought.buyer };
+    let buyer = LinkBuyer {
+        lang,
+        ..bought.buyer
+    };
     let say = |text: String| async move {
         bot.send_message(ChatId(buyer.user_id), text).await?;
         Ok::<_, HandlerError>(())
@@ -487,7 +496,12 @@ pub(super) async fn sale_message(
         .payer_account_id
         .clone()
         .unwrap_or_else(|| "—".into());
-    let time = phnom_penh_date_time(charge.paid_at.or(charge.settled_at).unwrap_or(task.created_at));
+    let time = phnom_penh_date_time(
+        charge
+            .paid_at
+            .or(charge.settled_at)
+            .unwrap_or(task.created_at),
+    );
     let (buyer, amount, item, payer, time) = (
         bought.buyer.name.as_str(),
         amount.as_str(),

@@ -105,9 +105,18 @@ fn paint(spec: &PosterSpec<'_>, qr: &QrMatrix, module_px: u32) -> RgbImage {
     canvas.fill_rounded_rect((x0, MARGIN, x1, y1), CARD_RADIUS, false, WHITE);
     canvas.fill_rounded_rect((x0, MARGIN, x1, header_bottom), CARD_RADIUS, true, HEADER);
     if let Some(b) = &mut title {
-        b.draw(engine, &mut canvas, x0 + PAD, MARGIN + (HEADER_H - b.height) / 2.0);
+        b.draw(
+            engine,
+            &mut canvas,
+            x0 + PAD,
+            MARGIN + (HEADER_H - b.height) / 2.0,
+        );
     }
-    for (block, top) in [(&mut shop, shop_y), (&mut amount, amount_y), (&mut item, item_y)] {
+    for (block, top) in [
+        (&mut shop, shop_y),
+        (&mut amount, amount_y),
+        (&mut item, item_y),
+    ] {
         if let Some(b) = block {
             b.draw(engine, &mut canvas, x0 + PAD, top);
         }

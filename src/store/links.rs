@@ -18,7 +18,9 @@ use rand::TryRngCore;
 use serde_json::json;
 
 use super::follow_up::FollowUpKind;
-use super::model::{ChargeId, MerchantId, NewCharge, PaidAfter, amount, parse_currency, parse_lang};
+use super::model::{
+    ChargeId, MerchantId, NewCharge, PaidAfter, amount, parse_currency, parse_lang,
+};
 use super::outbox::enqueue;
 use super::{Result, Store, StoreError};
 use crate::i18n::Lang;
@@ -553,7 +555,15 @@ pub(super) async fn queue_link_sale(
         "after": after.map(PaidAfter::as_str),
         "over_limit": over_limit,
     });
-    enqueue(tx, merchant, Some(id), FollowUpKind::LinkSale, &payload, now).await?;
+    enqueue(
+        tx,
+        merchant,
+        Some(id),
+        FollowUpKind::LinkSale,
+        &payload,
+        now,
+    )
+    .await?;
     Ok(true)
 }
 

@@ -185,12 +185,17 @@ async fn a_link_bought_by_two_buyers_is_paid_twice_and_the_seller_told_twice() {
     ] {
         assert_eq!(charge.merchant_id, seller_row.id);
         assert_eq!(charge.chat_id, buyer.id);
-        assert_eq!(charge.message_id, photo.message_id());
+        let shown = app.telegram.sent_photos(buyer.id);
+        assert_eq!(shown.len(), 1);
+        assert_eq!(charge.message_id, Some(shown[0].message_id));
         assert_eq!(charge.status, ChargeStatus::Pending);
         assert_eq!(charge.amount.minor(), 500);
         assert_eq!(charge.note.as_deref(), Some("iced coffee"));
         let caption = photo.caption().unwrap();
-        assert!(caption.contains("$5.00") && caption.contains("Sokha Coffee"), "{caption}");
+        assert!(
+            caption.contains("$5.00") && caption.contains("Sokha Coffee"),
+            "{caption}"
+        );
         // Their one button: check. Never the seller's Cancel or "Send to customer".
         let buttons = photo.inline_buttons();
         assert_eq!(buttons.len(), 1, "{buttons:?}");
@@ -207,7 +212,11 @@ async fn a_link_bought_by_two_buyers_is_paid_twice_and_the_seller_told_twice() {
             .contains("Hello John"),
     );
     // The seller's chat got nothing of the buyers' QRs.
-    assert_eq!(app.telegram.sent_photos(shop.id).len(), 1, "the poster only");
+    assert_eq!(
+        app.telegram.sent_photos(shop.id).len(),
+        1,
+        "the poster only"
+    );
 
     let since = app.telegram.call_count();
     pay(&app, &dara_charge.md5, "5", "dara@wing");
@@ -219,7 +228,14 @@ async fn a_link_bought_by_two_buyers_is_paid_twice_and_the_seller_told_twice() {
     );
     let since = app.telegram.call_count();
     pay(&app, &john_charge.md5, "5", "john@aclb");
-    edited_to(&app, john.id, john_charge.message_id.unwrap(), since, "Paid").await;
+    edited_to(
+        &app,
+        john.id,
+        john_charge.message_id.unwrap(),
+        since,
+        "Paid",
+    )
+    .await;
     message_containing(&app, shop.id, since, "John paid").await;
     wait_status(&app, dara_charge.id, ChargeStatus::Paid).await;
     wait_status(&app, john_charge.id, ChargeStatus::Paid).await;
@@ -304,7 +320,7 @@ async fn an_expired_qr_is_renewed_by_its_buyer_only_and_a_late_payment_is_report
     let buyer = TgUser::new(5401, "Sophea").with_language("en");
     let other = TgUser::new(5402, "Other").with_language("en");
     let (photo, charge) = open_link(&app, &buyer, &code).await;
-    let message = photo.message_id().unwrap();
+    let message = charge.message_id.unwrap();
 
     // The only unit is held: another buyer is told to come back.
     let answer = app.say(&other, &format!("/start {code}")).await;
@@ -382,13 +398,8 @@ async fn paused_closed_and_ended_links_create_nothing_and_only_the_owner_manages
     let buttons = list.inline_buttons();
     let pause = buttons[0][0].1.clone();
     let close = buttons[0][1].1.clone();
-    let list_id = list.message_id().unwrap_or_else(|| {
-        app.telegram
-            .chat(shop.id)
-            .last()
-            .map(|m| m.message_id)
-            .unwrap()
-    });
+    // sendMessage carries no message id; the list is the last message of the chat.
+    let list_id = app.telegram.chat(shop.id).last().unwrap().message_id;
 
     // Not the owner: refused, nothing changes.
     let stranger = seller(&app, 5105).await;
@@ -399,15 +410,27 @@ async fn paused_closed_and_ended_links_create_nothing_and_only_the_owner_manages
 
     let press = app.telegram.press_button(&shop, list_id, &pause);
     assert!(button_answer(&app, &press).await.contains("paused"));
-    assert!(app.say(&buyer, &format!("/start {code}")).await.contains("paused"));
+    assert!(
+        app.say(&buyer, &format!("/start {code}"))
+            .await
+            .contains("paused")
+    );
 
     let press = app.telegram.press_button(&shop, list_id, &close);
     assert!(button_answer(&app, &press).await.contains("closed"));
-    assert!(app.say(&buyer, &format!("/start {code}")).await.contains("closed"));
+    assert!(
+        app.say(&buyer, &format!("/start {code}"))
+            .await
+            .contains("closed")
+    );
     // Closed is final.
     let resume = pause.replace(":p", ":r");
     let press = app.telegram.press_button(&shop, list_id, &resume);
-    assert!(button_answer(&app, &press).await.contains("Nothing changed"));
+    assert!(
+        button_answer(&app, &press)
+            .await
+            .contains("Nothing changed")
+    );
 
     // A link until today ends at Phnom Penh midnight.
     let today = khqr_bot::time::LocalDate::at(app.clock_now());
@@ -481,18 +504,25 @@ async fn a_buyer_checks_their_own_qr_and_never_acts_on_anothers() {
         assert_ne!(decode_qr(&photo.bytes), a_qr);
     }
 
-    let a_message = a_photo.message_id().unwrap();
+    let a_message = a_charge.message_id.unwrap();
     let check = format!("chk:{}", a_charge.id.0);
     // Bravo forging Alpha's buttons: refused.
     for data in [check.clone(), format!("cxl:{}", a_charge.id.0)] {
         let press = app.telegram.press_button(&b, a_message, &data);
-        assert!(button_answer(&app, &press).await.contains("not yours"), "{data}");
+        assert!(
+            button_answer(&app, &press).await.contains("not yours"),
+            "{data}"
+        );
     }
     // Alpha cannot cancel (only the seller may); checking asks Bakong, rate-limited.
     let press = app
         .telegram
         .press_button(&a, a_message, &format!("cxl:{}", a_charge.id.0));
-    assert!(button_answer(&app, &press).await.contains("Only the seller"));
+    assert!(
+        button_answer(&app, &press)
+            .await
+            .contains("Only the seller")
+    );
     let press = app.telegram.press_button(&a, a_message, &check);
     assert!(button_answer(&app, &press).await.contains("Not paid yet"));
     let press = app.telegram.press_button(&a, a_message, &check);
