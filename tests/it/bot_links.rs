@@ -319,7 +319,7 @@ async fn an_expired_qr_is_renewed_by_its_buyer_only_and_a_late_payment_is_report
     let code = make_link(&app, &shop, "2 USD tea max 1").await;
     let buyer = TgUser::new(5401, "Sophea").with_language("en");
     let other = TgUser::new(5402, "Other").with_language("en");
-    let (photo, charge) = open_link(&app, &buyer, &code).await;
+    let (_, charge) = open_link(&app, &buyer, &code).await;
     let message = charge.message_id.unwrap();
 
     // The only unit is held: another buyer is told to come back.

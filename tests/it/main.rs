@@ -14,6 +14,8 @@ mod bot_inline;
 mod bot_inline_emulator;
 mod bot_key;
 mod bot_links;
+mod bot_links_poster;
+mod bot_links_store;
 mod bot_private;
 mod bot_renewal;
 mod bot_setup;
