@@ -72,10 +72,11 @@ fn paint(spec: &PosterSpec<'_>, qr: &QrMatrix, module_px: u32) -> RgbImage {
         .item
         .filter(present)
         .map(|t| block(engine, t, 30.0, false, INK, 2));
-    let mut footer = spec
-        .footer
-        .filter(present)
-        .map(|t| block(engine, t, 24.0, false, MUTED, 3));
+    // Wrapped, not shrunk: a sentence in small print stays readable.
+    let mut footer = spec.footer.filter(present).map(|t| {
+        let style = TextStyle::new(24.0, false, MUTED, true, 3);
+        TextBlock::layout(engine, t, style, text_w)
+    });
 
     let header_bottom = MARGIN + HEADER_H;
     let mut y = header_bottom + 30.0;
