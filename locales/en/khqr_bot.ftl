@@ -342,3 +342,4 @@ poster-footer = Scan with your phone camera: Telegram opens and gives you your o
 link-status-expired-caption =
     ⌛ Expired — {$amount} — {$shop}
     No payment arrived before {$time}. Press "New QR" for a fresh one.
+link-greeting-no-item = Hello {$name}! {$shop}: {$price}.

@@ -342,3 +342,4 @@ poster-footer = ស្កេនដោយកាមេរ៉ាទូរសព្�
 link-status-expired-caption =
     ⌛ ផុតកំណត់ — {$amount} — {$shop}
     មិនមានការទូទាត់មកដល់មុនម៉ោង {$time} ទេ។ សូមចុច "QR ថ្មី" ដើម្បីទទួលបាន QR ថ្មីមួយ។
+link-greeting-no-item = សួស្ដី {$name}! {$shop}៖ {$price}។

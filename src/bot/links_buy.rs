@@ -130,15 +130,25 @@ pub(super) async fn start(turn: &Turn, dialogue: &BotDialogue, code: &LinkCode) 
             .reply(sold_out_text(lang, stats.paid, link.max_uses))
             .await;
     }
-    let item = link.note.clone().unwrap_or_default();
-    let greeting = t!(
-        lang,
-        "link-greeting",
-        name = buyer.name.as_str(),
-        shop = shop.profile.shop_name.as_str(),
-        item = item.as_str(),
-        price = price_text(lang, link.price)
-    );
+    let (name, shop_name) = (buyer.name.as_str(), shop.profile.shop_name.as_str());
+    let price = price_text(lang, link.price);
+    let greeting = match &link.note {
+        Some(item) => t!(
+            lang,
+            "link-greeting",
+            name = name,
+            shop = shop_name,
+            item = item.as_str(),
+            price = price
+        ),
+        None => t!(
+            lang,
+            "link-greeting-no-item",
+            name = name,
+            shop = shop_name,
+            price = price
+        ),
+    };
     turn.reply(greeting).await?;
     match link.price {
         LinkPrice::Fixed(amount) => {

@@ -101,9 +101,12 @@ pub fn schema() -> UpdateHandler<HandlerError> {
 /// A command anyone may send.
 async fn on_open_command(turn: Turn, cmd: OpenCommand, dialogue: BotDialogue) -> HandlerResult {
     let result = match cmd {
+        // A pay link opens the buyer's private chat; elsewhere `/start` is the welcome.
         OpenCommand::Start(payload) => match crate::store::LinkCode::parse(payload.trim()) {
-            Ok(code) => links_buy::start(&turn, &dialogue, &code).await,
-            Err(_) => simple_commands::start(&turn).await,
+            Ok(code) if turn.msg.chat.is_private() => {
+                links_buy::start(&turn, &dialogue, &code).await
+            }
+            _ => simple_commands::start(&turn).await,
         },
         OpenCommand::Help => simple_commands::help(&turn).await,
         OpenCommand::Setup => setup::start(&turn, &dialogue).await,

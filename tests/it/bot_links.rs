@@ -561,3 +561,19 @@ async fn a_buyer_holds_at_most_three_open_qrs_and_is_rate_limited() {
     assert!(said.contains("One moment"), "{said}");
     assert_eq!(app.charge_count().await, 3);
 }
+
+#[tokio::test]
+async fn a_link_code_sent_in_a_group_is_only_the_welcome() {
+    let app = TestApp::spawn_with(FAST).await;
+    let shop = seller(&app, 5109).await;
+    let code = make_link(&app, &shop, "1 USD gum").await;
+    let buyer = TgUser::new(5901, "Grouped").with_language("en");
+    const GROUP: i64 = -1_005_550_001;
+    let since = app.telegram.call_count();
+    app.telegram
+        .send_group_text(&buyer, GROUP, &format!("/start {code}"));
+    message_containing(&app, GROUP, since, "Hello").await;
+    app.wait_no_creating_charges().await;
+    assert_eq!(app.charge_count().await, 0);
+    assert!(app.telegram.sent_photos(buyer.id).is_empty());
+}
