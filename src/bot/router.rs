@@ -13,7 +13,8 @@
 //!  │       │   └─ anyone                      → on_open_command
 //!  │       ├─ wizard steps (State::…)         → setup::…, email::on_email
 //!  │       └─ anything else                   → on_other_message
-//!  ├─ button press                            → callbacks::on_callback
+//!  ├─ button press ─ pay link (lks:, lnq:)    → links::on_callback
+//!  │               └─ any other             → callbacks::on_callback
 //!  ├─ inline query (settled, per user)        → inline::on_inline_query
 //!  └─ chosen inline result                    → inline::on_chosen
 //! ```
