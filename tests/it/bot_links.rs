@@ -577,3 +577,22 @@ async fn a_link_code_sent_in_a_group_is_only_the_welcome() {
     assert_eq!(app.charge_count().await, 0);
     assert!(app.telegram.sent_photos(buyer.id).is_empty());
 }
+
+#[tokio::test]
+async fn a_link_charge_survives_a_restart_and_is_paid_in_the_buyers_chat() {
+    let mut app = TestApp::spawn_with(FAST).await;
+    let shop = seller(&app, 5110).await;
+    let code = make_link(&app, &shop, "6 USD soup max 5").await;
+    let buyer = TgUser::new(5951, "Restart").with_language("en");
+    let (_, charge) = open_link(&app, &buyer, &code).await;
+    app.stop().await;
+    app.start().await;
+
+    let since = app.telegram.call_count();
+    pay(&app, &charge.md5, "6", "restart@wing");
+    edited_to(&app, buyer.id, charge.message_id.unwrap(), since, "Paid").await;
+    let sale = message_containing(&app, shop.id, since, "Restart paid").await;
+    assert!(sale.contains("$6.00") && sale.contains("soup"), "{sale}");
+    let links = app.say(&shop, "/links").await;
+    assert!(links.contains("1 of 5 sold"), "{links}");
+}
