@@ -300,3 +300,68 @@ history-chart-thu = Thu
 history-chart-fri = Fri
 history-chart-sat = Sat
 history-chart-sun = Sun
+
+## links15 (issue 15): pay links — the seller's /link and /links, the buyer's side
+cmd-link = A pay link for posts and posters: /link 5 USD coffee max 20
+cmd-links = Your pay links: uses, totals, pause or close
+link-usage =
+    Send /link with a price and what you sell, for example:
+    /link 5 USD iced coffee
+    /link 5 USD iced coffee max 20 until 2026-12-31
+    /link any USD donation (the buyer types the amount)
+    Anyone who opens the link gets their own KHQR to pay you.
+link-error-max = "{$value}" is not a number of uses I can take: write max and a whole number from 1 to {$max}, e.g. max 20.
+link-error-until = "{$value}" is not a date: write until and the last day of sale as YYYY-MM-DD, e.g. until 2026-12-31.
+link-error-until-past = That day is over: the last day of sale can be {$today} or later.
+link-created =
+    🔗 Your pay link is ready: {$summary}
+    {$url}
+    Share it in posts, groups and chats, or print the poster below. Everyone who opens it gets their own KHQR, and I tell you about each payment. /links shows them all.
+link-poster-caption = 🖨️ The poster: a phone camera opens your link from it.
+link-max = at most {$max}
+link-until = until {$date}
+link-price-any = any amount in {$currency}
+link-state-active = selling
+link-state-paused = paused
+link-state-closed = closed
+link-list-empty = You have no pay links yet. Make one with /link 5 USD iced coffee.
+link-list-title = 🔗 Your pay links
+link-list-uses = {$paid} sold
+link-list-uses-max = {$paid} of {$max} sold
+link-list-item =
+    {$n}. {$summary} — {$state}
+    {$uses}, {$open} QR open now, {$total} received
+    {$url}
+button-link-pause = ⏸️ Pause {$n}
+button-link-resume = ▶️ Resume {$n}
+button-link-close = ✖️ Close {$n}
+callback-link-state = Link {$state}.
+callback-link-unchanged = Nothing changed: the link is {$state}.
+link-greeting = Hello {$name}! {$shop} — {$item}: {$price}.
+link-ask-amount = How much would you like to pay? Send the amount in {$currency}, e.g. 5.
+link-ask-amount-again = Please send the amount again, e.g. 5.
+link-amount-currency = This link takes {$currency} only. Please send the amount in {$currency}.
+link-unknown = This pay link does not exist. Please check the link with the seller.
+link-closed = This pay link is closed: the seller no longer sells through it.
+link-paused = This pay link is paused for now. Please try again later or ask the seller.
+link-ended = This pay link ended on {$date}.
+link-sold-out = Sold out: everything on this link has been bought.
+link-sold-out-for-now = Sold out for now: the last items are waiting for other buyers' payments. Please try again in a few minutes.
+link-unavailable = The seller cannot take payments right now. Please try again later.
+link-slow-down = One moment please: try again in a few seconds.
+link-too-many-open = You already have open QR codes for this link. Pay or let one expire first.
+link-new-qr-not-expired = This QR code is still valid: you can pay it.
+link-new-qr-sent = Here is a new QR code.
+charge-send-uncertain-buyer = Telegram did not confirm that the QR code arrived. If you can see it, it is valid until {$time}.
+button-paid-check = ✅ I have paid — check
+button-new-qr = 🔄 New QR
+link-sale = 💰 {$buyer} paid {$amount} for {$item} through your pay link, from {$payer} ({$time}).
+link-sale-mismatch = ⚠️ {$buyer} sent a payment for {$item} through your pay link ({$amount}) that does not match it, from {$payer} ({$time}). Check it in your Bakong app.
+link-sale-late = It came after the QR code had expired: the money is yours all the same.
+link-sale-over-limit = This is beyond the link's limit (a late payment for a unit that had gone to another buyer): you sold one more than planned.
+poster-title = Scan to pay
+poster-footer = Scan with your phone camera: Telegram opens and gives you your own KHQR to pay.
+link-status-expired-caption =
+    ⌛ Expired — {$amount} — {$shop}
+    No payment arrived before {$time}. Press "New QR" for a fresh one.
+link-greeting-no-item = Hello {$name}! {$shop}: {$price}.

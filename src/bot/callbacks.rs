@@ -90,6 +90,14 @@ async fn answer(
         {
             return guest(ctx, lang, action, &charge).await;
         }
+        // A pay link's card in its buyer's private chat (issue 15): the buyer checks like a
+        // customer; nobody else (another buyer, a forged button) acts on it.
+        if let Some(bought) = ctx.store.link_charge(id).await?
+            && caller.user_key == Some(bought.buyer.user_id)
+            && let Some(charge) = ctx.store.charge(id).await?
+        {
+            return guest(ctx, lang, action, &charge).await;
+        }
         // Someone else's charge (forged or forwarded button) or one that does not exist.
         let exists = ctx.store.charge(id).await?.is_some();
         if exists {

@@ -35,12 +35,17 @@ pub enum Command {
     Pending,
     /// Verify a transaction: /check <hash>.
     Check(String),
+    /// A pay link: /link 5 USD coffee max 20 until 2026-12-31.
+    Link(String),
+    /// Your pay links.
+    Links,
 }
 
 /// A command anyone may send (in a private chat): it works before /setup too.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum OpenCommand {
-    Start,
+    /// With the `start` payload (a pay link's code, `setup`, or nothing).
+    Start(String),
     Help,
     Setup,
     Cancel,
@@ -59,6 +64,8 @@ pub(super) enum ShopCommand {
     History(String),
     Pending,
     Check(String),
+    Link(String),
+    Links,
 }
 
 /// Which side of the handler tree serves a command.
@@ -72,8 +79,9 @@ impl Command {
     /// Exhaustive on purpose: a new command must say whether it needs a configured shop.
     pub(super) fn route(self) -> Routed {
         match self {
-            // `/start setup` comes from the inline "set up first" button: a welcome all the same.
-            Command::Start(_) => Routed::Open(OpenCommand::Start),
+            // `/start setup` comes from the inline "set up first" button: a welcome all the
+            // same; `/start <code>` is a pay link opened by a buyer (`links_buy`).
+            Command::Start(payload) => Routed::Open(OpenCommand::Start(payload)),
             Command::Help => Routed::Open(OpenCommand::Help),
             Command::Setup => Routed::Open(OpenCommand::Setup),
             Command::Cancel => Routed::Open(OpenCommand::Cancel),
@@ -86,6 +94,8 @@ impl Command {
             Command::History(arg) => Routed::Shop(ShopCommand::History(arg)),
             Command::Pending => Routed::Shop(ShopCommand::Pending),
             Command::Check(arg) => Routed::Shop(ShopCommand::Check(arg)),
+            Command::Link(arg) => Routed::Shop(ShopCommand::Link(arg)),
+            Command::Links => Routed::Shop(ShopCommand::Links),
         }
     }
 
@@ -114,7 +124,9 @@ impl ShopCommand {
             | ShopCommand::Currency(_)
             | ShopCommand::History(_)
             | ShopCommand::Pending
-            | ShopCommand::Check(_) => t!(lang, "charge-needs-setup"),
+            | ShopCommand::Check(_)
+            | ShopCommand::Link(_)
+            | ShopCommand::Links => t!(lang, "charge-needs-setup"),
             ShopCommand::Token | ShopCommand::Email(_) => t!(lang, "token-needs-setup"),
             ShopCommand::Settings => t!(lang, "settings-not-configured"),
         }
@@ -136,6 +148,8 @@ pub fn describe(command: &str, lang: Lang) -> String {
         "history" => t!(lang, "cmd-history"),
         "pending" => t!(lang, "cmd-pending"),
         "check" => t!(lang, "cmd-check"),
+        "link" => t!(lang, "cmd-link"),
+        "links" => t!(lang, "cmd-links"),
         _ => t!(lang, "cmd-help"),
     }
 }
@@ -164,7 +178,7 @@ mod tests {
     fn every_menu_entry_has_both_descriptions() {
         for lang in Lang::ALL {
             let menu = crate::bot::command_menu(lang);
-            assert_eq!(menu.len(), 13);
+            assert_eq!(menu.len(), 15);
             for c in menu {
                 assert!(c.description.chars().count() >= 3, "{c:?}");
                 assert!(!c.command.starts_with('/'));

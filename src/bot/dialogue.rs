@@ -46,6 +46,8 @@ pub enum State {
     /// After /setup saved the profile: the email registered at the Bakong Open API site
     /// (optional, for automatic token renewal).
     AwaitEmail,
+    /// A buyer opened a variable-amount pay link (issue 15): the amount they pay.
+    AwaitLinkAmount { link: i64 },
 }
 
 pub type BotDialogue = Dialogue<State, ErasedStorage<State>>;

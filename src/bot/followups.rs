@@ -517,15 +517,33 @@ impl TelegramFollowUps {
                 "charge follow-up without a charge".into(),
             ));
         };
-        let (charge, merchant) = self.charge_and_merchant(id).await?;
+        let (charge, mut merchant) = self.charge_and_merchant(id).await?;
         let chat = ChatId(charge.chat_id);
         self.chat_ready(chat)?;
+        // A pay link's card lives in its buyer's chat (issue 15): the status card speaks
+        // the buyer's language and an expired one offers "New QR".
+        let bought = self.store.link_charge(id).await.map_err(store_err)?;
+        let keyboard = match &bought {
+            Some(bought) => {
+                merchant.language = bought.buyer.lang;
+                super::links_buy::settled_buttons(bought.buyer.lang, &charge)
+            }
+            None => InlineKeyboardMarkup::new(Vec::<Vec<_>>::new()),
+        };
         let rendered = {
             let (charge, merchant) = (charge.clone(), merchant.clone());
             let now = self.clock.unix_secs();
             crate::render::on_render_thread(move || render_settled(&charge, &merchant, now))
                 .await
                 .map_err(|e| DeliveryError::Transient(format!("render task: {e}")))??
+        };
+        let rendered = match &bought {
+            Some(bought) => Rendered {
+                caption: super::links_buy::buyer_caption(bought.buyer.lang, &charge, &merchant)
+                    .unwrap_or(rendered.caption),
+                png: rendered.png,
+            },
+            None => rendered,
         };
         // The private card first: its edit (or a new photo) yields the status card's
         // file_id, which is the only way the card in a customer's chat can take it.
@@ -538,7 +556,7 @@ impl TelegramFollowUps {
             let edited = self
                 .bot
                 .edit_message_media(chat, MessageId(message_id), media)
-                .reply_markup(InlineKeyboardMarkup::new(Vec::<Vec<_>>::new()))
+                .reply_markup(keyboard.clone())
                 .await;
             match edited {
                 Ok(message) => {
@@ -563,6 +581,7 @@ impl TelegramFollowUps {
                     InputFile::memory(rendered.png).file_name("status.png"),
                 )
                 .caption(rendered.caption)
+                .reply_markup(keyboard)
                 .await
                 .map(|_| ())
                 .map_err(classify);
@@ -630,8 +649,14 @@ impl TelegramFollowUps {
         } else {
             money_notice(task, &charge, lang, self.clock.unix_secs())
         };
-        let mut send = self.bot.send_message(ChatId(charge.chat_id), text);
-        if let Some(message_id) = charge.message_id {
+        // A pay link's charge lives in its buyer's chat: the seller hears in their own.
+        let bought = self.store.link_charge(id).await.map_err(store_err)?;
+        let chat = match bought {
+            Some(_) => ChatId(merchant.chat_id),
+            None => ChatId(charge.chat_id),
+        };
+        let mut send = self.bot.send_message(chat, text);
+        if let Some(message_id) = charge.message_id.filter(|_| bought.is_none()) {
             // Points at the charge's message; sent anyway if that message is gone.
             send = send.reply_parameters(
                 teloxide::types::ReplyParameters::new(MessageId(message_id))
@@ -693,6 +718,19 @@ impl TelegramFollowUps {
     }
 }
 
+impl TelegramFollowUps {
+    /// The seller's message about a payment of one of their pay links' charges.
+    async fn link_sale(&self, task: &OutboxItem) -> Result<(), DeliveryError> {
+        let (chat, text) = super::links_buy::sale_message(&self.store, task).await?;
+        self.chat_ready(chat)?;
+        self.bot
+            .send_message(chat, text)
+            .await
+            .map(|_| ())
+            .map_err(classify)
+    }
+}
+
 impl Deliver for TelegramFollowUps {
     async fn deliver(&self, task: &OutboxItem) -> Result<(), DeliveryError> {
         if self.accepted().contains(&task.id) {
@@ -714,6 +752,7 @@ impl Deliver for TelegramFollowUps {
             K::TokenExpiring => self.notice(task, Notice::TokenExpiring).await,
             K::TokenRenewed | K::TokenRenewalEnded => self.notice(task, Notice::Renewal).await,
             K::TokenUnreadable => self.notice(task, Notice::TokenUnreadable).await,
+            K::LinkSale => self.link_sale(task).await,
         };
         if delivered.is_ok() {
             self.metrics.outbox_sent();

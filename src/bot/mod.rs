@@ -19,6 +19,10 @@ mod format;
 mod history_chart;
 mod inline;
 mod inline_draft;
+mod links;
+mod links_args;
+mod links_buy;
+mod links_poster;
 mod private;
 mod renewal_notices;
 mod reports;
@@ -53,6 +57,7 @@ pub use charge::explain as explain_charge_error;
 pub use commands::Command;
 pub use dialogue::{DbStorage, State};
 pub use format::{phnom_penh_date, phnom_penh_time};
+pub use links::link_url;
 pub use router::schema;
 
 /// The requester every handler gets: every request waits at the process's flood gate

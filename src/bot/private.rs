@@ -24,6 +24,8 @@ pub(super) fn is_merchant_command(cmd: &Command) -> bool {
         | Command::History(_)
         | Command::Pending
         | Command::Check(_)
+        | Command::Link(_)
+        | Command::Links
         | Command::Email(_) => true,
         Command::Start(_) | Command::Help | Command::Cancel => false,
     }

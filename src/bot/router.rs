@@ -13,7 +13,8 @@
 //!  │       │   └─ anyone                      → on_open_command
 //!  │       ├─ wizard steps (State::…)         → setup::…, email::on_email
 //!  │       └─ anything else                   → on_other_message
-//!  ├─ button press                            → callbacks::on_callback
+//!  ├─ button press ─ pay link (lks:, lnq:)    → links::on_callback
+//!  │               └─ any other             → callbacks::on_callback
 //!  ├─ inline query (settled, per user)        → inline::on_inline_query
 //!  └─ chosen inline result                    → inline::on_chosen
 //! ```
@@ -29,8 +30,8 @@ use super::commands::{OpenCommand, ShopCommand};
 use super::dialogue::{BotDialogue, State};
 use super::turn::Turn;
 use super::{
-    Command, HandlerError, HandlerResult, callbacks, charge, email, inline, private, reports,
-    setup, simple_commands,
+    Command, HandlerError, HandlerResult, callbacks, charge, email, inline, links, links_buy,
+    private, reports, setup, simple_commands,
 };
 
 /// The handler tree (see the module documentation for its shape).
@@ -76,6 +77,7 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         )
         .branch(case![State::AwaitNewToken].endpoint(setup::on_new_token))
         .branch(case![State::AwaitEmail].endpoint(email::on_email))
+        .branch(case![State::AwaitLinkAmount { link }].endpoint(links_buy::on_amount))
         .endpoint(on_other_message);
 
     let messages = Update::filter_message()
@@ -83,7 +85,9 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         .branch(group_guard)
         .branch(conversation);
 
-    let callbacks = Update::filter_callback_query().endpoint(callbacks::on_callback);
+    let callbacks = Update::filter_callback_query()
+        .branch(dptree::filter(links::is_link_callback).endpoint(links::on_callback))
+        .endpoint(callbacks::on_callback);
     let inline_queries = Update::filter_inline_query().endpoint(inline::on_inline_query);
     let chosen = Update::filter_chosen_inline_result().endpoint(inline::on_chosen);
 
@@ -98,7 +102,13 @@ pub fn schema() -> UpdateHandler<HandlerError> {
 /// A command anyone may send.
 async fn on_open_command(turn: Turn, cmd: OpenCommand, dialogue: BotDialogue) -> HandlerResult {
     let result = match cmd {
-        OpenCommand::Start => simple_commands::start(&turn).await,
+        // A pay link opens the buyer's private chat; elsewhere `/start` is the welcome.
+        OpenCommand::Start(payload) => match crate::store::LinkCode::parse(payload.trim()) {
+            Ok(code) if turn.msg.chat.is_private() => {
+                links_buy::start(&turn, &dialogue, &code).await
+            }
+            _ => simple_commands::start(&turn).await,
+        },
         OpenCommand::Help => simple_commands::help(&turn).await,
         OpenCommand::Setup => setup::start(&turn, &dialogue).await,
         OpenCommand::Cancel => simple_commands::cancel(&turn, &dialogue).await,
@@ -127,6 +137,8 @@ async fn on_shop_command(
         ShopCommand::History(arg) => reports::history(&turn, &shop, &arg).await,
         ShopCommand::Pending => reports::pending(&turn, &shop).await,
         ShopCommand::Check(arg) => reports::check(&turn, &shop, &arg).await,
+        ShopCommand::Link(arg) => links::create(&turn, &shop, &arg).await,
+        ShopCommand::Links => links::list(&turn, &shop).await,
     };
     if let Err(e) = result {
         turn.apologise(&e).await;

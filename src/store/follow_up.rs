@@ -39,11 +39,13 @@ pub enum FollowUpKind {
     TokenRenewalEnded,
     /// The stored token cannot be opened: send /token.
     TokenUnreadable,
+    /// Tell the seller a buyer paid a charge of one of their pay links (issue 15).
+    LinkSale,
 }
 
 impl FollowUpKind {
     /// Every kind, for tests and exhaustive checks.
-    pub const ALL: [FollowUpKind; 14] = [
+    pub const ALL: [FollowUpKind; 15] = [
         FollowUpKind::ChargePaid,
         FollowUpKind::ChargeMismatch,
         FollowUpKind::ChargeFailed,
@@ -58,6 +60,7 @@ impl FollowUpKind {
         FollowUpKind::TokenRenewed,
         FollowUpKind::TokenRenewalEnded,
         FollowUpKind::TokenUnreadable,
+        FollowUpKind::LinkSale,
     ];
 
     /// The text stored in `telegram_outbox.kind`.
@@ -77,6 +80,7 @@ impl FollowUpKind {
             FollowUpKind::TokenRenewed => "token_renewed",
             FollowUpKind::TokenRenewalEnded => "token_renewal_ended",
             FollowUpKind::TokenUnreadable => "token_unreadable",
+            FollowUpKind::LinkSale => "link_sale",
         }
     }
 
@@ -135,6 +139,7 @@ mod tests {
             ("token_renewed", FollowUpKind::TokenRenewed),
             ("token_renewal_ended", FollowUpKind::TokenRenewalEnded),
             ("token_unreadable", FollowUpKind::TokenUnreadable),
+            ("link_sale", FollowUpKind::LinkSale),
         ];
         assert_eq!(stored.len(), FollowUpKind::ALL.len());
         for (text, kind) in stored {

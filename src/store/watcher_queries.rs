@@ -375,7 +375,11 @@ impl Store {
             }
         }
         enqueue(&mut tx, merchant, Some(id), s.follow_up, &json!({}), now).await?;
-        if let Some(after) = after {
+        // A pay link's charge (issue 15): the seller hears of the payment in one sale
+        // message, which also says when it came late.
+        let link_sale =
+            is_payment && super::links::queue_link_sale(&mut tx, merchant, id, after, now).await?;
+        if let Some(after) = after.filter(|_| !link_sale) {
             let payload = json!({ "after": after.as_str() });
             enqueue(
                 &mut tx,

@@ -1,0 +1,41 @@
+//! The poster `/link` sends: `render::poster_png` on the render thread, with the words in
+//! the seller's language.
+
+use crate::i18n::Lang;
+use crate::khqr::Currency;
+use crate::render::{PosterSpec, on_render_thread, poster_png};
+use crate::store::PayLink;
+use crate::t;
+
+use super::HandlerError;
+use super::caller::Shop;
+use super::links_buy::price_text;
+
+/// The poster PNG of `link` (its QR is `url`).
+pub(super) async fn render(
+    shop: &Shop,
+    link: &PayLink,
+    url: &str,
+    lang: Lang,
+) -> Result<Vec<u8>, HandlerError> {
+    let url = url.to_owned();
+    let title = t!(lang, "poster-title");
+    let footer = t!(lang, "poster-footer");
+    let shop_name = shop.profile.shop_name.to_string();
+    let amount_text = price_text(lang, link.price);
+    let usd = link.price.currency() == Currency::Usd;
+    let item = link.note.clone();
+    let png = on_render_thread(move || {
+        poster_png(&PosterSpec {
+            url: &url,
+            title: &title,
+            shop_name: &shop_name,
+            amount_text: &amount_text,
+            usd,
+            item: item.as_deref(),
+            footer: Some(&footer),
+        })
+    })
+    .await??;
+    Ok(png)
+}

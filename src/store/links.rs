@@ -1,0 +1,614 @@
+//! Pay links (issue 15): a seller's link, the charges bought through it, and the per-buyer
+//! rate limit.
+//!
+//! A link's uses are never stored: they are counted from its charges. A charge of a link
+//! that is `creating` or `pending` *holds* one unit of `max_uses`; a `paid` one *used* it;
+//! any other ending (expired, cancelled, failed, mismatch, unverified) gives it back.
+//! [`Store::reserve_link_charge`] inserts the charge and its `link_charges` row in one
+//! `BEGIN IMMEDIATE` transaction whose insert is guarded by `held + used < max_uses`, so
+//! buyers racing for the last units never get more QRs than there are units.
+//!
+//! Money is never refused: a QR whose unit went back (it expired) and that is then paid
+//! late (the late watch) becomes `paid` all the same, and the link may then have sold more
+//! than `max_uses`; the seller's sale message says so ([`LinkSale::over_limit`]).
+
+use std::fmt;
+
+use rand::TryRngCore;
+use serde_json::json;
+
+use super::follow_up::FollowUpKind;
+use super::model::{
+    ChargeId, MerchantId, NewCharge, PaidAfter, amount, parse_currency, parse_lang,
+};
+use super::outbox::enqueue;
+use super::{Result, Store, StoreError};
+use crate::i18n::Lang;
+use crate::khqr::{Amount, Currency};
+
+/// At most this many open (creating or pending) QRs per buyer per link.
+pub const MAX_OPEN_PER_BUYER: i64 = 3;
+
+/// The unguessable code of a link: the `start` payload of its `t.me` URL. 16 bytes (128
+/// bits) from the OS random number generator, base64url without padding (22 characters of
+/// `[A-Za-z0-9_-]`, which Telegram's `start` parameter allows, up to 64).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct LinkCode(String);
+
+/// Why a text is not a [`LinkCode`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a pay link code")]
+pub struct NotALinkCode;
+
+impl LinkCode {
+    const LEN: usize = 22;
+
+    /// A fresh code from the OS random number generator.
+    pub fn generate() -> std::result::Result<Self, rand::rand_core::OsError> {
+        use base64::Engine;
+        let mut bytes = [0u8; 16];
+        rand::rngs::OsRng.try_fill_bytes(&mut bytes)?;
+        Ok(LinkCode(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
+        ))
+    }
+
+    /// A code as [`LinkCode::generate`] makes them: exactly 22 characters of
+    /// `[A-Za-z0-9_-]` (anything else, e.g. `/start setup`, is not a link).
+    pub fn parse(text: &str) -> std::result::Result<Self, NotALinkCode> {
+        let ok = text.len() == Self::LEN
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if ok {
+            Ok(LinkCode(text.to_owned()))
+        } else {
+            Err(NotALinkCode)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for LinkCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Only a prefix in logs and `Debug`: the code is what lets anyone buy.
+impl fmt::Debug for LinkCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "LinkCode({}…)", self.0.get(..4).unwrap_or(""))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LinkId(pub i64);
+
+impl fmt::Display for LinkId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Whether a link sells. `Closed` is final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LinkState {
+    Active,
+    Paused,
+    Closed,
+}
+
+impl LinkState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkState::Active => "active",
+            LinkState::Paused => "paused",
+            LinkState::Closed => "closed",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        match s {
+            "active" => Ok(LinkState::Active),
+            "paused" => Ok(LinkState::Paused),
+            "closed" => Ok(LinkState::Closed),
+            other => Err(StoreError::Corrupt(format!("link state {other:?}"))),
+        }
+    }
+}
+
+/// What a link sells: a fixed amount, or whatever the buyer types in this currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPrice {
+    Fixed(Amount),
+    Any(Currency),
+}
+
+impl LinkPrice {
+    pub fn currency(self) -> Currency {
+        match self {
+            LinkPrice::Fixed(a) => a.currency(),
+            LinkPrice::Any(c) => c,
+        }
+    }
+}
+
+/// Input to [`Store::insert_link`].
+#[derive(Debug, Clone)]
+pub struct NewPayLink {
+    pub merchant_id: MerchantId,
+    pub price: LinkPrice,
+    pub note: Option<String>,
+    pub max_uses: Option<u32>,
+    /// Exclusive end, unix seconds (the end of a Phnom Penh day).
+    pub until_at: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayLink {
+    pub id: LinkId,
+    pub merchant_id: MerchantId,
+    pub code: LinkCode,
+    pub price: LinkPrice,
+    pub note: Option<String>,
+    pub max_uses: Option<u32>,
+    pub until_at: Option<i64>,
+    pub state: LinkState,
+    pub created_at: i64,
+}
+
+/// A link's counts, from its charges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LinkStats {
+    /// Paid charges (a late payment included).
+    pub paid: i64,
+    /// Open QRs (creating or pending): each holds a unit.
+    pub open: i64,
+    /// Sum of the paid charges, minor units of the link's currency.
+    pub paid_minor: i64,
+}
+
+/// Who bought a link charge (what the seller's sale message names).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkBuyer {
+    pub user_id: i64,
+    /// Telegram first (and last) name, as the buyer's client sent it.
+    pub name: String,
+    pub lang: Lang,
+}
+
+/// A charge bought through a link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkCharge {
+    pub charge_id: ChargeId,
+    pub link_id: LinkId,
+    pub buyer: LinkBuyer,
+}
+
+/// What [`Store::reserve_link_charge`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reserved {
+    /// The charge is `creating`, its unit held.
+    Charge(ChargeId),
+    /// Every unit is paid for or held by an open QR.
+    SoldOut,
+    /// This buyer already holds [`MAX_OPEN_PER_BUYER`] open QRs of the link.
+    TooManyOpen,
+    /// Paused, closed or past its `until` (the link as it is now).
+    NotSelling(PayLink),
+    /// The link is gone.
+    NoLink,
+}
+
+/// The payload of a [`FollowUpKind::LinkSale`] task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkSale {
+    pub after: Option<PaidAfter>,
+    /// Paid beyond `max_uses` (a late payment of a QR whose unit had gone to someone else).
+    pub over_limit: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct LinkRow {
+    id: i64,
+    merchant_id: i64,
+    code: String,
+    amount_minor: Option<i64>,
+    currency: String,
+    note: Option<String>,
+    max_uses: Option<i64>,
+    until_at: Option<i64>,
+    state: String,
+    created_at: i64,
+}
+
+const LINK_COLUMNS: &str =
+    "id, merchant_id, code, amount_minor, currency, note, max_uses, until_at, state, created_at";
+
+impl TryFrom<LinkRow> for PayLink {
+    type Error = StoreError;
+
+    fn try_from(r: LinkRow) -> Result<Self> {
+        let currency = parse_currency(&r.currency)?;
+        let price = match r.amount_minor {
+            Some(minor) => LinkPrice::Fixed(amount(minor, currency)?),
+            None => LinkPrice::Any(currency),
+        };
+        let code = LinkCode::parse(&r.code)
+            .map_err(|_| StoreError::Corrupt(format!("link {} code", r.id)))?;
+        let max_uses = r
+            .max_uses
+            .map(u32::try_from)
+            .transpose()
+            .map_err(|_| StoreError::Corrupt(format!("link {} max_uses", r.id)))?;
+        Ok(PayLink {
+            id: LinkId(r.id),
+            merchant_id: MerchantId(r.merchant_id),
+            code,
+            price,
+            note: r.note,
+            max_uses,
+            until_at: r.until_at,
+            state: LinkState::parse(&r.state)?,
+            created_at: r.created_at,
+        })
+    }
+}
+
+impl PayLink {
+    /// Whether it sells at `now` (state and `until`; the count is the reservation's).
+    pub fn selling_at(&self, now: i64) -> bool {
+        self.state == LinkState::Active && self.until_at.is_none_or(|end| now < end)
+    }
+}
+
+/// Counts of a link's charges: `paid`, `open`, `paid_minor` (link id is `$1`).
+const STATS: &str = "SELECT \
+        COALESCE(SUM(c.status = 'paid'), 0), \
+        COALESCE(SUM(c.status IN ('creating', 'pending')), 0), \
+        COALESCE(SUM(CASE WHEN c.status = 'paid' THEN c.amount_minor ELSE 0 END), 0) \
+     FROM link_charges lc JOIN charges c ON c.id = lc.charge_id WHERE lc.link_id = $1";
+
+impl Store {
+    /// Stores a new active link with a fresh code (drawn again on the impossible collision).
+    pub async fn insert_link(&self, new: &NewPayLink) -> Result<PayLink> {
+        let (minor, currency) = match new.price {
+            LinkPrice::Fixed(a) => (
+                Some(
+                    i64::try_from(a.minor())
+                        .map_err(|_| StoreError::Corrupt("link amount too large".into()))?,
+                ),
+                a.currency(),
+            ),
+            LinkPrice::Any(c) => (None, c),
+        };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let code = LinkCode::generate()
+                .map_err(|e| StoreError::Corrupt(format!("OS random number generator: {e}")))?;
+            let inserted = sqlx::query_scalar::<_, i64>(
+                "INSERT INTO pay_links (merchant_id, code, amount_minor, currency, note, max_uses, \
+                     until_at, state, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $8) RETURNING id",
+            )
+            .bind(new.merchant_id.0)
+            .bind(code.as_str())
+            .bind(minor)
+            .bind(currency.alpha())
+            .bind(&new.note)
+            .bind(new.max_uses.map(i64::from))
+            .bind(new.until_at)
+            .bind(new.created_at)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(StoreError::from);
+            match inserted {
+                Ok(id) => {
+                    return Ok(PayLink {
+                        id: LinkId(id),
+                        merchant_id: new.merchant_id,
+                        code,
+                        price: new.price,
+                        note: new.note.clone(),
+                        max_uses: new.max_uses,
+                        until_at: new.until_at,
+                        state: LinkState::Active,
+                        created_at: new.created_at,
+                    });
+                }
+                Err(StoreError::Duplicate(_)) if attempt < 3 => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    pub async fn link_by_code(&self, code: &LinkCode) -> Result<Option<PayLink>> {
+        // ok: the only dynamic part is the constant column list.
+        let sql = format!("SELECT {LINK_COLUMNS} FROM pay_links WHERE code = $1");
+        let row: Option<LinkRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(code.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(PayLink::try_from).transpose()
+    }
+
+    pub async fn link(&self, id: LinkId) -> Result<Option<PayLink>> {
+        let sql = format!("SELECT {LINK_COLUMNS} FROM pay_links WHERE id = $1");
+        let row: Option<LinkRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(PayLink::try_from).transpose()
+    }
+
+    /// The merchant's links, newest first, with their counts.
+    pub async fn merchant_links(&self, merchant: MerchantId) -> Result<Vec<(PayLink, LinkStats)>> {
+        let sql = format!(
+            "SELECT {LINK_COLUMNS} FROM pay_links WHERE merchant_id = $1 \
+             ORDER BY created_at DESC, id DESC"
+        );
+        let rows: Vec<LinkRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(merchant.0)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let link = PayLink::try_from(row)?;
+            let stats = self.link_stats(link.id).await?;
+            out.push((link, stats));
+        }
+        Ok(out)
+    }
+
+    pub async fn link_stats(&self, id: LinkId) -> Result<LinkStats> {
+        let (paid, open, paid_minor): (i64, i64, i64) = sqlx::query_as(STATS)
+            .bind(id.0)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(LinkStats {
+            paid,
+            open,
+            paid_minor,
+        })
+    }
+
+    /// Moves the merchant's link to `to` (guarded: only the owner, never out of `closed`,
+    /// and only from another state). False when nothing changed.
+    pub async fn set_link_state(
+        &self,
+        merchant: MerchantId,
+        id: LinkId,
+        to: LinkState,
+        now: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE pay_links SET state = $3, updated_at = $4 \
+             WHERE id = $1 AND merchant_id = $2 AND state <> 'closed' AND state <> $3",
+        )
+        .bind(id.0)
+        .bind(merchant.0)
+        .bind(to.as_str())
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The per-buyer rate limit of link requests (/start <code>, "New QR"): true (and
+    /// recorded) when the buyer's last request is at least `gap_secs` old.
+    pub async fn claim_link_request(&self, buyer: i64, now: i64, gap_secs: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO link_buyers (buyer_user_id, last_request_at) VALUES ($1, $2) \
+             ON CONFLICT (buyer_user_id) DO UPDATE SET last_request_at = excluded.last_request_at \
+             WHERE link_buyers.last_request_at <= $2 - $3",
+        )
+        .bind(buyer)
+        .bind(now)
+        .bind(gap_secs)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Reserves a charge of `link` for `buyer` as `creating` (follow with
+    /// [`Store::activate_charge`] / [`Store::discard_creating_charge`] like /charge),
+    /// holding one unit: in one `BEGIN IMMEDIATE` transaction, the link must sell at `now`,
+    /// its paid + open charges must be under `max_uses`, and the buyer must hold fewer than
+    /// [`MAX_OPEN_PER_BUYER`] open QRs of it. A reused bill number or md5 is
+    /// [`StoreError::Duplicate`].
+    pub async fn reserve_link_charge(
+        &self,
+        link: LinkId,
+        buyer: &LinkBuyer,
+        c: &NewCharge,
+    ) -> Result<Reserved> {
+        let mut tx = self.write_tx().await?;
+        let sql = format!("SELECT {LINK_COLUMNS} FROM pay_links WHERE id = $1");
+        let row: Option<LinkRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(link.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            return Ok(Reserved::NoLink);
+        };
+        let current = PayLink::try_from(row)?;
+        if !current.selling_at(c.created_at) || current.merchant_id != c.merchant_id {
+            return Ok(Reserved::NotSelling(current));
+        }
+        let buyer_open: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM link_charges lc JOIN charges c ON c.id = lc.charge_id \
+             WHERE lc.link_id = $1 AND lc.buyer_user_id = $2 \
+               AND c.status IN ('creating', 'pending')",
+        )
+        .bind(link.0)
+        .bind(buyer.user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if buyer_open >= MAX_OPEN_PER_BUYER {
+            return Ok(Reserved::TooManyOpen);
+        }
+        let minor = i64::try_from(c.amount.minor())
+            .map_err(|_| StoreError::Corrupt(format!("amount {} too large", c.amount.minor())))?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO charges (merchant_id, chat_id, bill_number, khqr, md5, to_account_id, \
+                 amount_minor, currency, note, status, created_at, expires_at, next_poll_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'creating', $10, $11, $10) RETURNING id",
+        )
+        .bind(c.merchant_id.0)
+        .bind(c.chat_id)
+        .bind(&c.bill_number)
+        .bind(&c.khqr)
+        .bind(&c.md5)
+        .bind(&c.to_account_id)
+        .bind(minor)
+        .bind(c.amount.currency().alpha())
+        .bind(&c.note)
+        .bind(c.created_at)
+        .bind(c.expires_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        // The guard: the unit is taken only while paid + open (this charge not yet counted:
+        // its row is not there yet) is under max_uses.
+        let held = sqlx::query(
+            "INSERT INTO link_charges (charge_id, link_id, buyer_user_id, buyer_name, buyer_lang, created_at) \
+             SELECT $1, l.id, $3, $4, $5, $6 FROM pay_links l \
+             WHERE l.id = $2 AND l.state = 'active' \
+               AND (l.max_uses IS NULL OR l.max_uses > ( \
+                   SELECT COUNT(*) FROM link_charges lc JOIN charges c ON c.id = lc.charge_id \
+                   WHERE lc.link_id = l.id AND c.status IN ('creating', 'pending', 'paid')))",
+        )
+        .bind(id)
+        .bind(link.0)
+        .bind(buyer.user_id)
+        .bind(&buyer.name)
+        .bind(buyer.lang.code())
+        .bind(c.created_at)
+        .execute(&mut *tx)
+        .await?;
+        if held.rows_affected() != 1 {
+            // Rolled back with the charge (the transaction is dropped).
+            return Ok(Reserved::SoldOut);
+        }
+        tx.commit().await?;
+        Ok(Reserved::Charge(ChargeId(id)))
+    }
+
+    /// The link and buyer of a charge, if it was bought through a link.
+    pub async fn link_charge(&self, id: ChargeId) -> Result<Option<LinkCharge>> {
+        let row: Option<(i64, i64, String, String)> = sqlx::query_as(
+            "SELECT link_id, buyer_user_id, buyer_name, buyer_lang FROM link_charges \
+             WHERE charge_id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|(link, user_id, name, lang)| {
+            Ok(LinkCharge {
+                charge_id: id,
+                link_id: LinkId(link),
+                buyer: LinkBuyer {
+                    user_id,
+                    name,
+                    lang: parse_lang(&lang)?,
+                },
+            })
+        })
+        .transpose()
+    }
+}
+
+/// In the settling transaction of a payment (paid or mismatch) for charge `id`: queues the
+/// seller's one sale message when the charge was bought through a link. True if it was
+/// (the caller then sends no `charge_paid_late` notice: the sale message carries it).
+pub(super) async fn queue_link_sale(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    merchant: MerchantId,
+    id: ChargeId,
+    after: Option<PaidAfter>,
+    now: i64,
+) -> Result<bool> {
+    let row: Option<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT l.id, l.max_uses FROM link_charges lc JOIN pay_links l ON l.id = lc.link_id \
+         WHERE lc.charge_id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((link, max_uses)) = row else {
+        return Ok(false);
+    };
+    let paid: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM link_charges lc JOIN charges c ON c.id = lc.charge_id \
+         WHERE lc.link_id = $1 AND c.status = 'paid'",
+    )
+    .bind(link)
+    .fetch_one(&mut **tx)
+    .await?;
+    let over_limit = max_uses.is_some_and(|max| paid > max);
+    let payload = json!({
+        "after": after.map(PaidAfter::as_str),
+        "over_limit": over_limit,
+    });
+    enqueue(
+        tx,
+        merchant,
+        Some(id),
+        FollowUpKind::LinkSale,
+        &payload,
+        now,
+    )
+    .await?;
+    Ok(true)
+}
+
+impl LinkSale {
+    /// Reads a [`FollowUpKind::LinkSale`] payload (missing keys: an on-time sale).
+    pub fn from_payload(payload: &serde_json::Value) -> Self {
+        LinkSale {
+            after: payload
+                .get("after")
+                .and_then(serde_json::Value::as_str)
+                .and_then(|a| a.parse().ok()),
+            over_limit: payload
+                .get("over_limit")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_codes_parse_and_are_distinct() {
+        let a = LinkCode::generate().unwrap();
+        let b = LinkCode::generate().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.as_str().len(), 22);
+        assert_eq!(LinkCode::parse(a.as_str()), Ok(a.clone()));
+        assert!(!format!("{a:?}").contains(a.as_str()));
+    }
+
+    #[test]
+    fn only_codes_of_our_shape_parse() {
+        for junk in [
+            "",
+            "setup",
+            "abcdefghijklmnopqrstu",
+            "abcdefghijklmnopqrstuvw",
+            "abcdefghijklmnopqrst+/",
+            "abcdefghijklmnopqrst=",
+        ] {
+            assert_eq!(LinkCode::parse(junk), Err(NotALinkCode), "{junk}");
+        }
+        assert!(LinkCode::parse("AZaz09_-AZaz09_-AZaz09").is_ok());
+    }
+}

@@ -1,0 +1,598 @@
+//! Issue 15 end to end: pay links. The real bot against the Telegram emulator and the
+//! Bakong sandbox: `/link` gives a `t.me` URL and a poster that scans to it; buyers (any
+//! Telegram user, no setup) open it with `/start <code>` and get their own live KHQR; the
+//! seller hears of each payment once; limits hold when buyers race; paused, closed and
+//! ended links create nothing; variable amounts are asked and checked like /charge.
+
+use std::time::Duration;
+
+use crate::support::app::{TestApp, WAIT, decode_qr};
+use crate::support::fake_telegram::{Call, TgUser};
+use crate::support::render::rxing_misreads;
+use khqr_bot::bakong::sandbox::Payment;
+use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
+use khqr_bot::store::{Charge, ChargeId, ChargeStatus};
+
+const FAST: &[(&str, &str)] = &[("POLL_INTERVAL_SECS", "1")];
+/// `bot::links_buy::REQUEST_GAP_SECS`: one link request per buyer per this many seconds.
+const REQUEST_GAP_SECS: i64 = 5;
+
+async fn seller(app: &TestApp, id: i64) -> TgUser {
+    let user = TgUser::english(id);
+    app.setup_merchant(&user, "sokha@aclb", "Sokha Coffee", "Phnom Penh")
+        .await;
+    user
+}
+
+/// `/link …` → the link's code, after checking the reply carries its exact t.me URL and
+/// the poster that follows scans (rqrr and rxing, as a phone) to that URL.
+async fn make_link(app: &TestApp, user: &TgUser, args: &str) -> String {
+    let since = app.telegram.call_count();
+    let reply = app.say(user, &format!("/link {args}")).await;
+    let prefix = format!("https://t.me/{}?start=", app.telegram.bot_username());
+    let start = reply.find(&prefix).unwrap_or_else(|| panic!("{reply}"));
+    let url: String = reply[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    let code = url[prefix.len()..].to_owned();
+    assert_eq!(code.len(), 22, "{url}");
+    assert!(
+        code.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
+        "{code}"
+    );
+    let poster = app
+        .telegram
+        .wait_for_since(since, "sendPhoto", |c| c.chat_id() == Some(user.id), WAIT)
+        .await
+        .unwrap();
+    let png = poster.file("photo").unwrap();
+    assert_eq!(decode_qr(png), url);
+    assert_eq!(rxing_misreads(png, &url), Vec::<String>::new());
+    code
+}
+
+/// The buyer opens the link: the photo sent to them (their own chat), and its charge.
+async fn open_link(app: &TestApp, buyer: &TgUser, code: &str) -> (Call, Charge) {
+    let since = app.telegram.call_count();
+    app.telegram.send_text(buyer, &format!("/start {code}"));
+    let photo = app
+        .telegram
+        .wait_for_since(since, "sendPhoto", |c| c.chat_id() == Some(buyer.id), WAIT)
+        .await
+        .unwrap();
+    app.wait_no_creating_charges().await;
+    let charge = charge_shown(app, &photo).await;
+    (photo, charge)
+}
+
+/// The charge whose QR the photo shows.
+async fn charge_shown(app: &TestApp, photo: &Call) -> Charge {
+    let khqr = decode_qr(photo.file("photo").unwrap());
+    let md5 = khqr_bot::khqr::md5_hex(&khqr);
+    let id: i64 = sqlx::query_scalar("SELECT id FROM charges WHERE md5 = $1")
+        .bind(&md5)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    app.store.charge(ChargeId(id)).await.unwrap().unwrap()
+}
+
+async fn wait_status(app: &TestApp, id: ChargeId, status: ChargeStatus) -> Charge {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let c = app.store.charge(id).await.unwrap().unwrap();
+        if c.status == status {
+            return c;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "charge {id} stayed {:?}, expected {status:?}",
+            c.status
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn pay(app: &TestApp, md5: &str, amount: &str, from: &str) {
+    let mut p = Payment::new(
+        &DecimalAmount::parse(amount).unwrap(),
+        BakongCurrency::Usd,
+        "sokha@aclb",
+    );
+    p.from_account_id = Some(from.into());
+    app.bakong.pay(md5, p).unwrap();
+}
+
+async fn message_containing(app: &TestApp, chat: i64, since: usize, word: &str) -> String {
+    app.telegram
+        .wait_for_since(
+            since,
+            "sendMessage",
+            |c| c.chat_id() == Some(chat) && c.text().is_some_and(|t| t.contains(word)),
+            WAIT,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("no message with {word:?} to {chat}: {e}"))
+        .text()
+        .unwrap()
+        .to_owned()
+}
+
+fn texts_containing(app: &TestApp, chat: i64, word: &str) -> usize {
+    app.telegram
+        .sent_texts(chat)
+        .iter()
+        .filter(|t| t.contains(word))
+        .count()
+}
+
+async fn edited_to(app: &TestApp, chat: i64, message: i32, since: usize, word: &str) -> Call {
+    app.telegram
+        .wait_for_since(
+            since,
+            "editMessageMedia",
+            |c| {
+                c.chat_id() == Some(chat)
+                    && c.message_id() == Some(message)
+                    && c.succeeded()
+                    && c.caption().is_some_and(|t| t.contains(word))
+            },
+            WAIT,
+        )
+        .await
+        .unwrap()
+}
+
+async fn button_answer(app: &TestApp, callback_id: &str) -> String {
+    app.telegram
+        .wait_for(
+            "answerCallbackQuery",
+            |c| c.str_param("callback_query_id") == Some(callback_id),
+            WAIT,
+        )
+        .await
+        .unwrap()
+        .str_param("text")
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn link_charges(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM link_charges")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_link_bought_by_two_buyers_is_paid_twice_and_the_seller_told_twice() {
+    let app = TestApp::spawn_with(FAST).await;
+    let shop = seller(&app, 5101).await;
+    let code = make_link(&app, &shop, "5 USD iced coffee max 20").await;
+    let seller_row = app.merchant(&shop).await.unwrap();
+
+    let dara = TgUser::new(5201, "Dara").with_language("km");
+    let john = TgUser::new(5202, "John").with_language("en");
+    let (dara_photo, dara_charge) = open_link(&app, &dara, &code).await;
+    let (john_photo, john_charge) = open_link(&app, &john, &code).await;
+
+    // Each buyer got their own fresh QR of the seller's, in their own chat and language.
+    for (buyer, photo, charge) in [
+        (&dara, &dara_photo, &dara_charge),
+        (&john, &john_photo, &john_charge),
+    ] {
+        assert_eq!(charge.merchant_id, seller_row.id);
+        assert_eq!(charge.chat_id, buyer.id);
+        let shown = app.telegram.sent_photos(buyer.id);
+        assert_eq!(shown.len(), 1);
+        assert_eq!(charge.message_id, Some(shown[0].message_id));
+        assert_eq!(charge.status, ChargeStatus::Pending);
+        assert_eq!(charge.amount.minor(), 500);
+        assert_eq!(charge.note.as_deref(), Some("iced coffee"));
+        let caption = photo.caption().unwrap();
+        assert!(
+            caption.contains("$5.00") && caption.contains("Sokha Coffee"),
+            "{caption}"
+        );
+        // Their one button: check. Never the seller's Cancel or "Send to customer".
+        let buttons = photo.inline_buttons();
+        assert_eq!(buttons.len(), 1, "{buttons:?}");
+        assert_eq!(buttons[0].len(), 1, "{buttons:?}");
+        assert_eq!(buttons[0][0].1, format!("chk:{}", charge.id.0));
+    }
+    assert_ne!(dara_charge.md5, john_charge.md5);
+    let greeting = app.telegram.sent_texts(dara.id).join("\n");
+    assert!(greeting.contains("សួស្ដី Dara"), "{greeting}");
+    assert!(
+        app.telegram
+            .sent_texts(john.id)
+            .join("\n")
+            .contains("Hello John"),
+    );
+    // The seller's chat got nothing of the buyers' QRs.
+    assert_eq!(
+        app.telegram.sent_photos(shop.id).len(),
+        1,
+        "the poster only"
+    );
+
+    let since = app.telegram.call_count();
+    pay(&app, &dara_charge.md5, "5", "dara@wing");
+    edited_to(&app, dara.id, dara_charge.message_id.unwrap(), since, "បាន").await;
+    let sale = message_containing(&app, shop.id, since, "Dara paid").await;
+    assert!(
+        sale.contains("$5.00") && sale.contains("iced coffee") && sale.contains("dara@wing"),
+        "{sale}"
+    );
+    let since = app.telegram.call_count();
+    pay(&app, &john_charge.md5, "5", "john@aclb");
+    edited_to(
+        &app,
+        john.id,
+        john_charge.message_id.unwrap(),
+        since,
+        "Paid",
+    )
+    .await;
+    message_containing(&app, shop.id, since, "John paid").await;
+    wait_status(&app, dara_charge.id, ChargeStatus::Paid).await;
+    wait_status(&app, john_charge.id, ChargeStatus::Paid).await;
+
+    // Told exactly once each, even after more rounds.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(texts_containing(&app, shop.id, "Dara paid"), 1);
+    assert_eq!(texts_containing(&app, shop.id, "John paid"), 1);
+    // The buyers were not sent the seller's notices.
+    assert_eq!(texts_containing(&app, dara.id, "paid"), 0);
+
+    let history = app.say(&shop, "/history").await;
+    assert!(history.contains("USD: 2 paid · $10.00"), "{history}");
+    let links = app.say(&shop, "/links").await;
+    assert!(links.contains("2 of 20 sold"), "{links}");
+    assert!(links.contains("$10.00 received"), "{links}");
+}
+
+#[tokio::test]
+async fn five_buyers_racing_for_the_last_two_units_get_two_qrs() {
+    let app = TestApp::spawn_with(FAST).await;
+    let shop = seller(&app, 5102).await;
+    let code = make_link(&app, &shop, "3 USD cake max 3").await;
+    // One unit sold already.
+    let first = TgUser::new(5300, "First").with_language("en");
+    let (_, sold) = open_link(&app, &first, &code).await;
+    pay(&app, &sold.md5, "3", "first@wing");
+    wait_status(&app, sold.id, ChargeStatus::Paid).await;
+
+    let buyers: Vec<TgUser> = (1..=5)
+        .map(|i| TgUser::new(5300 + i, format!("Racer{i}")).with_language("en"))
+        .collect();
+    let since = app.telegram.call_count();
+    // All five at once: the bot handles the chats concurrently.
+    for buyer in &buyers {
+        app.telegram.send_text(buyer, &format!("/start {code}"));
+    }
+    // Every buyer gets an answer: a QR or "sold out".
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let (mut photos, mut refused);
+    loop {
+        let calls = app.telegram.calls();
+        let after = &calls[since.min(calls.len())..];
+        photos = buyers
+            .iter()
+            .filter(|b| {
+                after
+                    .iter()
+                    .any(|c| c.is("sendPhoto") && c.chat_id() == Some(b.id) && c.succeeded())
+            })
+            .count();
+        refused = buyers
+            .iter()
+            .filter(|b| {
+                after.iter().any(|c| {
+                    c.is("sendMessage")
+                        && c.chat_id() == Some(b.id)
+                        && c.text().is_some_and(|t| t.contains("Sold out"))
+                })
+            })
+            .count();
+        if photos + refused == buyers.len() {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{photos} QRs, {refused} sold out"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    app.wait_no_creating_charges().await;
+    assert_eq!((photos, refused), (2, 3));
+    assert_eq!(link_charges(&app).await, 3);
+    assert_eq!(app.charge_count().await, 3);
+}
+
+#[tokio::test]
+async fn an_expired_qr_is_renewed_by_its_buyer_only_and_a_late_payment_is_reported() {
+    let app = TestApp::spawn_with(FAST).await;
+    let shop = seller(&app, 5103).await;
+    let code = make_link(&app, &shop, "2 USD tea max 1").await;
+    let buyer = TgUser::new(5401, "Sophea").with_language("en");
+    let other = TgUser::new(5402, "Other").with_language("en");
+    let (_, charge) = open_link(&app, &buyer, &code).await;
+    let message = charge.message_id.unwrap();
+
+    // The only unit is held: another buyer is told to come back.
+    let answer = app.say(&other, &format!("/start {code}")).await;
+    assert!(answer.contains("Sold out for now"), "{answer}");
+
+    sqlx::query("UPDATE charges SET expires_at = created_at + 1 WHERE id = $1")
+        .bind(charge.id.0)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    let since = app.telegram.call_count();
+    let edit = edited_to(&app, buyer.id, message, since, "Expired").await;
+    let expired = wait_status(&app, charge.id, ChargeStatus::Expired).await;
+    let buttons = edit.inline_buttons();
+    assert_eq!(buttons.len(), 1, "{buttons:?}");
+    let new_qr = buttons[0][0].1.clone();
+    assert_eq!(new_qr, format!("lnq:{}", charge.id.0));
+
+    // Someone else cannot use it.
+    let press = app.telegram.press_button(&other, message, &new_qr);
+    assert!(button_answer(&app, &press).await.contains("not yours"));
+    // The buyer can (after the per-buyer gap).
+    app.advance_clock(REQUEST_GAP_SECS);
+    let since = app.telegram.call_count();
+    let press = app.telegram.press_button(&buyer, message, &new_qr);
+    let fresh = app
+        .telegram
+        .wait_for_since(since, "sendPhoto", |c| c.chat_id() == Some(buyer.id), WAIT)
+        .await
+        .unwrap();
+    assert!(button_answer(&app, &press).await.contains("new QR"));
+    app.wait_no_creating_charges().await;
+    let renewed = charge_shown(&app, &fresh).await;
+    assert_ne!(renewed.id, charge.id);
+    assert_eq!(renewed.chat_id, buyer.id);
+    assert_eq!(renewed.amount, charge.amount);
+
+    // The renewed QR is paid, and then the expired one too (late): money is never refused;
+    // the seller hears it came late and beyond the limit of 1.
+    let since = app.telegram.call_count();
+    pay(&app, &renewed.md5, "2", "sophea@wing");
+    message_containing(&app, shop.id, since, "Sophea paid").await;
+    let since = app.telegram.call_count();
+    let mut late = Payment::new(
+        &DecimalAmount::parse("2").unwrap(),
+        BakongCurrency::Usd,
+        "sokha@aclb",
+    );
+    late.from_account_id = Some("sophea@wing".into());
+    late.created_date_ms = Some(u64::try_from(expired.expires_at + 20).unwrap() * 1000);
+    app.bakong.pay(&charge.md5, late).unwrap();
+    let sale = message_containing(&app, shop.id, since, "Sophea paid").await;
+    assert!(sale.contains("after the QR code had expired"), "{sale}");
+    assert!(sale.contains("beyond the link's limit"), "{sale}");
+    edited_to(&app, buyer.id, message, since, "Paid").await;
+    // One message for the late payment (no second "paid late" notice), to the seller only.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(texts_containing(&app, shop.id, "Sophea paid"), 2);
+    assert_eq!(texts_containing(&app, buyer.id, "Sophea paid"), 0);
+    let history = app.say(&shop, "/history").await;
+    assert!(history.contains("USD: 2 paid · $4.00"), "{history}");
+}
+
+#[tokio::test]
+async fn paused_closed_and_ended_links_create_nothing_and_only_the_owner_manages_them() {
+    let app = TestApp::spawn_with(FAST).await;
+    let shop = seller(&app, 5104).await;
+    let code = make_link(&app, &shop, "1 USD water").await;
+    let buyer = TgUser::new(5501, "Buyer").with_language("en");
+
+    let since = app.telegram.call_count();
+    app.telegram.send_text(&shop, "/links");
+    let list = app.next_text(&shop, since).await;
+    assert!(list.text().unwrap().contains("selling"), "{list:?}");
+    let buttons = list.inline_buttons();
+    let pause = buttons[0][0].1.clone();
+    let close = buttons[0][1].1.clone();
+    // sendMessage carries no message id; the list is the last message of the chat.
+    let list_id = app.telegram.chat(shop.id).last().unwrap().message_id;
+
+    // Not the owner: refused, nothing changes.
+    let stranger = seller(&app, 5105).await;
+    let press = app.telegram.press_button(&stranger, list_id, &pause);
+    assert!(button_answer(&app, &press).await.contains("not yours"));
+    let press = app.telegram.press_button(&buyer, list_id, &close);
+    assert!(button_answer(&app, &press).await.contains("not yours"));
+
+    let press = app.telegram.press_button(&shop, list_id, &pause);
+    assert!(button_answer(&app, &press).await.contains("paused"));
+    assert!(
+        app.say(&buyer, &format!("/start {code}"))
+            .await
+            .contains("paused")
+    );
+
+    let press = app.telegram.press_button(&shop, list_id, &close);
+    assert!(button_answer(&app, &press).await.contains("closed"));
+    assert!(
+        app.say(&buyer, &format!("/start {code}"))
+            .await
+            .contains("closed")
+    );
+    // Closed is final.
+    let resume = pause.replace(":p", ":r");
+    let press = app.telegram.press_button(&shop, list_id, &resume);
+    assert!(
+        button_answer(&app, &press)
+            .await
+            .contains("Nothing changed")
+    );
+
+    // A link until today ends at Phnom Penh midnight.
+    let today = khqr_bot::time::LocalDate::at(app.clock_now());
+    let ending = make_link(&app, &shop, &format!("1 USD water until {today}")).await;
+    app.set_clock(today.end());
+    let said = app.say(&buyer, &format!("/start {ending}")).await;
+    assert!(said.contains(&format!("ended on {today}")), "{said}");
+    // An unknown code is said so.
+    let said = app.say(&buyer, "/start AAAAAAAAAAAAAAAAAAAAAA").await;
+    assert!(said.contains("does not exist"), "{said}");
+
+    assert_eq!(app.charge_count().await, 0);
+    assert!(app.telegram.sent_photos(buyer.id).is_empty());
+}
+
+#[tokio::test]
+async fn a_variable_amount_is_asked_and_checked_like_charge() {
+    let app = TestApp::spawn_with(FAST).await;
+    let shop = seller(&app, 5106).await;
+    let code = make_link(&app, &shop, "any USD donation").await;
+    let buyer = TgUser::new(5601, "Giver").with_language("en");
+    let since = app.telegram.call_count();
+    app.telegram.send_text(&buyer, &format!("/start {code}"));
+    let asked = message_containing(&app, buyer.id, since, "How much").await;
+    assert!(asked.contains("USD"), "{asked}");
+
+    for (bad, reason) in [
+        ("abc", "abc"),
+        ("-3", "more than zero"),
+        ("5.123", "decimals"),
+        ("5 EUR", "EUR"),
+        ("20000 KHR", "USD only"),
+    ] {
+        let said = app.say(&buyer, bad).await;
+        assert!(said.contains(reason), "{bad}: {said}");
+    }
+    assert_eq!(app.charge_count().await, 0);
+
+    let since = app.telegram.call_count();
+    app.telegram.send_text(&buyer, "7.50");
+    let photo = app
+        .telegram
+        .wait_for_since(since, "sendPhoto", |c| c.chat_id() == Some(buyer.id), WAIT)
+        .await
+        .unwrap();
+    app.wait_no_creating_charges().await;
+    let charge = charge_shown(&app, &photo).await;
+    assert_eq!(charge.amount.minor(), 750);
+    assert_eq!(charge.note.as_deref(), Some("donation"));
+    assert!(photo.caption().unwrap().contains("$7.50"));
+    // The question is over: another message is not an amount.
+    let said = app.say(&buyer, "9").await;
+    assert!(!said.contains("How much"), "{said}");
+    assert_eq!(app.charge_count().await, 1);
+}
+
+#[tokio::test]
+async fn a_buyer_checks_their_own_qr_and_never_acts_on_anothers() {
+    let app = TestApp::spawn_with(&[("POLL_INTERVAL_SECS", "30")]).await;
+    let shop = seller(&app, 5107).await;
+    let code = make_link(&app, &shop, "4 USD noodles").await;
+    let a = TgUser::new(5701, "Alpha").with_language("en");
+    let b = TgUser::new(5702, "Bravo").with_language("en");
+    let (a_photo, a_charge) = open_link(&app, &a, &code).await;
+    let (b_photo, _) = open_link(&app, &b, &code).await;
+    // Neither chat shows the other's QR.
+    let a_qr = decode_qr(a_photo.file("photo").unwrap());
+    let b_qr = decode_qr(b_photo.file("photo").unwrap());
+    assert_ne!(a_qr, b_qr);
+    for photo in app.telegram.sent_photos(b.id) {
+        assert_ne!(decode_qr(&photo.bytes), a_qr);
+    }
+
+    let a_message = a_charge.message_id.unwrap();
+    let check = format!("chk:{}", a_charge.id.0);
+    // Bravo forging Alpha's buttons: refused.
+    for data in [check.clone(), format!("cxl:{}", a_charge.id.0)] {
+        let press = app.telegram.press_button(&b, a_message, &data);
+        assert!(
+            button_answer(&app, &press).await.contains("not yours"),
+            "{data}"
+        );
+    }
+    // Alpha cannot cancel (only the seller may); checking asks Bakong, rate-limited.
+    let press = app
+        .telegram
+        .press_button(&a, a_message, &format!("cxl:{}", a_charge.id.0));
+    assert!(
+        button_answer(&app, &press)
+            .await
+            .contains("Only the seller")
+    );
+    let press = app.telegram.press_button(&a, a_message, &check);
+    assert!(button_answer(&app, &press).await.contains("Not paid yet"));
+    let press = app.telegram.press_button(&a, a_message, &check);
+    assert!(button_answer(&app, &press).await.contains("Just checked"));
+    // Paid: the next check (after the gap) finds it at once.
+    pay(&app, &a_charge.md5, "4", "alpha@wing");
+    app.advance_clock(11);
+    let press = app.telegram.press_button(&a, a_message, &check);
+    let said = button_answer(&app, &press).await;
+    assert!(said.contains("Paid") || said.contains("received"), "{said}");
+    wait_status(&app, a_charge.id, ChargeStatus::Paid).await;
+    assert_eq!(
+        app.store.charge(a_charge.id).await.unwrap().unwrap().status,
+        ChargeStatus::Paid
+    );
+    // The seller's own commands still work and see the buyers' charges.
+    let pending = app.say(&shop, "/pending").await;
+    assert!(pending.contains("$4.00"), "{pending}");
+}
+
+#[tokio::test]
+async fn a_buyer_holds_at_most_three_open_qrs_and_is_rate_limited() {
+    let app = TestApp::spawn_with(FAST).await;
+    let shop = seller(&app, 5108).await;
+    let code = make_link(&app, &shop, "1 USD gum").await;
+    let buyer = TgUser::new(5801, "Many").with_language("en");
+    for _ in 0..3 {
+        open_link(&app, &buyer, &code).await;
+        app.advance_clock(REQUEST_GAP_SECS);
+    }
+    let since = app.telegram.call_count();
+    app.telegram.send_text(&buyer, &format!("/start {code}"));
+    message_containing(&app, buyer.id, since, "already have open QR codes").await;
+    // Too soon after that request: slowed down.
+    let said = app.say(&buyer, &format!("/start {code}")).await;
+    assert!(said.contains("One moment"), "{said}");
+    assert_eq!(app.charge_count().await, 3);
+}
+
+#[tokio::test]
+async fn a_link_code_sent_in_a_group_is_only_the_welcome() {
+    let app = TestApp::spawn_with(FAST).await;
+    let shop = seller(&app, 5109).await;
+    let code = make_link(&app, &shop, "1 USD gum").await;
+    let buyer = TgUser::new(5901, "Grouped").with_language("en");
+    const GROUP: i64 = -1_005_550_001;
+    let since = app.telegram.call_count();
+    app.telegram
+        .send_group_text(&buyer, GROUP, &format!("/start {code}"));
+    message_containing(&app, GROUP, since, "Hello").await;
+    app.wait_no_creating_charges().await;
+    assert_eq!(app.charge_count().await, 0);
+    assert!(app.telegram.sent_photos(buyer.id).is_empty());
+}
+
+#[tokio::test]
+async fn a_link_charge_survives_a_restart_and_is_paid_in_the_buyers_chat() {
+    let mut app = TestApp::spawn_with(FAST).await;
+    let shop = seller(&app, 5110).await;
+    let code = make_link(&app, &shop, "6 USD soup max 5").await;
+    let buyer = TgUser::new(5951, "Restart").with_language("en");
+    let (_, charge) = open_link(&app, &buyer, &code).await;
+    app.stop().await;
+    app.start().await;
+
+    let since = app.telegram.call_count();
+    pay(&app, &charge.md5, "6", "restart@wing");
+    edited_to(&app, buyer.id, charge.message_id.unwrap(), since, "Paid").await;
+    let sale = message_containing(&app, shop.id, since, "Restart paid").await;
+    assert!(sale.contains("$6.00") && sale.contains("soup"), "{sale}");
+    let links = app.say(&shop, "/links").await;
+    assert!(links.contains("1 of 5 sold"), "{links}");
+}
