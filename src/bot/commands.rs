@@ -35,6 +35,10 @@ pub enum Command {
     Pending,
     /// Verify a transaction: /check <hash>.
     Check(String),
+    /// Daily closing summary: /close 21:30, /close off.
+    Close(String),
+    /// Spreadsheet of a period: /export month.
+    Export(String),
 }
 
 /// A command anyone may send (in a private chat): it works before /setup too.
@@ -59,6 +63,8 @@ pub(super) enum ShopCommand {
     History(String),
     Pending,
     Check(String),
+    Close(String),
+    Export(String),
 }
 
 /// Which side of the handler tree serves a command.
@@ -86,6 +92,8 @@ impl Command {
             Command::History(arg) => Routed::Shop(ShopCommand::History(arg)),
             Command::Pending => Routed::Shop(ShopCommand::Pending),
             Command::Check(arg) => Routed::Shop(ShopCommand::Check(arg)),
+            Command::Close(arg) => Routed::Shop(ShopCommand::Close(arg)),
+            Command::Export(arg) => Routed::Shop(ShopCommand::Export(arg)),
         }
     }
 
@@ -114,7 +122,9 @@ impl ShopCommand {
             | ShopCommand::Currency(_)
             | ShopCommand::History(_)
             | ShopCommand::Pending
-            | ShopCommand::Check(_) => t!(lang, "charge-needs-setup"),
+            | ShopCommand::Check(_)
+            | ShopCommand::Close(_)
+            | ShopCommand::Export(_) => t!(lang, "charge-needs-setup"),
             ShopCommand::Token | ShopCommand::Email(_) => t!(lang, "token-needs-setup"),
             ShopCommand::Settings => t!(lang, "settings-not-configured"),
         }
@@ -136,6 +146,8 @@ pub fn describe(command: &str, lang: Lang) -> String {
         "history" => t!(lang, "cmd-history"),
         "pending" => t!(lang, "cmd-pending"),
         "check" => t!(lang, "cmd-check"),
+        "close" => t!(lang, "cmd-close"),
+        "export" => t!(lang, "cmd-export"),
         _ => t!(lang, "cmd-help"),
     }
 }
@@ -164,7 +176,7 @@ mod tests {
     fn every_menu_entry_has_both_descriptions() {
         for lang in Lang::ALL {
             let menu = crate::bot::command_menu(lang);
-            assert_eq!(menu.len(), 13);
+            assert_eq!(menu.len(), 15);
             for c in menu {
                 assert!(c.description.chars().count() >= 3, "{c:?}");
                 assert!(!c.command.starts_with('/'));
@@ -189,6 +201,8 @@ mod tests {
             "/history",
             "/pending",
             "/check abc",
+            "/close 21:30",
+            "/export month",
         ] {
             assert!(p(shop).open().is_none(), "{shop}");
             let cmd = p(shop).shop().unwrap();

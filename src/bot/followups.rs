@@ -157,6 +157,8 @@ enum Notice {
     /// Renewed by itself, or the renewal ended without a token (`renewal_notices`).
     Renewal,
     TokenUnreadable,
+    /// The day's closing summary (issue 14): the text the payload carries.
+    CloseSummary,
 }
 
 /// What the status card and caption say.
@@ -193,7 +195,7 @@ fn arrived(charge: &Charge) -> String {
 }
 
 /// A charge's status as a word of the seller's language.
-fn status_word(lang: Lang, status: ChargeStatus) -> String {
+pub(super) fn status_word(lang: Lang, status: ChargeStatus) -> String {
     match status {
         ChargeStatus::Paid => t!(lang, "state-paid"),
         ChargeStatus::Mismatch => t!(lang, "state-mismatch"),
@@ -630,6 +632,14 @@ impl TelegramFollowUps {
                 super::renewal_notices::text(lang, task.kind, &task.payload, &merchant)
             }
             Notice::TokenUnreadable => t!(lang, "notice-token-unreadable"),
+            Notice::CloseSummary => task
+                .payload
+                .get("text")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| {
+                    DeliveryError::Permanent(format!("closing summary {} without text", task.id))
+                })?,
             Notice::TokenExpiring => {
                 let expires_at = task
                     .payload
@@ -684,6 +694,7 @@ impl Deliver for TelegramFollowUps {
             K::TokenExpiring => self.notice(task, Notice::TokenExpiring).await,
             K::TokenRenewed | K::TokenRenewalEnded => self.notice(task, Notice::Renewal).await,
             K::TokenUnreadable => self.notice(task, Notice::TokenUnreadable).await,
+            K::CloseSummary => self.notice(task, Notice::CloseSummary).await,
         };
         if delivered.is_ok() {
             let mut accepted = self.accepted();

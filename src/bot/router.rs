@@ -29,8 +29,8 @@ use super::commands::{OpenCommand, ShopCommand};
 use super::dialogue::{BotDialogue, State};
 use super::turn::Turn;
 use super::{
-    Command, HandlerError, HandlerResult, callbacks, charge, email, inline, private, reports,
-    setup, simple_commands,
+    Command, HandlerError, HandlerResult, callbacks, charge, close, email, export, inline,
+    private, reports, setup, simple_commands,
 };
 
 /// The handler tree (see the module documentation for its shape).
@@ -127,6 +127,8 @@ async fn on_shop_command(
         ShopCommand::History(arg) => reports::history(&turn, &shop, &arg).await,
         ShopCommand::Pending => reports::pending(&turn, &shop).await,
         ShopCommand::Check(arg) => reports::check(&turn, &shop, &arg).await,
+        ShopCommand::Close(arg) => close::command(&turn, &shop, &arg).await,
+        ShopCommand::Export(arg) => export::command(&turn, &shop, &arg).await,
     };
     if let Err(e) = result {
         turn.apologise(&e).await;

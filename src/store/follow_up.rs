@@ -39,11 +39,13 @@ pub enum FollowUpKind {
     TokenRenewalEnded,
     /// The stored token cannot be opened: send /token.
     TokenUnreadable,
+    /// The day's closing summary (`/close`, issue 14); the payload holds its text.
+    CloseSummary,
 }
 
 impl FollowUpKind {
     /// Every kind, for tests and exhaustive checks.
-    pub const ALL: [FollowUpKind; 14] = [
+    pub const ALL: [FollowUpKind; 15] = [
         FollowUpKind::ChargePaid,
         FollowUpKind::ChargeMismatch,
         FollowUpKind::ChargeFailed,
@@ -58,6 +60,7 @@ impl FollowUpKind {
         FollowUpKind::TokenRenewed,
         FollowUpKind::TokenRenewalEnded,
         FollowUpKind::TokenUnreadable,
+        FollowUpKind::CloseSummary,
     ];
 
     /// The text stored in `telegram_outbox.kind`.
@@ -77,6 +80,7 @@ impl FollowUpKind {
             FollowUpKind::TokenRenewed => "token_renewed",
             FollowUpKind::TokenRenewalEnded => "token_renewal_ended",
             FollowUpKind::TokenUnreadable => "token_unreadable",
+            FollowUpKind::CloseSummary => "close_summary",
         }
     }
 
@@ -135,6 +139,7 @@ mod tests {
             ("token_renewed", FollowUpKind::TokenRenewed),
             ("token_renewal_ended", FollowUpKind::TokenRenewalEnded),
             ("token_unreadable", FollowUpKind::TokenUnreadable),
+            ("close_summary", FollowUpKind::CloseSummary),
         ];
         assert_eq!(stored.len(), FollowUpKind::ALL.len());
         for (text, kind) in stored {

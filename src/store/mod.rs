@@ -19,6 +19,7 @@ mod model;
 mod outbox;
 mod receipts;
 mod renewals;
+mod reports;
 mod stored_text;
 mod watcher_queries;
 
@@ -39,6 +40,7 @@ pub use model::{
 };
 pub use receipts::SettledBy;
 pub use renewals::{OpenRenewal, OpenRenewalState, RenewalCandidate, RenewalEnd};
+pub use reports::{CloseSetting, ExportRow, NoteTotal};
 pub use watcher_queries::{
     ChargeFacts, DueCharge, LateWatch, SealedToken, SettleOutcome, Settlement as ChargeSettlement,
 };
