@@ -17,9 +17,9 @@ use crate::i18n::Lang;
 use crate::t;
 use crate::time::{LocalDate, UnixSecs};
 
+use super::HandlerResult;
 use super::caller::Shop;
 use super::turn::Turn;
-use super::HandlerResult;
 
 /// Minutes in a day.
 const DAY_MINUTES: u16 = 24 * 60;
@@ -75,7 +75,11 @@ pub(super) fn last_close(minute: u16, now: UnixSecs) -> LocalDate {
 
 /// The closing time due at `now`, by its Phnom Penh date: the latest one that passed, if
 /// the summary of that date is not done yet.
-pub(super) fn close_due(minute: u16, done_on: Option<LocalDate>, now: UnixSecs) -> Option<LocalDate> {
+pub(super) fn close_due(
+    minute: u16,
+    done_on: Option<LocalDate>,
+    now: UnixSecs,
+) -> Option<LocalDate> {
     let last = last_close(minute, now);
     done_on.is_none_or(|done| done < last).then_some(last)
 }
@@ -180,8 +184,18 @@ mod tests {
         assert_eq!(parse_close("00:00"), Some(CloseArg::At(0)));
         assert_eq!(parse_close("23:59"), Some(CloseArg::At(1439)));
         for bad in [
-            "24:00", "21:60", "21:3", "21", "2130", "9pm", "-1:00", "21:30:00", "１２:００",
-            "on", ":30", "123:00",
+            "24:00",
+            "21:60",
+            "21:3",
+            "21",
+            "2130",
+            "9pm",
+            "-1:00",
+            "21:30:00",
+            "１２:００",
+            "on",
+            ":30",
+            "123:00",
         ] {
             assert_eq!(parse_close(bad), None, "{bad}");
         }
@@ -194,7 +208,10 @@ mod tests {
         let m = 21 * 60 + 30;
         let w = window(m, date(2026, 12, 1));
         assert_eq!(w.day, date(2026, 12, 1));
-        assert_eq!((w.from, w.to), (pp(2026, 12, 1, 0, 0), pp(2026, 12, 1, 21, 30)));
+        assert_eq!(
+            (w.from, w.to),
+            (pp(2026, 12, 1, 0, 0), pp(2026, 12, 1, 21, 30))
+        );
         assert!(w.same_day);
         let before = w.week_before();
         assert_eq!(before.day, date(2026, 11, 24));
@@ -208,7 +225,10 @@ mod tests {
     fn a_close_after_midnight_covers_the_day_that_ended() {
         let w = window(60, date(2026, 12, 2));
         assert_eq!(w.day, date(2026, 12, 1));
-        assert_eq!((w.from, w.to), (pp(2026, 12, 1, 0, 0), pp(2026, 12, 2, 0, 0)));
+        assert_eq!(
+            (w.from, w.to),
+            (pp(2026, 12, 1, 0, 0), pp(2026, 12, 2, 0, 0))
+        );
         assert!(!w.same_day);
         // 11:59 is still "the day before"; 12:00 is the same day.
         assert!(!window(719, date(2026, 12, 2)).same_day);
@@ -241,6 +261,9 @@ mod tests {
             close_due(60, Some(date(2026, 12, 1)), pp(2026, 12, 2, 1, 0)),
             Some(date(2026, 12, 2))
         );
-        assert_eq!(close_due(60, Some(date(2026, 12, 1)), pp(2026, 12, 2, 0, 59)), None);
+        assert_eq!(
+            close_due(60, Some(date(2026, 12, 1)), pp(2026, 12, 2, 0, 59)),
+            None
+        );
     }
 }

@@ -37,11 +37,11 @@ use crate::t;
 use crate::time::{UnixSecs, in_phnom_penh};
 use crate::watcher::history::{MAX_SPAN_DAYS, Period, PeriodError, parse_period};
 
+use super::HandlerResult;
 use super::caller::Shop;
 use super::followups::status_word;
 use super::reports::period_title;
 use super::turn::Turn;
-use super::HandlerResult;
 
 /// Rows in flight between the database stream and the file writer.
 const CHANNEL_ROWS: usize = 256;
@@ -62,7 +62,12 @@ pub(super) fn period_refusal(lang: Lang, e: &PeriodError, usage: String) -> Stri
             last = last.to_string()
         ),
         PeriodError::TooLong { days } => {
-            t!(lang, "period-too-long", days = *days, max = MAX_SPAN_DAYS)
+            t!(
+                lang,
+                "period-too-long",
+                days = days.to_string(),
+                max = MAX_SPAN_DAYS.to_string()
+            )
         }
         PeriodError::InvalidDate(_) | PeriodError::Unknown(_) => usage,
     }
@@ -78,15 +83,15 @@ fn decimal(minor: u64, currency: Currency) -> String {
     match currency.decimals() {
         0 => minor.to_string(),
         d => {
-            let unit = 10u64.pow(u32::from(d));
-            format!("{}.{:0w$}", minor / unit, minor % unit, w = usize::from(d))
+            let unit = 10u64.pow(d);
+            format!("{}.{:0w$}", minor / unit, minor % unit, w = d as usize)
         }
     }
 }
 
 fn number(minor: u64, currency: Currency) -> f64 {
     // ok: amounts far below 2^53 minor units are exact as f64.
-    minor as f64 / 10f64.powi(i32::from(currency.decimals()))
+    minor as f64 / 10f64.powi(currency.decimals() as i32) // ok: 0 or 2
 }
 
 /// The localized texts the files carry (made on the async side: the writer only writes).
@@ -138,7 +143,10 @@ impl Texts {
                 t!(lang, "export-totals-paid-count"),
                 t!(lang, "export-totals-paid-sum"),
             ],
-            statuses: STATUSES.iter().map(|s| (*s, status_word(lang, *s))).collect(),
+            statuses: STATUSES
+                .iter()
+                .map(|s| (*s, status_word(lang, *s)))
+                .collect(),
             after_cancelled: t!(lang, "export-late-cancelled"),
             after_expired: t!(lang, "export-late-expired"),
             rule: t!(lang, "export-rule"),
@@ -166,7 +174,11 @@ fn cells(t: &Texts, r: &ExportRow) -> [String; 12] {
     let received = match (r.paid_amount_minor, r.paid_currency.as_deref()) {
         (Some(minor), Some(c)) if r.status == ChargeStatus::Mismatch => {
             match c.parse::<Currency>() {
-                Ok(cur) => format!("{} {}", decimal(u64::try_from(minor).unwrap_or(0), cur), cur.alpha()),
+                Ok(cur) => format!(
+                    "{} {}",
+                    decimal(u64::try_from(minor).unwrap_or(0), cur),
+                    cur.alpha()
+                ),
                 Err(_) => format!("{minor} {c}"),
             }
         }
@@ -268,7 +280,11 @@ fn write_xlsx_row(
         sheet.write_datetime_with_format(row, 1, time(paid)?, &f.time)?;
     }
     sheet.write_string(row, 2, &text[2])?;
-    let money = if r.currency == Currency::Usd { &f.usd } else { &f.khr };
+    let money = if r.currency == Currency::Usd {
+        &f.usd
+    } else {
+        &f.khr
+    };
     sheet.write_number_with_format(row, 3, number(r.amount_minor, r.currency), money)?;
     for col in 4..12u16 {
         let cell = &text[usize::from(col)];
@@ -279,7 +295,12 @@ fn write_xlsx_row(
     Ok(())
 }
 
-fn write_totals(sheet: &mut Worksheet, t: &Texts, totals: &Totals, f: &Formats) -> Result<(), XlsxError> {
+fn write_totals(
+    sheet: &mut Worksheet,
+    t: &Texts,
+    totals: &Totals,
+    f: &Formats,
+) -> Result<(), XlsxError> {
     sheet.set_name(&t.totals_sheet)?;
     sheet.write_string(0, 0, &t.period)?;
     sheet.write_string(1, 0, &t.rule)?;
@@ -292,7 +313,11 @@ fn write_totals(sheet: &mut Worksheet, t: &Texts, totals: &Totals, f: &Formats) 
     let mut paid = totals.paid.clone();
     paid.sort_by_key(|(c, _, _)| *c != Currency::Usd);
     for (currency, n, sum) in paid {
-        let money = if currency == Currency::Usd { &f.usd } else { &f.khr };
+        let money = if currency == Currency::Usd {
+            &f.usd
+        } else {
+            &f.khr
+        };
         sheet.write_string(row, 0, currency.alpha())?;
         // ok: counts far below 2^53
         sheet.write_number(row, 1, n as f64)?;
@@ -377,7 +402,11 @@ pub(super) async fn command(turn: &Turn, shop: &Shop, arg: &str) -> HandlerResul
     let (ctx, lang, m) = (&*turn.ctx, turn.lang(), &shop.merchant);
     let period = match parse_period(arg, ctx.clock.unix_secs()) {
         Ok(p) => p,
-        Err(e) => return turn.reply(period_refusal(lang, &e, t!(lang, "export-usage"))).await,
+        Err(e) => {
+            return turn
+                .reply(period_refusal(lang, &e, t!(lang, "export-usage")))
+                .await;
+        }
     };
     let dir = tempfile::tempdir()?;
     let texts = Texts::new(lang, &period);
@@ -408,7 +437,11 @@ pub(super) async fn command(turn: &Turn, shop: &Shop, arg: &str) -> HandlerResul
     read?;
     if files.totals.rows == 0 {
         return turn
-            .reply(t!(lang, "export-empty", period = period_title(lang, &period)))
+            .reply(t!(
+                lang,
+                "export-empty",
+                period = period_title(lang, &period)
+            ))
             .await;
     }
     for path in [&files.csv, &files.xlsx] {
@@ -420,7 +453,14 @@ pub(super) async fn command(turn: &Turn, shop: &Shop, arg: &str) -> HandlerResul
         .totals
         .paid
         .iter()
-        .map(|(c, n, sum)| t!(lang, "export-caption-paid", count = *n, sum = format_minor_units(*sum, *c)))
+        .map(|(c, n, sum)| {
+            t!(
+                lang,
+                "export-caption-paid",
+                count = n.to_string(),
+                sum = format_minor_units(*sum, *c)
+            )
+        })
         .collect();
     if sums.is_empty() {
         sums.push(t!(lang, "close-no-payments"));

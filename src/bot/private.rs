@@ -24,6 +24,8 @@ pub(super) fn is_merchant_command(cmd: &Command) -> bool {
         | Command::History(_)
         | Command::Pending
         | Command::Check(_)
+        | Command::Close(_)
+        | Command::Export(_)
         | Command::Email(_) => true,
         Command::Start(_) | Command::Help | Command::Cancel => false,
     }

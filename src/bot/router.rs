@@ -29,8 +29,8 @@ use super::commands::{OpenCommand, ShopCommand};
 use super::dialogue::{BotDialogue, State};
 use super::turn::Turn;
 use super::{
-    Command, HandlerError, HandlerResult, callbacks, charge, close, email, export, inline,
-    private, reports, setup, simple_commands,
+    Command, HandlerError, HandlerResult, callbacks, charge, close, email, export, inline, private,
+    reports, setup, simple_commands,
 };
 
 /// The handler tree (see the module documentation for its shape).

@@ -142,8 +142,14 @@ fn parse_range(arg: &str, today: LocalDate) -> Result<Period, PeriodError> {
 /// `YYYY-MM`: the whole month, up to today for the current one.
 fn parse_month(arg: &str, today: LocalDate) -> Result<Period, PeriodError> {
     let invalid = || PeriodError::InvalidDate(arg.to_owned());
-    let year = arg.get(0..4).and_then(|y| y.parse().ok()).ok_or_else(invalid)?;
-    let month = arg.get(5..7).and_then(|m| m.parse().ok()).ok_or_else(invalid)?;
+    let year = arg
+        .get(0..4)
+        .and_then(|y| y.parse().ok())
+        .ok_or_else(invalid)?;
+    let month = arg
+        .get(5..7)
+        .and_then(|m| m.parse().ok())
+        .ok_or_else(invalid)?;
     let first = LocalDate::new(year, month, 1).ok_or_else(invalid)?;
     if first > today {
         return Err(PeriodError::Future(first));
