@@ -219,7 +219,7 @@ enum ExportError {
 #[derive(Default)]
 struct Totals {
     rows: u64,
-    /// (currency, paid count, paid sum) — USD first.
+    /// (currency, paid count, paid sum); USD first once the rows are written.
     paid: Vec<(Currency, u64, u64)>,
     statuses: Vec<(ChargeStatus, u64)>,
 }
@@ -310,9 +310,7 @@ fn write_totals(
         sheet.set_column_width(col, 18)?;
     }
     let mut row = 4;
-    let mut paid = totals.paid.clone();
-    paid.sort_by_key(|(c, _, _)| *c != Currency::Usd);
-    for (currency, n, sum) in paid {
+    for &(currency, n, sum) in &totals.paid {
         let money = if currency == Currency::Usd {
             &f.usd
         } else {
@@ -378,6 +376,7 @@ fn write_files(
         row = row.saturating_add(1);
     }
     csv.flush()?;
+    totals.paid.sort_by_key(|(c, _, _)| *c != Currency::Usd);
     let totals_sheet = book.add_worksheet();
     write_totals(totals_sheet, t, &totals, &f)?;
     book.save(&xlsx_path)?;

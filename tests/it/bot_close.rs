@@ -11,7 +11,7 @@ use crate::support::fake_telegram::TgUser;
 use khqr_bot::store::MerchantId;
 
 const FAST: &[(&str, &str)] = &[("POLL_INTERVAL_SECS", "1")];
-const TITLE: &str = "Closing summary";
+const TITLE: &str = "🧾 Closing summary — ";
 
 async fn shop(app: &TestApp, user: &TgUser) -> MerchantId {
     app.setup_merchant(user, "sokha@aclb", "Sokha Coffee", "Phnom Penh")
@@ -25,7 +25,7 @@ fn summaries(app: &TestApp, user: &TgUser) -> Vec<String> {
         .iter()
         .filter(|c| c.chat_id() == Some(user.id))
         .filter_map(|c| c.text().map(str::to_owned))
-        .filter(|t| t.contains(TITLE) || t.contains("សេចក្ដីសង្ខេបបិទបញ្ជី —"))
+        .filter(|t| t.starts_with(TITLE) || t.starts_with("🧾 សេចក្ដីសង្ខេបបិទបញ្ជី — "))
         .collect()
 }
 
@@ -191,10 +191,10 @@ async fn an_after_midnight_close_sums_up_the_whole_day_before_in_khmer() {
          ⌛ ផុតកំណត់ 1 · ❌ បរាជ័យ 1 · ⚠️ មិនត្រូវគ្នា 1 · ⏰ បង់យឺត 1\n\
          \n\
          មុខទំនិញលក់ដាច់ជាងគេ៖\n\
-         • late night — 1 × · $100.00\n\
-         • cake — 1 × · $12.00\n\
-         • coffee — 2 × · $7.50\n\
-         • coffee — 1 × · 20,000 ៛\n\
+         • late night — 1 ដង · $100.00\n\
+         • cake — 1 ដង · $12.00\n\
+         • coffee — 2 ដង · $7.50\n\
+         • coffee — 1 ដង · 20,000 ៛\n\
          \n\
          ប្រៀបធៀបនឹងថ្ងៃដូចគ្នាកាលពីសប្ដាហ៍មុន (2026-11-17)៖\n\
          USD៖ $123.50 ធៀបនឹង $40.00 (+209%)\n\
