@@ -312,3 +312,103 @@ impl Store {
         .map(|row| row.map_err(StoreError::from).and_then(ExportRow::try_from))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    fn day(d: u8) -> LocalDate {
+        LocalDate::new(2026, 11, d).unwrap()
+    }
+
+    async fn queued(store: &Store) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM telegram_outbox WHERE kind = 'close_summary'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap()
+    }
+
+    /// A day is claimed once: the second claim (another task, a restart) queues nothing; a
+    /// changed closing time or `/close off` makes a claim of the old setting fail.
+    #[tokio::test]
+    async fn a_day_is_claimed_and_queued_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+        let store = Store::open(&url).await.unwrap();
+        let m = store.ensure_merchant(7, 7, Lang::En, 100).await.unwrap().id;
+        let text = serde_json::json!({ "day": "2026-11-24", "text": "summary" });
+        // Never set: nothing to claim.
+        assert!(
+            !store
+                .claim_close(m, 1290, day(24), Some(&text), 200)
+                .await
+                .unwrap()
+        );
+
+        store
+            .set_close_minute(m, Some(1290), Some(day(23)), 100)
+            .await
+            .unwrap();
+        assert_eq!(store.close_minute(m).await.unwrap(), Some(1290));
+        assert!(
+            store
+                .claim_close(m, 1290, day(24), Some(&text), 200)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .claim_close(m, 1290, day(24), Some(&text), 201)
+                .await
+                .unwrap()
+        );
+        // An older day cannot be claimed after a newer one.
+        assert!(
+            !store
+                .claim_close(m, 1290, day(23), Some(&text), 202)
+                .await
+                .unwrap()
+        );
+        assert_eq!(queued(&store).await, 1);
+        let due = store.outbox_due(300, 10).await.unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].kind, FollowUpKind::CloseSummary);
+        assert_eq!(due[0].payload, text);
+
+        // A new time: a claim made with the old one fails; the stored day never goes back.
+        store
+            .set_close_minute(m, Some(60), Some(day(20)), 300)
+            .await
+            .unwrap();
+        assert!(
+            !store
+                .claim_close(m, 1290, day(25), Some(&text), 301)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store.close_settings_on().await.unwrap(),
+            vec![CloseSetting {
+                merchant: m,
+                minute: 60,
+                done_on: Some(day(24))
+            }]
+        );
+        // A day without charges is claimed without a message.
+        assert!(store.claim_close(m, 60, day(25), None, 302).await.unwrap());
+        assert_eq!(queued(&store).await, 1);
+
+        // Off: not listed, nothing claimable.
+        store.set_close_minute(m, None, None, 400).await.unwrap();
+        assert_eq!(store.close_minute(m).await.unwrap(), None);
+        assert!(store.close_settings_on().await.unwrap().is_empty());
+        assert!(
+            !store
+                .claim_close(m, 60, day(26), Some(&text), 401)
+                .await
+                .unwrap()
+        );
+        assert_eq!(queued(&store).await, 1);
+    }
+}
