@@ -28,6 +28,8 @@ help-body =
     /history — payments received today; /history yesterday, week, month or 2025-01-31
     /pending — payment requests still open
     /check <hash> — verify a transaction shown on the customer's phone
+    /close 21:30 — a closing summary every day at 21:30; /close off stops it
+    /export month — the month's charges as CSV and Excel; also today, week, 2026-11, 2026-11-01..2026-11-15
     /settings — see your shop details
     /token — replace an expired Bakong token
     /currency KHR — charge in riel when you write no currency
