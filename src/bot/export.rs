@@ -100,7 +100,7 @@ struct Texts {
     charges_sheet: String,
     totals_sheet: String,
     totals_headers: [String; 3],
-    statuses: Vec<(ChargeStatus, String)>,
+    lang: Lang,
     after_cancelled: String,
     after_expired: String,
     rule: String,
@@ -109,6 +109,8 @@ struct Texts {
     count_header: String,
 }
 
+/// The totals sheet's rows, in this order; a status not listed (a new one) still gets a row
+/// when the period has it, after these.
 const STATUSES: [ChargeStatus; 7] = [
     ChargeStatus::Paid,
     ChargeStatus::Mismatch,
@@ -143,10 +145,7 @@ impl Texts {
                 t!(lang, "export-totals-paid-count"),
                 t!(lang, "export-totals-paid-sum"),
             ],
-            statuses: STATUSES
-                .iter()
-                .map(|s| (*s, status_word(lang, *s)))
-                .collect(),
+            lang,
             after_cancelled: t!(lang, "export-late-cancelled"),
             after_expired: t!(lang, "export-late-expired"),
             rule: t!(lang, "export-rule"),
@@ -156,11 +155,8 @@ impl Texts {
         }
     }
 
-    fn status(&self, s: ChargeStatus) -> &str {
-        self.statuses
-            .iter()
-            .find(|(k, _)| *k == s)
-            .map_or(s.as_str(), |(_, w)| w.as_str())
+    fn status(&self, s: ChargeStatus) -> String {
+        status_word(self.lang, s)
     }
 }
 
@@ -192,7 +188,7 @@ fn cells(t: &Texts, r: &ExportRow) -> [String; 12] {
     [
         iso(r.created_at),
         r.paid_at.map(iso).unwrap_or_default(),
-        t.status(r.status).to_owned(),
+        t.status(r.status),
         decimal(r.amount_minor, r.currency),
         r.currency.alpha().to_owned(),
         r.note.clone().unwrap_or_default(),
@@ -326,7 +322,12 @@ fn write_totals(
     sheet.write_string_with_format(row, 0, &t.status_header, &f.header)?;
     sheet.write_string_with_format(row, 1, &t.count_header, &f.header)?;
     row += 1;
-    for status in STATUSES {
+    let others = totals
+        .statuses
+        .iter()
+        .map(|(s, _)| *s)
+        .filter(|s| !STATUSES.contains(s));
+    for status in STATUSES.into_iter().chain(others) {
         let n = totals
             .statuses
             .iter()
