@@ -28,6 +28,9 @@ help-body =
     /history — payments received today; /history yesterday, week, month or 2025-01-31
     /pending — payment requests still open
     /check <hash> — verify a transaction shown on the customer's phone
+    /close 21:30 — a closing summary every day at 21:30; /close off stops it
+    /export month — the month's charges as CSV and Excel; also today, week, 2026-11, 2026-11-01..2026-11-15
+    /link 5 USD iced coffee — a pay link and poster: every buyer gets their own QR; /links to pause or close them
     /settings — see your shop details
     /token — replace an expired Bakong token
     /currency KHR — charge in riel when you write no currency
@@ -365,3 +368,60 @@ link-status-expired-caption =
     ⌛ Expired — {$amount} — {$shop}
     No payment arrived before {$time}. Press "New QR" for a fresh one.
 link-greeting-no-item = Hello {$name}! {$shop}: {$price}.
+## reports14 (issue 14): closing summary (/close), /export, longer /history periods
+cmd-close = Daily closing summary: /close 21:30, /close off
+cmd-export = Spreadsheet (CSV + Excel): /export month, /export 2026-11
+close-usage = Send /close 21:30 to get a summary every day at that time (Phnom Penh time, 24-hour clock), /close off to stop it, or /close to see the setting.
+close-is-on = 🧾 Your closing summary comes every day at {$time} (Phnom Penh time). /close off stops it.
+close-is-off = 🧾 No closing summary is set. Send /close 21:30 to get one every day at that time.
+close-turned-off = 🧾 Closing summary off. Send /close 21:30 to turn it on again.
+close-set = 🧾 Done: every day at {$time} (Phnom Penh time) you get a closing summary of {$covers}. Nothing is sent on a day without charges.
+close-covers-today = that day until {$time}
+close-covers-yesterday = the day that just ended (midnight to midnight)
+close-title-today = 🧾 Closing summary — today {$date}, until {$time}
+close-title-yesterday = 🧾 Closing summary — {$date}, the day that just ended
+close-no-payments = No payments received.
+close-total = 💵 {$currency}: {$count} paid · {$sum}
+close-others = ⌛ {$expired} expired · ❌ {$failed} failed · ⚠️ {$mismatched} not matching · ⏰ {$late} paid late
+close-top = Top items:
+close-no-note = (no note)
+close-top-line = • {$note} — {$count} × · {$sum}
+close-vs-title = Compared with the same weekday last week ({$date}):
+close-vs-none = No payments either day.
+close-vs-new = {$currency}: {$sum} (none last week)
+close-vs-line = {$currency}: {$sum} vs {$before} ({$change})
+period-reversed = The period ends ({$last}) before it starts ({$first}). Put the earlier date first, for example 2026-11-01..2026-11-30.
+period-too-long = That period has {$days} days; at most {$max} at once.
+history-title-month-of = 📊 Month ({$from} – {$to})
+history-title-range = 📊 {$from} – {$to}
+export-usage = Send /export (today), /export yesterday, week, month, a month like /export 2026-11, a day like /export 2026-11-30, or a range like /export 2026-11-01..2026-11-15.
+export-empty = {$period}: no charges in this period, so there is nothing to export.
+export-too-big = This export is larger than Telegram allows (50 MB). Please ask for a shorter period.
+export-caption =
+    {$period}: {$count} charges
+    {$paid}
+    {$rule}
+export-caption-paid = 💵 {$count} paid · {$sum}
+export-rule = Paid charges count when the customer paid, other ended charges when they ended, open ones when created. Times are Phnom Penh time (UTC+7).
+export-col-created = Created
+export-col-paid = Paid at
+export-col-status = Status
+export-col-amount = Amount
+export-col-currency = Currency
+export-col-note = Note
+export-col-bill = Bill number
+export-col-payer = Payer
+export-col-hash = Bakong hash
+export-col-late = Paid late after
+export-col-received = Received (not matching)
+export-col-received-to = Received to (not matching)
+export-sheet-charges = Charges
+export-sheet-totals = Totals
+export-totals-paid-count = Paid charges
+export-totals-paid-sum = Paid total
+export-totals-count = Charges
+export-late-cancelled = cancelled
+export-late-expired = expired
+## coordinator: issue 14's period forms on the chart, a discarded draft in the export
+history-chart-range = {$from} – {$to} · per day
+export-late-discarded = never sent (inline draft)

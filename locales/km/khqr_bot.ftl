@@ -28,6 +28,9 @@ help-body =
     /history — ការទូទាត់ដែលបានទទួលថ្ងៃនេះ; /history yesterday, week, month ឬ 2025-01-31
     /pending — សំណើទូទាត់ដែលកំពុងរង់ចាំ
     /check <hash> — ផ្ទៀងផ្ទាត់ប្រតិបត្តិការដែលបង្ហាញលើទូរស័ព្ទអតិថិជន
+    /close 21:30 — សេចក្ដីសង្ខេបបិទបញ្ជីរាល់ថ្ងៃនៅម៉ោង 21:30; /close off ដើម្បីបញ្ឈប់
+    /export month — ការគិតប្រាក់ប្រចាំខែជា CSV និង Excel; ក៏អាច today, week, 2026-11, 2026-11-01..2026-11-15
+    /link 5 USD កាហ្វេ — តំណទូទាត់ និងផ្ទាំងប៉ាណូ៖ អ្នកទិញម្នាក់ៗទទួលបាន QR ផ្ទាល់ខ្លួន; /links ដើម្បីផ្អាក ឬបិទ
     /settings — មើលព័ត៌មានហាង
     /token — ប្ដូរ token ដែលផុតកំណត់
     /currency KHR — គិតជារៀល ពេលអ្នកមិនសរសេររូបិយប័ណ្ណ
@@ -365,3 +368,60 @@ link-status-expired-caption =
     ⌛ ផុតកំណត់ — {$amount} — {$shop}
     មិនមានការទូទាត់មកដល់មុនម៉ោង {$time} ទេ។ សូមចុច "QR ថ្មី" ដើម្បីទទួលបាន QR ថ្មីមួយ។
 link-greeting-no-item = សួស្ដី {$name}! {$shop}៖ {$price}។
+## reports14 (issue 14): closing summary (/close), /export, longer /history periods
+cmd-close = សេចក្ដីសង្ខេបបិទបញ្ជីប្រចាំថ្ងៃ៖ /close 21:30, /close off
+cmd-export = តារាង (CSV + Excel)៖ /export month, /export 2026-11
+close-usage = សូមផ្ញើ /close 21:30 ដើម្បីទទួលសេចក្ដីសង្ខេបរាល់ថ្ងៃនៅម៉ោងនោះ (ម៉ោងភ្នំពេញ ២៤ម៉ោង), /close off ដើម្បីបញ្ឈប់ ឬ /close ដើម្បីមើលការកំណត់។
+close-is-on = 🧾 សេចក្ដីសង្ខេបបិទបញ្ជីរបស់អ្នកមកដល់រាល់ថ្ងៃនៅម៉ោង {$time} (ម៉ោងភ្នំពេញ)។ /close off ដើម្បីបញ្ឈប់។
+close-is-off = 🧾 មិនទាន់បានកំណត់សេចក្ដីសង្ខេបបិទបញ្ជីទេ។ សូមផ្ញើ /close 21:30 ដើម្បីទទួលវារាល់ថ្ងៃនៅម៉ោងនោះ។
+close-turned-off = 🧾 បានបិទសេចក្ដីសង្ខេបបិទបញ្ជី។ សូមផ្ញើ /close 21:30 ដើម្បីបើកវាម្ដងទៀត។
+close-set = 🧾 រួចរាល់៖ រាល់ថ្ងៃនៅម៉ោង {$time} (ម៉ោងភ្នំពេញ) អ្នកនឹងទទួលសេចក្ដីសង្ខេបបិទបញ្ជីនៃ{$covers}។ ថ្ងៃដែលគ្មានការគិតប្រាក់ នឹងមិនផ្ញើអ្វីទេ។
+close-covers-today = ថ្ងៃនោះរហូតដល់ម៉ោង {$time}
+close-covers-yesterday = ថ្ងៃដែលទើបនឹងចប់ (ពីអាធ្រាត្រដល់អាធ្រាត្រ)
+close-title-today = 🧾 សេចក្ដីសង្ខេបបិទបញ្ជី — ថ្ងៃនេះ {$date} រហូតដល់ម៉ោង {$time}
+close-title-yesterday = 🧾 សេចក្ដីសង្ខេបបិទបញ្ជី — {$date} ថ្ងៃដែលទើបនឹងចប់
+close-no-payments = មិនទាន់មានការទូទាត់ទេ។
+close-total = 💵 {$currency}៖ បានបង់ {$count} · {$sum}
+close-others = ⌛ ផុតកំណត់ {$expired} · ❌ បរាជ័យ {$failed} · ⚠️ មិនត្រូវគ្នា {$mismatched} · ⏰ បង់យឺត {$late}
+close-top = មុខទំនិញលក់ដាច់ជាងគេ៖
+close-no-note = (គ្មានកំណត់ចំណាំ)
+close-top-line = • {$note} — {$count} ដង · {$sum}
+close-vs-title = ប្រៀបធៀបនឹងថ្ងៃដូចគ្នាកាលពីសប្ដាហ៍មុន ({$date})៖
+close-vs-none = គ្មានការទូទាត់ទាំងពីរថ្ងៃ។
+close-vs-new = {$currency}៖ {$sum} (សប្ដាហ៍មុនគ្មាន)
+close-vs-line = {$currency}៖ {$sum} ធៀបនឹង {$before} ({$change})
+period-reversed = រយៈពេលនេះបញ្ចប់ ({$last}) មុនពេលចាប់ផ្ដើម ({$first})។ សូមដាក់កាលបរិច្ឆេទមុនជាមុនសិន ឧទាហរណ៍ 2026-11-01..2026-11-30។
+period-too-long = រយៈពេលនោះមាន {$days} ថ្ងៃ។ អាចយកបានច្រើនបំផុត {$max} ថ្ងៃក្នុងម្ដង។
+history-title-month-of = 📊 ខែ ({$from} – {$to})
+history-title-range = 📊 ពី {$from} ដល់ {$to}
+export-usage = សូមផ្ញើ /export (ថ្ងៃនេះ), /export yesterday, week, month, ខែមួយដូចជា /export 2026-11, ថ្ងៃមួយដូចជា /export 2026-11-30 ឬរយៈពេលដូចជា /export 2026-11-01..2026-11-15។
+export-empty = {$period}៖ គ្មានការគិតប្រាក់ក្នុងរយៈពេលនេះទេ ដូច្នេះគ្មានអ្វីត្រូវនាំចេញទេ។
+export-too-big = ឯកសារនាំចេញនេះធំជាងកម្រិតដែល Telegram អនុញ្ញាត (50 MB)។ សូមស្នើរយៈពេលខ្លីជាងនេះ។
+export-caption =
+    {$period}៖ ការគិតប្រាក់ {$count}
+    {$paid}
+    {$rule}
+export-caption-paid = 💵 បានបង់ {$count} · {$sum}
+export-rule = ការគិតប្រាក់ដែលបានបង់ រាប់តាមពេលអតិថិជនបង់ ការគិតប្រាក់ផ្សេងទៀតដែលបានបញ្ចប់ រាប់តាមពេលបញ្ចប់ ហើយការគិតប្រាក់ដែលនៅបើក រាប់តាមពេលបង្កើត។ ម៉ោងទាំងអស់ជាម៉ោងភ្នំពេញ (UTC+7)។
+export-col-created = បានបង្កើត
+export-col-paid = ពេលបង់ប្រាក់
+export-col-status = ស្ថានភាព
+export-col-amount = ចំនួនទឹកប្រាក់
+export-col-currency = រូបិយប័ណ្ណ
+export-col-note = កំណត់ចំណាំ
+export-col-bill = លេខវិក្កយបត្រ
+export-col-payer = អ្នកបង់
+export-col-hash = លេខយោង Bakong (hash)
+export-col-late = បង់យឺតក្រោយពេល
+export-col-received = បានទទួល (មិនត្រូវគ្នា)
+export-col-received-to = ទទួលទៅគណនី (មិនត្រូវគ្នា)
+export-sheet-charges = ការគិតប្រាក់
+export-sheet-totals = សរុប
+export-totals-paid-count = ការគិតប្រាក់ដែលបានបង់
+export-totals-paid-sum = សរុបដែលបានបង់
+export-totals-count = ការគិតប្រាក់
+export-late-cancelled = បានបោះបង់
+export-late-expired = ផុតកំណត់
+## coordinator: issue 14's period forms on the chart, a discarded draft in the export
+history-chart-range = {$from} – {$to} · តាមថ្ងៃ
+export-late-discarded = មិនបានផ្ញើ (ព្រាង inline)

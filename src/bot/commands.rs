@@ -39,6 +39,10 @@ pub enum Command {
     Link(String),
     /// Your pay links.
     Links,
+    /// Daily closing summary: /close 21:30, /close off.
+    Close(String),
+    /// Spreadsheet of a period: /export month.
+    Export(String),
 }
 
 /// A command anyone may send (in a private chat): it works before /setup too.
@@ -66,6 +70,8 @@ pub(super) enum ShopCommand {
     Check(String),
     Link(String),
     Links,
+    Close(String),
+    Export(String),
 }
 
 /// Which side of the handler tree serves a command.
@@ -96,6 +102,8 @@ impl Command {
             Command::Check(arg) => Routed::Shop(ShopCommand::Check(arg)),
             Command::Link(arg) => Routed::Shop(ShopCommand::Link(arg)),
             Command::Links => Routed::Shop(ShopCommand::Links),
+            Command::Close(arg) => Routed::Shop(ShopCommand::Close(arg)),
+            Command::Export(arg) => Routed::Shop(ShopCommand::Export(arg)),
         }
     }
 
@@ -127,6 +135,7 @@ impl ShopCommand {
             | ShopCommand::Check(_)
             | ShopCommand::Link(_)
             | ShopCommand::Links => t!(lang, "charge-needs-setup"),
+            ShopCommand::Close(_) | ShopCommand::Export(_) => t!(lang, "charge-needs-setup"),
             ShopCommand::Token | ShopCommand::Email(_) => t!(lang, "token-needs-setup"),
             ShopCommand::Settings => t!(lang, "settings-not-configured"),
         }
@@ -150,6 +159,8 @@ pub fn describe(command: &str, lang: Lang) -> String {
         "check" => t!(lang, "cmd-check"),
         "link" => t!(lang, "cmd-link"),
         "links" => t!(lang, "cmd-links"),
+        "close" => t!(lang, "cmd-close"),
+        "export" => t!(lang, "cmd-export"),
         _ => t!(lang, "cmd-help"),
     }
 }
@@ -178,7 +189,7 @@ mod tests {
     fn every_menu_entry_has_both_descriptions() {
         for lang in Lang::ALL {
             let menu = crate::bot::command_menu(lang);
-            assert_eq!(menu.len(), 15);
+            assert_eq!(menu.len(), 17);
             for c in menu {
                 assert!(c.description.chars().count() >= 3, "{c:?}");
                 assert!(!c.command.starts_with('/'));
@@ -203,6 +214,8 @@ mod tests {
             "/history",
             "/pending",
             "/check abc",
+            "/close 21:30",
+            "/export month",
         ] {
             assert!(p(shop).open().is_none(), "{shop}");
             let cmd = p(shop).shop().unwrap();

@@ -166,6 +166,8 @@ enum Notice {
     /// Renewed by itself, or the renewal ended without a token (`renewal_notices`).
     Renewal,
     TokenUnreadable,
+    /// The day's closing summary (issue 14): the text the payload carries.
+    CloseSummary,
 }
 
 /// What the status card and caption say.
@@ -202,7 +204,7 @@ fn arrived(charge: &Charge) -> String {
 }
 
 /// A charge's status as a word of the seller's language.
-fn status_word(lang: Lang, status: ChargeStatus) -> String {
+pub(super) fn status_word(lang: Lang, status: ChargeStatus) -> String {
     match status {
         ChargeStatus::Paid => t!(lang, "state-paid"),
         ChargeStatus::Mismatch => t!(lang, "state-mismatch"),
@@ -685,6 +687,14 @@ impl TelegramFollowUps {
                 super::renewal_notices::text(lang, task.kind, &task.payload, &merchant)
             }
             Notice::TokenUnreadable => t!(lang, "notice-token-unreadable"),
+            Notice::CloseSummary => task
+                .payload
+                .get("text")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| {
+                    DeliveryError::Permanent(format!("closing summary {} without text", task.id))
+                })?,
             Notice::TokenExpiring => {
                 let expires_at = task
                     .payload
@@ -753,6 +763,7 @@ impl Deliver for TelegramFollowUps {
             K::TokenRenewed | K::TokenRenewalEnded => self.notice(task, Notice::Renewal).await,
             K::TokenUnreadable => self.notice(task, Notice::TokenUnreadable).await,
             K::LinkSale => self.link_sale(task).await,
+            K::CloseSummary => self.notice(task, Notice::CloseSummary).await,
         };
         if delivered.is_ok() {
             self.metrics.outbox_sent();

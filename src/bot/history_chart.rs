@@ -49,7 +49,7 @@ pub(super) fn slots(lang: Lang, period: &Period, now: UnixSecs) -> Slots {
     let last_day = match period.kind {
         PeriodKind::Today | PeriodKind::Yesterday | PeriodKind::Day => None,
         PeriodKind::Week => Some(period.first.week_start().add_days(6)),
-        PeriodKind::Month => Some(
+        PeriodKind::Month | PeriodKind::MonthOf => Some(
             period
                 .first
                 .month_start()
@@ -57,6 +57,8 @@ pub(super) fn slots(lang: Lang, period: &Period, now: UnixSecs) -> Slots {
                 .month_start()
                 .add_days(-1),
         ),
+        // A range's own days; a one-day range is a day, by the hour.
+        PeriodKind::Range => (period.first != period.last).then_some(period.last),
     };
     let Some(last) = last_day.map(|d| d.max(period.last)) else {
         let slots = (0..24)
@@ -138,6 +140,10 @@ fn subtitle(lang: Lang, p: &Period) -> String {
         PeriodKind::Day => t!(lang, "history-chart-day", date = from),
         PeriodKind::Week => t!(lang, "history-chart-week", from = from, to = to),
         PeriodKind::Month => t!(lang, "history-chart-month", from = from, to = to),
+        PeriodKind::Range if p.first == p.last => t!(lang, "history-chart-day", date = from),
+        PeriodKind::MonthOf | PeriodKind::Range => {
+            t!(lang, "history-chart-range", from = from, to = to)
+        }
     }
 }
 
@@ -340,6 +346,25 @@ mod tests {
             assert_eq!(s.slots[days - 1].label, days.to_string());
             assert!(s.slots.iter().all(|s| s.weekday.is_empty()));
         }
+    }
+
+    /// `/history 2026-11` is that calendar month by the day; `A..B` its own days, and a
+    /// one-day range is that day by the hour.
+    #[test]
+    fn a_named_month_and_ranges_get_their_own_days() {
+        let now = date(2026, 12, 2).start() + 12 * 3_600;
+        let nov = slots(Lang::En, &parse_period("2026-11", now).unwrap(), now);
+        assert_eq!((nov.width, nov.slots.len()), (BucketWidth::Day, 30));
+        assert!(nov.slots.iter().all(|s| !s.upcoming));
+        let range = parse_period("2026-11-28..2026-12-02", now).unwrap();
+        let r = slots(Lang::En, &range, now);
+        assert_eq!(r.width, BucketWidth::Day);
+        let days: Vec<&str> = r.slots.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(days, ["28", "29", "30", "1", "2"]);
+        assert!(subtitle(Lang::En, &range).contains("2026-11-28 – 2026-12-02"));
+        let one = parse_period("2026-11-20..2026-11-20", now).unwrap();
+        let o = slots(Lang::En, &one, now);
+        assert_eq!((o.width, o.slots.len()), (BucketWidth::Hour, 24));
     }
 
     #[test]

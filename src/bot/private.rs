@@ -26,6 +26,8 @@ pub(super) fn is_merchant_command(cmd: &Command) -> bool {
         | Command::Check(_)
         | Command::Link(_)
         | Command::Links
+        | Command::Close(_)
+        | Command::Export(_)
         | Command::Email(_) => true,
         Command::Start(_) | Command::Help | Command::Cancel => false,
     }

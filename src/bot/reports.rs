@@ -7,11 +7,12 @@ use crate::khqr::{Amount, Currency};
 use crate::render::format_minor_units;
 use crate::store::{ChargeStatus, ListedCharge, Merchant, Profile};
 use crate::t;
-use crate::watcher::history::{Period, PeriodError, PeriodKind, parse_period};
+use crate::watcher::history::{Period, PeriodKind, parse_period};
 
 use super::caller::Shop;
 use super::charge::explain as explain_charge_error;
 use super::charge_args::{ChargeArgs, ChargeArgsError, parse_charge};
+use super::export::period_refusal;
 use super::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
 use super::history_chart;
 use super::turn::Turn;
@@ -26,7 +27,7 @@ fn money(minor: u64, currency: Currency) -> String {
     format_minor_units(minor, currency)
 }
 
-fn period_title(lang: Lang, p: &Period) -> String {
+pub(super) fn period_title(lang: Lang, p: &Period) -> String {
     let first = p.first.to_string();
     let last = p.last.to_string();
     match p.kind {
@@ -35,6 +36,8 @@ fn period_title(lang: Lang, p: &Period) -> String {
         PeriodKind::Day => t!(lang, "history-title-day", date = first),
         PeriodKind::Week => t!(lang, "history-title-week", from = first, to = last),
         PeriodKind::Month => t!(lang, "history-title-month", from = first, to = last),
+        PeriodKind::MonthOf => t!(lang, "history-title-month-of", from = first, to = last),
+        PeriodKind::Range => t!(lang, "history-title-range", from = first, to = last),
     }
 }
 
@@ -57,13 +60,9 @@ pub(super) async fn history(turn: &Turn, shop: &Shop, arg: &str) -> HandlerResul
     let (ctx, lang, m) = (&*turn.ctx, turn.lang(), &shop.merchant);
     let period = match parse_period(arg, ctx.clock.unix_secs()) {
         Ok(p) => p,
-        Err(PeriodError::Future(d)) => {
-            return turn
-                .reply(t!(lang, "history-future", date = d.to_string()))
-                .await;
-        }
-        Err(PeriodError::InvalidDate(_) | PeriodError::Unknown(_)) => {
-            return turn.reply(t!(lang, "history-usage")).await;
+        Err(e) => {
+            let usage = t!(lang, "history-usage");
+            return turn.reply(period_refusal(lang, &e, usage)).await;
         }
     };
     let summary = ctx

@@ -30,8 +30,8 @@ use super::commands::{OpenCommand, ShopCommand};
 use super::dialogue::{BotDialogue, State};
 use super::turn::Turn;
 use super::{
-    Command, HandlerError, HandlerResult, callbacks, charge, email, inline, links, links_buy,
-    private, reports, setup, simple_commands,
+    Command, HandlerError, HandlerResult, callbacks, charge, close, email, export, inline, links,
+    links_buy, private, reports, setup, simple_commands,
 };
 
 /// The handler tree (see the module documentation for its shape).
@@ -139,6 +139,8 @@ async fn on_shop_command(
         ShopCommand::Check(arg) => reports::check(&turn, &shop, &arg).await,
         ShopCommand::Link(arg) => links::create(&turn, &shop, &arg).await,
         ShopCommand::Links => links::list(&turn, &shop).await,
+        ShopCommand::Close(arg) => close::command(&turn, &shop, &arg).await,
+        ShopCommand::Export(arg) => export::command(&turn, &shop, &arg).await,
     };
     if let Err(e) = result {
         turn.apologise(&e).await;

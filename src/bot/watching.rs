@@ -1,6 +1,6 @@
 //! The payment watcher as the bot runs it: the polling loop (every `POLL_INTERVAL_SECS`),
-//! the Telegram outbox loop, the daily token-expiry reminders and the automatic token
-//! renewal, plus the handle that "Check now" uses.
+//! the Telegram outbox loop, the daily token-expiry reminders, the automatic token
+//! renewal and the daily closing summaries (`/close`), plus the handle that "Check now" uses.
 
 use std::fmt;
 use std::sync::Arc;
@@ -161,6 +161,13 @@ impl WatcherTasks {
                 followups,
                 OutboxPolicy::default(),
                 OUTBOX_TICK,
+                Arc::clone(&clock),
+                Arc::clone(&wake),
+                stopped.clone(),
+            )),
+            tokio::spawn(super::close_summary::close_loop(
+                store.clone(),
+                token_tick,
                 Arc::clone(&clock),
                 Arc::clone(&wake),
                 stopped.clone(),

@@ -41,11 +41,13 @@ pub enum FollowUpKind {
     TokenUnreadable,
     /// Tell the seller a buyer paid a charge of one of their pay links (issue 15).
     LinkSale,
+    /// The day's closing summary (`/close`, issue 14); the payload holds its text.
+    CloseSummary,
 }
 
 impl FollowUpKind {
     /// Every kind, for tests and exhaustive checks.
-    pub const ALL: [FollowUpKind; 15] = [
+    pub const ALL: [FollowUpKind; 16] = [
         FollowUpKind::ChargePaid,
         FollowUpKind::ChargeMismatch,
         FollowUpKind::ChargeFailed,
@@ -61,6 +63,7 @@ impl FollowUpKind {
         FollowUpKind::TokenRenewalEnded,
         FollowUpKind::TokenUnreadable,
         FollowUpKind::LinkSale,
+        FollowUpKind::CloseSummary,
     ];
 
     /// The text stored in `telegram_outbox.kind`.
@@ -81,6 +84,7 @@ impl FollowUpKind {
             FollowUpKind::TokenRenewalEnded => "token_renewal_ended",
             FollowUpKind::TokenUnreadable => "token_unreadable",
             FollowUpKind::LinkSale => "link_sale",
+            FollowUpKind::CloseSummary => "close_summary",
         }
     }
 
@@ -140,6 +144,7 @@ mod tests {
             ("token_renewal_ended", FollowUpKind::TokenRenewalEnded),
             ("token_unreadable", FollowUpKind::TokenUnreadable),
             ("link_sale", FollowUpKind::LinkSale),
+            ("close_summary", FollowUpKind::CloseSummary),
         ];
         assert_eq!(stored.len(), FollowUpKind::ALL.len());
         for (text, kind) in stored {

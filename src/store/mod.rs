@@ -21,6 +21,7 @@ mod ops_queries;
 mod outbox;
 mod receipts;
 mod renewals;
+mod reports;
 mod stored_text;
 mod watcher_queries;
 
@@ -46,6 +47,7 @@ pub use model::{
 pub use ops_queries::OutboxBacklog;
 pub use receipts::SettledBy;
 pub use renewals::{OpenRenewal, OpenRenewalState, RenewalCandidate, RenewalEnd};
+pub use reports::{CloseSetting, ExportRow, NoteTotal};
 pub use watcher_queries::{
     ChargeFacts, DueCharge, LateWatch, SealedToken, SettleOutcome, Settlement as ChargeSettlement,
 };

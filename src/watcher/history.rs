@@ -1,9 +1,12 @@
-//! `/history [today|yesterday|YYYY-MM-DD|week|month]`: which days, as unix-second ranges.
+//! `/history` and `/export` periods (`today|yesterday|week|month|YYYY-MM-DD|YYYY-MM|
+//! YYYY-MM-DD..YYYY-MM-DD`): which days, as unix-second ranges. One parser for both commands.
 //!
 //! Days are Phnom Penh days ([`crate::time::LocalDate`]: UTC+7 all year, no daylight
 //! saving). `week` runs from this week's Monday to today,
-//! `month` from the 1st of this month to today; every range ends at the end of its last day
-//! (exclusive bound), and the store compares `settled_at` / `created_at` against it.
+//! `month` from the 1st of this month to today, `YYYY-MM` is that whole month (up to today
+//! for the current one), and `A..B` runs from day A to day B inclusive, at most
+//! [`MAX_SPAN_DAYS`] days; nothing may lie in the future. Every range ends at the end of its
+//! last day (exclusive bound), and the store compares `paid_at` / `settled_at` against it.
 
 pub use crate::time::LocalDate;
 use crate::time::UnixSecs;
@@ -16,7 +19,14 @@ pub enum PeriodKind {
     Day,
     Week,
     Month,
+    /// A whole calendar month, `YYYY-MM` (up to today when it is the current month).
+    MonthOf,
+    /// `YYYY-MM-DD..YYYY-MM-DD`.
+    Range,
 }
+
+/// The longest `A..B` range, in days (a year and a day: a leap year fits).
+pub const MAX_SPAN_DAYS: i64 = 366;
 
 /// Whole Phnom Penh days from `first` to `last`, inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,10 +62,15 @@ pub enum PeriodError {
     InvalidDate(String),
     #[error("{0} is still to come")]
     Future(LocalDate),
+    #[error("the range ends ({last}) before it starts ({first})")]
+    Reversed { first: LocalDate, last: LocalDate },
+    #[error("the range spans {days} days; at most {MAX_SPAN_DAYS}")]
+    TooLong { days: i64 },
 }
 
-/// Parse the `/history` argument at instant `now`. Empty means `today`. English words are
-/// case-insensitive; the Khmer words ថ្ងៃនេះ, ម្សិលមិញ, សប្តាហ៍ and ខែ are accepted too.
+/// Parse the `/history` or `/export` argument at instant `now`. Empty means `today`. English
+/// words are case-insensitive; the Khmer words ថ្ងៃនេះ, ម្សិលមិញ, សប្តាហ៍ and ខែ are accepted
+/// too.
 pub fn parse_period(arg: &str, now: UnixSecs) -> Result<Period, PeriodError> {
     let today = LocalDate::at(now);
     let arg = arg.trim();
@@ -80,6 +95,8 @@ pub fn parse_period(arg: &str, now: UnixSecs) -> Result<Period, PeriodError> {
             first: today.month_start(),
             last: today,
         }),
+        _ if arg.contains("..") => parse_range(arg, today),
+        _ if looks_like_month(arg) => parse_month(arg, today),
         _ if looks_like_date(arg) => {
             let date = LocalDate::parse_iso(arg)
                 .ok_or_else(|| PeriodError::InvalidDate(arg.to_owned()))?;
@@ -90,6 +107,70 @@ pub fn parse_period(arg: &str, now: UnixSecs) -> Result<Period, PeriodError> {
         }
         _ => Err(PeriodError::Unknown(arg.to_owned())),
     }
+}
+
+/// `YYYY-MM-DD..YYYY-MM-DD` (spaces around `..` allowed).
+fn parse_range(arg: &str, today: LocalDate) -> Result<Period, PeriodError> {
+    let (a, b) = arg
+        .split_once("..")
+        .ok_or_else(|| PeriodError::Unknown(arg.to_owned()))?;
+    let date = |s: &str| {
+        let s = s.trim();
+        if !looks_like_date(s) {
+            return Err(PeriodError::Unknown(arg.to_owned()));
+        }
+        LocalDate::parse_iso(s).ok_or_else(|| PeriodError::InvalidDate(s.to_owned()))
+    };
+    let (first, last) = (date(a)?, date(b)?);
+    if last < first {
+        return Err(PeriodError::Reversed { first, last });
+    }
+    if last > today {
+        return Err(PeriodError::Future(last));
+    }
+    let days = (last.start() - first.start()) / crate::time::SECS_PER_DAY + 1;
+    if days > MAX_SPAN_DAYS {
+        return Err(PeriodError::TooLong { days });
+    }
+    Ok(Period {
+        kind: PeriodKind::Range,
+        first,
+        last,
+    })
+}
+
+/// `YYYY-MM`: the whole month, up to today for the current one.
+fn parse_month(arg: &str, today: LocalDate) -> Result<Period, PeriodError> {
+    let invalid = || PeriodError::InvalidDate(arg.to_owned());
+    let year = arg
+        .get(0..4)
+        .and_then(|y| y.parse().ok())
+        .ok_or_else(invalid)?;
+    let month = arg
+        .get(5..7)
+        .and_then(|m| m.parse().ok())
+        .ok_or_else(invalid)?;
+    let first = LocalDate::new(year, month, 1).ok_or_else(invalid)?;
+    if first > today {
+        return Err(PeriodError::Future(first));
+    }
+    // The last day of the month: the day before the 1st of the next one.
+    let last = first.add_days(31).month_start().add_days(-1).min(today);
+    Ok(Period {
+        kind: PeriodKind::MonthOf,
+        first,
+        last,
+    })
+}
+
+/// Exactly `NNNN-NN`.
+fn looks_like_month(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 7
+        && b[4] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || c.is_ascii_digit())
 }
 
 fn looks_like_date(s: &str) -> bool {
@@ -214,6 +295,78 @@ mod tests {
             parse_period("2024-3-1", now),
             Err(PeriodError::InvalidDate("2024-3-1".into()))
         );
+    }
+
+    #[test]
+    fn a_whole_month() {
+        let now = pp(2024, 3, 10, 9, 0, 0);
+        let p = parse_period("2024-02", now).unwrap();
+        assert_eq!(
+            (p.kind, p.first, p.last),
+            (PeriodKind::MonthOf, date(2024, 2, 1), date(2024, 2, 29))
+        );
+        assert_eq!(p.end(), date(2024, 3, 1).start());
+        let p = parse_period("2023-12", now).unwrap();
+        assert_eq!((p.first, p.last), (date(2023, 12, 1), date(2023, 12, 31)));
+        let p = parse_period("2023-02", now).unwrap();
+        assert_eq!(p.last, date(2023, 2, 28));
+        // The current month: up to today.
+        let p = parse_period("2024-03", now).unwrap();
+        assert_eq!((p.first, p.last), (date(2024, 3, 1), date(2024, 3, 10)));
+        assert_eq!(
+            parse_period("2024-04", now),
+            Err(PeriodError::Future(date(2024, 4, 1)))
+        );
+        for bad in ["2024-13", "2024-00", "1969-12"] {
+            assert_eq!(
+                parse_period(bad, now),
+                Err(PeriodError::InvalidDate(bad.into())),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_range_of_days() {
+        let now = pp(2024, 3, 10, 9, 0, 0);
+        let p = parse_period("2024-02-28..2024-03-02", now).unwrap();
+        assert_eq!(
+            (p.kind, p.first, p.last),
+            (PeriodKind::Range, date(2024, 2, 28), date(2024, 3, 2))
+        );
+        assert_eq!(p.end() - p.start(), 4 * 86_400);
+        assert_eq!(parse_period("2024-02-28 .. 2024-03-02", now).unwrap(), p);
+        // One day, and up to today.
+        let p = parse_period("2024-03-10..2024-03-10", now).unwrap();
+        assert_eq!((p.first, p.last), (date(2024, 3, 10), date(2024, 3, 10)));
+        assert_eq!(
+            parse_period("2024-03-02..2024-02-28", now),
+            Err(PeriodError::Reversed {
+                first: date(2024, 3, 2),
+                last: date(2024, 2, 28)
+            })
+        );
+        assert_eq!(
+            parse_period("2024-03-01..2024-03-11", now),
+            Err(PeriodError::Future(date(2024, 3, 11)))
+        );
+        // 366 days is the most (2023-03-10 .. 2024-03-09 is 366 days: 2024 is leap).
+        assert!(parse_period("2023-03-10..2024-03-09", now).is_ok());
+        assert_eq!(
+            parse_period("2023-03-09..2024-03-09", now),
+            Err(PeriodError::TooLong { days: 367 })
+        );
+        assert_eq!(
+            parse_period("2024-02-30..2024-03-01", now),
+            Err(PeriodError::InvalidDate("2024-02-30".into()))
+        );
+        for bad in ["2024-02-01..", "..2024-02-01", "2024-02-01..week", "a..b"] {
+            assert_eq!(
+                parse_period(bad, now),
+                Err(PeriodError::Unknown(bad.into())),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

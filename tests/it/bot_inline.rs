@@ -517,6 +517,8 @@ async fn only_the_settled_query_is_answered_and_unchosen_drafts_are_discarded() 
     assert!(!history.contains("$5.00"), "{history}");
     let pending = app.say(&user, "/pending").await;
     assert!(!pending.contains("$5.00"), "{pending}");
+    let export = app.say(&user, "/export").await;
+    assert!(export.contains("nothing to export"), "{export}");
 
     // Chosen after all (the client still showed it): the card says it is void.
     let chosen = app

@@ -44,7 +44,7 @@ async fn start_greets_in_the_users_language_and_menus_are_registered() {
         names,
         [
             "start", "setup", "charge", "settings", "token", "email", "lang", "currency", "cancel",
-            "help", "history", "pending", "check", "link", "links"
+            "help", "history", "pending", "check", "link", "links", "close", "export"
         ]
     );
     assert_eq!(menu_en.len(), menu_km.len());

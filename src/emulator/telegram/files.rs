@@ -1,4 +1,5 @@
-//! Uploaded photos: checking that an upload is an image, `file_id`s, and photo sizes.
+//! Uploaded photos and documents: checking that an upload is an image, `file_id`s, and
+//! photo sizes.
 
 use serde_json::{Value, json};
 
@@ -34,6 +35,34 @@ pub(super) fn resolve_photo(
     match st.files.get(reference) {
         Some(bytes) => Ok((reference.to_owned(), Arc::clone(bytes))),
         // Covers URLs too: the emulator never fetches anything.
+        None => Err(ApiErr::bad_request(
+            "wrong file identifier/HTTP URL specified",
+        )),
+    }
+}
+
+/// Resolves a document reference (`attach://part`, or a `file_id` the emulator issued) to
+/// `(file_id, bytes)`: any non-empty file; a fresh upload gets a new `file_id`.
+pub(super) fn resolve_document(
+    st: &mut EmulatorState,
+    reference: Option<&Value>,
+    parts: &Parts,
+) -> Result<(String, Upload), ApiErr> {
+    let Some(reference) = reference.and_then(Value::as_str) else {
+        return Err(ApiErr::bad_request("there is no document in the request"));
+    };
+    if let Some(part_name) = reference.strip_prefix("attach://") {
+        let Some((_, bytes)) = parts.iter().find(|(name, _)| name == part_name) else {
+            return Err(ApiErr::bad_request("wrong HTTP URL specified"));
+        };
+        if bytes.is_empty() {
+            return Err(ApiErr::bad_request("file must be non-empty"));
+        }
+        let id = st.new_file_id(Arc::clone(bytes));
+        return Ok((id, Arc::clone(bytes)));
+    }
+    match st.files.get(reference) {
+        Some(bytes) => Ok((reference.to_owned(), Arc::clone(bytes))),
         None => Err(ApiErr::bad_request(
             "wrong file identifier/HTTP URL specified",
         )),

@@ -1,11 +1,12 @@
-//! Sending and deleting messages: `sendMessage`, `sendPhoto`, `deleteMessage`.
+//! Sending and deleting messages: `sendMessage`, `sendPhoto`, `sendDocument`,
+//! `deleteMessage`.
 
 use serde_json::{Map, Value, json};
 
 use super::super::answers::ApiErr;
 use super::super::body::Parts;
 use super::super::chat::SentPhoto;
-use super::super::files::{photo_sizes, resolve_photo};
+use super::super::files::{photo_sizes, resolve_document, resolve_photo};
 use super::super::state::{EmulatorState, StoredMessage};
 use super::super::values::{inline_buttons, now_unix};
 use super::params::{
@@ -85,6 +86,46 @@ pub(super) fn send_photo(
             buttons: inline_buttons(markup.as_ref()),
         },
     ));
+    Ok(message)
+}
+
+/// `sendDocument`: any non-empty file (or a known `file_id`), with an optional caption.
+pub(super) fn send_document(
+    st: &mut EmulatorState,
+    params: &Map<String, Value>,
+    parts: &Parts,
+) -> Result<Value, ApiErr> {
+    let chat_id = chat_id_param(params)?;
+    if !st.chats.contains_key(&chat_id) {
+        return Err(ApiErr::bad_request("chat not found"));
+    }
+    let caption = caption_param(params.get("caption"))?;
+    let markup = reply_markup_param(params)?;
+    let (file_id, bytes) = resolve_document(st, params.get("document"), parts)?;
+    let chat = bot_chat(st, chat_id)?;
+    let message_id = chat.next_message_id();
+    let mut message = json!({
+        "message_id": message_id,
+        "date": now_unix(),
+        "chat": chat.chat_json(),
+        "from": bot_user_json(),
+        "document": {
+            "file_id": file_id,
+            "file_unique_id": format!("AQADDoc{}", file_id.trim_start_matches("AgACAgFake")),
+            "file_size": bytes.len(),
+        },
+    });
+    set_or_remove(&mut message, "caption", caption.map(Value::from));
+    set_or_remove(&mut message, "reply_markup", markup);
+    chat.messages.insert(
+        message_id,
+        StoredMessage {
+            json: message.clone(),
+            from_bot: true,
+            photo_file_id: None,
+            inline_message_id: None,
+        },
+    );
     Ok(message)
 }
 

@@ -44,6 +44,7 @@ pub(crate) fn dispatch(
         "deleteMyCommands" => Ok(commands::delete_my_commands(st, params)),
         "sendMessage" => messages::send_message(st, params),
         "sendPhoto" => messages::send_photo(st, params, parts),
+        "sendDocument" => messages::send_document(st, params, parts),
         "deleteMessage" => messages::delete_message(st, params),
         "editMessageText" => edits::edit_message_text(st, params),
         "editMessageCaption" => edits::edit_message_caption(st, params),

@@ -1,0 +1,514 @@
+//! `/export [today|yesterday|week|month|YYYY-MM|YYYY-MM-DD..YYYY-MM-DD]` (issue 14): the
+//! period's charges as two documents, a CSV and an XLSX workbook.
+//!
+//! **Which charges.** A seller reconciles money received, so a paid charge counts when the
+//! customer paid (`paid_at`, Phnom Penh days) — a charge created yesterday and paid today is
+//! in today's export. A mismatch counts when the money arrived too; a charge that ended
+//! otherwise (expired, failed, cancelled, not verified) when it ended; an open one when it
+//! was created (`Store::export_rows`). The caption and the workbook's totals sheet say so.
+//!
+//! **Files.** CSV: RFC 4180 (CRLF, quoted when needed), UTF-8 with a byte-order mark so
+//! Excel shows Khmer, times ISO 8601 in Phnom Penh time with `+07:00`, amounts as decimal
+//! text with the currency's decimals. XLSX (rust_xlsxwriter): the same rows with typed
+//! date-times (Phnom Penh wall clock) and amounts as numbers (USD `0.00`, KHR `0`), plus a
+//! totals sheet.
+//!
+//! **Bounded memory.** Rows come from SQLite as a stream and cross a bounded channel
+//! ([`CHANNEL_ROWS`]) to one blocking writer, which appends each to the CSV file (buffered)
+//! and to the charges sheet, which is in rust_xlsxwriter's constant-memory mode (each row
+//! goes to a temporary file once the next one starts). Only the totals per currency and
+//! status are kept. Both files live in a temporary directory removed after the upload.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use futures_util::StreamExt;
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+use teloxide::prelude::*;
+use teloxide::types::InputFile;
+use tokio::sync::mpsc;
+
+use crate::i18n::Lang;
+use crate::khqr::Currency;
+use crate::render::format_minor_units;
+use crate::store::{ChargeStatus, ExportRow, PaidAfter};
+use crate::t;
+use crate::time::{UnixSecs, in_phnom_penh};
+use crate::watcher::history::{MAX_SPAN_DAYS, Period, PeriodError, parse_period};
+
+use super::HandlerResult;
+use super::caller::Shop;
+use super::followups::status_word;
+use super::reports::period_title;
+use super::turn::Turn;
+
+/// Rows in flight between the database stream and the file writer.
+const CHANNEL_ROWS: usize = 256;
+/// Telegram's limit for a document a bot uploads.
+const MAX_UPLOAD_BYTES: u64 = 50 * 1024 * 1024;
+/// Phnom Penh's offset, for the XLSX wall-clock times.
+const UTC_OFFSET_SECS: i64 = 7 * 3600;
+
+/// What a `/history` or `/export` period argument was refused for, in `lang`; `usage` is the
+/// command's own usage text (for words and dates it cannot read).
+pub(super) fn period_refusal(lang: Lang, e: &PeriodError, usage: String) -> String {
+    match e {
+        PeriodError::Future(d) => t!(lang, "history-future", date = d.to_string()),
+        PeriodError::Reversed { first, last } => t!(
+            lang,
+            "period-reversed",
+            first = first.to_string(),
+            last = last.to_string()
+        ),
+        PeriodError::TooLong { days } => {
+            t!(
+                lang,
+                "period-too-long",
+                days = days.to_string(),
+                max = MAX_SPAN_DAYS.to_string()
+            )
+        }
+        PeriodError::InvalidDate(_) | PeriodError::Unknown(_) => usage,
+    }
+}
+
+/// `2026-12-01T21:30:05+07:00`.
+fn iso(t: UnixSecs) -> String {
+    in_phnom_penh(t).format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
+/// Minor units as a decimal number text (`12.50`, `20000`).
+fn decimal(minor: u64, currency: Currency) -> String {
+    match currency.decimals() {
+        0 => minor.to_string(),
+        d => {
+            let unit = 10u64.pow(d);
+            format!("{}.{:0w$}", minor / unit, minor % unit, w = d as usize)
+        }
+    }
+}
+
+fn number(minor: u64, currency: Currency) -> f64 {
+    // ok: amounts far below 2^53 minor units are exact as f64.
+    minor as f64 / 10f64.powi(currency.decimals() as i32) // ok: 0 or 2
+}
+
+/// The localized texts the files carry (made on the async side: the writer only writes).
+struct Texts {
+    headers: Vec<String>,
+    charges_sheet: String,
+    totals_sheet: String,
+    totals_headers: [String; 3],
+    lang: Lang,
+    after_cancelled: String,
+    after_expired: String,
+    after_discarded: String,
+    rule: String,
+    period: String,
+    status_header: String,
+    count_header: String,
+}
+
+/// The totals sheet's rows, in this order; a status not listed (a new one) still gets a row
+/// when the period has it, after these.
+const STATUSES: [ChargeStatus; 7] = [
+    ChargeStatus::Paid,
+    ChargeStatus::Mismatch,
+    ChargeStatus::Expired,
+    ChargeStatus::Failed,
+    ChargeStatus::Cancelled,
+    ChargeStatus::Unverified,
+    ChargeStatus::Pending,
+];
+
+impl Texts {
+    fn new(lang: Lang, period: &Period) -> Self {
+        Self {
+            headers: vec![
+                t!(lang, "export-col-created"),
+                t!(lang, "export-col-paid"),
+                t!(lang, "export-col-status"),
+                t!(lang, "export-col-amount"),
+                t!(lang, "export-col-currency"),
+                t!(lang, "export-col-note"),
+                t!(lang, "export-col-bill"),
+                t!(lang, "export-col-payer"),
+                t!(lang, "export-col-hash"),
+                t!(lang, "export-col-late"),
+                t!(lang, "export-col-received"),
+                t!(lang, "export-col-received-to"),
+            ],
+            charges_sheet: t!(lang, "export-sheet-charges"),
+            totals_sheet: t!(lang, "export-sheet-totals"),
+            totals_headers: [
+                t!(lang, "export-col-currency"),
+                t!(lang, "export-totals-paid-count"),
+                t!(lang, "export-totals-paid-sum"),
+            ],
+            lang,
+            after_cancelled: t!(lang, "export-late-cancelled"),
+            after_expired: t!(lang, "export-late-expired"),
+            after_discarded: t!(lang, "export-late-discarded"),
+            rule: t!(lang, "export-rule"),
+            period: period_title(lang, period),
+            status_header: t!(lang, "export-col-status"),
+            count_header: t!(lang, "export-totals-count"),
+        }
+    }
+
+    fn status(&self, s: ChargeStatus) -> String {
+        status_word(self.lang, s)
+    }
+}
+
+/// One row's cells as text (the CSV; the XLSX types some of them).
+fn cells(t: &Texts, r: &ExportRow) -> [String; 12] {
+    let late = match r.paid_after {
+        Some(PaidAfter::Cancelled) => t.after_cancelled.clone(),
+        Some(PaidAfter::Expired) => t.after_expired.clone(),
+        Some(PaidAfter::Discarded) => t.after_discarded.clone(),
+        None => String::new(),
+    };
+    let received = match (r.paid_amount_minor, r.paid_currency.as_deref()) {
+        (Some(minor), Some(c)) if r.status == ChargeStatus::Mismatch => {
+            match c.parse::<Currency>() {
+                Ok(cur) => format!(
+                    "{} {}",
+                    decimal(u64::try_from(minor).unwrap_or(0), cur),
+                    cur.alpha()
+                ),
+                Err(_) => format!("{minor} {c}"),
+            }
+        }
+        _ => String::new(),
+    };
+    let received_to = if r.status == ChargeStatus::Mismatch {
+        r.paid_to_account_id.clone().unwrap_or_default()
+    } else {
+        String::new()
+    };
+    [
+        iso(r.created_at),
+        r.paid_at.map(iso).unwrap_or_default(),
+        t.status(r.status),
+        decimal(r.amount_minor, r.currency),
+        r.currency.alpha().to_owned(),
+        r.note.clone().unwrap_or_default(),
+        r.bill_number.clone(),
+        r.payer_account_id.clone().unwrap_or_default(),
+        r.bakong_hash.clone().unwrap_or_default(),
+        late,
+        received,
+        received_to,
+    ]
+}
+
+#[derive(Debug, thiserror::Error)]
+enum ExportError {
+    #[error("csv: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("xlsx: {0}")]
+    Xlsx(#[from] XlsxError),
+    #[error("file: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Totals kept while the rows stream past.
+#[derive(Default)]
+struct Totals {
+    rows: u64,
+    /// (currency, paid count, paid sum); USD first once the rows are written.
+    paid: Vec<(Currency, u64, u64)>,
+    statuses: Vec<(ChargeStatus, u64)>,
+}
+
+impl Totals {
+    fn add(&mut self, r: &ExportRow) {
+        self.rows += 1;
+        if r.status == ChargeStatus::Paid {
+            match self.paid.iter_mut().find(|(c, _, _)| *c == r.currency) {
+                Some((_, n, sum)) => {
+                    *n += 1;
+                    *sum += r.amount_minor;
+                }
+                None => self.paid.push((r.currency, 1, r.amount_minor)),
+            }
+        }
+        match self.statuses.iter_mut().find(|(s, _)| *s == r.status) {
+            Some((_, n)) => *n += 1,
+            None => self.statuses.push((r.status, 1)),
+        }
+    }
+}
+
+/// The two files of one export.
+struct Files {
+    csv: PathBuf,
+    xlsx: PathBuf,
+    totals: Totals,
+}
+
+/// The charges sheet's formats.
+struct Formats {
+    header: Format,
+    time: Format,
+    usd: Format,
+    khr: Format,
+}
+
+fn write_header(sheet: &mut Worksheet, t: &Texts, f: &Formats) -> Result<(), XlsxError> {
+    for (col, h) in t.headers.iter().enumerate() {
+        let col = u16::try_from(col).unwrap_or(u16::MAX); // ok: 12 columns
+        sheet.write_string_with_format(0, col, h, &f.header)?;
+        sheet.set_column_width(col, if col < 2 { 20 } else { 16 })?;
+    }
+    Ok(())
+}
+
+fn write_xlsx_row(
+    sheet: &mut Worksheet,
+    row: u32,
+    r: &ExportRow,
+    text: &[String; 12],
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    let time = |t: UnixSecs| ExcelDateTime::from_timestamp(t + UTC_OFFSET_SECS);
+    sheet.write_datetime_with_format(row, 0, time(r.created_at)?, &f.time)?;
+    if let Some(paid) = r.paid_at {
+        sheet.write_datetime_with_format(row, 1, time(paid)?, &f.time)?;
+    }
+    sheet.write_string(row, 2, &text[2])?;
+    let money = if r.currency == Currency::Usd {
+        &f.usd
+    } else {
+        &f.khr
+    };
+    sheet.write_number_with_format(row, 3, number(r.amount_minor, r.currency), money)?;
+    for col in 4..12u16 {
+        let cell = &text[usize::from(col)];
+        if !cell.is_empty() {
+            sheet.write_string(row, col, cell)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_totals(
+    sheet: &mut Worksheet,
+    t: &Texts,
+    totals: &Totals,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    sheet.set_name(&t.totals_sheet)?;
+    sheet.write_string(0, 0, &t.period)?;
+    sheet.write_string(1, 0, &t.rule)?;
+    for (col, h) in t.totals_headers.iter().enumerate() {
+        let col = u16::try_from(col).unwrap_or(u16::MAX); // ok: 3 columns
+        sheet.write_string_with_format(3, col, h, &f.header)?;
+        sheet.set_column_width(col, 18)?;
+    }
+    let mut row = 4;
+    for &(currency, n, sum) in &totals.paid {
+        let money = if currency == Currency::Usd {
+            &f.usd
+        } else {
+            &f.khr
+        };
+        sheet.write_string(row, 0, currency.alpha())?;
+        // ok: counts far below 2^53
+        sheet.write_number(row, 1, n as f64)?;
+        sheet.write_number_with_format(row, 2, number(sum, currency), money)?;
+        row += 1;
+    }
+    row += 1;
+    sheet.write_string_with_format(row, 0, &t.status_header, &f.header)?;
+    sheet.write_string_with_format(row, 1, &t.count_header, &f.header)?;
+    row += 1;
+    let others = totals
+        .statuses
+        .iter()
+        .map(|(s, _)| *s)
+        .filter(|s| !STATUSES.contains(s));
+    for status in STATUSES.into_iter().chain(others) {
+        let n = totals
+            .statuses
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map_or(0, |(_, n)| *n);
+        sheet.write_string(row, 0, t.status(status))?;
+        sheet.write_number(row, 1, n as f64)?; // ok: counts far below 2^53
+        row += 1;
+    }
+    Ok(())
+}
+
+/// The blocking writer: every row received goes to the CSV and the charges sheet.
+fn write_files(
+    dir: &Path,
+    base: &str,
+    t: &Texts,
+    mut rows: mpsc::Receiver<ExportRow>,
+) -> Result<Files, ExportError> {
+    let csv_path = dir.join(format!("{base}.csv"));
+    let xlsx_path = dir.join(format!("{base}.xlsx"));
+    let mut out = BufWriter::new(File::create(&csv_path)?);
+    out.write_all("\u{feff}".as_bytes())?;
+    let mut csv = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    csv.write_record(&t.headers)?;
+
+    let f = Formats {
+        header: Format::new().set_bold(),
+        time: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
+        usd: Format::new().set_num_format("0.00"),
+        khr: Format::new().set_num_format("0"),
+    };
+    let mut book = Workbook::new();
+    book.set_tempdir(dir)?;
+    let sheet = book.add_worksheet_with_constant_memory()?;
+    sheet.set_name(&t.charges_sheet)?;
+    write_header(sheet, t, &f)?;
+    let mut totals = Totals::default();
+    let mut row: u32 = 1;
+    while let Some(r) = rows.blocking_recv() {
+        let text = cells(t, &r);
+        csv.write_record(&text)?;
+        write_xlsx_row(sheet, row, &r, &text, &f)?;
+        totals.add(&r);
+        row = row.saturating_add(1);
+    }
+    csv.flush()?;
+    totals.paid.sort_by_key(|(c, _, _)| *c != Currency::Usd);
+    let totals_sheet = book.add_worksheet();
+    write_totals(totals_sheet, t, &totals, &f)?;
+    book.save(&xlsx_path)?;
+    Ok(Files {
+        csv: csv_path,
+        xlsx: xlsx_path,
+        totals,
+    })
+}
+
+/// `khqr-2026-12-01` or `khqr-2026-11-01_2026-11-30`.
+fn base_name(p: &Period) -> String {
+    if p.first == p.last {
+        format!("khqr-{}", p.first)
+    } else {
+        format!("khqr-{}_{}", p.first, p.last)
+    }
+}
+
+/// `/export [period]`.
+pub(super) async fn command(turn: &Turn, shop: &Shop, arg: &str) -> HandlerResult {
+    let (ctx, lang, m) = (&*turn.ctx, turn.lang(), &shop.merchant);
+    let period = match parse_period(arg, ctx.clock.unix_secs()) {
+        Ok(p) => p,
+        Err(e) => {
+            return turn
+                .reply(period_refusal(lang, &e, t!(lang, "export-usage")))
+                .await;
+        }
+    };
+    let dir = tempfile::tempdir()?;
+    let texts = Texts::new(lang, &period);
+    let base = base_name(&period);
+    let (tx, rx) = mpsc::channel(CHANNEL_ROWS);
+    let writer = {
+        let dir = dir.path().to_owned();
+        tokio::task::spawn_blocking(move || write_files(&dir, &base, &texts, rx))
+    };
+    let mut rows = std::pin::pin!(ctx.store.export_rows(m.id, period.start(), period.end()));
+    let mut read = Ok(());
+    while let Some(row) = rows.next().await {
+        match row {
+            // A closed channel means the writer failed: its error is reported below.
+            Ok(r) => {
+                if tx.send(r).await.is_err() {
+                    break;
+                }
+            }
+            Err(e) => {
+                read = Err(e);
+                break;
+            }
+        }
+    }
+    drop(tx);
+    let files = writer.await??;
+    read?;
+    if files.totals.rows == 0 {
+        return turn
+            .reply(t!(
+                lang,
+                "export-empty",
+                period = period_title(lang, &period)
+            ))
+            .await;
+    }
+    for path in [&files.csv, &files.xlsx] {
+        if std::fs::metadata(path)?.len() > MAX_UPLOAD_BYTES {
+            return turn.reply(t!(lang, "export-too-big")).await;
+        }
+    }
+    let mut sums: Vec<String> = files
+        .totals
+        .paid
+        .iter()
+        .map(|(c, n, sum)| {
+            t!(
+                lang,
+                "export-caption-paid",
+                count = n.to_string(),
+                sum = format_minor_units(*sum, *c)
+            )
+        })
+        .collect();
+    if sums.is_empty() {
+        sums.push(t!(lang, "close-no-payments"));
+    }
+    let caption = t!(
+        lang,
+        "export-caption",
+        period = period_title(lang, &period),
+        count = files.totals.rows,
+        paid = sums.join("\n"),
+        rule = t!(lang, "export-rule")
+    );
+    for (path, caption) in [(&files.csv, Some(caption)), (&files.xlsx, None)] {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut send = turn
+            .bot
+            .send_document(turn.chat(), InputFile::file(path.clone()).file_name(name));
+        if let Some(caption) = caption {
+            send = send.caption(caption);
+        }
+        send.await?;
+    }
+    drop(dir);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_as_decimal_text() {
+        assert_eq!(decimal(1250, Currency::Usd), "12.50");
+        assert_eq!(decimal(5, Currency::Usd), "0.05");
+        assert_eq!(decimal(20_000, Currency::Khr), "20000");
+        assert_eq!(number(1250, Currency::Usd), 12.5);
+        assert_eq!(number(20_000, Currency::Khr), 20_000.0);
+    }
+
+    #[test]
+    fn times_carry_the_phnom_penh_offset() {
+        // 2026-01-01T00:00:00Z is 07:00 in Phnom Penh.
+        assert_eq!(iso(1_767_225_600), "2026-01-01T07:00:00+07:00");
+    }
+}
