@@ -203,6 +203,10 @@ fn serial(unix: i64) -> f64 {
     (unix + 7 * 3600) as f64 / 86_400.0 + 25_569.0
 }
 
+/// The CSV of `/export 2026-11-24` in `csv_and_xlsx_equal_the_database_rows`, shown in
+/// docs/bot.md.
+const DOCS_EXAMPLE: &str = "docs/examples/export-2026-11-24.csv";
+
 #[tokio::test]
 async fn csv_and_xlsx_equal_the_database_rows() {
     let mut app = TestApp::spawn_with(FAST).await;
@@ -239,6 +243,15 @@ async fn csv_and_xlsx_equal_the_database_rows() {
         .collect();
     assert_eq!(rows, expected_rows());
     assert!(!text.contains("not yours") && !text.contains("99.00"));
+    // This export is the example in docs/bot.md (`RENDER_BLESS=1` rewrites it).
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(DOCS_EXAMPLE);
+    if std::env::var_os("RENDER_BLESS").is_some() {
+        std::fs::write(&example, &csv_bytes).unwrap();
+    } else {
+        let docs = std::fs::read(&example)
+            .unwrap_or_else(|e| panic!("{DOCS_EXAMPLE}: {e} (RENDER_BLESS=1 writes it)"));
+        assert!(docs == csv_bytes, "the export differs from {DOCS_EXAMPLE}");
+    }
 
     // The same rows in the workbook, typed.
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(xlsx_bytes)).unwrap();
@@ -396,7 +409,8 @@ async fn bad_periods_are_answered_and_nothing_is_sent() {
             "📊 Yesterday (2026-11-29): no charges in this period",
         ),
     ] {
-        let got = app.say(&sokha, command).await;
+        // (A /history with a payment is a chart captioned by the summary.)
+        let got = app.say_or_caption(&sokha, command).await;
         assert!(got.starts_with(answer), "{command}: {got}");
     }
     assert!(documents(&app, &sokha, since).is_empty());

@@ -247,7 +247,7 @@ async fn a_link_bought_by_two_buyers_is_paid_twice_and_the_seller_told_twice() {
     // The buyers were not sent the seller's notices.
     assert_eq!(texts_containing(&app, dara.id, "paid"), 0);
 
-    let history = app.say(&shop, "/history").await;
+    let history = app.say_or_caption(&shop, "/history").await;
     assert!(history.contains("USD: 2 paid · $10.00"), "{history}");
     let links = app.say(&shop, "/links").await;
     assert!(links.contains("2 of 20 sold"), "{links}");
@@ -380,7 +380,7 @@ async fn an_expired_qr_is_renewed_by_its_buyer_only_and_a_late_payment_is_report
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(texts_containing(&app, shop.id, "Sophea paid"), 2);
     assert_eq!(texts_containing(&app, buyer.id, "Sophea paid"), 0);
-    let history = app.say(&shop, "/history").await;
+    let history = app.say_or_caption(&shop, "/history").await;
     assert!(history.contains("USD: 2 paid · $4.00"), "{history}");
 }
 
