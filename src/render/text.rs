@@ -261,8 +261,8 @@ mod tests {
     }
 
     /// Message ids drawn on images (besides `status-*-title`): the card, status cards,
-    /// the /history chart.
-    const DRAWN_PREFIXES: [&str; 3] = ["charge-card-", "status-line-", "history-chart-"];
+    /// the /history chart, the pay-link poster.
+    const DRAWN_PREFIXES: [&str; 4] = ["charge-card-", "status-line-", "history-chart-", "poster-"];
 
     /// Every message drawn on a card, status card or chart ([`DRAWN_PREFIXES`],
     /// `status-*-title`), in both languages, has a glyph for every character: the card
