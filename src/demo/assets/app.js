@@ -15,7 +15,7 @@ const TEXTS = {
     send: "Send",
     bank: "Customer's banking app",
     "bank-sub": "scans a KHQR card, pays through the Bakong sandbox",
-    cards: "Cards in the chat",
+    cards: "Cards in the chats",
     "cards-hint": "Scanning reads the QR code from the card's picture, as a phone camera does.",
     scans: "Scanned",
     "scans-hint": "A scan stays here after the card was cancelled or expired: paying it then is a late payment, which the bot still reports.",
