@@ -3,18 +3,14 @@
 //! sent exactly once). The outbox delivers it (kind `close_summary`, its text in the
 //! payload).
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use serde_json::json;
-use tokio::sync::{Notify, watch};
 
 use crate::i18n::Lang;
 use crate::khqr::Currency;
 use crate::render::format_minor_units;
 use crate::store::{CloseSetting, HistorySummary, MerchantId, NoteTotal, Store, StoreError};
 use crate::t;
-use crate::time::{SharedClock, UnixSecs, phnom_penh_time};
+use crate::time::{UnixSecs, phnom_penh_time};
 
 use super::close::{Window, close_due, window};
 
@@ -171,33 +167,6 @@ pub async fn queue_close_summaries(store: &Store, now: UnixSecs) -> Result<usize
         }
     }
     Ok(queued)
-}
-
-/// Every `tick`: queue the closing summaries due, then wake the outbox.
-pub async fn close_loop(
-    store: Store,
-    tick: Duration,
-    clock: SharedClock,
-    wake: Arc<Notify>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    loop {
-        if *shutdown.borrow() {
-            break;
-        }
-        match queue_close_summaries(&store, clock.unix_secs()).await {
-            Ok(0) => {}
-            Ok(n) => {
-                tracing::info!(count = n, "closing summaries queued");
-                wake.notify_one();
-            }
-            Err(e) => tracing::error!(error = %e, "could not queue closing summaries"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(tick) => {}
-            _ = shutdown.changed() => {}
-        }
-    }
 }
 
 #[cfg(test)]

@@ -165,19 +165,25 @@ impl WatcherTasks {
                 Arc::clone(&wake),
                 stopped.clone(),
             )),
-            tokio::spawn(super::close_summary::close_loop(
+            tokio::spawn(queue_loop(
+                "closing summaries",
                 store.clone(),
                 token_tick,
                 Arc::clone(&clock),
                 Arc::clone(&wake),
                 stopped.clone(),
+                |store, now| async move {
+                    super::close_summary::queue_close_summaries(&store, now).await
+                },
             )),
-            tokio::spawn(reminder_loop(
+            tokio::spawn(queue_loop(
+                "token expiry reminders",
                 store,
                 token_tick,
                 Arc::clone(&clock),
                 Arc::clone(&wake),
                 stopped.clone(),
+                |store, now| async move { queue_reminders(&store, now).await },
             )),
             tokio::spawn(renewal_loop(
                 renewer,
@@ -232,24 +238,32 @@ pub async fn queue_reminders(store: &Store, now: i64) -> Result<usize, StoreErro
     Ok(queued)
 }
 
-async fn reminder_loop(
+/// Every `tick` until `shutdown`: runs `queue` (which queues outbox rows for what is due
+/// and says how many), then wakes the outbox if it queued anything. `what` names the work in
+/// the log. The token-expiry reminders and the closing summaries run this way.
+pub(super) async fn queue_loop<F, Fut>(
+    what: &'static str,
     store: Store,
     tick: Duration,
     clock: SharedClock,
     wake: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
-) {
+    queue: F,
+) where
+    F: Fn(Store, i64) -> Fut,
+    Fut: std::future::Future<Output = Result<usize, StoreError>>,
+{
     loop {
         if *shutdown.borrow() {
             break;
         }
-        match queue_reminders(&store, clock.unix_secs()).await {
+        match queue(store.clone(), clock.unix_secs()).await {
             Ok(0) => {}
             Ok(n) => {
-                tracing::info!(count = n, "token expiry reminders queued");
+                tracing::info!(count = n, what, "queued");
                 wake.notify_one();
             }
-            Err(e) => tracing::error!(error = %e, "could not check token expiries"),
+            Err(e) => tracing::error!(error = %e, what, "could not queue"),
         }
         tokio::select! {
             _ = tokio::time::sleep(tick) => {}
