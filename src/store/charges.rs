@@ -89,6 +89,32 @@ fn minor_i64(c: &NewCharge) -> Result<i64> {
         .map_err(|_| StoreError::Corrupt(format!("amount {} too large", c.amount.minor())))
 }
 
+/// The one `INSERT` of a charge: `c` as `creating`, inside `tx`. Its id.
+pub(super) async fn insert_creating(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    c: &NewCharge,
+) -> Result<ChargeId> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO charges (merchant_id, chat_id, bill_number, khqr, md5, to_account_id, \
+             amount_minor, currency, note, status, created_at, expires_at, next_poll_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'creating', $10, $11, $10) RETURNING id",
+    )
+    .bind(c.merchant_id.0)
+    .bind(c.chat_id)
+    .bind(&c.bill_number)
+    .bind(&c.khqr)
+    .bind(&c.md5)
+    .bind(&c.to_account_id)
+    .bind(minor_i64(c)?)
+    .bind(c.amount.currency().alpha())
+    .bind(&c.note)
+    .bind(c.created_at)
+    .bind(c.expires_at)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(ChargeId(id))
+}
+
 impl Store {
     /// Reserves a charge (bill number and md5 are unique) in status `creating` before its
     /// photo is sent. Follow with [`Store::activate_charge`] once Telegram accepted the photo,
@@ -96,26 +122,9 @@ impl Store {
     /// [`StoreError::Duplicate`].
     pub async fn insert_creating_charge(&self, c: &NewCharge) -> Result<ChargeId> {
         let mut tx = self.write_tx().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO charges (merchant_id, chat_id, bill_number, khqr, md5, to_account_id, \
-                 amount_minor, currency, note, status, created_at, expires_at, next_poll_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'creating', $10, $11, $10) RETURNING id",
-        )
-        .bind(c.merchant_id.0)
-        .bind(c.chat_id)
-        .bind(&c.bill_number)
-        .bind(&c.khqr)
-        .bind(&c.md5)
-        .bind(&c.to_account_id)
-        .bind(minor_i64(c)?)
-        .bind(c.amount.currency().alpha())
-        .bind(&c.note)
-        .bind(c.created_at)
-        .bind(c.expires_at)
-        .fetch_one(&mut *tx)
-        .await?;
+        let id = insert_creating(&mut tx, c).await?;
         tx.commit().await?;
-        Ok(ChargeId(id))
+        Ok(id)
     }
 
     /// `creating` → `pending` with the message that shows it; logs `charge_created`.
@@ -200,8 +209,8 @@ impl Store {
     /// After a crash: charges left `creating` since before `created_before` may or may not
     /// have reached the chat, so they become `pending` without a message id and are polled
     /// like the rest until they expire — a payment to them is never missed. Returns them.
-    /// Inline drafts (`inline_drafts`, never shown to a customer) are left to
-    /// [`Store::discard_inline_draft`].
+    /// Inline drafts (`inline_drafts`) are left to the sweep, which ends them as
+    /// `discarded` ([`Store::discard_inline_draft`]).
     pub async fn recover_creating_charges(
         &self,
         created_before: i64,

@@ -453,26 +453,7 @@ impl Store {
         if buyer_open >= MAX_OPEN_PER_BUYER {
             return Ok(Reserved::TooManyOpen);
         }
-        let minor = i64::try_from(c.amount.minor())
-            .map_err(|_| StoreError::Corrupt(format!("amount {} too large", c.amount.minor())))?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO charges (merchant_id, chat_id, bill_number, khqr, md5, to_account_id, \
-                 amount_minor, currency, note, status, created_at, expires_at, next_poll_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'creating', $10, $11, $10) RETURNING id",
-        )
-        .bind(c.merchant_id.0)
-        .bind(c.chat_id)
-        .bind(&c.bill_number)
-        .bind(&c.khqr)
-        .bind(&c.md5)
-        .bind(&c.to_account_id)
-        .bind(minor)
-        .bind(c.amount.currency().alpha())
-        .bind(&c.note)
-        .bind(c.created_at)
-        .bind(c.expires_at)
-        .fetch_one(&mut *tx)
-        .await?;
+        let id = super::charges::insert_creating(&mut tx, c).await?.0;
         // The guard: the unit is taken only while paid + open (this charge not yet counted:
         // its row is not there yet) is under max_uses.
         let held = sqlx::query(
