@@ -129,7 +129,7 @@ async fn run_serves_then_exits_cleanly_on_sigterm() {
 }
 
 async fn sealed_tokens(app: &crate::support::app::TestApp) -> Vec<Vec<u8>> {
-    let store = khqr_bot::store::Store::open(&format!("sqlite://{}", app.db_path().display()))
+    let store = khqr_bot::store::Store::open(app.db_url())
         .await
         .unwrap();
     let tokens = sqlx::query_scalar("SELECT token_sealed FROM merchants ORDER BY id")
@@ -162,7 +162,7 @@ async fn rotate_key_reseals_every_token_and_the_bot_then_runs_only_with_the_new_
     }
     app.stop().await;
     let cwd = tempfile::tempdir().unwrap();
-    let db_url = format!("sqlite://{}", app.db_path().display());
+    let db_url = app.db_url().to_owned();
     let new_key = "33".repeat(32);
     let before = sealed_tokens(&app).await;
     let rotate = || {

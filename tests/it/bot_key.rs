@@ -28,7 +28,7 @@ type Snapshot = (
 /// Everything a refused start must leave alone: tokens, check value, events, charges,
 /// outbox, and the files next to the database.
 async fn snapshot(app: &TestApp) -> Snapshot {
-    let store = Store::open(&format!("sqlite://{}", app.db_path().display()))
+    let store = Store::open(app.db_url())
         .await
         .unwrap();
     let tokens: Vec<(i64, Vec<u8>)> =
@@ -197,7 +197,7 @@ async fn an_unreadable_token_is_reported_once_refuses_charge_and_polling_resumes
     let mut sealed = m.profile.clone().unwrap().token_sealed;
     let last = sealed.len() - 1;
     sealed[last] ^= 0x01;
-    let store = Store::open(&format!("sqlite://{}", app.db_path().display()))
+    let store = Store::open(app.db_url())
         .await
         .unwrap();
     sqlx::query("UPDATE merchants SET token_sealed = $1 WHERE id = $2")

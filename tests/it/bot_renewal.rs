@@ -385,7 +385,7 @@ async fn a_restart_during_the_renew_call_asks_once_more_and_keeps_the_token() {
     // The previous process claimed the renewal and started the call, then died before
     // Bakong's answer was written: Bakong may have revoked the old token.
     let email = RegisteredEmail::parse(EMAIL).unwrap();
-    let store = khqr_bot::store::Store::open(&format!("sqlite://{}", app.db_path().display()))
+    let store = khqr_bot::store::Store::open(app.db_url())
         .await
         .unwrap();
     let m = store.merchant_by_user(user.id).await.unwrap().unwrap();
@@ -423,7 +423,7 @@ async fn two_passes_at_once_renew_a_seller_only_once() {
     let user = TgUser::english(1711);
     setup(&app, &user, Duration::from_secs(2 * DAY), "skip").await;
     app.stop().await;
-    let store = khqr_bot::store::Store::open(&format!("sqlite://{}", app.db_path().display()))
+    let store = khqr_bot::store::Store::open(app.db_url())
         .await
         .unwrap();
     let m = store.merchant_by_user(user.id).await.unwrap().unwrap();

@@ -178,7 +178,7 @@ async fn a_request_without_the_right_secret_is_refused_and_does_nothing() {
     assert_eq!(answers, 1, "a refused request reached the bot");
     let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM merchants")
         .fetch_one(
-            khqr_bot::store::Store::open(&format!("sqlite://{}", app.db_path().display()))
+            khqr_bot::store::Store::open(app.db_url())
                 .await
                 .unwrap()
                 .pool(),

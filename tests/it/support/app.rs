@@ -36,6 +36,8 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     /// The running app's store (same database file).
     pub store: Store,
+    /// The database's URL (`DATABASE_URL`): SQLite file or PostgreSQL database.
+    db_url: String,
     running: Option<(ShutdownToken, tokio::task::JoinHandle<()>)>,
     extra_env: HashMap<String, String>,
     /// The app's one clock (handlers and watcher): the system clock, shifted by
@@ -60,7 +62,7 @@ impl TestApp {
             .await
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("khqr-bot.db");
+        let db_url = super::db::fresh_database_url(dir.path(), "khqr-bot.db").await;
         let extra_env = env
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -70,9 +72,8 @@ impl TestApp {
             bakong,
             dir,
             // Replaced by the app's own handle in start().
-            store: Store::open(&format!("sqlite://{}", db.display()))
-                .await
-                .unwrap(),
+            store: Store::open(&db_url).await.unwrap(),
+            db_url,
             running: None,
             extra_env,
             clock: TestClock::following_system(),
@@ -85,6 +86,11 @@ impl TestApp {
 
     pub fn db_path(&self) -> PathBuf {
         self.dir.path().join("khqr-bot.db")
+    }
+
+    /// `DATABASE_URL` of the app: use this (not [`TestApp::db_path`]) to open the store.
+    pub fn db_url(&self) -> &str {
+        &self.db_url
     }
 
     /// The environment `khqr-bot run` would see.
@@ -104,7 +110,7 @@ impl TestApp {
             ),
             (
                 "DATABASE_URL".to_owned(),
-                format!("sqlite://{}", self.db_path().display()),
+                self.db_url.clone(),
             ),
         ]);
         env.extend(self.extra_env.clone());

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod bakong;
+pub mod db;
 pub mod fake_telegram;
 pub mod khqr_fixtures;
 pub mod render;
