@@ -8,8 +8,9 @@ s=/run/secrets
 TELOXIDE_TOKEN=$(cat "$s/telegram_bot_token")
 TELEGRAM_WEBHOOK_SECRET=$(cat "$s/telegram_webhook_secret")
 KHQR_BOT_SECRET_KEY=$(cat "$s/khqr_bot_secret_key")
-# The `db` service of compose.yaml: user and database khqr. The password goes into a URL
-# as it is, so keep it to letters and digits (openssl rand -hex 24).
-DATABASE_URL="postgres://khqr:$(cat "$s/postgres_password")@db:5432/khqr"
+# The `db` service of compose.yaml: user khqr, database khqr (DATABASE_NAME=another one, e.g.
+# for a restore drill). The password goes into the URL as it is: keep it to letters and
+# digits (openssl rand -hex 24).
+DATABASE_URL="postgres://khqr:$(cat "$s/postgres_password")@db:5432/${DATABASE_NAME:-khqr}"
 export TELOXIDE_TOKEN TELEGRAM_WEBHOOK_SECRET KHQR_BOT_SECRET_KEY DATABASE_URL
 exec /usr/local/bin/khqr-bot "$@"
