@@ -152,7 +152,7 @@ mod tests {
     #[tokio::test]
     async fn the_key_that_lost_the_first_start_race_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("k.db").display());
+        let url = crate::store::test_database_url(dir.path()).await;
         let store = Store::open(&url).await.unwrap();
         let winner = SecretBox::new(&SecretKey::generate().unwrap());
         let loser = SecretBox::new(&SecretKey::generate().unwrap());

@@ -247,6 +247,34 @@ fn redacted(url: &str) -> String {
     }
 }
 
+/// A database URL for one unit test: a fresh SQLite file in `dir`, or — with
+/// `KHQR_TEST_DATABASE_URL=postgres://…` (the cluster `scripts/pg-cluster.sh` starts for
+/// `.ci/run`) — a new database on that server, so store-touching unit tests run on both
+/// backends like the integration tests (`tests/it/support/db.rs`).
+#[cfg(test)]
+pub(crate) async fn test_database_url(dir: &std::path::Path) -> String {
+    use sqlx::Connection;
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let server = match std::env::var("KHQR_TEST_DATABASE_URL") {
+        Ok(server) if server.starts_with("postgres") => server,
+        _ => return format!("sqlite://{}", dir.join("test.db").display()),
+    };
+    sqlx::any::install_default_drivers();
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("u_{}_{n}", std::process::id());
+    let mut admin = sqlx::AnyConnection::connect(&server).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE DATABASE {name} STRATEGY FILE_COPY"
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    admin.close().await.unwrap();
+    let mut url = reqwest::Url::parse(&server).unwrap();
+    url.set_path(&name);
+    url.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

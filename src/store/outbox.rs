@@ -170,7 +170,7 @@ mod tests {
     #[tokio::test]
     async fn an_unknown_kind_is_given_up_and_the_others_still_come() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+        let url = crate::store::test_database_url(dir.path()).await;
         let store = Store::open(&url).await.unwrap();
         let m = store.ensure_merchant(7, 7, Lang::En, 100).await.unwrap().id;
         for kind in ["charge_teleported", "token_refused"] {

@@ -337,7 +337,7 @@ mod tests {
     #[tokio::test]
     async fn a_day_is_claimed_and_queued_once() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+        let url = crate::store::test_database_url(dir.path()).await;
         let store = Store::open(&url).await.unwrap();
         let m = store.ensure_merchant(7, 7, Lang::En, 100).await.unwrap().id;
         let text = serde_json::json!({ "day": "2026-11-24", "text": "summary" });
