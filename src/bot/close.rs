@@ -1,12 +1,12 @@
 //! `/close 21:30` / `/close off` / `/close` (issue 14): the daily closing summary's time, and
 //! the pure rules of when a summary is due and which day it covers.
 //!
-//! **Which day.** A closing time at or after noon closes *today*: at 21:30 the summary covers
-//! today from midnight until 21:30 (payments after it are in `/history` and `/export`, not in
-//! a summary). A closing time before noon (a shop open past midnight, `/close 01:00`) closes
-//! *the day that just ended*: at 01:00 on the 2nd the summary covers the whole of the 1st.
-//! The message title says which. Days are Phnom Penh days; payments count when the customer
-//! paid.
+//! **Which hours.** A closing time at or after noon closes *today*: at 21:30 the summary covers
+//! the 24 hours since the previous day's 21:30 (a Z-report: a payment after one close is in
+//! the next one, so with the setting unchanged every payment is in exactly one summary). A
+//! closing time before noon (a shop open past midnight, `/close 01:00`) closes *the day that
+//! just ended*: at 01:00 on the 2nd the summary covers the whole of the 1st. The message
+//! title says which. Days are Phnom Penh days; payments count when the customer paid.
 //!
 //! **Once.** The loop ([`super::close_summary`]) claims the closing time's Phnom Penh date in
 //! the database and queues the message through the outbox in the same transaction
@@ -84,13 +84,13 @@ pub(super) fn close_due(
     done_on.is_none_or(|done| done < last).then_some(last)
 }
 
-/// What a closing summary covers: `[from, to)` of `day`.
+/// What a closing summary covers: `[from, to)`, named by `day`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Window {
     pub day: LocalDate,
     pub from: UnixSecs,
     pub to: UnixSecs,
-    /// Today until the closing time (else the whole day before).
+    /// The 24 hours until today's closing time (else the whole day before).
     pub same_day: bool,
 }
 
@@ -112,7 +112,7 @@ pub(super) fn window(minute: u16, close_date: LocalDate) -> Window {
     if minute >= NOON {
         Window {
             day: close_date,
-            from: close_date.start(),
+            from: close_instant(minute, close_date.add_days(-1)),
             to: close_instant(minute, close_date),
             same_day: true,
         }
@@ -204,20 +204,22 @@ mod tests {
     }
 
     #[test]
-    fn an_evening_close_covers_today_until_then() {
+    fn an_evening_close_covers_the_24_hours_since_the_last_one() {
         let m = 21 * 60 + 30;
         let w = window(m, date(2026, 12, 1));
         assert_eq!(w.day, date(2026, 12, 1));
         assert_eq!(
             (w.from, w.to),
-            (pp(2026, 12, 1, 0, 0), pp(2026, 12, 1, 21, 30))
+            (pp(2026, 11, 30, 21, 30), pp(2026, 12, 1, 21, 30))
         );
         assert!(w.same_day);
+        // The next close starts where this one ended: no payment falls between two.
+        assert_eq!(window(m, date(2026, 12, 2)).from, w.to);
         let before = w.week_before();
         assert_eq!(before.day, date(2026, 11, 24));
         assert_eq!(
             (before.from, before.to),
-            (pp(2026, 11, 24, 0, 0), pp(2026, 11, 24, 21, 30))
+            (pp(2026, 11, 23, 21, 30), pp(2026, 11, 24, 21, 30))
         );
     }
 

@@ -104,8 +104,7 @@ async fn fixtures(app: &TestApp, m: MerchantId, other: MerchantId) {
         },
         Fixture::ended(10_000, "KHR", "expired", d(15, 0)),
         Fixture::ended(700, "USD", "failed", d(16, 0)),
-        // After the 21:30 closing time: tomorrow's summary does not have it either (the
-        // day it counts for is over), /history and /export do.
+        // After the 21:30 closing time: in the next day's summary (since 21:30).
         Fixture::paid(10_000, "USD", Some("late night"), d(22, 0)),
         // Yesterday and last week.
         Fixture::paid(5000, "USD", Some("coffee"), pp(2026, 11, 23, 18, 0)),
@@ -140,7 +139,10 @@ async fn the_summary_adds_up_the_day_it_closes() {
     app.set_clock(pp(2026, 11, 24, 20, 0));
     let set = app.say(&sokha, "/close 21:30").await;
     assert!(set.contains("every day at 21:30"), "{set}");
-    assert!(set.contains("that day until 21:30"), "{set}");
+    assert!(
+        set.contains("the 24 hours up to 21:30 (from 21:30 the day before)"),
+        "{set}"
+    );
     assert_eq!(
         app.say(&sokha, "/close").await,
         "🧾 Your closing summary comes every day at 21:30 (Phnom Penh time). /close off stops it."
@@ -149,7 +151,7 @@ async fn the_summary_adds_up_the_day_it_closes() {
     let got = wait_summaries(&app, &sokha, 1).await;
     assert_eq!(
         got[0],
-        "🧾 Closing summary — today 2026-11-24, until 21:30\n\
+        "🧾 Closing summary — 2026-11-24, from yesterday 21:30 until today 21:30\n\
          💵 USD: 5 paid · $23.50\n\
          💵 KHR: 1 paid · 20,000 ៛\n\
          ⌛ 1 expired · ❌ 1 failed · ⚠️ 1 not matching · ⏰ 1 paid late\n\
@@ -163,6 +165,23 @@ async fn the_summary_adds_up_the_day_it_closes() {
          Compared with the same weekday last week (2026-11-17):\n\
          USD: $23.50 vs $10.00 (+135%)\n\
          KHR: 20,000 ៛ (none last week)"
+    );
+    // The next day's summary starts at 21:30 of the 24th: the payment at 22:00, after
+    // that close, is in it (and in no other).
+    app.set_clock(pp(2026, 11, 25, 21, 30));
+    let got = wait_summaries(&app, &sokha, 2).await;
+    assert!(
+        got[1].starts_with(
+            "🧾 Closing summary — 2026-11-25, from yesterday 21:30 until today 21:30\n\
+             💵 USD: 1 paid · $100.00\n"
+        ),
+        "{}",
+        got[1]
+    );
+    assert!(
+        got[1].contains("• late night — 1 × · $100.00"),
+        "{}",
+        got[1]
     );
     // The other seller set no closing time and got nothing; nothing of theirs was counted.
     assert!(summaries(&app, &dara).is_empty());
@@ -228,7 +247,7 @@ async fn the_summary_comes_once_across_restarts() {
     app.start().await;
     let got = wait_summaries(&app, &sokha, 1).await;
     assert!(
-        got[0].contains("today 2026-11-24, until 21:30"),
+        got[0].contains("2026-11-24, from yesterday 21:30 until today 21:30"),
         "{}",
         got[0]
     );
