@@ -1,0 +1,22 @@
+-- Issue 16 item 2: several replicas on one database. A merchant's watch (its due charges,
+-- asked about with its token) and its outbox (its follow-ups, in id order) are leased to
+-- one replica at a time: owner = the replica's id (`store::ReplicaId`), until = unix seconds
+-- when the lease lapses unless renewed. NULL = nobody holds it. See src/store/leases.rs.
+--
+-- PostgreSQL twin (migrations-postgres/20261201000900_leases.sql):
+--   ALTER TABLE merchants
+--       ADD COLUMN watch_owner TEXT NULL,
+--       ADD COLUMN watch_until BIGINT NULL,
+--       ADD COLUMN outbox_owner TEXT NULL,
+--       ADD COLUMN outbox_until BIGINT NULL;
+--   CREATE INDEX charges_merchant_due ON charges (merchant_id, status, next_poll_at);
+--   CREATE INDEX telegram_outbox_merchant_due ON telegram_outbox (merchant_id, next_attempt_at)
+--       WHERE done_at IS NULL;
+ALTER TABLE merchants ADD COLUMN watch_owner TEXT;
+ALTER TABLE merchants ADD COLUMN watch_until INTEGER;
+ALTER TABLE merchants ADD COLUMN outbox_owner TEXT;
+ALTER TABLE merchants ADD COLUMN outbox_until INTEGER;
+-- The claims ask, per merchant, "has it a due charge / a due follow-up?".
+CREATE INDEX charges_merchant_due ON charges (merchant_id, status, next_poll_at);
+CREATE INDEX telegram_outbox_merchant_due ON telegram_outbox (merchant_id, next_attempt_at)
+    WHERE done_at IS NULL;
