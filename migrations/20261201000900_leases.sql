@@ -9,14 +9,10 @@
 --       ADD COLUMN watch_until BIGINT NULL,
 --       ADD COLUMN outbox_owner TEXT NULL,
 --       ADD COLUMN outbox_until BIGINT NULL;
---   CREATE INDEX charges_merchant_due ON charges (merchant_id, status, next_poll_at);
---   CREATE INDEX telegram_outbox_merchant_due ON telegram_outbox (merchant_id, next_attempt_at)
---       WHERE done_at IS NULL;
+--
+-- No new index: the claims find the due work through `charges_due` (status, next_poll_at)
+-- and `telegram_outbox_due` (done_at, next_attempt_at), as the unleased queries did.
 ALTER TABLE merchants ADD COLUMN watch_owner TEXT;
 ALTER TABLE merchants ADD COLUMN watch_until INTEGER;
 ALTER TABLE merchants ADD COLUMN outbox_owner TEXT;
 ALTER TABLE merchants ADD COLUMN outbox_until INTEGER;
--- The claims ask, per merchant, "has it a due charge / a due follow-up?".
-CREATE INDEX charges_merchant_due ON charges (merchant_id, status, next_poll_at);
-CREATE INDEX telegram_outbox_merchant_due ON telegram_outbox (merchant_id, next_attempt_at)
-    WHERE done_at IS NULL;

@@ -97,11 +97,11 @@ impl PollerLock {
 
 /// A charge `c` due at placeholder `due`, with `late` the late-watch window: pending, or
 /// cancelled/expired/discarded and in its late watch — exactly what `due_charges` and
-/// `late_watched_due` return — for the claims' `EXISTS`.
+/// `late_watched_due` return — for the claims (found through the `charges_due` index).
 fn charge_due(due: &str, late: &str) -> String {
     format!(
-        "c.next_poll_at <= {due} AND (c.status = 'pending' \
-         OR (c.status IN ('cancelled', 'expired', 'discarded') AND c.expires_at + {late} > {due}))"
+        "c.status IN ('pending', 'cancelled', 'expired', 'discarded') AND c.next_poll_at <= {due} \
+         AND (c.status = 'pending' OR c.expires_at + {late} > {due})"
     )
 }
 
@@ -137,7 +137,7 @@ impl Store {
              WHERE id IN (SELECT m.id FROM merchants m \
                  WHERE m.token_rejected_at IS NULL \
                      AND (m.watch_until IS NULL OR m.watch_until <= $2) \
-                     AND EXISTS (SELECT 1 FROM charges c WHERE c.merchant_id = m.id AND {due_charge}) \
+                     AND m.id IN (SELECT c.merchant_id FROM charges c WHERE {due_charge}) \
                  ORDER BY COALESCE(m.watch_until, 0), m.id LIMIT $5{lock}) \
              RETURNING id"
         )))
@@ -168,7 +168,7 @@ impl Store {
             "SELECT m.id FROM merchants m \
              WHERE m.token_rejected_at IS NULL \
                  AND (m.watch_until IS NULL OR m.watch_until <= $1) \
-                 AND EXISTS (SELECT 1 FROM charges c WHERE c.merchant_id = m.id AND {due_charge}) \
+                 AND m.id IN (SELECT c.merchant_id FROM charges c WHERE {due_charge}) \
              ORDER BY m.id"
         )))
         .bind(now)

@@ -33,7 +33,9 @@ impl Heartbeat {
         ttl_secs: i64,
         clock: SharedClock,
     ) -> Self {
-        let ttl_ms = u64::try_from(ttl_secs.max(1)).unwrap_or(1).saturating_mul(1000);
+        let ttl_ms = u64::try_from(ttl_secs.max(1))
+            .unwrap_or(1)
+            .saturating_mul(1000);
         let every = Duration::from_millis((ttl_ms / 3).max(100));
         let task = tokio::spawn(async move {
             loop {

@@ -173,10 +173,7 @@ async fn drain_claimed<D: Deliver>(
     // second look at a chat known to be busy).
     let mut deferred = HashSet::new();
     let limit = i64::try_from(policy.batch.max(1)).unwrap_or(i64::MAX);
-    for task in store
-        .outbox_claim(me, now, ttl_secs, limit, limit)
-        .await?
-    {
+    for task in store.outbox_claim(me, now, ttl_secs, limit, limit).await? {
         // A handler's request may have met flood control since the last task.
         if let Some(until) = deliver.paused_until() {
             report.paused_until = Some(until);

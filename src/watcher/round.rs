@@ -429,7 +429,9 @@ where
                     batches.extend(more);
                 }
             }
-            let part = self.poll_chunk(batches, gate.take(), now, &mut budget).await;
+            let part = self
+                .poll_chunk(batches, gate.take(), now, &mut budget)
+                .await;
             report.merge(&part);
         }
         self.recheck_refused_tokens(now).await;

@@ -104,7 +104,12 @@ async fn three_replicas_one_killed_mid_round_every_charge_settles_once() {
         for n in 0..CHARGES_EACH {
             app.charge_photo(&user, &format!("/charge {} USD tea", n + 1))
                 .await;
-            let c = app.store.merchant_charges(merchant, 1).await.unwrap().remove(0);
+            let c = app
+                .store
+                .merchant_charges(merchant, 1)
+                .await
+                .unwrap()
+                .remove(0);
             cards.push(Card {
                 user: user.clone(),
                 merchant,
@@ -210,7 +215,11 @@ async fn three_replicas_one_killed_mid_round_every_charge_settles_once() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     };
     let (victim_pid, victim_id) = victim;
-    let index = replicas.0.iter().position(|c| c.id() == victim_pid).unwrap();
+    let index = replicas
+        .0
+        .iter()
+        .position(|c| c.id() == victim_pid)
+        .unwrap();
     replicas.0[index].kill().unwrap(); // SIGKILL
     replicas.0[index].wait().unwrap();
 
@@ -234,10 +243,11 @@ async fn three_replicas_one_killed_mid_round_every_charge_settles_once() {
         .collect();
     let pending_at_kill = store.count_pending_charges().await.unwrap();
     assert!(pending_at_kill > 0, "charges pending at the kill");
-    let undone: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM telegram_outbox WHERE done_at IS NULL")
-        .fetch_one(store.pool())
-        .await
-        .unwrap();
+    let undone: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM telegram_outbox WHERE done_at IS NULL")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
     assert!(undone > 0, "follow-ups queued at the kill");
 
     // The two others take over: everything settles and every card is edited.
@@ -276,7 +286,12 @@ async fn three_replicas_one_killed_mid_round_every_charge_settles_once() {
             .into_iter()
             .map(|e| e.kind.to_string())
             .collect();
-        assert_eq!(kinds, ["charge_created", "charge_paid"], "{:?}", card.charge);
+        assert_eq!(
+            kinds,
+            ["charge_created", "charge_paid"],
+            "{:?}",
+            card.charge
+        );
         let follow_ups: Vec<FollowUpKind> = store
             .charge_outbox(card.charge)
             .await
@@ -305,7 +320,11 @@ async fn three_replicas_one_killed_mid_round_every_charge_settles_once() {
             .get(&(card.user.id, card.message_id))
             .cloned()
             .unwrap_or_default();
-        let allowed = if dead_outbox.contains(&card.merchant) { 2 } else { 1 };
+        let allowed = if dead_outbox.contains(&card.merchant) {
+            2
+        } else {
+            1
+        };
         assert!(
             !captions.is_empty() && captions.len() <= allowed,
             "{:?}: {} edits ({captions:?})",

@@ -24,7 +24,10 @@ async fn store_and_url(dir: &tempfile::TempDir) -> (Store, String) {
 }
 
 async fn merchant(s: &Store, user: i64) -> MerchantId {
-    s.ensure_merchant(user, user, Lang::En, NOW).await.unwrap().id
+    s.ensure_merchant(user, user, Lang::En, NOW)
+        .await
+        .unwrap()
+        .id
 }
 
 /// A pending charge of `m`, due from `NOW`.
@@ -69,7 +72,13 @@ async fn two_owners_split_the_merchants_chunk_by_chunk() {
         all.push(m.0);
     }
     let (a, b) = (ReplicaId::named("a"), ReplicaId::named("b"));
-    assert_eq!(s.claimable_watch_merchants(NOW, NOW, LATE).await.unwrap().len(), 5);
+    assert_eq!(
+        s.claimable_watch_merchants(NOW, NOW, LATE)
+            .await
+            .unwrap()
+            .len(),
+        5
+    );
     let first = claim(&s, &a, NOW, 2).await;
     assert_eq!(ids(&first), all[..2]);
     let second = claim(&s, &b, NOW, 10).await;
@@ -77,7 +86,12 @@ async fn two_owners_split_the_merchants_chunk_by_chunk() {
     // Nothing left for anyone, a itself included (a round claims a merchant once).
     assert!(claim(&s, &a, NOW, 10).await.is_empty());
     assert!(claim(&s, &b, NOW, 10).await.is_empty());
-    assert!(s.claimable_watch_merchants(NOW, NOW, LATE).await.unwrap().is_empty());
+    assert!(
+        s.claimable_watch_merchants(NOW, NOW, LATE)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let held = s.held_leases(LeaseKind::Watch).await.unwrap();
     let owners: Vec<(i64, &str, i64)> = held
         .iter()
@@ -104,18 +118,49 @@ async fn a_lapsed_lease_is_taken_over_and_only_its_holder_renews_it() {
     let (a, b) = (ReplicaId::named("a"), ReplicaId::named("b"));
     assert_eq!(claim(&s, &a, NOW, 50).await, vec![m]);
     // a works on: its heartbeat renews before the lease lapses.
-    assert_eq!(s.renew_leases(LeaseKind::Watch, &a, NOW + 5, TTL).await.unwrap(), 1);
-    assert_eq!(s.renew_leases(LeaseKind::Watch, &b, NOW + 5, TTL).await.unwrap(), 0);
-    assert!(claim(&s, &b, NOW + 14, 50).await.is_empty(), "held until NOW + 15");
+    assert_eq!(
+        s.renew_leases(LeaseKind::Watch, &a, NOW + 5, TTL)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        s.renew_leases(LeaseKind::Watch, &b, NOW + 5, TTL)
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(
+        claim(&s, &b, NOW + 14, 50).await.is_empty(),
+        "held until NOW + 15"
+    );
     // a dies: nobody renews; at NOW + 15 the lease has lapsed and b takes it over.
     assert_eq!(claim(&s, &b, NOW + 15, 50).await, vec![m]);
     // a, back from a pause, cannot renew what is b's now, nor release it.
-    assert_eq!(s.renew_leases(LeaseKind::Watch, &a, NOW + 16, TTL).await.unwrap(), 0);
-    assert_eq!(s.release_leases(LeaseKind::Watch, &a, NOW + 16).await.unwrap(), 0);
+    assert_eq!(
+        s.renew_leases(LeaseKind::Watch, &a, NOW + 16, TTL)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        s.release_leases(LeaseKind::Watch, &a, NOW + 16)
+            .await
+            .unwrap(),
+        0
+    );
     let held = s.held_leases(LeaseKind::Watch).await.unwrap();
-    assert_eq!((held[0].owner.as_str(), held[0].until), ("b", NOW + 15 + TTL));
+    assert_eq!(
+        (held[0].owner.as_str(), held[0].until),
+        ("b", NOW + 15 + TTL)
+    );
     // A lease that lapsed is not renewed even by its (slow) holder: it may be anyone's.
-    assert_eq!(s.renew_leases(LeaseKind::Watch, &b, NOW + 40, TTL).await.unwrap(), 0);
+    assert_eq!(
+        s.renew_leases(LeaseKind::Watch, &b, NOW + 40, TTL)
+            .await
+            .unwrap(),
+        0
+    );
 }
 
 #[tokio::test]
@@ -128,7 +173,12 @@ async fn a_released_lease_is_free_at_once_and_the_longest_unwatched_go_first() {
     pending(&s, m2, 2).await;
     let (a, b) = (ReplicaId::named("a"), ReplicaId::named("b"));
     assert_eq!(claim(&s, &a, NOW, 1).await, vec![m1]);
-    assert_eq!(s.release_leases(LeaseKind::Watch, &a, NOW + 1).await.unwrap(), 1);
+    assert_eq!(
+        s.release_leases(LeaseKind::Watch, &a, NOW + 1)
+            .await
+            .unwrap(),
+        1
+    );
     assert!(s.held_leases(LeaseKind::Watch).await.unwrap().is_empty());
     // m1 was watched at NOW + 1, m2 never: m2 goes first.
     assert_eq!(claim(&s, &b, NOW + 1, 1).await, vec![m2]);
@@ -164,7 +214,10 @@ async fn only_merchants_with_due_work_and_a_usable_token_are_claimed() {
         every_secs: 30,
     };
     assert_eq!(
-        s.late_watched_due_of(NOW, late_watch, &[late]).await.unwrap().len(),
+        s.late_watched_due_of(NOW, late_watch, &[late])
+            .await
+            .unwrap()
+            .len(),
         1
     );
     assert!(claim(&s, &me, NOW + 20, 50).await.is_empty());
@@ -176,7 +229,13 @@ async fn only_merchants_with_due_work_and_a_usable_token_are_claimed() {
             .unwrap(),
         vec![later]
     );
-    assert!(!s.held_leases(LeaseKind::Watch).await.unwrap().iter().any(|h| h.merchant == idle));
+    assert!(
+        !s.held_leases(LeaseKind::Watch)
+            .await
+            .unwrap()
+            .iter()
+            .any(|h| h.merchant == idle)
+    );
 }
 
 #[tokio::test]
@@ -204,12 +263,26 @@ async fn each_merchants_follow_ups_are_handed_to_one_replica_in_order() {
     // a took m1 (its follow-up is the oldest): both of m1's, in order; b only m2's.
     assert_eq!(of(&got_a), vec![(m1, Some(c1)), (m1, Some(c3))]);
     assert_eq!(of(&got_b), vec![(m2, Some(c2))]);
-    assert!(got_a.iter().all(|i| i.kind == FollowUpKind::ChargeCancelled));
+    assert!(
+        got_a
+            .iter()
+            .all(|i| i.kind == FollowUpKind::ChargeCancelled)
+    );
     // While a holds m1, b gets none of m1's; a delivers one and releases.
-    assert!(s.outbox_claim(&b, NOW + 1, TTL, 10, 100).await.unwrap().len() == 1);
+    assert!(
+        s.outbox_claim(&b, NOW + 1, TTL, 10, 100)
+            .await
+            .unwrap()
+            .len()
+            == 1
+    );
     assert!(s.outbox_done(got_a[0].id, NOW + 1).await.unwrap());
-    s.release_leases(LeaseKind::Outbox, &a, NOW + 1).await.unwrap();
-    s.release_leases(LeaseKind::Outbox, &b, NOW + 1).await.unwrap();
+    s.release_leases(LeaseKind::Outbox, &a, NOW + 1)
+        .await
+        .unwrap();
+    s.release_leases(LeaseKind::Outbox, &b, NOW + 1)
+        .await
+        .unwrap();
     let next = s.outbox_claim(&b, NOW + 2, TTL, 10, 100).await.unwrap();
     // In id order: m2's cancellation was queued before m1's second one.
     assert_eq!(of(&next), vec![(m2, Some(c2)), (m1, Some(c3))]);
