@@ -1,6 +1,8 @@
 //! One polling round, and "Check now" for a single charge.
 //!
-//! A round loads every due pending charge grouped by merchant, skips merchants that are
+//! A round claims the merchants with due charges that no other replica holds, a chunk at a
+//! time (watch leases, `store::leases`; renewed by a [`Heartbeat`] while it runs, released
+//! at its end), loads their due charges grouped by merchant, skips merchants that are
 //! suspended (401) or backing off, and asks Bakong about the rest. In batch mode that is
 //! ONE `check_transaction_by_md5_list` request per 50 charges — Σ ceil(pending per
 //! merchant / 50) requests — several merchants in parallel. When the list endpoint is

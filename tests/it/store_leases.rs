@@ -356,3 +356,18 @@ async fn without_leases_a_charge_still_settles_once() {
         assert_eq!(follow_ups, [FollowUpKind::ChargePaid], "{c:?}");
     }
 }
+
+/// On SQLite (one machine, one polling process) the poller lock always holds, and is
+/// never lost; replicas there run in webhook mode or share the poller by other means.
+#[tokio::test]
+async fn on_sqlite_the_poller_lock_always_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, url) = store_and_url(&dir).await;
+    if !url.starts_with("sqlite:") {
+        // The PostgreSQL advisory lock has its own test with the backend.
+        return;
+    }
+    let lock = s.try_hold_poller_lock().await.unwrap().expect("held");
+    let lost = tokio::time::timeout(std::time::Duration::from_millis(50), lock.lost()).await;
+    assert!(lost.is_err(), "never lost");
+}
