@@ -43,6 +43,7 @@ mod render_rxing;
 mod render_status;
 mod render_zbar;
 mod replicas;
+mod replicas_watchers;
 mod store_charges;
 mod store_leases;
 mod telegram_flood;
