@@ -266,3 +266,86 @@ async fn a_watcher_dying_mid_round_is_taken_over_once_its_leases_lapse() {
             .is_empty()
     );
 }
+
+/// A Telegram that takes a while per follow-up and records who delivered what.
+struct SlowTelegram {
+    name: &'static str,
+    delivered: Arc<std::sync::Mutex<Vec<(&'static str, i64, MerchantId)>>>,
+}
+
+impl khqr_bot::watcher::outbox::Deliver for SlowTelegram {
+    async fn deliver(
+        &self,
+        task: &khqr_bot::store::OutboxItem,
+    ) -> Result<(), khqr_bot::watcher::outbox::DeliveryError> {
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        self.delivered
+            .lock()
+            .unwrap()
+            .push((self.name, task.id, task.merchant_id));
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_outboxes_deliver_each_follow_up_once_a_merchant_by_one_in_order() {
+    let e = env().await;
+    // Two follow-ups per merchant (its cancellation, then its token notice), interleaved.
+    let now = e.clock.unix_secs();
+    for (c, _) in &e.charges {
+        let m = e.store.charge(*c).await.unwrap().unwrap().merchant_id;
+        assert!(e.store.cancel_charge(m, *c, now).await.unwrap());
+    }
+    for (c, _) in &e.charges {
+        let m = e.store.charge(*c).await.unwrap().unwrap().merchant_id;
+        let version = e.store.merchant(m).await.unwrap().unwrap().token_version;
+        assert!(e.store.reject_token(m, version, now).await.unwrap());
+    }
+    let delivered = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let drain = |name: &'static str| {
+        let (store, delivered) = (e.store.clone(), Arc::clone(&delivered));
+        async move {
+            let telegram = SlowTelegram { name, delivered };
+            khqr_bot::watcher::outbox::drain_as(
+                &store,
+                &telegram,
+                khqr_bot::watcher::outbox::OutboxPolicy::default(),
+                now,
+                &ReplicaId::named(name),
+                DEFAULT_LEASE_TTL_SECS,
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let (ra, rb) = tokio::join!(tokio::spawn(drain("a")), tokio::spawn(drain("b")));
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    let all = delivered.lock().unwrap().clone();
+    assert_eq!(
+        ra.delivered + rb.delivered,
+        2 * MERCHANTS as usize,
+        "{ra:?} {rb:?}"
+    );
+    let mut ids: Vec<i64> = all.iter().map(|(_, id, _)| *id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(
+        ids.len(),
+        all.len(),
+        "each follow-up delivered once: {all:?}"
+    );
+    for m in 1..=MERCHANTS {
+        let mine: Vec<&(&str, i64, MerchantId)> =
+            all.iter().filter(|(_, _, mm)| mm.0 == m).collect();
+        assert_eq!(mine.len(), 2, "{all:?}");
+        assert_eq!(mine[0].0, mine[1].0, "one replica per merchant: {all:?}");
+        assert!(mine[0].1 < mine[1].1, "in id order: {all:?}");
+    }
+    assert!(
+        e.store
+            .held_leases(LeaseKind::Outbox)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -371,3 +371,47 @@ async fn on_sqlite_the_poller_lock_always_holds() {
     let lost = tokio::time::timeout(std::time::Duration::from_millis(50), lock.lost()).await;
     assert!(lost.is_err(), "never lost");
 }
+
+/// Replica-safe recovery: a charge `creating` for longer than the grace was interrupted
+/// and becomes pending; a younger one may be another replica's card being sent right now
+/// and is left alone.
+#[tokio::test]
+async fn recovery_takes_only_charges_creating_for_longer_than_the_grace() {
+    use khqr_bot::watcher::scheduler::{RECOVERY_GRACE_SECS, recover_interrupted};
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(&dir).await;
+    let m = merchant(&s, 1).await;
+    let charge = |n: u32, created_at: i64| NewCharge {
+        merchant_id: m,
+        chat_id: 42,
+        bill_number: format!("R{n}"),
+        khqr: format!("000201...{n}"),
+        md5: format!("{n:032x}"),
+        to_account_id: "sokha@aclb".into(),
+        amount: Amount::from_minor(500, Currency::Usd).unwrap(),
+        note: None,
+        created_at,
+        expires_at: NOW + 900,
+    };
+    let old = s
+        .insert_creating_charge(&charge(1, NOW - RECOVERY_GRACE_SECS - 1))
+        .await
+        .unwrap();
+    let sending = s
+        .insert_creating_charge(&charge(2, NOW - 60))
+        .await
+        .unwrap();
+    recover_interrupted(&s, NOW).await.unwrap();
+    let status = |c| {
+        let s = s.clone();
+        async move { s.charge(c).await.unwrap().unwrap().status }
+    };
+    assert_eq!(status(old).await, ChargeStatus::Pending);
+    assert_eq!(status(sending).await, ChargeStatus::Creating);
+    // The live replica finishes its send: the charge is its own, with its message.
+    assert!(s.activate_charge(sending, 77, NOW + 1).await.unwrap());
+    assert_eq!(
+        s.charge(sending).await.unwrap().unwrap().message_id,
+        Some(77)
+    );
+}
