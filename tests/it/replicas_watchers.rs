@@ -267,10 +267,13 @@ async fn a_watcher_dying_mid_round_is_taken_over_once_its_leases_lapse() {
     );
 }
 
+/// Who delivered which follow-up, of which merchant.
+type Deliveries = Arc<std::sync::Mutex<Vec<(&'static str, i64, MerchantId)>>>;
+
 /// A Telegram that takes a while per follow-up and records who delivered what.
 struct SlowTelegram {
     name: &'static str,
-    delivered: Arc<std::sync::Mutex<Vec<(&'static str, i64, MerchantId)>>>,
+    delivered: Deliveries,
 }
 
 impl khqr_bot::watcher::outbox::Deliver for SlowTelegram {
@@ -301,7 +304,7 @@ async fn two_outboxes_deliver_each_follow_up_once_a_merchant_by_one_in_order() {
         let version = e.store.merchant(m).await.unwrap().unwrap().token_version;
         assert!(e.store.reject_token(m, version, now).await.unwrap());
     }
-    let delivered = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let delivered: Deliveries = Arc::default();
     let drain = |name: &'static str| {
         let (store, delivered) = (e.store.clone(), Arc::clone(&delivered));
         async move {
