@@ -16,7 +16,7 @@
 //! The Telegram long-poller is held by one replica too ([`Store::try_hold_poller_lock`]).
 
 use super::model::MerchantId;
-use super::{Result, Store};
+use super::{Backend, Result, Store};
 
 /// One running process among the replicas: `host-pid-random`, made once at start and
 /// written into the leases it holds (so an operator can tell whose a lease is).
@@ -81,17 +81,53 @@ pub struct HeldLease {
 
 /// Holding the Telegram long-poller (one `getUpdates` consumer per bot token). Dropping
 /// it lets another replica take the poller.
-#[derive(Debug)]
 pub struct PollerLock {
-    _held: (),
+    /// PostgreSQL: the connection whose session holds the advisory lock (closed on drop,
+    /// which releases it). SQLite: none.
+    session: Option<tokio::sync::Mutex<sqlx::AnyConnection>>,
+}
+
+impl std::fmt::Debug for PollerLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.session.is_some() {
+            "PollerLock(advisory)"
+        } else {
+            "PollerLock(local)"
+        })
+    }
 }
 
 impl PollerLock {
-    /// Resolves when the lock is lost (its connection broke): the poller must stop then,
-    /// or two replicas would poll (Telegram answers 409). On SQLite (one machine, one
-    /// process polling) it is never lost.
+    /// Resolves when the lock is lost — its connection broke, so the server may already
+    /// have given it to another replica: the poller must stop then, or two replicas would
+    /// poll (Telegram answers 409). Checked every 5 s. On SQLite it is never lost.
     pub async fn lost(&self) {
-        std::future::pending::<()>().await
+        let Some(session) = &self.session else {
+            return std::future::pending::<()>().await;
+        };
+        loop {
+            tokio::time::sleep(POLLER_LOCK_CHECK).await;
+            let mut conn = session.lock().await;
+            let still: std::result::Result<bool, sqlx::Error> = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' \
+                     AND pid = pg_backend_pid() AND granted \
+                     AND ((classid::bigint << 32) | objid::bigint) = $1)",
+            )
+            .bind(POLLER_LOCK_KEY)
+            .fetch_one(&mut *conn)
+            .await;
+            match still {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::error!("the Telegram poller lock is no longer held");
+                    return;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "the Telegram poller lock's connection broke");
+                    return;
+                }
+            }
+        }
     }
 }
 
@@ -106,12 +142,14 @@ fn charge_due(due: &str, late: &str) -> String {
 }
 
 impl Store {
-    /// The row-lock clause of the claims' inner `SELECT`: other replicas' claimed rows are
-    /// skipped, not waited for.
-    // coordinator: " FOR UPDATE SKIP LOCKED" on PostgreSQL (Store::backend()); SQLite has
-    // no such clause and needs none (BEGIN IMMEDIATE: one writer at a time).
+    /// The row-lock clause of the claims' inner `SELECT`: on PostgreSQL rows another
+    /// transaction has locked are skipped, not waited for (`FOR UPDATE SKIP LOCKED`);
+    /// SQLite has no such clause and needs none (`BEGIN IMMEDIATE`: one writer at a time).
     pub fn skip_locked(&self) -> &'static str {
-        ""
+        match self.backend() {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
     }
 
     /// Claims the watch of up to `limit` merchants that have a charge due at `due` (pending,
@@ -272,12 +310,32 @@ impl Store {
             .collect())
     }
 
-    /// The Telegram long-poller's lock: `Some` when this process may poll. On SQLite (one
-    /// machine) it always holds: one `khqr-bot run` per bot token polls, as before.
-    // coordinator: on PostgreSQL, `pg_try_advisory_lock(<key>)` on a connection of its own,
-    // kept in the guard for the poller's life (`None` when another replica holds it;
-    // `PollerLock::lost` resolves when that connection breaks).
+    /// The Telegram long-poller's lock: `Some` when this process may poll, `None` while
+    /// another replica holds it. On SQLite (one machine) it always holds: one `khqr-bot run`
+    /// per bot token polls, as before. On PostgreSQL it is the session advisory lock
+    /// [`POLLER_LOCK_KEY`] (`pg_try_advisory_lock`), taken on a connection of its own that
+    /// the guard keeps (out of the pool) for the poller's life: when the process dies, or
+    /// the guard is dropped, the connection closes and the server releases the lock.
     pub async fn try_hold_poller_lock(&self) -> Result<Option<PollerLock>> {
-        Ok(Some(PollerLock { _held: () }))
+        match self.backend() {
+            Backend::Sqlite => Ok(Some(PollerLock { session: None })),
+            Backend::Postgres => {
+                let mut conn = self.pool.acquire().await?.detach();
+                let held: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+                    .bind(POLLER_LOCK_KEY)
+                    .fetch_one(&mut conn)
+                    .await?;
+                Ok(held.then(|| PollerLock {
+                    session: Some(tokio::sync::Mutex::new(conn)),
+                }))
+            }
+        }
     }
 }
+
+/// Key of the PostgreSQL session advisory lock held by the replica that long-polls
+/// Telegram ("khqr" in ASCII, then 2; `Store::write_tx` uses 1).
+pub const POLLER_LOCK_KEY: i64 = 0x6b68_7172_0000_0002;
+
+/// How often the poller lock's connection is checked (`PollerLock::lost`).
+const POLLER_LOCK_CHECK: std::time::Duration = std::time::Duration::from_secs(5);

@@ -357,19 +357,32 @@ async fn without_leases_a_charge_still_settles_once() {
     }
 }
 
-/// On SQLite (one machine, one polling process) the poller lock always holds, and is
-/// never lost; replicas there run in webhook mode or share the poller by other means.
+/// The Telegram poller lock. On SQLite (one machine, one polling process) it always holds
+/// and is never lost. On PostgreSQL one replica holds it at a time; when its holder lets it
+/// go (or dies: its session ends), another takes it.
 #[tokio::test]
-async fn on_sqlite_the_poller_lock_always_holds() {
+async fn the_poller_lock_is_held_by_one_replica_at_a_time() {
     let dir = tempfile::tempdir().unwrap();
     let (s, url) = store_and_url(&dir).await;
-    if !url.starts_with("sqlite:") {
-        // The PostgreSQL advisory lock has its own test with the backend.
-        return;
+    let other = Store::open(&url).await.unwrap();
+    let first = s.try_hold_poller_lock().await.unwrap().expect("held");
+    let lost = tokio::time::timeout(std::time::Duration::from_millis(50), first.lost()).await;
+    assert!(lost.is_err(), "not lost");
+    match s.backend() {
+        khqr_bot::store::Backend::Sqlite => {
+            assert!(other.try_hold_poller_lock().await.unwrap().is_some());
+        }
+        khqr_bot::store::Backend::Postgres => {
+            assert!(other.try_hold_poller_lock().await.unwrap().is_none());
+            drop(first);
+            // The holder's session ends when its connection closes.
+            let deadline = tokio::time::Instant::now() + crate::support::app::WAIT;
+            while other.try_hold_poller_lock().await.unwrap().is_none() {
+                assert!(tokio::time::Instant::now() < deadline, "never released");
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        }
     }
-    let lock = s.try_hold_poller_lock().await.unwrap().expect("held");
-    let lost = tokio::time::timeout(std::time::Duration::from_millis(50), lock.lost()).await;
-    assert!(lost.is_err(), "never lost");
 }
 
 /// Replica-safe recovery: a charge `creating` for longer than the grace was interrupted
