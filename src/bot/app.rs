@@ -76,15 +76,10 @@ impl App {
                 other => StartError::Key(other),
             })?;
         let now = clock.unix_secs();
-        // One polling process per bot token, so at start no send is in flight: every charge
-        // still `creating` was interrupted by the previous process.
-        let recovered = store.recover_creating_charges(i64::MAX, now).await?;
-        if !recovered.is_empty() {
-            tracing::warn!(
-                count = recovered.len(),
-                "recovered charges interrupted while sending"
-            );
-        }
+        // Other replicas may be sending cards right now: only charges `creating` for longer
+        // than any send are interrupted ones (the poll loop goes on recovering every
+        // minute, so a dead replica's are recovered without a restart).
+        crate::watcher::scheduler::recover_interrupted(&store, now).await?;
 
         // Parse the card fonts now, off the async threads, so the first /charge is not slow.
         tokio::task::spawn_blocking(crate::render::warm_up);

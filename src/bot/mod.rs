@@ -128,6 +128,34 @@ pub async fn register_commands(bot: &TgBot) -> Result<(), teloxide::RequestError
     Ok(())
 }
 
+/// Waits until this process holds the Telegram poller lock (`Store::try_hold_poller_lock`),
+/// trying again every [`POLLER_LOCK_RETRY`]. On SQLite it holds at once.
+// coordinator: on PostgreSQL a shutdown while waiting here is not seen until the lock is
+// held (the dispatcher has not started); select on a stop signal if that matters.
+async fn hold_poller_lock(store: &Store) -> crate::store::PollerLock {
+    let mut told = false;
+    loop {
+        match store.try_hold_poller_lock().await {
+            Ok(Some(lock)) => {
+                if told {
+                    tracing::info!("holding the Telegram poller lock: polling Telegram");
+                }
+                return lock;
+            }
+            Ok(None) if !told => {
+                told = true;
+                tracing::info!("another replica polls Telegram; watching payments meanwhile");
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "could not try the Telegram poller lock"),
+        }
+        tokio::time::sleep(POLLER_LOCK_RETRY).await;
+    }
+}
+
+/// How often a replica without the poller lock tries again.
+const POLLER_LOCK_RETRY: Duration = Duration::from_secs(5);
+
 /// Reads `getMe` and says in the log how to switch inline mode on when it is off (the
 /// live card in a customer's chat needs it, and inline feedback: see docs/bot.md).
 async fn log_inline_mode(bot: &TgBot) {
@@ -218,14 +246,28 @@ impl Bot {
         ));
         let result = match self.webhook.take() {
             None => {
+                // One long-poller per bot token among the replicas (issue 16): wait for the
+                // poller lock; the watcher and the outbox run meanwhile.
+                let lock = hold_poller_lock(&self.ctx.store).await;
                 // Deletes a webhook left from webhook mode first (getUpdates is refused
                 // while one is set).
                 let listener = polling_default(self.bot.clone()).await;
                 let on_error = LoggingErrorHandler::with_custom_text("polling Telegram failed");
-                self.dispatcher
+                let token = self.dispatcher.shutdown_token();
+                // Holds the lock while polling; if it is lost, polling stops (two pollers
+                // would make Telegram answer 409 to both).
+                let keeper = tokio::spawn(async move {
+                    lock.lost().await;
+                    tracing::error!("lost the Telegram poller lock: stopping polling");
+                    app::shutdown(token).await;
+                });
+                let result = self
+                    .dispatcher
                     .try_dispatch_with_listener(listener, on_error)
                     .await
-                    .map_err(RunError::Telegram)
+                    .map_err(RunError::Telegram);
+                keeper.abort();
+                result
             }
             Some(webhook) => match webhook.start(&self.bot, &ALLOWED_UPDATES).await {
                 Ok((mut listener, server)) => {

@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use crate::bakong::{self, BakongError, ClientConfig};
 use crate::crypto::SecretBox;
 use crate::metrics::Metrics;
-use crate::store::{ChargeId, Store, StoreError};
+use crate::store::{ChargeId, ReplicaId, Store, StoreError};
 use crate::telegram_pacing::PacedBot;
 use crate::time::{SharedClock, system_clock};
 use crate::watcher::bakong_lookups::watcher_client_config;
@@ -20,7 +20,7 @@ use crate::watcher::outbox::OutboxPolicy;
 use crate::watcher::reminders::{REMIND_BEFORE_SECS, reminder_due};
 use crate::watcher::renewer::{Renewer, renewal_loop};
 use crate::watcher::schedule::Schedule;
-use crate::watcher::scheduler::{POLL_TICK, outbox_loop, poll_loop};
+use crate::watcher::scheduler::{OutboxLeases, POLL_TICK, outbox_loop_as, poll_loop};
 use crate::watcher::sql::SqlWatcherStore;
 use crate::watcher::{CheckNow, Watcher, WatcherConfig};
 
@@ -139,9 +139,13 @@ impl WatcherTasks {
             ..WatcherConfig::default()
         };
         let wake = Arc::new(Notify::new());
+        // The process's one identity among the replicas sharing the database (its leases).
+        let replica = ReplicaId::generate();
+        tracing::info!(%replica, "replica id (names this process's watch and outbox leases)");
         let watcher = Watcher::new(sql, client, config)
             .notify_on_settle(Arc::clone(&wake))
-            .with_metrics(Arc::clone(&metrics));
+            .with_metrics(Arc::clone(&metrics))
+            .with_replica(replica.clone());
         let (stop, stopped) = watch::channel(false);
         let followups = Arc::new(
             TelegramFollowUps::paced(telegram, store.clone())
@@ -156,7 +160,7 @@ impl WatcherTasks {
                 Arc::clone(&wake),
                 stopped.clone(),
             )),
-            tokio::spawn(outbox_loop(
+            tokio::spawn(outbox_loop_as(
                 store.clone(),
                 followups,
                 OutboxPolicy::default(),
@@ -164,6 +168,10 @@ impl WatcherTasks {
                 Arc::clone(&clock),
                 Arc::clone(&wake),
                 stopped.clone(),
+                OutboxLeases {
+                    replica,
+                    ttl_secs: config.lease_ttl_secs,
+                },
             )),
             tokio::spawn(queue_loop(
                 "closing summaries",

@@ -36,10 +36,12 @@ const SQLITE: Embedded = embedded!("migrations":
     (20261201000600, "discarded_drafts"),
     (20261201000700, "close_summaries"),
     (20261201000800, "pay_links"),
+    (20261201000900, "leases"),
 );
 
 const POSTGRES: Embedded = embedded!("migrations-postgres":
     (20261201000800, "schema"),
+    (20261201000900, "leases"),
 );
 
 /// The migrator of `backend`'s migrations (sqlx's defaults: each in a transaction unless it

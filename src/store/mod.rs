@@ -21,6 +21,7 @@ mod follow_up;
 mod history_queries;
 mod inline_cards;
 mod key_check;
+mod leases;
 mod links;
 mod merchants;
 mod migrations;
@@ -45,6 +46,7 @@ pub use follow_up::{FollowUpKind, UnknownFollowUpKind};
 pub use history_queries::{BucketTotal, BucketWidth, CurrencyTotal, HistorySummary, ListedCharge};
 pub use inline_cards::{ChosenDraft, StaleDraft};
 pub use key_check::Rotation;
+pub use leases::{HeldLease, LeaseKind, PollerLock, ReplicaId};
 pub use links::{
     LinkBuyer, LinkCharge, LinkCode, LinkId, LinkPrice, LinkSale, LinkState, LinkStats,
     MAX_OPEN_PER_BUYER, NewPayLink, NotALinkCode, PayLink, Reserved,

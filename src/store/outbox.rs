@@ -4,6 +4,7 @@
 use sqlx::{Any, Transaction};
 
 use super::follow_up::{FollowUpKind, UnknownFollowUpKind};
+use super::leases::ReplicaId;
 use super::model::{ChargeId, MerchantId, OutboxItem, json};
 use super::{Result, Store, StoreError};
 
@@ -87,6 +88,48 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
+        self.hand_out(rows, now).await
+    }
+
+    /// The outbox as one of several replicas reads it (issue 16): claims the outbox lease
+    /// of up to `merchants` merchants with a follow-up due at `now`
+    /// ([`Store::claim_outbox_leases`], held by `me` until `now + ttl_secs`), then returns
+    /// the due follow-ups of every merchant whose outbox `me` holds, oldest first, at most
+    /// `limit` — so a merchant's follow-ups are delivered by one replica at a time, in id
+    /// order. Unknown kinds are given up as in [`Store::outbox_due`]. The caller releases
+    /// the leases when it is done ([`Store::release_leases`] with `LeaseKind::Outbox`).
+    pub async fn outbox_claim(
+        &self,
+        me: &ReplicaId,
+        now: i64,
+        ttl_secs: i64,
+        merchants: i64,
+        limit: i64,
+    ) -> Result<Vec<OutboxItem>> {
+        if self
+            .claim_outbox_leases(me, now, ttl_secs, merchants)
+            .await?
+            .is_empty()
+        {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM telegram_outbox \
+             WHERE done_at IS NULL AND next_attempt_at <= $1 \
+                 AND merchant_id IN (SELECT id FROM merchants \
+                     WHERE outbox_owner = $3 AND outbox_until > $1) \
+             ORDER BY id LIMIT $2"
+        )))
+        .bind(now)
+        .bind(limit)
+        .bind(me.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        self.hand_out(rows, now).await
+    }
+
+    /// The rows as items, giving up (and leaving out) those of an unknown kind.
+    async fn hand_out(&self, rows: Vec<Row>, now: i64) -> Result<Vec<OutboxItem>> {
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             if let Err(unknown) = row.kind.parse::<FollowUpKind>() {
@@ -132,7 +175,10 @@ impl Store {
         .collect()
     }
 
-    /// Marks a follow-up delivered; false if it already was.
+    /// Marks a follow-up delivered; false if it already was. Not guarded by the outbox
+    /// lease on purpose: Telegram accepted it, so whoever sent it records that (a replica
+    /// whose lease lapsed mid-delivery included); `done_at IS NULL` makes a second mark a
+    /// no-op.
     pub async fn outbox_done(&self, id: i64, now: i64) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE telegram_outbox SET done_at = $2, attempts = attempts + 1 \
@@ -145,7 +191,8 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Records a failed delivery and when to try again.
+    /// Records a failed delivery and when to try again; nothing once it is done (a replica
+    /// whose lease lapsed cannot undo another's delivery).
     pub async fn outbox_retry(&self, id: i64, error: &str, next_attempt_at: i64) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE telegram_outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 \

@@ -194,6 +194,66 @@ impl Store {
         rows.into_iter().map(DueCharge::try_from).collect()
     }
 
+    /// [`Store::due_charges`] of these merchants only (the ones a replica leased:
+    /// `claim_watch_leases`), ordered by merchant then id.
+    pub async fn due_charges_of(
+        &self,
+        now: i64,
+        merchants: &[MerchantId],
+    ) -> Result<Vec<DueCharge>> {
+        let mut out = Vec::new();
+        for chunk in merchants.chunks(200) {
+            let list = placeholders(2, chunk.len());
+            let mut q = sqlx::query_as::<_, DueRow>(sqlx::AssertSqlSafe(format!(
+                "SELECT {DUE_COLUMNS} FROM charges c JOIN merchants m ON m.id = c.merchant_id \
+                 WHERE c.status = 'pending' AND c.next_poll_at <= $1 \
+                     AND m.token_rejected_at IS NULL AND c.merchant_id IN ({list}) \
+                 ORDER BY c.merchant_id, c.id"
+            )))
+            .bind(now);
+            for m in chunk {
+                q = q.bind(m.0);
+            }
+            for row in q.fetch_all(&self.pool).await? {
+                out.push(DueCharge::try_from(row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`Store::late_watched_due`] of these merchants only (pushed back the same way).
+    pub async fn late_watched_due_of(
+        &self,
+        now: i64,
+        late: LateWatch,
+        merchants: &[MerchantId],
+    ) -> Result<Vec<DueCharge>> {
+        let mut rows = Vec::new();
+        for chunk in merchants.chunks(200) {
+            let list = placeholders(4, chunk.len());
+            let mut tx = self.write_tx().await?;
+            let mut q = sqlx::query_as::<_, DueRow>(sqlx::AssertSqlSafe(format!(
+                "UPDATE charges SET next_poll_at = $1 + $3 \
+                 WHERE status IN ('cancelled', 'expired', 'discarded') AND next_poll_at <= $1 \
+                     AND expires_at + $2 > $1 \
+                     AND merchant_id IN (SELECT id FROM merchants WHERE token_rejected_at IS NULL) \
+                     AND merchant_id IN ({list}) \
+                 RETURNING id, merchant_id, md5, to_account_id, amount_minor, currency, \
+                     expires_at, last_check_at, status, created_at"
+            )))
+            .bind(now)
+            .bind(late.window_secs)
+            .bind(late.every_secs.max(1));
+            for m in chunk {
+                q = q.bind(m.0);
+            }
+            rows.extend(q.fetch_all(&mut *tx).await?);
+            tx.commit().await?;
+        }
+        rows.sort_by_key(|r| (r.merchant_id, r.id));
+        rows.into_iter().map(DueCharge::try_from).collect()
+    }
+
     /// Pending charges whose QR expired before `expired_before` and that were never
     /// settled — Bakong could not be asked about them (token refused or unopenable, Bakong
     /// unreachable) — become `unverified`, each with its event, the edit of its message and
@@ -576,6 +636,14 @@ impl Store {
         tx.commit().await?;
         Ok(true)
     }
+}
+
+/// `$first, $first+1, …` (`count` placeholders), for an `IN (…)` list.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A payment for a charge that cannot take it any more: recorded and reported once per

@@ -31,6 +31,7 @@ pub mod circuit;
 pub mod decide;
 pub mod endpoint;
 pub mod history;
+pub mod lease;
 pub mod outbox;
 pub mod pacer;
 pub mod per_md5;

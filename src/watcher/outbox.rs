@@ -1,7 +1,7 @@
 //! Delivering the Telegram follow-ups queued with each state change, until Telegram
 //! accepts them.
 //!
-//! Tasks are read from the store's persistent queue (`telegram_outbox`: [`Store::outbox_due`],
+//! Tasks are read from the store's persistent queue (`telegram_outbox`: [`Store::outbox_claim`],
 //! marked with [`Store::outbox_done`] / [`Store::outbox_retry`]), so follow-ups survive
 //! restarts; each is handed to a [`Deliver`] (the Telegram side: edit the charge's
 //! message, send a notice). A task is marked done only after Telegram accepted it, so an
@@ -27,8 +27,9 @@ use std::future::Future;
 
 use tokio::time::Instant;
 
+use super::lease::{DEFAULT_LEASE_TTL_SECS, release};
 use super::types::UnixSecs;
-use crate::store::{OutboxItem, Store, StoreError};
+use crate::store::{LeaseKind, OutboxItem, ReplicaId, Store, StoreError};
 
 /// Why a delivery did not go through.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -111,13 +112,57 @@ pub struct DrainReport {
     pub paused_until: Option<Instant>,
 }
 
-/// Deliver every due task once, in order, chat by chat as Telegram's limits allow. Stops at
-/// once on flood control, and does nothing while it is in force.
+/// [`drain_as`] as a replica of its own (one process, one drain at a time: tests).
 pub async fn drain<D: Deliver>(
     store: &Store,
     deliver: &D,
     policy: OutboxPolicy,
     now: UnixSecs,
+) -> Result<DrainReport, StoreError> {
+    drain_as(
+        store,
+        deliver,
+        policy,
+        now,
+        &ReplicaId::generate(),
+        DEFAULT_LEASE_TTL_SECS,
+    )
+    .await
+}
+
+/// Deliver every due task once, in order, chat by chat as Telegram's limits allow. Stops at
+/// once on flood control, and does nothing while it is in force.
+///
+/// Several replicas (issue 16): the tasks are those of the merchants whose outbox `me`
+/// claims ([`Store::outbox_claim`], leased for `ttl_secs`; the caller renews them with a
+/// `lease::Heartbeat` while this runs), so a merchant's follow-ups go out from one replica
+/// at a time, in id order. The leases are released when the drain ends.
+pub async fn drain_as<D: Deliver>(
+    store: &Store,
+    deliver: &D,
+    policy: OutboxPolicy,
+    now: UnixSecs,
+    me: &ReplicaId,
+    ttl_secs: i64,
+) -> Result<DrainReport, StoreError> {
+    if let Some(until) = deliver.paused_until() {
+        return Ok(DrainReport {
+            paused_until: Some(until),
+            ..DrainReport::default()
+        });
+    }
+    let result = drain_claimed(store, deliver, policy, now, me, ttl_secs).await;
+    release(store, LeaseKind::Outbox, me, now).await;
+    result
+}
+
+async fn drain_claimed<D: Deliver>(
+    store: &Store,
+    deliver: &D,
+    policy: OutboxPolicy,
+    now: UnixSecs,
+    me: &ReplicaId,
+    ttl_secs: i64,
 ) -> Result<DrainReport, StoreError> {
     let mut report = DrainReport::default();
     if let Some(until) = deliver.paused_until() {
@@ -128,7 +173,7 @@ pub async fn drain<D: Deliver>(
     // second look at a chat known to be busy).
     let mut deferred = HashSet::new();
     let limit = i64::try_from(policy.batch.max(1)).unwrap_or(i64::MAX);
-    for task in store.outbox_due(now, limit).await? {
+    for task in store.outbox_claim(me, now, ttl_secs, limit, limit).await? {
         // A handler's request may have met flood control since the last task.
         if let Some(until) = deliver.paused_until() {
             report.paused_until = Some(until);

@@ -42,6 +42,7 @@ where
         batches: Vec<MerchantBatch>,
         now: UnixSecs,
         retry_list: bool,
+        budget: &mut usize,
     ) -> RoundReport {
         let mut report = RoundReport {
             per_md5: true,
@@ -51,11 +52,13 @@ where
         if retry_list {
             jobs = self.retry_list(jobs, now, &mut report).await;
         }
-        let budget = self.config.per_md5_budget();
-        if jobs.len() > budget {
-            report.deferred += jobs.len() - budget;
-            jobs.truncate(budget);
+        // What is left of the round's `per_md5_budget` (a round may go through several
+        // chunks of claimed merchants).
+        if jobs.len() > *budget {
+            report.deferred += jobs.len() - *budget;
+            jobs.truncate(*budget);
         }
+        *budget -= jobs.len();
         let generation = lock(self.circuit_ref()).generation();
         let in_flight = Arc::new(Semaphore::new(self.config.max_in_flight.max(1)));
         let mut tasks = JoinSet::new();

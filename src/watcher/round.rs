@@ -1,6 +1,8 @@
 //! One polling round, and "Check now" for a single charge.
 //!
-//! A round loads every due pending charge grouped by merchant, skips merchants that are
+//! A round claims the merchants with due charges that no other replica holds, a chunk at a
+//! time (watch leases, `store::leases`; renewed by a [`Heartbeat`] while it runs, released
+//! at its end), loads their due charges grouped by merchant, skips merchants that are
 //! suspended (401) or backing off, and asks Bakong about the rest. In batch mode that is
 //! ONE `check_transaction_by_md5_list` request per 50 charges — Σ ceil(pending per
 //! merchant / 50) requests — several merchants in parallel. When the list endpoint is
@@ -24,13 +26,15 @@ use super::backoff::{BackoffPolicy, FailureEffect, Gate, MerchantGates};
 use super::circuit::{Circuit, CircuitGate, CircuitPolicy};
 use super::decide::{Decision, Rules, decide};
 use super::endpoint::{EndpointChoice, RoundMode};
+use super::lease::{DEFAULT_LEASE_CHUNK, DEFAULT_LEASE_TTL_SECS, Heartbeat, release};
 use super::pacer::Pacer;
 use super::ports::{Applied, Lookups, MerchantBatch, MerchantToken, Settlement};
 use super::schedule::Schedule;
 use super::sql::SqlWatcherStore;
 use super::types::{ChargeId, Lookup, LookupFailure, MerchantId, UnixSecs};
 use crate::metrics::Metrics;
-use crate::store::{DueCharge, StoreError};
+use crate::store::{DueCharge, LeaseKind, ReplicaId, StoreError};
+use tracing::Instrument;
 
 /// How often a refused (401) token is tried again, in case the refusal came from a
 /// misconfigured relay rather than from Bakong.
@@ -67,6 +71,11 @@ pub struct WatcherConfig {
     /// Per-md5 mode: seconds between rounds; a round sends at most `max_rps` × this
     /// many requests (the rest wait for the next round, oldest-checked first).
     pub round_secs: u32,
+    /// How long a watch lease lasts unless renewed (several replicas: a dead one's
+    /// merchants are taken over after this).
+    pub lease_ttl_secs: i64,
+    /// Merchants a round claims at a time (replicas share a round chunk by chunk).
+    pub lease_chunk: usize,
 }
 
 impl Default for WatcherConfig {
@@ -79,6 +88,8 @@ impl Default for WatcherConfig {
             max_in_flight: 32,
             max_rps: DEFAULT_MAX_RPS,
             round_secs: 1,
+            lease_ttl_secs: DEFAULT_LEASE_TTL_SECS,
+            lease_chunk: DEFAULT_LEASE_CHUNK,
         }
     }
 }
@@ -238,6 +249,17 @@ pub struct Watcher<L> {
     settled: Option<Arc<Notify>>,
     /// Rounds and their durations are counted here (`/metrics`).
     metrics: Arc<Metrics>,
+    /// This replica, as its leases name it.
+    replica: Arc<ReplicaId>,
+}
+
+/// What is left of a round's limits while it goes through its chunks of merchants.
+pub(super) struct RoundBudget {
+    /// Batch mode: fresh merchants still to ask this round (`None`: no limit; see
+    /// [`Watcher::spread`]).
+    pub(super) spread: Option<usize>,
+    /// Per-md5 mode: requests still to send this round.
+    pub(super) per_md5: usize,
 }
 
 impl<L> Clone for Watcher<L> {
@@ -255,6 +277,7 @@ impl<L> Clone for Watcher<L> {
             config: self.config,
             settled: self.settled.clone(),
             metrics: Arc::clone(&self.metrics),
+            replica: Arc::clone(&self.replica),
         }
     }
 }
@@ -282,7 +305,19 @@ where
             config,
             settled: None,
             metrics: Arc::new(Metrics::default()),
+            replica: Arc::new(ReplicaId::generate()),
         }
+    }
+
+    /// Names this watcher's leases `replica` (the process's one identity).
+    pub fn with_replica(mut self, replica: ReplicaId) -> Self {
+        self.replica = Arc::new(replica);
+        self
+    }
+
+    /// The replica this watcher's leases name.
+    pub fn replica(&self) -> &ReplicaId {
+        &self.replica
     }
 
     /// Counts rounds and their durations into `metrics` (the process's registry).
@@ -336,13 +371,96 @@ where
         result
     }
 
+    /// A round over the merchants this replica claims, chunk by chunk, while it holds
+    /// them (renewed by a [`Heartbeat`]); released at the end, whatever happened.
     async fn round(&self, now: UnixSecs) -> Result<RoundReport, StoreError> {
-        let mut batches = self.store.load_due(now).await?;
+        let me = (*self.replica).clone();
+        let ttl = self.config.lease_ttl_secs;
+        let span = tracing::debug_span!("round", replica = %me, now);
+        let heartbeat = Heartbeat::start(
+            self.store.store().clone(),
+            LeaseKind::Watch,
+            me.clone(),
+            ttl,
+            Arc::clone(self.store.clock()),
+        );
+        let result = self.leased_round(&me, now).instrument(span).await;
+        drop(heartbeat);
+        release(
+            self.store.store(),
+            LeaseKind::Watch,
+            &me,
+            self.store.lease_now(),
+        )
+        .await;
+        result
+    }
+
+    async fn leased_round(&self, me: &ReplicaId, now: UnixSecs) -> Result<RoundReport, StoreError> {
+        self.store.end_unverifiable(now).await?;
+        let due = self.store.claimable(now).await?;
+        let mut budget = RoundBudget {
+            spread: self.spread_budget(&due, now),
+            per_md5: self.config.per_md5_budget(),
+        };
         let mut report = RoundReport::default();
         // Charges that left `pending` without being settled here (cancelled, or settled by
         // another process) are forgotten after a while.
         lock(&self.last_asked).retain(|_, at| now.saturating_sub(*at) < FORGET_ASKED_AFTER_SECS);
-        let gate = lock(&self.circuit).gate(now);
+        let mut gate = Some(lock(&self.circuit).gate(now));
+        let ttl = self.config.lease_ttl_secs;
+        let chunk = self.config.lease_chunk;
+        loop {
+            if self.polls_per_md5() && budget.per_md5 == 0 {
+                // This round's requests are spent: the rest is left to other replicas and
+                // the next round.
+                break;
+            }
+            let mut batches = self.store.claim_due(me, ttl, now, chunk).await?;
+            if batches.is_empty() {
+                break;
+            }
+            if self.polls_per_md5() {
+                // Per md5, oldest-checked first over as many charges as the round may ask
+                // about: claim on until they cover the request budget.
+                while batches.iter().map(|b| b.charges.len()).sum::<usize>() < budget.per_md5 {
+                    let more = self.store.claim_due(me, ttl, now, chunk).await?;
+                    if more.is_empty() {
+                        break;
+                    }
+                    batches.extend(more);
+                }
+            }
+            let part = self
+                .poll_chunk(batches, gate.take(), now, &mut budget)
+                .await;
+            report.merge(&part);
+        }
+        self.recheck_refused_tokens(now).await;
+        if report.settled() > 0 || report.request_failures > 0 {
+            tracing::info!(replica = %me, ?report, "watcher round");
+        } else {
+            tracing::debug!(replica = %me, ?report, "watcher round");
+        }
+        Ok(report)
+    }
+
+    /// One chunk of claimed merchants through the circuit: `gate` is the round's (the
+    /// first chunk); later chunks go ahead while the circuit is closed and are skipped
+    /// while it is open.
+    async fn poll_chunk(
+        &self,
+        mut batches: Vec<MerchantBatch>,
+        gate: Option<CircuitGate>,
+        now: UnixSecs,
+        budget: &mut RoundBudget,
+    ) -> RoundReport {
+        let mut report = RoundReport::default();
+        let gate = match gate {
+            Some(gate) => gate,
+            None if lock(&self.circuit).is_open() => CircuitGate::Open { until: now },
+            None => CircuitGate::Closed,
+        };
         match gate {
             CircuitGate::Closed => {}
             CircuitGate::Open { until } => {
@@ -356,13 +474,18 @@ where
                     charges = report.charges,
                     "Bakong circuit open; waiting to probe"
                 );
-                return Ok(report);
+                return report;
             }
             CircuitGate::Probe => {
                 // One merchant first; the others only if Bakong answers it.
                 while !batches.is_empty() && lock(&self.circuit).is_open() {
                     let first = batches.remove(0);
-                    let part = self.poll_batches(vec![first], now).await;
+                    // As before the leases: the probe has limits of its own.
+                    let mut alone = RoundBudget {
+                        spread: None,
+                        per_md5: self.config.per_md5_budget(),
+                    };
+                    let part = self.poll_batches(vec![first], now, &mut alone).await;
                     let asked = part.requests > 0;
                     report.merge(&part);
                     if asked {
@@ -379,26 +502,30 @@ where
                 }
             }
         }
-        let part = self.poll_batches(batches, now).await;
+        let part = self.poll_batches(batches, now, budget).await;
         report.merge(&part);
-        self.recheck_refused_tokens(now).await;
-        if report.settled() > 0 || report.request_failures > 0 {
-            tracing::info!(?report, "watcher round");
-        } else {
-            tracing::debug!(?report, "watcher round");
-        }
-        Ok(report)
+        report
     }
 
     /// Asks about these merchants' charges in the current endpoint mode.
-    async fn poll_batches(&self, batches: Vec<MerchantBatch>, now: UnixSecs) -> RoundReport {
+    async fn poll_batches(
+        &self,
+        batches: Vec<MerchantBatch>,
+        now: UnixSecs,
+        budget: &mut RoundBudget,
+    ) -> RoundReport {
         if batches.is_empty() {
             return RoundReport::default();
         }
         let mode = lock(&self.endpoint).round_mode(now);
         if mode != RoundMode::Batch {
             return self
-                .poll_per_md5(batches, now, mode == RoundMode::PerMd5RetryingBatch)
+                .poll_per_md5(
+                    batches,
+                    now,
+                    mode == RoundMode::PerMd5RetryingBatch,
+                    &mut budget.per_md5,
+                )
                 .await;
         }
         let mut batches = batches;
@@ -409,7 +536,7 @@ where
             // probe), the others after it, or per md5 from the next round if it switched.
             while !batches.is_empty() && lock(&self.endpoint).unconfirmed() {
                 let first = batches.remove(0);
-                let part = Box::pin(self.poll_batches_now(vec![first], now)).await;
+                let part = Box::pin(self.poll_batches_now(vec![first], now, None)).await;
                 let asked = part.requests > 0;
                 report.merge(&part);
                 if asked {
@@ -437,59 +564,67 @@ where
                 return report;
             }
         }
-        let part = self.poll_batches_now(batches, now).await;
+        let part = self
+            .poll_batches_now(batches, now, budget.spread.as_mut())
+            .await;
         report.merge(&part);
         report
     }
 
-    /// Batch mode: the merchants to ask this round. A merchant is asked at most once per
+    /// Batch mode: how many fresh merchants this round asks, given the merchants `due`
+    /// (all the round may claim); `None` for no limit. A merchant is asked at most once per
     /// `merchant_gap_secs` (G), so over any G seconds each merchant with due charges is
     /// asked once; if they all came due in the same second (charges made together, a
     /// restart, the end of an outage) they would all be asked in one round, every G
     /// seconds, and queue behind each other for the requests in flight. So a round asks
     /// at most ceil((due + recently asked merchants) / G) merchants — never fewer than
-    /// `max_in_flight` — oldest-asked first, and leaves the rest for the next round
-    /// (`spread`). After one such round the merchants stay spread over the G rounds.
-    fn spread(
-        &self,
-        mut batches: Vec<MerchantBatch>,
-        now: UnixSecs,
-        report: &mut RoundReport,
-    ) -> Vec<MerchantBatch> {
+    /// `max_in_flight` — and leaves the rest for the next round ([`Watcher::spread`]).
+    /// After one such round the merchants stay spread over the G rounds.
+    fn spread_budget(&self, due: &[MerchantId], now: UnixSecs) -> Option<usize> {
         let gap = self.config.schedule.merchant_gap_secs.max(1);
-        if gap <= 1 || batches.len() <= self.config.max_in_flight {
-            return batches;
+        if gap <= 1 || due.len() <= self.config.max_in_flight {
+            return None;
         }
-        let (recent, last_of): (usize, HashMap<MerchantId, UnixSecs>) = {
-            let last = lock(&self.last_list_at);
-            let recent = last
-                .values()
-                .filter(|at| now < at.saturating_add(gap))
-                .count();
-            let last_of = batches
-                .iter()
-                .filter_map(|b| last.get(&b.merchant).map(|at| (b.merchant, *at)))
-                .collect();
-            (recent, last_of)
-        };
-        let fresh = batches
+        let last = lock(&self.last_list_at);
+        let recent = last
+            .values()
+            .filter(|at| now < at.saturating_add(gap))
+            .count();
+        let fresh = due
             .iter()
-            .filter(|b| {
-                last_of
-                    .get(&b.merchant)
-                    .is_none_or(|at| now >= at.saturating_add(gap))
-            })
+            .filter(|m| last.get(m).is_none_or(|at| now >= at.saturating_add(gap)))
             .count();
         let total = u64::try_from(fresh + recent).unwrap_or(u64::MAX);
         let per_round = usize::try_from(total.div_ceil(gap.unsigned_abs()))
             .unwrap_or(usize::MAX)
             .max(self.config.max_in_flight.max(1));
-        if fresh <= per_round {
+        (fresh > per_round).then_some(per_round)
+    }
+
+    /// Batch mode: the merchants of this chunk to ask now, within what is `left` of the
+    /// round's [`Watcher::spread_budget`] (`None`: all of them): oldest-asked (never asked
+    /// first) go now, the rest are left for the next round (`spread`); those merchants go
+    /// first next round.
+    fn spread(
+        &self,
+        mut batches: Vec<MerchantBatch>,
+        now: UnixSecs,
+        report: &mut RoundReport,
+        left: Option<&mut usize>,
+    ) -> Vec<MerchantBatch> {
+        let Some(left) = left else {
             return batches;
-        }
+        };
+        let gap = self.config.schedule.merchant_gap_secs.max(1);
+        let last_of: HashMap<MerchantId, UnixSecs> = {
+            let last = lock(&self.last_list_at);
+            batches
+                .iter()
+                .filter_map(|b| last.get(&b.merchant).map(|at| (b.merchant, *at)))
+                .collect()
+        };
         // Oldest-asked (never asked first) go now; the order is stable otherwise.
         batches.sort_by_key(|b| last_of.get(&b.merchant).copied());
-        let mut kept = 0usize;
         batches.retain(|b| {
             let is_fresh = last_of
                 .get(&b.merchant)
@@ -498,8 +633,8 @@ where
                 // Skipped as recent by `poll_merchant`; cheap to keep.
                 return true;
             }
-            kept += 1;
-            if kept <= per_round {
+            if *left > 0 {
+                *left -= 1;
                 return true;
             }
             report.merchants += 1;
@@ -511,9 +646,14 @@ where
     }
 
     /// Asks about these merchants' charges with list requests, in parallel.
-    async fn poll_batches_now(&self, batches: Vec<MerchantBatch>, now: UnixSecs) -> RoundReport {
+    async fn poll_batches_now(
+        &self,
+        batches: Vec<MerchantBatch>,
+        now: UnixSecs,
+        spread_left: Option<&mut usize>,
+    ) -> RoundReport {
         let mut spread = RoundReport::default();
-        let batches = self.spread(batches, now, &mut spread);
+        let batches = self.spread(batches, now, &mut spread, spread_left);
         let generation = lock(&self.circuit).generation();
         let in_flight = Arc::new(Semaphore::new(self.config.max_in_flight.max(1)));
         let mut tasks = JoinSet::new();

@@ -9,10 +9,12 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::outbox::{Deliver, OutboxPolicy, drain};
+use super::lease::{DEFAULT_LEASE_TTL_SECS, Heartbeat};
+use super::outbox::{Deliver, OutboxPolicy, drain_as};
 use super::ports::Lookups;
 use super::round::Watcher;
-use crate::store::Store;
+use super::types::UnixSecs;
+use crate::store::{LeaseKind, ReplicaId, Store, StoreError};
 use crate::time::SharedClock;
 
 /// Default polling cadence of charges older than 3 minutes (`POLL_INTERVAL_SECS`).
@@ -21,8 +23,35 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
 /// How often the poll loop runs a round (each round asks only about the due charges).
 pub const POLL_TICK: Duration = Duration::from_secs(1);
 
+/// A charge left `creating` this long was interrupted (its process died while sending the
+/// card): longer than any card send, the handlers' flood-control waits included. Younger
+/// ones may be in the middle of being sent by a live replica and are left alone.
+pub const RECOVERY_GRACE_SECS: i64 = 5 * 60;
+
+/// How often the poll loop recovers interrupted charges (a dead replica's, without a
+/// restart).
+pub const RECOVERY_EVERY_SECS: i64 = 60;
+
+/// Recovers the charges left `creating` for over [`RECOVERY_GRACE_SECS`] at `now`
+/// (`Store::recover_creating_charges`: pending without a message id, watched like the
+/// rest). Every replica may run it: the statement is guarded by `status = 'creating'`.
+pub async fn recover_interrupted(store: &Store, now: UnixSecs) -> Result<(), StoreError> {
+    let recovered = store
+        .recover_creating_charges(now.saturating_sub(RECOVERY_GRACE_SECS), now)
+        .await?;
+    if !recovered.is_empty() {
+        tracing::warn!(
+            count = recovered.len(),
+            ?recovered,
+            "recovered charges interrupted while sending"
+        );
+    }
+    Ok(())
+}
+
 /// Runs a round every `interval` until `shutdown` turns true, then wakes the outbox.
-/// A round that overruns delays the next one (rounds never overlap).
+/// A round that overruns delays the next one (rounds never overlap). Every
+/// [`RECOVERY_EVERY_SECS`] it also recovers interrupted charges ([`recover_interrupted`]).
 pub async fn poll_loop<L>(
     watcher: Watcher<L>,
     interval: Duration,
@@ -34,6 +63,8 @@ pub async fn poll_loop<L>(
 {
     let mut ticker = tokio::time::interval(interval.max(Duration::from_millis(100)));
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    // Start-up has just recovered (`App::start`).
+    let mut next_recovery = clock.unix_secs().saturating_add(RECOVERY_EVERY_SECS);
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
@@ -42,7 +73,14 @@ pub async fn poll_loop<L>(
         if *shutdown.borrow() {
             break;
         }
-        match watcher.run_round(clock.unix_secs()).await {
+        let now = clock.unix_secs();
+        if now >= next_recovery {
+            next_recovery = now.saturating_add(RECOVERY_EVERY_SECS);
+            if let Err(e) = recover_interrupted(watcher.store().store(), now).await {
+                tracing::error!(error = %e, "could not recover interrupted charges; will retry");
+            }
+        }
+        match watcher.run_round(now).await {
             Ok(report) => {
                 if report.settled() > 0 || report.request_failures > 0 {
                     wake_outbox.notify_one();
@@ -69,7 +107,36 @@ pub async fn outbox_loop<D>(
     tick: Duration,
     clock: SharedClock,
     wake: Arc<Notify>,
+    shutdown: watch::Receiver<bool>,
+) where
+    D: Deliver,
+{
+    let leases = OutboxLeases {
+        replica: ReplicaId::generate(),
+        ttl_secs: DEFAULT_LEASE_TTL_SECS,
+    };
+    outbox_loop_as(store, deliver, policy, tick, clock, wake, shutdown, leases).await;
+}
+
+/// Whose outbox leases a drain takes, and for how long.
+#[derive(Debug, Clone)]
+pub struct OutboxLeases {
+    pub replica: ReplicaId,
+    pub ttl_secs: i64,
+}
+
+/// [`outbox_loop`] as the replica `leases.replica`: each drain claims the merchants it
+/// delivers for, renews them while it runs and releases them after.
+#[allow(clippy::too_many_arguments)] // ok: outbox_loop's wiring plus the replica
+pub async fn outbox_loop_as<D>(
+    store: Store,
+    deliver: Arc<D>,
+    policy: OutboxPolicy,
+    tick: Duration,
+    clock: SharedClock,
+    wake: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
+    leases: OutboxLeases,
 ) where
     D: Deliver,
 {
@@ -93,7 +160,24 @@ pub async fn outbox_loop<D>(
         }
         paused_until = None;
         let mut next = Instant::now() + tick;
-        match drain(&store, deliver.as_ref(), policy, clock.unix_secs()).await {
+        let heartbeat = Heartbeat::start(
+            store.clone(),
+            LeaseKind::Outbox,
+            leases.replica.clone(),
+            leases.ttl_secs,
+            Arc::clone(&clock),
+        );
+        let drained = drain_as(
+            &store,
+            deliver.as_ref(),
+            policy,
+            clock.unix_secs(),
+            &leases.replica,
+            leases.ttl_secs,
+        )
+        .await;
+        drop(heartbeat);
+        match drained {
             Ok(r) if r.paused_until.is_some() => {
                 paused_until = r.paused_until;
                 continue;

@@ -18,8 +18,8 @@ use super::types::{ChargeId, Currency, MerchantId, Token, UnixSecs};
 use crate::bakong::DecimalAmount;
 use crate::crypto::SecretBox;
 use crate::store::{
-    ChargeSettlement, ChargeStatus, EventKind, FollowUpKind, LateWatch, SettleOutcome, Store,
-    StoreError,
+    ChargeSettlement, ChargeStatus, EventKind, FollowUpKind, LateWatch, ReplicaId, SettleOutcome,
+    Store, StoreError,
 };
 use crate::time::{SharedClock, system_clock};
 
@@ -174,12 +174,10 @@ impl SqlWatcherStore {
 
 /// What the watcher reads: the due charges and the refused tokens.
 impl SqlWatcherStore {
-    /// Every `pending` charge due for a check at `now`, grouped by merchant (one batch per
-    /// merchant), with the cancelled and expired ones still in their late watch. Merchants
-    /// whose token was refused (401) and not yet replaced are left out. Pending charges
-    /// never verified long after their expiry end as `unverified` first. After a restart
-    /// this is how every pending charge is picked up again.
-    pub async fn load_due(&self, now: UnixSecs) -> Result<Vec<MerchantBatch>, StoreError> {
+    /// Pending charges never verified long after their expiry end as `unverified` (each
+    /// once: a guarded statement, whichever replica runs it). Runs at the start of every
+    /// round.
+    pub async fn end_unverifiable(&self, now: UnixSecs) -> Result<(), StoreError> {
         let unverified = self
             .store
             .end_unverifiable(now.saturating_sub(UNVERIFIED_AFTER_SECS), now)
@@ -191,10 +189,71 @@ impl SqlWatcherStore {
                 "charges never verified by Bakong ended as unverified; sellers told"
             );
         }
-        let mut due = self.store.due_charges(now).await?;
+        Ok(())
+    }
+
+    /// "Now" for leases: the process's clock (a round's `now` is when it started).
+    pub fn lease_now(&self) -> UnixSecs {
+        self.clock.unix_secs()
+    }
+
+    /// The process's clock.
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+
+    /// The merchants with work due at `now` that nobody holds: how many a round may meet.
+    pub async fn claimable(&self, now: UnixSecs) -> Result<Vec<MerchantId>, StoreError> {
+        self.store
+            .claimable_watch_merchants(self.lease_now(), now, self.late.window_secs)
+            .await
+    }
+
+    /// Claims the watch of up to `chunk` merchants with charges due at `now` for `me`
+    /// (`Store::claim_watch_leases`, `ttl_secs`) and returns their due charges: pending ones
+    /// and the cancelled/expired ones still in their late watch, one batch per merchant,
+    /// with the opened token. Merchants whose token was refused (401) and not yet
+    /// replaced are never claimed. Empty when nothing is left to claim this round. After a
+    /// restart (or another replica's death, once its leases lapsed) this is how every
+    /// pending charge is picked up again.
+    pub async fn claim_due(
+        &self,
+        me: &ReplicaId,
+        ttl_secs: i64,
+        now: UnixSecs,
+        chunk: usize,
+    ) -> Result<Vec<MerchantBatch>, StoreError> {
+        let limit = i64::try_from(chunk.max(1)).unwrap_or(i64::MAX);
+        let claimed = self
+            .store
+            .claim_watch_leases(
+                me,
+                self.lease_now(),
+                ttl_secs,
+                now,
+                self.late.window_secs,
+                limit,
+            )
+            .await?;
+        if claimed.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.load_due_of(now, &claimed).await
+    }
+
+    /// The due charges of these merchants at `now`, one batch per merchant.
+    async fn load_due_of(
+        &self,
+        now: UnixSecs,
+        merchants: &[MerchantId],
+    ) -> Result<Vec<MerchantBatch>, StoreError> {
+        let mut due = self.store.due_charges_of(now, merchants).await?;
         // Cancelled/expired charges still in their late watch go in the same requests as
         // their merchant's pending ones.
-        let late = self.store.late_watched_due(now, self.late).await?;
+        let late = self
+            .store
+            .late_watched_due_of(now, self.late, merchants)
+            .await?;
         if !late.is_empty() {
             due.extend(late);
             due.sort_by_key(|c| (c.merchant_id, c.id));
