@@ -7,7 +7,8 @@
 #     -e TELOXIDE_TOKEN=123456:ABC... -e KHQR_BOT_SECRET_KEY=$(openssl rand -hex 32) \
 #     -v khqr-data:/data khqr-bot
 #
-# Build context: see .dockerignore (no target/, no databases, keys or .env).
+# Build context: see .dockerignore (no target/, no databases, keys, .env or deploy/).
+# PostgreSQL with several replicas behind HTTPS: deploy/compose.yaml (docs/deploy.md).
 
 FROM rust:1.95-slim-bookworm AS builder
 WORKDIR /src

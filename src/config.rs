@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::crypto::SecretKey;
+use crate::store::Backend;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://khqr-bot.db";
 /// The integration guide's ceiling for a dynamic KHQR's lifetime.
@@ -331,22 +332,61 @@ fn listen_address(name: &'static str, value: &str) -> Result<SocketAddr, ConfigE
     })
 }
 
-/// `DATABASE_URL` (default [`DEFAULT_DATABASE_URL`]), checked to be an `sqlite:` URL.
+/// `DATABASE_URL` (default [`DEFAULT_DATABASE_URL`]): an `sqlite:` URL naming a file (or
+/// memory), or a `postgres://` / `postgresql://` URL with a host and a database name.
 /// `get` returns trimmed, non-empty values only.
 pub fn database_url(get: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
     let url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-    sqlite_path(&url).map_err(|reason| ConfigError::new("DATABASE_URL", reason))?;
+    let invalid = |reason: String| ConfigError::new("DATABASE_URL", reason);
+    match Backend::of_url(&url) {
+        Some(Backend::Sqlite) => {
+            sqlite_path(&url).map_err(invalid)?;
+        }
+        Some(Backend::Postgres) => {
+            let parsed = reqwest::Url::parse(&url)
+                .map_err(|e| invalid(format!("not a PostgreSQL URL ({e})")))?;
+            if parsed.host_str().is_none_or(str::is_empty) {
+                return Err(invalid(
+                    "no host in the PostgreSQL URL (postgres://USER:PASSWORD@HOST:5432/DATABASE)"
+                        .to_owned(),
+                ));
+            }
+            if parsed.path().trim_start_matches('/').is_empty() {
+                return Err(invalid(
+                    "no database name in the PostgreSQL URL (postgres://USER:PASSWORD@HOST:5432/DATABASE)"
+                        .to_owned(),
+                ));
+            }
+        }
+        None => {
+            return Err(invalid(
+                "only sqlite: and postgres:// URLs are supported (e.g. sqlite://khqr-bot.db)"
+                    .to_owned(),
+            ));
+        }
+    }
     Ok(url)
 }
 
-/// The key that seals Bakong tokens: `KHQR_BOT_SECRET_KEY`, else the key file beside the
-/// database at `database_url`. `get` returns trimmed, non-empty values only.
+/// The key that seals Bakong tokens: `KHQR_BOT_SECRET_KEY`, else the file
+/// `KHQR_BOT_SECRET_KEY_FILE` names (e.g. a container secret), else — SQLite only — the key
+/// file beside the database at `database_url`. With PostgreSQL there is no "beside": every
+/// replica must be given the same key. `get` returns trimmed, non-empty values only.
 pub fn key_source(
     get: &impl Fn(&str) -> Option<String>,
     database_url: &str,
 ) -> Result<KeySource, ConfigError> {
     if let Some(text) = get("KHQR_BOT_SECRET_KEY") {
         return secret_key("KHQR_BOT_SECRET_KEY", &text).map(KeySource::Env);
+    }
+    if let Some(path) = get("KHQR_BOT_SECRET_KEY_FILE") {
+        return Ok(KeySource::File(PathBuf::from(path)));
+    }
+    if Backend::of_url(database_url) == Some(Backend::Postgres) {
+        return Err(ConfigError::new(
+            "KHQR_BOT_SECRET_KEY",
+            "required with PostgreSQL (or KHQR_BOT_SECRET_KEY_FILE): every replica needs the same key",
+        ));
     }
     let db_path =
         sqlite_path(database_url).map_err(|reason| ConfigError::new("DATABASE_URL", reason))?;
@@ -492,6 +532,51 @@ mod tests {
         match c.secret_key {
             KeySource::File(p) => assert_eq!(p, PathBuf::from("/data/khqr-bot.key")),
             KeySource::Env(_) => panic!("expected a key file"),
+        }
+    }
+
+    #[test]
+    fn postgres_needs_a_host_a_database_and_the_key_given() {
+        let url = "postgres://khqr:pw@db:5432/khqr";
+        let err = parse(&[("TELOXIDE_TOKEN", TOKEN), ("DATABASE_URL", url)]).unwrap_err();
+        assert_eq!(err.name, "KHQR_BOT_SECRET_KEY");
+        let c = parse(&[
+            ("TELOXIDE_TOKEN", TOKEN),
+            ("DATABASE_URL", url),
+            ("KHQR_BOT_SECRET_KEY_FILE", "/run/secrets/khqr_key"),
+        ])
+        .unwrap();
+        assert_eq!(c.database_url, url);
+        match c.secret_key {
+            KeySource::File(p) => assert_eq!(p, PathBuf::from("/run/secrets/khqr_key")),
+            KeySource::Env(_) => panic!("expected the named key file"),
+        }
+        let key = "ab".repeat(32);
+        for ok in [
+            "postgresql://db/khqr",
+            "postgres://u@127.0.0.1:6432/khqr?sslmode=require",
+        ] {
+            let c = parse(&[
+                ("TELOXIDE_TOKEN", TOKEN),
+                ("DATABASE_URL", ok),
+                ("KHQR_BOT_SECRET_KEY", &key),
+            ])
+            .unwrap();
+            assert!(matches!(c.secret_key, KeySource::Env(_)), "{ok}");
+        }
+        for bad in [
+            "postgres://db",
+            "postgres:///khqr",
+            "mysql://db/khqr",
+            "db.sqlite",
+        ] {
+            let err = parse(&[
+                ("TELOXIDE_TOKEN", TOKEN),
+                ("DATABASE_URL", bad),
+                ("KHQR_BOT_SECRET_KEY", &key),
+            ])
+            .unwrap_err();
+            assert_eq!(err.name, "DATABASE_URL", "{bad}");
         }
     }
 

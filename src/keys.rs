@@ -78,11 +78,29 @@ pub async fn unlock(
     };
     let secrets = SecretBox::new(&key);
     if verify(&secrets, store).await?.is_none() {
-        store
-            .init_key_check(&secrets.key_check_value()?, now)
-            .await?;
+        store_first_check(&secrets, store, now).await?;
     }
     Ok(key)
+}
+
+/// Stores `secrets`' check value on a database that had none. If another process (a
+/// replica starting at the same moment on a new database) stored its own first, this key
+/// must be that one: a second key would seal tokens no other replica can open.
+async fn store_first_check(
+    secrets: &SecretBox,
+    store: &Store,
+    now: i64,
+) -> Result<(), KeyCheckError> {
+    if store
+        .init_key_check(&secrets.key_check_value()?, now)
+        .await?
+    {
+        return Ok(());
+    }
+    match verify(secrets, store).await? {
+        Some(_) => Ok(()),
+        None => Err(KeyCheckError::WrongKey),
+    }
 }
 
 async fn create_key_file(path: &Path, store: &Store) -> Result<SecretKey, KeyCheckError> {
@@ -122,4 +140,29 @@ pub async fn rotate(
         )
         .await?;
     Ok(rotation)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two replicas start together on a new database, each with its own key: both found no
+    /// check value, one stored its check first. The other must be refused, not run with a
+    /// key that seals tokens nobody else can open; the same key starting twice is fine.
+    #[tokio::test]
+    async fn the_key_that_lost_the_first_start_race_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = crate::store::test_database_url(dir.path()).await;
+        let store = Store::open(&url).await.unwrap();
+        let winner = SecretBox::new(&SecretKey::generate().unwrap());
+        let loser = SecretBox::new(&SecretKey::generate().unwrap());
+        // Both verified "no check value yet"; the winner stores first.
+        store_first_check(&winner, &store, 100).await.unwrap();
+        assert!(matches!(
+            store_first_check(&loser, &store, 100).await,
+            Err(KeyCheckError::WrongKey)
+        ));
+        store_first_check(&winner, &store, 100).await.unwrap();
+        assert!(verify(&winner, &store).await.unwrap().is_some());
+    }
 }

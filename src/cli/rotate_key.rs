@@ -8,7 +8,7 @@ use anyhow::{Context as _, bail};
 use khqr_bot::config::{self, KeySource};
 use khqr_bot::crypto::SecretKey;
 use khqr_bot::keys::{self, KeyCheckError};
-use khqr_bot::store::Store;
+use khqr_bot::store::{Backend, Store};
 use khqr_bot::time::{Clock, SystemClock};
 
 /// Where the current key is read from when no flag or variable names it.
@@ -41,12 +41,23 @@ fn read_key_file(path: &Path, what: &str) -> anyhow::Result<SecretKey> {
 
 pub fn run(args: RotateKeyArgs) -> anyhow::Result<()> {
     let database_url = config::database_url(&env).map_err(anyhow::Error::msg)?;
-    let db_path = config::sqlite_path(&database_url)
-        .map_err(anyhow::Error::msg)?
-        .context("DATABASE_URL: an in-memory database has no tokens to re-seal")?;
-    if !db_path.exists() {
-        bail!("DATABASE_URL: no database at {}", db_path.display());
-    }
+    // Where the tokens are, for the messages (a PostgreSQL URL without its password).
+    let database = match Backend::of_url(&database_url) {
+        Some(Backend::Postgres) => {
+            let mut url = reqwest::Url::parse(&database_url).context("DATABASE_URL")?;
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        _ => {
+            let db_path = config::sqlite_path(&database_url)
+                .map_err(anyhow::Error::msg)?
+                .context("DATABASE_URL: an in-memory database has no tokens to re-seal")?;
+            if !db_path.exists() {
+                bail!("DATABASE_URL: no database at {}", db_path.display());
+            }
+            db_path.display().to_string()
+        }
+    };
 
     let old = match (&args.old_key_file, env(OLD_KEY_ENV)) {
         (Some(path), _) => read_key_file(path, "--old-key-file")?,
@@ -95,7 +106,7 @@ pub fn run(args: RotateKeyArgs) -> anyhow::Result<()> {
         println!(
             "re-sealed {} Bakong token(s) under the new key in {}",
             rotation.resealed,
-            db_path.display()
+            database
         );
         if !rotation.unreadable.is_empty() {
             let ids: Vec<String> = rotation.unreadable.iter().map(|m| m.to_string()).collect();

@@ -87,6 +87,12 @@ impl TextBlock {
             .collect();
         buffer.set_text(&single, &attrs, Shaping::Advanced, Some(align));
         buffer.shape_until_scroll(fonts, false);
+        // What none of our fonts can draw (an emoji in a shop name or a note: the KHQR may
+        // carry it, bank apps show it) would be an empty box on the card: leave it out.
+        if let Some(drawable) = without_missing_glyphs(&buffer, &single) {
+            buffer.set_text(&drawable, &attrs, Shaping::Advanced, Some(align));
+            buffer.shape_until_scroll(fonts, false);
+        }
 
         let (mut width, mut height) = (0.0_f32, 0.0_f32);
         for run in buffer.layout_runs() {
@@ -229,10 +235,58 @@ impl TextBlock {
     }
 }
 
+/// `text` without the clusters `buffer` shaped to the missing glyph (id 0), spaces
+/// around them collapsed; `None` when every glyph is there.
+fn without_missing_glyphs(buffer: &Buffer, text: &str) -> Option<String> {
+    let mut missing: Vec<(usize, usize)> = buffer
+        .layout_runs()
+        .flat_map(|run| run.glyphs.iter())
+        .filter(|g| g.glyph_id == 0)
+        .map(|g| (g.start, g.end))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    missing.sort_unstable();
+    let mut kept = String::with_capacity(text.len());
+    let mut at = 0;
+    for (start, end) in missing {
+        if start >= at {
+            kept.push_str(text.get(at..start).unwrap_or_default());
+        }
+        at = at.max(end);
+    }
+    kept.push_str(text.get(at..).unwrap_or_default());
+    // A variation selector or joiner left behind has nothing to join.
+    let kept: String = kept
+        .chars()
+        .filter(|c| !matches!(c, '\u{fe0e}' | '\u{fe0f}' | '\u{200d}'))
+        .collect();
+    Some(kept.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::render::fonts::engine;
+
+    /// An emoji (no font of ours has one) is left out rather than drawn as an empty box;
+    /// the rest, Khmer included, is drawn as it was.
+    #[test]
+    fn characters_no_font_draws_are_left_out_not_boxed() {
+        let mut engine = engine();
+        let style = TextStyle::new(32.0, true, BLACK, false, 2);
+        for (text, drawn) in [
+            ("Sokha ☕ Coffee", "Sokha Coffee"),
+            ("☕️ ហាងកាហ្វេ 👩‍🍳", "ហាងកាហ្វេ"),
+            ("Sokha Coffee", "Sokha Coffee"),
+        ] {
+            let block = TextBlock::layout(&mut engine, text, style, 2000.0);
+            assert_eq!(block.text(), drawn);
+            let shaped = block.shaped_glyphs(&engine);
+            assert!(shaped.iter().all(|g| g.0 != 0), "{text}: {shaped:?}");
+        }
+    }
 
     const BLACK: Color = Color(0, 0, 0);
 

@@ -9,34 +9,35 @@ use super::model::{Charge, ChargeId, ChargeStatus, MerchantId, NewCharge, amount
 use super::outbox::enqueue;
 use super::{Result, Store, StoreError};
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: i64,
-    merchant_id: i64,
-    chat_id: i64,
-    message_id: Option<i64>,
-    bill_number: String,
-    khqr: String,
-    md5: String,
-    to_account_id: String,
-    amount_minor: i64,
-    currency: String,
-    note: Option<String>,
-    status: String,
-    created_at: i64,
-    expires_at: i64,
-    next_poll_at: i64,
-    last_check_at: Option<i64>,
-    settled_at: Option<i64>,
-    bakong_hash: Option<String>,
-    payer_account_id: Option<String>,
-    paid_amount_minor: Option<i64>,
-    paid_currency: Option<String>,
-    paid_to_account_id: Option<String>,
-    paid_at: Option<i64>,
-    paid_after: Option<String>,
-    inline_message_id: Option<String>,
-    card_file_id: Option<String>,
+super::rows::from_row! {
+    struct Row {
+        id: i64,
+        merchant_id: i64,
+        chat_id: i64,
+        message_id: Option<i64>,
+        bill_number: String,
+        khqr: String,
+        md5: String,
+        to_account_id: String,
+        amount_minor: i64,
+        currency: String,
+        note: Option<String>,
+        status: String,
+        created_at: i64,
+        expires_at: i64,
+        next_poll_at: i64,
+        last_check_at: Option<i64>,
+        settled_at: Option<i64>,
+        bakong_hash: Option<String>,
+        payer_account_id: Option<String>,
+        paid_amount_minor: Option<i64>,
+        paid_currency: Option<String>,
+        paid_to_account_id: Option<String>,
+        paid_at: Option<i64>,
+        paid_after: Option<String>,
+        inline_message_id: Option<String>,
+        card_file_id: Option<String>,
+    }
 }
 
 const COLUMNS: &str = "id, merchant_id, chat_id, message_id, bill_number, khqr, md5, to_account_id, \
@@ -91,7 +92,7 @@ fn minor_i64(c: &NewCharge) -> Result<i64> {
 
 /// The one `INSERT` of a charge: `c` as `creating`, inside `tx`. Its id.
 pub(super) async fn insert_creating(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     c: &NewCharge,
 ) -> Result<ChargeId> {
     let id: i64 = sqlx::query_scalar(

@@ -1,19 +1,20 @@
 //! The append-only event log (the schema refuses UPDATE and DELETE on it).
 
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 
 use super::event_kind::EventKind;
 use super::model::{ChargeId, Event, MerchantId, json};
 use super::{Result, Store, StoreError};
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: i64,
-    merchant_id: Option<i64>,
-    charge_id: Option<i64>,
-    kind: String,
-    detail: String,
-    at: i64,
+super::rows::from_row! {
+    struct Row {
+        id: i64,
+        merchant_id: Option<i64>,
+        charge_id: Option<i64>,
+        kind: String,
+        detail: String,
+        at: i64,
+    }
 }
 
 impl TryFrom<Row> for Event {
@@ -37,7 +38,7 @@ impl TryFrom<Row> for Event {
 
 /// Appends one event inside the caller's transaction.
 pub(super) async fn append(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Transaction<'static, Any>,
     merchant_id: Option<MerchantId>,
     charge_id: Option<ChargeId>,
     kind: EventKind,

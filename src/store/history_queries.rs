@@ -72,18 +72,19 @@ pub struct ListedCharge {
     pub bakong_hash: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
-struct ListedRow {
-    id: i64,
-    amount_minor: i64,
-    currency: String,
-    note: Option<String>,
-    created_at: i64,
-    expires_at: i64,
-    settled_at: Option<i64>,
-    paid_at: Option<i64>,
-    payer_account_id: Option<String>,
-    bakong_hash: Option<String>,
+super::rows::from_row! {
+    struct ListedRow {
+        id: i64,
+        amount_minor: i64,
+        currency: String,
+        note: Option<String>,
+        created_at: i64,
+        expires_at: i64,
+        settled_at: Option<i64>,
+        paid_at: Option<i64>,
+        payer_account_id: Option<String>,
+        bakong_hash: Option<String>,
+    }
 }
 
 impl TryFrom<ListedRow> for ListedCharge {
@@ -122,7 +123,7 @@ impl Store {
         to: i64,
     ) -> Result<HistorySummary> {
         let totals: Vec<(String, i64, i64)> = sqlx::query_as(
-            "SELECT currency, COUNT(*), COALESCE(SUM(amount_minor), 0) FROM charges \
+            "SELECT currency, COUNT(*), CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM charges \
              WHERE merchant_id = $1 AND status = 'paid' AND paid_at >= $2 AND paid_at < $3 \
              GROUP BY currency",
         )
@@ -145,9 +146,9 @@ impl Store {
 
         let (paid_late, mismatched): (i64, i64) = sqlx::query_as(
             "SELECT \
-                 COALESCE(SUM(CASE WHEN status = 'paid' AND paid_after IS NOT NULL \
-                     THEN 1 ELSE 0 END), 0), \
-                 COALESCE(SUM(CASE WHEN status = 'mismatch' THEN 1 ELSE 0 END), 0) \
+                 CAST(COALESCE(SUM(CASE WHEN status = 'paid' AND paid_after IS NOT NULL \
+                     THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                 CAST(COALESCE(SUM(CASE WHEN status = 'mismatch' THEN 1 ELSE 0 END), 0) AS BIGINT) \
              FROM charges \
              WHERE merchant_id = $1 AND paid_at >= $2 AND paid_at < $3",
         )
@@ -158,10 +159,10 @@ impl Store {
         .await?;
         let (expired, failed, cancelled, unverified): (i64, i64, i64, i64) = sqlx::query_as(
             "SELECT \
-                 COALESCE(SUM(CASE WHEN status = 'expired' THEN 1 ELSE 0 END), 0), \
-                 COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0), \
-                 COALESCE(SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END), 0), \
-                 COALESCE(SUM(CASE WHEN status = 'unverified' THEN 1 ELSE 0 END), 0) \
+                 CAST(COALESCE(SUM(CASE WHEN status = 'expired' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                 CAST(COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                 CAST(COALESCE(SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                 CAST(COALESCE(SUM(CASE WHEN status = 'unverified' THEN 1 ELSE 0 END), 0) AS BIGINT) \
              FROM charges \
              WHERE merchant_id = $1 AND settled_at >= $2 AND settled_at < $3",
         )
@@ -195,7 +196,7 @@ impl Store {
     ) -> Result<Vec<BucketTotal>> {
         let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
             "SELECT (paid_at - $2) / $4 AS bucket, currency, COUNT(*), \
-                 COALESCE(SUM(amount_minor), 0) FROM charges \
+                 CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM charges \
              WHERE merchant_id = $1 AND status = 'paid' AND paid_at >= $2 AND paid_at < $3 \
              GROUP BY bucket, currency ORDER BY bucket, currency",
         )

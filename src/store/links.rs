@@ -213,18 +213,19 @@ pub struct LinkSale {
     pub over_limit: bool,
 }
 
-#[derive(sqlx::FromRow)]
-struct LinkRow {
-    id: i64,
-    merchant_id: i64,
-    code: String,
-    amount_minor: Option<i64>,
-    currency: String,
-    note: Option<String>,
-    max_uses: Option<i64>,
-    until_at: Option<i64>,
-    state: String,
-    created_at: i64,
+super::rows::from_row! {
+    struct LinkRow {
+        id: i64,
+        merchant_id: i64,
+        code: String,
+        amount_minor: Option<i64>,
+        currency: String,
+        note: Option<String>,
+        max_uses: Option<i64>,
+        until_at: Option<i64>,
+        state: String,
+        created_at: i64,
+    }
 }
 
 const LINK_COLUMNS: &str =
@@ -269,9 +270,9 @@ impl PayLink {
 
 /// Counts of a link's charges: `paid`, `open`, `paid_minor` (link id is `$1`).
 const STATS: &str = "SELECT \
-        COALESCE(SUM(c.status = 'paid'), 0), \
-        COALESCE(SUM(c.status IN ('creating', 'pending')), 0), \
-        COALESCE(SUM(CASE WHEN c.status = 'paid' THEN c.amount_minor ELSE 0 END), 0) \
+        CAST(COALESCE(SUM(CASE WHEN c.status = 'paid' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+        CAST(COALESCE(SUM(CASE WHEN c.status IN ('creating', 'pending') THEN 1 ELSE 0 END), 0) AS BIGINT), \
+        CAST(COALESCE(SUM(CASE WHEN c.status = 'paid' THEN c.amount_minor ELSE 0 END), 0) AS BIGINT) \
      FROM link_charges lc JOIN charges c ON c.id = lc.charge_id WHERE lc.link_id = $1";
 
 impl Store {
@@ -508,7 +509,7 @@ impl Store {
 /// seller's one sale message when the charge was bought through a link. True if it was
 /// (the caller then sends no `charge_paid_late` notice: the sale message carries it).
 pub(super) async fn queue_link_sale(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     merchant: MerchantId,
     id: ChargeId,
     after: Option<PaidAfter>,

@@ -12,25 +12,26 @@ use super::events::append;
 use super::model::{Merchant, MerchantId, Profile, ProfileInput, parse_currency, parse_lang};
 use super::{Result, Store, StoreError};
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: i64,
-    telegram_user_id: i64,
-    chat_id: i64,
-    language: String,
-    language_chosen: i64,
-    default_currency: String,
-    bakong_account_id: Option<String>,
-    shop_name: Option<String>,
-    city: Option<String>,
-    token_sealed: Option<Vec<u8>>,
-    token_expires_at: Option<i64>,
-    token_version: i64,
-    token_rejected_at: Option<i64>,
-    token_reminded_at: Option<i64>,
-    email: Option<String>,
-    created_at: i64,
-    updated_at: i64,
+super::rows::from_row! {
+    struct Row {
+        id: i64,
+        telegram_user_id: i64,
+        chat_id: i64,
+        language: String,
+        language_chosen: i64,
+        default_currency: String,
+        bakong_account_id: Option<String>,
+        shop_name: Option<String>,
+        city: Option<String>,
+        token_sealed: Option<Vec<u8>>,
+        token_expires_at: Option<i64>,
+        token_version: i64,
+        token_rejected_at: Option<i64>,
+        token_reminded_at: Option<i64>,
+        email: Option<String>,
+        created_at: i64,
+        updated_at: i64,
+    }
 }
 
 const COLUMNS: &str = "id, telegram_user_id, chat_id, language, language_chosen, default_currency, \

@@ -1,9 +1,16 @@
-//! All SQL lives here. SQLite today (WAL, `$N` placeholders, unix-seconds INTEGER times,
-//! INTEGER minor units for money) so the same statements port to PostgreSQL later.
+//! All SQL lives here, one text for both backends: SQLite (the embedded default, WAL) and
+//! PostgreSQL (`DATABASE_URL=postgres://…`, issue 16), through sqlx's `Any` driver. The
+//! statements keep to what both understand: `$N` placeholders, unix-seconds BIGINT times,
+//! BIGINT minor units for money, `RETURNING`, `ON CONFLICT`, aggregates cast to BIGINT; the
+//! few places that differ ask [`Store::backend`]. Each backend has its own migrations
+//! (`migrations/`, `migrations-postgres/`, see `migrations.rs`).
 //!
-//! Writes that must be atomic run in `BEGIN IMMEDIATE` transactions; status changes are
+//! Writes that must be atomic run in [`Store::write_tx`]: one writer at a time on either
+//! backend (SQLite `BEGIN IMMEDIATE`; PostgreSQL a transaction-scoped advisory lock), so a
+//! transaction that reads and then writes sees no other writer in between. Status changes are
 //! single guarded statements (`… WHERE id = $1 AND status = 'pending'`) that report whether
-//! they applied, so a charge changes state exactly once however many tasks race for it.
+//! they applied, so a charge changes state exactly once however many tasks — or replicas —
+//! race for it.
 
 mod charges;
 mod dialogues;
@@ -16,20 +23,22 @@ mod inline_cards;
 mod key_check;
 mod links;
 mod merchants;
+mod migrations;
 mod model;
 mod ops_queries;
 mod outbox;
 mod receipts;
 mod renewals;
 mod reports;
+mod rows;
 mod stored_text;
 mod watcher_queries;
 
 use std::str::FromStr;
-use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Any, AnyPool, Executor, Transaction};
 
 pub use event_kind::{EventKind, UnknownEventKind};
 pub use follow_up::{FollowUpKind, UnknownFollowUpKind};
@@ -40,6 +49,7 @@ pub use links::{
     LinkBuyer, LinkCharge, LinkCode, LinkId, LinkPrice, LinkSale, LinkState, LinkStats,
     MAX_OPEN_PER_BUYER, NewPayLink, NotALinkCode, PayLink, Reserved,
 };
+pub use migrations::migrator;
 pub use model::{
     Charge, ChargeId, ChargeStatus, Event, Merchant, MerchantId, NewCharge, OutboxItem, PaidAfter,
     Profile, ProfileInput,
@@ -101,58 +111,193 @@ const CACHE_SIZE: &str = "-512";
 /// behind the watcher round's writes (answer → outbox pick-up p50 ~0.5 s instead of ~0.3 s).
 const MAX_CONNECTIONS: u32 = 6;
 
+/// Pooled connections to PostgreSQL per process. A replica's work is a watcher round, the
+/// outbox and the handlers; the server's own limit (100 by default) is shared by every
+/// replica.
+const MAX_PG_CONNECTIONS: u32 = 8;
+
+/// Key of the advisory lock that makes [`Store::write_tx`] one writer at a time on
+/// PostgreSQL ("khqr" in ASCII, then 1).
+const WRITE_LOCK_KEY: i64 = 0x6b68_7172_0000_0001;
+
+/// Which database engine a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `sqlite://…` (the default): one file on this machine, one process.
+    Sqlite,
+    /// `postgres://…` / `postgresql://…`: a server several replicas may share.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a `DATABASE_URL` names, or `None` for any other scheme.
+    pub fn of_url(url: &str) -> Option<Backend> {
+        let scheme = url.split_once(':')?.0;
+        match scheme {
+            "sqlite" => Some(Backend::Sqlite),
+            "postgres" | "postgresql" => Some(Backend::Postgres),
+            _ => None,
+        }
+    }
+}
+
 /// Handle to the database; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
 }
 
 impl Store {
-    /// Opens (creating if missing, mode 0600) the SQLite database at `url` and applies
-    /// migrations.
+    /// Opens the database at `url` and applies migrations: an SQLite file (created if
+    /// missing, mode 0600) or a PostgreSQL database (which must exist).
     pub async fn open(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
         let open_err = |source| StoreError::Open {
-            url: url.to_owned(),
+            url: redacted(url),
             source,
         };
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(open_err)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true)
-            .pragma("cache_size", CACHE_SIZE);
-        if let Some(file) = file_mode::database_file(url, options.get_filename()) {
-            file_mode::restrict(&file).map_err(|e| open_err(sqlx::Error::Io(e)))?;
-        }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
-            .connect_with(options)
-            .await
-            .map_err(open_err)?;
-        sqlx::migrate!().run(&pool).await?;
-        Ok(Self { pool })
+        let backend = Backend::of_url(url).ok_or_else(|| {
+            open_err(sqlx::Error::Configuration(
+                "DATABASE_URL must start with sqlite:// or postgres://".into(),
+            ))
+        })?;
+        let options = AnyConnectOptions::from_str(url).map_err(open_err)?;
+        let pool = match backend {
+            Backend::Sqlite => {
+                let sqlite = SqliteConnectOptions::from_str(url).map_err(open_err)?;
+                if let Some(file) = file_mode::database_file(url, sqlite.get_filename()) {
+                    // Also creates the file (0600), so no `mode=rwc` is needed.
+                    file_mode::restrict(&file).map_err(|e| open_err(sqlx::Error::Io(e)))?;
+                }
+                AnyPoolOptions::new()
+                    .max_connections(MAX_CONNECTIONS)
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            conn.execute(sqlx::AssertSqlSafe(sqlite_pragmas())).await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await
+                    .map_err(open_err)?
+            }
+            Backend::Postgres => AnyPoolOptions::new()
+                .max_connections(MAX_PG_CONNECTIONS)
+                .connect_with(options)
+                .await
+                .map_err(open_err)?,
+        };
+        migrations::migrator(backend).run(&pool).await?;
+        Ok(Self { pool, backend })
+    }
+
+    /// SQLite or PostgreSQL.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// The pool, for layers that add their own queries in this module's style.
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
-    /// Closes every connection (checkpointing the WAL). Further use fails.
+    /// Closes every connection (checkpointing SQLite's WAL). Further use fails.
     pub async fn close(&self) {
         self.pool.close().await;
     }
 
-    async fn write_tx(&self) -> Result<Transaction<'static, Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    /// A transaction no other writer runs beside: SQLite's `BEGIN IMMEDIATE` takes the
+    /// database's write lock; on PostgreSQL every `write_tx` first takes one
+    /// transaction-scoped advisory lock, so they run one after another across replicas
+    /// too. Single statements outside it (the guarded updates) need no such lock.
+    async fn write_tx(&self) -> Result<Transaction<'static, Any>> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK_KEY)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
     }
+}
+
+/// Every SQLite connection's settings (the `Any` driver takes no SQLite options): WAL,
+/// NORMAL sync (durable at each checkpoint; WAL keeps the file consistent), 5 s busy wait,
+/// foreign keys, and the small page cache of [`CACHE_SIZE`].
+fn sqlite_pragmas() -> String {
+    format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; \
+         PRAGMA foreign_keys = ON; PRAGMA cache_size = {CACHE_SIZE};"
+    )
+}
+
+/// `url` without its password, for error messages and logs.
+fn redacted(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// A database URL for one unit test: a fresh SQLite file in `dir`, or — with
+/// `KHQR_TEST_DATABASE_URL=postgres://…` (the cluster `scripts/pg-cluster.sh` starts for
+/// `.ci/run`) — a new database on that server, so store-touching unit tests run on both
+/// backends like the integration tests (`tests/it/support/db.rs`).
+#[cfg(test)]
+pub(crate) async fn test_database_url(dir: &std::path::Path) -> String {
+    use sqlx::Connection;
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let server = match std::env::var("KHQR_TEST_DATABASE_URL") {
+        Ok(server) if server.starts_with("postgres") => server,
+        _ => return format!("sqlite://{}", dir.join("test.db").display()),
+    };
+    sqlx::any::install_default_drivers();
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("u_{}_{n}", std::process::id());
+    let mut admin = sqlx::AnyConnection::connect(&server).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE DATABASE {name} STRATEGY FILE_COPY"
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    admin.close().await.unwrap();
+    let mut url = reqwest::Url::parse(&server).unwrap();
+    url.set_path(&name);
+    url.to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_password_never_leaves_in_an_error() {
+        assert_eq!(
+            redacted("postgres://khqr:s3cret@db:5432/khqr"),
+            "postgres://khqr:***@db:5432/khqr"
+        );
+        assert_eq!(redacted("sqlite://khqr-bot.db"), "sqlite://khqr-bot.db");
+    }
+
+    #[test]
+    fn backends_by_scheme() {
+        assert_eq!(Backend::of_url("sqlite://a.db"), Some(Backend::Sqlite));
+        assert_eq!(Backend::of_url("postgres://h/db"), Some(Backend::Postgres));
+        assert_eq!(
+            Backend::of_url("postgresql://h/db"),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(Backend::of_url("mysql://h/db"), None);
+    }
 
     #[tokio::test]
     async fn every_pooled_connection_keeps_a_small_page_cache() {

@@ -51,7 +51,7 @@ mod tests {
     #[tokio::test]
     async fn an_empty_database_answers_and_a_closed_one_does_not() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("ops.db").display());
+        let url = crate::store::test_database_url(dir.path()).await;
         let store = Store::open(&url).await.unwrap();
         store.ping().await.unwrap();
         assert_eq!(store.count_pending_charges().await.unwrap(), 0);

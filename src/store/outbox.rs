@@ -1,24 +1,25 @@
 //! Telegram follow-ups committed with the state change that needs them (delivered by the
 //! watcher, issue 6).
 
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 
 use super::follow_up::{FollowUpKind, UnknownFollowUpKind};
 use super::model::{ChargeId, MerchantId, OutboxItem, json};
 use super::{Result, Store, StoreError};
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: i64,
-    merchant_id: i64,
-    charge_id: Option<i64>,
-    kind: String,
-    payload: String,
-    attempts: i64,
-    next_attempt_at: i64,
-    last_error: Option<String>,
-    created_at: i64,
-    done_at: Option<i64>,
+super::rows::from_row! {
+    struct Row {
+        id: i64,
+        merchant_id: i64,
+        charge_id: Option<i64>,
+        kind: String,
+        payload: String,
+        attempts: i64,
+        next_attempt_at: i64,
+        last_error: Option<String>,
+        created_at: i64,
+        done_at: Option<i64>,
+    }
 }
 
 impl TryFrom<Row> for OutboxItem {
@@ -49,7 +50,7 @@ const COLUMNS: &str = "id, merchant_id, charge_id, kind, payload, attempts, next
 
 /// Queues one follow-up inside the caller's transaction.
 pub(super) async fn enqueue(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Transaction<'static, Any>,
     merchant_id: MerchantId,
     charge_id: Option<ChargeId>,
     kind: FollowUpKind,
@@ -169,7 +170,7 @@ mod tests {
     #[tokio::test]
     async fn an_unknown_kind_is_given_up_and_the_others_still_come() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+        let url = crate::store::test_database_url(dir.path()).await;
         let store = Store::open(&url).await.unwrap();
         let m = store.ensure_merchant(7, 7, Lang::En, 100).await.unwrap().id;
         for kind in ["charge_teleported", "token_refused"] {

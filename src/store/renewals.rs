@@ -83,16 +83,17 @@ fn email(raw: &str, merchant: i64) -> Result<RegisteredEmail> {
         .map_err(|e| StoreError::Corrupt(format!("merchant {merchant} email: {e}")))
 }
 
-#[derive(sqlx::FromRow)]
-struct OpenRow {
-    id: i64,
-    merchant_id: i64,
-    token_version: i64,
-    email: String,
-    state: String,
-    attempts: i64,
-    token_sealed: Option<Vec<u8>>,
-    token_expires_at: Option<i64>,
+super::rows::from_row! {
+    struct OpenRow {
+        id: i64,
+        merchant_id: i64,
+        token_version: i64,
+        email: String,
+        state: String,
+        attempts: i64,
+        token_sealed: Option<Vec<u8>>,
+        token_expires_at: Option<i64>,
+    }
 }
 
 impl TryFrom<OpenRow> for OpenRenewal {
@@ -155,13 +156,14 @@ impl Store {
     /// Merchants with an email and a token that expires by `until` or was refused, and no
     /// renewal row for their current token version and email.
     pub async fn renewal_candidates(&self, until: i64) -> Result<Vec<RenewalCandidate>> {
-        #[derive(sqlx::FromRow)]
-        struct CandidateRow {
-            id: i64,
-            token_version: i64,
-            email: String,
-            token_expires_at: Option<i64>,
-            token_rejected_at: Option<i64>,
+        super::rows::from_row! {
+            struct CandidateRow {
+                id: i64,
+                token_version: i64,
+                email: String,
+                token_expires_at: Option<i64>,
+                token_rejected_at: Option<i64>,
+            }
         }
         let rows: Vec<CandidateRow> = sqlx::query_as(
             "SELECT m.id, m.token_version, m.email, m.token_expires_at, m.token_rejected_at \

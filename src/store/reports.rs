@@ -55,23 +55,24 @@ pub struct ExportRow {
     pub paid_to_account_id: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
-struct ExportDbRow {
-    id: i64,
-    created_at: i64,
-    paid_at: Option<i64>,
-    settled_at: Option<i64>,
-    status: String,
-    amount_minor: i64,
-    currency: String,
-    note: Option<String>,
-    bill_number: String,
-    payer_account_id: Option<String>,
-    bakong_hash: Option<String>,
-    paid_after: Option<String>,
-    paid_amount_minor: Option<i64>,
-    paid_currency: Option<String>,
-    paid_to_account_id: Option<String>,
+super::rows::from_row! {
+    struct ExportDbRow {
+        id: i64,
+        created_at: i64,
+        paid_at: Option<i64>,
+        settled_at: Option<i64>,
+        status: String,
+        amount_minor: i64,
+        currency: String,
+        note: Option<String>,
+        bill_number: String,
+        payer_account_id: Option<String>,
+        bakong_hash: Option<String>,
+        paid_after: Option<String>,
+        paid_amount_minor: Option<i64>,
+        paid_currency: Option<String>,
+        paid_to_account_id: Option<String>,
+    }
 }
 
 impl TryFrom<ExportDbRow> for ExportRow {
@@ -259,12 +260,12 @@ impl Store {
     ) -> Result<Vec<NoteTotal>> {
         let rows: Vec<(String, Option<String>, i64, i64)> = sqlx::query_as(
             "SELECT currency, note, n, total FROM ( \
-                 SELECT currency, note, COUNT(*) AS n, SUM(amount_minor) AS total, \
+                 SELECT currency, note, COUNT(*) AS n, CAST(SUM(amount_minor) AS BIGINT) AS total, \
                      ROW_NUMBER() OVER (PARTITION BY currency \
-                         ORDER BY SUM(amount_minor) DESC, COUNT(*) DESC, note) AS rank \
+                         ORDER BY SUM(amount_minor) DESC, COUNT(*) DESC, note NULLS FIRST) AS rank \
                  FROM charges \
                  WHERE merchant_id = $1 AND status = 'paid' AND paid_at >= $2 AND paid_at < $3 \
-                 GROUP BY currency, note) \
+                 GROUP BY currency, note) AS ranked \
              WHERE rank <= $4 \
              ORDER BY currency = 'USD' DESC, currency, rank",
         )
@@ -336,7 +337,7 @@ mod tests {
     #[tokio::test]
     async fn a_day_is_claimed_and_queued_once() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+        let url = crate::store::test_database_url(dir.path()).await;
         let store = Store::open(&url).await.unwrap();
         let m = store.ensure_merchant(7, 7, Lang::En, 100).await.unwrap().id;
         let text = serde_json::json!({ "day": "2026-11-24", "text": "summary" });

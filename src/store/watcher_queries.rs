@@ -112,18 +112,19 @@ pub struct Settlement {
     pub follow_up: FollowUpKind,
 }
 
-#[derive(sqlx::FromRow)]
-struct DueRow {
-    id: i64,
-    merchant_id: i64,
-    md5: String,
-    to_account_id: String,
-    amount_minor: i64,
-    currency: String,
-    expires_at: i64,
-    last_check_at: Option<i64>,
-    status: String,
-    created_at: i64,
+super::rows::from_row! {
+    struct DueRow {
+        id: i64,
+        merchant_id: i64,
+        md5: String,
+        to_account_id: String,
+        amount_minor: i64,
+        currency: String,
+        expires_at: i64,
+        last_check_at: Option<i64>,
+        status: String,
+        created_at: i64,
+    }
 }
 
 impl TryFrom<DueRow> for DueCharge {
@@ -586,7 +587,7 @@ impl Store {
 /// A payment for a charge that cannot take it any more: recorded and reported once per
 /// transaction hash (a second round seeing the transaction that settled it is no news).
 async fn report_unwatched(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     merchant: MerchantId,
     id: ChargeId,
     status: ChargeStatus,

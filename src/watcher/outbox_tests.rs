@@ -40,7 +40,7 @@ impl Db {
             let _ = held.recv();
         });
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+        let url = crate::store::test_database_url(dir.path()).await;
         let store = Store::open(&url).await.unwrap();
         tokio::spawn(drive_clock(store.clone()));
         Self {

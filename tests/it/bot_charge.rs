@@ -390,9 +390,7 @@ async fn a_charge_interrupted_by_a_crash_is_watched_after_restart() {
     app.stop().await;
 
     // What a crash between "reserve" and "photo accepted" leaves behind.
-    let store = khqr_bot::store::Store::open(app.db_url())
-        .await
-        .unwrap();
+    let store = khqr_bot::store::Store::open(app.db_url()).await.unwrap();
     let now = (now_ms() / 1000) as i64;
     let id = store
         .insert_creating_charge(&khqr_bot::store::NewCharge {

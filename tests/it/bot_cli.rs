@@ -129,9 +129,7 @@ async fn run_serves_then_exits_cleanly_on_sigterm() {
 }
 
 async fn sealed_tokens(app: &crate::support::app::TestApp) -> Vec<Vec<u8>> {
-    let store = khqr_bot::store::Store::open(app.db_url())
-        .await
-        .unwrap();
+    let store = khqr_bot::store::Store::open(app.db_url()).await.unwrap();
     let tokens = sqlx::query_scalar("SELECT token_sealed FROM merchants ORDER BY id")
         .fetch_all(store.pool())
         .await
@@ -165,9 +163,14 @@ async fn rotate_key_reseals_every_token_and_the_bot_then_runs_only_with_the_new_
     let db_url = app.db_url().to_owned();
     let new_key = "33".repeat(32);
     let before = sealed_tokens(&app).await;
+    // On PostgreSQL the key file is named by KHQR_BOT_SECRET_KEY_FILE (nothing is "beside").
+    let key_file = app.env().get("KHQR_BOT_SECRET_KEY_FILE").cloned();
     let rotate = || {
         let mut cmd = khqr_bot(cwd.path());
         cmd.arg("rotate-key").env("DATABASE_URL", &db_url);
+        if let Some(file) = &key_file {
+            cmd.env("KHQR_BOT_SECRET_KEY_FILE", file);
+        }
         cmd
     };
 

@@ -206,7 +206,7 @@ async fn a_token_two_days_from_expiry_renews_itself_and_charges_confirm_with_the
         "the charge was confirmed with the new token"
     );
     // Sealed at rest: neither token appears in the database files.
-    let bytes = app.database_bytes();
+    let bytes = app.database_bytes().await;
     assert!(!crate::support::app::contains(&bytes, old.as_bytes()));
     assert!(!crate::support::app::contains(&bytes, new.as_bytes()));
     // Nothing left to do; told once.
@@ -385,9 +385,7 @@ async fn a_restart_during_the_renew_call_asks_once_more_and_keeps_the_token() {
     // The previous process claimed the renewal and started the call, then died before
     // Bakong's answer was written: Bakong may have revoked the old token.
     let email = RegisteredEmail::parse(EMAIL).unwrap();
-    let store = khqr_bot::store::Store::open(app.db_url())
-        .await
-        .unwrap();
+    let store = khqr_bot::store::Store::open(app.db_url()).await.unwrap();
     let m = store.merchant_by_user(user.id).await.unwrap().unwrap();
     store.set_email(m.id, Some(&email), 0).await.unwrap();
     assert!(
@@ -423,9 +421,7 @@ async fn two_passes_at_once_renew_a_seller_only_once() {
     let user = TgUser::english(1711);
     setup(&app, &user, Duration::from_secs(2 * DAY), "skip").await;
     app.stop().await;
-    let store = khqr_bot::store::Store::open(app.db_url())
-        .await
-        .unwrap();
+    let store = khqr_bot::store::Store::open(app.db_url()).await.unwrap();
     let m = store.merchant_by_user(user.id).await.unwrap().unwrap();
     let email = RegisteredEmail::parse(EMAIL).unwrap();
     store.set_email(m.id, Some(&email), 0).await.unwrap();

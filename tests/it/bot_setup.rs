@@ -177,7 +177,7 @@ async fn setup_wizard_rejects_wrong_answers_then_completes() {
         && r.authorization.as_deref() == Some(&format!("Bearer {token}"))));
 
     // The token is nowhere in the database files in clear (main file, WAL, shm).
-    let bytes = app.database_bytes();
+    let bytes = app.database_bytes().await;
     assert!(!bytes.is_empty());
     assert!(!contains(&bytes, token.as_bytes()), "token stored in clear");
     let signature = token.rsplit('.').next().unwrap();
@@ -238,7 +238,7 @@ async fn unknown_account_is_asked_again_without_asking_the_token_again() {
             .is_none_or(|m| m.profile.is_none())
     );
     // The token waits sealed in the dialogue, not in clear.
-    assert!(!contains(&app.database_bytes(), token.as_bytes()));
+    assert!(!contains(&app.database_bytes().await, token.as_bytes()));
 
     let reply = app.say(&user, "real@aclb").await;
     assert!(
@@ -365,7 +365,7 @@ async fn token_command_replaces_the_token_only() {
         (before.account_id, before.shop_name, before.city)
     );
     assert_ne!(after.token_sealed, before.token_sealed);
-    let bytes = app.database_bytes();
+    let bytes = app.database_bytes().await;
     assert!(!contains(&bytes, new.as_bytes()) && !contains(&bytes, old.as_bytes()));
 }
 

@@ -388,7 +388,7 @@ async fn migration_moves_old_mismatches_to_their_own_status_and_keeps_payment_ti
             .create_if_missing(true)
             .foreign_keys(true);
         let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-        sqlx::migrate!("./migrations")
+        khqr_bot::store::migrator(khqr_bot::store::Backend::Sqlite)
             .run_to(20260101000001, &pool)
             .await
             .unwrap();
@@ -501,7 +501,7 @@ async fn migration_to_discarded_drafts_keeps_inline_cards_and_drafts() {
             .create_if_missing(true)
             .foreign_keys(true);
         let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-        sqlx::migrate!("./migrations")
+        khqr_bot::store::migrator(khqr_bot::store::Backend::Sqlite)
             .run_to(20261201000500, &pool)
             .await
             .unwrap();

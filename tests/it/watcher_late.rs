@@ -275,13 +275,22 @@ async fn failed_activation_keeps_the_charge_watched_and_the_photo_in_the_chat() 
     let app = TestApp::spawn_with(FAST).await;
     let user = merchant(&app, 3005).await;
     // Recording the message id fails (as a database error would).
-    sqlx::query(
-        "CREATE TRIGGER fail_activation BEFORE UPDATE OF message_id ON charges \
-         WHEN NEW.message_id IS NOT NULL BEGIN SELECT RAISE(ABORT, 'injected'); END",
-    )
-    .execute(app.store.pool())
-    .await
-    .unwrap();
+    let trigger: &[&str] = if crate::support::db::on_postgres() {
+        &[
+            "CREATE FUNCTION fail_activation() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'injected'; END $$",
+            "CREATE TRIGGER fail_activation BEFORE UPDATE OF message_id ON charges \
+             FOR EACH ROW WHEN (NEW.message_id IS NOT NULL) EXECUTE FUNCTION fail_activation()",
+        ]
+    } else {
+        &[
+            "CREATE TRIGGER fail_activation BEFORE UPDATE OF message_id ON charges \
+           WHEN NEW.message_id IS NOT NULL BEGIN SELECT RAISE(ABORT, 'injected'); END",
+        ]
+    };
+    for sql in trigger {
+        sqlx::query(*sql).execute(app.store.pool()).await.unwrap();
+    }
     let deletes_before = app.telegram.calls_of("deleteMessage").len();
     let c = charge(&app, &user, "/charge 2 USD").await;
     assert_eq!((c.status, c.message_id), (ChargeStatus::Pending, None));
@@ -320,13 +329,28 @@ async fn a_follow_up_whose_done_mark_fails_is_not_sent_again() {
     let c = charge(&app, &user, "/charge 1 USD").await;
     let message = c.message_id.unwrap();
     // Marking follow-ups done fails until `block_done` is emptied.
+    let trigger = if crate::support::db::on_postgres() {
+        vec![
+            "CREATE FUNCTION block_outbox_done() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN IF EXISTS (SELECT 1 FROM block_done) THEN RAISE EXCEPTION 'injected'; \
+             END IF; RETURN NEW; END $$",
+            "CREATE TRIGGER block_outbox_done BEFORE UPDATE OF done_at ON telegram_outbox \
+             FOR EACH ROW WHEN (NEW.done_at IS NOT NULL) EXECUTE FUNCTION block_outbox_done()",
+        ]
+    } else {
+        vec![
+            "CREATE TRIGGER block_outbox_done BEFORE UPDATE OF done_at ON telegram_outbox \
+             WHEN NEW.done_at IS NOT NULL AND EXISTS (SELECT 1 FROM block_done) \
+             BEGIN SELECT RAISE(ABORT, 'injected'); END",
+        ]
+    };
     for sql in [
         "CREATE TABLE block_done (x INTEGER)",
         "INSERT INTO block_done VALUES (1)",
-        "CREATE TRIGGER block_outbox_done BEFORE UPDATE OF done_at ON telegram_outbox \
-         WHEN NEW.done_at IS NOT NULL AND EXISTS (SELECT 1 FROM block_done) \
-         BEGIN SELECT RAISE(ABORT, 'injected'); END",
-    ] {
+    ]
+    .into_iter()
+    .chain(trigger)
+    {
         sqlx::query(sql).execute(app.store.pool()).await.unwrap();
     }
     let since = app.telegram.call_count();

@@ -108,11 +108,15 @@ impl TestApp {
                 "BAKONG_API_URL".to_owned(),
                 self.bakong.base_url().to_owned(),
             ),
-            (
-                "DATABASE_URL".to_owned(),
-                self.db_url.clone(),
-            ),
+            ("DATABASE_URL".to_owned(), self.db_url.clone()),
         ]);
+        if super::db::on_postgres() {
+            // The key file SQLite keeps beside the database; PostgreSQL has no "beside".
+            env.insert(
+                "KHQR_BOT_SECRET_KEY_FILE".to_owned(),
+                self.db_path().with_extension("key").display().to_string(),
+            );
+        }
         env.extend(self.extra_env.clone());
         env
     }
@@ -289,9 +293,15 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Every byte of the database files (main file, WAL, shared memory).
-    pub fn database_bytes(&self) -> Vec<u8> {
+    /// Every byte the database holds on disk. SQLite: the main file, WAL and shared memory.
+    /// PostgreSQL: every row of every table as text (what a dump holds), and — when the
+    /// throw-away cluster's directory is readable (`KHQR_PG_DIR`) — this database's files
+    /// and the cluster's WAL.
+    pub async fn database_bytes(&self) -> Vec<u8> {
         let mut all = Vec::new();
+        if super::db::on_postgres() {
+            return super::db::postgres_bytes(&self.store).await;
+        }
         for suffix in ["", "-wal", "-shm"] {
             let path = PathBuf::from(format!("{}{suffix}", self.db_path().display()));
             if let Ok(bytes) = std::fs::read(&path) {
