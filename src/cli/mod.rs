@@ -18,10 +18,10 @@ pub fn init_tracing() {
     let rust_log = std::env::var("RUST_LOG").unwrap_or_default();
     let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    if !rust_log.contains("sqlx") {
-        if let Ok(quiet) = "sqlx::postgres::notice=warn".parse() {
-            filter = filter.add_directive(quiet);
-        }
+    if !rust_log.contains("sqlx")
+        && let Ok(quiet) = "sqlx::postgres::notice=warn".parse()
+    {
+        filter = filter.add_directive(quiet);
     }
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
