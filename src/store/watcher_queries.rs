@@ -519,18 +519,24 @@ impl Store {
 
     /// Records when each still-pending charge is next due (`(id, next_poll_at)`), in ONE
     /// statement for the charges of one Bakong request. Settled charges are left alone.
+    ///
+    /// The pending guard is written as a `CASE`, not `status = 'pending'`: given that
+    /// equality, SQLite's planner walks `charges_due`'s whole `pending` range instead of
+    /// looking the ids up (`EXPLAIN QUERY PLAN`: `USING INDEX charges_due (status=?)`), and
+    /// with 100,000 pending charges that is 100,000 index entries for each Bakong request
+    /// (benches/replicas.rs: a round took 36 s; BENCHMARKS.md "Replicas").
     pub async fn set_next_polls(&self, next: &[(ChargeId, i64)]) -> Result<()> {
         for chunk in next.chunks(200) {
             let mut sql = String::from("UPDATE charges SET next_poll_at = CASE id");
             for i in 0..chunk.len() {
                 sql.push_str(&format!(" WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2));
             }
-            sql.push_str(" ELSE next_poll_at END WHERE status = 'pending' AND id IN (");
+            sql.push_str(" ELSE next_poll_at END WHERE id IN (");
             let ids: Vec<String> = (0..chunk.len())
                 .map(|i| format!("${}", 2 * i + 1))
                 .collect();
             sql.push_str(&ids.join(", "));
-            sql.push(')');
+            sql.push_str(") AND CASE WHEN status = 'pending' THEN 1 ELSE 0 END = 1");
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (id, at) in chunk {
                 q = q.bind(id.0).bind(*at);
