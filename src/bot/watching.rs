@@ -12,10 +12,11 @@ use tokio::task::JoinHandle;
 use crate::bakong::{self, BakongError, ClientConfig};
 use crate::crypto::SecretBox;
 use crate::metrics::Metrics;
-use crate::store::{ChargeId, ReplicaId, Store, StoreError};
+use crate::store::{Backend, ChargeId, ReplicaId, Store, StoreError};
 use crate::telegram_pacing::PacedBot;
 use crate::time::{SharedClock, system_clock};
 use crate::watcher::bakong_lookups::watcher_client_config;
+use crate::watcher::lease::DEFAULT_LEASE_CHUNK;
 use crate::watcher::outbox::OutboxPolicy;
 use crate::watcher::reminders::{REMIND_BEFORE_SECS, reminder_due};
 use crate::watcher::renewer::{Renewer, renewal_loop};
@@ -136,6 +137,13 @@ impl WatcherTasks {
             schedule: Schedule::with_interval(interval),
             max_rps,
             round_secs: u32::try_from(POLL_TICK.as_secs().max(1)).unwrap_or(1),
+            // SQLite is one process: a round claims every due merchant at once, as rounds
+            // did before leases (chunks of 50 tripled a round at 100,000 pending charges,
+            // BENCHMARKS.md "Replicas"). Replicas on PostgreSQL share a round by chunks.
+            lease_chunk: match store.backend() {
+                Backend::Sqlite => usize::MAX,
+                Backend::Postgres => DEFAULT_LEASE_CHUNK,
+            },
             ..WatcherConfig::default()
         };
         let wake = Arc::new(Notify::new());
