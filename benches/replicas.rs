@@ -561,20 +561,14 @@ async fn seed(
         .map(|i| {
             let merchant = i % s.merchants;
             let minor = 100 + (i as u64 % 4_900);
-            let input = KhqrInput {
-                account_id: account_of(merchant),
-                merchant_name: format!("Shop {merchant}"),
-                merchant_city: Some("Phnom Penh".to_owned()),
-                currency: Currency::Usd,
-                amount: Some(Amount::from_minor(minor, Currency::Usd).expect("amount")),
-                bill_number: Some(format!("B{i:09}")),
-                expiration_ms: Some(expires_at as u64 * 1000),
-                ..KhqrInput::default()
-            };
-            let khqr = input
-                .build(created_at as u64 * 1000)
-                .expect("khqr")
-                .encode();
+            let khqr = seed_khqr(
+                &account_of(merchant),
+                merchant,
+                minor,
+                i,
+                created_at,
+                expires_at,
+            );
             Seeded {
                 merchant,
                 md5: md5_hex(&khqr),
@@ -671,22 +665,35 @@ async fn seed(
 /// The KHQR of charge `i` again (built twice rather than kept: 100,000 strings of ~160
 /// bytes are not worth holding through the run).
 fn khqr_of(c: &Seeded, i: usize, created_at: i64, expires_at: i64) -> String {
+    let khqr = seed_khqr(&c.account, c.merchant, c.minor, i, created_at, expires_at);
+    debug_assert_eq!(md5_hex(&khqr), c.md5);
+    khqr
+}
+
+/// The dynamic KHQR of seeded charge `i` of `merchant` (the one text both the seed and
+/// `khqr_of` build).
+fn seed_khqr(
+    account: &str,
+    merchant: usize,
+    minor: u64,
+    i: usize,
+    created_at: i64,
+    expires_at: i64,
+) -> String {
     let input = KhqrInput {
-        account_id: c.account.clone(),
-        merchant_name: format!("Shop {}", c.merchant),
+        account_id: account.to_owned(),
+        merchant_name: format!("Shop {merchant}"),
         merchant_city: Some("Phnom Penh".to_owned()),
         currency: Currency::Usd,
-        amount: Some(Amount::from_minor(c.minor, Currency::Usd).expect("amount")),
+        amount: Some(Amount::from_minor(minor, Currency::Usd).expect("amount")),
         bill_number: Some(format!("B{i:09}")),
         expiration_ms: Some(expires_at as u64 * 1000),
         ..KhqrInput::default()
     };
-    let khqr = input
+    input
         .build(created_at as u64 * 1000)
         .expect("khqr")
-        .encode();
-    debug_assert_eq!(md5_hex(&khqr), c.md5);
-    khqr
+        .encode()
 }
 
 fn start_replicas(
