@@ -3,7 +3,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::bakong::{self, ClientConfig};
 use crate::config::Config;
@@ -162,19 +161,4 @@ impl App {
             webhook_addr,
         })
     }
-}
-
-/// Asks a running dispatcher to stop and waits until it has. If it is not polling yet
-/// (still starting), tries again for a few seconds.
-pub async fn shutdown(token: teloxide::dispatching::ShutdownToken) {
-    for _ in 0..200 {
-        match token.shutdown() {
-            Ok(done) => {
-                done.await;
-                return;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-        }
-    }
-    tracing::warn!("the dispatcher never started; nothing to shut down");
 }

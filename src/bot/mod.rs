@@ -32,6 +32,7 @@ mod reports;
 mod router;
 mod setup;
 mod simple_commands;
+mod stopper;
 mod stored_token;
 mod turn;
 pub mod watching;
@@ -44,7 +45,7 @@ use teloxide::dispatching::dialogue::Storage;
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::types::{AllowedUpdate, BotCommand};
-use teloxide::update_listeners::polling_default;
+use teloxide::update_listeners::{UpdateListener, polling_default};
 use teloxide::utils::command::BotCommands;
 
 use crate::bakong;
@@ -54,7 +55,7 @@ use crate::ops::{OpsServer, WebhookServer};
 use crate::store::Store;
 use crate::telegram_pacing::PacedBot;
 
-pub use app::{App, StartError, shutdown};
+pub use app::{App, StartError};
 pub use callbacks::CallbackAction;
 pub use charge::explain as explain_charge_error;
 pub use commands::Command;
@@ -62,6 +63,7 @@ pub use dialogue::{DbStorage, State};
 pub use format::{phnom_penh_date, phnom_penh_time};
 pub use links::link_url;
 pub use router::schema;
+pub use stopper::Stopper;
 
 /// The requester every handler gets: every request waits at the process's flood gate
 /// (paced messages, Telegram's `retry_after` honoured for all; see [`crate::telegram_pacing`]).
@@ -129,9 +131,8 @@ pub async fn register_commands(bot: &TgBot) -> Result<(), teloxide::RequestError
 }
 
 /// Waits until this process holds the Telegram poller lock (`Store::try_hold_poller_lock`),
-/// trying again every [`POLLER_LOCK_RETRY`]. On SQLite it holds at once.
-// coordinator: on PostgreSQL a shutdown while waiting here is not seen until the lock is
-// held (the dispatcher has not started); select on a stop signal if that matters.
+/// trying again every [`POLLER_LOCK_RETRY`]. On SQLite it holds at once. [`Bot::poll`] gives
+/// up waiting when it is stopped.
 async fn hold_poller_lock(store: &Store) -> crate::store::PollerLock {
     let mut told = false;
     loop {
@@ -185,6 +186,8 @@ pub struct Bot {
     ops: Option<OpsServer>,
     /// Webhook mode: updates come from this listener instead of long polling.
     webhook: Option<WebhookServer>,
+    /// Stops [`Bot::run`] (see [`Bot::stopper`]).
+    stopper: Stopper,
 }
 
 impl Bot {
@@ -209,17 +212,19 @@ impl Bot {
             watcher: None,
             ops: None,
             webhook: None,
+            stopper: Stopper::new(),
         }
     }
 
-    /// Stops polling once the current updates are handled.
-    pub fn shutdown_token(&self) -> teloxide::dispatching::ShutdownToken {
-        self.dispatcher.shutdown_token()
+    /// What stops [`Bot::run`]: no new update is taken, those in hand are handled, then the
+    /// watcher and the ops server stop.
+    pub fn stopper(&self) -> Stopper {
+        self.stopper.clone()
     }
 
     /// Registers the command menus, then long-polls (or, in webhook mode, registers the
-    /// webhook and serves it) until shut down (see [`Bot::shutdown_token`]). Fails if
-    /// Telegram cannot be reached at start (`getMe`) or refuses the webhook.
+    /// webhook and serves it) until stopped (see [`Bot::stopper`]). Fails if Telegram cannot
+    /// be reached at start (`getMe`) or refuses the webhook.
     pub async fn run(mut self) -> Result<(), RunError> {
         let result = self.poll().await;
         if let Some(watcher) = self.watcher.take() {
@@ -248,38 +253,61 @@ impl Bot {
             None => {
                 // One long-poller per bot token among the replicas (issue 16): wait for the
                 // poller lock; the watcher and the outbox run meanwhile.
-                let lock = hold_poller_lock(&self.ctx.store).await;
-                // Deletes a webhook left from webhook mode first (getUpdates is refused
-                // while one is set).
-                let listener = polling_default(self.bot.clone()).await;
-                let on_error = LoggingErrorHandler::with_custom_text("polling Telegram failed");
-                let token = self.dispatcher.shutdown_token();
-                // Holds the lock while polling; if it is lost, polling stops (two pollers
-                // would make Telegram answer 409 to both).
-                let keeper = tokio::spawn(async move {
-                    lock.lost().await;
-                    tracing::error!("lost the Telegram poller lock: stopping polling");
-                    app::shutdown(token).await;
-                });
-                let result = self
-                    .dispatcher
-                    .try_dispatch_with_listener(listener, on_error)
-                    .await
-                    .map_err(RunError::Telegram);
-                keeper.abort();
-                result
+                let lock = tokio::select! {
+                    lock = hold_poller_lock(&self.ctx.store) => Some(lock),
+                    () = self.stopper.stopped() => None,
+                };
+                match lock {
+                    Some(lock) => {
+                        // Deletes a webhook left from webhook mode first (getUpdates is
+                        // refused while one is set).
+                        let mut listener = polling_default(self.bot.clone()).await;
+                        let stop = UpdateListener::stop_token(&mut listener);
+                        let stopped = self.stopper.stopped();
+                        // Holds the lock while polling; if it is lost, polling stops (two
+                        // pollers would make Telegram answer 409 to both).
+                        let keeper = tokio::spawn(async move {
+                            tokio::select! {
+                                () = stopped => {}
+                                () = lock.lost() => tracing::error!(
+                                    "lost the Telegram poller lock: stopping polling"
+                                ),
+                            }
+                            stop.stop();
+                        });
+                        let on_error =
+                            LoggingErrorHandler::with_custom_text("polling Telegram failed");
+                        let result = self
+                            .dispatcher
+                            .try_dispatch_with_listener(listener, on_error)
+                            .await
+                            .map_err(RunError::Telegram);
+                        keeper.abort();
+                        result
+                    }
+                    None => {
+                        tracing::info!("stopped before polling started");
+                        Ok(())
+                    }
+                }
             }
             Some(webhook) => match webhook.start(&self.bot, &ALLOWED_UPDATES).await {
                 Ok((mut listener, server)) => {
-                    // Also stops the server if the dispatcher never started.
-                    let stop =
-                        teloxide::update_listeners::UpdateListener::stop_token(&mut listener);
+                    let stop = UpdateListener::stop_token(&mut listener);
+                    let on_stop = stop.clone();
+                    let stopped = self.stopper.stopped();
+                    let stopping = tokio::spawn(async move {
+                        stopped.await;
+                        on_stop.stop();
+                    });
                     let on_error = LoggingErrorHandler::with_custom_text("webhook listener failed");
                     let result = self
                         .dispatcher
                         .try_dispatch_with_listener(listener, on_error)
                         .await
                         .map_err(RunError::Telegram);
+                    stopping.abort();
+                    // Also stops the server if the dispatcher never started.
                     stop.stop();
                     server.finish().await;
                     result

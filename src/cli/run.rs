@@ -1,7 +1,7 @@
 //! `khqr-bot run`: the Telegram bot, configured from the environment (and `.env`).
 
 use anyhow::Context as _;
-use khqr_bot::bot::{App, shutdown};
+use khqr_bot::bot::App;
 use khqr_bot::config::Config;
 
 #[derive(Debug, clap::Args)]
@@ -16,11 +16,11 @@ pub fn run(_args: RunArgs) -> anyhow::Result<()> {
         .context("starting the async runtime")?;
     runtime.block_on(async {
         let app = App::start(&config).await?;
-        let token = app.bot.shutdown_token();
+        let stopper = app.bot.stopper();
         tokio::spawn(async move {
             super::shutdown_signal().await;
             tracing::info!("shutting down: finishing the updates in hand");
-            shutdown(token).await;
+            stopper.stop();
         });
         match app.webhook_addr {
             Some(addr) => tracing::info!(listen = %addr, "bot starting (webhook)"),

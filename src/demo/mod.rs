@@ -32,7 +32,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::{Deserialize, Serialize};
 
 use crate::bakong::sandbox::{Sandbox, SandboxHandle};
-use crate::bot::{App, StartError, shutdown};
+use crate::bot::{App, StartError};
 use crate::config::{Config, ConfigError};
 use crate::emulator::telegram::{TelegramEmulator, TgUser};
 
@@ -202,7 +202,7 @@ pub async fn run(
     let config = Config::from_source(|name| env.get(name).cloned())?;
     let app = App::start(&config).await?;
     let store = app.store.clone();
-    let token = app.bot.shutdown_token();
+    let stopper = app.bot.stopper();
     let bot = tokio::spawn(app.bot.run());
 
     let shared = Arc::new(Shared {
@@ -229,7 +229,7 @@ pub async fn run(
     let bot_result = tokio::select! {
         () = stop => {
             tracing::info!("demo: shutting down");
-            shutdown(token).await;
+            stopper.stop();
             bot.await
         }
         result = &mut bot => result,

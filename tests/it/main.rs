@@ -23,6 +23,7 @@ mod bot_links_store;
 mod bot_private;
 mod bot_renewal;
 mod bot_setup;
+mod bot_stop;
 mod cli_khqr;
 mod demo_browser;
 mod demo_browser_inline;

@@ -7,12 +7,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use khqr_bot::bakong::sandbox::{Sandbox, SandboxHandle};
-use khqr_bot::bot::{App, StartError, shutdown};
+use khqr_bot::bot::{App, StartError, Stopper};
 use khqr_bot::config::Config;
 use khqr_bot::store::{Merchant, Store};
 use khqr_bot::telegram_pacing::Limits;
 use khqr_bot::time::{Clock, TestClock, UnixSecs};
-use teloxide::dispatching::ShutdownToken;
 
 use super::fake_telegram::{Call, FakeTelegram, TgUser};
 
@@ -38,7 +37,7 @@ pub struct TestApp {
     pub store: Store,
     /// The database's URL (`DATABASE_URL`): SQLite file or PostgreSQL database.
     db_url: String,
-    running: Option<(ShutdownToken, tokio::task::JoinHandle<()>)>,
+    running: Option<(Stopper, tokio::task::JoinHandle<()>)>,
     extra_env: HashMap<String, String>,
     /// The app's one clock (handlers and watcher): the system clock, shifted by
     /// `advance_clock` / `set_clock`.
@@ -145,11 +144,11 @@ impl TestApp {
         self.store = app.store.clone();
         self.ops_addr = app.ops_addr;
         self.webhook_addr = app.webhook_addr;
-        let token = app.bot.shutdown_token();
+        let stopper = app.bot.stopper();
         let task = tokio::spawn(async move {
             app.bot.run().await.unwrap();
         });
-        self.running = Some((token, task));
+        self.running = Some((stopper, task));
         Ok(())
     }
 
@@ -171,9 +170,12 @@ impl TestApp {
 
     /// Stops the bot the way SIGTERM does and waits until it has stopped.
     pub async fn stop(&mut self) {
-        let (token, task) = self.running.take().expect("running");
-        tokio::time::timeout(WAIT, shutdown(token)).await.unwrap();
-        tokio::time::timeout(WAIT, task).await.unwrap().unwrap();
+        let (stopper, task) = self.running.take().expect("running");
+        stopper.stop();
+        tokio::time::timeout(WAIT, task)
+            .await
+            .expect("the bot stops within WAIT")
+            .unwrap();
         self.store.close().await;
     }
 
