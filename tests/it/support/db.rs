@@ -90,3 +90,43 @@ pub async fn postgres_bytes(store: &khqr_bot::store::Store) -> Vec<u8> {
     }
     all
 }
+
+#[cfg(test)]
+mod tests {
+    /// `tests/it/store-free-modules.txt` lists modules `.ci/run` does not run a second time
+    /// on PostgreSQL. Each must exist and open no store: no `TestApp`, no `Store`, no
+    /// database URL. A module that starts to is found here, not by a PostgreSQL bug later.
+    #[test]
+    fn store_free_modules_open_no_store() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it");
+        let list = std::fs::read_to_string(format!("{dir}/store-free-modules.txt")).unwrap();
+        let main = std::fs::read_to_string(format!("{dir}/main.rs")).unwrap();
+        let modules: Vec<&str> = list
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect();
+        assert!(modules.len() > 10, "{modules:?}");
+        for module in modules {
+            assert!(
+                main.lines().any(|l| l.trim() == format!("mod {module};")),
+                "{module} is listed but is no module of tests/it/main.rs"
+            );
+            let source = std::fs::read_to_string(format!("{dir}/{module}.rs")).unwrap();
+            for word in [
+                "TestApp",
+                "Store",
+                "store::",
+                "fresh_database_url",
+                "DATABASE_URL",
+                "db_url",
+            ] {
+                assert!(
+                    !source.contains(word),
+                    "{module} mentions {word}: it may open a store, so it must run on \
+                     PostgreSQL too (remove it from store-free-modules.txt)"
+                );
+            }
+        }
+    }
+}
