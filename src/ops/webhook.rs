@@ -61,6 +61,35 @@ impl<'a> AsUpdateStream<'a> for WebhookListener {
     }
 }
 
+/// How many kinds of update teloxide 0.17's "every kind" hint names (its `Kind::full_set`).
+const TELOXIDE_FULL_SET: usize = 19;
+
+/// Kinds the dispatcher's hint names that `setWebhook` did not register.
+#[derive(Debug, PartialEq)]
+enum Unregistered {
+    None,
+    /// The hint is "every kind": a tree whose first step is a user-defined filter (ours:
+    /// `caller::resolve`) hides what its handlers take, so this names no handler.
+    Unknowable(Vec<AllowedUpdate>),
+    /// Handlers take these, and Telegram will never send them.
+    Missing(Vec<AllowedUpdate>),
+}
+
+fn unregistered(hinted: &[AllowedUpdate], registered: &[AllowedUpdate]) -> Unregistered {
+    let missing: Vec<AllowedUpdate> = hinted
+        .iter()
+        .filter(|kind| !registered.contains(kind))
+        .copied()
+        .collect();
+    if missing.is_empty() {
+        Unregistered::None
+    } else if hinted.len() >= TELOXIDE_FULL_SET {
+        Unregistered::Unknowable(missing)
+    } else {
+        Unregistered::Missing(missing)
+    }
+}
+
 impl UpdateListener for WebhookListener {
     type Err = Infallible;
 
@@ -71,13 +100,17 @@ impl UpdateListener for WebhookListener {
     /// The dispatcher says which kinds of update its handlers take: each must be among
     /// those `setWebhook` registered, or Telegram never sends it.
     fn hint_allowed_updates(&mut self, hint: &mut dyn Iterator<Item = AllowedUpdate>) {
-        for kind in hint {
-            if !self.registered.contains(&kind) {
-                tracing::error!(
-                    ?kind,
-                    "the handlers take updates the webhook was not registered for; Telegram will not send them"
-                );
-            }
+        let hinted: Vec<AllowedUpdate> = hint.collect();
+        match unregistered(&hinted, &self.registered) {
+            Unregistered::None => {}
+            Unregistered::Unknowable(missing) => tracing::debug!(
+                ?missing,
+                "the handler tree does not say which updates it takes; the webhook takes ALLOWED_UPDATES only"
+            ),
+            Unregistered::Missing(missing) => tracing::error!(
+                ?missing,
+                "the handlers take updates the webhook was not registered for; Telegram will not send them"
+            ),
         }
     }
 }
@@ -273,5 +306,46 @@ mod tests {
         assert!(!secret_matches(&secret, Some(b"s3cret-Token_12")));
         assert!(!secret_matches(&secret, Some(b"")));
         assert!(!secret_matches(&secret, None));
+    }
+
+    #[test]
+    fn only_a_hint_naming_some_kinds_can_say_a_handler_misses_its_updates() {
+        use AllowedUpdate::*;
+        let registered = [Message, CallbackQuery, InlineQuery, ChosenInlineResult];
+        assert_eq!(
+            unregistered(&[Message, CallbackQuery], &registered),
+            Unregistered::None
+        );
+        assert_eq!(
+            unregistered(&[Message, EditedMessage], &registered),
+            Unregistered::Missing(vec![EditedMessage])
+        );
+        // teloxide's "every kind" (what our tree hints: its first step is user-defined).
+        let every = [
+            Message,
+            EditedMessage,
+            ChannelPost,
+            EditedChannelPost,
+            MessageReaction,
+            MessageReactionCount,
+            InlineQuery,
+            ChosenInlineResult,
+            CallbackQuery,
+            ShippingQuery,
+            PreCheckoutQuery,
+            PurchasedPaidMedia,
+            Poll,
+            PollAnswer,
+            MyChatMember,
+            ChatMember,
+            ChatJoinRequest,
+            ChatBoost,
+            RemovedChatBoost,
+        ];
+        assert_eq!(every.len(), TELOXIDE_FULL_SET);
+        assert!(matches!(
+            unregistered(&every, &registered),
+            Unregistered::Unknowable(missing) if missing.len() == every.len() - registered.len()
+        ));
     }
 }
