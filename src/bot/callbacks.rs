@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use teloxide::prelude::*;
 
-use crate::store::{ChargeId, ChargeStatus};
+use crate::store::{Charge, ChargeId, ChargeStatus};
 use crate::t;
 use crate::watcher::{CheckNow, SettledAs};
 
@@ -15,38 +15,96 @@ use super::caller::Caller;
 use super::format::phnom_penh_time;
 use super::{Ctx, HandlerResult, TgBot};
 
-/// What a button asks for. Encoded as `chk:<id>` / `cxl:<id>` (well under 64 bytes).
+/// Which button under a card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CallbackAction {
-    Check(ChargeId),
-    Cancel(ChargeId),
+pub enum Button {
+    Check,
+    Cancel,
 }
 
+/// What a button asks for, about which charge. Encoded as `chk:<id>:<bill>` /
+/// `cxl:<id>:<bill>` (well under Telegram's 64 bytes). The bill number ties the button to
+/// its charge: after a restore from an older backup the database gives charge ids again,
+/// and a card still in a chat must not check or cancel the new charge that got its id.
+/// Buttons sent before the bill was added (`chk:<id>`) are still read (`bill: None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackAction {
+    pub button: Button,
+    pub charge: ChargeId,
+    pub bill: Option<String>,
+}
+
+/// Longest bill number KHQR carries (tag 62/01).
+const MAX_BILL: usize = 25;
+
 impl CallbackAction {
-    pub fn encode(self) -> String {
-        match self {
-            CallbackAction::Check(id) => format!("chk:{}", id.0),
-            CallbackAction::Cancel(id) => format!("cxl:{}", id.0),
+    pub fn check(charge: ChargeId, bill: &str) -> Self {
+        Self {
+            button: Button::Check,
+            charge,
+            bill: Some(bill.to_owned()),
+        }
+    }
+
+    pub fn cancel(charge: ChargeId, bill: &str) -> Self {
+        Self {
+            button: Button::Cancel,
+            charge,
+            bill: Some(bill.to_owned()),
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        let kind = match self.button {
+            Button::Check => "chk",
+            Button::Cancel => "cxl",
+        };
+        match &self.bill {
+            Some(bill) => format!("{kind}:{}:{bill}", self.charge.0),
+            None => format!("{kind}:{}", self.charge.0),
         }
     }
 
     pub fn decode(data: &str) -> Option<Self> {
-        let (kind, id) = data.split_once(':')?;
+        let mut parts = data.split(':');
+        let button = match parts.next()? {
+            "chk" => Button::Check,
+            "cxl" => Button::Cancel,
+            _ => return None,
+        };
+        let id = parts.next()?;
         if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        let id = ChargeId(id.parse().ok()?);
-        match kind {
-            "chk" => Some(CallbackAction::Check(id)),
-            "cxl" => Some(CallbackAction::Cancel(id)),
-            _ => None,
+        let charge = ChargeId(id.parse().ok()?);
+        let bill = match parts.next() {
+            None => None,
+            Some(bill)
+                if !bill.is_empty()
+                    && bill.len() <= MAX_BILL
+                    && bill.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+            {
+                Some(bill.to_owned())
+            }
+            Some(_) => return None,
+        };
+        if parts.next().is_some() {
+            return None;
         }
+        Some(Self {
+            button,
+            charge,
+            bill,
+        })
     }
 
-    fn charge(self) -> ChargeId {
-        match self {
-            CallbackAction::Check(id) | CallbackAction::Cancel(id) => id,
-        }
+    /// Whether this button was made for `charge` (its id, and its bill when it names one).
+    fn names(&self, charge: &Charge) -> bool {
+        charge.id == self.charge
+            && self
+                .bill
+                .as_deref()
+                .is_none_or(|bill| bill == charge.bill_number)
     }
 }
 
@@ -77,38 +135,47 @@ async fn answer(
     let Some(action) = q.data.as_deref().and_then(CallbackAction::decode) else {
         return Ok(t!(lang, "callback-unknown"));
     };
-    let id = action.charge();
+    let id = action.charge;
+    // A button names a charge by id and bill number: a charge with this id but another bill
+    // is not the one the card was made for (ids given again after a restore).
+    let named = |charge: Option<Charge>| charge.filter(|c| action.names(c));
     let owned = match &caller.merchant {
-        Some(m) => ctx.store.merchant_charge(m.id, id).await?,
+        Some(m) => named(ctx.store.merchant_charge(m.id, id).await?),
         None => None,
     };
     let Some(charge) = owned else {
         // On the card in a customer's chat anyone may check; only the seller cancels.
         if let Some(inline_id) = q.inline_message_id.as_deref()
-            && let Some(charge) = ctx.store.charge(id).await?
+            && let Some(charge) = named(ctx.store.charge(id).await?)
             && charge.inline_message_id.as_deref() == Some(inline_id)
         {
-            return guest(ctx, lang, action, &charge).await;
+            return guest(ctx, lang, &action, &charge).await;
         }
         // A pay link's card in its buyer's private chat (issue 15): the buyer checks like a
         // customer; nobody else (another buyer, a forged button) acts on it.
         if let Some(bought) = ctx.store.link_charge(id).await?
             && caller.user_key == Some(bought.buyer.user_id)
-            && let Some(charge) = ctx.store.charge(id).await?
+            && let Some(charge) = named(ctx.store.charge(id).await?)
         {
-            return guest(ctx, lang, action, &charge).await;
+            return guest(ctx, lang, &action, &charge).await;
         }
-        // Someone else's charge (forged or forwarded button) or one that does not exist.
-        let exists = ctx.store.charge(id).await?.is_some();
-        if exists {
-            tracing::warn!(charge = %id, user = caller.user_key, "button pressed by a non-owner");
-            return Ok(t!(lang, "callback-not-yours"));
+        // Someone else's charge (forged or forwarded button), one that does not exist, or
+        // another charge that was given this card's id.
+        match ctx.store.charge(id).await? {
+            Some(charge) if action.names(&charge) => {
+                tracing::warn!(charge = %id, user = caller.user_key, "button pressed by a non-owner");
+                return Ok(t!(lang, "callback-not-yours"));
+            }
+            Some(_) => {
+                tracing::warn!(charge = %id, "button of a card whose bill number is not this charge's (an id given again after a restore?): refused");
+            }
+            None => {}
         }
         return Ok(t!(lang, "callback-unknown"));
     };
     let status_text = |status: ChargeStatus| status_answer(lang, status, charge.expires_at);
-    match action {
-        CallbackAction::Cancel(_) => {
+    match action.button {
+        Button::Cancel => {
             // Ask Bakong once first: a charge already paid is settled as paid, not
             // cancelled. When Bakong cannot answer, cancel anyway: the charge stays watched
             // for a late payment (and a round that sees the payment meanwhile still wins).
@@ -154,7 +221,7 @@ async fn answer(
                 Ok(status_text(now))
             }
         }
-        CallbackAction::Check(_) => {
+        Button::Check => {
             let Some(watcher) = ctx
                 .watcher
                 .as_ref()
@@ -200,11 +267,11 @@ const GUEST_CHECK_GAP_SECS: i64 = 10;
 async fn guest(
     ctx: &Ctx,
     lang: crate::i18n::Lang,
-    action: CallbackAction,
-    charge: &crate::store::Charge,
+    action: &CallbackAction,
+    charge: &Charge,
 ) -> Result<String, crate::store::StoreError> {
     let id = charge.id;
-    if let CallbackAction::Cancel(_) = action {
+    if action.button == Button::Cancel {
         tracing::info!(charge = %id, "cancel pressed by a customer: refused");
         return Ok(t!(lang, "callback-seller-only"));
     }
@@ -272,12 +339,22 @@ mod tests {
     #[test]
     fn callback_data_round_trips_and_rejects_junk() {
         for a in [
-            CallbackAction::Check(ChargeId(1)),
-            CallbackAction::Cancel(ChargeId(9_007_199_254_740_993)),
+            CallbackAction::check(ChargeId(1), "KB0A1B2C3D4E5F"),
+            CallbackAction::cancel(ChargeId(9_007_199_254_740_993), "KB0A1B2C3D4E5F"),
+            CallbackAction::cancel(ChargeId(i64::MAX), &"Z".repeat(MAX_BILL)),
         ] {
-            assert_eq!(CallbackAction::decode(&a.encode()), Some(a));
-            assert!(a.encode().len() <= 64);
+            assert_eq!(CallbackAction::decode(&a.encode()), Some(a.clone()));
+            assert!(a.encode().len() <= 64, "{}", a.encode());
         }
+        // Buttons sent before the bill number was added.
+        assert_eq!(
+            CallbackAction::decode("cxl:42"),
+            Some(CallbackAction {
+                button: Button::Cancel,
+                charge: ChargeId(42),
+                bill: None
+            })
+        );
         for junk in [
             "",
             "chk",
@@ -287,6 +364,10 @@ mod tests {
             "del:1",
             "cxl:99999999999999999999",
             "chk:+1",
+            "chk:1:",
+            "chk:1:KB-1",
+            "chk:1:KB1:2",
+            &format!("chk:1:{}", "Z".repeat(MAX_BILL + 1)),
         ] {
             assert_eq!(CallbackAction::decode(junk), None, "{junk}");
         }

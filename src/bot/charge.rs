@@ -366,15 +366,15 @@ pub(super) fn caption(
 }
 
 /// "Check now" and "Cancel": the buttons of the card in a customer's chat.
-pub(super) fn card_buttons(lang: Lang, id: ChargeId) -> Vec<InlineKeyboardButton> {
+pub(super) fn card_buttons(lang: Lang, id: ChargeId, bill: &str) -> Vec<InlineKeyboardButton> {
     vec![
         InlineKeyboardButton::callback(
             t!(lang, "button-check"),
-            CallbackAction::Check(id).encode(),
+            CallbackAction::check(id, bill).encode(),
         ),
         InlineKeyboardButton::callback(
             t!(lang, "button-cancel"),
-            CallbackAction::Cancel(id).encode(),
+            CallbackAction::cancel(id, bill).encode(),
         ),
     ]
 }
@@ -393,7 +393,7 @@ pub(super) fn buttons(lang: Lang, id: ChargeId, bill: &str) -> InlineKeyboardMar
             allow_channel_chats: false,
         }),
     );
-    InlineKeyboardMarkup::new([card_buttons(lang, id), vec![send]])
+    InlineKeyboardMarkup::new([card_buttons(lang, id, bill), vec![send]])
 }
 
 #[cfg(test)]

@@ -237,6 +237,7 @@ async fn answer_for(
     .reply_markup(InlineKeyboardMarkup::new([card_buttons(
         lang,
         draft.charge,
+        &draft.bill,
     )]));
     Ok(Answer::Results(vec![InlineQueryResult::CachedPhoto(
         result,
@@ -291,7 +292,11 @@ async fn existing_card(
             ))
             .description(t!(lang, "inline-card-description"))
             .caption(caption)
-            .reply_markup(InlineKeyboardMarkup::new([card_buttons(lang, id)]));
+            .reply_markup(InlineKeyboardMarkup::new([card_buttons(
+                lang,
+                id,
+                &charge.bill_number,
+            )]));
     Ok(Answer::Results(vec![InlineQueryResult::CachedPhoto(
         result,
     )]))

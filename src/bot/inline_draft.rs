@@ -38,6 +38,7 @@ const SWEEP_EVERY: Duration = Duration::from_secs(2);
 /// A draft ready to be offered.
 pub(super) struct Draft {
     pub charge: ChargeId,
+    pub bill: String,
     pub file_id: String,
     pub caption: String,
     pub amount_text: String,
@@ -99,6 +100,7 @@ pub(super) async fn create(
             tracing::debug!(charge = %id, "inline draft ready");
             Ok(Draft {
                 charge: id,
+                bill,
                 file_id,
                 caption,
                 amount_text,

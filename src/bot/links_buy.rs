@@ -253,7 +253,7 @@ async fn sell(
     let amount_text = format_money(amount);
     let chat = ChatId(buyer.user_id);
     let mut attempt = 0;
-    let (id, png) = loop {
+    let (id, bill, png) = loop {
         attempt += 1;
         let bill = bill_number();
         let khqr = build_khqr(profile, &request, &bill, now, expires_at)?;
@@ -269,7 +269,7 @@ async fn sell(
         let new = NewCharge {
             merchant_id: shop.merchant.id,
             chat_id: chat.0,
-            bill_number: bill,
+            bill_number: bill.clone(),
             md5: md5_hex(&khqr),
             khqr,
             to_account_id: profile.account_id.to_string(),
@@ -279,7 +279,7 @@ async fn sell(
             expires_at,
         };
         match ctx.store.reserve_link_charge(link.id, buyer, &new).await {
-            Ok(Reserved::Charge(id)) => break (id, png),
+            Ok(Reserved::Charge(id)) => break (id, bill, png),
             Ok(Reserved::SoldOut) => {
                 let stats = ctx.store.link_stats(link.id).await?;
                 return Ok(Some(sold_out_text(lang, stats.paid, link.max_uses)));
@@ -305,7 +305,7 @@ async fn sell(
     let sent = bot
         .send_photo(chat, InputFile::memory(png).file_name("khqr.png"))
         .caption(caption)
-        .reply_markup(buyer_buttons(lang, id))
+        .reply_markup(buyer_buttons(lang, id, &bill))
         .await;
     let sent = match sent {
         Ok(sent) => sent,
@@ -349,10 +349,10 @@ async fn sell(
 }
 
 /// The buttons under a buyer's open QR: "I have paid — check" (never the seller's Cancel).
-fn buyer_buttons(lang: Lang, id: crate::store::ChargeId) -> InlineKeyboardMarkup {
+fn buyer_buttons(lang: Lang, id: crate::store::ChargeId, bill: &str) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
         t!(lang, "button-paid-check"),
-        super::callbacks::CallbackAction::Check(id).encode(),
+        super::callbacks::CallbackAction::check(id, bill).encode(),
     )]])
 }
 

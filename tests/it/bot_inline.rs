@@ -149,8 +149,14 @@ async fn inline_charge_is_the_real_card_and_turns_paid_in_the_customers_chat() {
     assert_eq!(
         buttons,
         vec![vec![
-            ("🔄 Check now".to_owned(), format!("chk:{id}")),
-            ("✖️ Cancel".to_owned(), format!("cxl:{id}")),
+            (
+                "🔄 Check now".to_owned(),
+                format!("chk:{id}:{}", charge.bill_number)
+            ),
+            (
+                "✖️ Cancel".to_owned(),
+                format!("cxl:{id}:{}", charge.bill_number)
+            ),
         ]]
     );
     // The record copy that gave the file_id is deleted at once; the private card is the

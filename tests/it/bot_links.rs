@@ -200,7 +200,10 @@ async fn a_link_bought_by_two_buyers_is_paid_twice_and_the_seller_told_twice() {
         let buttons = photo.inline_buttons();
         assert_eq!(buttons.len(), 1, "{buttons:?}");
         assert_eq!(buttons[0].len(), 1, "{buttons:?}");
-        assert_eq!(buttons[0][0].1, format!("chk:{}", charge.id.0));
+        assert_eq!(
+            buttons[0][0].1,
+            format!("chk:{}:{}", charge.id.0, charge.bill_number)
+        );
     }
     assert_ne!(dara_charge.md5, john_charge.md5);
     let greeting = app.telegram.sent_texts(dara.id).join("\n");
