@@ -24,11 +24,29 @@ use serde_json::{Value, json};
 /// Upper bound for anything to appear on the page; only reached when the test fails.
 pub(super) const WAIT: Duration = Duration::from_secs(60);
 
-/// A child process killed when the test ends, however it ends.
+/// A child process killed when the test ends, however it ends. Started in a process group
+/// of its own (`in_own_group`, as every `Killed` here is), the whole group goes: chromedriver's Chromium processes are
+/// its children, and killing chromedriver alone left two Chromium trees running after every
+/// run of the suite.
 pub(super) struct Killed(Child);
+
+impl Killed {
+    /// `cmd` in a new process group, so that [`Killed`]'s drop reaches its children too.
+    pub(super) fn in_own_group(cmd: &mut Command) -> &mut Command {
+        use std::os::unix::process::CommandExt as _;
+        cmd.process_group(0)
+    }
+}
 
 impl Drop for Killed {
     fn drop(&mut self) {
+        if let Ok(pid) = i32::try_from(self.0.id()) {
+            // SAFETY: kill(2) with a negative pid signals that process group; no memory is
+            // involved. The group is the child's own (`in_own_group`).
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -51,7 +69,7 @@ fn find_in_path(name: &str) -> Option<PathBuf> {
 /// Starts `khqr-bot demo` and waits for the line with its address.
 pub(super) fn start_demo() -> (Killed, String) {
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_khqr-bot"))
+    let mut child = Killed::in_own_group(&mut Command::new(env!("CARGO_BIN_EXE_khqr-bot")))
         .args([
             "demo",
             "--no-open",
@@ -93,7 +111,7 @@ pub(super) fn start_chromedriver() -> Option<(Killed, String)> {
         return None;
     };
     let port = free_port();
-    let child = Command::new(driver)
+    let child = Killed::in_own_group(&mut Command::new(driver))
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
