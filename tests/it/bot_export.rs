@@ -30,6 +30,17 @@ fn documents(app: &TestApp, user: &TgUser, since: usize) -> Vec<Call> {
         .collect()
 }
 
+/// The file names of the last two documents in `user`'s chat (what their app shows).
+fn last_two_document_names(app: &TestApp, user: &TgUser) -> Vec<String> {
+    let mut messages = app.telegram.chat(user.id);
+    messages.sort_by_key(|m| m.message_id);
+    let names: Vec<String> = messages
+        .into_iter()
+        .filter_map(|m| m.document_file_name)
+        .collect();
+    names[names.len().saturating_sub(2)..].to_vec()
+}
+
 /// Sends `/export …` and returns the two documents' bytes (CSV, XLSX) and the caption.
 async fn export(app: &TestApp, user: &TgUser, command: &str) -> (Vec<u8>, Vec<u8>, String) {
     let since = app.telegram.call_count();
@@ -218,6 +229,10 @@ async fn csv_and_xlsx_equal_the_database_rows() {
 
     let (csv_bytes, xlsx_bytes, caption) = export(&app, &sokha, "/export 2026-11-24").await;
     assert_eq!(
+        last_two_document_names(&app, &sokha),
+        ["khqr-2026-11-24.csv", "khqr-2026-11-24.xlsx"]
+    );
+    assert_eq!(
         caption,
         "📊 Day 2026-11-24: 6 charges\n\
          💵 3 paid · $20.50\n\
@@ -339,6 +354,13 @@ async fn khmer_headers_and_longer_periods() {
     app.set_clock(pp(2026, 11, 30, 12, 0));
 
     let (csv_bytes, xlsx_bytes, _) = export(&app, &sokha, "/export 2026-11-23..2026-11-25").await;
+    assert_eq!(
+        last_two_document_names(&app, &sokha),
+        [
+            "khqr-2026-11-23_2026-11-25.csv",
+            "khqr-2026-11-23_2026-11-25.xlsx"
+        ]
+    );
     let mut reader = csv::Reader::from_reader(&csv_bytes[3..]);
     assert_eq!(&reader.headers().unwrap()[5], "កំណត់ចំណាំ");
     let notes: Vec<String> = reader.records().map(|r| r.unwrap()[5].to_owned()).collect();

@@ -12,10 +12,18 @@ use serde_json::{Map, Value, json};
 /// log and the file store: the emulator keeps each upload once (the watcher bench uploads
 /// hundreds of status cards, and their copies counted in its peak RSS).
 pub(super) type Upload = Arc<[u8]>;
-/// Uploaded file parts as `(multipart part name, bytes)`.
-pub(super) type Parts = [(String, Upload)];
+/// One uploaded file part.
+pub(super) struct Part {
+    /// The multipart part's name (what `attach://<name>` refers to).
+    pub name: String,
+    /// The file name the client gave the upload (a document keeps it: `file_name`).
+    pub file_name: Option<String>,
+    pub bytes: Upload,
+}
+/// Uploaded file parts.
+pub(super) type Parts = [Part];
 /// A parsed request body: parameters and uploaded file parts.
-pub(super) type ParsedBody = (Map<String, Value>, Vec<(String, Upload)>);
+pub(super) type ParsedBody = (Map<String, Value>, Vec<Part>);
 
 /// Reads a JSON or multipart body into `(params, file parts as (part name, bytes))`. A part
 /// with a file name is an upload; any other part is a parameter.
@@ -33,10 +41,14 @@ pub(super) async fn read_body(request: Request) -> Result<ParsedBody, String> {
         let mut files = Vec::new();
         while let Some(field) = multipart.next_field().await.map_err(|e| e.body_text())? {
             let name = field.name().ok_or("a part without a name")?.to_owned();
-            let is_file = field.file_name().is_some();
+            let file_name = field.file_name().map(str::to_owned);
             let data = field.bytes().await.map_err(|e| e.body_text())?;
-            if is_file {
-                files.push((name, Upload::from(&data[..])));
+            if file_name.is_some() {
+                files.push(Part {
+                    name,
+                    file_name,
+                    bytes: Upload::from(&data[..]),
+                });
             } else {
                 let text = String::from_utf8(data.to_vec())
                     .map_err(|_| format!("field {name} is not UTF-8"))?;
@@ -115,21 +127,25 @@ pub(super) fn named_files(params: &Map<String, Value>, parts: &Parts) -> Vec<(St
     }
     parts
         .iter()
-        .map(|(part, bytes)| {
-            let mut name = part.clone();
-            for (key, value) in params {
-                if references(value, part) {
-                    name = key.clone();
-                    break;
+        .map(
+            |Part {
+                 name: part, bytes, ..
+             }| {
+                let mut name = part.clone();
+                for (key, value) in params {
+                    if references(value, part) {
+                        name = key.clone();
+                        break;
+                    }
+                    if let Value::Array(items) = value
+                        && let Some(i) = items.iter().position(|item| references(item, part))
+                    {
+                        name = format!("{key}[{i}]");
+                        break;
+                    }
                 }
-                if let Value::Array(items) = value
-                    && let Some(i) = items.iter().position(|item| references(item, part))
-                {
-                    name = format!("{key}[{i}]");
-                    break;
-                }
-            }
-            (name, Arc::clone(bytes))
-        })
+                (name, Arc::clone(bytes))
+            },
+        )
         .collect()
 }

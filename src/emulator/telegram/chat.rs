@@ -33,6 +33,8 @@ pub struct ChatMessage {
     /// For a message a user sent through the bot's inline mode with an inline keyboard: the
     /// id the bot edits it by.
     pub inline_message_id: Option<String>,
+    /// For a document: the file name it was uploaded with (what the user's app shows).
+    pub document_file_name: Option<String>,
 }
 
 impl ChatMessage {
@@ -55,6 +57,11 @@ impl ChatMessage {
             buttons: inline_buttons(json.get("reply_markup")),
             edited: json.get("edit_date").is_some(),
             inline_message_id: stored.inline_message_id.clone(),
+            document_file_name: json
+                .get("document")
+                .and_then(|d| d.get("file_name"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
         }
     }
 }

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::answers::ApiErr;
 use std::sync::Arc;
 
-use super::body::{Parts, Upload};
+use super::body::{Part, Parts, Upload};
 use super::state::EmulatorState;
 
 /// Resolves a photo reference (`attach://part`, or a `file_id` the emulator issued) to
@@ -20,7 +20,7 @@ pub(super) fn resolve_photo(
         return Err(ApiErr::bad_request("there is no photo in the request"));
     };
     if let Some(part_name) = reference.strip_prefix("attach://") {
-        let Some((_, bytes)) = parts.iter().find(|(name, _)| name == part_name) else {
+        let Some(Part { bytes, .. }) = parts.iter().find(|p| p.name == part_name) else {
             return Err(ApiErr::bad_request("wrong HTTP URL specified"));
         };
         if bytes.is_empty() {
@@ -42,27 +42,31 @@ pub(super) fn resolve_photo(
 }
 
 /// Resolves a document reference (`attach://part`, or a `file_id` the emulator issued) to
-/// `(file_id, bytes)`: any non-empty file; a fresh upload gets a new `file_id`.
+/// `(file_id, bytes, file name)`: any non-empty file; a fresh upload gets a new `file_id`
+/// and keeps the name it was uploaded with (a `file_id` sent again has none here).
 pub(super) fn resolve_document(
     st: &mut EmulatorState,
     reference: Option<&Value>,
     parts: &Parts,
-) -> Result<(String, Upload), ApiErr> {
+) -> Result<(String, Upload, Option<String>), ApiErr> {
     let Some(reference) = reference.and_then(Value::as_str) else {
         return Err(ApiErr::bad_request("there is no document in the request"));
     };
     if let Some(part_name) = reference.strip_prefix("attach://") {
-        let Some((_, bytes)) = parts.iter().find(|(name, _)| name == part_name) else {
+        let Some(Part {
+            bytes, file_name, ..
+        }) = parts.iter().find(|p| p.name == part_name)
+        else {
             return Err(ApiErr::bad_request("wrong HTTP URL specified"));
         };
         if bytes.is_empty() {
             return Err(ApiErr::bad_request("file must be non-empty"));
         }
         let id = st.new_file_id(Arc::clone(bytes));
-        return Ok((id, Arc::clone(bytes)));
+        return Ok((id, Arc::clone(bytes), file_name.clone()));
     }
     match st.files.get(reference) {
-        Some(bytes) => Ok((reference.to_owned(), Arc::clone(bytes))),
+        Some(bytes) => Ok((reference.to_owned(), Arc::clone(bytes), None)),
         None => Err(ApiErr::bad_request(
             "wrong file identifier/HTTP URL specified",
         )),

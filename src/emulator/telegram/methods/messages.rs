@@ -101,7 +101,7 @@ pub(super) fn send_document(
     }
     let caption = caption_param(params.get("caption"))?;
     let markup = reply_markup_param(params)?;
-    let (file_id, bytes) = resolve_document(st, params.get("document"), parts)?;
+    let (file_id, bytes, file_name) = resolve_document(st, params.get("document"), parts)?;
     let chat = bot_chat(st, chat_id)?;
     let message_id = chat.next_message_id();
     let mut message = json!({
@@ -115,6 +115,9 @@ pub(super) fn send_document(
             "file_size": bytes.len(),
         },
     });
+    if let Some(name) = file_name {
+        message["document"]["file_name"] = Value::from(name);
+    }
     set_or_remove(&mut message, "caption", caption.map(Value::from));
     set_or_remove(&mut message, "reply_markup", markup);
     chat.messages.insert(
