@@ -274,6 +274,10 @@ impl Bot {
                                 ),
                             }
                             stop.stop();
+                            // `lock` stays held while the dispatcher finishes (its last
+                            // getUpdates confirms the offset): this task is aborted once
+                            // polling has ended, which drops it.
+                            std::future::pending::<()>().await;
                         });
                         let on_error =
                             LoggingErrorHandler::with_custom_text("polling Telegram failed");

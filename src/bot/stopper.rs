@@ -29,11 +29,6 @@ impl Stopper {
         self.0.send_replace(true);
     }
 
-    /// Whether a stop was asked.
-    pub fn is_stopped(&self) -> bool {
-        *self.0.borrow()
-    }
-
     /// Resolves once a stop is asked (at once if it already was).
     pub(super) fn stopped(&self) -> impl Future<Output = ()> + Send + 'static {
         let mut rx = self.0.subscribe();
@@ -52,9 +47,7 @@ mod tests {
     #[tokio::test]
     async fn a_stop_asked_before_anyone_waits_is_kept() {
         let stopper = Stopper::new();
-        assert!(!stopper.is_stopped());
         stopper.clone().stop();
-        assert!(stopper.is_stopped());
         tokio::time::timeout(std::time::Duration::from_secs(5), stopper.stopped())
             .await
             .unwrap();
