@@ -164,11 +164,9 @@ async fn drain_claimed<D: Deliver>(
     me: &ReplicaId,
     ttl_secs: i64,
 ) -> Result<DrainReport, StoreError> {
+    // `drain_as` returned already if Telegram was pausing us; a pause met since is seen at
+    // the first task.
     let mut report = DrainReport::default();
-    if let Some(until) = deliver.paused_until() {
-        report.paused_until = Some(until);
-        return Ok(report);
-    }
     // Merchants with a task left for later: their next tasks wait too (order, and no
     // second look at a chat known to be busy).
     let mut deferred = HashSet::new();

@@ -228,31 +228,34 @@ async fn three_replicas_one_killed_mid_round_every_charge_settles_once() {
     replicas.0[index].wait().unwrap();
 
     // What the dead replica left: leases it held (it died mid-round), work undone.
-    let dead_watch: Vec<MerchantId> = store
-        .held_leases(LeaseKind::Watch)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|l| l.owner == victim_id)
-        .map(|l| l.merchant)
-        .collect();
+    let held_by_victim = |kind| {
+        let store = &store;
+        let victim_id = &victim_id;
+        async move {
+            store
+                .held_leases(kind)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|l| l.owner == *victim_id)
+                .map(|l| l.merchant)
+                .collect::<HashSet<MerchantId>>()
+        }
+    };
+    let dead_watch = held_by_victim(LeaseKind::Watch).await;
     assert!(!dead_watch.is_empty(), "killed while holding watch leases");
-    let dead_outbox: HashSet<MerchantId> = store
-        .held_leases(LeaseKind::Outbox)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|l| l.owner == victim_id)
-        .map(|l| l.merchant)
-        .collect();
+    let dead_outbox = held_by_victim(LeaseKind::Outbox).await;
     let pending_at_kill = store.count_pending_charges().await.unwrap();
     assert!(pending_at_kill > 0, "charges pending at the kill");
-    let undone: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM telegram_outbox WHERE done_at IS NULL")
-            .fetch_one(store.pool())
-            .await
-            .unwrap();
-    assert!(undone > 0, "follow-ups queued at the kill");
+    let count_undone = || async {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM telegram_outbox WHERE done_at IS NULL")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+        n
+    };
+    assert!(count_undone().await > 0, "follow-ups queued at the kill");
 
     // The third cards are paid now. The two others take over: everything settles and
     // every card is edited.
@@ -271,12 +274,7 @@ async fn three_replicas_one_killed_mid_round_every_charge_settles_once() {
     })
     .await;
     wait_until("every follow-up delivered", || async {
-        let undone: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM telegram_outbox WHERE done_at IS NULL")
-                .fetch_one(store.pool())
-                .await
-                .unwrap();
-        undone == 0
+        count_undone().await == 0
     })
     .await;
     for child in &mut replicas.0 {
