@@ -17,6 +17,7 @@ mod bot_history_chart;
 mod bot_inline;
 mod bot_inline_emulator;
 mod bot_key;
+mod bot_language;
 mod bot_links;
 mod bot_links_poster;
 mod bot_links_store;
