@@ -122,7 +122,7 @@ fn paint(spec: &CardSpec<'_>, qr: &QrMatrix, module_px: u32) -> RgbImage {
     canvas.dashed_hline((x0 + PAD / 2.0, x1 - PAD / 2.0), rule_y, RULE);
     let badge = if spec.usd { "$" } else { "៛" };
     let qr_x = (WIDTH - qr_side) / 2;
-    qr.draw(&mut canvas, engine, (qr_x, qr_y as u32), module_px, badge);
+    qr.draw(&mut canvas, engine, (qr_x, qr_y as u32), module_px, Some(badge));
     for (block, top) in [(&mut note, note_y), (&mut expires, expires_y)] {
         if let Some(b) = block {
             b.draw(engine, &mut canvas, x0 + PAD, top);

@@ -22,6 +22,7 @@ mod bot_links;
 mod bot_links_poster;
 mod bot_links_store;
 mod bot_notes;
+mod bot_poster;
 mod bot_private;
 mod bot_renewal;
 mod bot_setup;
