@@ -122,7 +122,13 @@ fn paint(spec: &CardSpec<'_>, qr: &QrMatrix, module_px: u32) -> RgbImage {
     canvas.dashed_hline((x0 + PAD / 2.0, x1 - PAD / 2.0), rule_y, RULE);
     let badge = if spec.usd { "$" } else { "៛" };
     let qr_x = (WIDTH - qr_side) / 2;
-    qr.draw(&mut canvas, engine, (qr_x, qr_y as u32), module_px, Some(badge));
+    qr.draw(
+        &mut canvas,
+        engine,
+        (qr_x, qr_y as u32),
+        module_px,
+        Some(badge),
+    );
     for (block, top) in [(&mut note, note_y), (&mut expires, expires_y)] {
         if let Some(b) = block {
             b.draw(engine, &mut canvas, x0 + PAD, top);
@@ -130,7 +136,6 @@ fn paint(spec: &CardSpec<'_>, qr: &QrMatrix, module_px: u32) -> RgbImage {
     }
     canvas.into_image()
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -141,7 +146,8 @@ mod tests {
     #[test]
     fn the_longest_notes_fit_in_the_note_lines() {
         let mut engine = fonts::engine();
-        for unit in ["W", "m", "—", "ញ", "ញ្ញា", "ស្ត្រី", "ឃ្លាំ", "កៀ", "ឡើ"] {
+        for unit in ["W", "m", "—", "ញ", "ញ្ញា", "ស្ត្រី", "ឃ្លាំ", "កៀ", "ឡើ"]
+        {
             let note = unit.repeat(60);
             let unlimited = TextStyle {
                 max_lines: 100,

@@ -45,7 +45,12 @@ const TITLE_LINES: usize = 2;
 const ITEM_LINES: usize = 3;
 
 fn title_block(engine: &mut fonts::TextEngine, text: &str, width: f32, lines: usize) -> TextBlock {
-    TextBlock::layout(engine, text, TextStyle::new(34.0, true, WHITE, true, lines), width)
+    TextBlock::layout(
+        engine,
+        text,
+        TextStyle::new(34.0, true, WHITE, true, lines),
+        width,
+    )
 }
 
 fn item_block(engine: &mut fonts::TextEngine, text: &str, width: f32, lines: usize) -> TextBlock {
@@ -176,7 +181,11 @@ mod tests {
 
     #[test]
     fn a_poster_is_a_png_taller_than_its_qr() {
-        let png = poster_png(&spec("Scan with your phone's camera — opens Telegram", "iced coffee")).unwrap();
+        let png = poster_png(&spec(
+            "Scan with your phone's camera — opens Telegram",
+            "iced coffee",
+        ))
+        .unwrap();
         let img = image::load_from_memory(&png).unwrap();
         assert_eq!(img.width(), WIDTH);
         assert!(img.height() > QR_MAX_SIDE);

@@ -86,7 +86,8 @@ async fn notice(app: &TestApp, seller: &TgUser, c: &Charge, since: usize) -> Str
             since,
             "sendMessage",
             |call| {
-                call.chat_id() == Some(seller.id) && call.text().is_some_and(|t| t.contains(&c.bill_number))
+                call.chat_id() == Some(seller.id)
+                    && call.text().is_some_and(|t| t.contains(&c.bill_number))
             },
             WAIT,
         )
@@ -131,8 +132,11 @@ async fn everything_speaks(app: &TestApp, device: &TgUser, lang: Lang) {
     // the outbox, which know the seller only by their row.
     let (_, late) = charge(app, device, "/charge 2 USD").await;
     let since = app.telegram.call_count();
-    app.telegram
-        .press_button(device, late.message_id.unwrap(), &format!("cxl:{}", late.id.0));
+    app.telegram.press_button(
+        device,
+        late.message_id.unwrap(),
+        &format!("cxl:{}", late.id.0),
+    );
     assert_speaks(lang, "Cancel's answer", &button_answer(app, since).await);
     assert_speaks(
         lang,

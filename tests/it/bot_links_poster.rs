@@ -38,7 +38,10 @@ fn docs_poster(lang: Lang) -> Vec<u8> {
 #[test]
 fn a_poster_scans_to_exactly_its_url_as_a_phone_meets_it() {
     for (url, lang) in [
-        ("https://t.me/khqr_bot?start=AZaz09_-AZaz09_-AZaz09", Lang::En),
+        (
+            "https://t.me/khqr_bot?start=AZaz09_-AZaz09_-AZaz09",
+            Lang::En,
+        ),
         (
             "https://t.me/a_much_longer_bot_username_bot?start=zzzzzzzzzzzzzzzzzzzzzz",
             Lang::Km,
@@ -69,7 +72,11 @@ fn the_docs_posters_are_what_poster_png_draws_and_scan_to_their_url() {
             std::fs::write(&path, &drawn).unwrap();
         }
         let on_file = std::fs::read(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
-        assert_eq!(rxing_misreads(&on_file, URL), Vec::<String>::new(), "{file}");
+        assert_eq!(
+            rxing_misreads(&on_file, URL),
+            Vec::<String>::new(),
+            "{file}"
+        );
         let (on_file, drawn) = (load_rgb(&on_file), load_rgb(&drawn));
         assert_eq!(on_file.dimensions(), drawn.dimensions(), "{file}");
         let differing = differing_pixels(&on_file, &drawn, 48);

@@ -53,8 +53,14 @@ fn check_card(png: &[u8], note: &str, purpose: &str, lang: Lang) -> String {
         })
         .unwrap()
     };
-    assert!(png == card(note), "the card is not drawn with the whole note");
-    assert!(png != card(purpose), "a cut note must look different on the card");
+    assert!(
+        png == card(note),
+        "the card is not drawn with the whole note"
+    );
+    assert!(
+        png != card(purpose),
+        "a cut note must look different on the card"
+    );
     payload
 }
 
@@ -118,9 +124,7 @@ async fn the_longest_note_is_taken_and_one_character_more_is_refused() {
 async fn a_pay_link_with_a_long_khmer_note_sells_cards_with_all_of_it() {
     let app = TestApp::spawn().await;
     let user = seller(&app, 4403, "km").await;
-    let reply = app
-        .say(&user, &format!("/link 5 USD {KHMER_NOTE}"))
-        .await;
+    let reply = app.say(&user, &format!("/link 5 USD {KHMER_NOTE}")).await;
     let code = reply
         .split("?start=")
         .nth(1)

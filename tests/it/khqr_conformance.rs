@@ -143,7 +143,10 @@ fn every_shortened_note_is_a_purpose_the_sdk_builds_byte_for_byte() {
         assert_eq!(decoded.purpose(), Some(&*purpose), "{id}");
         assert_matches_sdk_view(id, &decoded, &l["decoded"], qr);
     }
-    assert_eq!(cut, 7, "the fixture's notes are, but for one, too long for the tag");
+    assert_eq!(
+        cut, 7,
+        "the fixture's notes are, but for one, too long for the tag"
+    );
 }
 
 /// Lines the SDK accepts but emits a broken (or no) QR for: our chosen code.
