@@ -104,7 +104,7 @@ charge-error-khr-whole = Riel amounts must be whole numbers, for example 5000.
 charge-error-not-positive = The amount must be more than zero.
 charge-error-too-large = That amount is too large: at most {$max}.
 charge-error-currency = KHQR only takes USD and KHR, not {$code}.
-charge-error-note = The note is too long: at most {$max} characters.
+charge-error-note = The note is too long: {$len} characters, at most {$max}. Please write it shorter.
 charge-error-two-currencies = The amount names two currencies, {$first} and {$second}. Please write only one.
 charge-error-separators = “{$value}”: use commas only between groups of three digits (5,000) and a dot for decimals (5.50).
 charge-error-note-control = The note contains characters that cannot be shown. Please write it again.
@@ -320,7 +320,7 @@ link-created =
     🔗 Your pay link is ready: {$summary}
     {$url}
     Share it in posts, groups and chats, or print the poster below. Everyone who opens it gets their own KHQR, and I tell you about each payment. /links shows them all.
-link-poster-caption = 🖨️ The poster: a phone camera opens your link from it.
+link-poster-caption = 🖨️ The poster: customers scan it with their phone's camera, which opens your link in Telegram, and each of them gets their own KHQR there. A bank app will not read the poster's code: it is a link, not a KHQR.
 link-max = at most {$max}
 link-until = until {$date}
 link-price-any = any amount in {$currency}
@@ -362,8 +362,8 @@ link-sale = 💰 {$buyer} paid {$amount} for {$item} through your pay link, from
 link-sale-mismatch = ⚠️ {$buyer} sent a payment for {$item} through your pay link ({$amount}) that does not match it, from {$payer} ({$time}). Check it in your Bakong app.
 link-sale-late = It came after the QR code had expired: the money is yours all the same.
 link-sale-over-limit = This is beyond the link's limit (a late payment for a unit that had gone to another buyer): you sold one more than planned.
-poster-title = Scan to pay
-poster-footer = Scan with your phone camera: Telegram opens and gives you your own KHQR to pay.
+poster-title = Scan with your phone's camera — opens Telegram
+poster-footer = Not a KHQR: a bank app will not read this code. Telegram opens and gives you your own KHQR, which you pay with your bank app.
 link-status-expired-caption =
     ⌛ Expired — {$amount} — {$shop}
     No payment arrived before {$time}. Press "New QR" for a fresh one.

@@ -15,7 +15,9 @@ use super::Ctx;
 /// The sender of the update being handled.
 #[derive(Debug, Clone)]
 pub(super) struct Caller {
-    /// The language to answer in: their /lang choice, else Telegram's hint.
+    /// The language to answer in: a seller's one language (`merchants.language`, the one the
+    /// watcher's edits and notices use too), else, for someone without a merchant row (a
+    /// stranger, a buyer, a customer), Telegram's hint.
     pub lang: Lang,
     /// Telegram user id as stored; `None` for a message without a sender (a channel).
     pub user_key: Option<i64>,
@@ -78,11 +80,15 @@ pub(super) async fn resolve(update: Update, ctx: Arc<Ctx>) -> Option<Caller> {
     }
 }
 
-/// The language to answer `user` in: their /lang choice, else Telegram's hint.
+/// The language to answer `user` in. A seller has one language, stored on their merchant
+/// row when it was made (Telegram's hint at the end of /setup, or their /lang) and changed
+/// only by /lang: Telegram's hint changes with the device they write from, and the watcher,
+/// the outbox and the closing summary, which have no update to read it from, must speak the
+/// same language as the replies. Without a row, Telegram's hint is all there is.
 fn lang_of(user: Option<&User>, merchant: Option<&Merchant>) -> Lang {
     match merchant {
-        Some(m) if m.language_chosen => m.language,
-        _ => Lang::from_telegram(user.and_then(|u| u.language_code.as_deref())),
+        Some(m) => m.language,
+        None => Lang::from_telegram(user.and_then(|u| u.language_code.as_deref())),
     }
 }
 

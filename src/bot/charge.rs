@@ -70,9 +70,10 @@ pub fn explain(lang: Lang, error: &ChargeArgsError) -> String {
         ChargeArgsError::MalformedSeparators(value) => {
             t!(lang, "charge-error-separators", value = value.as_str())
         }
-        ChargeArgsError::NoteTooLong { max, .. } => t!(
+        ChargeArgsError::NoteTooLong { len, max } => t!(
             lang,
             "charge-error-note",
+            len = i64::try_from(*len).unwrap_or(i64::MAX),
             max = i64::try_from(*max).unwrap_or(i64::MAX)
         ),
         ChargeArgsError::NoteControlChars => t!(lang, "charge-error-note-control"),
@@ -195,7 +196,11 @@ pub(super) fn build_khqr(
         currency: request.amount.currency(),
         amount: Some(request.amount),
         bill_number: Some(bill.to_owned()),
-        purpose: request.note.clone(),
+        // The whole note is on the card and in the caption; the QR carries what fits.
+        purpose: request
+            .note
+            .as_deref()
+            .map(|note| super::note::qr_purpose(note).into_owned()),
         expiration_ms: Some(expires_ms),
         ..KhqrInput::default()
     };
@@ -436,7 +441,7 @@ mod tests {
             "5 EUR",
             "$5 KHR",
             "5,00",
-            "5 USD this note is far too long for a khqr",
+            "5 USD this note is far too long for a card, whatever the QR can carry: sixty-one",
             "5 a\u{202e}b",
         ] {
             let err = parse_charge(input, Currency::Usd).unwrap_err();

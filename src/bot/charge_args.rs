@@ -2,8 +2,10 @@
 //! them (`5`, `$5`, `5usd`, `5,000 KHR`, `៛5000`, `៥០០០ រៀល coffee`, …).
 //!
 //! Pure parsing: no Telegram types. [`parse_charge`] either returns a charge that KHQR can
-//! carry (amount above zero and at most [`max_amount`], a note that fits the KHQR purpose of
-//! transaction field) or one [`ChargeArgsError`] per reason the bot explains to the seller.
+//! carry (amount above zero and at most [`max_amount`], a note of at most
+//! [`MAX_NOTE_CLUSTERS`] characters as a person counts them; the QR carries a shortened copy
+//! when it is longer than its purpose field, see [`super::note`]) or one [`ChargeArgsError`]
+//! per reason the bot explains to the seller.
 //!
 //! Grammar, after `/charge` or `/charge@bot` (removed if present):
 //! - tokens are separated by any Unicode whitespace (NBSP, ideographic space, newlines …);
@@ -24,6 +26,7 @@ use std::fmt;
 use crate::khqr::{Amount, Currency};
 
 use super::currency_word::CurrencyWord;
+use super::note::{MAX_NOTE_CLUSTERS, cluster_count};
 
 /// Highest USD charge, in cents: US$10,000.00. A stall, shop or tuk-tuk never bills more in
 /// one chat payment, and a larger number is far more likely a typo than a sale.
@@ -31,9 +34,6 @@ pub const MAX_USD_CENTS: u64 = 1_000_000;
 
 /// Highest KHR charge, in riel: ៛40,000,000 (about US$10,000, the same ceiling as USD).
 pub const MAX_KHR_RIEL: u64 = 40_000_000;
-
-/// Longest note, in UTF-16 code units: the KHQR purpose of transaction (tag 62.08) holds 25.
-pub const MAX_NOTE_UTF16: usize = 25;
 
 /// Longest piece of user input echoed back inside an error, in characters.
 const MAX_ECHO_CHARS: usize = 24;
@@ -53,7 +53,7 @@ pub struct ChargeArgs {
     /// Above zero and at most [`max_amount`] of its currency.
     pub amount: Amount,
     /// The words after the amount, single-spaced; `None` if there were none. At most
-    /// [`MAX_NOTE_UTF16`] UTF-16 units, no control characters.
+    /// [`MAX_NOTE_CLUSTERS`] clusters ([`super::note::clusters`]), no control characters.
     pub note: Option<String>,
 }
 
@@ -103,12 +103,12 @@ pub enum ChargeArgsError {
         "{0:?}: use commas only between groups of three digits (5,000) and a dot for decimals (5.50)"
     )]
     MalformedSeparators(String),
-    /// The note is longer than [`MAX_NOTE_UTF16`] UTF-16 units.
-    #[error("the note is {len} characters long; KHQR allows {max}")]
+    /// The note is longer than [`MAX_NOTE_CLUSTERS`] clusters.
+    #[error("the note is {len} characters long; at most {max}")]
     NoteTooLong {
-        /// Length of the note in UTF-16 units.
+        /// Length of the note in clusters ([`super::note::clusters`]).
         len: usize,
-        /// [`MAX_NOTE_UTF16`].
+        /// [`MAX_NOTE_CLUSTERS`].
         max: usize,
     },
     /// The note contains control characters (or bidirectional-text overrides, which could make
@@ -434,11 +434,11 @@ fn parse_note(words: &[&str]) -> Result<Option<String>, ChargeArgsError> {
     if note.chars().any(|c| c.is_control() || is_bidi_control(c)) {
         return Err(ChargeArgsError::NoteControlChars);
     }
-    let len = note.encode_utf16().count();
-    if len > MAX_NOTE_UTF16 {
+    let len = cluster_count(&note);
+    if len > MAX_NOTE_CLUSTERS {
         return Err(ChargeArgsError::NoteTooLong {
             len,
-            max: MAX_NOTE_UTF16,
+            max: MAX_NOTE_CLUSTERS,
         });
     }
     Ok(Some(note))
@@ -550,6 +550,22 @@ mod tests {
         ("5 USD 100 g", Usd, 500, Usd, Some("100 g")),
         ("5 USD KHR", Usd, 500, Usd, Some("KHR")),
         ("5 ☕ x2", Usd, 500, Usd, Some("☕ x2")),
+        // A Khmer note longer than the QR's purpose field (27 UTF-16 units, 15 clusters), and
+        // a 60-cluster one: the QR carries a shortened copy.
+        (
+            "5 កាហ្វេទឹកដោះគោទឹកកក ស្ករតិច",
+            Usd,
+            500,
+            Usd,
+            Some("កាហ្វេទឹកដោះគោទឹកកក ស្ករតិច"),
+        ),
+        (
+            "5 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            Usd,
+            500,
+            Usd,
+            Some("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+        ),
         (
             "5 កាហ្វេ\u{200B}ទឹកដោះគោ",
             Usd,
@@ -684,14 +700,16 @@ mod tests {
             ("1,000,00", Khr, MalformedSeparators(s("1,000,00"))),
             ("1234,567", Khr, MalformedSeparators(s("1234,567"))),
             (
-                "5 aaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "5 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
                 Usd,
-                NoteTooLong { len: 26, max: 25 },
+                NoteTooLong { len: 61, max: 60 },
             ),
             (
-                "5 USD កាហ្វេទឹកដោះគោទឹកកកពីរកែវធំ",
+                // Four times "iced milk coffee, less sugar", single-spaced: 63 clusters.
+                "5 USD កាហ្វេទឹកដោះគោទឹកកក ស្ករតិច កាហ្វេទឹកដោះគោទឹកកក ស្ករតិច \
+                 កាហ្វេទឹកដោះគោទឹកកក ស្ករតិច កាហ្វេទឹកដោះគោទឹកកក ស្ករតិច",
                 Usd,
-                NoteTooLong { len: 27, max: 25 },
+                NoteTooLong { len: 63, max: 60 },
             ),
             ("5 coffee\u{7}", Usd, NoteControlChars),
             ("5 \u{0}", Usd, NoteControlChars),
@@ -757,7 +775,7 @@ mod tests {
         );
         if let Some(note) = &args.note {
             prop_assert!(!note.is_empty());
-            prop_assert!(note.encode_utf16().count() <= MAX_NOTE_UTF16);
+            prop_assert!(cluster_count(note) <= MAX_NOTE_CLUSTERS);
             prop_assert!(!note.chars().any(char::is_control));
             prop_assert!(!note.contains("  "));
         }

@@ -1,8 +1,8 @@
 //! The poster `/link` sends: `render::poster_png` on the render thread, with the words in
-//! the seller's language.
+//! the seller's language: scan with the phone's camera, which opens Telegram; a bank app
+//! will not read it.
 
 use crate::i18n::Lang;
-use crate::khqr::Currency;
 use crate::render::{PosterSpec, on_render_thread, poster_png};
 use crate::store::PayLink;
 use crate::t;
@@ -23,7 +23,6 @@ pub(super) async fn render(
     let footer = t!(lang, "poster-footer");
     let shop_name = shop.profile.shop_name.to_string();
     let amount_text = price_text(lang, link.price);
-    let usd = link.price.currency() == Currency::Usd;
     let item = link.note.clone();
     let png = on_render_thread(move || {
         poster_png(&PosterSpec {
@@ -31,7 +30,6 @@ pub(super) async fn render(
             title: &title,
             shop_name: &shop_name,
             amount_text: &amount_text,
-            usd,
             item: item.as_deref(),
             footer: Some(&footer),
         })

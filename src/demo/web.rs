@@ -303,11 +303,22 @@ struct LangInput {
     lang: String,
 }
 
-/// Switches the page's language, and the language Telegram reports for the seller.
+/// Switches the page's language, the language Telegram reports for the seller and, as a
+/// seller would, the bot's: the seller sends `/lang en` or `/lang km` (a seller's language
+/// changes only with /lang, whatever their Telegram says).
 async fn set_lang(State(shared): AppState, Json(input): Json<LangInput>) -> Response {
     match input.lang.as_str() {
         "en" | "km" => {
-            *shared.lang() = input.lang;
+            let changed = {
+                let mut lang = shared.lang();
+                let changed = *lang != input.lang;
+                lang.clone_from(&input.lang);
+                changed
+            };
+            if changed {
+                let command = format!("/lang {}", input.lang);
+                shared.telegram.send_text(&shared.seller(), &command);
+            }
             Json(json!({ "ok": true })).into_response()
         }
         other => bad_request(format!("unknown language {other}")),

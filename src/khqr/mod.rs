@@ -53,4 +53,6 @@ pub use decode::{decode, verify};
 pub use error::{KhqrError, KhqrErrorKind};
 pub use input::KhqrInput;
 pub use model::Khqr;
+/// Longest purpose of transaction (tag 62-08), in UTF-16 code units as the SDK counts it.
+pub const PURPOSE_MAX_UTF16: usize = fields::PURPOSE.max;
 pub use shop::{City, NameError, ShopName};

@@ -23,7 +23,7 @@ pub struct CardSpec<'a> {
     pub amount_text: &'a str,
     /// Currency of the badge in the middle of the QR code: `$` when true, `៛` otherwise.
     pub usd: bool,
-    /// Optional note under the code (what is being paid for).
+    /// Optional note under the code (what is being paid for), on up to four lines.
     pub note: Option<&'a str>,
     /// Optional expiry line under the code, e.g. "Expires 14:05".
     pub expires_line: Option<&'a str>,
@@ -31,6 +31,21 @@ pub struct CardSpec<'a> {
 
 /// Largest side of the QR area (symbol + quiet zone) in pixels.
 const QR_MAX_SIDE: u32 = 540;
+
+/// Lines the note may take before it is cut with an ellipsis: 60 characters of the widest
+/// Khmer stacks (the longest note the bot takes) need four.
+const NOTE_LINES: usize = 4;
+
+/// How the note is set: 26 px, centred, at most [`NOTE_LINES`] lines.
+fn note_style() -> TextStyle {
+    TextStyle::new(26.0, false, INK, true, NOTE_LINES)
+}
+
+/// Width of the card's text column.
+fn text_width() -> f32 {
+    let (x0, x1) = card_x();
+    x1 - x0 - 2.0 * PAD
+}
 
 /// Renders the payment card as PNG bytes: ~720 px wide, height depends on the text.
 ///
@@ -54,7 +69,7 @@ fn paint(spec: &CardSpec<'_>, qr: &QrMatrix, module_px: u32) -> RgbImage {
     let mut engine = fonts::engine();
     let engine = &mut *engine;
     let (x0, x1) = card_x();
-    let text_w = x1 - x0 - 2.0 * PAD;
+    let text_w = text_width();
     let present = |t: &&str| !t.trim().is_empty();
 
     let mut name = Some(spec.shop_name).filter(present).map(|t| {
@@ -65,10 +80,10 @@ fn paint(spec: &CardSpec<'_>, qr: &QrMatrix, module_px: u32) -> RgbImage {
         let style = TextStyle::new(64.0, true, INK, false, 1);
         TextBlock::fit(engine, t, style, text_w, 30.0)
     });
-    let mut note = spec.note.filter(present).map(|t| {
-        let style = TextStyle::new(26.0, false, INK, true, 2);
-        TextBlock::layout(engine, t, style, text_w)
-    });
+    let mut note = spec
+        .note
+        .filter(present)
+        .map(|t| TextBlock::layout(engine, t, note_style(), text_w));
     let mut expires = spec.expires_line.filter(present).map(|t| {
         let style = TextStyle::new(24.0, false, MUTED, true, 1);
         TextBlock::layout(engine, t, style, text_w)
@@ -107,11 +122,43 @@ fn paint(spec: &CardSpec<'_>, qr: &QrMatrix, module_px: u32) -> RgbImage {
     canvas.dashed_hline((x0 + PAD / 2.0, x1 - PAD / 2.0), rule_y, RULE);
     let badge = if spec.usd { "$" } else { "៛" };
     let qr_x = (WIDTH - qr_side) / 2;
-    qr.draw(&mut canvas, engine, (qr_x, qr_y as u32), module_px, badge);
+    qr.draw(
+        &mut canvas,
+        engine,
+        (qr_x, qr_y as u32),
+        module_px,
+        Some(badge),
+    );
     for (block, top) in [(&mut note, note_y), (&mut expires, expires_y)] {
         if let Some(b) = block {
             b.draw(engine, &mut canvas, x0 + PAD, top);
         }
     }
     canvas.into_image()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The widest notes the bot takes (60 characters as a person counts them: Latin capitals,
+    /// dashes, Khmer consonants with subscripts and vowels) fit on the card uncut.
+    #[test]
+    fn the_longest_notes_fit_in_the_note_lines() {
+        let mut engine = fonts::engine();
+        for unit in ["W", "m", "—", "ញ", "ញ្ញា", "ស្ត្រី", "ឃ្លាំ", "កៀ", "ឡើ"]
+        {
+            let note = unit.repeat(60);
+            let unlimited = TextStyle {
+                max_lines: 100,
+                ..note_style()
+            };
+            let block = TextBlock::layout(&mut engine, &note, unlimited, text_width());
+            assert!(
+                block.line_count() <= NOTE_LINES,
+                "60 × {unit} takes {} lines",
+                block.line_count()
+            );
+        }
+    }
 }

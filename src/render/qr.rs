@@ -59,7 +59,13 @@ impl QrMatrix {
         })
     }
 
-    fn is_dark(&self, x: usize, y: usize) -> bool {
+    /// Modules per side, without the quiet zone.
+    #[cfg(test)]
+    pub(crate) fn width(&self) -> usize {
+        self.width
+    }
+
+    pub(crate) fn is_dark(&self, x: usize, y: usize) -> bool {
         self.dark.get(y * self.width + x).copied().unwrap_or(false)
     }
 
@@ -81,15 +87,17 @@ impl QrMatrix {
         u32::try_from(self.width + 2 * QUIET_ZONE).unwrap_or(u32::MAX) * module_px
     }
 
-    /// Draws the symbol with its quiet zone, top-left at (x, y), and the currency badge
-    /// (`$` or `៛`) in the centre.
+    /// Draws the symbol with its quiet zone, top-left at (x, y), and, for a payment card, the
+    /// currency badge (`$` or `៛`) in the centre over the modules it hides. A code that is no
+    /// KHQR (a poster's link) gets no badge: a currency sign there says "bank app" to a
+    /// customer, whose bank app would then refuse it.
     pub(crate) fn draw(
         &self,
         canvas: &mut Canvas,
         engine: &mut TextEngine,
         (x, y): (u32, u32),
         module_px: u32,
-        badge: &str,
+        badge: Option<&str>,
     ) {
         let side = self.side_px(module_px);
         canvas.fill_rect(x, y, side, side, WHITE);
@@ -104,7 +112,7 @@ impl QrMatrix {
         for my in 0..self.width {
             for mx in 0..self.width {
                 let (fx, fy) = (mx as f32 + 0.5 - centre, my as f32 + 0.5 - centre);
-                let hidden = fx.hypot(fy) < clear_r;
+                let hidden = badge.is_some() && fx.hypot(fy) < clear_r;
                 if self.is_dark(mx, my) && !hidden {
                     canvas.fill_rect(
                         origin_x + mx as u32 * module_px,
@@ -117,6 +125,9 @@ impl QrMatrix {
             }
         }
 
+        let Some(badge) = badge else {
+            return;
+        };
         let m = module_px as f32;
         let (cx, cy) = (origin_x as f32 + centre * m, origin_y as f32 + centre * m);
         let r = badge_r * m;

@@ -198,6 +198,12 @@ impl TextBlock {
             .collect()
     }
 
+    /// How many lines the text was laid out on.
+    #[cfg(test)]
+    pub(crate) fn line_count(&self) -> usize {
+        self.buffer.layout_runs().count()
+    }
+
     /// The text as laid out (after the control characters were replaced).
     #[cfg(test)]
     pub(crate) fn text(&self) -> String {

@@ -113,7 +113,9 @@ impl Store {
     }
 
     /// The merchant row for a Telegram user, created if new. `language_hint` (from Telegram)
-    /// applies unless the user picked a language with /lang.
+    /// becomes the language of a new row only: an existing row keeps its language, which
+    /// only /lang ([`Store::set_language`]) changes, so everything the seller is sent
+    /// (replies, edits, notices) speaks one language.
     pub async fn ensure_merchant(
         &self,
         telegram_user_id: i64,
@@ -125,10 +127,7 @@ impl Store {
         let row = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(format!(
             "INSERT INTO merchants (telegram_user_id, chat_id, language, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $4) \
-             ON CONFLICT (telegram_user_id) DO UPDATE SET \
-                 chat_id = excluded.chat_id, \
-                 language = CASE WHEN merchants.language_chosen = 1 THEN merchants.language \
-                                 ELSE excluded.language END \
+             ON CONFLICT (telegram_user_id) DO UPDATE SET chat_id = excluded.chat_id \
              RETURNING {COLUMNS}"
         )))
         .bind(telegram_user_id)

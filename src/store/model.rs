@@ -68,8 +68,10 @@ pub struct Merchant {
     pub id: MerchantId,
     pub telegram_user_id: i64,
     pub chat_id: i64,
+    /// The seller's one language for everything the bot sends them: Telegram's hint when
+    /// the row was made, then whatever /lang set.
     pub language: Lang,
-    /// The user picked the language with /lang; Telegram's hint no longer applies.
+    /// The user picked the language with /lang (else it is the hint the row was made with).
     pub language_chosen: bool,
     pub default_currency: Currency,
     /// `None` until /setup completes.

@@ -219,8 +219,8 @@ async fn every_bad_input_gets_a_reason_and_no_photo_and_nothing_stored() {
         ("/charge $5 KHR", "two currencies"),
         ("/charge 5,00", "commas only between groups of three digits"),
         (
-            "/charge 5 USD this note is far too long for a khqr",
-            "too long: at most 25",
+            "/charge 5 USD this note is far too long for a card, whatever the QR can carry!",
+            "too long: 64 characters, at most 60",
         ),
         ("/charge 5 USD a\u{202e}b", "cannot be shown"),
     ];

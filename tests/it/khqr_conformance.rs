@@ -1,6 +1,7 @@
 //! Conformance with NBC's official SDK (`bakong-khqr` 1.0.20): every fixture line.
 
 use crate::support::khqr_fixtures::{InputError, load, now, to_input};
+use khqr_bot::bot::note::qr_purpose;
 use khqr_bot::khqr::{Khqr, decode, md5_hex, verify};
 use serde_json::Value;
 
@@ -113,6 +114,38 @@ fn every_vector_is_reproduced_byte_for_byte() {
     assert!(
         dynamic > 20 && merchant > 15 && khmer > 10,
         "{dynamic} {merchant} {khmer}"
+    );
+}
+
+/// A seller's note longer than the purpose of transaction becomes a purpose the SDK builds
+/// and verifies: the bot's cut copy (`qr_purpose`) is the one recorded with the SDK's output,
+/// and the codec encodes it byte for byte as the SDK did.
+#[test]
+fn every_shortened_note_is_a_purpose_the_sdk_builds_byte_for_byte() {
+    let lines = load("purposes.jsonl");
+    assert_eq!(lines.len(), 8);
+    let mut cut = 0;
+    for l in &lines {
+        let id = l["id"].as_str().unwrap();
+        let (note, input) = (l["note"].as_str().unwrap(), &l["input"]);
+        let purpose = qr_purpose(note);
+        assert_eq!(
+            Some(&*purpose),
+            input["purposeOfTransaction"].as_str(),
+            "{id}"
+        );
+        cut += usize::from(purpose != note);
+        let qr = l["qr"].as_str().unwrap();
+        let khqr = to_input(input).unwrap().build(now(input)).unwrap();
+        assert_eq!(khqr.encode(), qr, "{id}: qr");
+        assert_eq!(md5_hex(qr), l["md5"].as_str().unwrap(), "{id}: md5");
+        let decoded = verify(qr, now(input)).unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(decoded.purpose(), Some(&*purpose), "{id}");
+        assert_matches_sdk_view(id, &decoded, &l["decoded"], qr);
+    }
+    assert_eq!(
+        cut, 7,
+        "the fixture's notes are, but for one, too long for the tag"
     );
 }
 

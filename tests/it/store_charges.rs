@@ -47,12 +47,15 @@ async fn merchant_lifecycle() {
     assert_eq!(m.language, Lang::Km);
     assert!(m.profile.is_none());
     assert_eq!(m.default_currency, Currency::Usd);
-    // Telegram's hint follows the client until the user picks a language.
+    // Telegram's hint makes the row's language once; a later hint changes nothing, /lang does.
     let m2 = s.ensure_merchant(7, 70, Lang::En, NOW).await.unwrap();
-    assert_eq!((m2.id, m2.language), (m.id, Lang::En));
-    s.set_language(7, 70, Lang::Km, NOW).await.unwrap();
-    let m3 = s.ensure_merchant(7, 70, Lang::En, NOW).await.unwrap();
-    assert_eq!(m3.language, Lang::Km);
+    assert_eq!(
+        (m2.id, m2.language, m2.language_chosen),
+        (m.id, Lang::Km, false)
+    );
+    s.set_language(7, 70, Lang::En, NOW).await.unwrap();
+    let m3 = s.ensure_merchant(7, 70, Lang::Km, NOW).await.unwrap();
+    assert_eq!(m3.language, Lang::En);
     assert!(m3.language_chosen);
 
     // No token replacement before a profile exists.
