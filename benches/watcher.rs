@@ -24,7 +24,7 @@ use khqr_bot::crypto::{SecretBox, SecretKey};
 use khqr_bot::i18n::Lang;
 use khqr_bot::khqr::{BakongAccountId, City, ShopName};
 use khqr_bot::store::{MerchantId, OutboxItem, Profile, Store};
-use khqr_bot::time::{Clock, SystemClock, system_clock};
+use khqr_bot::time::{Clock, SystemClock};
 use khqr_bot::watcher::bakong_lookups::watcher_client_config;
 use khqr_bot::watcher::outbox::{Deliver, DeliveryError, OutboxPolicy};
 use khqr_bot::watcher::schedule::Schedule;
@@ -339,7 +339,6 @@ async fn run(mode: Mode, secs: Duration, max_rps: u32) {
         Arc::clone(&timed),
         OutboxPolicy::default(),
         Duration::from_secs(1),
-        system_clock(),
         Arc::clone(&wake),
         stopped,
     ));

@@ -24,6 +24,10 @@ const MAX_BAKONG_RPS: u32 = 1000;
 pub const DEFAULT_WEBHOOK_LISTEN: &str = "0.0.0.0:8443";
 /// Telegram's limit on `secret_token` (setWebhook): 1–256 characters of `A-Za-z0-9_-`.
 const MAX_WEBHOOK_SECRET: usize = 256;
+/// Our floor for `TELEGRAM_WEBHOOK_SECRET`: the secret is all that stands between the open
+/// webhook URL and forged updates (anyone's `/charge`, button presses), and Telegram itself
+/// accepts a single character. 16 characters of its 64-letter alphabet are 96 bits.
+pub const MIN_WEBHOOK_SECRET: usize = 16;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("{name}: {reason}")]
@@ -64,12 +68,18 @@ impl fmt::Debug for BotToken {
 pub struct WebhookSecret(String);
 
 impl WebhookSecret {
-    /// Telegram's rule for `secret_token`: 1–256 characters, only `A-Z a-z 0-9 _ -`.
+    /// Telegram's rule for `secret_token` (at most 256 characters, only `A-Z a-z 0-9 _ -`)
+    /// and our floor of [`MIN_WEBHOOK_SECRET`] characters: a short secret can be guessed.
     pub fn parse(text: &str) -> Result<Self, String> {
         let len = text.chars().count();
-        if !(1..=MAX_WEBHOOK_SECRET).contains(&len) {
+        if len < MIN_WEBHOOK_SECRET {
             return Err(format!(
-                "must be 1 to {MAX_WEBHOOK_SECRET} characters long (it is {len})"
+                "too short to keep forged updates out: at least {MIN_WEBHOOK_SECRET} characters (it is {len}); use a random one, e.g. openssl rand -hex 32"
+            ));
+        }
+        if len > MAX_WEBHOOK_SECRET {
+            return Err(format!(
+                "Telegram takes at most {MAX_WEBHOOK_SECRET} characters (it is {len})"
             ));
         }
         if !text
@@ -310,7 +320,7 @@ fn webhook(
     let secret_text = get("TELEGRAM_WEBHOOK_SECRET").ok_or_else(|| {
         ConfigError::new(
             "TELEGRAM_WEBHOOK_SECRET",
-            "required with TELEGRAM_WEBHOOK_URL: a random string of 1 to 256 characters A-Z a-z 0-9 _ - (e.g. openssl rand -hex 32)",
+            "required with TELEGRAM_WEBHOOK_URL: a random string of 16 to 256 characters A-Z a-z 0-9 _ - (e.g. openssl rand -hex 32)",
         )
     })?;
     let secret = WebhookSecret::parse(&secret_text)
@@ -662,7 +672,7 @@ mod tests {
                 &[
                     ("TELOXIDE_TOKEN", TOKEN),
                     ("TELEGRAM_WEBHOOK_URL", "http://bot.example.com/tg"),
-                    ("TELEGRAM_WEBHOOK_SECRET", "s3cret"),
+                    ("TELEGRAM_WEBHOOK_SECRET", "s3cret-s3cret-s3cret"),
                 ],
                 "TELEGRAM_WEBHOOK_URL",
             ),
@@ -670,7 +680,23 @@ mod tests {
                 &[
                     ("TELOXIDE_TOKEN", TOKEN),
                     ("TELEGRAM_WEBHOOK_URL", "https://bot.example.com/tg"),
-                    ("TELEGRAM_WEBHOOK_SECRET", "not allowed!"),
+                    ("TELEGRAM_WEBHOOK_SECRET", "not allowed! not allowed!"),
+                ],
+                "TELEGRAM_WEBHOOK_SECRET",
+            ),
+            (
+                &[
+                    ("TELOXIDE_TOKEN", TOKEN),
+                    ("TELEGRAM_WEBHOOK_URL", "https://bot.example.com/tg"),
+                    ("TELEGRAM_WEBHOOK_SECRET", "fifteen-chars-x"),
+                ],
+                "TELEGRAM_WEBHOOK_SECRET",
+            ),
+            (
+                &[
+                    ("TELOXIDE_TOKEN", TOKEN),
+                    ("TELEGRAM_WEBHOOK_URL", "https://bot.example.com/tg"),
+                    ("TELEGRAM_WEBHOOK_SECRET", "s"),
                 ],
                 "TELEGRAM_WEBHOOK_SECRET",
             ),
@@ -686,7 +712,7 @@ mod tests {
                 &[
                     ("TELOXIDE_TOKEN", TOKEN),
                     ("TELEGRAM_WEBHOOK_URL", "https://bot.example.com/tg"),
-                    ("TELEGRAM_WEBHOOK_SECRET", "s3cret"),
+                    ("TELEGRAM_WEBHOOK_SECRET", "s3cret-s3cret-s3cret"),
                     ("TELEGRAM_WEBHOOK_LISTEN", ":8443"),
                 ],
                 "TELEGRAM_WEBHOOK_LISTEN",
@@ -695,7 +721,7 @@ mod tests {
                 &[
                     ("TELOXIDE_TOKEN", TOKEN),
                     ("TELEGRAM_WEBHOOK_URL", "https://bot.example.com/tg"),
-                    ("TELEGRAM_WEBHOOK_SECRET", "s3cret"),
+                    ("TELEGRAM_WEBHOOK_SECRET", "s3cret-s3cret-s3cret"),
                     ("METRICS_LISTEN", "0.0.0.0:8443"),
                 ],
                 "METRICS_LISTEN",
@@ -707,6 +733,28 @@ mod tests {
             let line = err.to_string();
             assert!(line.starts_with(name) && !line.contains('\n'), "{line}");
         }
+    }
+
+    #[test]
+    fn a_webhook_secret_shorter_than_16_characters_is_refused_at_start() {
+        let with_secret = |secret: &str| {
+            parse(&[
+                ("TELOXIDE_TOKEN", TOKEN),
+                ("TELEGRAM_WEBHOOK_URL", "https://bot.example.com/tg"),
+                ("TELEGRAM_WEBHOOK_SECRET", secret),
+            ])
+        };
+        let err = with_secret(&"k".repeat(MIN_WEBHOOK_SECRET - 1)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "TELEGRAM_WEBHOOK_SECRET: too short to keep forged updates out: at least 16 \
+             characters (it is 15); use a random one, e.g. openssl rand -hex 32"
+        );
+        let hook = with_secret(&"k".repeat(MIN_WEBHOOK_SECRET))
+            .unwrap()
+            .webhook
+            .unwrap();
+        assert_eq!(hook.secret.expose().len(), MIN_WEBHOOK_SECRET);
     }
 
     #[test]
@@ -750,7 +798,7 @@ mod tests {
             ("TELOXIDE_API_URL", "http://127.0.0.1:9000/"),
             ("TELEGRAM_WEBHOOK_URL", "http://127.0.0.1:8443/"),
             ("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1:8443"),
-            ("TELEGRAM_WEBHOOK_SECRET", "s"),
+            ("TELEGRAM_WEBHOOK_SECRET", "sixteen-chars-ok"),
             ("LOG_FORMAT", "text"),
         ])
         .unwrap();

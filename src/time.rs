@@ -188,6 +188,14 @@ pub trait Clock: Send + Sync + fmt::Debug {
     fn unix_ms(&self) -> i64 {
         self.now().timestamp_millis()
     }
+
+    /// The database's clock as this process should take it, given what the database reads
+    /// (`db_ms`, unix milliseconds): as it is. The database is the one clock every replica
+    /// shares, so leases, expiry and schedules are judged by it, whatever this machine's
+    /// clock says. A test clock moves it with itself (see [`TestClock`]).
+    fn database_ms(&self, db_ms: i64) -> i64 {
+        db_ms
+    }
 }
 
 /// The clock as the process shares it.
@@ -277,6 +285,18 @@ impl Clock for TestClock {
             ms
         };
         utc(ms.div_euclid(1000)) + chrono::TimeDelta::milliseconds(ms.rem_euclid(1000))
+    }
+
+    /// A test moves the database's clock with this one: a following clock shifts it by as
+    /// much as it is shifted itself (so advancing it lapses leases and ends charges as time
+    /// passing would), a frozen one stands in for it.
+    fn database_ms(&self, db_ms: i64) -> i64 {
+        let ms = self.state.ms.load(Ordering::SeqCst);
+        if self.state.follows_system {
+            db_ms.saturating_add(ms)
+        } else {
+            ms
+        }
     }
 }
 
@@ -482,6 +502,20 @@ mod tests {
         let now = clock.unix_secs();
         assert!(now >= pp(2024, 2, 29, 12, 0, 0));
         assert_eq!(LocalDate::at(now), date(2024, 2, 29));
+    }
+
+    #[test]
+    fn the_database_clock_is_taken_as_it_is_or_moved_with_a_test_clock() {
+        let db_ms = 1_800_000_000_123;
+        assert_eq!(SystemClock.database_ms(db_ms), db_ms);
+        let following = TestClock::following_system();
+        assert_eq!(following.database_ms(db_ms), db_ms);
+        following.advance_secs(-7);
+        assert_eq!(following.database_ms(db_ms), db_ms - 7_000);
+        let frozen = TestClock::frozen_at(1_000);
+        assert_eq!(frozen.database_ms(db_ms), 1_000_000);
+        frozen.advance_secs(2);
+        assert_eq!(frozen.shared().database_ms(db_ms), 1_002_000);
     }
 
     proptest! {

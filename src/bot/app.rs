@@ -67,7 +67,11 @@ impl App {
         clock: SharedClock,
         limits: Limits,
     ) -> Result<Self, StartError> {
-        let store = Store::open(&config.database_url).await?;
+        // The database's clock judges leases, expiry and schedules (`Store::now`), read
+        // through the process's clock (tests move both together).
+        let store = Store::open(&config.database_url)
+            .await?
+            .with_clock(Arc::clone(&clock));
         let key = keys::unlock(&config.secret_key, &store, clock.unix_secs())
             .await
             .map_err(|e| match e {
@@ -96,17 +100,13 @@ impl App {
         }
         // Bound now, so that a busy address stops start-up with the setting's name.
         let webhook = match &config.webhook {
-            Some(hook) => {
-                Some(
-                    WebhookServer::bind(hook)
-                        .await
-                        .map_err(|source| StartError::Listen {
-                            setting: "TELEGRAM_WEBHOOK_LISTEN",
-                            addr: hook.listen,
-                            source,
-                        })?,
-                )
-            }
+            Some(hook) => Some(WebhookServer::bind(hook, store.clone()).await.map_err(
+                |source| StartError::Listen {
+                    setting: "TELEGRAM_WEBHOOK_LISTEN",
+                    addr: hook.listen,
+                    source,
+                },
+            )?),
             None => None,
         };
         let ops = match config.metrics_listen {

@@ -40,7 +40,6 @@ type SqlWatcher = Watcher<bakong::Client>;
 pub struct WatcherRef {
     watcher: SqlWatcher,
     wake_outbox: Arc<Notify>,
-    clock: SharedClock,
 }
 
 impl fmt::Debug for WatcherRef {
@@ -51,11 +50,10 @@ impl fmt::Debug for WatcherRef {
 
 impl WatcherRef {
     /// Asks Bakong about one charge now; a settled charge's message is edited right away.
+    /// Its expiry is judged by the database's clock, as the rounds judge it.
     pub async fn check_now(&self, charge: ChargeId) -> Result<CheckNow, StoreError> {
-        let outcome = self
-            .watcher
-            .check_now(charge, self.clock.unix_secs())
-            .await?;
+        let now = self.watcher.store().store().now().await?;
+        let outcome = self.watcher.check_now(charge, now).await?;
         if matches!(outcome, CheckNow::Settled(_) | CheckNow::TokenRefused) {
             self.wake_outbox.notify_one();
         }
@@ -164,7 +162,6 @@ impl WatcherTasks {
             tokio::spawn(poll_loop(
                 watcher.clone(),
                 POLL_TICK,
-                Arc::clone(&clock),
                 Arc::clone(&wake),
                 stopped.clone(),
             )),
@@ -173,7 +170,6 @@ impl WatcherTasks {
                 followups,
                 OutboxPolicy::default(),
                 OUTBOX_TICK,
-                Arc::clone(&clock),
                 Arc::clone(&wake),
                 stopped.clone(),
                 OutboxLeases {
@@ -204,7 +200,7 @@ impl WatcherTasks {
             tokio::spawn(renewal_loop(
                 renewer,
                 token_tick,
-                Arc::clone(&clock),
+                clock,
                 Arc::clone(&wake),
                 stopped,
             )),
@@ -217,7 +213,6 @@ impl WatcherTasks {
             handle: WatcherRef {
                 watcher,
                 wake_outbox: wake,
-                clock,
             },
             stop,
             tasks,

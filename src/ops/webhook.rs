@@ -8,6 +8,13 @@
 //! is queued for the dispatcher; a listener that is stopping answers `503`, so Telegram
 //! delivers the update again later (to this replica or another one behind the balancer).
 //!
+//! Telegram delivers an update again when it did not see the answer to a delivery (a
+//! timeout, a dropped connection); behind a load balancer that delivery may reach another
+//! replica. So each update is claimed by its `update_id` in the shared database
+//! (`Store::claim_update`) before it is queued, and one claimed already (by this replica or
+//! another) is answered 200 and left: it is handled once. This step sits here, before the
+//! dispatcher and anything in front of it.
+//!
 //! teloxide's own `webhooks-axum` listener is not used: it compares the secret with `==`
 //! and registers no `allowed_updates` (inline queries and chosen results would then depend
 //! on whatever the webhook was set with before).
@@ -16,6 +23,8 @@ use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -33,6 +42,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::config::{WebhookConfig, WebhookSecret};
+use crate::store::Store;
 
 /// The header Telegram sends the secret in.
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
@@ -41,6 +51,11 @@ const MAX_UPDATE_BYTES: usize = 1024 * 1024;
 /// Updates accepted but not yet taken by the dispatcher; when full, requests wait (and
 /// Telegram, which opens at most `max_connections` at once, slows down).
 const QUEUE: usize = 256;
+/// How long a claimed update id is kept: Telegram keeps an update for 24 hours at most, so
+/// it cannot deliver one again later; an hour more for clocks and slow retries.
+pub const SEEN_UPDATE_KEEP_SECS: i64 = 25 * 3600;
+/// How often the claimed update ids older than [`SEEN_UPDATE_KEEP_SECS`] are pruned.
+const PRUNE_EVERY_SECS: i64 = 600;
 
 type Updates = Pin<Box<dyn Stream<Item = Result<Update, Infallible>> + Send>>;
 
@@ -120,6 +135,7 @@ pub struct WebhookServer {
     config: WebhookConfig,
     listener: TcpListener,
     addr: SocketAddr,
+    store: Store,
 }
 
 #[derive(Clone)]
@@ -127,6 +143,10 @@ struct HookState {
     secret: WebhookSecret,
     queue: mpsc::Sender<Update>,
     stopped: StopFlag,
+    /// Where updates are claimed by id (shared by every replica).
+    store: Store,
+    /// When (the database's clock) the claimed ids are next pruned.
+    next_prune: Arc<AtomicI64>,
 }
 
 /// The running HTTP side of a [`WebhookListener`].
@@ -154,14 +174,16 @@ impl WebhookTask {
 }
 
 impl WebhookServer {
-    /// Binds `config.listen` (port 0 picks a free port: see [`WebhookServer::addr`]).
-    pub async fn bind(config: &WebhookConfig) -> io::Result<Self> {
+    /// Binds `config.listen` (port 0 picks a free port: see [`WebhookServer::addr`]);
+    /// updates will be claimed by id in `store` (shared by the replicas).
+    pub async fn bind(config: &WebhookConfig, store: Store) -> io::Result<Self> {
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         Ok(Self {
             config: config.clone(),
             listener,
             addr,
+            store,
         })
     }
 
@@ -199,6 +221,8 @@ impl WebhookServer {
                 secret: self.config.secret.clone(),
                 queue,
                 stopped: stopped.clone(),
+                store: self.store,
+                next_prune: Arc::new(AtomicI64::new(i64::MIN)),
             });
         let shutdown = stopped.clone();
         let listener = self.listener;
@@ -281,6 +305,17 @@ async fn receive(State(state): State<HookState>, request: Request) -> StatusCode
         }
     };
     let id = update.id.0;
+    match claim(&state, i64::from(id)).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::debug!(
+                update_id = id,
+                "webhook: update delivered again; already taken"
+            );
+            return StatusCode::OK;
+        }
+        Err(status) => return status,
+    }
     match state.queue.send(update).await {
         Ok(()) => StatusCode::OK,
         Err(_) => {
@@ -288,9 +323,54 @@ async fn receive(State(state): State<HookState>, request: Request) -> StatusCode
                 update_id = id,
                 "webhook: the dispatcher has stopped; update left to Telegram to deliver again"
             );
+            // Given back, so that the next delivery (here or at another replica) takes it.
+            if let Err(e) = state.store.forget_update(i64::from(id)).await {
+                tracing::error!(update_id = id, error = %e, "webhook: could not give the update back; its next delivery will be skipped");
+            }
             StatusCode::SERVICE_UNAVAILABLE
         }
     }
+}
+
+/// Claims update `id` for this replica (`Ok(false)`: a replica took it already). Without
+/// the database it cannot tell: 503, and Telegram delivers the update again later. Every
+/// [`PRUNE_EVERY_SECS`] one request also prunes the ids older than
+/// [`SEEN_UPDATE_KEEP_SECS`].
+async fn claim(state: &HookState, id: i64) -> Result<bool, StatusCode> {
+    let unavailable = |e: crate::store::StoreError| {
+        tracing::error!(update_id = id, error = %e, "webhook: cannot claim the update in the database; Telegram will deliver it again");
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let now = state.store.now().await.map_err(unavailable)?;
+    let claimed = state
+        .store
+        .claim_update(id, now)
+        .await
+        .map_err(unavailable)?;
+    let due = state.next_prune.load(Ordering::Relaxed);
+    if now >= due
+        && state
+            .next_prune
+            .compare_exchange(
+                due,
+                now + PRUNE_EVERY_SECS,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            )
+            .is_ok()
+    {
+        match state
+            .store
+            .prune_seen_updates(now - SEEN_UPDATE_KEEP_SECS)
+            .await
+        {
+            Ok(n) => tracing::debug!(pruned = n, "webhook: old update ids pruned"),
+            Err(e) => {
+                tracing::warn!(error = %e, "webhook: could not prune old update ids; will retry")
+            }
+        }
+    }
+    Ok(claimed)
 }
 
 #[cfg(test)]
@@ -299,11 +379,11 @@ mod tests {
 
     #[test]
     fn only_the_exact_secret_matches() {
-        let secret = WebhookSecret::parse("s3cret-Token_1").unwrap();
-        assert!(secret_matches(&secret, Some(b"s3cret-Token_1")));
-        assert!(!secret_matches(&secret, Some(b"s3cret-Token_2")));
-        assert!(!secret_matches(&secret, Some(b"s3cret-Token_")));
-        assert!(!secret_matches(&secret, Some(b"s3cret-Token_12")));
+        let secret = WebhookSecret::parse("s3cret-Token_1234").unwrap();
+        assert!(secret_matches(&secret, Some(b"s3cret-Token_1234")));
+        assert!(!secret_matches(&secret, Some(b"s3cret-Token_1235")));
+        assert!(!secret_matches(&secret, Some(b"s3cret-Token_123")));
+        assert!(!secret_matches(&secret, Some(b"s3cret-Token_12345")));
         assert!(!secret_matches(&secret, Some(b"")));
         assert!(!secret_matches(&secret, None));
     }

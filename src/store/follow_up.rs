@@ -2,9 +2,9 @@
 //!
 //! Each kind is stored as the text [`FollowUpKind::as_str`] gives (the strings databases
 //! already hold; no migration) and read back with [`FromStr`](std::str::FromStr). A row
-//! whose kind this build does not know (written by a newer build, or by hand) is an
-//! [`UnknownFollowUpKind`]: the outbox gives it up with that reason (logged), it never
-//! panics.
+//! whose kind this build does not know (written by a newer build during a rolling upgrade,
+//! or by hand) is an [`UnknownFollowUpKind`]: the outbox leaves it undone for a replica that
+//! knows it (the queries read only [`FollowUpKind::sql_list`]'s kinds), it never panics.
 
 use super::stored_text::stored_as_text;
 
@@ -88,6 +88,17 @@ impl FollowUpKind {
         }
     }
 
+    /// Every kind's text as an SQL list (`'charge_paid', 'charge_mismatch', …`), for
+    /// `kind IN (…)`: the outbox hands out only the kinds this build can deliver. The texts
+    /// are this enum's constants, never input.
+    pub(super) fn sql_list() -> String {
+        Self::ALL
+            .iter()
+            .map(|k| format!("'{}'", k.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// Whether this follow-up edits the charge's own message to its final state (the
     /// others send a new message).
     pub fn edits_charge_message(self) -> bool {
@@ -150,6 +161,24 @@ mod tests {
         for (text, kind) in stored {
             assert_eq!(kind.as_str(), text);
             assert_eq!(text.parse::<FollowUpKind>(), Ok(kind));
+        }
+    }
+
+    #[test]
+    fn the_sql_list_names_every_kind_quoted() {
+        let list = FollowUpKind::sql_list();
+        assert!(
+            list.starts_with("'charge_paid', 'charge_mismatch', "),
+            "{list}"
+        );
+        assert_eq!(list.matches('\'').count(), 2 * FollowUpKind::ALL.len());
+        for kind in FollowUpKind::ALL {
+            let text = kind.as_str();
+            assert!(
+                text.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{text}"
+            );
+            assert!(list.contains(&format!("'{text}'")));
         }
     }
 

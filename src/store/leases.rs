@@ -7,14 +7,20 @@
 //! A lease is claimed by one guarded statement (`UPDATE … WHERE id IN (SELECT … lease free
 //! … LIMIT n {lock}) RETURNING id`, one statement, not inside `write_tx`), renewed by its
 //! holder while it works ([`Store::renew_leases`], only while it still holds it) and
-//! released when the work is done ([`Store::release_leases`]). A replica that dies holds
-//! its leases until they lapse (`*_until <= now`); then any other replica claims them. A
-//! lease only shares the work out: every state change stays guarded by its own SQL
+//! released when the work is done ([`Store::release_leases`]); a follow-up is sent only
+//! after its sender has checked, in the same statement that renews it, that it still holds
+//! the merchant's outbox ([`Store::hold_outbox_lease`]). Every time here (`now`, `*_until`)
+//! is the database's clock ([`Store::now`]), which all replicas share: a replica whose own
+//! clock runs seconds behind would otherwise see another's live lease as lapsed.
+//!
+//! A replica that dies holds its leases until they lapse (`*_until <= now`); then any
+//! other replica claims them. A lease only shares the work out: every state change stays guarded by its own SQL
 //! (`settle_charge_watched`, `outbox_done`), so a lease bug can cost a repeated question to
 //! Bakong or a repeated (identical) edit, never a second settlement.
 //!
 //! The Telegram long-poller is held by one replica too ([`Store::try_hold_poller_lock`]).
 
+use super::follow_up::FollowUpKind;
 use super::model::MerchantId;
 use super::{Backend, Result, Store};
 
@@ -69,6 +75,18 @@ impl LeaseKind {
             LeaseKind::Outbox => ("outbox_owner", "outbox_until"),
         }
     }
+}
+
+/// What a replica about to send a follow-up finds ([`Store::hold_outbox_lease`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxHold {
+    /// It holds the merchant's outbox (renewed just now) and the follow-up is undone: send.
+    Held,
+    /// It holds the merchant's outbox, but the follow-up was delivered meanwhile (by the
+    /// replica that held it before): skip it.
+    Done,
+    /// Its lease lapsed (and may be another replica's): send nothing more of this merchant.
+    Lost,
 }
 
 /// A lease somebody holds (tests, operators).
@@ -232,40 +250,80 @@ impl Store {
         Ok(ids.into_iter().map(MerchantId).collect())
     }
 
-    /// Claims the outbox of up to `limit` merchants with a follow-up due at `now`, whose
-    /// outbox nobody else holds (free, lapsed, or already `me`'s), oldest due follow-up
-    /// first. Held by `me` until `now + ttl_secs`. Returns them.
+    /// Claims the outbox of up to `limit` merchants with a follow-up due at `due` (of a kind
+    /// this build knows), whose outbox nobody else holds at `now` (free, lapsed, or already
+    /// `me`'s), oldest due follow-up first. Held by `me` until `now + ttl_secs`. Returns
+    /// them.
     pub async fn claim_outbox_leases(
         &self,
         me: &ReplicaId,
         now: i64,
+        due: i64,
         ttl_secs: i64,
         limit: i64,
     ) -> Result<Vec<MerchantId>> {
         // One statement outside `write_tx`, like the watch claim.
         let lock = self.skip_locked();
         // The grouped pick (oldest follow-up first) cannot take row locks; the outer
-        // SELECT re-checks the lease on the rows it locks.
+        // SELECT re-checks the lease on the rows it locks. A merchant whose due follow-ups
+        // are all of kinds this build does not know is not taken: a newer replica may be
+        // waiting for it.
         let mut ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "UPDATE merchants SET outbox_owner = $1, outbox_until = $2 + $3 \
              WHERE id IN (SELECT m.id FROM merchants m \
                  WHERE (m.outbox_until IS NULL OR m.outbox_until <= $2 OR m.outbox_owner = $1) \
                      AND m.id IN (SELECT o.merchant_id FROM telegram_outbox o \
                          JOIN merchants f ON f.id = o.merchant_id \
-                         WHERE o.done_at IS NULL AND o.next_attempt_at <= $2 \
+                         WHERE o.done_at IS NULL AND o.next_attempt_at <= $5 \
+                             AND o.kind IN ({known}) \
                              AND (f.outbox_until IS NULL OR f.outbox_until <= $2 \
                                  OR f.outbox_owner = $1) \
                          GROUP BY o.merchant_id ORDER BY MIN(o.id) LIMIT $4){lock}) \
-             RETURNING id"
+             RETURNING id",
+            known = FollowUpKind::sql_list(),
         )))
         .bind(me.as_str())
         .bind(now)
         .bind(ttl_secs.max(1))
         .bind(limit.max(1))
+        .bind(due)
         .fetch_all(&self.pool)
         .await?;
         ids.sort_unstable();
         Ok(ids.into_iter().map(MerchantId).collect())
+    }
+
+    /// Right before `me` sends follow-up `task` of `merchant`: in one statement, checks that
+    /// `me` still holds the merchant's outbox lease at `now` (the database's clock) and, if
+    /// so, renews it to `now + ttl_secs` — and says whether the task is still undone. A
+    /// drain that finds the lease [`OutboxHold::Lost`] (it lapsed, and another replica may
+    /// have claimed it) stops for that merchant: the new holder delivers its follow-ups.
+    pub async fn hold_outbox_lease(
+        &self,
+        me: &ReplicaId,
+        merchant: MerchantId,
+        task: i64,
+        now: i64,
+        ttl_secs: i64,
+    ) -> Result<OutboxHold> {
+        let undone: Option<i64> = sqlx::query_scalar(
+            "UPDATE merchants SET outbox_until = $3 + $4 \
+             WHERE id = $1 AND outbox_owner = $2 AND outbox_until > $3 \
+             RETURNING (SELECT CAST(COUNT(*) AS BIGINT) FROM telegram_outbox \
+                 WHERE id = $5 AND done_at IS NULL)",
+        )
+        .bind(merchant.0)
+        .bind(me.as_str())
+        .bind(now)
+        .bind(ttl_secs.max(1))
+        .bind(task)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match undone {
+            None => OutboxHold::Lost,
+            Some(0) => OutboxHold::Done,
+            Some(_) => OutboxHold::Held,
+        })
     }
 
     /// Extends `me`'s leases of `kind` that have not lapsed at `now` to `now + ttl_secs`

@@ -13,6 +13,7 @@
 //! race for it.
 
 mod charges;
+mod db_clock;
 mod dialogues;
 mod event_kind;
 mod events;
@@ -32,6 +33,7 @@ mod receipts;
 mod renewals;
 mod reports;
 mod rows;
+mod seen_updates;
 mod stored_text;
 mod watcher_queries;
 
@@ -41,12 +43,14 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Any, AnyPool, Executor, Transaction};
 
+use crate::time::{SharedClock, system_clock};
+
 pub use event_kind::{EventKind, UnknownEventKind};
 pub use follow_up::{FollowUpKind, UnknownFollowUpKind};
 pub use history_queries::{BucketTotal, BucketWidth, CurrencyTotal, HistorySummary, ListedCharge};
 pub use inline_cards::{ChosenDraft, StaleDraft};
 pub use key_check::Rotation;
-pub use leases::{HeldLease, LeaseKind, PollerLock, ReplicaId};
+pub use leases::{HeldLease, LeaseKind, OutboxHold, PollerLock, ReplicaId};
 pub use links::{
     LinkBuyer, LinkCharge, LinkCode, LinkId, LinkPrice, LinkSale, LinkState, LinkStats,
     MAX_OPEN_PER_BUYER, NewPayLink, NotALinkCode, PayLink, Reserved,
@@ -148,6 +152,9 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The process's clock, through which [`Store::now`] takes the database's (a test's
+    /// clock moves it: `Clock::database_ms`).
+    clock: SharedClock,
 }
 
 impl Store {
@@ -191,7 +198,18 @@ impl Store {
                 .map_err(open_err)?,
         };
         migrations::migrator(backend).run(&pool).await?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            clock: system_clock(),
+        })
+    }
+
+    /// The same database, its clock ([`Store::now`]) taken through `clock`, the
+    /// process's (`App::start_with`; tests move the database's clock with theirs).
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// SQLite or PostgreSQL.

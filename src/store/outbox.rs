@@ -3,7 +3,7 @@
 
 use sqlx::{Any, Transaction};
 
-use super::follow_up::{FollowUpKind, UnknownFollowUpKind};
+use super::follow_up::FollowUpKind;
 use super::leases::ReplicaId;
 use super::model::{ChargeId, MerchantId, OutboxItem, json};
 use super::{Result, Store, StoreError};
@@ -73,93 +73,81 @@ pub(super) async fn enqueue(
 }
 
 impl Store {
-    /// Undelivered follow-ups due at `now`, oldest first.
+    /// Undelivered follow-ups due at `now`, oldest first, of the kinds this build knows.
     ///
-    /// A row whose kind this build does not know ([`UnknownFollowUpKind`]: written by a
-    /// newer build or by hand) cannot be delivered: it is given up here — logged, marked
-    /// done with the reason as its last error — and left out, so it neither stops the
-    /// others nor comes back.
+    /// A row of a kind it does not know (written by a newer build during a rolling upgrade,
+    /// or by hand) is left as it is, for a replica that knows it: neither handed out nor
+    /// marked, and it holds up nothing ([`Store::unknown_follow_up_kinds`] lists them).
     pub async fn outbox_due(&self, now: i64, limit: i64) -> Result<Vec<OutboxItem>> {
-        let rows = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(format!(
+        sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM telegram_outbox \
-             WHERE done_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2"
+             WHERE done_at IS NULL AND next_attempt_at <= $1 AND kind IN ({known}) \
+             ORDER BY id LIMIT $2",
+            known = FollowUpKind::sql_list(),
         )))
         .bind(now)
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?;
-        self.hand_out(rows, now).await
+        .await?
+        .into_iter()
+        .map(OutboxItem::try_from)
+        .collect()
     }
 
     /// The outbox as one of several replicas reads it (issue 16): claims the outbox lease
-    /// of up to `merchants` merchants with a follow-up due at `now`
-    /// ([`Store::claim_outbox_leases`], held by `me` until `now + ttl_secs`), then returns
-    /// the due follow-ups of every merchant whose outbox `me` holds, oldest first, at most
-    /// `limit` — so a merchant's follow-ups are delivered by one replica at a time, in id
-    /// order. Unknown kinds are given up as in [`Store::outbox_due`]. The caller releases
-    /// the leases when it is done ([`Store::release_leases`] with `LeaseKind::Outbox`).
+    /// of up to `merchants` merchants with a follow-up due at `due`
+    /// ([`Store::claim_outbox_leases`], held by `me` until `now + ttl_secs`, `now` being the
+    /// database's clock), then returns the due follow-ups of every merchant whose outbox `me`
+    /// holds, oldest first, at most `limit` — so a merchant's follow-ups are delivered by
+    /// one replica at a time, in id order. Kinds this build does not know are left for
+    /// another, as in [`Store::outbox_due`]. The caller checks it still holds a merchant
+    /// right before each send ([`Store::hold_outbox_lease`]) and releases the leases when it
+    /// is done ([`Store::release_leases`] with `LeaseKind::Outbox`).
     pub async fn outbox_claim(
         &self,
         me: &ReplicaId,
         now: i64,
+        due: i64,
         ttl_secs: i64,
         merchants: i64,
         limit: i64,
     ) -> Result<Vec<OutboxItem>> {
         if self
-            .claim_outbox_leases(me, now, ttl_secs, merchants)
+            .claim_outbox_leases(me, now, due, ttl_secs, merchants)
             .await?
             .is_empty()
         {
             return Ok(Vec::new());
         }
-        let rows = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(format!(
+        sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM telegram_outbox \
-             WHERE done_at IS NULL AND next_attempt_at <= $1 \
+             WHERE done_at IS NULL AND next_attempt_at <= $1 AND kind IN ({known}) \
                  AND merchant_id IN (SELECT id FROM merchants \
-                     WHERE outbox_owner = $3 AND outbox_until > $1) \
-             ORDER BY id LIMIT $2"
+                     WHERE outbox_owner = $3 AND outbox_until > $4) \
+             ORDER BY id LIMIT $2",
+            known = FollowUpKind::sql_list(),
         )))
-        .bind(now)
+        .bind(due)
         .bind(limit)
         .bind(me.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        self.hand_out(rows, now).await
-    }
-
-    /// The rows as items, giving up (and leaving out) those of an unknown kind.
-    async fn hand_out(&self, rows: Vec<Row>, now: i64) -> Result<Vec<OutboxItem>> {
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            if let Err(unknown) = row.kind.parse::<FollowUpKind>() {
-                self.give_up_unknown(row.id, row.merchant_id, &unknown, now)
-                    .await?;
-                continue;
-            }
-            out.push(OutboxItem::try_from(row)?);
-        }
-        Ok(out)
-    }
-
-    async fn give_up_unknown(
-        &self,
-        id: i64,
-        merchant: i64,
-        unknown: &UnknownFollowUpKind,
-        now: i64,
-    ) -> Result<()> {
-        tracing::warn!(task = id, merchant, kind = %unknown.0, "unknown follow-up kind; giving up");
-        sqlx::query(
-            "UPDATE telegram_outbox SET attempts = attempts + 1, last_error = $2, done_at = $3 \
-             WHERE id = $1 AND done_at IS NULL",
-        )
-        .bind(id)
-        .bind(unknown.to_string())
         .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(OutboxItem::try_from)
+        .collect()
+    }
+
+    /// The kinds of the undelivered follow-ups this build does not know, with how many of
+    /// each wait (a newer replica queued them; it delivers them).
+    pub async fn unknown_follow_up_kinds(&self) -> Result<Vec<(String, i64)>> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT kind, CAST(COUNT(*) AS BIGINT) FROM telegram_outbox \
+             WHERE done_at IS NULL AND kind NOT IN ({known}) GROUP BY kind ORDER BY kind",
+            known = FollowUpKind::sql_list(),
+        )))
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// Every follow-up queued for a charge, oldest first.
@@ -212,20 +200,27 @@ mod tests {
     use super::*;
     use crate::i18n::Lang;
 
-    /// A kind this build does not know (a newer build wrote it, or someone by hand) is given
-    /// up with its reason, logged, and does not stop the others.
+    /// A kind this build does not know (a newer build wrote it during a rolling upgrade, or
+    /// someone by hand) is left for a replica that knows it: not handed out, not marked, not
+    /// counted as an attempt; the known ones behind it still come.
     #[tokio::test]
-    async fn an_unknown_kind_is_given_up_and_the_others_still_come() {
+    async fn an_unknown_kind_is_left_undone_and_the_others_still_come() {
         let dir = tempfile::tempdir().unwrap();
         let url = crate::store::test_database_url(dir.path()).await;
         let store = Store::open(&url).await.unwrap();
         let m = store.ensure_merchant(7, 7, Lang::En, 100).await.unwrap().id;
-        for kind in ["charge_teleported", "token_refused"] {
+        let only_new = store.ensure_merchant(8, 8, Lang::En, 100).await.unwrap().id;
+        for (merchant, kind) in [
+            (m, "charge_teleported"),
+            (m, "token_refused"),
+            (only_new, "charge_teleported"),
+            (only_new, "charge_refunded"),
+        ] {
             sqlx::query(
                 "INSERT INTO telegram_outbox (merchant_id, kind, next_attempt_at, created_at) \
                  VALUES ($1, $2, 100, 100)",
             )
-            .bind(m.0)
+            .bind(merchant.0)
             .bind(kind)
             .execute(store.pool())
             .await
@@ -234,19 +229,38 @@ mod tests {
         let due = store.outbox_due(200, 10).await.unwrap();
         assert_eq!(due.len(), 1);
         assert_eq!(due[0].kind, FollowUpKind::TokenRefused);
-        let (done_at, last_error): (Option<i64>, Option<String>) = sqlx::query_as(
-            "SELECT done_at, last_error FROM telegram_outbox WHERE kind = 'charge_teleported'",
+        // The lease claim skips a merchant with only unknown kinds due: it has nothing for
+        // this build, and a newer replica must be able to take it.
+        let me = ReplicaId::named("old");
+        let claimed = store.outbox_claim(&me, 200, 200, 10, 10, 10).await.unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert_eq!(claimed[0].kind, FollowUpKind::TokenRefused);
+        let held: Vec<_> = store
+            .held_leases(super::super::LeaseKind::Outbox)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|l| l.merchant)
+            .collect();
+        assert_eq!(held, [m]);
+        // Left as they were, again and again.
+        for now in [300, 400] {
+            assert_eq!(store.outbox_due(now, 10).await.unwrap().len(), 1);
+        }
+        let untouched: Vec<(i64, Option<i64>, Option<String>)> = sqlx::query_as(
+            "SELECT attempts, done_at, last_error FROM telegram_outbox \
+             WHERE kind <> 'token_refused' ORDER BY id",
         )
-        .fetch_one(store.pool())
+        .fetch_all(store.pool())
         .await
         .unwrap();
-        assert_eq!(done_at, Some(200));
+        assert_eq!(untouched, vec![(0, None, None); 3]);
         assert_eq!(
-            last_error.as_deref(),
-            Some("unknown follow-up kind \"charge_teleported\"")
+            store.unknown_follow_up_kinds().await.unwrap(),
+            [
+                ("charge_refunded".to_owned(), 1),
+                ("charge_teleported".to_owned(), 2)
+            ]
         );
-        // Given up once: not handed out again.
-        let due = store.outbox_due(300, 10).await.unwrap();
-        assert_eq!(due.len(), 1);
     }
 }

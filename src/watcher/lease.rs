@@ -3,14 +3,14 @@
 //! outbox holds the merchants whose follow-ups it delivers, and [`Heartbeat`] renews what
 //! this replica holds every third of the lease's life while the work goes on. When the work
 //! is done the leases are released; when the replica dies they lapse after
-//! [`DEFAULT_LEASE_TTL_SECS`] and another replica claims them.
+//! [`DEFAULT_LEASE_TTL_SECS`] and another replica claims them. Every lease time is the
+//! database's clock ([`Store::now`]), shared by all replicas, whatever their own clocks say.
 
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
-use crate::store::{LeaseKind, ReplicaId, Store};
-use crate::time::SharedClock;
+use crate::store::{LeaseKind, ReplicaId, Store, StoreError};
 
 /// How long a lease lasts unless renewed: a dead replica's merchants are taken over by
 /// another within this (plus a round), and a live one renews every third of it.
@@ -26,13 +26,7 @@ pub struct Heartbeat {
 }
 
 impl Heartbeat {
-    pub fn start(
-        store: Store,
-        kind: LeaseKind,
-        me: ReplicaId,
-        ttl_secs: i64,
-        clock: SharedClock,
-    ) -> Self {
+    pub fn start(store: Store, kind: LeaseKind, me: ReplicaId, ttl_secs: i64) -> Self {
         let ttl_ms = u64::try_from(ttl_secs.max(1))
             .unwrap_or(1)
             .saturating_mul(1000);
@@ -40,10 +34,7 @@ impl Heartbeat {
         let task = tokio::spawn(async move {
             loop {
                 tokio::time::sleep(every).await;
-                if let Err(e) = store
-                    .renew_leases(kind, &me, clock.unix_secs(), ttl_secs)
-                    .await
-                {
+                if let Err(e) = renew(&store, kind, &me, ttl_secs).await {
                     // The leases may lapse: then another replica takes the work over, and
                     // the guarded writes keep that harmless.
                     tracing::warn!(replica = %me, ?kind, error = %e, "could not renew leases");
@@ -60,10 +51,25 @@ impl Drop for Heartbeat {
     }
 }
 
-/// Releases `me`'s leases of `kind` (the work is done); a failure is logged, and the
-/// leases then lapse on their own.
-pub async fn release(store: &Store, kind: LeaseKind, me: &ReplicaId, now: i64) {
-    if let Err(e) = store.release_leases(kind, me, now).await {
+/// Renews `me`'s live leases of `kind` for `ttl_secs` from the database's now.
+async fn renew(
+    store: &Store,
+    kind: LeaseKind,
+    me: &ReplicaId,
+    ttl_secs: i64,
+) -> Result<u64, StoreError> {
+    let now = store.now().await?;
+    store.renew_leases(kind, me, now, ttl_secs).await
+}
+
+/// Releases `me`'s leases of `kind` (the work is done) at the database's now; a failure is
+/// logged, and the leases then lapse on their own.
+pub async fn release(store: &Store, kind: LeaseKind, me: &ReplicaId) {
+    let released = match store.now().await {
+        Ok(now) => store.release_leases(kind, me, now).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = released {
         tracing::warn!(replica = %me, ?kind, error = %e, "could not release leases; they lapse on their own");
     }
 }

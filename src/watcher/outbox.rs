@@ -29,7 +29,7 @@ use tokio::time::Instant;
 
 use super::lease::{DEFAULT_LEASE_TTL_SECS, release};
 use super::types::UnixSecs;
-use crate::store::{LeaseKind, OutboxItem, ReplicaId, Store, StoreError};
+use crate::store::{LeaseKind, OutboxHold, OutboxItem, ReplicaId, Store, StoreError};
 
 /// Why a delivery did not go through.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -108,6 +108,11 @@ pub struct DrainReport {
     pub deferred: usize,
     /// The earliest time a deferred task may go.
     pub next_ready_at: Option<Instant>,
+    /// Left unsent because this replica no longer held their merchant's outbox lease when
+    /// it came to send them (it lapsed; the new holder sends them).
+    pub lease_lost: usize,
+    /// Skipped: delivered meanwhile by the replica that held their merchant before.
+    pub already_done: usize,
     /// Telegram's flood control stopped (or prevented) the drain until this time.
     pub paused_until: Option<Instant>,
 }
@@ -134,9 +139,12 @@ pub async fn drain<D: Deliver>(
 /// once on flood control, and does nothing while it is in force.
 ///
 /// Several replicas (issue 16): the tasks are those of the merchants whose outbox `me`
-/// claims ([`Store::outbox_claim`], leased for `ttl_secs`; the caller renews them with a
-/// `lease::Heartbeat` while this runs), so a merchant's follow-ups go out from one replica
-/// at a time, in id order. The leases are released when the drain ends.
+/// claims ([`Store::outbox_claim`], leased for `ttl_secs` by the database's clock; the
+/// caller renews them with a `lease::Heartbeat` while this runs), so a merchant's follow-ups
+/// go out from one replica at a time, in id order. Right before each send the drain checks
+/// in SQL that it still holds the merchant ([`Store::hold_outbox_lease`], which renews it)
+/// and stops for that merchant if not. The leases are released when the drain ends. `now`
+/// is what is due and when failures are retried (the database's clock in the bot).
 pub async fn drain_as<D: Deliver>(
     store: &Store,
     deliver: &D,
@@ -152,7 +160,7 @@ pub async fn drain_as<D: Deliver>(
         });
     }
     let result = drain_claimed(store, deliver, policy, now, me, ttl_secs).await;
-    release(store, LeaseKind::Outbox, me, now).await;
+    release(store, LeaseKind::Outbox, me).await;
     result
 }
 
@@ -170,8 +178,14 @@ async fn drain_claimed<D: Deliver>(
     // Merchants with a task left for later: their next tasks wait too (order, and no
     // second look at a chat known to be busy).
     let mut deferred = HashSet::new();
+    // Merchants whose outbox lease lapsed under this drain: their tasks are another's now.
+    let mut lost = HashSet::new();
     let limit = i64::try_from(policy.batch.max(1)).unwrap_or(i64::MAX);
-    for task in store.outbox_claim(me, now, ttl_secs, limit, limit).await? {
+    let lease_now = store.now().await?;
+    for task in store
+        .outbox_claim(me, lease_now, now, ttl_secs, limit, limit)
+        .await?
+    {
         // A handler's request may have met flood control since the last task.
         if let Some(until) = deliver.paused_until() {
             report.paused_until = Some(until);
@@ -180,6 +194,26 @@ async fn drain_claimed<D: Deliver>(
         if deferred.contains(&task.merchant_id) {
             report.deferred += 1;
             continue;
+        }
+        if lost.contains(&task.merchant_id) {
+            report.lease_lost += 1;
+            continue;
+        }
+        let held = store
+            .hold_outbox_lease(me, task.merchant_id, task.id, store.now().await?, ttl_secs)
+            .await?;
+        match held {
+            OutboxHold::Held => {}
+            OutboxHold::Done => {
+                report.already_done += 1;
+                continue;
+            }
+            OutboxHold::Lost => {
+                tracing::warn!(task = task.id, merchant = %task.merchant_id, replica = %me, "outbox lease lapsed before sending; leaving this merchant's follow-ups to its new holder");
+                lost.insert(task.merchant_id);
+                report.lease_lost += 1;
+                continue;
+            }
         }
         match deliver.deliver(&task).await {
             Ok(()) => {
@@ -214,6 +248,42 @@ async fn drain_claimed<D: Deliver>(
         }
     }
     Ok(report)
+}
+
+/// How often the outbox looks for follow-ups of kinds this build does not know.
+const UNKNOWN_LOOK_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Follow-ups of kinds this build does not know: a newer replica queued them during a
+/// rolling upgrade. They are left undone for a replica that knows them (never given up or
+/// marked here, which would lose them); this says so once per kind.
+#[derive(Debug, Default)]
+pub struct UnknownKinds {
+    logged: HashSet<String>,
+    next_look: Option<Instant>,
+}
+
+impl UnknownKinds {
+    /// At most every minute: logs each kind of waiting follow-up this build does not know,
+    /// the first time it is seen.
+    pub async fn look(&mut self, store: &Store) {
+        let now = Instant::now();
+        if self.next_look.is_some_and(|at| now < at) {
+            return;
+        }
+        self.next_look = Some(now + UNKNOWN_LOOK_EVERY);
+        match store.unknown_follow_up_kinds().await {
+            Ok(kinds) => {
+                for (kind, waiting) in kinds {
+                    if self.logged.insert(kind.clone()) {
+                        tracing::warn!(%kind, waiting, "follow-ups of a kind this build does not know: left for a replica that knows it (a newer build)");
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "could not look for follow-ups of unknown kinds")
+            }
+        }
+    }
 }
 
 #[cfg(test)]

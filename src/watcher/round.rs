@@ -382,17 +382,10 @@ where
             LeaseKind::Watch,
             me.clone(),
             ttl,
-            Arc::clone(self.store.clock()),
         );
         let result = self.leased_round(&me, now).instrument(span).await;
         drop(heartbeat);
-        release(
-            self.store.store(),
-            LeaseKind::Watch,
-            &me,
-            self.store.lease_now(),
-        )
-        .await;
+        release(self.store.store(), LeaseKind::Watch, &me).await;
         result
     }
 

@@ -10,12 +10,11 @@ use tokio::sync::{Notify, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::lease::{DEFAULT_LEASE_TTL_SECS, Heartbeat};
-use super::outbox::{Deliver, OutboxPolicy, drain_as};
+use super::outbox::{Deliver, OutboxPolicy, UnknownKinds, drain_as};
 use super::ports::Lookups;
 use super::round::Watcher;
 use super::types::UnixSecs;
 use crate::store::{LeaseKind, ReplicaId, Store, StoreError};
-use crate::time::SharedClock;
 
 /// Default polling cadence of charges older than 3 minutes (`POLL_INTERVAL_SECS`).
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
@@ -52,10 +51,13 @@ pub async fn recover_interrupted(store: &Store, now: UnixSecs) -> Result<(), Sto
 /// Runs a round every `interval` until `shutdown` turns true, then wakes the outbox.
 /// A round that overruns delays the next one (rounds never overlap). Every
 /// [`RECOVERY_EVERY_SECS`] it also recovers interrupted charges ([`recover_interrupted`]).
+///
+/// A round's "now" (what is due, what has expired, when each charge is asked next) is the
+/// database's clock, read once per round (`Store::now`): every replica judges by the same
+/// clock, so one whose own clock runs ahead cannot end a charge early.
 pub async fn poll_loop<L>(
     watcher: Watcher<L>,
     interval: Duration,
-    clock: SharedClock,
     wake_outbox: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
 ) where
@@ -63,8 +65,9 @@ pub async fn poll_loop<L>(
 {
     let mut ticker = tokio::time::interval(interval.max(Duration::from_millis(100)));
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    // Start-up has just recovered (`App::start`).
-    let mut next_recovery = clock.unix_secs().saturating_add(RECOVERY_EVERY_SECS);
+    // Start-up has just recovered (`App::start`): the first recovery is a minute after the
+    // first round.
+    let mut next_recovery: Option<UnixSecs> = None;
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
@@ -73,9 +76,16 @@ pub async fn poll_loop<L>(
         if *shutdown.borrow() {
             break;
         }
-        let now = clock.unix_secs();
-        if now >= next_recovery {
-            next_recovery = now.saturating_add(RECOVERY_EVERY_SECS);
+        let now = match watcher.store().store().now().await {
+            Ok(now) => now,
+            Err(e) => {
+                tracing::error!(error = %e, "could not read the database's clock; next round will retry");
+                continue;
+            }
+        };
+        let next_recovery = next_recovery.get_or_insert(now.saturating_add(RECOVERY_EVERY_SECS));
+        if now >= *next_recovery {
+            *next_recovery = now.saturating_add(RECOVERY_EVERY_SECS);
             if let Err(e) = recover_interrupted(watcher.store().store(), now).await {
                 tracing::error!(error = %e, "could not recover interrupted charges; will retry");
             }
@@ -99,13 +109,13 @@ pub async fn poll_loop<L>(
 /// Paced (see [`super::outbox`]): while Telegram's flood control is in force — met by a
 /// delivery here or by any other request of the bot — it sleeps until the pause is over,
 /// whatever wakes it; a drain that left tasks for a busy chat is followed by another when
-/// that chat may be written to again.
+/// that chat may be written to again. A drain's "now" (what is due, when to retry) is the
+/// database's clock (`Store::now`), like its leases'.
 pub async fn outbox_loop<D>(
     store: Store,
     deliver: Arc<D>,
     policy: OutboxPolicy,
     tick: Duration,
-    clock: SharedClock,
     wake: Arc<Notify>,
     shutdown: watch::Receiver<bool>,
 ) where
@@ -115,7 +125,7 @@ pub async fn outbox_loop<D>(
         replica: ReplicaId::generate(),
         ttl_secs: DEFAULT_LEASE_TTL_SECS,
     };
-    outbox_loop_as(store, deliver, policy, tick, clock, wake, shutdown, leases).await;
+    outbox_loop_as(store, deliver, policy, tick, wake, shutdown, leases).await;
 }
 
 /// Whose outbox leases a drain takes, and for how long.
@@ -126,14 +136,13 @@ pub struct OutboxLeases {
 }
 
 /// [`outbox_loop`] as the replica `leases.replica`: each drain claims the merchants it
-/// delivers for, renews them while it runs and releases them after.
-#[allow(clippy::too_many_arguments)] // ok: outbox_loop's wiring plus the replica
+/// delivers for, renews them while it runs and releases them after. Follow-ups of kinds
+/// this build does not know are left for a replica that knows them (logged once a kind).
 pub async fn outbox_loop_as<D>(
     store: Store,
     deliver: Arc<D>,
     policy: OutboxPolicy,
     tick: Duration,
-    clock: SharedClock,
     wake: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
     leases: OutboxLeases,
@@ -142,6 +151,7 @@ pub async fn outbox_loop_as<D>(
 {
     // The pause the drains met, kept across drains (the deliverer may not share a gate).
     let mut paused_until: Option<Instant> = None;
+    let mut unknown = UnknownKinds::default();
     loop {
         if *shutdown.borrow() {
             break;
@@ -160,22 +170,27 @@ pub async fn outbox_loop_as<D>(
         }
         paused_until = None;
         let mut next = Instant::now() + tick;
+        unknown.look(&store).await;
         let heartbeat = Heartbeat::start(
             store.clone(),
             LeaseKind::Outbox,
             leases.replica.clone(),
             leases.ttl_secs,
-            Arc::clone(&clock),
         );
-        let drained = drain_as(
-            &store,
-            deliver.as_ref(),
-            policy,
-            clock.unix_secs(),
-            &leases.replica,
-            leases.ttl_secs,
-        )
-        .await;
+        let drained = match store.now().await {
+            Ok(now) => {
+                drain_as(
+                    &store,
+                    deliver.as_ref(),
+                    policy,
+                    now,
+                    &leases.replica,
+                    leases.ttl_secs,
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        };
         drop(heartbeat);
         match drained {
             Ok(r) if r.paused_until.is_some() => {

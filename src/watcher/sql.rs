@@ -57,8 +57,10 @@ impl SqlWatcherStore {
         }
     }
 
-    /// Reads "now" from `clock` (the process's one) instead of the system clock.
+    /// Reads "now" from `clock` (the process's one) instead of the system clock, and the
+    /// database's clock through it (tests move both together).
     pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.store = self.store.with_clock(SharedClock::clone(&clock));
         self.clock = clock;
         self
     }
@@ -192,20 +194,16 @@ impl SqlWatcherStore {
         Ok(())
     }
 
-    /// "Now" for leases: the process's clock (a round's `now` is when it started).
-    pub fn lease_now(&self) -> UnixSecs {
-        self.clock.unix_secs()
-    }
-
-    /// The process's clock.
-    pub fn clock(&self) -> &SharedClock {
-        &self.clock
+    /// "Now" for leases, read at each claim: the database's clock, which every replica
+    /// shares (a round's `now` is when it started).
+    pub async fn lease_now(&self) -> Result<UnixSecs, StoreError> {
+        self.store.now().await
     }
 
     /// The merchants with work due at `now` that nobody holds: how many a round may meet.
     pub async fn claimable(&self, now: UnixSecs) -> Result<Vec<MerchantId>, StoreError> {
         self.store
-            .claimable_watch_merchants(self.lease_now(), now, self.late.window_secs)
+            .claimable_watch_merchants(self.lease_now().await?, now, self.late.window_secs)
             .await
     }
 
@@ -228,7 +226,7 @@ impl SqlWatcherStore {
             .store
             .claim_watch_leases(
                 me,
-                self.lease_now(),
+                self.lease_now().await?,
                 ttl_secs,
                 now,
                 self.late.window_secs,

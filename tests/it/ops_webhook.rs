@@ -262,3 +262,142 @@ async fn the_emulator_delivers_to_the_webhook_until_accepted() {
     assert_eq!(updates.len(), 1);
     server.abort();
 }
+
+/// A load balancer in front of two replicas: every delivery goes to the active one; told to,
+/// it loses the answer to the next delivery (the replica took the update, Telegram sees a
+/// 502, as after a timeout) and makes the other replica the active one — so Telegram's
+/// second delivery of that update reaches the other replica.
+struct Balancer {
+    backends: [String; 2],
+    active: std::sync::atomic::AtomicUsize,
+    lose_next: std::sync::atomic::AtomicBool,
+    /// (replica, update_id) of each delivery forwarded.
+    log: std::sync::Mutex<Vec<(usize, i64)>>,
+    http: reqwest::Client,
+}
+
+async fn balance(
+    axum::extract::State(lb): axum::extract::State<std::sync::Arc<Balancer>>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> axum::http::StatusCode {
+    use std::sync::atomic::Ordering;
+    let to = lb.active.load(Ordering::SeqCst);
+    let update_id = serde_json::from_slice::<Value>(&body).unwrap()["update_id"]
+        .as_i64()
+        .unwrap();
+    lb.log.lock().unwrap().push((to, update_id));
+    let mut request = lb
+        .http
+        .post(&lb.backends[to])
+        .header("content-type", "application/json")
+        .body(body);
+    if let Some(secret) = headers.get("x-telegram-bot-api-secret-token") {
+        request = request.header("x-telegram-bot-api-secret-token", secret.clone());
+    }
+    let status = request.send().await.unwrap().status();
+    if lb.lose_next.swap(false, Ordering::SeqCst) {
+        lb.active.store(1 - to, Ordering::SeqCst);
+        return axum::http::StatusCode::BAD_GATEWAY;
+    }
+    axum::http::StatusCode::from_u16(status.as_u16()).unwrap()
+}
+
+/// Two replicas behind a load balancer: Telegram delivers a `/charge` again because it never
+/// saw the first replica's answer, and the balancer hands it to the second replica. The
+/// update is claimed by its id in the shared database, so the second replica leaves it: one
+/// card, one charge.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_delivered_again_to_another_replica_is_handled_once() {
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let ports = [free_port(), free_port()];
+    let lb = Arc::new(Balancer {
+        backends: ports.map(|p| format!("http://127.0.0.1:{p}/hook")),
+        active: Default::default(),
+        lose_next: Default::default(),
+        log: Default::default(),
+        http: reqwest::Client::new(),
+    });
+    let router = axum::Router::new()
+        .route("/hook", axum::routing::post(balance))
+        .with_state(Arc::clone(&lb));
+    let server = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+    // Replica 0 (the test's app), then replica 1 on the same database and Telegram.
+    let listen = format!("127.0.0.1:{}", ports[0]);
+    let mut app = TestApp::spawn_with(&[
+        ("TELEGRAM_WEBHOOK_URL", url.as_str()),
+        ("TELEGRAM_WEBHOOK_LISTEN", listen.as_str()),
+        ("TELEGRAM_WEBHOOK_SECRET", SECRET),
+        ("POLL_INTERVAL_SECS", "1"),
+    ])
+    .await;
+    let mut env = app.env();
+    env.insert(
+        "TELEGRAM_WEBHOOK_LISTEN".into(),
+        format!("127.0.0.1:{}", ports[1]),
+    );
+    let config = khqr_bot::config::Config::from_source(|k| env.get(k).cloned()).unwrap();
+    let second = khqr_bot::bot::App::start_with(
+        &config,
+        khqr_bot::time::TestClock::following_system().shared(),
+        crate::support::app::pacing(),
+    )
+    .await
+    .unwrap();
+    let stop_second = second.bot.stopper();
+    let second_store = second.store.clone();
+    let second_task = tokio::spawn(async move { second.bot.run().await.unwrap() });
+    let registered = || {
+        app.telegram
+            .calls_of("setWebhook")
+            .iter()
+            .filter(|c| c.succeeded())
+            .count()
+    };
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while registered() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "replica 1 never registered"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+
+    let user = TgUser::english(16_003);
+    app.setup_merchant(&user, "sokha@aclb", "Sokha Coffee", "Phnom Penh")
+        .await;
+    // Replica 0 takes the /charge, but Telegram never sees its answer.
+    lb.lose_next.store(true, Ordering::SeqCst);
+    app.charge_photo(&user, "/charge 5 USD iced coffee").await;
+    let charge_update = lb.log.lock().unwrap().last().unwrap().1;
+    // Replica 1 gets everything from now on, the /charge's second delivery first: its
+    // answer to a later message of the same chat (handled in order) comes after it.
+    let later = app.say(&user, "/help").await;
+    assert!(later.contains("/charge"), "{later}");
+    let log = lb.log.lock().unwrap().clone();
+    let deliveries: Vec<usize> = log
+        .iter()
+        .filter(|(_, id)| *id == charge_update)
+        .map(|(to, _)| *to)
+        .collect();
+    assert_eq!(deliveries, [0, 1], "delivered to both replicas: {log:?}");
+
+    assert_eq!(app.telegram.sent_photos(user.id).len(), 1, "one card");
+    let m = app.merchant(&user).await.unwrap();
+    assert_eq!(app.store.merchant_charges(m.id, 10).await.unwrap().len(), 1);
+    assert_eq!(app.telegram.pending_updates(), 0);
+
+    stop_second.stop();
+    tokio::time::timeout(WAIT, second_task)
+        .await
+        .unwrap()
+        .unwrap();
+    second_store.close().await;
+    app.stop().await;
+    server.abort();
+}

@@ -274,6 +274,8 @@ type Deliveries = Arc<std::sync::Mutex<Vec<(&'static str, i64, MerchantId)>>>;
 struct SlowTelegram {
     name: &'static str,
     delivered: Deliveries,
+    /// How long each delivery takes.
+    takes: Duration,
 }
 
 impl khqr_bot::watcher::outbox::Deliver for SlowTelegram {
@@ -281,7 +283,7 @@ impl khqr_bot::watcher::outbox::Deliver for SlowTelegram {
         &self,
         task: &khqr_bot::store::OutboxItem,
     ) -> Result<(), khqr_bot::watcher::outbox::DeliveryError> {
-        tokio::time::sleep(Duration::from_millis(30)).await;
+        tokio::time::sleep(self.takes).await;
         self.delivered
             .lock()
             .unwrap()
@@ -308,7 +310,11 @@ async fn two_outboxes_deliver_each_follow_up_once_a_merchant_by_one_in_order() {
     let drain = |name: &'static str| {
         let (store, delivered) = (e.store.clone(), Arc::clone(&delivered));
         async move {
-            let telegram = SlowTelegram { name, delivered };
+            let telegram = SlowTelegram {
+                name,
+                delivered,
+                takes: Duration::from_millis(30),
+            };
             khqr_bot::watcher::outbox::drain_as(
                 &store,
                 &telegram,
@@ -351,4 +357,333 @@ async fn two_outboxes_deliver_each_follow_up_once_a_merchant_by_one_in_order() {
             .unwrap()
             .is_empty()
     );
+}
+
+/// A machine whose clock is `secs` off (its NTP broken): the process's clock, not a test's,
+/// so the database's clock is taken as it is (`Clock::database_ms`).
+#[derive(Debug)]
+struct Skewed(i64);
+
+impl Clock for Skewed {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + chrono::TimeDelta::seconds(self.0)
+    }
+}
+
+/// How many undone follow-ups the database holds.
+async fn undone(store: &Store) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM telegram_outbox WHERE done_at IS NULL")
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+}
+
+/// Two replicas whose machines' clocks are an hour apart each way, running the bot's own
+/// loops (rounds and outbox drains) on one database: leases, expiry and schedules go by the
+/// database's clock, so neither takes the other's live leases for lapsed — each paid charge
+/// is asked about once and its follow-up sent once — and the one running ahead does not
+/// end a charge that has ten minutes left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_with_skewed_clocks_send_each_follow_up_once_and_end_no_charge_early() {
+    use khqr_bot::watcher::outbox::OutboxPolicy;
+    use khqr_bot::watcher::scheduler::{OutboxLeases, outbox_loop_as, poll_loop};
+    use tokio::sync::{Notify, watch};
+
+    let e = env().await;
+    let ahead: khqr_bot::time::SharedClock = Arc::new(Skewed(3_600));
+    let behind: khqr_bot::time::SharedClock = Arc::new(Skewed(-3_600));
+    let db_now = e.store.now().await.unwrap();
+
+    // The outbox: "behind" is sending one follow-up of each merchant (slowly) when "ahead"
+    // drains too. By "ahead"'s clock "behind"'s leases lapsed an hour ago; by the
+    // database's they are live, so "ahead" sends none of them.
+    let mut notices = Vec::new();
+    for (c, _) in &e.charges {
+        let merchant = e.store.charge(*c).await.unwrap().unwrap().merchant_id;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO telegram_outbox (merchant_id, kind, next_attempt_at, created_at) \
+             VALUES ($1, 'token_expiring', $2, $2) RETURNING id",
+        )
+        .bind(merchant.0)
+        .bind(db_now)
+        .fetch_one(e.store.pool())
+        .await
+        .unwrap();
+        notices.push(id);
+    }
+    let delivered: Deliveries = Arc::default();
+    let drain = |name: &'static str, clock: &khqr_bot::time::SharedClock| {
+        let store = e.store.clone().with_clock(Arc::clone(clock));
+        let telegram = SlowTelegram {
+            name,
+            delivered: Arc::clone(&delivered),
+            takes: Duration::from_millis(100),
+        };
+        async move {
+            khqr_bot::watcher::outbox::drain_as(
+                &store,
+                &telegram,
+                OutboxPolicy::default(),
+                db_now,
+                &ReplicaId::named(name),
+                DEFAULT_LEASE_TTL_SECS,
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let first_drain = tokio::spawn(drain("behind", &behind));
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while e.store.held_leases(LeaseKind::Outbox).await.unwrap().len() < notices.len() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "behind never drained"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let second = drain("ahead", &ahead).await;
+    let first = first_drain.await.unwrap();
+    assert_eq!((first.delivered, second.delivered), (notices.len(), 0));
+    let sent: Vec<i64> = delivered.lock().unwrap().iter().map(|d| d.1).collect();
+    assert_eq!(sent, notices, "each follow-up once, in order");
+    delivered.lock().unwrap().clear();
+
+    // The rounds and the drains as the bot runs them, on both machines. Merchant 1 also has
+    // a charge nobody pays, ten minutes from its expiry by the database's clock (the
+    // machine running ahead would call it expired an hour ago).
+    let first = e.store.charge(e.charges[0].0).await.unwrap().unwrap();
+    let unpaid_md5 = "f".repeat(32);
+    let unpaid = e
+        .store
+        .insert_creating_charge(&NewCharge {
+            merchant_id: first.merchant_id,
+            chat_id: 1,
+            bill_number: "UNPAID".into(),
+            khqr: "khqr-unpaid".into(),
+            md5: unpaid_md5.clone(),
+            to_account_id: account(1),
+            amount: Amount::from_minor(700, Currency::Usd).unwrap(),
+            note: None,
+            created_at: db_now,
+            expires_at: db_now + 600,
+        })
+        .await
+        .unwrap();
+    assert!(e.store.activate_charge(unpaid, 999, db_now).await.unwrap());
+    // Bakong takes a while to answer, so the two replicas' rounds overlap; and every charge
+    // has been due for two hours, by either machine's clock.
+    e.sandbox.set_latency(Duration::from_millis(300));
+    sqlx::query("UPDATE charges SET next_poll_at = next_poll_at - 7200")
+        .execute(e.store.pool())
+        .await
+        .unwrap();
+
+    let (stop, stopped) = watch::channel(false);
+    let mut loops = Vec::new();
+    for (name, clock) in [("ahead", &ahead), ("behind", &behind)] {
+        let clock = Arc::clone(clock);
+        let replica = ReplicaId::named(name);
+        let wake = Arc::new(Notify::new());
+        let sql = SqlWatcherStore::new(e.store.clone(), secrets()).with_clock(Arc::clone(&clock));
+        let watcher = Watcher::new(Arc::new(sql), Arc::clone(&e.client), config())
+            .with_replica(replica.clone())
+            .notify_on_settle(Arc::clone(&wake));
+        loops.push(tokio::spawn(poll_loop(
+            watcher,
+            Duration::from_millis(200),
+            Arc::clone(&wake),
+            stopped.clone(),
+        )));
+        let telegram = SlowTelegram {
+            name,
+            delivered: Arc::clone(&delivered),
+            takes: Duration::from_millis(300),
+        };
+        loops.push(tokio::spawn(outbox_loop_as(
+            e.store.clone().with_clock(clock),
+            Arc::new(telegram),
+            OutboxPolicy::default(),
+            Duration::from_millis(100),
+            wake,
+            stopped.clone(),
+            OutboxLeases {
+                replica,
+                ttl_secs: DEFAULT_LEASE_TTL_SECS,
+            },
+        )));
+    }
+
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let mut paid = 0;
+        for (c, _) in &e.charges {
+            if e.store.charge(*c).await.unwrap().unwrap().status == ChargeStatus::Paid {
+                paid += 1;
+            }
+        }
+        let settled = paid == e.charges.len() && undone(&e.store).await == 0;
+        // The unpaid charge has been judged a few times meanwhile (or ended: see below).
+        let judged = e.times_asked(&unpaid_md5) >= 3
+            || e.store
+                .charge(unpaid)
+                .await
+                .unwrap()
+                .unwrap()
+                .last_check_at
+                .is_some();
+        if settled && judged {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{paid} paid, {} follow-ups undone",
+            undone(&e.store).await
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stop.send(true).unwrap();
+    for task in loops {
+        task.await.unwrap();
+    }
+
+    let all = delivered.lock().unwrap().clone();
+    let mut ids: Vec<i64> = all.iter().map(|(_, id, _)| *id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), all.len(), "a follow-up sent twice: {all:?}");
+    assert_eq!(all.len(), MERCHANTS as usize, "{all:?}");
+    for (c, md5) in &e.charges {
+        assert_eq!(e.times_asked(md5), 1, "{md5} asked by both replicas");
+        assert_eq!(e.settle_events(*c).await, ["charge_paid"], "{c:?}");
+    }
+    let left = e.store.charge(unpaid).await.unwrap().unwrap();
+    assert_eq!(left.status, ChargeStatus::Pending);
+    assert_eq!(left.last_check_at, None, "judged past its expiry");
+    assert!(e.store.now().await.unwrap() < left.expires_at);
+}
+
+/// Telegram as it looks to replica "a" whose drain is overtaken: while it sends `lapse_on`,
+/// its lease on that merchant lapses and replica "b" claims it; while it sends `done_on`'s
+/// follow-up, the replica that held that merchant before delivers `done_too`.
+struct Overtaken {
+    store: Store,
+    delivered: Arc<std::sync::Mutex<Vec<i64>>>,
+    lapse_on: i64,
+    done_on: i64,
+    done_too: i64,
+}
+
+impl khqr_bot::watcher::outbox::Deliver for Overtaken {
+    async fn deliver(
+        &self,
+        task: &khqr_bot::store::OutboxItem,
+    ) -> Result<(), khqr_bot::watcher::outbox::DeliveryError> {
+        let now = self.store.now().await.unwrap();
+        if task.id == self.lapse_on {
+            sqlx::query("UPDATE merchants SET outbox_until = $2 WHERE id = $1")
+                .bind(task.merchant_id.0)
+                .bind(now)
+                .execute(self.store.pool())
+                .await
+                .unwrap();
+            let taken = self
+                .store
+                .claim_outbox_leases(&ReplicaId::named("b"), now, now, DEFAULT_LEASE_TTL_SECS, 10)
+                .await
+                .unwrap();
+            assert_eq!(taken, [task.merchant_id]);
+        }
+        if task.id == self.done_on {
+            assert!(self.store.outbox_done(self.done_too, now).await.unwrap());
+        }
+        self.delivered.lock().unwrap().push(task.id);
+        Ok(())
+    }
+}
+
+/// A follow-up is sent only after its sender checked, right before, that it still holds
+/// its merchant's outbox: a drain whose lease lapsed (and was claimed by another replica)
+/// stops for that merchant, skips a follow-up delivered meanwhile, goes on with the others —
+/// and leaves a follow-up of a kind this build does not know (a newer build's, mid-upgrade)
+/// as it found it, for a replica that knows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drain_sends_nothing_more_of_a_merchant_whose_lease_it_lost() {
+    let e = env().await;
+    let m: Vec<MerchantId> = {
+        let mut m = Vec::new();
+        for (c, _) in &e.charges[..3] {
+            m.push(e.store.charge(*c).await.unwrap().unwrap().merchant_id);
+        }
+        m
+    };
+    let now = e.store.now().await.unwrap();
+    let queue = |merchant: MerchantId, kind: &'static str| {
+        let store = e.store.clone();
+        async move {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO telegram_outbox (merchant_id, kind, next_attempt_at, created_at) \
+                 VALUES ($1, $2, $3, $3) RETURNING id",
+            )
+            .bind(merchant.0)
+            .bind(kind)
+            .bind(now)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+            id
+        }
+    };
+    let lapse_on = queue(m[0], "token_expiring").await;
+    let done_on = queue(m[1], "token_expiring").await;
+    let newer = queue(m[2], "charge_refunded").await;
+    let lost_1 = queue(m[0], "token_expiring").await;
+    let done_too = queue(m[1], "token_expiring").await;
+    let other = queue(m[2], "token_expiring").await;
+    let lost_2 = queue(m[0], "token_expiring").await;
+
+    let telegram = Overtaken {
+        store: e.store.clone(),
+        delivered: Arc::default(),
+        lapse_on,
+        done_on,
+        done_too,
+    };
+    let report = khqr_bot::watcher::outbox::drain_as(
+        &e.store,
+        &telegram,
+        khqr_bot::watcher::outbox::OutboxPolicy::default(),
+        now,
+        &ReplicaId::named("a"),
+        DEFAULT_LEASE_TTL_SECS,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        *telegram.delivered.lock().unwrap(),
+        [lapse_on, done_on, other]
+    );
+    assert_eq!(
+        (report.delivered, report.lease_lost, report.already_done),
+        (3, 2, 1),
+        "{report:?}"
+    );
+    // Left for "b", which holds their merchant now: undone, no attempt spent.
+    let state = |id: i64| {
+        let store = e.store.clone();
+        async move {
+            let row: (i64, Option<i64>) =
+                sqlx::query_as("SELECT attempts, done_at FROM telegram_outbox WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(store.pool())
+                    .await
+                    .unwrap();
+            row
+        }
+    };
+    for id in [lost_1, lost_2, newer] {
+        assert_eq!(state(id).await, (0, None), "{id}");
+    }
+    let held = e.store.held_leases(LeaseKind::Outbox).await.unwrap();
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!((held[0].merchant, held[0].owner.as_str()), (m[0], "b"));
 }

@@ -7,7 +7,7 @@ use khqr_bot::i18n::Lang;
 use khqr_bot::khqr::{Amount, Currency};
 use khqr_bot::store::{
     ChargeId, ChargeSettlement, ChargeStatus, EventKind, FollowUpKind, LeaseKind, MerchantId,
-    NewCharge, ReplicaId, SettleOutcome, Store,
+    NewCharge, OutboxHold, ReplicaId, SettleOutcome, Store,
 };
 
 const NOW: i64 = 1_780_000_000;
@@ -252,8 +252,8 @@ async fn each_merchants_follow_ups_are_handed_to_one_replica_in_order() {
         assert!(s.cancel_charge(m, c, NOW).await.unwrap());
     }
     let (a, b) = (ReplicaId::named("a"), ReplicaId::named("b"));
-    let got_a = s.outbox_claim(&a, NOW, TTL, 1, 100).await.unwrap();
-    let got_b = s.outbox_claim(&b, NOW, TTL, 10, 100).await.unwrap();
+    let got_a = s.outbox_claim(&a, NOW, NOW, TTL, 1, 100).await.unwrap();
+    let got_b = s.outbox_claim(&b, NOW, NOW, TTL, 10, 100).await.unwrap();
     let of = |items: &[khqr_bot::store::OutboxItem]| {
         items
             .iter()
@@ -270,7 +270,7 @@ async fn each_merchants_follow_ups_are_handed_to_one_replica_in_order() {
     );
     // While a holds m1, b gets none of m1's; a delivers one and releases.
     assert!(
-        s.outbox_claim(&b, NOW + 1, TTL, 10, 100)
+        s.outbox_claim(&b, NOW + 1, NOW + 1, TTL, 10, 100)
             .await
             .unwrap()
             .len()
@@ -283,13 +283,112 @@ async fn each_merchants_follow_ups_are_handed_to_one_replica_in_order() {
     s.release_leases(LeaseKind::Outbox, &b, NOW + 1)
         .await
         .unwrap();
-    let next = s.outbox_claim(&b, NOW + 2, TTL, 10, 100).await.unwrap();
+    let next = s
+        .outbox_claim(&b, NOW + 2, NOW + 2, TTL, 10, 100)
+        .await
+        .unwrap();
     // In id order: m2's cancellation was queued before m1's second one.
     assert_eq!(of(&next), vec![(m2, Some(c2)), (m1, Some(c3))]);
     // Delivered by a replica whose lease lapsed: still recorded once, never undone.
     assert!(s.outbox_done(got_a[1].id, NOW + 3).await.unwrap());
     assert!(!s.outbox_done(got_a[1].id, NOW + 3).await.unwrap());
     assert!(!s.outbox_retry(got_a[1].id, "late", NOW + 60).await.unwrap());
+}
+
+/// Right before each send the sender checks, in SQL, that it still holds the merchant's
+/// outbox (renewing it) and that the follow-up is still undone; a lapsed lease is lost even
+/// if nobody took it yet, and a follow-up delivered meanwhile is skipped.
+#[tokio::test]
+async fn a_follow_up_is_sent_only_by_the_live_holder_of_its_merchant() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(&dir).await;
+    let m = merchant(&s, 1).await;
+    let other = merchant(&s, 2).await;
+    let mut charges = Vec::new();
+    for (n, merchant) in [(1, m), (2, m), (3, other)] {
+        let c = pending(&s, merchant, n).await;
+        assert!(s.cancel_charge(merchant, c, NOW).await.unwrap());
+        charges.push(c);
+    }
+    let (a, b) = (ReplicaId::named("a"), ReplicaId::named("b"));
+    let got = s.outbox_claim(&a, NOW, NOW, TTL, 1, 100).await.unwrap();
+    let (first, second) = (got[0].id, got[1].id);
+    assert!(got.iter().all(|t| t.merchant_id == m));
+    // a holds m: each check renews the lease from the time it is made.
+    assert_eq!(
+        s.hold_outbox_lease(&a, m, first, NOW + 5, TTL)
+            .await
+            .unwrap(),
+        OutboxHold::Held
+    );
+    assert_eq!(
+        held_until(&s, LeaseKind::Outbox, m).await,
+        Some(NOW + 5 + TTL)
+    );
+    // Not b's, not for another merchant a does not hold.
+    assert_eq!(
+        s.hold_outbox_lease(&b, m, first, NOW + 5, TTL)
+            .await
+            .unwrap(),
+        OutboxHold::Lost
+    );
+    let theirs = s.charge_outbox(charges[2]).await.unwrap()[0].id;
+    assert_eq!(
+        s.hold_outbox_lease(&a, other, theirs, NOW + 5, TTL)
+            .await
+            .unwrap(),
+        OutboxHold::Lost
+    );
+    // Lapsed: lost, although nobody has taken it yet; and not renewed by the attempt.
+    let lapsed = NOW + 5 + TTL;
+    assert_eq!(
+        s.hold_outbox_lease(&a, m, first, lapsed, TTL)
+            .await
+            .unwrap(),
+        OutboxHold::Lost
+    );
+    assert_eq!(held_until(&s, LeaseKind::Outbox, m).await, Some(lapsed));
+    // b takes m over and delivers the first follow-up; a comes back to it: lost.
+    let taken = s
+        .outbox_claim(&b, lapsed, lapsed, TTL, 1, 100)
+        .await
+        .unwrap();
+    assert_eq!(taken.len(), 2);
+    assert_eq!(
+        s.hold_outbox_lease(&b, m, first, lapsed, TTL)
+            .await
+            .unwrap(),
+        OutboxHold::Held
+    );
+    assert!(s.outbox_done(first, lapsed).await.unwrap());
+    assert_eq!(
+        s.hold_outbox_lease(&a, m, second, lapsed + 1, TTL)
+            .await
+            .unwrap(),
+        OutboxHold::Lost
+    );
+    // A follow-up already delivered is skipped by its holder.
+    assert_eq!(
+        s.hold_outbox_lease(&b, m, first, lapsed + 1, TTL)
+            .await
+            .unwrap(),
+        OutboxHold::Done
+    );
+    assert_eq!(
+        s.hold_outbox_lease(&b, m, second, lapsed + 1, TTL)
+            .await
+            .unwrap(),
+        OutboxHold::Held
+    );
+}
+
+async fn held_until(s: &Store, kind: LeaseKind, m: MerchantId) -> Option<i64> {
+    s.held_leases(kind)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|h| h.merchant == m)
+        .map(|h| h.until)
 }
 
 /// The guard below the leases: two handles on one database settling the same charge at the
