@@ -26,6 +26,7 @@ mod links;
 mod links_args;
 mod links_buy;
 mod links_poster;
+mod presses;
 mod private;
 mod renewal_notices;
 mod reports;
