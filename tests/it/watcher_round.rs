@@ -788,7 +788,8 @@ async fn a_429_backs_off_that_token_only_from_a_press_or_a_round() {
     let limited = LookupFailure::RateLimited {
         retry_after_secs: Some(60),
     };
-    h.bakong.fail(&token_of(throttled), std::slice::from_ref(&limited));
+    h.bakong
+        .fail(&token_of(throttled), std::slice::from_ref(&limited));
     assert_eq!(
         h.watcher.check_now(c, NOW).await.unwrap(),
         CheckNow::Unreachable(limited.clone())
