@@ -71,8 +71,9 @@ token-deleted = I deleted the message with your token.
 token-malformed = This does not look like a Bakong API token (a long text in three parts separated by dots). Please paste the token again.
 token-expired = This token expired on {$date}. Please renew it and paste the new one.
 token-rejected = Bakong did not accept this token: it is wrong or has expired. Please paste a valid token.
+token-checks-too-many = You sent many tokens to check in a short time. Nothing was stored; please wait {$minutes} minutes, then send the token again.
 bakong-geoblocked = Bakong refused the request (it only answers from Cambodia). Ask whoever runs this bot to set BAKONG_API_URL to a server in Cambodia, then send the token again.
-bakong-unavailable = I could not reach Bakong just now. Please send the token again in a minute.
+bakong-unavailable = I could not check this token with Bakong just now, so nothing was stored. Please send it again in a minute.
 token-ask = Paste your new Bakong API token. I will delete your message right away.
 token-needs-setup = Please finish /setup first.
 token-replaced = Token updated ✅ It is valid until {$expiry}.
@@ -247,6 +248,7 @@ email-set = Email saved: {$email} ✅ I will renew your Bakong token by myself b
 email-removed = Email removed. I will not renew your token by myself any more; you will get reminders before it expires.
 email-invalid = "{$value}" is not an email address I can use. It must look like name@example.com, exactly as you registered it at the Bakong Open API site.
 email-too-long = This email is too long: Bakong accepts at most {$max} characters.
+email-too-many-changes = You already set the email {$max} times in the last 24 hours; nothing was changed. Please try again tomorrow.
 email-usage =
     Send /email you@example.com with the email you registered at the Bakong Open API site: I will then renew your token by myself before it expires.
     /email off removes it.
@@ -254,10 +256,7 @@ email-current = Registered email: {$email}. Change it with /email new@example.co
 settings-email = Registered email: {$email} (automatic token renewal on)
 settings-email-none = Registered email: none (automatic token renewal off; set it with /email)
 notice-token-renewed = Your Bakong API token was renewed automatically ✅ The new one is valid until {$expiry}. Nothing for you to do.
-notice-renewal-mailed = I asked Bakong to renew your API token, and Bakong sent the new token to your email ({$email}) instead. Check that mailbox (also the spam folder), then send /token and paste it. Until then I keep reminding you.
-notice-renewal-unknown-email = I could not renew your Bakong API token: Bakong does not know the email {$email}. Check it with /email (it must be the one you registered at the Bakong Open API site), or renew the token on the website and send it with /token. I keep reminding you until then.
-notice-renewal-email-down = I could not renew your Bakong API token: Bakong's email service is down right now. Renew the token on the Bakong Open API website, check your mailbox, and send the new token with /token. I keep reminding you until then.
-notice-renewal-failed = I could not renew your Bakong API token automatically. Renew it on the Bakong Open API website, check your mailbox, and send the new token with /token. I keep reminding you until then.
+notice-renewal-failed = I could not renew your Bakong API token automatically. Look in the mailbox you registered at the Bakong Open API site (also the spam folder): Bakong may have sent a new token there; if not, renew it on the website. Then send the new token with /token. I keep reminding you until then.
 ## issue 10 (guard10): private chats, receipts, the secret key
 private-only = 🔒 For your shop's safety I only do this in a private chat. Tap below and send the command to me there.
 private-only-button = Open a private chat with me
@@ -281,6 +280,7 @@ inline-not-open-title = ❌ This payment request is no longer open
 inline-draft-gone = ⌛ This payment request was not kept. Do not pay this QR code: ask the seller for a new one.
 callback-seller-only = Only the seller can cancel this payment request.
 callback-check-wait = Just checked. Please try again in a few seconds.
+callback-slow-down = Too many checks in a short time. I keep checking automatically; please try again in a minute.
 ## discard12 (issue 12): an inline draft nobody chose, paid all the same
 state-discarded = never sent (inline draft)
 callback-discarded = This card was never sent. Please do not pay it; ask the seller for a new one.

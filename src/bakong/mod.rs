@@ -11,11 +11,13 @@ pub mod error;
 pub mod retry;
 pub mod sandbox;
 pub mod token;
+mod token_proof;
 pub mod types;
 
 pub use client::{BASE_URL_ENV, Client, ClientConfig, DEFAULT_BASE_URL, MAX_LIST_LEN, Renewal};
 pub use email::{EmailError, MAX_EMAIL_CHARS, RegisteredEmail};
 pub use error::BakongError;
 pub use retry::RetryPolicy;
-pub use token::{Token, TokenError};
+pub use token::{Token, TokenError, TokenIdentity};
+pub use token_proof::{PROBE_MD5, TokenProof};
 pub use types::{Currency, DecimalAmount, InvalidAmount, Lookup, SourceInfo, Transaction};

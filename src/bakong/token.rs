@@ -43,16 +43,7 @@ impl Token {
     /// signature (we cannot: it is signed with NBC's key). `None` when the token is not a
     /// JWT or has no readable `exp`: its expiry is then unknown, not "never".
     pub fn expires_at(&self) -> Option<u64> {
-        let mut parts = self.0.split('.');
-        let (_header, payload, _sig) = (parts.next()?, parts.next()?, parts.next()?);
-        if parts.next().is_some() {
-            return None;
-        }
-        let bytes = URL_SAFE_NO_PAD
-            .decode(payload)
-            .or_else(|_| URL_SAFE.decode(payload))
-            .ok()?;
-        let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+        let claims = self.claims()?;
         let exp = claims.get("exp")?;
         if let Some(secs) = exp.as_u64() {
             return Some(secs);
@@ -65,6 +56,47 @@ impl Token {
     /// unknown expiry is never reported as expired: the API will tell (401).
     pub fn is_expired_at(&self, now_unix: u64) -> bool {
         self.expires_at().is_some_and(|exp| exp <= now_unix)
+    }
+
+    /// Whose registration the token says it is: the `data.id` claim NBC's tokens carry
+    /// (`{"data":{"id":"<16 hex>"},"iat":…,"exp":…}` in every public production sample),
+    /// read **without** checking the signature. `None` when the token is not a JWT or
+    /// carries no such claim. Only a comparison between two tokens means anything: a
+    /// claim anyone could have written proves nothing by itself.
+    pub fn identity(&self) -> Option<TokenIdentity> {
+        let claims = self.claims()?;
+        let id = claims.get("data")?.get("id")?;
+        let id = match id {
+            serde_json::Value::String(s) => s.trim().to_owned(),
+            serde_json::Value::Number(n) => n.to_string(),
+            _ => return None,
+        };
+        (!id.is_empty()).then_some(TokenIdentity(id))
+    }
+
+    /// The JWT payload as JSON (no signature check), or `None` when this is not a JWT.
+    fn claims(&self) -> Option<serde_json::Value> {
+        let mut parts = self.0.split('.');
+        let (_header, payload, _sig) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        let bytes = URL_SAFE_NO_PAD
+            .decode(payload)
+            .or_else(|_| URL_SAFE.decode(payload))
+            .ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+}
+
+/// The registration a Bakong token names ([`Token::identity`]). Compared, never shown: its
+/// `Debug` hides the value like the token's.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenIdentity(String);
+
+impl std::fmt::Debug for TokenIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenIdentity(***)")
     }
 }
 
@@ -123,6 +155,37 @@ mod tests {
             assert_eq!(t.expires_at(), None, "{raw}");
             assert!(!t.is_expired_at(u64::MAX));
         }
+    }
+
+    #[test]
+    fn identity_is_the_data_id_claim() {
+        let a = Token::new(&jwt(
+            r#"{"data":{"id":"0de0b57a14434fe7"},"iat":1774884298,"exp":1782660298}"#,
+        ))
+        .unwrap();
+        let renewed = Token::new(&jwt(
+            r#"{"data":{"id":"0de0b57a14434fe7"},"iat":1782000000,"exp":1789776000}"#,
+        ))
+        .unwrap();
+        let other = Token::new(&jwt(
+            r#"{"data":{"id":"4fb040c071fa4a06"},"iat":1774884298,"exp":1782660298}"#,
+        ))
+        .unwrap();
+        assert!(a.identity().is_some());
+        assert_eq!(a.identity(), renewed.identity());
+        assert_ne!(a.identity(), other.identity());
+        let numeric = Token::new(&jwt(r#"{"data":{"id":42}}"#)).unwrap();
+        assert!(numeric.identity().is_some());
+        for raw in [
+            "rbkABCDEF",
+            &jwt(r#"{"exp":1}"#),
+            &jwt(r#"{"data":{"id":""}}"#),
+            &jwt(r#"{"data":{"id":null}}"#),
+            &jwt(r#"{"data":"x"}"#),
+        ] {
+            assert_eq!(Token::new(raw).unwrap().identity(), None, "{raw}");
+        }
+        assert_eq!(format!("{:?}", a.identity().unwrap()), "TokenIdentity(***)");
     }
 
     #[test]

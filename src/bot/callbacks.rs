@@ -1,7 +1,9 @@
 //! The buttons under a QR ("Check now", "Cancel"). Callback data is untrusted: the charge
 //! must belong to the user who pressed — except on the card in a customer's chat (pressed
-//! on its `inline_message_id`), where anyone may "Check now" (rate-limited per charge) and
-//! only the seller may cancel. Every query is answered so the client stops waiting.
+//! on its `inline_message_id`), where anyone may "Check now" and only the seller may
+//! cancel. A press asks Bakong only within the limits of [`super::presses`] (per charge and
+//! per seller, whoever pressed); one over them is answered "just checked" / "slow down". Every
+//! query is answered so the client stops waiting.
 
 use std::sync::Arc;
 
@@ -13,6 +15,7 @@ use crate::watcher::{CheckNow, SettledAs};
 
 use super::caller::Caller;
 use super::format::phnom_penh_time;
+use super::presses::{self, Press};
 use super::{Ctx, HandlerResult, TgBot};
 
 /// Which button under a card.
@@ -177,13 +180,21 @@ async fn answer(
     match action.button {
         Button::Cancel => {
             // Ask Bakong once first: a charge already paid is settled as paid, not
-            // cancelled. When Bakong cannot answer, cancel anyway: the charge stays watched
-            // for a late payment (and a round that sees the payment meanwhile still wins).
-            if let Some(w) = ctx
+            // cancelled. When Bakong cannot answer, or the presses' limits leave no ask
+            // (it was asked about just now), cancel anyway: the charge stays watched for a
+            // late payment (and a round that sees the payment meanwhile still wins).
+            let watcher = ctx
                 .watcher
                 .as_ref()
-                .filter(|_| charge.status == ChargeStatus::Pending)
-            {
+                .filter(|_| charge.status == ChargeStatus::Pending);
+            let ask = match watcher {
+                Some(_) => presses::claim(ctx, id, charge.merchant_id).await? == Press::Ask,
+                None => false,
+            };
+            if !ask && watcher.is_some() {
+                tracing::info!(charge = %id, "cancel without asking Bakong first (presses limited); still watched");
+            }
+            if let Some(w) = watcher.filter(|_| ask) {
                 match w.check_now(id).await {
                     Ok(CheckNow::Settled(SettledAs::Paid)) => {
                         tracing::info!(charge = %id, "cancel pressed on a paid charge: settled as paid");
@@ -229,6 +240,11 @@ async fn answer(
             else {
                 return Ok(status_text(charge.status));
             };
+            match presses::claim(ctx, id, charge.merchant_id).await? {
+                Press::Ask => {}
+                Press::JustChecked => return Ok(t!(lang, "callback-check-wait")),
+                Press::SlowDown => return Ok(t!(lang, "callback-slow-down")),
+            }
             let outcome = match watcher.check_now(id).await {
                 Ok(outcome) => outcome,
                 Err(e) => {
@@ -259,11 +275,9 @@ async fn answer(
     }
 }
 
-/// At most one Bakong check a charge per this many seconds for presses by customers.
-const GUEST_CHECK_GAP_SECS: i64 = 10;
-
 /// A press by someone other than the seller on the card in a customer's chat: "Check now"
-/// asks Bakong (rate-limited per charge) and answers with the result; "Cancel" is refused.
+/// asks Bakong (within the presses' limits) and answers with the result; "Cancel" is
+/// refused.
 async fn guest(
     ctx: &Ctx,
     lang: crate::i18n::Lang,
@@ -283,12 +297,10 @@ async fn guest(
     else {
         return Ok(settled_text(charge.status));
     };
-    if !ctx
-        .store
-        .claim_guest_check(id, ctx.clock.unix_secs(), GUEST_CHECK_GAP_SECS)
-        .await?
-    {
-        return Ok(t!(lang, "callback-check-wait"));
+    match presses::claim(ctx, id, charge.merchant_id).await? {
+        Press::Ask => {}
+        Press::JustChecked => return Ok(t!(lang, "callback-check-wait")),
+        Press::SlowDown => return Ok(t!(lang, "callback-slow-down")),
     }
     Ok(match watcher.check_now(id).await {
         Ok(CheckNow::Settled(SettledAs::Paid)) => t!(lang, "callback-paid-now"),

@@ -1,12 +1,16 @@
 //! The email registered at the Bakong Open API site, which lets the bot renew the seller's
 //! token by itself: the last (optional) /setup step, `/email you@example.com`,
 //! `/email off`, and its line in /settings.
+//!
+//! Setting an email is limited per seller ([`EMAIL_CHANGES`]): Bakong's `renew_token` takes
+//! nothing but an email, so each new email is one more `renew_token` the bot may ask for.
+//! No reply here says anything about whether Bakong knows an email.
 
 use teloxide::prelude::*;
 
 use crate::bakong::{EmailError, MAX_EMAIL_CHARS, RegisteredEmail};
 use crate::i18n::Lang;
-use crate::store::Merchant;
+use crate::store::{Merchant, Quota, QuotaScope};
 use crate::t;
 
 use super::HandlerResult;
@@ -17,6 +21,14 @@ use super::turn::Turn;
 
 /// Longest input echoed back in an error.
 const MAX_ECHO_CHARS: usize = 40;
+
+/// How often a seller may set their email (`/email`, the last /setup step): 3 times per 24
+/// hours. Removing it is never limited.
+const EMAIL_CHANGES: Quota = Quota {
+    scope: QuotaScope::EmailChange,
+    window_secs: 86_400,
+    max: 3,
+};
 
 /// Answers that mean "no email, keep renewing by hand".
 fn is_skip(text: &str) -> bool {
@@ -59,6 +71,37 @@ pub(super) fn settings_line(lang: Lang, merchant: &Merchant) -> String {
     }
 }
 
+/// Sets `email` as `m`'s registered email, within [`EMAIL_CHANGES`] (the same email again
+/// is no change and uses nothing). `Err(text)`: refused, with the reason to show.
+async fn set(turn: &Turn, m: &Merchant, email: &RegisteredEmail) -> Result<(), String> {
+    let (ctx, lang) = (&*turn.ctx, turn.lang());
+    if m.email.as_ref() == Some(email) {
+        return Ok(());
+    }
+    let now = ctx.clock.unix_secs();
+    let stored = async {
+        if !ctx.store.claim_quota(EMAIL_CHANGES, m.id.0, now).await? {
+            return Ok(false);
+        }
+        ctx.store.set_email(m.id, Some(email), now).await?;
+        Ok::<_, crate::store::StoreError>(true)
+    };
+    match stored.await {
+        Ok(true) => {
+            tracing::info!(merchant = %m.id, email = ?email, "registered email set");
+            Ok(())
+        }
+        Ok(false) => {
+            tracing::info!(merchant = %m.id, "email changes used up for now: refused");
+            Err(t!(lang, "email-too-many-changes", max = EMAIL_CHANGES.max))
+        }
+        Err(e) => {
+            tracing::error!(merchant = %m.id, error = %e, "could not set the email");
+            Err(t!(lang, "error-internal"))
+        }
+    }
+}
+
 /// `/email`, `/email you@example.com`, `/email off`.
 /// (The handler tree serves it only to a configured shop.)
 pub(super) async fn command(turn: &Turn, shop: &Shop, arg: &str) -> HandlerResult {
@@ -82,14 +125,13 @@ pub(super) async fn command(turn: &Turn, shop: &Shop, arg: &str) -> HandlerResul
         return turn.reply(t!(lang, "email-removed")).await;
     }
     match RegisteredEmail::parse(arg) {
-        Ok(email) => {
-            ctx.store
-                .set_email(m.id, Some(&email), ctx.clock.unix_secs())
-                .await?;
-            tracing::info!(merchant = %m.id, email = ?email, "registered email set");
-            turn.reply(t!(lang, "email-set", email = email.masked()))
-                .await
-        }
+        Ok(email) => match set(turn, m, &email).await {
+            Ok(()) => {
+                turn.reply(t!(lang, "email-set", email = email.masked()))
+                    .await
+            }
+            Err(why) => turn.reply(why).await,
+        },
         Err(why) => {
             let text = format!("{}\n\n{}", invalid(lang, arg, why), t!(lang, "email-usage"));
             turn.reply(text).await
@@ -106,7 +148,7 @@ pub(super) async fn on_email(turn: Turn, dialogue: BotDialogue) -> HandlerResult
 }
 
 async fn answer(turn: &Turn, dialogue: &BotDialogue) -> HandlerResult {
-    let (bot, msg, ctx, lang) = (&turn.bot, &turn.msg, &*turn.ctx, turn.lang());
+    let (bot, msg, lang) = (&turn.bot, &turn.msg, turn.lang());
     let Some(text) = msg.text() else {
         let text = format!("{}\n\n{}", t!(lang, "setup-text-only"), ask(lang));
         return turn.reply(text).await;
@@ -129,13 +171,12 @@ async fn answer(turn: &Turn, dialogue: &BotDialogue) -> HandlerResult {
     }
     match RegisteredEmail::parse(text) {
         Ok(email) => {
-            ctx.store
-                .set_email(m.id, Some(&email), ctx.clock.unix_secs())
-                .await?;
+            let answer = match set(turn, &m, &email).await {
+                Ok(()) => t!(lang, "email-set", email = email.masked()),
+                Err(why) => why,
+            };
             dialogue.exit().await?;
-            tracing::info!(merchant = %m.id, email = ?email, "registered email set in /setup");
-            turn.reply(t!(lang, "email-set", email = email.masked()))
-                .await
+            turn.reply(answer).await
         }
         Err(why) => {
             let text = format!("{}\n\n{}", invalid(lang, text, why), ask(lang));

@@ -683,9 +683,7 @@ impl TelegramFollowUps {
         let now = self.clock.unix_secs();
         let text = match notice {
             Notice::TokenRefused => t!(lang, "notice-token-refused"),
-            Notice::Renewal => {
-                super::renewal_notices::text(lang, task.kind, &task.payload, &merchant)
-            }
+            Notice::Renewal => super::renewal_notices::text(lang, task.kind, &task.payload),
             Notice::TokenUnreadable => t!(lang, "notice-token-unreadable"),
             Notice::CloseSummary => task
                 .payload

@@ -27,6 +27,7 @@ mod links_args;
 mod links_buy;
 mod links_poster;
 pub mod note;
+mod presses;
 mod private;
 mod renewal_notices;
 mod reports;

@@ -2,14 +2,21 @@
 //!
 //! A wrong answer gets its reason and the same question again; the chat stays on that step.
 //! The message carrying a token is deleted first, whatever happens next.
+//!
+//! A token is stored only after Bakong accepted it in an authenticated call
+//! (`Client::prove_token`); `check_bakong_account` then checks the account, which production
+//! answers without any token, so it proves nothing about one. A refused token, or one that
+//! cannot be checked now, stores nothing and the wizard stays on the token step. Each user
+//! has a few proofs an hour ([`TOKEN_PROOFS`]): pasting made-up tokens cannot make the bot
+//! hammer Bakong.
 
 use base64::Engine;
 use teloxide::prelude::*;
 
-use crate::bakong::{BakongError, Token};
+use crate::bakong::{BakongError, Token, TokenProof};
 use crate::i18n::Lang;
 use crate::khqr::{BakongAccountId, City, NameError, ShopName};
-use crate::store::Profile;
+use crate::store::{Profile, Quota, QuotaScope};
 use crate::t;
 use crate::time::UnixSecs;
 
@@ -17,10 +24,17 @@ use super::caller::Shop;
 use super::dialogue::{BotDialogue, State};
 use super::format::phnom_penh_date;
 use super::turn::{Turn, expiry_text};
-use super::{Ctx, HandlerResult, TgBot};
+use super::{HandlerResult, TgBot};
 
 /// Longest user input echoed back in an error.
 const MAX_ECHO_CHARS: usize = 40;
+
+/// Tokens a Telegram user may have proven with Bakong (/setup, /token), per hour.
+const TOKEN_PROOFS: Quota = Quota {
+    scope: QuotaScope::TokenProof,
+    window_secs: 3600,
+    max: 10,
+};
 
 fn ask_account(lang: Lang) -> String {
     t!(lang, "setup-ask-account")
@@ -221,34 +235,65 @@ async fn take_token(
     Ok(token)
 }
 
-/// Bakong's answer to "does this account exist with this token?", or the reason to show.
-enum AccountCheck {
-    Exists,
-    Unknown,
-    TokenRejected,
-    Unreachable(String),
+/// What Bakong says about a pasted token and the account it is for.
+enum TokenCheck {
+    /// Bakong accepted the token (authenticated call) and knows the account.
+    Accepted,
+    /// The token works, but Bakong does not know the account.
+    UnknownAccount,
+    /// Bakong refused the token (401).
+    Refused,
+    /// No verdict now (Bakong unreachable, geo-blocked, the user's proofs used up): the
+    /// reason to show. Nothing is stored; the user sends the token again later.
+    NotNow(String),
 }
 
-async fn check_account(
-    ctx: &Ctx,
-    lang: Lang,
+/// Proves `token` with one authenticated Bakong call, then checks `account` exists.
+async fn check_token(
+    turn: &Turn,
     token: &Token,
     account: &BakongAccountId,
-) -> AccountCheck {
-    match ctx
-        .bakong
-        .check_bakong_account(token, account.as_str())
-        .await
+) -> Result<TokenCheck, crate::store::StoreError> {
+    let (ctx, lang) = (&*turn.ctx, turn.lang());
+    let subject = turn.caller.user_key.unwrap_or(turn.chat().0);
+    if !ctx
+        .store
+        .claim_quota(TOKEN_PROOFS, subject, ctx.clock.unix_secs())
+        .await?
     {
-        Ok(true) => AccountCheck::Exists,
-        Ok(false) | Err(BakongError::InvalidAccountId) => AccountCheck::Unknown,
-        Err(BakongError::Unauthorized) => AccountCheck::TokenRejected,
-        Err(BakongError::GeoBlocked) => AccountCheck::Unreachable(t!(lang, "bakong-geoblocked")),
-        Err(e) => {
-            tracing::warn!(error = %e, "check_bakong_account failed");
-            AccountCheck::Unreachable(t!(lang, "bakong-unavailable"))
-        }
+        tracing::info!(user = subject, "token proofs used up for now: refused");
+        let minutes = TOKEN_PROOFS.window_secs / 60;
+        return Ok(TokenCheck::NotNow(t!(
+            lang,
+            "token-checks-too-many",
+            minutes = minutes
+        )));
     }
+    match ctx.bakong.prove_token(token).await {
+        TokenProof::Accepted => {}
+        TokenProof::Refused => return Ok(TokenCheck::Refused),
+        TokenProof::Unknown(e) => return Ok(not_now(lang, &e)),
+    }
+    Ok(
+        match ctx
+            .bakong
+            .check_bakong_account(token, account.as_str())
+            .await
+        {
+            Ok(true) => TokenCheck::Accepted,
+            Ok(false) | Err(BakongError::InvalidAccountId) => TokenCheck::UnknownAccount,
+            Err(BakongError::Unauthorized) => TokenCheck::Refused,
+            Err(e) => not_now(lang, &e),
+        },
+    )
+}
+
+fn not_now(lang: Lang, e: &BakongError) -> TokenCheck {
+    if let BakongError::GeoBlocked = e {
+        return TokenCheck::NotNow(t!(lang, "bakong-geoblocked"));
+    }
+    tracing::warn!(error = %e, "could not check a token with Bakong");
+    TokenCheck::NotNow(t!(lang, "bakong-unavailable"))
 }
 
 fn dialogue_aad(chat: ChatId) -> Vec<u8> {
@@ -315,11 +360,11 @@ pub(super) async fn on_token(
             Ok(token) => token,
             Err(why) => return turn.reply(format!("{why}\n\n{}", ask_token(lang))).await,
         };
-        match check_account(ctx, lang, &token, &account).await {
-            AccountCheck::Exists => {
+        match check_token(&turn, &token, &account).await? {
+            TokenCheck::Accepted => {
                 finish_setup(&turn, &dialogue, (&account, &shop, &city), &token).await
             }
-            AccountCheck::Unknown => {
+            TokenCheck::UnknownAccount => {
                 let sealed = ctx
                     .secrets
                     .seal(&dialogue_aad(msg.chat.id), token.expose_secret().as_bytes())?;
@@ -337,7 +382,7 @@ pub(super) async fn on_token(
                 );
                 turn.reply(text).await
             }
-            AccountCheck::TokenRejected => {
+            TokenCheck::Refused => {
                 turn.reply(format!(
                     "{}\n\n{}",
                     t!(lang, "token-rejected"),
@@ -345,7 +390,7 @@ pub(super) async fn on_token(
                 ))
                 .await
             }
-            AccountCheck::Unreachable(why) => turn.reply(why).await,
+            TokenCheck::NotNow(why) => turn.reply(why).await,
         }
     })
     .await
@@ -392,11 +437,11 @@ pub(super) async fn on_fixed_account(
                 .await?;
             return turn.reply(ask_token(lang)).await;
         };
-        match check_account(ctx, lang, &token, &account).await {
-            AccountCheck::Exists => {
+        match check_token(&turn, &token, &account).await? {
+            TokenCheck::Accepted => {
                 finish_setup(&turn, &dialogue, (&account, &shop, &city), &token).await
             }
-            AccountCheck::Unknown => {
+            TokenCheck::UnknownAccount => {
                 turn.reply(t!(
                     lang,
                     "setup-account-not-found",
@@ -404,7 +449,7 @@ pub(super) async fn on_fixed_account(
                 ))
                 .await
             }
-            AccountCheck::TokenRejected => {
+            TokenCheck::Refused => {
                 dialogue
                     .update(State::AwaitToken {
                         account,
@@ -419,7 +464,7 @@ pub(super) async fn on_fixed_account(
                 ))
                 .await
             }
-            AccountCheck::Unreachable(why) => turn.reply(why).await,
+            TokenCheck::NotNow(why) => turn.reply(why).await,
         }
     })
     .await
@@ -441,8 +486,8 @@ pub(super) async fn on_new_token(turn: Turn, dialogue: BotDialogue) -> HandlerRe
             dialogue.exit().await?;
             return turn.reply(t!(lang, "token-needs-setup")).await;
         };
-        match check_account(ctx, lang, &token, &profile.account_id).await {
-            AccountCheck::Exists => {
+        match check_token(&turn, &token, &profile.account_id).await? {
+            TokenCheck::Accepted => {
                 let sealed = ctx
                     .secrets
                     .seal(&merchant.id.token_aad(), token.expose_secret().as_bytes())?;
@@ -462,7 +507,7 @@ pub(super) async fn on_new_token(turn: Turn, dialogue: BotDialogue) -> HandlerRe
                 );
                 turn.reply(text).await
             }
-            AccountCheck::Unknown => {
+            TokenCheck::UnknownAccount => {
                 dialogue.exit().await?;
                 let text = t!(
                     lang,
@@ -471,7 +516,7 @@ pub(super) async fn on_new_token(turn: Turn, dialogue: BotDialogue) -> HandlerRe
                 );
                 turn.reply(text).await
             }
-            AccountCheck::TokenRejected => {
+            TokenCheck::Refused => {
                 turn.reply(format!(
                     "{}\n\n{}",
                     t!(lang, "token-rejected"),
@@ -479,7 +524,7 @@ pub(super) async fn on_new_token(turn: Turn, dialogue: BotDialogue) -> HandlerRe
                 ))
                 .await
             }
-            AccountCheck::Unreachable(why) => turn.reply(why).await,
+            TokenCheck::NotNow(why) => turn.reply(why).await,
         }
     })
     .await

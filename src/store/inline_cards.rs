@@ -1,6 +1,6 @@
 //! Charges whose card lives in a customer's chat (inline mode, issue 12): drafts rendered
 //! for an inline query, the chosen draft becoming the charge, "Send to customer" attaching
-//! an existing charge's card, and the rate limit of "Check now" pressed by a customer.
+//! an existing charge's card.
 //!
 //! A draft is a `creating` charge with an `inline_drafts` row: never polled, left alone by
 //! start-up recovery. Its record copy (the photo in the seller's chat that gave the
@@ -294,20 +294,5 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         Ok(id.map(ChargeId))
-    }
-
-    /// Claims a "Check now" by a customer on charge `id`: true at most once per `gap_secs`
-    /// per charge (the claim is the guarded update itself, so racing presses get one).
-    pub async fn claim_guest_check(&self, id: ChargeId, now: i64, gap_secs: i64) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE charges SET guest_check_at = $2 \
-             WHERE id = $1 AND (guest_check_at IS NULL OR guest_check_at <= $2 - $3)",
-        )
-        .bind(id.0)
-        .bind(now)
-        .bind(gap_secs)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
     }
 }

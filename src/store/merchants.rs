@@ -28,6 +28,7 @@ super::rows::from_row! {
         token_version: i64,
         token_rejected_at: Option<i64>,
         token_reminded_at: Option<i64>,
+        token_accepted_at: Option<i64>,
         email: Option<String>,
         created_at: i64,
         updated_at: i64,
@@ -36,7 +37,7 @@ super::rows::from_row! {
 
 const COLUMNS: &str = "id, telegram_user_id, chat_id, language, language_chosen, default_currency, \
     bakong_account_id, shop_name, city, token_sealed, token_expires_at, token_version, token_rejected_at, \
-    token_reminded_at, email, created_at, updated_at";
+    token_reminded_at, token_accepted_at, email, created_at, updated_at";
 
 impl TryFrom<Row> for Merchant {
     type Error = StoreError;
@@ -75,6 +76,7 @@ impl TryFrom<Row> for Merchant {
             token_version: r.token_version,
             token_rejected_at: r.token_rejected_at,
             token_reminded_at: r.token_reminded_at,
+            token_accepted_at: r.token_accepted_at,
             email: r
                 .email
                 .map(|e| {
@@ -185,14 +187,16 @@ impl Store {
     }
 
     /// Stores the profile completed in /setup (replacing any earlier one). The token must be
-    /// sealed with this merchant's [`MerchantId::token_aad`].
+    /// sealed with this merchant's [`MerchantId::token_aad`], and Bakong must have just
+    /// accepted it in an authenticated call (`bakong::Client::prove_token`): it is recorded
+    /// as accepted at `now`.
     pub async fn save_profile(&self, id: MerchantId, p: &ProfileInput, now: i64) -> Result<bool> {
         let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "UPDATE merchants SET bakong_account_id = $2, shop_name = $3, city = $4, \
                  token_sealed = $5, token_expires_at = $6, token_version = token_version + 1, \
                  token_rejected_at = NULL, token_unreadable_at = NULL, \
-                 token_reminded_at = NULL, updated_at = $7 \
+                 token_reminded_at = NULL, token_accepted_at = $7, updated_at = $7 \
              WHERE id = $1",
         )
         .bind(id.0)
@@ -226,7 +230,9 @@ impl Store {
     }
 
     /// Replaces the token of a merchant who completed /setup; clears any 401 mark so polling
-    /// resumes. False when the merchant has no profile yet.
+    /// resumes. As for [`Store::save_profile`], Bakong must have just accepted the token in
+    /// an authenticated call: it is recorded as accepted at `now`. False when the merchant
+    /// has no profile yet.
     pub async fn replace_token(
         &self,
         id: MerchantId,
@@ -238,7 +244,7 @@ impl Store {
         let done = sqlx::query(
             "UPDATE merchants SET token_sealed = $2, token_expires_at = $3, token_version = token_version + 1, \
                  token_rejected_at = NULL, token_unreadable_at = NULL, \
-                 token_reminded_at = NULL, updated_at = $4 \
+                 token_reminded_at = NULL, token_accepted_at = $4, updated_at = $4 \
              WHERE id = $1 AND token_sealed IS NOT NULL",
         )
         .bind(id.0)

@@ -37,12 +37,14 @@ const SQLITE: Embedded = embedded!("migrations":
     (20261201000700, "close_summaries"),
     (20261201000800, "pay_links"),
     (20261201000900, "leases"),
+    (20261207000300, "token_acceptance_and_quotas"),
     (20261207000400, "seen_updates"),
 );
 
 const POSTGRES: Embedded = embedded!("migrations-postgres":
     (20261201000800, "schema"),
     (20261201000900, "leases"),
+    (20261207000300, "token_acceptance_and_quotas"),
     (20261207000400, "seen_updates"),
 );
 

@@ -29,6 +29,7 @@ mod migrations;
 mod model;
 mod ops_queries;
 mod outbox;
+mod quotas;
 mod receipts;
 mod renewals;
 mod reports;
@@ -61,8 +62,11 @@ pub use model::{
     Profile, ProfileInput,
 };
 pub use ops_queries::OutboxBacklog;
+pub use quotas::{Quota, QuotaScope};
 pub use receipts::SettledBy;
-pub use renewals::{OpenRenewal, OpenRenewalState, RenewalCandidate, RenewalEnd};
+pub use renewals::{
+    OUTCOME_IDENTITY_MISMATCH, OpenRenewal, OpenRenewalState, RenewalCandidate, RenewalEnd,
+};
 pub use reports::{CloseSetting, ExportRow, NoteTotal};
 pub use watcher_queries::{
     ChargeFacts, DueCharge, LateWatch, SealedToken, SettleOutcome, Settlement as ChargeSettlement,

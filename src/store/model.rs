@@ -80,6 +80,9 @@ pub struct Merchant {
     pub token_version: i64,
     pub token_rejected_at: Option<i64>,
     pub token_reminded_at: Option<i64>,
+    /// When Bakong first answered an authenticated call made with the stored token version
+    /// (`None`: never seen accepted; such a token is never renewed automatically).
+    pub token_accepted_at: Option<i64>,
     /// The email registered at the Bakong Open API site (`renew_token`), if given.
     pub email: Option<crate::bakong::RegisteredEmail>,
     pub created_at: i64,

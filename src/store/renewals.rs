@@ -13,8 +13,14 @@ use super::model::MerchantId;
 use super::outbox::enqueue;
 use super::{Result, Store, StoreError};
 
+/// The `outcome` of a renewal whose issued token named another registration than the
+/// token it was to replace (`Token::identity`): the token was discarded. A merchant with
+/// one on record is not renewed automatically any more.
+pub const OUTCOME_IDENTITY_MISMATCH: &str = "identity_mismatch";
+
 /// A merchant whose token may need renewing: email on file, token expiring by the asked
-/// time or refused by Bakong, and no renewal claimed yet for this token and email.
+/// time or refused by Bakong, no renewal claimed yet for this token and email, and a token
+/// Bakong accepted once — or one not refused yet, which the renewer proves first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenewalCandidate {
     pub merchant: MerchantId,
@@ -22,6 +28,8 @@ pub struct RenewalCandidate {
     pub email: RegisteredEmail,
     pub token_expires_at: Option<i64>,
     pub token_refused: bool,
+    /// Bakong accepted this token version in an authenticated call.
+    pub token_accepted: bool,
 }
 
 /// Where an unfinished renewal is.
@@ -154,7 +162,12 @@ impl Store {
     }
 
     /// Merchants with an email and a token that expires by `until` or was refused, and no
-    /// renewal row for their current token version and email.
+    /// renewal row for their current token version and email. A refused token qualifies
+    /// only if Bakong accepted it once (a token it never accepted — made up, or someone
+    /// else's — must never make the bot ask `renew_token` for an email); an expiring one
+    /// never accepted yet is listed with `token_accepted: false`, to be proven first. A
+    /// merchant whose renewal once came back naming another registration is never listed
+    /// again.
     pub async fn renewal_candidates(&self, until: i64) -> Result<Vec<RenewalCandidate>> {
         super::rows::from_row! {
             struct CandidateRow {
@@ -163,20 +176,26 @@ impl Store {
                 email: String,
                 token_expires_at: Option<i64>,
                 token_rejected_at: Option<i64>,
+                token_accepted_at: Option<i64>,
             }
         }
         let rows: Vec<CandidateRow> = sqlx::query_as(
-            "SELECT m.id, m.token_version, m.email, m.token_expires_at, m.token_rejected_at \
+            "SELECT m.id, m.token_version, m.email, m.token_expires_at, m.token_rejected_at, \
+                 m.token_accepted_at \
              FROM merchants m \
              WHERE m.email IS NOT NULL AND m.token_sealed IS NOT NULL \
                  AND (m.token_rejected_at IS NOT NULL \
                       OR (m.token_expires_at IS NOT NULL AND m.token_expires_at <= $1)) \
+                 AND (m.token_accepted_at IS NOT NULL OR m.token_rejected_at IS NULL) \
                  AND NOT EXISTS (SELECT 1 FROM token_renewals r \
                      WHERE r.merchant_id = m.id AND r.token_version = m.token_version \
                          AND r.email = m.email) \
+                 AND NOT EXISTS (SELECT 1 FROM token_renewals r \
+                     WHERE r.merchant_id = m.id AND r.outcome = $2) \
              ORDER BY m.id",
         )
         .bind(until)
+        .bind(OUTCOME_IDENTITY_MISMATCH)
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
@@ -187,13 +206,15 @@ impl Store {
                     email: email(&r.email, r.id)?,
                     token_expires_at: r.token_expires_at,
                     token_refused: r.token_rejected_at.is_some(),
+                    token_accepted: r.token_accepted_at.is_some(),
                 })
             })
             .collect()
     }
 
     /// Claims the renewal of `merchant`'s token `version` with `email`, only while those
-    /// are still the merchant's. False when already claimed (by anyone, ever) or stale.
+    /// are still the merchant's and Bakong has accepted that token once. False when already
+    /// claimed (by anyone, ever), stale, or never accepted.
     pub async fn claim_renewal(
         &self,
         merchant: MerchantId,
@@ -204,7 +225,7 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let current: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM merchants WHERE id = $1 AND token_version = $2 AND email = $3 \
-                 AND token_sealed IS NOT NULL",
+                 AND token_sealed IS NOT NULL AND token_accepted_at IS NOT NULL",
         )
         .bind(merchant.0)
         .bind(version)
@@ -382,10 +403,11 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        // Proven by the caller just before (`Renewer::prove`): accepted now.
         let done = sqlx::query(
             "UPDATE merchants SET token_sealed = $2, token_expires_at = $3, \
                  token_version = token_version + 1, token_rejected_at = NULL, \
-                 token_reminded_at = NULL, updated_at = $4 \
+                 token_reminded_at = NULL, token_accepted_at = $4, updated_at = $4 \
              WHERE id = $1 AND token_sealed IS NOT NULL",
         )
         .bind(merchant.0)
@@ -424,17 +446,21 @@ impl Store {
     }
 
     /// Whether an automatic renewal of the merchant's current token may still come: an
-    /// email is on file and no renewal for this token and email has ended yet. Expiry
-    /// reminders wait meanwhile.
+    /// email is on file, the token is one [`Store::renewal_candidates`] can list, and no
+    /// renewal for this token and email has ended yet. Expiry reminders wait meanwhile.
     pub async fn renewal_may_come(&self, merchant: MerchantId) -> Result<bool> {
         let pending: Option<i64> = sqlx::query_scalar(
             "SELECT m.id FROM merchants m \
              WHERE m.id = $1 AND m.email IS NOT NULL AND m.token_sealed IS NOT NULL \
+                 AND (m.token_accepted_at IS NOT NULL OR m.token_rejected_at IS NULL) \
                  AND NOT EXISTS (SELECT 1 FROM token_renewals r \
                      WHERE r.merchant_id = m.id AND r.token_version = m.token_version \
-                         AND r.email = m.email AND r.state NOT IN ('claimed', 'staged'))",
+                         AND r.email = m.email AND r.state NOT IN ('claimed', 'staged')) \
+                 AND NOT EXISTS (SELECT 1 FROM token_renewals r \
+                     WHERE r.merchant_id = m.id AND r.outcome = $2)",
         )
         .bind(merchant.0)
+        .bind(OUTCOME_IDENTITY_MISMATCH)
         .fetch_optional(&self.pool)
         .await?;
         Ok(pending.is_some())

@@ -77,6 +77,9 @@ pub struct SealedToken {
     pub sealed: Vec<u8>,
     /// `merchants.token_version`: bumped each time a token is stored.
     pub version: i64,
+    /// Whether Bakong has accepted this token version in an authenticated call
+    /// (`merchants.token_accepted_at` is set).
+    pub accepted: bool,
 }
 
 impl std::fmt::Debug for SealedToken {
@@ -322,24 +325,23 @@ impl Store {
         for chunk in merchants.chunks(200) {
             let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
-                "SELECT id, token_sealed, token_version FROM merchants \
+                "SELECT id, token_sealed, token_version, token_accepted_at FROM merchants \
                  WHERE token_sealed IS NOT NULL AND id IN ({})",
                 placeholders.join(", ")
             );
-            let mut q = sqlx::query_as::<_, (i64, Vec<u8>, i64)>(sqlx::AssertSqlSafe(sql));
+            let mut q =
+                sqlx::query_as::<_, (i64, Vec<u8>, i64, Option<i64>)>(sqlx::AssertSqlSafe(sql));
             for m in chunk {
                 q = q.bind(m.0);
             }
-            out.extend(
-                q.fetch_all(&self.pool)
-                    .await?
-                    .into_iter()
-                    .map(|(id, sealed, version)| SealedToken {
-                        merchant_id: MerchantId(id),
-                        sealed,
-                        version,
-                    }),
-            );
+            out.extend(q.fetch_all(&self.pool).await?.into_iter().map(
+                |(id, sealed, version, accepted)| SealedToken {
+                    merchant_id: MerchantId(id),
+                    sealed,
+                    version,
+                    accepted: accepted.is_some(),
+                },
+            ));
         }
         Ok(out)
     }
@@ -558,11 +560,13 @@ impl Store {
     }
 
     /// A re-check found the refused token `version` working: clears the refusal and logs
-    /// the event, only while `version` is still the stored token's.
+    /// the event, only while `version` is still the stored token's. The token is then
+    /// known accepted (if it was not yet).
     pub async fn accept_token_again(&self, id: MerchantId, version: i64, now: i64) -> Result<bool> {
         let mut tx = self.write_tx().await?;
         let done = sqlx::query(
-            "UPDATE merchants SET token_rejected_at = NULL, updated_at = $3 \
+            "UPDATE merchants SET token_rejected_at = NULL, \
+                 token_accepted_at = COALESCE(token_accepted_at, $3), updated_at = $3 \
              WHERE id = $1 AND token_version = $2 AND token_rejected_at IS NOT NULL",
         )
         .bind(id.0)
@@ -585,6 +589,28 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Bakong answered an authenticated call made with `id`'s token `version`: records when
+    /// (the first time only, and only while `version` is still the stored token's).
+    /// Returns whether this call recorded it.
+    pub async fn record_token_accepted(
+        &self,
+        id: MerchantId,
+        version: i64,
+        now: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE merchants SET token_accepted_at = $3 \
+             WHERE id = $1 AND token_version = $2 AND token_sealed IS NOT NULL \
+                 AND token_accepted_at IS NULL",
+        )
+        .bind(id.0)
+        .bind(version)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Merchants with a token expiring by `until` (and not refused): id, expiry, last

@@ -1,10 +1,13 @@
 //! One circuit for the Bakong server, shared by every merchant.
 //!
-//! Server-wide trouble — 5xx, timeouts, transport errors, 429 (see
+//! Server-wide trouble — 5xx, timeouts, transport errors (see
 //! [`LookupFailure::is_server_wide`]) — says nothing about a merchant's token, so it does
 //! not back merchants off one by one (which left a payment made during a storm unseen for
 //! minutes). Instead the circuit opens: rounds send nothing but ONE probe, at most every
-//! [`CircuitPolicy::probe_secs`] (never sooner than a `Retry-After`, itself capped). Any
+//! [`CircuitPolicy::probe_secs`] (never sooner than a `Retry-After`, itself capped, should
+//! a failure that opens it carry one). A 429 is not server-wide: it backs off the one token
+//! that met it ([`super::backoff`]), so one seller's throttled token never stops the
+//! others. Any
 //! answer from Bakong — even a per-token refusal — closes it, and the same round asks
 //! about every due charge, so a payment made during an outage is seen within one poll
 //! interval of recovery.

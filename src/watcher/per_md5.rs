@@ -147,7 +147,7 @@ where
         self.pacer.wait().await;
         match self.lookups.check_md5_list(&token.token, &md5s).await {
             Ok(items) => {
-                self.answered(merchant, now);
+                self.answered(merchant, &token, now).await;
                 self.list_answered();
                 let mut by_md5: HashMap<String, Lookup> = items
                     .into_iter()
@@ -219,7 +219,7 @@ where
         self.mark_asked(job.charge.id, now);
         match answer {
             Ok(lookup) => {
-                self.answered(job.merchant, now);
+                self.answered(job.merchant, &job.token, now).await;
                 let outcome = self.apply(job.merchant, &job.charge, &lookup, now).await;
                 report.count(outcome);
                 let mut next = Vec::new();

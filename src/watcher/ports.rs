@@ -17,6 +17,9 @@ use crate::store::DueCharge;
 pub struct MerchantToken {
     pub token: Token,
     pub version: TokenVersion,
+    /// Whether Bakong has accepted this version in an authenticated call already; the
+    /// first answered request records it otherwise.
+    pub accepted: bool,
 }
 
 /// One merchant's due charges.

@@ -8,9 +8,11 @@
 //!   call. A call that gets no answer (timeout, 5xx, network) is tried again
 //!   [`RETRY_AFTER_SECS`] later, at most [`MAX_ATTEMPTS`] calls in all: asking again is
 //!   safe, because a repeated `renew_token` only revokes a token nobody has stored.
-//! - A token Bakong issued is proven with one cheap call before it is stored; while Bakong
-//!   cannot be reached it waits (staged, sealed) and the proof is tried again every
-//!   [`VALIDATE_RETRY_SECS`]. It is never thrown away unless Bakong itself refuses it.
+//! - A token Bakong issued is kept only if it names the registration of the token it
+//!   replaces ([`same_registration`]), and proven with one cheap authenticated call before
+//!   it is stored; while Bakong cannot be reached it waits (staged, sealed) and the proof is
+//!   tried again every [`VALIDATE_RETRY_SECS`]. Otherwise it is thrown away only when Bakong
+//!   itself refuses it.
 
 use crate::bakong::{BakongError, Renewal, Token};
 use crate::store::RenewalEnd;
@@ -25,9 +27,6 @@ pub const MAX_ATTEMPTS: i64 = 3;
 pub const RETRY_AFTER_SECS: i64 = 10 * 60;
 /// Wait before proving an issued token again when Bakong could not be reached.
 pub const VALIDATE_RETRY_SECS: i64 = 60;
-/// The md5 asked about to prove a new token: nobody's QR, so Bakong answers "not found"
-/// (errorCode 1) to a working token and 401 to a refused one.
-pub const PROBE_MD5: &str = "00000000000000000000000000000000";
 
 /// Whether a renewal is due for a token expiring at `expires_at` (`None`: unknown), or
 /// refused by Bakong (`refused`).
@@ -131,24 +130,26 @@ pub fn after_answer(answer: &RenewAnswer, attempts: i64) -> AfterAnswer {
     }
 }
 
-/// What the proof of a new token showed.
+/// Whether a renewed token belongs to the registration of the token it replaces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Proof {
-    /// Bakong answered with the token (any lookup result): store it.
-    Works,
-    /// 401: Bakong does not accept the token it issued. Drop it.
-    Refused,
-    /// Bakong could not be reached: keep it staged and try again.
+pub enum SameRegistration {
+    /// Both name the same registration (`Token::identity`).
+    Yes,
+    /// The old token names none (not seen in production: nothing to compare with).
     Unknown,
+    /// Another registration, or none where the old token named one: not the seller's.
+    No,
 }
 
-impl Proof {
-    pub fn from_result<T>(result: &Result<T, BakongError>) -> Self {
-        match result {
-            Ok(_) => Proof::Works,
-            Err(BakongError::Unauthorized) => Proof::Refused,
-            Err(_) => Proof::Unknown,
-        }
+/// Compares the registration `renewed` names with the one `old` names. The claims are read
+/// without a signature check, which is enough here: both tokens came from Bakong (the old
+/// one was accepted, the new one from `renew_token`), so a difference means Bakong issued
+/// the token for somebody else's registration — an email that is not the seller's.
+pub fn same_registration(old: &Token, renewed: &Token) -> SameRegistration {
+    match (old.identity(), renewed.identity()) {
+        (None, _) => SameRegistration::Unknown,
+        (Some(a), Some(b)) if a == b => SameRegistration::Yes,
+        (Some(_), _) => SameRegistration::No,
     }
 }
 
@@ -261,19 +262,30 @@ mod tests {
     }
 
     #[test]
-    fn a_new_token_is_dropped_only_when_bakong_refuses_it() {
-        assert_eq!(Proof::from_result::<()>(&Ok(())), Proof::Works);
+    fn a_renewed_token_must_name_the_old_one_s_registration() {
+        use base64::Engine as _;
+        let jwt = |payload: &str| {
+            let enc = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+            let raw = format!("{}.{}.c2ln", enc(r#"{"alg":"HS256"}"#), enc(payload));
+            Token::new(&raw).unwrap()
+        };
+        let mine = jwt(r#"{"data":{"id":"0de0b57a14434fe7"},"exp":1}"#);
+        let mine_renewed = jwt(r#"{"data":{"id":"0de0b57a14434fe7"},"exp":2}"#);
+        let theirs = jwt(r#"{"data":{"id":"4fb040c071fa4a06"},"exp":2}"#);
+        let anonymous = jwt(r#"{"exp":2}"#);
         assert_eq!(
-            Proof::from_result::<()>(&Err(BakongError::Unauthorized)),
-            Proof::Refused
+            same_registration(&mine, &mine_renewed),
+            SameRegistration::Yes
+        );
+        assert_eq!(same_registration(&mine, &theirs), SameRegistration::No);
+        assert_eq!(same_registration(&mine, &anonymous), SameRegistration::No);
+        assert_eq!(
+            same_registration(&anonymous, &theirs),
+            SameRegistration::Unknown
         );
         assert_eq!(
-            Proof::from_result::<()>(&Err(BakongError::Timeout)),
-            Proof::Unknown
-        );
-        assert_eq!(
-            Proof::from_result::<()>(&Err(BakongError::GeoBlocked)),
-            Proof::Unknown
+            same_registration(&Token::new("rbk-not-a-jwt").unwrap(), &theirs),
+            SameRegistration::Unknown
         );
     }
 }

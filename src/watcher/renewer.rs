@@ -28,20 +28,36 @@
 //! (`… WHERE state = 'claimed' AND next_attempt_at <= now`), so two renewals never run in
 //! parallel for one seller even if two passes overlap. The token is never logged; the
 //! email only masked.
+//!
+//! # Whose token is renewed
+//!
+//! `renew_token` needs nothing but an email, and it revokes that registration's token. So
+//! the bot asks it only for a token Bakong itself accepted once (`token_accepted_at`: the
+//! proof at /setup or /token, or an answered poll); a token stored before those proofs
+//! existed and never answered since is proven here first, with one authenticated call. A
+//! made-up token, or one Bakong refuses, never makes the bot ask `renew_token` for an email.
+//! The token Bakong issues is kept only if it names the same registration as the token it
+//! replaces (`Token::identity`, the JWT's `data.id`) and then authenticates; otherwise it
+//! is discarded, and that seller is not renewed automatically again. Every way a renewal
+//! can end without a token reads the same to the seller, so no answer tells whether Bakong
+//! knows an email.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 
-use crate::bakong::{Client, RegisteredEmail, Token};
+use crate::bakong::{Client, RegisteredEmail, Token, TokenProof};
 use crate::crypto::SecretBox;
-use crate::store::{MerchantId, OpenRenewal, OpenRenewalState, RenewalEnd, Store, StoreError};
+use crate::store::{
+    MerchantId, OUTCOME_IDENTITY_MISMATCH, OpenRenewal, OpenRenewalState, RenewalCandidate,
+    RenewalEnd, Store, StoreError,
+};
 use crate::time::SharedClock;
 
 use super::renewal::{
-    AfterAnswer, PROBE_MD5, Proof, RENEW_BEFORE_SECS, RETRY_AFTER_SECS, RenewAnswer,
-    VALIDATE_RETRY_SECS, after_answer, renewal_due,
+    AfterAnswer, RENEW_BEFORE_SECS, RETRY_AFTER_SECS, RenewAnswer, SameRegistration,
+    VALIDATE_RETRY_SECS, after_answer, renewal_due, same_registration,
 };
 use super::types::UnixSecs;
 
@@ -58,6 +74,10 @@ pub struct RenewalReport {
     pub ended: usize,
     /// Steps put off (no answer, token not proven yet).
     pub deferred: usize,
+    /// Stored tokens never seen accepted, proven before a renewal could be claimed.
+    pub proofs: usize,
+    /// Of those, tokens Bakong refused (recorded like a poll's 401; the seller is told).
+    pub refused: usize,
     /// Steps that failed on the database (retried next pass).
     pub store_errors: usize,
 }
@@ -65,7 +85,7 @@ pub struct RenewalReport {
 impl RenewalReport {
     /// Whether a message to a seller was queued.
     pub fn queued_messages(&self) -> bool {
-        self.renewed + self.ended > 0
+        self.renewed + self.ended + self.refused > 0
     }
 }
 
@@ -102,6 +122,17 @@ impl Renewer {
             if !renewal_due(c.token_expires_at, c.token_refused, now) {
                 continue;
             }
+            if !c.token_accepted {
+                match self.prove_stored(&c, now, &mut report).await {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(e) => {
+                        tracing::error!(merchant = %c.merchant, error = %e, "could not prove a stored token before renewing it");
+                        report.store_errors += 1;
+                        continue;
+                    }
+                }
+            }
             match self
                 .store
                 .claim_renewal(c.merchant, c.token_version, &c.email, now)
@@ -128,6 +159,71 @@ impl Renewer {
         Ok(report)
     }
 
+    /// A token stored without a proof (before /setup proved tokens) and never answered
+    /// since: one authenticated call says whether it may be renewed. Accepted → recorded,
+    /// true. Refused → recorded like a poll's 401 (the seller is told to send /token), and
+    /// never renewed. No verdict → asked again next pass.
+    async fn prove_stored(
+        &self,
+        c: &RenewalCandidate,
+        now: UnixSecs,
+        report: &mut RenewalReport,
+    ) -> Result<bool, StoreError> {
+        let Some(token) = self.current_token(c.merchant, c.token_version).await? else {
+            // Replaced meanwhile, or it does not open (the watcher reports that).
+            return Ok(false);
+        };
+        report.proofs += 1;
+        match self.bakong.prove_token(&token).await {
+            TokenProof::Accepted => {
+                tracing::info!(merchant = %c.merchant, "Bakong accepts the stored token; it may be renewed");
+                self.store
+                    .record_token_accepted(c.merchant, c.token_version, now)
+                    .await?;
+                Ok(true)
+            }
+            TokenProof::Refused => {
+                tracing::warn!(merchant = %c.merchant, "Bakong refuses a stored token it never accepted: not renewed");
+                if self
+                    .store
+                    .reject_token(c.merchant, c.token_version, now)
+                    .await?
+                {
+                    report.refused += 1;
+                }
+                Ok(false)
+            }
+            TokenProof::Unknown(e) => {
+                tracing::warn!(merchant = %c.merchant, error = %e, "cannot prove the stored token yet; renewal waits");
+                Ok(false)
+            }
+        }
+    }
+
+    /// The merchant's stored token while `version` is still the stored one, opened.
+    async fn current_token(
+        &self,
+        merchant: MerchantId,
+        version: i64,
+    ) -> Result<Option<Token>, StoreError> {
+        let Some(m) = self.store.merchant(merchant).await? else {
+            return Ok(None);
+        };
+        let Some(profile) = m.profile.filter(|_| m.token_version == version) else {
+            return Ok(None);
+        };
+        Ok(self.open_stored(merchant, &profile.token_sealed))
+    }
+
+    /// A merchant's sealed token, opened (`None`: it does not open).
+    fn open_stored(&self, merchant: MerchantId, sealed: &[u8]) -> Option<Token> {
+        self.secrets
+            .open(&merchant.token_aad(), sealed)
+            .ok()
+            .and_then(|raw| String::from_utf8(raw).ok())
+            .and_then(|raw| Token::new(&raw).ok())
+    }
+
     async fn step(
         &self,
         renewal: OpenRenewal,
@@ -136,29 +232,22 @@ impl Renewer {
     ) -> Result<(), StoreError> {
         match renewal.state {
             OpenRenewalState::Claimed { attempts } => {
-                self.ask(
-                    renewal.id,
-                    renewal.merchant,
-                    &renewal.email,
-                    attempts,
-                    now,
-                    report,
-                )
-                .await
+                self.ask(&renewal, attempts, now, report).await
             }
             OpenRenewalState::Staged {
                 ref token_sealed, ..
             } => {
-                let token = self
-                    .secrets
-                    .open(&renewal.merchant.token_aad(), token_sealed)
-                    .ok()
-                    .and_then(|raw| String::from_utf8(raw).ok())
-                    .and_then(|raw| Token::new(&raw).ok());
-                match token {
+                match self.open_stored(renewal.merchant, token_sealed) {
                     Some(token) => {
-                        self.prove(renewal.id, renewal.merchant, &token, now, report)
-                            .await
+                        self.prove(
+                            renewal.id,
+                            renewal.merchant,
+                            renewal.token_version,
+                            &token,
+                            now,
+                            report,
+                        )
+                        .await
                     }
                     None => {
                         // Sealed with a key this process does not hold (the key changed).
@@ -181,13 +270,13 @@ impl Renewer {
     /// One `renew_token` call, recorded before it is made.
     async fn ask(
         &self,
-        id: i64,
-        merchant: MerchantId,
-        email: &RegisteredEmail,
+        renewal: &OpenRenewal,
         attempts: i64,
         now: UnixSecs,
         report: &mut RenewalReport,
     ) -> Result<(), StoreError> {
+        let (id, merchant, email): (i64, MerchantId, &RegisteredEmail) =
+            (renewal.id, renewal.merchant, &renewal.email);
         if !self
             .store
             .start_renewal_attempt(id, now, now.saturating_add(RETRY_AFTER_SECS))
@@ -214,7 +303,8 @@ impl Renewer {
                     return Ok(());
                 }
                 tracing::info!(%merchant, attempts, "Bakong issued a new token; proving it");
-                self.prove(id, merchant, &token, now, report).await
+                self.prove(id, merchant, renewal.token_version, &token, now, report)
+                    .await
             }
             (AfterAnswer::End { end, outcome }, _) => {
                 tracing::warn!(%merchant, email = ?email, outcome, "token renewal did not give a token");
@@ -228,29 +318,76 @@ impl Renewer {
         }
     }
 
-    /// One cheap call with the new token; stores it if Bakong accepts it.
+    /// Keeps the new token only if it names the registration of the token it replaces
+    /// (`version`, the claimed one) and then authenticates: one cheap call with it.
     async fn prove(
         &self,
         id: i64,
         merchant: MerchantId,
+        version: i64,
         token: &Token,
         now: UnixSecs,
         report: &mut RenewalReport,
     ) -> Result<(), StoreError> {
-        let answer = self.bakong.check_transaction_by_md5(token, PROBE_MD5).await;
-        match Proof::from_result(&answer) {
-            Proof::Works => match self.store.promote_renewed_token(id, merchant, now).await? {
-                Some(expires_at) => {
-                    tracing::info!(%merchant, ?expires_at, "token renewed");
-                    report.renewed += 1;
-                    Ok(())
+        // The token it replaces: the stored one. If the seller stored another since the
+        // renewal began (a newer version), that one: the renewed token must match what the
+        // seller uses now.
+        let Some((stored_version, profile)) = self
+            .store
+            .merchant(merchant)
+            .await?
+            .and_then(|m| m.profile.map(|p| (m.token_version, p)))
+        else {
+            return self
+                .end(id, merchant, RenewalEnd::Refused, "no_profile", now, report)
+                .await;
+        };
+        if stored_version != version {
+            tracing::info!(%merchant, "the seller stored another token since the renewal began; comparing with that one");
+        }
+        let Some(old) = self.open_stored(merchant, &profile.token_sealed) else {
+            tracing::error!(%merchant, "the token a renewal replaces cannot be read; the renewed token is discarded");
+            return self
+                .end(
+                    id,
+                    merchant,
+                    RenewalEnd::Refused,
+                    "old_token_unreadable",
+                    now,
+                    report,
+                )
+                .await;
+        };
+        if same_registration(&old, token) == SameRegistration::No {
+            // Someone else's registration (an email that is not this seller's): never
+            // used, not even to prove it.
+            tracing::warn!(%merchant, "Bakong issued a token for another registration than the seller's; discarded, and no automatic renewal for this seller any more");
+            return self
+                .end(
+                    id,
+                    merchant,
+                    RenewalEnd::Refused,
+                    OUTCOME_IDENTITY_MISMATCH,
+                    now,
+                    report,
+                )
+                .await;
+        }
+        match self.bakong.prove_token(token).await {
+            TokenProof::Accepted => {
+                match self.store.promote_renewed_token(id, merchant, now).await? {
+                    Some(expires_at) => {
+                        tracing::info!(%merchant, ?expires_at, "token renewed");
+                        report.renewed += 1;
+                        Ok(())
+                    }
+                    None => {
+                        self.end(id, merchant, RenewalEnd::Refused, "no_profile", now, report)
+                            .await
+                    }
                 }
-                None => {
-                    self.end(id, merchant, RenewalEnd::Refused, "no_profile", now, report)
-                        .await
-                }
-            },
-            Proof::Refused => {
+            }
+            TokenProof::Refused => {
                 tracing::warn!(%merchant, "Bakong refuses the token it just issued");
                 self.end(
                     id,
@@ -262,10 +399,8 @@ impl Renewer {
                 )
                 .await
             }
-            Proof::Unknown => {
-                if let Err(e) = &answer {
-                    tracing::warn!(%merchant, error = %e, "cannot prove the renewed token yet; it stays staged");
-                }
+            TokenProof::Unknown(e) => {
+                tracing::warn!(%merchant, error = %e, "cannot prove the renewed token yet; it stays staged");
                 self.store
                     .defer_renewal(id, now.saturating_add(VALIDATE_RETRY_SECS))
                     .await?;

@@ -708,7 +708,7 @@ where
                         if accepted {
                             tracing::warn!(%merchant, "a token Bakong had refused (401) is accepted again; polling resumes");
                         }
-                        self.answered(merchant, now);
+                        self.answered(merchant, &token, now).await;
                     }
                     Err(e) => {
                         tracing::error!(%merchant, error = %e, "could not record the re-accepted token")
@@ -734,7 +734,10 @@ where
     }
 
     /// Ask Bakong about one charge right away ("Check now"). The caller has checked that
-    /// the charge belongs to the user who pressed the button.
+    /// the charge belongs to the user who pressed the button, and that the press is within
+    /// its limits. A failure is recorded like a round's: a 401 suspends the token, a 429 or
+    /// other per-token trouble backs off this merchant only, and only server-wide trouble
+    /// (5xx, timeouts, network) opens the shared circuit.
     pub async fn check_now(&self, charge: ChargeId, now: UnixSecs) -> Result<CheckNow, StoreError> {
         let Some(batch) = self.store.load_pending_charge(charge).await? else {
             return Ok(CheckNow::NotPending);
@@ -751,7 +754,10 @@ where
             Gate::Suspended => return Ok(CheckNow::TokenRefused),
         }
         // "Check now" asks even while the circuit is open: it is one request a person
-        // asked for, and its answer closes the circuit for everyone.
+        // asked for, and its answer closes the circuit for everyone. It takes a slot of the
+        // pacer the per-md5 rounds use, so presses never add a burst to what Bakong sees
+        // (how often a person may press is the bot's to limit, per charge and per seller).
+        self.pacer.wait().await;
         let answer = if self.polls_per_md5() {
             self.lookups.check_md5(&token.token, &pending.md5).await
         } else {
@@ -776,7 +782,7 @@ where
                 });
             }
         };
-        self.answered(batch.merchant, now);
+        self.answered(batch.merchant, &token, now).await;
         Ok(
             match self.apply(batch.merchant, &pending, &lookup, now).await {
                 ChargeOutcome::Settled(as_) => CheckNow::Settled(as_),
@@ -824,15 +830,35 @@ where
         lock(&self.last_asked).insert(charge, now);
     }
 
-    /// Bakong answered a request of `merchant`: its back-off ends, and the shared circuit
-    /// closes.
-    pub(super) fn answered(&self, merchant: MerchantId, now: UnixSecs) {
+    /// Bakong answered a request made with `merchant`'s `token`: its back-off ends, the
+    /// shared circuit closes, and a token not yet known accepted is recorded as accepted
+    /// (only such a token is ever renewed automatically).
+    pub(super) async fn answered(
+        &self,
+        merchant: MerchantId,
+        token: &MerchantToken,
+        now: UnixSecs,
+    ) {
         self.gates().record_success(merchant);
         if let Some(open_secs) = lock(&self.circuit).record_answer(now) {
             tracing::info!(
                 open_secs,
                 "Bakong answers again; asking about every pending charge"
             );
+        }
+        if !token.accepted {
+            match self
+                .store
+                .token_answered(merchant, token.version, now)
+                .await
+            {
+                Ok(true) => tracing::info!(%merchant, "Bakong accepted the stored token"),
+                Ok(false) => {}
+                // Recorded at a later answer; nothing else depends on it meanwhile.
+                Err(e) => {
+                    tracing::warn!(%merchant, error = %e, "could not record that Bakong accepted the token")
+                }
+            }
         }
     }
 
@@ -925,7 +951,7 @@ where
                     for c in chunk.iter() {
                         self.mark_asked(c.id, now);
                     }
-                    self.answered(merchant, now);
+                    self.answered(merchant, &token, now).await;
                     self.list_answered();
                     let mut by_md5: HashMap<String, Lookup> = items
                         .into_iter()
@@ -960,7 +986,7 @@ where
                     match single {
                         Ok(lookup) => {
                             self.mark_asked(probe.id, now);
-                            self.answered(merchant, now);
+                            self.answered(merchant, &token, now).await;
                             self.list_refused_single_answered(&failure, now);
                             let outcome = self.apply(merchant, probe, &lookup, now).await;
                             report.count(outcome);

@@ -166,6 +166,7 @@ impl SqlWatcherStore {
                 let token = o.token.clone().map(|token| MerchantToken {
                     token,
                     version: TokenVersion(s.version),
+                    accepted: s.accepted,
                 });
                 out.insert(s.merchant_id, token);
             }
@@ -450,6 +451,20 @@ impl SqlWatcherStore {
     /// per Bakong request, not per charge). Charges no longer pending are left alone.
     pub async fn schedule_checks(&self, next: &[(ChargeId, UnixSecs)]) -> Result<(), StoreError> {
         self.store.set_next_polls(next).await
+    }
+
+    /// Bakong answered a request made with `merchant`'s token `version`: the token is
+    /// known accepted from now on (recorded once; renewal needs it). Returns whether this
+    /// call recorded it.
+    pub async fn token_answered(
+        &self,
+        merchant: MerchantId,
+        version: TokenVersion,
+        now: UnixSecs,
+    ) -> Result<bool, StoreError> {
+        self.store
+            .record_token_accepted(merchant, version.0, now)
+            .await
     }
 
     /// A re-check found `merchant`'s refused token `version` working again: clear the

@@ -57,16 +57,19 @@ impl From<&crate::bakong::BakongError> for LookupFailure {
 }
 
 impl LookupFailure {
-    /// Trouble of the Bakong server as a whole, whoever asks: 5xx, timeouts, transport
-    /// errors and 429 (Bakong gives no per-token reason for a 429). These open the
-    /// watcher's shared circuit instead of backing one merchant off.
+    /// Trouble of the Bakong server as a whole, whoever asks: 5xx, timeouts and transport
+    /// errors. These open the watcher's shared circuit instead of backing one merchant off.
+    ///
+    /// A 429 is not among them: it backs off the token that met it, from a round or from a
+    /// person's press alike. Bakong says nothing about what it counts, each seller's token
+    /// is their own (they may use it elsewhere too), and one seller's throttled token must
+    /// never stop every other seller's payments from being seen. If Bakong ever throttles
+    /// the bot as a whole, every token meets its own 429 and backs off on its own
+    /// (`Retry-After` honoured).
     pub fn is_server_wide(&self) -> bool {
         matches!(
             self,
-            LookupFailure::Server { .. }
-                | LookupFailure::Timeout
-                | LookupFailure::Transport
-                | LookupFailure::RateLimited { .. }
+            LookupFailure::Server { .. } | LookupFailure::Timeout | LookupFailure::Transport
         )
     }
 
@@ -163,6 +166,23 @@ mod tests {
         ];
         for (e, expected) in cases {
             assert_eq!(LookupFailure::from(&e), expected, "{e}");
+        }
+    }
+
+    #[test]
+    fn a_429_is_one_token_s_trouble_not_the_server_s() {
+        assert!(
+            !LookupFailure::RateLimited {
+                retry_after_secs: Some(30)
+            }
+            .is_server_wide()
+        );
+        for wide in [
+            LookupFailure::Server { status: 503 },
+            LookupFailure::Timeout,
+            LookupFailure::Transport,
+        ] {
+            assert!(wide.is_server_wide(), "{wide}");
         }
     }
 }

@@ -38,6 +38,73 @@ async fn missing_or_unknown_tokens_get_401_with_error_code_6() {
     }
 }
 
+/// Like production (API.md §5): the account check needs no token, so an answer to it says
+/// nothing about one — a token checked only there would pass whatever it is.
+#[tokio::test]
+async fn check_bakong_account_answers_without_a_token_like_production() {
+    let env = start().await;
+    env.sandbox.set_account_exists("gone@wing", false);
+    let url = format!("{}/v1/check_bakong_account", env.sandbox.base_url());
+    for auth in [None, Some("Bearer made.up.token"), Some("Basic abc")] {
+        for (account, code) in [("shop@wing", None), ("gone@wing", Some(11))] {
+            let mut req = http().post(&url).json(&json!({ "accountId": account }));
+            if let Some(a) = auth {
+                req = req.header("authorization", a);
+            }
+            let r = req.send().await.unwrap();
+            assert_eq!(r.status().as_u16(), 200, "{auth:?} {account}");
+            let body: Value = r.json().await.unwrap();
+            assert_eq!(body["errorCode"], json!(code), "{auth:?} {account}: {body}");
+        }
+    }
+}
+
+/// A fault can name the one token it applies to: that seller's requests misbehave, the
+/// others' are answered.
+#[tokio::test]
+async fn a_fault_for_one_token_leaves_the_other_tokens_alone() {
+    use khqr_bot::bakong::sandbox::{Fault, FaultKind};
+    let env = start().await;
+    let other =
+        khqr_bot::bakong::Token::new(&env.sandbox.issue_token("other@example.com")).unwrap();
+    env.sandbox
+        .push_fault(
+            Fault::new(
+                FaultKind::RateLimited {
+                    retry_after_secs: Some(60),
+                },
+                2,
+            )
+            .with_token(env.token.expose_secret()),
+        )
+        .unwrap();
+    for _ in 0..3 {
+        assert_eq!(
+            env.client
+                .check_transaction_by_md5(&other, &md5_of(1))
+                .await
+                .unwrap(),
+            Lookup::NotFound
+        );
+    }
+    for _ in 0..2 {
+        assert!(matches!(
+            env.client
+                .check_transaction_by_md5(&env.token, &md5_of(1))
+                .await,
+            Err(khqr_bot::bakong::BakongError::RateLimited { .. })
+        ));
+    }
+    assert_eq!(
+        env.client
+            .check_transaction_by_md5(&env.token, &md5_of(1))
+            .await
+            .unwrap(),
+        Lookup::NotFound,
+        "used up"
+    );
+}
+
 #[tokio::test]
 async fn lists_longer_than_50_and_non_arrays_are_400() {
     let env = start().await;

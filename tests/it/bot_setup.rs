@@ -166,15 +166,17 @@ async fn setup_wizard_rejects_wrong_answers_then_completes() {
         p.token_expires_at.unwrap() > 1_700_000_000,
         "expiry from the JWT exp"
     );
-    // Bakong was asked with the token whether the account exists.
-    let checks: Vec<_> = app
-        .bakong
-        .request_log()
-        .into_iter()
-        .filter(|r| r.path == "/v1/check_bakong_account")
-        .collect();
-    assert!(checks.iter().any(|r| r.body.contains("sokha@aclb")
-        && r.authorization.as_deref() == Some(&format!("Bearer {token}"))));
+    // The token proved itself in an authenticated call (an md5 nobody uses: "not found"),
+    // then Bakong was asked whether the account exists.
+    let log = app.bakong.request_log();
+    assert!(log.iter().any(|r| r.path == "/v1/check_transaction_by_md5"
+        && r.body.contains(khqr_bot::bakong::PROBE_MD5)
+        && r.bearer() == Some(token.as_str())
+        && r.status == Some(200)));
+    assert!(
+        log.iter()
+            .any(|r| r.path == "/v1/check_bakong_account" && r.body.contains("sokha@aclb"))
+    );
 
     // The token is nowhere in the database files in clear (main file, WAL, shm).
     let bytes = app.database_bytes().await;

@@ -775,6 +775,79 @@ async fn per_token_trouble_backs_off_only_that_merchant() {
     assert_eq!(h.bakong.requests_for(&token_of(odd)), 2);
 }
 
+/// A 429 is one token's trouble, whoever met it: a person's "Check now" or a round. It
+/// backs off that merchant (Retry-After honoured) and never opens the circuit every seller
+/// shares, so another seller's payment is still seen at the next round.
+#[tokio::test]
+async fn a_429_backs_off_that_token_only_from_a_press_or_a_round() {
+    let h = harness().await;
+    let throttled = h.merchant(1).await;
+    let calm = h.merchant(2).await;
+    let c = h.usd_charge(throttled, &md5(1), 500).await;
+    let c2 = h.usd_charge(calm, &md5(2), 500).await;
+    let limited = LookupFailure::RateLimited {
+        retry_after_secs: Some(60),
+    };
+    h.bakong
+        .fail(&token_of(throttled), std::slice::from_ref(&limited));
+    assert_eq!(
+        h.watcher.check_now(c, NOW).await.unwrap(),
+        CheckNow::Unreachable(limited.clone())
+    );
+    assert!(!h.watcher.circuit_open());
+    h.bakong
+        .answer(&md5(2), paid_tx(&account_of(calm), "USD", "5"));
+    let r = h.watcher.run_round(NOW + 1).await.unwrap();
+    assert_eq!((r.paid, r.skipped_backoff, r.skipped_outage), (1, 1, 0));
+    assert_eq!(h.settled_kind(c2).await, Some("paid"));
+    assert_eq!(
+        h.watcher.check_now(c, NOW + 2).await.unwrap(),
+        CheckNow::TryLater { until: NOW + 60 },
+        "the throttled token waits, without asking"
+    );
+    assert_eq!(h.bakong.requests_for(&token_of(throttled)), 1);
+
+    // The same from a round: the calm merchant's next charge is still asked about.
+    let c3 = h.usd_charge(calm, &md5(3), 700).await;
+    h.bakong.fail(&token_of(calm), &[limited]);
+    let r = h.watcher.run_round(NOW + 3).await.unwrap();
+    assert_eq!((r.request_failures, r.skipped_backoff), (1, 1));
+    assert!(!h.watcher.circuit_open());
+    let r = h.watcher.run_round(NOW + 60).await.unwrap();
+    assert_eq!(
+        r.requests, 1,
+        "the throttled merchant again, the calm one waits"
+    );
+    assert_eq!(h.settled_kind(c3).await, None);
+}
+
+/// The first answered request made with a token Bakong was never seen accepting records
+/// it as accepted (renewal needs that); a refused one never is.
+#[tokio::test]
+async fn an_answered_request_records_the_token_as_accepted() {
+    let h = harness().await;
+    let fresh = h.merchant(1).await;
+    let refused = h.merchant(2).await;
+    h.usd_charge(fresh, &md5(1), 500).await;
+    h.usd_charge(refused, &md5(2), 500).await;
+    sqlx::query("UPDATE merchants SET token_accepted_at = NULL")
+        .execute(h.db.pool())
+        .await
+        .unwrap();
+    h.bakong.refuse(&token_of(refused));
+    h.watcher.run_round(NOW).await.unwrap();
+    h.watcher.run_round(NOW + 5).await.unwrap();
+    let db = &h.db;
+    let accepted =
+        |m: MerchantId| async move { db.merchant(m).await.unwrap().unwrap().token_accepted_at };
+    assert_eq!(
+        accepted(fresh).await,
+        Some(NOW),
+        "recorded once, at the first answer"
+    );
+    assert_eq!(accepted(refused).await, None);
+}
+
 #[tokio::test]
 async fn a_closed_list_endpoint_switches_to_per_md5_polling_when_the_single_call_answers() {
     let h = harness().await;

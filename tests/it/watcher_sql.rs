@@ -357,7 +357,7 @@ async fn refused_token_stops_polling_until_a_new_token_is_stored() {
 }
 
 #[tokio::test]
-async fn server_errors_and_rate_limits_open_the_circuit_and_keep_charges_pending() {
+async fn server_errors_open_the_circuit_a_429_backs_off_the_merchant_and_charges_stay_pending() {
     let e = env().await;
     let (m, token) = e.merchant(1).await;
     let c = e.charge(m, &md5(1), 500, Currency::Usd).await;
@@ -389,11 +389,13 @@ async fn server_errors_and_rate_limits_open_the_circuit_and_keep_charges_pending
             asked_at.push(t);
         }
     }
-    // 502 at 0 → circuit open, probe 3 s later → 429 at 3 (Retry-After 30) → probe at 33:
-    // a malformed answer (per-token trouble: the circuit closes, this merchant backs off
-    // 5 s) → answered at 38, then every round.
-    assert_eq!(&asked_at[..4], &[0, 3, 33, 38]);
-    assert_eq!(asked_at.len(), 4 + (119 - 38));
+    // 502 at 0 → circuit open, probe 3 s later → 429 at 3 (Retry-After 30): Bakong
+    // answered, so the circuit closes, and the 429 backs this merchant's token off until 33
+    // → a malformed answer at 33 (per-token trouble again: the second back-off, 10 s) →
+    // answered at 43, then every round.
+    assert_eq!(&asked_at[..4], &[0, 3, 33, 43]);
+    assert_eq!(asked_at.len(), 4 + (119 - 43));
+    assert!(!e.watcher.circuit_open());
     assert_eq!(e.status(c).await, ChargeStatus::Pending);
     assert!(e.store.charge_outbox(c).await.unwrap().is_empty());
 }

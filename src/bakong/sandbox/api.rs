@@ -284,14 +284,9 @@ fn well_formed_account(id: &str) -> bool {
     }
 }
 
-async fn check_account(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Err(r) = authorize(&shared, &headers) {
-        return r;
-    }
+/// Like production (API.md §5): answered without a token, and whatever `Authorization`
+/// carries, so an answer here proves nothing about a token.
+async fn check_account(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Req {

@@ -56,6 +56,10 @@ pub struct Fault {
     /// Only requests to this endpoint (e.g. `check_transaction_by_md5`); any when absent.
     #[serde(default)]
     pub endpoint: Option<String>,
+    /// Only requests carrying this bearer token (one seller's token throttled, say); any
+    /// when absent.
+    #[serde(default)]
+    pub token: Option<String>,
 }
 
 fn one() -> u32 {
@@ -68,11 +72,18 @@ impl Fault {
             kind,
             times,
             endpoint: None,
+            token: None,
         }
     }
 
     pub fn on(mut self, endpoint: &str) -> Self {
         self.endpoint = Some(endpoint.to_owned());
+        self
+    }
+
+    /// Only requests that carry `token` (`Authorization: Bearer <token>`).
+    pub fn with_token(mut self, token: &str) -> Self {
+        self.token = Some(token.to_owned());
         self
     }
 
@@ -86,18 +97,23 @@ impl Fault {
         }
     }
 
-    fn matches(&self, endpoint: &str) -> bool {
+    fn matches(&self, endpoint: &str, bearer: Option<&str>) -> bool {
         self.endpoint
             .as_deref()
             .is_none_or(|e| e.rsplit('/').next() == Some(endpoint))
+            && self.token.as_deref().is_none_or(|t| Some(t) == bearer)
     }
 }
 
-/// Takes the fault for a request to `endpoint`, if one is queued.
-fn take(shared: &Shared, endpoint: &str) -> (Option<FaultKind>, Duration) {
+/// Takes the fault for a request to `endpoint` carrying `bearer`, if one is queued.
+fn take(shared: &Shared, endpoint: &str, bearer: Option<&str>) -> (Option<FaultKind>, Duration) {
     let mut state = shared.lock();
     let latency = state.latency;
-    let Some(pos) = state.faults.iter().position(|f| f.matches(endpoint)) else {
+    let Some(pos) = state
+        .faults
+        .iter()
+        .position(|f| f.matches(endpoint, bearer))
+    else {
         return (None, latency);
     };
     let kind = state.faults[pos].kind.clone();
@@ -172,7 +188,13 @@ pub async fn apply(State(shared): State<Arc<Shared>>, request: Request, next: Ne
         .next()
         .unwrap_or("")
         .to_owned();
-    let (fault, latency) = take(&shared, &endpoint);
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let (fault, latency) = take(&shared, &endpoint, bearer);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }

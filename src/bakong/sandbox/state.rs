@@ -250,6 +250,9 @@ pub enum TokenCheck {
 #[derive(Debug, Default)]
 pub struct State {
     tokens: HashMap<String, IssuedToken>,
+    /// Each email's registration id, the `data.id` of every token issued for it (like
+    /// NBC's, it stays the same when the token is renewed). Kept across [`State::reset`].
+    registrations: HashMap<String, String>,
     unregistered: HashSet<String>,
     renewal_mode: RenewalMode,
     missing_accounts: HashSet<String>,
@@ -321,8 +324,13 @@ impl State {
         let now = now_ms() / 1000;
         let exp = now + lifetime.as_secs();
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let id = self
+            .registrations
+            .entry(email.to_owned())
+            .or_insert_with(|| random_hex(8))
+            .clone();
         let claims = serde_json::json!({
-            "data": { "id": random_hex(8), "email": email, "sandbox": true },
+            "data": { "id": id, "email": email, "sandbox": true },
             "iat": now,
             "exp": exp,
         });
@@ -574,12 +582,15 @@ impl State {
         self.log.push_back(entry);
     }
 
-    /// Forgets everything but the issued tokens and the batch-403 switch.
+    /// Forgets everything but the issued tokens (and their registrations) and the batch-403
+    /// switch.
     pub fn reset(&mut self) {
         let tokens = std::mem::take(&mut self.tokens);
+        let registrations = std::mem::take(&mut self.registrations);
         let batch_closed = self.batch_closed;
         *self = State {
             tokens,
+            registrations,
             batch_closed,
             ..State::default()
         };
@@ -647,6 +658,14 @@ mod tests {
         assert_eq!(s.check_token(Some(&a)), TokenCheck::Revoked);
         assert!(s.expire_token(&b));
         assert_eq!(s.check_token(Some(&b)), TokenCheck::Expired);
+        // A renewed token names the same registration; another email's does not.
+        let identity = |t: &str| crate::bakong::Token::new(t).unwrap().identity();
+        assert!(identity(&a).is_some());
+        assert_eq!(identity(&a), identity(&b));
+        let other = s.issue_token("you@example.com");
+        assert_ne!(identity(&a), identity(&other));
+        s.reset();
+        assert_eq!(identity(&s.issue_token("me@example.com")), identity(&a));
     }
 
     #[test]

@@ -56,6 +56,12 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`] with extra environment settings (e.g. `CHARGE_TTL_SECS`).
     pub async fn spawn_with(env: &[(&str, &str)]) -> TestApp {
+        Self::spawn_with_clock(env, TestClock::following_system()).await
+    }
+
+    /// Like [`TestApp::spawn_with`] on `clock` (e.g. [`TestClock::frozen_at`]: no charge is
+    /// due twice and no limit's window passes while the test does not move it).
+    pub async fn spawn_with_clock(env: &[(&str, &str)], clock: TestClock) -> TestApp {
         let telegram = FakeTelegram::start().await;
         let bakong = Sandbox::start(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
@@ -75,7 +81,7 @@ impl TestApp {
             db_url,
             running: None,
             extra_env,
-            clock: TestClock::following_system(),
+            clock,
             ops_addr: None,
             webhook_addr: None,
         };
