@@ -37,11 +37,13 @@ const SQLITE: Embedded = embedded!("migrations":
     (20261201000700, "close_summaries"),
     (20261201000800, "pay_links"),
     (20261201000900, "leases"),
+    (20261207000200, "link_limits"),
 );
 
 const POSTGRES: Embedded = embedded!("migrations-postgres":
     (20261201000800, "schema"),
     (20261201000900, "leases"),
+    (20261207000200, "link_limits"),
 );
 
 /// The migrator of `backend`'s migrations (sqlx's defaults: each in a transaction unless it
