@@ -349,8 +349,8 @@ link-list-item =
     {$n}. {$summary} — {$state}
     {$uses}, {$open}, {$total} received
     {$url}
-link-list-held = {$held} held by open QR codes until {$time} at the latest
-link-list-open = {$open} QR codes open until {$time} at the latest
+link-list-held = held by open QR codes: {$held}, until {$time} at the latest
+link-list-open = open QR codes: {$open}, until {$time} at the latest
 link-list-none-open = no QR code open
 button-link-pause = ⏸️ Pause {$n}
 button-link-resume = ▶️ Resume {$n}
