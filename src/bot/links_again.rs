@@ -5,9 +5,9 @@
 //! send). The charge then lives in the new message (`Store::move_link_card`) and the old
 //! one is deleted, so one card shows the QR and the watcher edits that one when it ends.
 
-use teloxide::prelude::*;
 use teloxide::ApiError;
-use teloxide::types::{FileId, InputFile, MessageId};
+use teloxide::prelude::*;
+use teloxide::types::{FileId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId};
 
 use crate::i18n::Lang;
 use crate::khqr::Currency;
@@ -17,7 +17,6 @@ use crate::t;
 
 use super::charge::{CardOwned, caption, largest_photo, maybe_delivered};
 use super::format::phnom_penh_time;
-use super::links_buy::buyer_buttons;
 use super::{Ctx, HandlerError, TgBot};
 
 /// Shows the buyer's open link charge `id` again in their chat. `Ok(None)`: it is shown
@@ -121,9 +120,7 @@ async fn send_card(
             .await;
         match sent {
             Err(teloxide::RequestError::Api(
-                e @ (ApiError::WrongFileId
-                | ApiError::WrongFileIdOrUrl
-                | ApiError::FileIdInvalid),
+                e @ (ApiError::WrongFileId | ApiError::WrongFileIdOrUrl | ApiError::FileIdInvalid),
             )) => {
                 tracing::info!(charge = %charge.id, error = %e, "the card's file_id was refused; rendering it again");
             }
@@ -144,4 +141,12 @@ async fn send_card(
         .caption(caption)
         .reply_markup(buttons)
         .await)
+}
+
+/// The buttons under a buyer's open QR: "I have paid — check" (never the seller's Cancel).
+pub(super) fn buyer_buttons(lang: Lang, id: ChargeId, bill: &str) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
+        t!(lang, "button-paid-check"),
+        super::callbacks::CallbackAction::check(id, bill).encode(),
+    )]])
 }

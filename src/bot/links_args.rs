@@ -157,7 +157,9 @@ fn split_options<'a>(tokens: &[&'a str]) -> Result<(RawOptions, Vec<&'a str>), L
         }
         let bare_max = key == MAX
             && is_bare_number(after[0])
-            && !after.get(1).is_some_and(|t| CurrencyWord::parse(t).is_some());
+            && after
+                .get(1)
+                .is_none_or(|t| CurrencyWord::parse(t).is_none());
         let len = match key {
             MIN | MAX if !bare_max => amount_len(after),
             _ => 1,
@@ -363,7 +365,10 @@ mod tests {
         assert_eq!(dated.max_uses, Some(5));
         assert_eq!(dated.until, LocalDate::new(2026, 12, 24));
         // A keyword whose value does not read is refused, not taken as the item.
-        assert_eq!(p("5 USD max burger"), Err(LinkArgsError::BadUses("burger".into())));
+        assert_eq!(
+            p("5 USD max burger"),
+            Err(LinkArgsError::BadUses("burger".into()))
+        );
         assert_eq!(
             p("5 USD 10 min massage"),
             Err(LinkArgsError::BoundOnFixedPrice(Bound::Min))
@@ -374,7 +379,10 @@ mod tests {
             p("1.5 max 2 USD cake"),
             Err(LinkArgsError::BoundOnFixedPrice(Bound::Max))
         );
-        assert_eq!(p("5 USD cake until"), Err(LinkArgsError::MissingValue("until")));
+        assert_eq!(
+            p("5 USD cake until"),
+            Err(LinkArgsError::MissingValue("until"))
+        );
         // Words that only contain a keyword are the item's.
         assert_eq!(
             p("5 USD maximum minty untilted").unwrap().note.as_deref(),
@@ -385,8 +393,14 @@ mod tests {
     #[test]
     fn an_option_given_twice_is_refused() {
         assert_eq!(p("5 tea max 2 max 3"), Err(LinkArgsError::Repeated("max")));
-        assert_eq!(p("5 tea max 2 uses 3"), Err(LinkArgsError::Repeated("uses")));
-        assert_eq!(p("5 tea uses 2 limit 3"), Err(LinkArgsError::Repeated("uses")));
+        assert_eq!(
+            p("5 tea max 2 uses 3"),
+            Err(LinkArgsError::Repeated("uses"))
+        );
+        assert_eq!(
+            p("5 tea uses 2 limit 3"),
+            Err(LinkArgsError::Repeated("uses"))
+        );
         assert_eq!(
             p("5 tea until 2026-12-02 until 2026-12-03"),
             Err(LinkArgsError::Repeated("until"))
@@ -408,10 +422,7 @@ mod tests {
         assert_eq!(a.note.as_deref(), Some("donation"));
         assert_eq!(a.max_uses, Some(5));
         assert_eq!(p("ANY").unwrap().price, any(Currency::Usd, None, None));
-        assert_eq!(
-            p("ណាមួយ KHR").unwrap().price,
-            any(Currency::Khr, None, None)
-        );
+        assert_eq!(p("ណាមួយ KHR").unwrap().price, any(Currency::Khr, None, None));
     }
 
     #[test]
@@ -518,8 +529,14 @@ mod tests {
     #[test]
     fn bad_suffixes_and_amounts_are_refused() {
         assert_eq!(p("5 tea max 0"), Err(LinkArgsError::BadUses("0".into())));
-        assert_eq!(p("5 tea max lots"), Err(LinkArgsError::BadUses("lots".into())));
-        assert_eq!(p("5 tea max 2.5"), Err(LinkArgsError::BadUses("2.5".into())));
+        assert_eq!(
+            p("5 tea max lots"),
+            Err(LinkArgsError::BadUses("lots".into()))
+        );
+        assert_eq!(
+            p("5 tea max 2.5"),
+            Err(LinkArgsError::BadUses("2.5".into()))
+        );
         assert_eq!(
             p("5 tea uses 100001"),
             Err(LinkArgsError::BadUses("100001".into()))

@@ -18,8 +18,8 @@ use crate::i18n::Lang;
 use crate::khqr::{Amount, md5_hex};
 use crate::render::format_money;
 use crate::store::{
-    AnyAmount, Charge, ChargeStatus, LinkBuyer, LinkCode, LinkId, LinkLimits, LinkPrice,
-    LinkSale, LinkState, NewCharge, OutOfBounds, OutboxItem, PayLink, Reserved, Store, StoreError,
+    AnyAmount, Charge, ChargeStatus, LinkBuyer, LinkCode, LinkId, LinkLimits, LinkPrice, LinkSale,
+    LinkState, NewCharge, OutOfBounds, OutboxItem, PayLink, Reserved, Store, StoreError,
 };
 use crate::t;
 use crate::watcher::outbox::DeliveryError;
@@ -409,7 +409,7 @@ async fn sell(
     let sent = bot
         .send_photo(chat, InputFile::memory(png).file_name("khqr.png"))
         .caption(caption)
-        .reply_markup(buyer_buttons(lang, id, &bill))
+        .reply_markup(super::links_again::buyer_buttons(lang, id, &bill))
         .await;
     let sent = match sent {
         Ok(sent) => sent,
@@ -456,14 +456,6 @@ async fn sell(
         }
     }
     Ok(None)
-}
-
-/// The buttons under a buyer's open QR: "I have paid — check" (never the seller's Cancel).
-pub(super) fn buyer_buttons(lang: Lang, id: crate::store::ChargeId, bill: &str) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
-        t!(lang, "button-paid-check"),
-        super::callbacks::CallbackAction::check(id, bill).encode(),
-    )]])
 }
 
 /// The buttons under a buyer's card once it settled: "New QR" when it expired or was

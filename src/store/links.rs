@@ -476,7 +476,9 @@ impl Store {
         if current.merchant_id != c.merchant_id {
             return Ok(Reserved::NotSelling(current));
         }
-        if let Some(refused) = refusal(&mut tx, &current, buyer.user_id, c.created_at, limits).await? {
+        if let Some(refused) =
+            refusal(&mut tx, &current, buyer.user_id, c.created_at, limits).await?
+        {
             return Ok(refused);
         }
         let id = super::charges::insert_creating(&mut tx, c).await?.0;

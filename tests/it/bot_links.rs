@@ -763,9 +763,7 @@ async fn an_any_link_with_bounds_refuses_amounts_outside_them_in_the_buyers_lang
     let app = TestApp::spawn_with(FAST).await;
     let shop = seller(&app, 5113).await;
     // A bare `max 50` could mean uses or dollars here: refused with both spellings.
-    let said = app
-        .say(&shop, "/link any USD min 1 max 50 donation")
-        .await;
+    let said = app.say(&shop, "/link any USD min 1 max 50 donation").await;
     assert!(
         said.contains("max 50 USD") && said.contains("uses 50"),
         "{said}"
@@ -834,14 +832,23 @@ async fn link_options_are_read_wherever_they_stand_or_refused_with_a_hint() {
         "{links}"
     );
     for (line, why) in [
-        ("/link 5 USD cake max two", "\"two\" is not a number of uses"),
-        ("/link 5 USD 10 min massage", "only for links where the buyer types"),
+        (
+            "/link 5 USD cake max two",
+            "\"two\" is not a number of uses",
+        ),
+        (
+            "/link 5 USD 10 min massage",
+            "only for links where the buyer types",
+        ),
         ("/link 1.5 USD max 2 max 3 cake", "\"max\" is there twice"),
         ("/link 5 USD cake until", "\"until\" needs a value"),
     ] {
         let said = app.say(&shop, line).await;
         assert!(said.contains(why), "{line}: {said}");
-        assert!(said.contains("cannot be part of the item's name"), "{line}: {said}");
+        assert!(
+            said.contains("cannot be part of the item's name"),
+            "{line}: {said}"
+        );
     }
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pay_links")
         .fetch_one(app.store.pool())

@@ -106,9 +106,9 @@ async fn five_concurrent_reservations_for_the_last_two_units_take_exactly_two() 
         .map(|i| {
             let s = s.clone();
             let link = link.clone();
-            tokio::spawn(async move {
-                reserve(&s, &link, &charge(m, 100 + i, i as u32), &LIMITS).await
-            })
+            tokio::spawn(
+                async move { reserve(&s, &link, &charge(m, 100 + i, i as u32), &LIMITS).await },
+            )
         })
         .collect();
     let mut got = Vec::new();
@@ -178,7 +178,15 @@ async fn a_link_gives_out_at_most_its_rate_of_qrs_whoever_asks() {
         ..LIMITS
     };
     for n in 0..3 {
-        reserved(reserve(&s, &link, &charge_at(m, 10 + i64::from(n), n, NOW + i64::from(n)), &limits).await);
+        reserved(
+            reserve(
+                &s,
+                &link,
+                &charge_at(m, 10 + i64::from(n), n, NOW + i64::from(n)),
+                &limits,
+            )
+            .await,
+        );
     }
     // A fourth account within the minute: busy, and nothing is created.
     assert_eq!(
@@ -202,9 +210,14 @@ async fn a_link_gives_out_at_most_its_rate_of_qrs_whoever_asks() {
     // Another link of the same seller has its own rate.
     let (_, other) = self::link(&s, None).await;
     assert!(matches!(
-        s.reserve_link_charge(other.id, &buyer(22), &charge_at(m, 22, 13, NOW + 60), &limits)
-            .await
-            .unwrap(),
+        s.reserve_link_charge(
+            other.id,
+            &buyer(22),
+            &charge_at(m, 22, 13, NOW + 60),
+            &limits
+        )
+        .await
+        .unwrap(),
         Reserved::Charge(_)
     ));
 }
