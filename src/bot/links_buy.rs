@@ -235,6 +235,7 @@ fn refusal_text(
     match refused {
         Reserved::Charge(_) | Reserved::AlreadyOpen(_) => None,
         Reserved::SoldOut => Some(sold_out_text(lang, paid, link.max_uses)),
+        Reserved::OpenEnding => Some(t!(lang, "link-qr-ending")),
         Reserved::Busy => Some(t!(lang, "link-busy")),
         Reserved::BuyerLimit { retry_at } => Some(t!(
             lang,

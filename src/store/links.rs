@@ -185,6 +185,9 @@ pub enum Reserved {
     SoldOut,
     /// This buyer already holds this open (`creating` or `pending`) QR of the link.
     AlreadyOpen(ChargeId),
+    /// This buyer's QR of the link has expired but is not settled yet (its unit is still
+    /// held until the watcher ends it).
+    OpenEnding,
     /// The link gave out [`LinkLimits::per_link`] QRs within the last window.
     Busy,
     /// This buyer took [`LinkLimits::unpaid_per_buyer`] QRs of this limited link without
@@ -564,8 +567,8 @@ impl Store {
 }
 
 /// Why `buyer` gets no new QR of `link` at `now` (`None`: they may), in the order a buyer
-/// is told: the open QR they already hold, a link that does not sell, sold out, the
-/// link's rate, the buyer's unpaid QRs of a limited link.
+/// is told: the open QR they already hold (or one expired but not settled yet), a link
+/// that does not sell, sold out, the link's rate, the buyer's unpaid QRs of a limited link.
 async fn refusal(
     conn: &mut sqlx::AnyConnection,
     link: &PayLink,
@@ -573,8 +576,9 @@ async fn refusal(
     now: i64,
     limits: &LinkLimits,
 ) -> Result<Option<Reserved>> {
-    let open: Option<i64> = sqlx::query_scalar(
-        "SELECT c.id FROM link_charges lc JOIN charges c ON c.id = lc.charge_id \
+    let open: Option<(i64, String, i64)> = sqlx::query_as(
+        "SELECT c.id, c.status, c.expires_at FROM link_charges lc \
+         JOIN charges c ON c.id = lc.charge_id \
          WHERE lc.link_id = $1 AND lc.buyer_user_id = $2 \
            AND c.status IN ('creating', 'pending') \
          ORDER BY c.id DESC LIMIT 1",
@@ -583,7 +587,10 @@ async fn refusal(
     .bind(buyer)
     .fetch_optional(&mut *conn)
     .await?;
-    if let Some(id) = open {
+    if let Some((id, status, expires_at)) = open {
+        if status == "pending" && expires_at <= now {
+            return Ok(Some(Reserved::OpenEnding));
+        }
         return Ok(Some(Reserved::AlreadyOpen(ChargeId(id))));
     }
     if !link.selling_at(now) {

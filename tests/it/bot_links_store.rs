@@ -152,6 +152,16 @@ async fn a_buyer_holds_one_open_qr_per_link_and_is_pointed_to_it() {
     pointed(reserve(&s, &link, &charge(m, 1, 2), &LIMITS).await);
     let outlook = s.link_outlook(&link, 1, NOW, &LIMITS).await.unwrap();
     pointed(outlook.unwrap());
+    // Expired but not yet settled by the watcher: still theirs, said so, nothing new.
+    let expiry = NOW + 300;
+    assert_eq!(
+        s.link_outlook(&link, 1, expiry, &LIMITS).await.unwrap(),
+        Some(Reserved::OpenEnding)
+    );
+    assert_eq!(
+        reserve(&s, &link, &charge_at(m, 1, 2, expiry), &LIMITS).await,
+        Reserved::OpenEnding
+    );
     // Another buyer is not held back; the same buyer is once theirs has ended.
     assert!(matches!(
         reserve(&s, &link, &charge(m, 2, 3), &LIMITS).await,
