@@ -31,6 +31,7 @@ help-body =
     /close 21:30 — a closing summary every day at 21:30; /close off stops it
     /export month — the month's charges as CSV and Excel; also today, week, 2026-11, 2026-11-01..2026-11-15
     /link 5 USD iced coffee — a pay link and poster: every buyer gets their own QR; /links to pause or close them
+    /link 5 USD cake uses 20 until 2026-12-31 — at most 20 sold, until that day; /link any USD min 1 max 50 USD gift — the buyer types the amount, within the bounds
     /settings — see your shop details
     /token — replace an expired Bakong token
     /currency KHR — charge in riel when you write no currency
@@ -305,25 +306,38 @@ history-chart-sat = Sat
 history-chart-sun = Sun
 
 ## links15 (issue 15): pay links — the seller's /link and /links, the buyer's side
-cmd-link = A pay link for posts and posters: /link 5 USD coffee max 20
+cmd-link = A pay link for posts and posters: /link 5 USD coffee uses 20
 cmd-links = Your pay links: uses, totals, pause or close
 link-usage =
     Send /link with a price and what you sell, for example:
     /link 5 USD iced coffee
-    /link 5 USD iced coffee max 20 until 2026-12-31
+    /link 5 USD iced coffee uses 20 until 2026-12-31 (at most 20 sold, until the end of that day)
     /link any USD donation (the buyer types the amount)
-    Anyone who opens the link gets their own KHQR to pay you.
-link-error-max = "{$value}" is not a number of uses I can take: write max and a whole number from 1 to {$max}, e.g. max 20.
+    /link any USD min 1 max 50 USD donation (the amount from $1 to $50)
+    Options can stand anywhere in the line. Anyone who opens the link gets their own KHQR to pay you.
+link-error-max = "{$value}" is not a number of uses I can take: write uses and a whole number from 1 to {$max}, e.g. uses 20.
 link-error-until = "{$value}" is not a date: write until and the last day of sale as YYYY-MM-DD, e.g. until 2026-12-31.
 link-error-until-past = That day is over: the last day of sale can be {$today} or later.
+link-error-missing-value = "{$keyword}" needs a value after it, e.g. {$example}.
+link-error-repeated = "{$keyword}" is there twice: write each option once.
+link-error-bound = After {$keyword}, "{$value}" is not an amount I can take. {$why}
+link-error-max-ambiguous = "max {$value}" can mean two things on a link where the buyer types the amount: write max {$value} {$currency} for the largest amount, or uses {$value} for how many can be sold.
+link-error-bound-fixed = {$keyword} with an amount is only for links where the buyer types the amount, e.g. /link any USD min 1 max 50 USD. To limit how many can be sold, write uses 20.
+link-error-bound-currency = The amount after {$keyword} must be in {$currency}, the currency of this link.
+link-error-min-above-max = The smallest amount ({$min}) is above the largest ({$max}).
+link-options-hint = The words max, min, uses, limit and until always start an option, so they cannot be part of the item's name.
 link-created =
     🔗 Your pay link is ready: {$summary}
     {$url}
     Share it in posts, groups and chats, or print the poster below. Everyone who opens it gets their own KHQR, and I tell you about each payment. /links shows them all.
 link-poster-caption = 🖨️ The poster: customers scan it with their phone's camera, which opens your link in Telegram, and each of them gets their own KHQR there. A bank app will not read the poster's code: it is a link, not a KHQR.
-link-max = at most {$max}
+link-max = at most {$max} sold
 link-until = until {$date}
 link-price-any = any amount in {$currency}
+link-price-any-bounded = any amount in {$currency} {$bounds}
+link-bounds-range = from {$min} to {$max}
+link-bounds-min = of at least {$min}
+link-bounds-max = of at most {$max}
 link-state-active = selling
 link-state-paused = paused
 link-state-closed = closed
@@ -333,8 +347,11 @@ link-list-uses = {$paid} sold
 link-list-uses-max = {$paid} of {$max} sold
 link-list-item =
     {$n}. {$summary} — {$state}
-    {$uses}, {$open} QR open now, {$total} received
+    {$uses}, {$open}, {$total} received
     {$url}
+link-list-held = held by open QR codes: {$held}, until {$time} at the latest
+link-list-open = open QR codes: {$open}, until {$time} at the latest
+link-list-none-open = no QR code open
 button-link-pause = ⏸️ Pause {$n}
 button-link-resume = ▶️ Resume {$n}
 button-link-close = ✖️ Close {$n}
@@ -342,6 +359,8 @@ callback-link-state = Link {$state}.
 callback-link-unchanged = Nothing changed: the link is {$state}.
 link-greeting = Hello {$name}! {$shop} — {$item}: {$price}.
 link-ask-amount = How much would you like to pay? Send the amount in {$currency}, e.g. 5.
+link-ask-amount-bounded = How much would you like to pay? Send an amount in {$currency} {$bounds}.
+link-amount-out-of-bounds = This link takes amounts {$bounds}. Please send the amount again.
 link-ask-amount-again = Please send the amount again, e.g. 5.
 link-amount-currency = This link takes {$currency} only. Please send the amount in {$currency}.
 link-unknown = This pay link does not exist. Please check the link with the seller.
@@ -352,9 +371,14 @@ link-sold-out = Sold out: everything on this link has been bought.
 link-sold-out-for-now = Sold out for now: the last items are waiting for other buyers' payments. Please try again in a few minutes.
 link-unavailable = The seller cannot take payments right now. Please try again later.
 link-slow-down = One moment please: try again in a few seconds.
-link-too-many-open = You already have open QR codes for this link. Pay or let one expire first.
+link-busy = Many people are asking for this link right now. Please try again in a minute.
+link-buyer-limit = Your last QR codes for this link ran out without a payment. You can get a new one from {$time}.
+link-qr-again = You already have a QR code for this link: here it is again. It is valid until {$time}.
+link-qr-coming = Your QR code for this link is on its way.
+link-qr-ending = Your QR code for this link has just ended: its card shows how. You can ask for a new one in a few seconds.
 link-new-qr-not-expired = This QR code is still valid: you can pay it.
 link-new-qr-sent = Here is a new QR code.
+link-new-qr-again = Your QR code for this link is still open: here it is again.
 charge-send-uncertain-buyer = Telegram did not confirm that the QR code arrived. If you can see it, it is valid until {$time}.
 button-paid-check = ✅ I have paid — check
 button-new-qr = 🔄 New QR

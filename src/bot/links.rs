@@ -9,13 +9,13 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
 
 use crate::i18n::Lang;
-use crate::render::format_minor_units;
+use crate::render::{format_minor_units, format_money};
 use crate::store::{LinkId, LinkState, LinkStats, NewPayLink, PayLink};
 use crate::t;
 use crate::time::LocalDate;
 
 use super::caller::{Caller, Shop};
-use super::format::phnom_penh_date;
+use super::format::{phnom_penh_date, phnom_penh_time};
 use super::links_args::{LinkArgsError, MAX_USES_LIMIT, parse_link};
 use super::links_buy::{NEW_QR, price_text};
 use super::turn::Turn;
@@ -33,25 +33,76 @@ pub fn link_url(username: &str, code: &crate::store::LinkCode) -> String {
 }
 
 fn explain(lang: Lang, error: &LinkArgsError) -> String {
-    match error {
-        LinkArgsError::Charge(crate::bot::charge_args::ChargeArgsError::MissingAmount) => {
-            t!(lang, "link-usage")
+    use crate::bot::charge_args::ChargeArgsError;
+    let reason = match error {
+        LinkArgsError::Charge(ChargeArgsError::MissingAmount) => return t!(lang, "link-usage"),
+        LinkArgsError::Charge(e) => return super::charge::explain(lang, e),
+        LinkArgsError::UntilPast { today } => {
+            return t!(lang, "link-error-until-past", today = today.to_string());
         }
-        LinkArgsError::Charge(e) => super::charge::explain(lang, e),
-        LinkArgsError::BadMax(value) => t!(
+        LinkArgsError::MinAboveMax { min, max } => {
+            return t!(
+                lang,
+                "link-error-min-above-max",
+                min = format_money(*min),
+                max = format_money(*max)
+            );
+        }
+        LinkArgsError::MissingValue(keyword) => t!(
+            lang,
+            "link-error-missing-value",
+            keyword = keyword.to_string(),
+            example = option_example(keyword)
+        ),
+        LinkArgsError::Repeated(keyword) => {
+            t!(lang, "link-error-repeated", keyword = keyword.to_string())
+        }
+        LinkArgsError::BadUses(value) => t!(
             lang,
             "link-error-max",
             value = value.as_str(),
             max = i64::from(MAX_USES_LIMIT)
         ),
         LinkArgsError::BadUntil(value) => t!(lang, "link-error-until", value = value.as_str()),
-        LinkArgsError::UntilPast { today } => {
-            t!(lang, "link-error-until-past", today = today.to_string())
+        LinkArgsError::BadBound { bound, value, why } => t!(
+            lang,
+            "link-error-bound",
+            keyword = bound.keyword(),
+            value = value.as_str(),
+            why = super::charge::explain(lang, why)
+        ),
+        LinkArgsError::AmbiguousMax { value, currency } => t!(
+            lang,
+            "link-error-max-ambiguous",
+            value = value.as_str(),
+            currency = currency.alpha()
+        ),
+        LinkArgsError::BoundOnFixedPrice(bound) => {
+            t!(lang, "link-error-bound-fixed", keyword = bound.keyword())
         }
+        LinkArgsError::BoundCurrency { bound, link } => t!(
+            lang,
+            "link-error-bound-currency",
+            keyword = bound.keyword(),
+            currency = link.alpha()
+        ),
+    };
+    // An option's value that did not read may be a word the seller meant for the item.
+    format!("{reason}\n{}", t!(lang, "link-options-hint"))
+}
+
+/// An example of each option, for a keyword left without its value.
+fn option_example(keyword: &str) -> &'static str {
+    match keyword {
+        "until" => "until 2026-12-31",
+        "min" => "min 1 USD",
+        "max" => "max 20 / max 50 USD",
+        _ => "uses 20",
     }
 }
 
-/// `/link <amount|any> [currency] [item] [max N] [until YYYY-MM-DD]`.
+/// `/link <amount|any> [currency] [item]` and options anywhere: `uses N` (`max N` on a
+/// fixed price), `until YYYY-MM-DD`, `min` / `max` amounts on an `any` link.
 pub(super) async fn create(turn: &Turn, shop: &Shop, args: &str) -> HandlerResult {
     let (ctx, lang) = (&*turn.ctx, turn.lang());
     let now = ctx.clock.unix_secs();
@@ -171,6 +222,22 @@ fn item_text(lang: Lang, n: i64, link: &PayLink, stats: &LinkStats, username: &s
         ),
         None => t!(lang, "link-list-uses", paid = stats.paid),
     };
+    // What open QRs hold right now, and until when at the latest.
+    let open = match (stats.held_until, link.max_uses) {
+        (Some(until), Some(_)) if stats.open > 0 => t!(
+            lang,
+            "link-list-held",
+            held = stats.open,
+            time = phnom_penh_time(until)
+        ),
+        (Some(until), None) if stats.open > 0 => t!(
+            lang,
+            "link-list-open",
+            open = stats.open,
+            time = phnom_penh_time(until)
+        ),
+        _ => t!(lang, "link-list-none-open"),
+    };
     t!(
         lang,
         "link-list-item",
@@ -178,7 +245,7 @@ fn item_text(lang: Lang, n: i64, link: &PayLink, stats: &LinkStats, username: &s
         summary = summary(lang, link),
         state = state_word(lang, link.state),
         uses = uses,
-        open = stats.open,
+        open = open,
         total = total,
         url = link_url(username, &link.code)
     )

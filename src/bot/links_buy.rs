@@ -6,9 +6,10 @@
 //!
 //! Buyers see only the shop name, the item and the price. Their buttons: "I have paid —
 //! check" (the customer's rate-limited check, `callbacks`) and, once a QR expired, "New QR"
-//! (`lnq:<charge id>`, only for the buyer it was made for). Per buyer at most
-//! [`MAX_OPEN_PER_BUYER`](crate::store::MAX_OPEN_PER_BUYER) open QRs per link and one request
-//! (/start or New QR) per [`REQUEST_GAP_SECS`].
+//! (`lnq:<charge id>`, only for the buyer it was made for). A buyer holds one open QR per
+//! link: asking again while it is open shows that one again (`links_again`). One request
+//! (/start or New QR) per buyer per [`REQUEST_GAP_SECS`]; the link's own limits are
+//! [`LinkLimits::DEFAULT`] (see `store::link_limits` for the numbers and why).
 
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile, User};
@@ -17,8 +18,8 @@ use crate::i18n::Lang;
 use crate::khqr::{Amount, md5_hex};
 use crate::render::format_money;
 use crate::store::{
-    Charge, ChargeStatus, LinkBuyer, LinkCode, LinkId, LinkPrice, LinkSale, LinkState, NewCharge,
-    OutboxItem, PayLink, Reserved, Store, StoreError,
+    AnyAmount, Charge, ChargeStatus, LinkBuyer, LinkCode, LinkId, LinkLimits, LinkPrice, LinkSale,
+    LinkState, NewCharge, OutOfBounds, OutboxItem, PayLink, Reserved, Store, StoreError,
 };
 use crate::t;
 use crate::watcher::outbox::DeliveryError;
@@ -50,12 +51,53 @@ fn buyer_of(user: &User, lang: Lang) -> LinkBuyer {
     }
 }
 
-/// The price as a buyer reads it.
+/// The price as a buyer reads it, with an `any` link's bounds.
 pub(super) fn price_text(lang: Lang, price: LinkPrice) -> String {
     match price {
-        LinkPrice::Fixed(amount) => format_money(amount),
-        LinkPrice::Any(currency) => t!(lang, "link-price-any", currency = currency.alpha()),
+        LinkPrice::Any(any) if any.min().is_some() || any.max().is_some() => t!(
+            lang,
+            "link-price-any-bounded",
+            currency = any.currency().alpha(),
+            bounds = bounds_text(lang, any)
+        ),
+        LinkPrice::Fixed(_) | LinkPrice::Any(_) => price_headline(lang, price),
     }
+}
+
+/// The price in a few words (the poster's headline): an `any` link's bounds left out.
+pub(super) fn price_headline(lang: Lang, price: LinkPrice) -> String {
+    match price {
+        LinkPrice::Fixed(amount) => format_money(amount),
+        LinkPrice::Any(any) => t!(lang, "link-price-any", currency = any.currency().alpha()),
+    }
+}
+
+/// "from $1.00 to $50.00", "of at least $1.00", "of at most $50.00" (empty: no bounds).
+fn bounds_text(lang: Lang, any: AnyAmount) -> String {
+    match (any.min(), any.max()) {
+        (Some(min), Some(max)) => t!(
+            lang,
+            "link-bounds-range",
+            min = format_money(min),
+            max = format_money(max)
+        ),
+        (Some(min), None) => t!(lang, "link-bounds-min", min = format_money(min)),
+        (None, Some(max)) => t!(lang, "link-bounds-max", max = format_money(max)),
+        (None, None) => String::new(),
+    }
+}
+
+/// The question for an `any` link's amount.
+fn ask_amount(lang: Lang, any: AnyAmount) -> String {
+    if any.min().is_none() && any.max().is_none() {
+        return t!(lang, "link-ask-amount", currency = any.currency().alpha());
+    }
+    t!(
+        lang,
+        "link-ask-amount-bounded",
+        currency = any.currency().alpha(),
+        bounds = bounds_text(lang, any)
+    )
 }
 
 /// Why a link does not sell at `now`, as its buyer is told (`None`: it sells).
@@ -96,8 +138,9 @@ async fn seller_shop(ctx: &Ctx, link: &PayLink) -> Result<Option<Shop>, StoreErr
 }
 
 /// `/start <code>`: the link's greeting and a fresh QR (or, for a variable amount, the
-/// question). Closed, paused, ended, sold-out links, a seller who cannot take payments and
-/// a buyer asking too often are answered in words, and nothing is created.
+/// question); the buyer's open QR of the link shown again instead when they hold one.
+/// Closed, paused, ended, sold-out and busy links, a seller who cannot take payments and a
+/// buyer asking too often are answered in words, and nothing is created.
 pub(super) async fn start(turn: &Turn, dialogue: &BotDialogue, code: &LinkCode) -> HandlerResult {
     let (ctx, lang) = (&*turn.ctx, turn.lang());
     let Some(user) = turn.msg.from.as_ref() else {
@@ -108,6 +151,24 @@ pub(super) async fn start(turn: &Turn, dialogue: &BotDialogue, code: &LinkCode) 
     let Some(link) = ctx.store.link_by_code(code).await? else {
         return turn.reply(t!(lang, "link-unknown")).await;
     };
+    let outlook = ctx
+        .store
+        .link_outlook(&link, buyer.user_id, now, &LinkLimits::DEFAULT)
+        .await?;
+    // Their open QR first: it is still payable even if the link was paused since.
+    if let Some(Reserved::AlreadyOpen(id)) = outlook {
+        if !ctx
+            .store
+            .claim_link_request(buyer.user_id, now, REQUEST_GAP_SECS)
+            .await?
+        {
+            return turn.reply(t!(lang, "link-slow-down")).await;
+        }
+        if let Some(why) = super::links_again::show_again(&turn.bot, ctx, id, lang).await? {
+            turn.reply(why).await?;
+        }
+        return Ok(());
+    }
     if let Some(why) = not_selling(lang, &link, now) {
         return turn.reply(why).await;
     }
@@ -121,14 +182,11 @@ pub(super) async fn start(turn: &Turn, dialogue: &BotDialogue, code: &LinkCode) 
     {
         return turn.reply(t!(lang, "link-slow-down")).await;
     }
-    let stats = ctx.store.link_stats(link.id).await?;
-    if link
-        .max_uses
-        .is_some_and(|max| stats.paid + stats.open >= i64::from(max))
-    {
-        return turn
-            .reply(sold_out_text(lang, stats.paid, link.max_uses))
-            .await;
+    if let Some(refused) = outlook {
+        let stats = ctx.store.link_stats(link.id).await?;
+        let why = refusal_text(lang, &refused, &link, stats.paid, now)
+            .unwrap_or_else(|| t!(lang, "link-unknown"));
+        return turn.reply(why).await;
     }
     let (name, shop_name) = (buyer.name.as_str(), shop.profile.shop_name.as_str());
     let price = price_text(lang, link.price);
@@ -157,13 +215,37 @@ pub(super) async fn start(turn: &Turn, dialogue: &BotDialogue, code: &LinkCode) 
             }
             Ok(())
         }
-        LinkPrice::Any(currency) => {
+        LinkPrice::Any(any) => {
             dialogue
                 .update(State::AwaitLinkAmount { link: link.id.0 })
                 .await?;
-            turn.reply(t!(lang, "link-ask-amount", currency = currency.alpha()))
-                .await
+            turn.reply(ask_amount(lang, any)).await
         }
+    }
+}
+
+/// What a buyer is told when no new QR is made (`None`: a QR was, or is shown again).
+fn refusal_text(
+    lang: Lang,
+    refused: &Reserved,
+    link: &PayLink,
+    paid: i64,
+    now: i64,
+) -> Option<String> {
+    match refused {
+        Reserved::Charge(_) | Reserved::AlreadyOpen(_) => None,
+        Reserved::SoldOut => Some(sold_out_text(lang, paid, link.max_uses)),
+        Reserved::OpenEnding => Some(t!(lang, "link-qr-ending")),
+        Reserved::Busy => Some(t!(lang, "link-busy")),
+        Reserved::BuyerLimit { retry_at } => Some(t!(
+            lang,
+            "link-buyer-limit",
+            time = phnom_penh_time(*retry_at)
+        )),
+        Reserved::NotSelling(now_link) => {
+            Some(not_selling(lang, now_link, now).unwrap_or_else(|| t!(lang, "link-unknown")))
+        }
+        Reserved::NoLink => Some(t!(lang, "link-unknown")),
     }
 }
 
@@ -196,17 +278,32 @@ async fn answer_amount(turn: &Turn, dialogue: &BotDialogue, id: LinkId) -> Handl
         return turn.reply(t!(lang, "link-unknown")).await;
     };
     let currency = link.price.currency();
+    let any = match link.price {
+        LinkPrice::Any(any) => any,
+        LinkPrice::Fixed(_) => AnyAmount::unbounded(currency),
+    };
     let amount = match parse_charge(text, currency) {
-        Ok(ChargeArgs { amount, .. }) if amount.currency() == currency => amount,
-        Ok(_) => {
-            return turn
-                .reply(t!(
-                    lang,
-                    "link-amount-currency",
-                    currency = currency.alpha()
-                ))
-                .await;
-        }
+        Ok(ChargeArgs { amount, .. }) => match any.admits(amount) {
+            Ok(()) => amount,
+            Err(OutOfBounds::Currency) => {
+                return turn
+                    .reply(t!(
+                        lang,
+                        "link-amount-currency",
+                        currency = currency.alpha()
+                    ))
+                    .await;
+            }
+            Err(OutOfBounds::Range) => {
+                return turn
+                    .reply(t!(
+                        lang,
+                        "link-amount-out-of-bounds",
+                        bounds = bounds_text(lang, any)
+                    ))
+                    .await;
+            }
+        },
         Err(e) => {
             let why = super::charge::explain(lang, &e);
             return turn
@@ -243,8 +340,9 @@ async fn sell(
     let lang = buyer.lang;
     let profile = &shop.profile;
     let now = ctx.clock.unix_secs();
+    let limits = LinkLimits::DEFAULT;
     let ttl = i64::try_from(ctx.charge_ttl.as_secs()).unwrap_or(600);
-    let expires_at = now + ttl;
+    let expires_at = now + limits.qr_lifetime(link.max_uses.is_some(), ttl);
     let time = phnom_penh_time(expires_at);
     let request = ChargeArgs {
         amount,
@@ -278,19 +376,26 @@ async fn sell(
             created_at: now,
             expires_at,
         };
-        match ctx.store.reserve_link_charge(link.id, buyer, &new).await {
+        match ctx
+            .store
+            .reserve_link_charge(link.id, buyer, &new, &limits)
+            .await
+        {
             Ok(Reserved::Charge(id)) => break (id, bill, png),
-            Ok(Reserved::SoldOut) => {
-                let stats = ctx.store.link_stats(link.id).await?;
-                return Ok(Some(sold_out_text(lang, stats.paid, link.max_uses)));
+            // Asked twice at once (or typed an amount while one is open): that one again.
+            Ok(Reserved::AlreadyOpen(id)) => {
+                return super::links_again::show_again(bot, ctx, id, lang).await;
             }
-            Ok(Reserved::TooManyOpen) => return Ok(Some(t!(lang, "link-too-many-open"))),
-            Ok(Reserved::NotSelling(now_link)) => {
+            Ok(refused) => {
+                let paid = match refused {
+                    Reserved::SoldOut => ctx.store.link_stats(link.id).await?.paid,
+                    _ => 0,
+                };
                 return Ok(Some(
-                    not_selling(lang, &now_link, now).unwrap_or_else(|| t!(lang, "link-unknown")),
+                    refusal_text(lang, &refused, link, paid, now)
+                        .unwrap_or_else(|| t!(lang, "link-unknown")),
                 ));
             }
-            Ok(Reserved::NoLink) => return Ok(Some(t!(lang, "link-unknown"))),
             Err(StoreError::Duplicate(_)) if attempt < BILL_ATTEMPTS => continue,
             Err(e) => return Err(e.into()),
         }
@@ -305,7 +410,7 @@ async fn sell(
     let sent = bot
         .send_photo(chat, InputFile::memory(png).file_name("khqr.png"))
         .caption(caption)
-        .reply_markup(buyer_buttons(lang, id, &bill))
+        .reply_markup(super::links_again::buyer_buttons(lang, id, &bill))
         .await;
     let sent = match sent {
         Ok(sent) => sent,
@@ -333,6 +438,12 @@ async fn sell(
     {
         Ok(true) => {
             tracing::info!(charge = %id, link = %link.id, merchant = %shop.merchant.id, "link charge created");
+            // To show the same card again without rendering it (`links_again`).
+            if let Some(file_id) = super::charge::largest_photo(&sent)
+                && let Err(e) = ctx.store.set_card_file_id(id, &file_id).await
+            {
+                tracing::warn!(charge = %id, error = %e, "could not record the card's file_id");
+            }
         }
         outcome => {
             tracing::error!(charge = %id, ?outcome, "could not activate a sent link charge; keeping it watched without its message id");
@@ -346,14 +457,6 @@ async fn sell(
         }
     }
     Ok(None)
-}
-
-/// The buttons under a buyer's open QR: "I have paid — check" (never the seller's Cancel).
-fn buyer_buttons(lang: Lang, id: crate::store::ChargeId, bill: &str) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
-        t!(lang, "button-paid-check"),
-        super::callbacks::CallbackAction::check(id, bill).encode(),
-    )]])
 }
 
 /// The buttons under a buyer's card once it settled: "New QR" when it expired or was
@@ -450,6 +553,27 @@ pub(super) async fn new_qr(
         bot.send_message(ChatId(buyer.user_id), text).await?;
         Ok::<_, HandlerError>(())
     };
+    // A QR of the link they opened since is still open: that one again.
+    if let Some(Reserved::AlreadyOpen(open)) = ctx
+        .store
+        .link_outlook(&link, buyer.user_id, now, &LinkLimits::DEFAULT)
+        .await?
+    {
+        if !ctx
+            .store
+            .claim_link_request(buyer.user_id, now, REQUEST_GAP_SECS)
+            .await?
+        {
+            return Ok(t!(lang, "link-slow-down"));
+        }
+        return match super::links_again::show_again(bot, ctx, open, lang).await? {
+            None => Ok(t!(lang, "link-new-qr-again")),
+            Some(why) => {
+                say(why.clone()).await?;
+                Ok(why)
+            }
+        };
+    }
     if let Some(why) = not_selling(lang, &link, now) {
         say(why.clone()).await?;
         return Ok(why);

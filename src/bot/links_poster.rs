@@ -9,7 +9,7 @@ use crate::t;
 
 use super::HandlerError;
 use super::caller::Shop;
-use super::links_buy::price_text;
+use super::links_buy::price_headline;
 
 /// The poster PNG of `link` (its QR is `url`).
 pub(super) async fn render(
@@ -22,7 +22,7 @@ pub(super) async fn render(
     let title = t!(lang, "poster-title");
     let footer = t!(lang, "poster-footer");
     let shop_name = shop.profile.shop_name.to_string();
-    let amount_text = price_text(lang, link.price);
+    let amount_text = price_headline(lang, link.price);
     let item = link.note.clone();
     let png = on_render_thread(move || {
         poster_png(&PosterSpec {

@@ -1,12 +1,14 @@
-//! Pay links (issue 15): a seller's link, the charges bought through it, and the per-buyer
-//! rate limit.
+//! Pay links (issue 15): a seller's link, the charges bought through it, and the limits on
+//! who gets a QR of it ([`LinkLimits`]).
 //!
 //! A link's uses are never stored: they are counted from its charges. A charge of a link
 //! that is `creating` or `pending` *holds* one unit of `max_uses`; a `paid` one *used* it;
 //! any other ending (expired, cancelled, failed, mismatch, unverified) gives it back.
 //! [`Store::reserve_link_charge`] inserts the charge and its `link_charges` row in one
 //! `BEGIN IMMEDIATE` transaction whose insert is guarded by `held + used < max_uses`, so
-//! buyers racing for the last units never get more QRs than there are units.
+//! buyers racing for the last units never get more QRs than there are units. The same
+//! transaction refuses a buyer who already holds an open QR of the link
+//! ([`Reserved::AlreadyOpen`]: the bot shows that one again) and applies [`LinkLimits`].
 //!
 //! Money is never refused: a QR whose unit went back (it expired) and that is then paid
 //! late (the late watch) becomes `paid` all the same, and the link may then have sold more
@@ -18,16 +20,14 @@ use rand::TryRngCore;
 use serde_json::json;
 
 use super::follow_up::FollowUpKind;
+use super::link_limits::LinkLimits;
+use super::link_price::{AnyAmount, LinkPrice};
 use super::model::{
     ChargeId, MerchantId, NewCharge, PaidAfter, amount, parse_currency, parse_lang,
 };
 use super::outbox::enqueue;
 use super::{Result, Store, StoreError};
 use crate::i18n::Lang;
-use crate::khqr::{Amount, Currency};
-
-/// At most this many open (creating or pending) QRs per buyer per link.
-pub const MAX_OPEN_PER_BUYER: i64 = 3;
 
 /// The unguessable code of a link: the `start` payload of its `t.me` URL. 16 bytes (128
 /// bits) from the OS random number generator, base64url without padding (22 characters of
@@ -121,22 +121,6 @@ impl LinkState {
     }
 }
 
-/// What a link sells: a fixed amount, or whatever the buyer types in this currency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkPrice {
-    Fixed(Amount),
-    Any(Currency),
-}
-
-impl LinkPrice {
-    pub fn currency(self) -> Currency {
-        match self {
-            LinkPrice::Fixed(a) => a.currency(),
-            LinkPrice::Any(c) => c,
-        }
-    }
-}
-
 /// Input to [`Store::insert_link`].
 #[derive(Debug, Clone)]
 pub struct NewPayLink {
@@ -171,6 +155,8 @@ pub struct LinkStats {
     pub open: i64,
     /// Sum of the paid charges, minor units of the link's currency.
     pub paid_minor: i64,
+    /// When the last of the open QRs expires (`None`: none open).
+    pub held_until: Option<i64>,
 }
 
 /// Who bought a link charge (what the seller's sale message names).
@@ -197,8 +183,16 @@ pub enum Reserved {
     Charge(ChargeId),
     /// Every unit is paid for or held by an open QR.
     SoldOut,
-    /// This buyer already holds [`MAX_OPEN_PER_BUYER`] open QRs of the link.
-    TooManyOpen,
+    /// This buyer already holds this open (`creating` or `pending`) QR of the link.
+    AlreadyOpen(ChargeId),
+    /// This buyer's QR of the link has expired but is not settled yet (its unit is still
+    /// held until the watcher ends it).
+    OpenEnding,
+    /// The link gave out [`LinkLimits::per_link`] QRs within the last window.
+    Busy,
+    /// This buyer took [`LinkLimits::unpaid_per_buyer`] QRs of this limited link without
+    /// paying; the next one from `retry_at` (unix seconds).
+    BuyerLimit { retry_at: i64 },
     /// Paused, closed or past its `until` (the link as it is now).
     NotSelling(PayLink),
     /// The link is gone.
@@ -225,20 +219,33 @@ super::rows::from_row! {
         until_at: Option<i64>,
         state: String,
         created_at: i64,
+        min_minor: Option<i64>,
+        max_minor: Option<i64>,
     }
 }
 
-const LINK_COLUMNS: &str =
-    "id, merchant_id, code, amount_minor, currency, note, max_uses, until_at, state, created_at";
+const LINK_COLUMNS: &str = "id, merchant_id, code, amount_minor, currency, note, max_uses, \
+     until_at, state, created_at, min_minor, max_minor";
 
 impl TryFrom<LinkRow> for PayLink {
     type Error = StoreError;
 
     fn try_from(r: LinkRow) -> Result<Self> {
         let currency = parse_currency(&r.currency)?;
+        let bound = |minor: Option<i64>| minor.map(|m| amount(m, currency)).transpose();
+        let (min, max) = (bound(r.min_minor)?, bound(r.max_minor)?);
         let price = match r.amount_minor {
+            Some(_) if min.is_some() || max.is_some() => {
+                return Err(StoreError::Corrupt(format!(
+                    "link {} has a fixed price and bounds",
+                    r.id
+                )));
+            }
             Some(minor) => LinkPrice::Fixed(amount(minor, currency)?),
-            None => LinkPrice::Any(currency),
+            None => LinkPrice::Any(
+                AnyAmount::new(currency, min, max)
+                    .map_err(|e| StoreError::Corrupt(format!("link {} bounds: {e}", r.id)))?,
+            ),
         };
         let code = LinkCode::parse(&r.code)
             .map_err(|_| StoreError::Corrupt(format!("link {} code", r.id)))?;
@@ -268,6 +275,11 @@ impl PayLink {
     }
 }
 
+/// When the last open QR of a link expires (link id is `$1`).
+const HELD_UNTIL: &str = "SELECT CAST(MAX(c.expires_at) AS BIGINT) \
+     FROM link_charges lc JOIN charges c ON c.id = lc.charge_id \
+     WHERE lc.link_id = $1 AND c.status IN ('creating', 'pending')";
+
 /// Counts of a link's charges: `paid`, `open`, `paid_minor` (link id is `$1`).
 const STATS: &str = "SELECT \
         CAST(COALESCE(SUM(CASE WHEN c.status = 'paid' THEN 1 ELSE 0 END), 0) AS BIGINT), \
@@ -278,16 +290,19 @@ const STATS: &str = "SELECT \
 impl Store {
     /// Stores a new active link with a fresh code (drawn again on the impossible collision).
     pub async fn insert_link(&self, new: &NewPayLink) -> Result<PayLink> {
-        let (minor, currency) = match new.price {
-            LinkPrice::Fixed(a) => (
-                Some(
-                    i64::try_from(a.minor())
-                        .map_err(|_| StoreError::Corrupt("link amount too large".into()))?,
-                ),
-                a.currency(),
-            ),
-            LinkPrice::Any(c) => (None, c),
+        let minor = |a: crate::khqr::Amount| {
+            i64::try_from(a.minor())
+                .map_err(|_| StoreError::Corrupt("link amount too large".into()))
         };
+        let (fixed, min, max) = match new.price {
+            LinkPrice::Fixed(a) => (Some(minor(a)?), None, None),
+            LinkPrice::Any(any) => (
+                None,
+                any.min().map(minor).transpose()?,
+                any.max().map(minor).transpose()?,
+            ),
+        };
+        let currency = new.price.currency();
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -295,17 +310,19 @@ impl Store {
                 .map_err(|e| StoreError::Corrupt(format!("OS random number generator: {e}")))?;
             let inserted = sqlx::query_scalar::<_, i64>(
                 "INSERT INTO pay_links (merchant_id, code, amount_minor, currency, note, max_uses, \
-                     until_at, state, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $8) RETURNING id",
+                     until_at, state, created_at, updated_at, min_minor, max_minor) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $8, $9, $10) RETURNING id",
             )
             .bind(new.merchant_id.0)
             .bind(code.as_str())
-            .bind(minor)
+            .bind(fixed)
             .bind(currency.alpha())
             .bind(&new.note)
             .bind(new.max_uses.map(i64::from))
             .bind(new.until_at)
             .bind(new.created_at)
+            .bind(min)
+            .bind(max)
             .fetch_one(&self.pool)
             .await
             .map_err(StoreError::from);
@@ -372,10 +389,15 @@ impl Store {
             .bind(id.0)
             .fetch_one(&self.pool)
             .await?;
+        let held_until: Option<i64> = sqlx::query_scalar(HELD_UNTIL)
+            .bind(id.0)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(LinkStats {
             paid,
             open,
             paid_minor,
+            held_until,
         })
     }
 
@@ -417,17 +439,32 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// What asking for a new QR of `link` would meet now, read without the write lock (a
+    /// cheap answer before the greeting): `None` when a reservation may be tried.
+    /// [`Store::reserve_link_charge`] decides.
+    pub async fn link_outlook(
+        &self,
+        link: &PayLink,
+        buyer: i64,
+        now: i64,
+        limits: &LinkLimits,
+    ) -> Result<Option<Reserved>> {
+        let mut conn = self.pool.acquire().await?;
+        refusal(&mut conn, link, buyer, now, limits).await
+    }
+
     /// Reserves a charge of `link` for `buyer` as `creating` (follow with
     /// [`Store::activate_charge`] / [`Store::discard_creating_charge`] like /charge),
-    /// holding one unit: in one `BEGIN IMMEDIATE` transaction, the link must sell at `now`,
-    /// its paid + open charges must be under `max_uses`, and the buyer must hold fewer than
-    /// [`MAX_OPEN_PER_BUYER`] open QRs of it. A reused bill number or md5 is
+    /// holding one unit: in one `BEGIN IMMEDIATE` transaction, the buyer must hold no open
+    /// QR of the link, the link must sell at `now`, its paid + open charges must be under
+    /// `max_uses`, and `limits` must allow one more QR. A reused bill number or md5 is
     /// [`StoreError::Duplicate`].
     pub async fn reserve_link_charge(
         &self,
         link: LinkId,
         buyer: &LinkBuyer,
         c: &NewCharge,
+        limits: &LinkLimits,
     ) -> Result<Reserved> {
         let mut tx = self.write_tx().await?;
         let sql = format!("SELECT {LINK_COLUMNS} FROM pay_links WHERE id = $1");
@@ -439,20 +476,13 @@ impl Store {
             return Ok(Reserved::NoLink);
         };
         let current = PayLink::try_from(row)?;
-        if !current.selling_at(c.created_at) || current.merchant_id != c.merchant_id {
+        if current.merchant_id != c.merchant_id {
             return Ok(Reserved::NotSelling(current));
         }
-        let buyer_open: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM link_charges lc JOIN charges c ON c.id = lc.charge_id \
-             WHERE lc.link_id = $1 AND lc.buyer_user_id = $2 \
-               AND c.status IN ('creating', 'pending')",
-        )
-        .bind(link.0)
-        .bind(buyer.user_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        if buyer_open >= MAX_OPEN_PER_BUYER {
-            return Ok(Reserved::TooManyOpen);
+        if let Some(refused) =
+            refusal(&mut tx, &current, buyer.user_id, c.created_at, limits).await?
+        {
+            return Ok(refused);
         }
         let id = super::charges::insert_creating(&mut tx, c).await?.0;
         // The guard: the unit is taken only while paid + open (this charge not yet counted:
@@ -481,6 +511,37 @@ impl Store {
         Ok(Reserved::Charge(ChargeId(id)))
     }
 
+    /// A buyer's open card of a link charge, shown again as message `to`: the charge is
+    /// edited there from now on. Guarded: only while the charge is `pending` and still
+    /// shown as `from` (`None`: its first photo was never confirmed). False when it settled
+    /// (or was shown again elsewhere) meanwhile; then `to` is a stale copy.
+    pub async fn move_link_card(&self, id: ChargeId, from: Option<i32>, to: i32) -> Result<bool> {
+        let done = match from {
+            Some(from) => {
+                sqlx::query(
+                    "UPDATE charges SET message_id = $2 \
+                     WHERE id = $1 AND status = 'pending' AND message_id = $3",
+                )
+                .bind(id.0)
+                .bind(i64::from(to))
+                .bind(i64::from(from))
+                .execute(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(
+                    "UPDATE charges SET message_id = $2 \
+                     WHERE id = $1 AND status = 'pending' AND message_id IS NULL",
+                )
+                .bind(id.0)
+                .bind(i64::from(to))
+                .execute(&self.pool)
+                .await?
+            }
+        };
+        Ok(done.rows_affected() == 1)
+    }
+
     /// The link and buyer of a charge, if it was bought through a link.
     pub async fn link_charge(&self, id: ChargeId) -> Result<Option<LinkCharge>> {
         let row: Option<(i64, i64, String, String)> = sqlx::query_as(
@@ -503,6 +564,78 @@ impl Store {
         })
         .transpose()
     }
+}
+
+/// Why `buyer` gets no new QR of `link` at `now` (`None`: they may), in the order a buyer
+/// is told: the open QR they already hold (or one expired but not settled yet), a link
+/// that does not sell, sold out, the link's rate, the buyer's unpaid QRs of a limited link.
+async fn refusal(
+    conn: &mut sqlx::AnyConnection,
+    link: &PayLink,
+    buyer: i64,
+    now: i64,
+    limits: &LinkLimits,
+) -> Result<Option<Reserved>> {
+    let open: Option<(i64, String, i64)> = sqlx::query_as(
+        "SELECT c.id, c.status, c.expires_at FROM link_charges lc \
+         JOIN charges c ON c.id = lc.charge_id \
+         WHERE lc.link_id = $1 AND lc.buyer_user_id = $2 \
+           AND c.status IN ('creating', 'pending') \
+         ORDER BY c.id DESC LIMIT 1",
+    )
+    .bind(link.id.0)
+    .bind(buyer)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((id, status, expires_at)) = open {
+        if status == "pending" && expires_at <= now {
+            return Ok(Some(Reserved::OpenEnding));
+        }
+        return Ok(Some(Reserved::AlreadyOpen(ChargeId(id))));
+    }
+    if !link.selling_at(now) {
+        return Ok(Some(Reserved::NotSelling(link.clone())));
+    }
+    if let Some(max) = link.max_uses {
+        let (paid, open, _): (i64, i64, i64) = sqlx::query_as(STATS)
+            .bind(link.id.0)
+            .fetch_one(&mut *conn)
+            .await?;
+        if paid + open >= i64::from(max) {
+            return Ok(Some(Reserved::SoldOut));
+        }
+    }
+    let recent: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM link_charges WHERE link_id = $1 AND created_at > $2",
+    )
+    .bind(link.id.0)
+    .bind(now - limits.link_window_secs)
+    .fetch_one(&mut *conn)
+    .await?;
+    if recent >= limits.per_link {
+        return Ok(Some(Reserved::Busy));
+    }
+    if link.max_uses.is_some() {
+        // Newest first: when the n-th newest leaves the window, the buyer is under n.
+        let unpaid: Vec<i64> = sqlx::query_scalar(
+            "SELECT lc.created_at FROM link_charges lc JOIN charges c ON c.id = lc.charge_id \
+             WHERE lc.link_id = $1 AND lc.buyer_user_id = $2 AND lc.created_at > $3 \
+               AND c.status <> 'paid' \
+             ORDER BY lc.created_at DESC",
+        )
+        .bind(link.id.0)
+        .bind(buyer)
+        .bind(now - limits.buyer_window_secs)
+        .fetch_all(&mut *conn)
+        .await?;
+        let nth = usize::try_from(limits.unpaid_per_buyer.max(1) - 1).unwrap_or(0);
+        if let Some(at) = unpaid.get(nth) {
+            return Ok(Some(Reserved::BuyerLimit {
+                retry_at: at + limits.buyer_window_secs,
+            }));
+        }
+    }
+    Ok(None)
 }
 
 /// In the settling transaction of a payment (paid or mismatch) for charge `id`: queues the

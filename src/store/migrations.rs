@@ -37,6 +37,7 @@ const SQLITE: Embedded = embedded!("migrations":
     (20261201000700, "close_summaries"),
     (20261201000800, "pay_links"),
     (20261201000900, "leases"),
+    (20261207000200, "link_limits"),
     (20261207000300, "token_acceptance_and_quotas"),
     (20261207000400, "seen_updates"),
 );
@@ -44,6 +45,7 @@ const SQLITE: Embedded = embedded!("migrations":
 const POSTGRES: Embedded = embedded!("migrations-postgres":
     (20261201000800, "schema"),
     (20261201000900, "leases"),
+    (20261207000200, "link_limits"),
     (20261207000300, "token_acceptance_and_quotas"),
     (20261207000400, "seen_updates"),
 );

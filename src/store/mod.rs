@@ -23,6 +23,8 @@ mod history_queries;
 mod inline_cards;
 mod key_check;
 mod leases;
+mod link_limits;
+mod link_price;
 mod links;
 mod merchants;
 mod migrations;
@@ -52,9 +54,11 @@ pub use history_queries::{BucketTotal, BucketWidth, CurrencyTotal, HistorySummar
 pub use inline_cards::{ChosenDraft, StaleDraft};
 pub use key_check::Rotation;
 pub use leases::{HeldLease, LeaseKind, OutboxHold, PollerLock, ReplicaId};
+pub use link_limits::LinkLimits;
+pub use link_price::{AnyAmount, BoundsError, LinkPrice, OutOfBounds};
 pub use links::{
-    LinkBuyer, LinkCharge, LinkCode, LinkId, LinkPrice, LinkSale, LinkState, LinkStats,
-    MAX_OPEN_PER_BUYER, NewPayLink, NotALinkCode, PayLink, Reserved,
+    LinkBuyer, LinkCharge, LinkCode, LinkId, LinkSale, LinkState, LinkStats, NewPayLink,
+    NotALinkCode, PayLink, Reserved,
 };
 pub use migrations::migrator;
 pub use model::{

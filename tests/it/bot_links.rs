@@ -2,7 +2,10 @@
 //! Bakong sandbox: `/link` gives a `t.me` URL and a poster that scans to it; buyers (any
 //! Telegram user, no setup) open it with `/start <code>` and get their own live KHQR; the
 //! seller hears of each payment once; limits hold when buyers race; paused, closed and
-//! ended links create nothing; variable amounts are asked and checked like /charge.
+//! ended links create nothing; variable amounts are asked and checked like /charge, and
+//! within an `any` link's bounds. A buyer holds one open QR per link (opening it again shows
+//! that one); throwaway accounts cannot keep a limited link sold out; `/links` shows what
+//! open QRs hold; `/link` options are read wherever they stand or refused with a hint.
 
 use std::time::Duration;
 
@@ -69,7 +72,12 @@ async fn open_link(app: &TestApp, buyer: &TgUser, code: &str) -> (Call, Charge) 
 
 /// The charge whose QR the photo shows.
 async fn charge_shown(app: &TestApp, photo: &Call) -> Charge {
-    let khqr = decode_qr(photo.file("photo").unwrap());
+    charge_in(app, photo.file("photo").unwrap()).await
+}
+
+/// The charge whose QR the PNG shows.
+async fn charge_in(app: &TestApp, png: &[u8]) -> Charge {
+    let khqr = decode_qr(png);
     let md5 = khqr_bot::khqr::md5_hex(&khqr);
     let id: i64 = sqlx::query_scalar("SELECT id FROM charges WHERE md5 = $1")
         .bind(&md5)
@@ -546,23 +554,307 @@ async fn a_buyer_checks_their_own_qr_and_never_acts_on_anothers() {
     assert!(pending.contains("$4.00"), "{pending}");
 }
 
+/// The photos in `chat` as the person sees it (deleted ones gone): `(message id, file id)`.
+fn photos_in_chat(app: &TestApp, chat: i64) -> Vec<(i32, String)> {
+    app.telegram
+        .chat(chat)
+        .into_iter()
+        .filter_map(|m| Some((m.message_id, m.photo_file_id?)))
+        .collect()
+}
+
 #[tokio::test]
-async fn a_buyer_holds_at_most_three_open_qrs_and_is_rate_limited() {
+async fn opening_a_link_again_shows_the_same_qr_and_it_is_the_card_that_turns_paid() {
     let app = TestApp::spawn_with(FAST).await;
     let shop = seller(&app, 5108).await;
     let code = make_link(&app, &shop, "1 USD gum").await;
-    let buyer = TgUser::new(5801, "Many").with_language("en");
-    for _ in 0..3 {
-        open_link(&app, &buyer, &code).await;
-        app.advance_clock(REQUEST_GAP_SECS);
-    }
-    let since = app.telegram.call_count();
-    app.telegram.send_text(&buyer, &format!("/start {code}"));
-    message_containing(&app, buyer.id, since, "already have open QR codes").await;
-    // Too soon after that request: slowed down.
+    let buyer = TgUser::new(5801, "Again").with_language("en");
+    let (first_photo, charge) = open_link(&app, &buyer, &code).await;
+    let first = app.telegram.sent_photos(buyer.id)[0].clone();
+    assert_eq!(charge.message_id, Some(first.message_id));
+    assert_eq!(charge.card_file_id.as_deref(), Some(first.file_id.as_str()));
+    let qr = decode_qr(first_photo.file("photo").unwrap());
+
+    // Too soon after the first request: slowed down, nothing sent.
     let said = app.say(&buyer, &format!("/start {code}")).await;
     assert!(said.contains("One moment"), "{said}");
-    assert_eq!(app.charge_count().await, 3);
+    assert_eq!(app.telegram.sent_photos(buyer.id).len(), 1);
+
+    // Later: the same QR again (the same charge, by its file_id), at the bottom of the chat;
+    // the old card is gone, so one card shows it.
+    app.advance_clock(REQUEST_GAP_SECS);
+    let since = app.telegram.call_count();
+    app.telegram.send_text(&buyer, &format!("/start {code}"));
+    let again = app
+        .telegram
+        .wait_for_since(since, "sendPhoto", |c| c.chat_id() == Some(buyer.id), WAIT)
+        .await
+        .unwrap();
+    let said = message_containing(&app, buyer.id, since, "here it is again").await;
+    assert!(said.contains("valid until"), "{said}");
+    assert_eq!(again.str_param("photo"), Some(first.file_id.as_str()));
+    let shown = app.telegram.sent_photos(buyer.id);
+    assert_eq!(shown.len(), 2);
+    assert_eq!(decode_qr(&shown[1].bytes), qr);
+    assert_eq!(shown[1].buttons, first.buttons);
+    assert_eq!(shown[1].caption, first.caption);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while photos_in_chat(&app, buyer.id) != vec![(shown[1].message_id, first.file_id.clone())] {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?}",
+            photos_in_chat(&app, buyer.id)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(app.charge_count().await, 1);
+    assert_eq!(link_charges(&app).await, 1);
+    let moved = app.store.charge(charge.id).await.unwrap().unwrap();
+    assert_eq!(moved.message_id, Some(shown[1].message_id));
+    assert_eq!(moved.status, ChargeStatus::Pending);
+
+    // Paid: the card the buyer now sees turns paid; the seller is told once.
+    let since = app.telegram.call_count();
+    pay(&app, &charge.md5, "1", "again@wing");
+    edited_to(&app, buyer.id, shown[1].message_id, since, "Paid").await;
+    message_containing(&app, shop.id, since, "Again paid").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(texts_containing(&app, shop.id, "Again paid"), 1);
+    // Paid, so the next /start makes a fresh QR.
+    app.advance_clock(REQUEST_GAP_SECS);
+    let (_, next) = open_link(&app, &buyer, &code).await;
+    assert_ne!(next.id, charge.id);
+}
+
+#[tokio::test]
+async fn new_qr_on_an_expired_card_shows_the_qr_still_open_instead_of_a_second() {
+    let app = TestApp::spawn_with(FAST).await;
+    let shop = seller(&app, 5111).await;
+    let code = make_link(&app, &shop, "1 USD gum").await;
+    let buyer = TgUser::new(5811, "Twice").with_language("km");
+    let (_, old) = open_link(&app, &buyer, &code).await;
+    expire_now(&app, old.id).await;
+    let since = app.telegram.call_count();
+    let edit = edited_to(&app, buyer.id, old.message_id.unwrap(), since, "ផុតកំណត់").await;
+    let new_qr = edit.inline_buttons()[0][0].1.clone();
+    // A fresh QR from the link itself …
+    app.advance_clock(REQUEST_GAP_SECS);
+    let (_, open) = open_link(&app, &buyer, &code).await;
+    // … then "New QR" on the expired card: that open one again, nothing new.
+    app.advance_clock(REQUEST_GAP_SECS);
+    let since = app.telegram.call_count();
+    let press = app
+        .telegram
+        .press_button(&buyer, old.message_id.unwrap(), &new_qr);
+    app.telegram
+        .wait_for_since(since, "sendPhoto", |c| c.chat_id() == Some(buyer.id), WAIT)
+        .await
+        .unwrap();
+    assert!(button_answer(&app, &press).await.contains("នៅតែបើក"));
+    let again = app.telegram.sent_photos(buyer.id).pop().unwrap();
+    assert_eq!(charge_in(&app, &again.bytes).await.id, open.id);
+    assert_eq!(app.charge_count().await, 2);
+}
+
+/// Makes charge `id` expire now (the watcher then settles it as expired).
+async fn expire_now(app: &TestApp, id: ChargeId) {
+    sqlx::query("UPDATE charges SET expires_at = created_at + 1 WHERE id = $1")
+        .bind(id.0)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    wait_status(app, id, ChargeStatus::Expired).await;
+}
+
+/// `buyer` opens the link after the per-buyer gap; the text they got if no QR came.
+async fn try_open(app: &TestApp, buyer: &TgUser, code: &str) -> Result<Charge, String> {
+    app.advance_clock(REQUEST_GAP_SECS);
+    let since = app.telegram.call_count();
+    app.telegram.send_text(buyer, &format!("/start {code}"));
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let calls = app.telegram.calls();
+        let to_buyer = || {
+            calls
+                .iter()
+                .skip(since)
+                .filter(|c| c.chat_id() == Some(buyer.id) && c.succeeded())
+        };
+        if let Some(photo) = to_buyer().find(|c| c.is("sendPhoto")) {
+            app.wait_no_creating_charges().await;
+            return Ok(charge_shown(app, photo).await);
+        }
+        // Refusals come without a greeting first.
+        if let Some(text) = to_buyer()
+            .filter_map(|c| c.text())
+            .find(|t| !t.contains("Hello"))
+        {
+            return Err(text.to_owned());
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no answer");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn three_throwaway_buyers_cannot_keep_a_limited_link_sold_out() {
+    let app = TestApp::spawn_with(FAST).await;
+    let shop = seller(&app, 5112).await;
+    let code = make_link(&app, &shop, "2 USD cake max 2").await;
+    let [a, b, c] =
+        [5821, 5822, 5823].map(|id| TgUser::new(id, format!("Hoarder{id}")).with_language("en"));
+    let honest = TgUser::new(5824, "Honest").with_language("en");
+
+    // Round 1: A and B hold both units; C is told "sold out for now".
+    let a1 = try_open(&app, &a, &code).await.unwrap();
+    let b1 = try_open(&app, &b, &code).await.unwrap();
+    // A QR of a limited link holds its unit 5 minutes (CHARGE_TTL_SECS is 10 here).
+    assert_eq!(a1.expires_at - a1.created_at, 300);
+    let said = try_open(&app, &c, &code).await.unwrap_err();
+    assert!(said.contains("Sold out for now"), "{said}");
+    // /links shows what the open QRs hold, and until when.
+    let links = app.say(&shop, "/links").await;
+    let until = khqr_bot::time::phnom_penh_time(a1.expires_at.max(b1.expires_at));
+    assert!(
+        links.contains(&format!("held by open QR codes: 2, until {until}")),
+        "{links}"
+    );
+    assert!(links.contains("0 of 2 sold"), "{links}");
+
+    // Round 2: both lapse; A and B take their second QR at once.
+    expire_now(&app, a1.id).await;
+    expire_now(&app, b1.id).await;
+    let a2 = try_open(&app, &a, &code).await.unwrap();
+    let b2 = try_open(&app, &b, &code).await.unwrap();
+    assert!(
+        try_open(&app, &c, &code)
+            .await
+            .unwrap_err()
+            .contains("Sold out for now")
+    );
+
+    // Round 3: lapsed again. A and B have had their two unpaid QRs for half an hour; C and
+    // an honest buyer get the units.
+    expire_now(&app, a2.id).await;
+    expire_now(&app, b2.id).await;
+    let retry = khqr_bot::time::phnom_penh_time(a1.created_at + 30 * 60);
+    for hoarder in [&a, &b] {
+        let said = try_open(&app, hoarder, &code).await.unwrap_err();
+        assert!(said.contains("ran out without a payment"), "{said}");
+    }
+    let said = try_open(&app, &a, &code).await.unwrap_err();
+    assert!(said.contains(&format!("new one from {retry}")), "{said}");
+    let c1 = try_open(&app, &c, &code).await.unwrap();
+    let h1 = try_open(&app, &honest, &code).await.unwrap();
+    assert_ne!(c1.id, h1.id);
+    let links = app.say(&shop, "/links").await;
+    assert!(links.contains("held by open QR codes: 2"), "{links}");
+    // The honest buyer pays: one sold, one held.
+    pay(&app, &h1.md5, "2", "honest@wing");
+    wait_status(&app, h1.id, ChargeStatus::Paid).await;
+    let links = app.say(&shop, "/links").await;
+    assert!(links.contains("1 of 2 sold"), "{links}");
+    assert!(links.contains("held by open QR codes: 1"), "{links}");
+    assert_eq!(link_charges(&app).await, 6);
+}
+
+#[tokio::test]
+async fn an_any_link_with_bounds_refuses_amounts_outside_them_in_the_buyers_language() {
+    let app = TestApp::spawn_with(FAST).await;
+    let shop = seller(&app, 5113).await;
+    // A bare `max 50` could mean uses or dollars here: refused with both spellings.
+    let said = app.say(&shop, "/link any USD min 1 max 50 donation").await;
+    assert!(
+        said.contains("max 50 USD") && said.contains("uses 50"),
+        "{said}"
+    );
+    let code = make_link(&app, &shop, "any USD min 1 max 50 USD donation").await;
+    let links = app.say(&shop, "/links").await;
+    assert!(
+        links.contains("any amount in USD from $1.00 to $50.00"),
+        "{links}"
+    );
+
+    let km = TgUser::new(5831, "Dara").with_language("km");
+    let since = app.telegram.call_count();
+    app.telegram.send_text(&km, &format!("/start {code}"));
+    let asked = message_containing(&app, km.id, since, "ប៉ុន្មាន").await;
+    assert!(asked.contains("ពី $1.00 ដល់ $50.00"), "{asked}");
+    for bad in ["0.99", "50.01", "1000"] {
+        let said = app.say(&km, bad).await;
+        assert!(
+            said.contains("តំណនេះទទួលចំនួនទឹកប្រាក់ ពី $1.00 ដល់ $50.00"),
+            "{bad}: {said}"
+        );
+    }
+    let en = TgUser::new(5832, "John").with_language("en");
+    app.advance_clock(REQUEST_GAP_SECS);
+    let since = app.telegram.call_count();
+    app.telegram.send_text(&en, &format!("/start {code}"));
+    message_containing(&app, en.id, since, "How much").await;
+    let said = app.say(&en, "0.50").await;
+    assert!(
+        said.contains("This link takes amounts from $1.00 to $50.00"),
+        "{said}"
+    );
+    assert_eq!(app.charge_count().await, 0);
+
+    // The bounds themselves are fine.
+    for (buyer, amount, minor) in [(&km, "50", 5000), (&en, "1", 100)] {
+        let since = app.telegram.call_count();
+        app.telegram.send_text(buyer, amount);
+        let photo = app
+            .telegram
+            .wait_for_since(since, "sendPhoto", |c| c.chat_id() == Some(buyer.id), WAIT)
+            .await
+            .unwrap();
+        app.wait_no_creating_charges().await;
+        assert_eq!(charge_shown(&app, &photo).await.amount.minor(), minor);
+    }
+}
+
+#[tokio::test]
+async fn link_options_are_read_wherever_they_stand_or_refused_with_a_hint() {
+    let app = TestApp::spawn_with(FAST).await;
+    let shop = seller(&app, 5114).await;
+    let code = make_link(&app, &shop, "1.5 USD max 2 cake").await;
+    let link = app
+        .store
+        .link_by_code(&khqr_bot::store::LinkCode::parse(&code).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(link.max_uses, Some(2));
+    assert_eq!(link.note.as_deref(), Some("cake"));
+    let links = app.say(&shop, "/links").await;
+    assert!(
+        links.contains("$1.50 · cake · at most 2 sold") && links.contains("0 of 2 sold"),
+        "{links}"
+    );
+    for (line, why) in [
+        (
+            "/link 5 USD cake max two",
+            "\"two\" is not a number of uses",
+        ),
+        (
+            "/link 5 USD 10 min massage",
+            "only for links where the buyer types",
+        ),
+        ("/link 1.5 USD max 2 max 3 cake", "\"max\" is there twice"),
+        ("/link 5 USD cake until", "\"until\" needs a value"),
+    ] {
+        let said = app.say(&shop, line).await;
+        assert!(said.contains(why), "{line}: {said}");
+        assert!(
+            said.contains("cannot be part of the item's name"),
+            "{line}: {said}"
+        );
+    }
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pay_links")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
 }
 
 #[tokio::test]
