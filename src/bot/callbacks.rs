@@ -1,7 +1,8 @@
-//! The buttons under a QR ("Check now", "Cancel"). Callback data is untrusted: the charge
-//! must belong to the user who pressed — except on the card in a customer's chat (pressed
-//! on its `inline_message_id`), where anyone may "Check now" (rate-limited per charge) and
-//! only the seller may cancel. Every query is answered so the client stops waiting.
+//! The buttons under a QR ("Check now", "Cancel") and under a card paid in part ("Charge
+//! the missing"). Callback data is untrusted: the charge must belong to the user who pressed
+//! — except on the card in a customer's chat (pressed on its `inline_message_id`), where
+//! anyone may "Check now" (rate-limited per charge) and only the seller may cancel or charge
+//! the rest. Every query is answered so the client stops waiting.
 
 use std::sync::Arc;
 
@@ -20,10 +21,12 @@ use super::{Ctx, HandlerResult, TgBot};
 pub enum Button {
     Check,
     Cancel,
+    /// "Charge the missing …" under a card paid in part: a new charge for the rest.
+    Difference,
 }
 
 /// What a button asks for, about which charge. Encoded as `chk:<id>:<bill>` /
-/// `cxl:<id>:<bill>` (well under Telegram's 64 bytes). The bill number ties the button to
+/// `cxl:<id>:<bill>` / `dif:<id>:<bill>` (well under Telegram's 64 bytes). The bill number ties the button to
 /// its charge: after a restore from an older backup the database gives charge ids again,
 /// and a card still in a chat must not check or cancel the new charge that got its id.
 /// Buttons sent before the bill was added (`chk:<id>`) are still read (`bill: None`).
@@ -54,10 +57,19 @@ impl CallbackAction {
         }
     }
 
+    pub fn difference(charge: ChargeId, bill: &str) -> Self {
+        Self {
+            button: Button::Difference,
+            charge,
+            bill: Some(bill.to_owned()),
+        }
+    }
+
     pub fn encode(&self) -> String {
         let kind = match self.button {
             Button::Check => "chk",
             Button::Cancel => "cxl",
+            Button::Difference => "dif",
         };
         match &self.bill {
             Some(bill) => format!("{kind}:{}:{bill}", self.charge.0),
@@ -70,6 +82,7 @@ impl CallbackAction {
         let button = match parts.next()? {
             "chk" => Button::Check,
             "cxl" => Button::Cancel,
+            "dif" => Button::Difference,
             _ => return None,
         };
         let id = parts.next()?;
@@ -89,6 +102,10 @@ impl CallbackAction {
             Some(_) => return None,
         };
         if parts.next().is_some() {
+            return None;
+        }
+        // "Charge the missing" was never made without its bill number.
+        if button == Button::Difference && bill.is_none() {
             return None;
         }
         Some(Self {
@@ -115,7 +132,7 @@ pub(super) async fn on_callback(
     ctx: Arc<Ctx>,
 ) -> HandlerResult {
     let lang = caller.lang;
-    let text = match answer(&ctx, &caller, &q).await {
+    let text = match answer(&bot, &ctx, &caller, &q).await {
         Ok(text) => text,
         Err(e) => {
             tracing::error!(error = %e, "callback failed");
@@ -127,10 +144,11 @@ pub(super) async fn on_callback(
 }
 
 async fn answer(
+    bot: &TgBot,
     ctx: &Ctx,
     caller: &Caller,
     q: &CallbackQuery,
-) -> Result<String, crate::store::StoreError> {
+) -> Result<String, super::HandlerError> {
     let lang = caller.lang;
     let Some(action) = q.data.as_deref().and_then(CallbackAction::decode) else {
         return Ok(t!(lang, "callback-unknown"));
@@ -149,7 +167,7 @@ async fn answer(
             && let Some(charge) = named(ctx.store.charge(id).await?)
             && charge.inline_message_id.as_deref() == Some(inline_id)
         {
-            return guest(ctx, lang, &action, &charge).await;
+            return Ok(guest(ctx, lang, &action, &charge).await?);
         }
         // A pay link's card in its buyer's private chat (issue 15): the buyer checks like a
         // customer; nobody else (another buyer, a forged button) acts on it.
@@ -157,7 +175,7 @@ async fn answer(
             && caller.user_key == Some(bought.buyer.user_id)
             && let Some(charge) = named(ctx.store.charge(id).await?)
         {
-            return guest(ctx, lang, &action, &charge).await;
+            return Ok(guest(ctx, lang, &action, &charge).await?);
         }
         // Someone else's charge (forged or forwarded button), one that does not exist, or
         // another charge that was given this card's id.
@@ -175,6 +193,7 @@ async fn answer(
     };
     let status_text = |status: ChargeStatus| status_answer(lang, status, charge.expires_at);
     match action.button {
+        Button::Difference => super::difference::charge_missing(bot, ctx, caller, &charge).await,
         Button::Cancel => {
             // Ask Bakong once first: a charge already paid is settled as paid, not
             // cancelled. When Bakong cannot answer, cancel anyway: the charge stays watched
@@ -188,6 +207,9 @@ async fn answer(
                     Ok(CheckNow::Settled(SettledAs::Paid)) => {
                         tracing::info!(charge = %id, "cancel pressed on a paid charge: settled as paid");
                         return Ok(t!(lang, "callback-cancel-paid"));
+                    }
+                    Ok(CheckNow::Settled(SettledAs::Underpaid)) => {
+                        return Ok(t!(lang, "callback-underpaid-now"));
                     }
                     Ok(CheckNow::Settled(SettledAs::Mismatch)) => {
                         return Ok(t!(lang, "callback-mismatch-now"));
@@ -238,6 +260,7 @@ async fn answer(
             };
             Ok(match outcome {
                 CheckNow::Settled(SettledAs::Paid) => t!(lang, "callback-paid-now"),
+                CheckNow::Settled(SettledAs::Underpaid) => t!(lang, "callback-underpaid-now"),
                 CheckNow::Settled(SettledAs::Mismatch) => t!(lang, "callback-mismatch-now"),
                 CheckNow::Settled(SettledAs::Failed) => t!(lang, "callback-failed"),
                 CheckNow::Settled(SettledAs::Expired) => t!(lang, "callback-expired"),
@@ -271,8 +294,8 @@ async fn guest(
     charge: &Charge,
 ) -> Result<String, crate::store::StoreError> {
     let id = charge.id;
-    if action.button == Button::Cancel {
-        tracing::info!(charge = %id, "cancel pressed by a customer: refused");
+    if matches!(action.button, Button::Cancel | Button::Difference) {
+        tracing::info!(charge = %id, "cancel or charge-the-rest pressed by a customer: refused");
         return Ok(t!(lang, "callback-seller-only"));
     }
     let settled_text = |status: ChargeStatus| status_answer(lang, status, charge.expires_at);
@@ -292,6 +315,7 @@ async fn guest(
     }
     Ok(match watcher.check_now(id).await {
         Ok(CheckNow::Settled(SettledAs::Paid)) => t!(lang, "callback-paid-now"),
+        Ok(CheckNow::Settled(SettledAs::Underpaid)) => t!(lang, "callback-underpaid-now"),
         Ok(CheckNow::Settled(SettledAs::Mismatch)) => t!(lang, "callback-mismatch-now"),
         Ok(CheckNow::Settled(SettledAs::Failed)) => t!(lang, "callback-failed"),
         Ok(CheckNow::Settled(SettledAs::Expired)) => t!(lang, "callback-expired"),
@@ -320,6 +344,7 @@ async fn guest(
 fn status_answer(lang: crate::i18n::Lang, status: ChargeStatus, expires_at: i64) -> String {
     match status {
         ChargeStatus::Paid => t!(lang, "callback-paid"),
+        ChargeStatus::Underpaid => t!(lang, "callback-underpaid"),
         ChargeStatus::Mismatch => t!(lang, "callback-mismatch"),
         ChargeStatus::Unverified => t!(lang, "callback-unverified"),
         ChargeStatus::Failed => t!(lang, "callback-failed"),
@@ -342,6 +367,7 @@ mod tests {
             CallbackAction::check(ChargeId(1), "KB0A1B2C3D4E5F"),
             CallbackAction::cancel(ChargeId(9_007_199_254_740_993), "KB0A1B2C3D4E5F"),
             CallbackAction::cancel(ChargeId(i64::MAX), &"Z".repeat(MAX_BILL)),
+            CallbackAction::difference(ChargeId(i64::MAX), &"Z".repeat(MAX_BILL)),
         ] {
             assert_eq!(CallbackAction::decode(&a.encode()), Some(a.clone()));
             assert!(a.encode().len() <= 64, "{}", a.encode());
@@ -368,6 +394,13 @@ mod tests {
             "chk:1:KB-1",
             "chk:1:KB1:2",
             &format!("chk:1:{}", "Z".repeat(MAX_BILL + 1)),
+            "dif:1",
+            "dif:1:",
+            "dif:x:KB1",
+            "dif:-1:KB1",
+            "dif:1:KB 1",
+            "dif:1:KB1:",
+            &format!("dif:1:{}", "Z".repeat(MAX_BILL + 1)),
         ] {
             assert_eq!(CallbackAction::decode(junk), None, "{junk}");
         }

@@ -270,7 +270,7 @@ impl PayLink {
 
 /// Counts of a link's charges: `paid`, `open`, `paid_minor` (link id is `$1`).
 const STATS: &str = "SELECT \
-        CAST(COALESCE(SUM(CASE WHEN c.status = 'paid' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+        CAST(COALESCE(SUM(CASE WHEN c.status IN ('paid', 'underpaid') THEN 1 ELSE 0 END), 0) AS BIGINT), \
         CAST(COALESCE(SUM(CASE WHEN c.status IN ('creating', 'pending') THEN 1 ELSE 0 END), 0) AS BIGINT), \
         CAST(COALESCE(SUM(CASE WHEN c.status = 'paid' THEN c.amount_minor ELSE 0 END), 0) AS BIGINT) \
      FROM link_charges lc JOIN charges c ON c.id = lc.charge_id WHERE lc.link_id = $1";
@@ -463,7 +463,7 @@ impl Store {
              WHERE l.id = $2 AND l.state = 'active' \
                AND (l.max_uses IS NULL OR l.max_uses > ( \
                    SELECT COUNT(*) FROM link_charges lc JOIN charges c ON c.id = lc.charge_id \
-                   WHERE lc.link_id = l.id AND c.status IN ('creating', 'pending', 'paid')))",
+                   WHERE lc.link_id = l.id AND c.status IN ('creating', 'pending', 'paid', 'underpaid')))",
         )
         .bind(id)
         .bind(link.0)
@@ -527,7 +527,7 @@ pub(super) async fn queue_link_sale(
     };
     let paid: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM link_charges lc JOIN charges c ON c.id = lc.charge_id \
-         WHERE lc.link_id = $1 AND c.status = 'paid'",
+         WHERE lc.link_id = $1 AND c.status IN ('paid', 'underpaid')",
     )
     .bind(link)
     .fetch_one(&mut **tx)

@@ -37,11 +37,13 @@ const SQLITE: Embedded = embedded!("migrations":
     (20261201000700, "close_summaries"),
     (20261201000800, "pay_links"),
     (20261201000900, "leases"),
+    (20261207000100, "payments_ledger"),
 );
 
 const POSTGRES: Embedded = embedded!("migrations-postgres":
     (20261201000800, "schema"),
     (20261201000900, "leases"),
+    (20261207000100, "payments_ledger"),
 );
 
 /// The migrator of `backend`'s migrations (sqlx's defaults: each in a transaction unless it
@@ -116,6 +118,10 @@ mod tests {
         assert!(
             m.migrations[5].no_tx,
             "0600 rebuilds charges outside a transaction"
+        );
+        assert!(
+            m.migrations[9].no_tx,
+            "the payments ledger rebuilds charges outside a transaction"
         );
     }
 }

@@ -28,6 +28,7 @@ mod migrations;
 mod model;
 mod ops_queries;
 mod outbox;
+mod payments;
 mod receipts;
 mod renewals;
 mod reports;
@@ -43,7 +44,9 @@ use sqlx::{Any, AnyPool, Executor, Transaction};
 
 pub use event_kind::{EventKind, UnknownEventKind};
 pub use follow_up::{FollowUpKind, UnknownFollowUpKind};
-pub use history_queries::{BucketTotal, BucketWidth, CurrencyTotal, HistorySummary, ListedCharge};
+pub use history_queries::{
+    BucketTotal, BucketWidth, CurrencyTotal, HistorySummary, ListedCharge, ListedPayment,
+};
 pub use inline_cards::{ChosenDraft, StaleDraft};
 pub use key_check::Rotation;
 pub use leases::{HeldLease, LeaseKind, PollerLock, ReplicaId};
@@ -57,6 +60,7 @@ pub use model::{
     Profile, ProfileInput,
 };
 pub use ops_queries::OutboxBacklog;
+pub use payments::{Arrival, ChargeMoney, Fit, HeldBy, Money, Payment, Transfer, normalise_hash};
 pub use receipts::SettledBy;
 pub use renewals::{OpenRenewal, OpenRenewalState, RenewalCandidate, RenewalEnd};
 pub use reports::{CloseSetting, ExportRow, NoteTotal};
