@@ -193,7 +193,7 @@ history-title-day = 📊 Day {$date}
 history-title-week = 📊 This week ({$from} – {$to})
 history-title-month = 📊 This month ({$from} – {$to})
 history-no-payments = No payments received.
-history-total = 💵 {$currency}: {$sum} received · {$count} payments
+history-total = 💵 {$currency}: {$sum} received · {$count} payment(s)
 history-others = ⌛ {$expired} expired · ❌ {$failed} failed · ✖️ {$cancelled} cancelled
 history-latest = Latest payments:
 history-line = • {$time} {$amount} {$note} — from {$payer}
@@ -330,7 +330,7 @@ history-chart-yesterday = Yesterday, {$date} · per hour
 history-chart-day = {$date} · per hour
 history-chart-week = This week, {$from} – {$to} · per day
 history-chart-month = This month, {$from} – {$to} · per day
-history-chart-series = {$currency}: {$sum} received · {$count} payments
+history-chart-series = {$currency}: {$sum} received · {$count} payment(s)
 history-chart-mon = Mon
 history-chart-tue = Tue
 history-chart-wed = Wed
@@ -438,7 +438,7 @@ export-caption =
     {$period}: {$count} charges
     {$paid}
     {$rule}
-export-caption-paid = 💵 {$sum} received · {$count} payments
+export-caption-paid = 💵 {$sum} received · {$count} payment(s)
 export-caption-attention = ⚠️ of which {$sum} to look at
 export-rule = One row per payment, when the customer paid (a bill paid twice has two rows); charges without a payment when they ended, open ones when created. Received is what reached your account; the totals are its sum. Times are Phnom Penh time (UTC+7).
 export-col-created = Created

@@ -396,12 +396,15 @@ impl Store {
     ///   change status (the rest arrived) and the seller gets a `payment_extra` notice
     ///   ([`SettleOutcome::Changed`], or [`SettleOutcome::Recorded`] when the status stays).
     ///
-    /// A charge still `creating` (never polled) is left alone.
+    /// A charge whose status changed is next asked about at `recheck_at` (its late watch,
+    /// for another payment of its QR), not at once. A charge still `creating` (never polled)
+    /// is left alone.
     pub async fn record_payment(
         &self,
         id: ChargeId,
         t: &Transfer,
         now: i64,
+        recheck_at: i64,
     ) -> Result<SettleOutcome> {
         let hash = normalise_hash(&t.hash);
         if hash.is_empty() {
@@ -473,7 +476,8 @@ impl Store {
             let done = sqlx::query(
                 "UPDATE charges SET status = $2, settled_at = $3, bakong_hash = $4, \
                      payer_account_id = $5, paid_amount_minor = $6, paid_currency = $7, \
-                     paid_to_account_id = $8, paid_at = $9, paid_after = $10 \
+                     paid_to_account_id = $8, paid_at = $9, paid_after = $10, \
+                     next_poll_at = $12 \
                  WHERE id = $1 AND status = $11",
             )
             .bind(id.0)
@@ -487,6 +491,7 @@ impl Store {
             .bind(t.paid_at)
             .bind(after.map(PaidAfter::as_str))
             .bind(was.as_str())
+            .bind(recheck_at)
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() != 1 {

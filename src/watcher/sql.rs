@@ -353,7 +353,11 @@ impl SqlWatcherStore {
                 });
             }
             Settlement::Payment(t) => {
-                let outcome = self.store.record_payment(charge, t, now).await?;
+                let recheck_at = now.saturating_add(self.late.every_secs);
+                let outcome = self
+                    .store
+                    .record_payment(charge, t, now, recheck_at)
+                    .await?;
                 return Ok(applied(charge, settlement, outcome));
             }
             Settlement::Failed => plain(

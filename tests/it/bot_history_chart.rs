@@ -190,7 +190,7 @@ async fn buckets_are_phnom_penh_days_and_hours_of_one_seller() {
         .await
         .unwrap();
     let totals: Vec<(Currency, u64, u64)> = summary
-        .paid
+        .received
         .iter()
         .map(|t| (t.currency, t.count, t.sum_minor))
         .collect();
