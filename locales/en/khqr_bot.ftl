@@ -435,7 +435,7 @@ export-usage = Send /export (today), /export yesterday, week, month, a month lik
 export-empty = {$period}: no charges in this period, so there is nothing to export.
 export-too-big = This export is larger than Telegram allows (50 MB). Please ask for a shorter period.
 export-caption =
-    {$period}: {$count} charges
+    {$period}: {$count} rows
     {$paid}
     {$rule}
 export-caption-paid = 💵 {$sum} received · {$count} payment(s)

@@ -435,7 +435,7 @@ export-usage = សូមផ្ញើ /export (ថ្ងៃនេះ), /export ye
 export-empty = {$period}៖ គ្មានការគិតប្រាក់ក្នុងរយៈពេលនេះទេ ដូច្នេះគ្មានអ្វីត្រូវនាំចេញទេ។
 export-too-big = ឯកសារនាំចេញនេះធំជាងកម្រិតដែល Telegram អនុញ្ញាត (50 MB)។ សូមស្នើរយៈពេលខ្លីជាងនេះ។
 export-caption =
-    {$period}៖ ការគិតប្រាក់ {$count}
+    {$period}៖ {$count} ជួរ
     {$paid}
     {$rule}
 export-caption-paid = 💵 បានទទួល {$sum} · ការទូទាត់ {$count}
