@@ -27,6 +27,8 @@ mod links;
 mod links_args;
 mod links_buy;
 mod links_poster;
+#[cfg(test)]
+mod money_props;
 mod money_words;
 mod private;
 mod renewal_notices;

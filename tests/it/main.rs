@@ -7,6 +7,7 @@ mod support;
 
 mod bakong_client;
 mod bakong_sandbox;
+mod bakong_sandbox_payments;
 mod bot_charge;
 mod bot_check;
 mod bot_cli;
