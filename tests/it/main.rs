@@ -28,6 +28,7 @@ mod bot_stop;
 mod cli_khqr;
 mod demo_browser;
 mod demo_browser_inline;
+mod demo_money;
 mod fake_telegram;
 mod i18n_locales;
 mod khqr_codec;
