@@ -135,6 +135,20 @@ impl TryFrom<ListedRow> for ListedCharge {
 /// [`super::Payment::needs_attention`].
 const ATTENTION: &str = "(fit <> 'exact' OR charge_was <> 'pending')";
 
+super::rows::from_row! {
+    struct ListedPaymentRow {
+        charge_id: i64,
+        known_currency: String,
+        amount_minor: i64,
+        note: Option<String>,
+        paid_at: i64,
+        payer_account_id: String,
+        hash: String,
+        look: i64,
+        rest_of: Option<String>,
+    }
+}
+
 fn non_negative(v: i64, what: &str) -> Result<u64> {
     u64::try_from(v).map_err(|_| StoreError::Corrupt(format!("negative {what} {v}")))
 }
@@ -267,48 +281,36 @@ impl Store {
         to: i64,
         limit: i64,
     ) -> Result<Vec<ListedPayment>> {
-        let rows: Vec<(
-            i64,
-            String,
-            i64,
-            Option<String>,
-            i64,
-            String,
-            String,
-            i64,
-            Option<String>,
-        )> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        sqlx::query_as::<_, ListedPaymentRow>(sqlx::AssertSqlSafe(format!(
             "SELECT p.charge_id, p.known_currency, p.amount_minor, c.note, p.paid_at, \
-                     p.payer_account_id, p.hash, CASE WHEN {ATTENTION} THEN 1 ELSE 0 END, \
-                     d.bill_number \
-                 FROM payments p JOIN charges c ON c.id = p.charge_id \
-                 LEFT JOIN charges d ON d.id = c.difference_of \
-                 WHERE p.merchant_id = $1 AND p.counted = 1 AND p.paid_at >= $2 AND p.paid_at < $3 \
-                 ORDER BY p.paid_at DESC, p.id DESC LIMIT $4"
+                 p.payer_account_id, p.hash, CAST(CASE WHEN {ATTENTION} THEN 1 ELSE 0 END AS BIGINT) AS look, \
+                 d.bill_number AS rest_of \
+             FROM payments p JOIN charges c ON c.id = p.charge_id \
+             LEFT JOIN charges d ON d.id = c.difference_of \
+             WHERE p.merchant_id = $1 AND p.counted = 1 AND p.paid_at >= $2 AND p.paid_at < $3 \
+             ORDER BY p.paid_at DESC, p.id DESC LIMIT $4"
         )))
         .bind(merchant.0)
         .bind(from)
         .bind(to)
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(
-                |(charge, currency, minor, note, paid_at, payer, hash, look, rest_of)| {
-                    Ok(ListedPayment {
-                        charge: ChargeId(charge),
-                        currency: parse_currency(&currency)?,
-                        amount_minor: non_negative(minor, "amount")?,
-                        note,
-                        paid_at,
-                        payer_account_id: payer,
-                        hash,
-                        needs_attention: look == 1,
-                        rest_of,
-                    })
-                },
-            )
-            .collect()
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(ListedPayment {
+                charge: ChargeId(r.charge_id),
+                currency: parse_currency(&r.known_currency)?,
+                amount_minor: non_negative(r.amount_minor, "amount")?,
+                note: r.note,
+                paid_at: r.paid_at,
+                payer_account_id: r.payer_account_id,
+                hash: r.hash,
+                needs_attention: r.look == 1,
+                rest_of: r.rest_of,
+            })
+        })
+        .collect()
     }
 
     /// The merchant's open (pending) charges, oldest first.
