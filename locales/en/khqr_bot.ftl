@@ -228,6 +228,7 @@ callback-underpaid = ⚠️ This bill was paid in part.
 callback-difference-sent = ➕ A QR code for the missing {$missing} is in the chat.
 callback-difference-exists = A QR code for the rest of this bill already exists (bill {$bill}).
 callback-difference-none = Nothing is missing on this bill any more.
+callback-difference-seller-only = Only the seller can ask for the rest of this bill.
 callback-unverified = ❔ Bakong could not confirm this payment in time. Check your Bakong app.
 status-unverified-title = NOT VERIFIED
 status-unverified-caption =

@@ -228,6 +228,7 @@ callback-underpaid = ⚠️ វិក្កយបត្រនេះត្រូ�
 callback-difference-sent = ➕ កូដ QR សម្រាប់ប្រាក់ដែលនៅខ្វះ {$missing} មាននៅក្នុងការជជែកហើយ។
 callback-difference-exists = មានកូដ QR សម្រាប់ប្រាក់ដែលនៅសល់នៃវិក្កយបត្រនេះរួចហើយ (វិក្កយបត្រ {$bill})។
 callback-difference-none = វិក្កយបត្រនេះលែងខ្វះអ្វីទៀតហើយ។
+callback-difference-seller-only = មានតែអ្នកលក់ទេដែលអាចស្នើប្រាក់ដែលនៅសល់នៃវិក្កយបត្រនេះបាន។
 callback-unverified = ❔ Bakong មិនអាចបញ្ជាក់ការទូទាត់នេះទាន់ពេលទេ។ សូមពិនិត្យកម្មវិធី Bakong របស់អ្នក។
 status-unverified-title = មិនបានផ្ទៀងផ្ទាត់
 status-unverified-caption =

@@ -1,8 +1,9 @@
-//! The buttons under a QR ("Check now", "Cancel") and under a card paid in part ("Charge
-//! the missing"). Callback data is untrusted: the charge must belong to the user who pressed
-//! — except on the card in a customer's chat (pressed on its `inline_message_id`), where
-//! anyone may "Check now" (rate-limited per charge) and only the seller may cancel or charge
-//! the rest. Every query is answered so the client stops waiting.
+//! The buttons under a QR ("Check now", "Cancel"). Callback data is untrusted: the charge
+//! must belong to the user who pressed — except on the card in a customer's chat (pressed
+//! on its `inline_message_id`), where anyone may "Check now" (rate-limited per charge) and
+//! only the seller may cancel. Every query is answered so the client stops waiting. The
+//! data of "Charge the missing" under a card paid in part is read here too
+//! ([`Button::Difference`]); its presses go to `difference`.
 
 use std::sync::Arc;
 
@@ -132,7 +133,7 @@ pub(super) async fn on_callback(
     ctx: Arc<Ctx>,
 ) -> HandlerResult {
     let lang = caller.lang;
-    let text = match answer(&bot, &ctx, &caller, &q).await {
+    let text = match answer(&ctx, &caller, &q).await {
         Ok(text) => text,
         Err(e) => {
             tracing::error!(error = %e, "callback failed");
@@ -144,11 +145,10 @@ pub(super) async fn on_callback(
 }
 
 async fn answer(
-    bot: &TgBot,
     ctx: &Ctx,
     caller: &Caller,
     q: &CallbackQuery,
-) -> Result<String, super::HandlerError> {
+) -> Result<String, crate::store::StoreError> {
     let lang = caller.lang;
     let Some(action) = q.data.as_deref().and_then(CallbackAction::decode) else {
         return Ok(t!(lang, "callback-unknown"));
@@ -167,7 +167,7 @@ async fn answer(
             && let Some(charge) = named(ctx.store.charge(id).await?)
             && charge.inline_message_id.as_deref() == Some(inline_id)
         {
-            return Ok(guest(ctx, lang, &action, &charge).await?);
+            return guest(ctx, lang, &action, &charge).await;
         }
         // A pay link's card in its buyer's private chat (issue 15): the buyer checks like a
         // customer; nobody else (another buyer, a forged button) acts on it.
@@ -175,7 +175,7 @@ async fn answer(
             && caller.user_key == Some(bought.buyer.user_id)
             && let Some(charge) = named(ctx.store.charge(id).await?)
         {
-            return Ok(guest(ctx, lang, &action, &charge).await?);
+            return guest(ctx, lang, &action, &charge).await;
         }
         // Someone else's charge (forged or forwarded button), one that does not exist, or
         // another charge that was given this card's id.
@@ -193,7 +193,8 @@ async fn answer(
     };
     let status_text = |status: ChargeStatus| status_answer(lang, status, charge.expires_at);
     match action.button {
-        Button::Difference => super::difference::charge_missing(bot, ctx, caller, &charge).await,
+        // The router sends "Charge the missing" to `difference` before this handler.
+        Button::Difference => Ok(t!(lang, "callback-unknown")),
         Button::Cancel => {
             // Ask Bakong once first: a charge already paid is settled as paid, not
             // cancelled. When Bakong cannot answer, cancel anyway: the charge stays watched
@@ -294,8 +295,8 @@ async fn guest(
     charge: &Charge,
 ) -> Result<String, crate::store::StoreError> {
     let id = charge.id;
-    if matches!(action.button, Button::Cancel | Button::Difference) {
-        tracing::info!(charge = %id, "cancel or charge-the-rest pressed by a customer: refused");
+    if action.button == Button::Cancel {
+        tracing::info!(charge = %id, "cancel pressed by a customer: refused");
         return Ok(t!(lang, "callback-seller-only"));
     }
     let settled_text = |status: ChargeStatus| status_answer(lang, status, charge.expires_at);

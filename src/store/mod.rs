@@ -60,12 +60,14 @@ pub use model::{
     Profile, ProfileInput,
 };
 pub use ops_queries::OutboxBacklog;
-pub use payments::{Arrival, ChargeMoney, Fit, HeldBy, Money, Payment, Transfer, normalise_hash};
+pub use payments::{
+    Arrival, ChargeMoney, Fit, HeldBy, Money, Payment, SettleOutcome, Transfer, normalise_hash,
+};
 pub use receipts::SettledBy;
 pub use renewals::{OpenRenewal, OpenRenewalState, RenewalCandidate, RenewalEnd};
 pub use reports::{CloseSetting, ExportRow, NoteTotal};
 pub use watcher_queries::{
-    ChargeFacts, DueCharge, LateWatch, SealedToken, SettleOutcome, Settlement as ChargeSettlement,
+    ChargeFacts, DueCharge, LateWatch, SealedToken, Settlement as ChargeSettlement,
 };
 
 /// Anything that went wrong talking to the database.

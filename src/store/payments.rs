@@ -24,7 +24,6 @@ use super::events::append;
 use super::follow_up::FollowUpKind;
 use super::model::{ChargeId, ChargeStatus, MerchantId, PaidAfter, parse_currency};
 use super::outbox::enqueue;
-use super::watcher_queries::SettleOutcome;
 use super::{Result, Store, StoreError};
 use crate::khqr::Currency;
 
@@ -67,6 +66,25 @@ impl Fit {
             Fit::OtherCurrency => "other_currency",
         }
     }
+}
+
+/// What [`Store::record_payment`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettleOutcome {
+    /// The charge changed to `status`; `after` is set when money was found after it had
+    /// ended without (cancelled, expired, failed…: the seller is also sent a notice).
+    Changed {
+        status: ChargeStatus,
+        after: Option<PaidAfter>,
+    },
+    /// Nothing to do: the charge had already changed, or this payment was already recorded.
+    Unchanged,
+    /// A payment was recorded and counted but left the charge's status as it was (another
+    /// payment of a paid QR, …); the seller is told.
+    Recorded,
+    /// The transaction already belongs to another charge: this one is not changed; the
+    /// seller is told (once per charge and hash).
+    HashTaken,
 }
 
 /// Whether a transfer is in the seller's totals.

@@ -11,7 +11,7 @@ use serde_json::json;
 use super::event_kind::EventKind;
 use super::events::append;
 use super::follow_up::FollowUpKind;
-use super::model::{ChargeId, ChargeStatus, LATE_WATCHED, MerchantId, PaidAfter, parse_currency};
+use super::model::{ChargeId, ChargeStatus, LATE_WATCHED, MerchantId, parse_currency};
 use super::outbox::enqueue;
 use super::{Result, Store};
 use crate::khqr::Currency;
@@ -55,25 +55,6 @@ pub struct LateWatch {
     pub window_secs: i64,
     /// Asked about at most once per `every_secs`.
     pub every_secs: i64,
-}
-
-/// What [`Store::settle_charge`] or [`Store::record_payment`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SettleOutcome {
-    /// The charge changed to `status`; `after` is set when money was found after it had
-    /// ended without (cancelled, expired, failed…: the seller is also sent a notice).
-    Changed {
-        status: ChargeStatus,
-        after: Option<PaidAfter>,
-    },
-    /// Nothing to do: the charge had already changed, or this payment was already recorded.
-    Unchanged,
-    /// A payment was recorded and counted but left the charge's status as it was (another
-    /// payment of a paid QR, …); the seller is told.
-    Recorded,
-    /// The transaction already belongs to another charge: this one is not changed; the
-    /// seller is told (once per charge and hash).
-    HashTaken,
 }
 
 /// A merchant's sealed token (open it with `crypto::SecretBox` and

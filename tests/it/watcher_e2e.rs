@@ -143,6 +143,24 @@ async fn an_underpaid_charge_is_counted_and_its_missing_part_charged_once() {
         )]]
     );
 
+    // A forged press by someone else makes nothing.
+    let stranger = TgUser::english(2902);
+    let press = app.telegram.press_button(&stranger, message, &expected);
+    let answer = app
+        .telegram
+        .wait_for(
+            "answerCallbackQuery",
+            |c| c.str_param("callback_query_id") == Some(press.as_str()),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.text(),
+        Some("Only the seller can ask for the rest of this bill.")
+    );
+    assert_eq!(app.charge_count().await, 1);
+
     // The seller asks for the rest: one new card, for the difference, with the same note.
     let since = app.telegram.call_count();
     let press = app.telegram.press_button(&user, message, &expected);
