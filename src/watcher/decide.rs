@@ -84,12 +84,12 @@ pub fn decide(charge: &ChargeFacts, lookup: &Lookup, now: UnixSecs, rules: Rules
         // Late watch: only new money changes anything; "failed", "not found" and no answer
         // leave the ended or settled charge as it is.
         return match lookup {
-            Lookup::Paid(tx) => judge_transaction(charge, tx, now),
+            Lookup::Paid(tx) => judge_transaction(charge, tx, now, rules),
             _ => Decision::KeepPolling,
         };
     }
     match lookup {
-        Lookup::Paid(tx) => judge_transaction(charge, tx, now),
+        Lookup::Paid(tx) => judge_transaction(charge, tx, now, rules),
         Lookup::Failed => Decision::MarkFailed,
         // Our QRs are dynamic, so "static QR" is an anomaly; it is as good as "nothing
         // found" for the deadline (the merchant keeps the manual `/check <hash>`).
@@ -111,7 +111,12 @@ fn not_found(charge: &ChargeFacts, now: UnixSecs, rules: Rules) -> Decision {
     }
 }
 
-fn judge_transaction(charge: &ChargeFacts, tx: &Transaction, now: UnixSecs) -> Decision {
+fn judge_transaction(
+    charge: &ChargeFacts,
+    tx: &Transaction,
+    now: UnixSecs,
+    rules: Rules,
+) -> Decision {
     let hash = normalise_hash(&tx.hash);
     if hash.is_empty() {
         // A "transaction" without a hash cannot be recorded or verified later: treat the
@@ -119,8 +124,14 @@ fn judge_transaction(charge: &ChargeFacts, tx: &Transaction, now: UnixSecs) -> D
         return Decision::KeepPolling;
     }
     if charge.seen_hashes.iter().any(|h| normalise_hash(h) == hash) {
-        // Already in the ledger for this charge (or refused: it paid another one).
-        return Decision::KeepPolling;
+        // Already in the ledger for this charge, or refused: it paid another charge. A
+        // pending charge has no payment of its own, so this answer brings it none: it ends
+        // as an unpaid one would (expired after its QR's time), not open for ever.
+        return if charge.status == ChargeStatus::Pending {
+            not_found(charge, now, rules)
+        } else {
+            Decision::KeepPolling
+        };
     }
     let at = tx
         .created_date_ms
@@ -448,9 +459,21 @@ mod tests {
             let mut charge = usd_charge(500);
             charge.status = status;
             charge.seen_hashes = vec!["ab".repeat(32)];
+            charge.last_check_at = Some(EXPIRES + 1);
             let mut t = tx("shop@aba", "USD", "5");
             t.hash = "AB".repeat(32);
-            assert_eq!(paid(&charge, t, EXPIRES + 10), Decision::KeepPolling);
+            assert_eq!(
+                paid(&charge, t.clone(), EXPIRES - 10),
+                Decision::KeepPolling
+            );
+            // A pending charge whose only answer is another charge's transaction ends as an
+            // unpaid one would, once its QR expired; a settled one stays as it is.
+            let later = if status == ChargeStatus::Pending {
+                Decision::MarkExpired
+            } else {
+                Decision::KeepPolling
+            };
+            assert_eq!(paid(&charge, t, EXPIRES + 10), later);
             // Another transaction of the same QR is news.
             let mut t = tx("shop@aba", "USD", "5");
             t.hash = "cd".repeat(32);
