@@ -67,7 +67,8 @@ pub use receipts::SettledBy;
 pub use renewals::{OpenRenewal, OpenRenewalState, RenewalCandidate, RenewalEnd};
 pub use reports::{CloseSetting, ExportRow, NoteTotal};
 pub use watcher_queries::{
-    ChargeFacts, DueCharge, LateWatch, SealedToken, Settlement as ChargeSettlement,
+    ChargeFacts, DueCharge, LATE_WATCH_ENDED, LateWatch, SealedToken,
+    Settlement as ChargeSettlement,
 };
 
 /// Anything that went wrong talking to the database.

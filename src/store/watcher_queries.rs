@@ -48,7 +48,10 @@ pub struct ChargeFacts {
     pub seen_hashes: Vec<String>,
 }
 
-/// How long and how often cancelled and expired charges are still asked about.
+/// The `next_poll_at` of a charge whose late watch ended: never due again.
+pub const LATE_WATCH_ENDED: i64 = i64::MAX;
+
+/// How long and how often ended and settled charges are still asked about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LateWatch {
     /// Watched until `expires_at + window_secs`.
@@ -189,6 +192,24 @@ impl Store {
             .map(DueCharge::try_from)
             .collect::<Result<Vec<_>>>()?;
         self.with_seen_hashes(due).await
+    }
+
+    /// Ends the late watch of the charges whose window closed by `now` (`expires_at +
+    /// window_secs <= now`): their `next_poll_at` moves to [`LATE_WATCH_ENDED`], out of the
+    /// range the due-work queries scan (`charges_due`: status, next_poll_at), which would
+    /// otherwise hold every ended or paid charge ever made. One statement; the charges whose
+    /// window just closed are all it touches. Returns how many.
+    pub async fn end_late_watch(&self, now: i64, window_secs: i64) -> Result<u64> {
+        let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE charges SET next_poll_at = $3 \
+             WHERE status IN {LATE_WATCHED} AND next_poll_at <= $1 AND expires_at + $2 <= $1"
+        )))
+        .bind(now)
+        .bind(window_secs)
+        .bind(LATE_WATCH_ENDED)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     /// [`Store::due_charges`] of these merchants only (the ones a replica leased:

@@ -173,8 +173,8 @@ impl SqlWatcherStore {
 /// What the watcher reads: the due charges and the refused tokens.
 impl SqlWatcherStore {
     /// Pending charges never verified long after their expiry end as `unverified` (each
-    /// once: a guarded statement, whichever replica runs it). Runs at the start of every
-    /// round.
+    /// once: a guarded statement, whichever replica runs it), and the charges whose late
+    /// watch is over leave the due-work range. Runs at the start of every round.
     pub async fn end_unverifiable(&self, now: UnixSecs) -> Result<(), StoreError> {
         let unverified = self
             .store
@@ -187,6 +187,10 @@ impl SqlWatcherStore {
                 "charges never verified by Bakong ended as unverified; sellers told"
             );
         }
+        // Charges whose late watch is over leave the due-work range (one statement).
+        self.store
+            .end_late_watch(now, self.late.window_secs)
+            .await?;
         Ok(())
     }
 

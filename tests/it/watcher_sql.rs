@@ -986,6 +986,13 @@ async fn cancelled_and_expired_charges_are_watched_late_in_the_same_request() {
     assert_eq!(r.settled() + r.payments_recorded, 0, "{r:?}");
     let r = e.watcher.run_round(late_end + 60).await.unwrap();
     assert_eq!(r.charges, 0, "{r:?}");
+    // Out of the due-work range for good: the claims' index scan no longer meets them.
+    for c in [open, cancelled, expired] {
+        assert_eq!(
+            e.store.charge(c).await.unwrap().unwrap().next_poll_at,
+            khqr_bot::store::LATE_WATCH_ENDED
+        );
+    }
 }
 
 /// A payment found after the late window (a race, a "Check now") is money all the same:
