@@ -2,8 +2,9 @@
 //! (tokens are opened here, and cached while their sealed bytes are unchanged).
 //!
 //! The round calls it directly (no trait: it is the only store). The guard that settles a
-//! charge exactly once is the store's SQL ([`Store::settle_charge`], [`Store::record_payment`]); this file
-//! turns the watcher's decisions into what that statement records.
+//! charge exactly once, and records a payment once, is the store's SQL
+//! ([`Store::settle_charge`], [`Store::record_payment`]); this file turns the watcher's
+//! decisions into what those record.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
