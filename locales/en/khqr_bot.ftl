@@ -141,12 +141,25 @@ status-paid-caption =
     ✅ Paid {$amount} — {$shop}
     👤 From {$payer}
     🕒 {$time} · Ref {$hash}
-status-mismatch-title = NOT PAID
+status-mismatch-title = NOT RECEIVED
 status-mismatch-caption =
-    ⚠️ Not paid: the transfer does not match this charge.
+    ⚠️ Not received: a transfer for this QR code did not reach your account.
     Expected {$amount} to {$account}.
-    Received {$arrived} to {$to} from {$payer} (Ref {$hash}).
-    Please check with your customer.
+    Bakong reports {$arrived} to {$to} from {$payer} (Ref {$hash}).
+    It is not counted. Please check with your customer.
+status-underpaid-title = PAID IN PART
+status-underpaid-caption =
+    ⚠️ Paid in part — {$amount} — {$shop}
+    💰 Received {$arrived}: {$missing} missing.
+    👤 From {$payer}
+    🕒 {$time} · Ref {$hash}
+status-other-currency-title = OTHER CURRENCY
+status-other-currency-caption =
+    ⚠️ {$arrived} arrived for {$amount} — {$shop}
+    The money is in your account, in another currency than the bill's. Please check with your customer.
+    👤 From {$payer} · Ref {$hash}
+status-caption-over = 💰 Received {$arrived}: {$excess} more than asked.
+status-caption-payments = 💰 Received {$arrived} in {$count} payments.
 status-failed-title = FAILED
 status-failed-caption =
     ❌ Payment failed — {$amount} — {$shop}
@@ -161,6 +174,10 @@ status-line-from = From {$payer}
 status-line-time = {$time}
 status-line-ref = Ref {$hash}
 status-line-received = Received {$arrived} to {$to}
+status-line-received-of = Received {$arrived} of {$amount}
+status-line-missing = Missing {$missing}
+status-line-over = Received {$arrived} — {$excess} more than asked
+button-charge-missing = ➕ Charge the missing {$missing}
 status-line-expired = Not paid before {$time}
 notice-token-refused = Bakong refused your API token (it has expired or is wrong), so I cannot confirm payments. Please send /token with a new token.
 notice-token-expiring = Your Bakong API token expires in {$days} day(s), on {$date}. Get a new one on the Bakong Open API website (Renew), then send it with /token.
@@ -178,7 +195,7 @@ history-title-day = 📊 Day {$date}
 history-title-week = 📊 This week ({$from} – {$to})
 history-title-month = 📊 This month ({$from} – {$to})
 history-no-payments = No payments received.
-history-total = 💵 {$currency}: {$count} paid · {$sum}
+history-total = 💵 {$currency}: {$sum} received · {$count} payment(s)
 history-others = ⌛ {$expired} expired · ❌ {$failed} failed · ✖️ {$cancelled} cancelled
 history-latest = Latest payments:
 history-line = • {$time} {$amount} {$note} — from {$payer}
@@ -201,37 +218,60 @@ check-not-found = ❌ Bakong has no transaction with this hash. Ask the customer
 check-failed = ❌ Bakong reports this transaction as failed.
 check-unavailable = Bakong is not answering right now. Please try again in a minute.
 callback-paid-now = ✅ Paid!
-callback-mismatch-now = ⚠️ A payment arrived but does not match this charge. See the message.
+callback-mismatch-now = ⚠️ A transfer arrived that does not pay this bill. See the message.
+callback-underpaid-now = ⚠️ Less than asked arrived. See the message.
 callback-token-refused = Bakong refused your API token. Send /token with a new one.
 callback-bakong-busy = Bakong is not answering right now; I keep checking automatically.
 
 ## late10 (issue 10): late payments, mismatch and unverified statuses, /history by payment time
 callback-cancel-paid = ✅ Not cancelled: this charge was already paid. See the message.
-callback-mismatch = ⚠️ A transfer arrived for this charge but it does not match it.
+callback-mismatch = ⚠️ A transfer arrived for this bill but does not pay it.
+callback-underpaid = ⚠️ This bill was paid in part.
+callback-difference-sent = ➕ A QR code for the missing {$missing} is in the chat.
+callback-difference-exists = A QR code for the rest of this bill already exists (bill {$bill}).
+callback-difference-none = Nothing is missing on this bill any more.
+callback-difference-seller-only = Only the seller can ask for the rest of this bill.
 callback-unverified = ❔ Bakong could not confirm this payment in time. Check your Bakong app.
 status-unverified-title = NOT VERIFIED
 status-unverified-caption =
     ❔ Not verified — {$amount} — {$shop}
     I could not ask Bakong about this payment (token refused or Bakong unreachable). Check your Bakong app; /check verifies a customer's receipt.
-notice-paid-late-cancelled =
-    ⚠️ PAID after you cancelled it: {$amount} (bill {$bill}) from {$payer} at {$time}.
-    The money is in your account. If you told the customer the payment failed, let them know it went through.
-notice-paid-late-expired =
-    ⚠️ PAID after its QR code expired: {$amount} (bill {$bill}) from {$payer} at {$time}.
-    The money is in your account. If you told the customer the payment failed, let them know it went through.
-notice-mismatch-late-cancelled =
-    ⚠️ A transfer arrived after you cancelled this charge ({$amount}, bill {$bill}), but it does not match: received {$arrived} to {$to} from {$payer} at {$time}. Please check with your customer.
-notice-mismatch-late-expired =
-    ⚠️ A transfer arrived after this charge's QR code expired ({$amount}, bill {$bill}), but it does not match: received {$arrived} to {$to} from {$payer} at {$time}. Please check with your customer.
 notice-payment-unwatched =
     ⚠️ A payment arrived for bill {$bill} ({$amount}), which is already {$status}: {$arrived} from {$payer} at {$time}.
     Ref {$hash}. It was not counted for this charge. Check your Bakong app and with your customer.
+notice-late-cancelled = ⚠️ Money arrived after you cancelled bill {$bill} ({$amount}).
+notice-late-expired = ⚠️ Money arrived after the QR code of bill {$bill} ({$amount}) had expired.
+notice-late-discarded = ⚠️ Money arrived for an inline card you did not choose (bill {$bill}, {$amount}): its preview was scanned.
+notice-late-failed = ⚠️ Money arrived for bill {$bill} ({$amount}) after a payment attempt had failed: the customer paid again.
+notice-late-unverified = ⚠️ Money arrived for bill {$bill} ({$amount}), which I could not verify in time.
+notice-extra-paid = ⚠️ Another payment arrived for bill {$bill} ({$amount}), which was already paid.
+notice-extra-underpaid = ⚠️ Another payment arrived for bill {$bill} ({$amount}), which was paid in part.
+notice-extra-mismatch = ⚠️ Another transfer arrived for bill {$bill} ({$amount}).
+notice-money-paid = Received {$arrived} from {$payer} at {$time}: the bill is paid. The money is in your account; if you told the customer the payment failed, let them know it went through.
+notice-money-over = Received {$arrived} from {$payer} at {$time}: the bill is paid, {$excess} more than asked. The money is in your account.
+notice-money-paid-in-full = Received {$arrived} from {$payer} at {$time}: the bill is now paid in full ({$total} in all).
+notice-money-underpaid = Received {$arrived} from {$payer} at {$time}: {$missing} is still missing. The card has a button to charge it.
+notice-money-on-top = Received {$arrived} from {$payer} at {$time}, on top of what the bill asked: it is in your account and in your totals. If the customer paid twice by mistake, refund them.
+notice-money-other-currency = Received {$arrived} from {$payer} at {$time}, in another currency than the bill's: the money is in your account. Please check with your customer.
+notice-money-not-counted = Bakong reports {$arrived} to {$to} from {$payer} at {$time}: it did not reach your account ({$account}), so it is not counted. Please check with your customer.
+notice-money-ref = Ref {$hash}.
+notice-hash-taken = ⚠️ Bakong reported transaction {$hash} for bill {$bill} ({$amount}), but that transaction already paid bill {$other}. Bill {$bill} is not paid by it. Check your Bakong app.
+notice-hash-taken-elsewhere = ⚠️ Bakong reported transaction {$hash} for bill {$bill} ({$amount}), but that transaction already paid another charge. Bill {$bill} is not paid by it. Check your Bakong app.
+customer-paid = ✅ Paid {$amount} — {$shop}. Thank you!
+customer-paid-over = ✅ Paid — {$shop}. {$arrived} arrived for {$amount}: {$excess} more than asked. The seller has been told.
+customer-underpaid =
+    ⚠️ {$arrived} arrived for {$amount} — {$shop}: {$missing} is missing.
+    The seller has been told and will ask you for the rest. Do not pay this QR code again.
+customer-mismatch =
+    ⚠️ {$arrived} arrived — {$shop} — but it does not match this payment request ({$amount}).
+    The seller has been told. Do not pay again: wait for the seller.
 notice-unverified =
     ❔ I could not confirm whether {$amount} (bill {$bill}, QR valid until {$time}) was paid: Bakong could not be asked (token refused or Bakong unreachable).
     Check your Bakong app; /check with the customer's receipt verifies it.
-history-mismatched = ⚠️ {$count} not matching (money arrived that does not match the charge)
-history-paid-late = ⏰ {$count} paid after being cancelled or expired (counted above)
 history-unverified = ❔ {$count} could not be verified
+history-attention = ⚠️ of which {$sum} to look at ({$count}: over, under, late, another payment or another currency)
+history-not-counted = 🚫 {$count} transfer(s) did not reach your account (not counted)
+history-line-rest-of = (rest of bill {$bill})
 state-pending = open
 state-paid = paid
 state-mismatch = not matching
@@ -239,6 +279,7 @@ state-failed = failed
 state-expired = expired
 state-cancelled = cancelled
 state-unverified = not verified
+state-underpaid = paid in part
 ## renew17 (issue 17): registered email and automatic token renewal
 cmd-email = Email for automatic token renewal
 setup-ask-email =
@@ -285,18 +326,13 @@ callback-slow-down = Too many checks in a short time. I keep checking automatica
 ## discard12 (issue 12): an inline draft nobody chose, paid all the same
 state-discarded = never sent (inline draft)
 callback-discarded = This card was never sent. Please do not pay it; ask the seller for a new one.
-notice-paid-late-discarded =
-    ⚠️ PAID although the card was never sent: {$amount} (bill {$bill}) from {$payer} at {$time}.
-    It was an inline card you did not choose (its preview was scanned). The money is in your account.
-notice-mismatch-late-discarded =
-    ⚠️ A transfer arrived for an inline card you did not choose ({$amount}, bill {$bill}), but it does not match: received {$arrived} to {$to} from {$payer} at {$time}. Please check with your customer.
 ## chart14 (issue 14 item 3): the chart /history sends, the summary as its caption
 history-chart-today = Today, {$date} · per hour
 history-chart-yesterday = Yesterday, {$date} · per hour
 history-chart-day = {$date} · per hour
 history-chart-week = This week, {$from} – {$to} · per day
 history-chart-month = This month, {$from} – {$to} · per day
-history-chart-series = {$currency}: {$count} paid · {$sum}
+history-chart-series = {$currency}: {$sum} received · {$count} payment(s)
 history-chart-mon = Mon
 history-chart-tue = Tue
 history-chart-wed = Wed
@@ -383,7 +419,10 @@ charge-send-uncertain-buyer = Telegram did not confirm that the QR code arrived.
 button-paid-check = ✅ I have paid — check
 button-new-qr = 🔄 New QR
 link-sale = 💰 {$buyer} paid {$amount} for {$item} through your pay link, from {$payer} ({$time}).
-link-sale-mismatch = ⚠️ {$buyer} sent a payment for {$item} through your pay link ({$amount}) that does not match it, from {$payer} ({$time}). Check it in your Bakong app.
+link-sale-over = That is {$excess} more than the price ({$price}).
+link-sale-underpaid = ⚠️ {$buyer} paid {$amount} of {$price} for {$item} through your pay link, from {$payer} ({$time}): {$missing} is missing. They were told not to pay that QR code again.
+link-sale-mismatch = ⚠️ {$buyer} sent {$amount} for {$item} through your pay link ({$price}), from {$payer} ({$time}), in another currency than the price: the money is in your account. Check with them.
+link-sale-not-counted = ⚠️ A transfer of {$amount} for {$item} ({$price}) from {$buyer}'s QR code went to {$to}, not to your account, from {$payer} ({$time}). It is not counted. Check it in your Bakong app.
 link-sale-late = It came after the QR code had expired: the money is yours all the same.
 link-sale-over-limit = This is beyond the link's limit (a late payment for a unit that had gone to another buyer): you sold one more than planned.
 poster-title = Scan with your phone's camera — opens Telegram
@@ -405,8 +444,7 @@ close-covers-yesterday = the day that just ended (midnight to midnight)
 close-title-today = 🧾 Closing summary — {$date}, from yesterday {$time} until today {$time}
 close-title-yesterday = 🧾 Closing summary — {$date}, the day that just ended
 close-no-payments = No payments received.
-close-total = 💵 {$currency}: {$count} paid · {$sum}
-close-others = ⌛ {$expired} expired · ❌ {$failed} failed · ⚠️ {$mismatched} not matching · ⏰ {$late} paid late
+close-others = ⌛ {$expired} expired · ❌ {$failed} failed · ✖️ {$cancelled} cancelled
 close-top = Top items:
 close-no-note = (no note)
 close-top-line = • {$note} — {$count} × · {$sum}
@@ -422,11 +460,12 @@ export-usage = Send /export (today), /export yesterday, week, month, a month lik
 export-empty = {$period}: no charges in this period, so there is nothing to export.
 export-too-big = This export is larger than Telegram allows (50 MB). Please ask for a shorter period.
 export-caption =
-    {$period}: {$count} charges
+    {$period}: {$count} rows
     {$paid}
     {$rule}
-export-caption-paid = 💵 {$count} paid · {$sum}
-export-rule = Paid charges count when the customer paid, other ended charges when they ended, open ones when created. Times are Phnom Penh time (UTC+7).
+export-caption-paid = 💵 {$sum} received · {$count} payment(s)
+export-caption-attention = ⚠️ of which {$sum} to look at
+export-rule = One row per payment, when the customer paid (a bill paid twice has two rows); charges without a payment when they ended, open ones when created. Received is what reached your account; the totals are its sum. Times are Phnom Penh time (UTC+7).
 export-col-created = Created
 export-col-paid = Paid at
 export-col-status = Status
@@ -437,15 +476,28 @@ export-col-bill = Bill number
 export-col-payer = Payer
 export-col-hash = Bakong hash
 export-col-late = Paid late after
-export-col-received = Received (not matching)
-export-col-received-to = Received to (not matching)
+export-col-received = Received
+export-col-received-currency = Received currency
+export-col-received-to = Received to
+export-col-payment = Payment
+export-col-rest-of = Rest of bill
 export-sheet-charges = Charges
 export-sheet-totals = Totals
-export-totals-paid-count = Paid charges
-export-totals-paid-sum = Paid total
+export-totals-paid-count = Payments
+export-totals-paid-sum = Received
+export-totals-attention = Of which to look at
 export-totals-count = Charges
+export-totals-not-counted = Transfers that did not reach you
 export-late-cancelled = cancelled
 export-late-expired = expired
 ## coordinator: issue 14's period forms on the chart, a discarded draft in the export
 history-chart-range = {$from} – {$to} · per day
 export-late-discarded = never sent (inline draft)
+export-late-failed = failed
+export-late-unverified = not verified
+pay-fit-exact = exact
+pay-fit-over = more than asked
+pay-fit-under = less than asked
+pay-fit-other-currency = another currency
+pay-fit-not-counted = did not reach your account
+pay-extra = another payment of the bill

@@ -141,12 +141,25 @@ status-paid-caption =
     ✅ បានទូទាត់ {$amount} — {$shop}
     👤 ពី {$payer}
     🕒 {$time} · លេខយោង {$hash}
-status-mismatch-title = មិនទាន់ទូទាត់
+status-mismatch-title = មិនបានទទួល
 status-mismatch-caption =
-    ⚠️ មិនទាន់ទូទាត់ទេ៖ ប្រាក់ដែលផ្ទេរមកមិនត្រូវនឹងការទូទាត់នេះ។
+    ⚠️ មិនបានទទួល៖ ប្រាក់ដែលផ្ទេរសម្រាប់កូដ QR នេះមិនបានចូលគណនីរបស់អ្នកទេ។
     ត្រូវទទួល {$amount} ចូល {$account}។
-    បានទទួល {$arrived} ចូល {$to} ពី {$payer} (លេខយោង {$hash})។
-    សូមពិនិត្យជាមួយអតិថិជនរបស់អ្នក។
+    Bakong រាយការណ៍ថា {$arrived} ចូល {$to} ពី {$payer} (លេខយោង {$hash})។
+    វាមិនត្រូវបានរាប់បញ្ចូលទេ។ សូមពិនិត្យជាមួយអតិថិជនរបស់អ្នក។
+status-underpaid-title = បានបង់មួយផ្នែក
+status-underpaid-caption =
+    ⚠️ បានបង់មួយផ្នែក — {$amount} — {$shop}
+    💰 បានទទួល {$arrived}៖ នៅខ្វះ {$missing}។
+    👤 ពី {$payer}
+    🕒 {$time} · លេខយោង {$hash}
+status-other-currency-title = រូបិយប័ណ្ណផ្សេង
+status-other-currency-caption =
+    ⚠️ បានទទួល {$arrived} សម្រាប់ {$amount} — {$shop}
+    ប្រាក់បានចូលគណនីរបស់អ្នកហើយ ប៉ុន្តែជារូបិយប័ណ្ណផ្សេងពីវិក្កយបត្រ។ សូមពិនិត្យជាមួយអតិថិជនរបស់អ្នក។
+    👤 ពី {$payer} · លេខយោង {$hash}
+status-caption-over = 💰 បានទទួល {$arrived}៖ លើសពីចំនួនដែលបានស្នើ {$excess}។
+status-caption-payments = 💰 បានទទួល {$arrived} ក្នុងការទូទាត់ {$count} ដង។
 status-failed-title = បរាជ័យ
 status-failed-caption =
     ❌ ការទូទាត់បរាជ័យ — {$amount} — {$shop}
@@ -161,6 +174,10 @@ status-line-from = ពី {$payer}
 status-line-time = ម៉ោង {$time}
 status-line-ref = លេខយោង {$hash}
 status-line-received = បានទទួល {$arrived} ចូល {$to}
+status-line-received-of = បានទទួល {$arrived} នៃ {$amount}
+status-line-missing = នៅខ្វះ {$missing}
+status-line-over = បានទទួល {$arrived} — លើស {$excess}
+button-charge-missing = ➕ ស្នើប្រាក់ដែលនៅខ្វះ {$missing}
 status-line-expired = មិនបានទូទាត់មុនម៉ោង {$time}
 notice-token-refused = Bakong បានបដិសេធ API token របស់អ្នក (ផុតកំណត់ ឬមិនត្រឹមត្រូវ) ដូច្នេះខ្ញុំមិនអាចបញ្ជាក់ការទូទាត់បានទេ។ សូមផ្ញើ /token ជាមួយ token ថ្មី។
 notice-token-expiring = API token Bakong របស់អ្នកនឹងផុតកំណត់ក្នុងរយៈពេល {$days} ថ្ងៃទៀត (ថ្ងៃទី {$date})។ សូមយក token ថ្មីនៅគេហទំព័រ Bakong Open API (Renew) រួចផ្ញើវាមកតាម /token។
@@ -178,7 +195,7 @@ history-title-day = 📊 ថ្ងៃ {$date}
 history-title-week = 📊 សប្តាហ៍នេះ ({$from} – {$to})
 history-title-month = 📊 ខែនេះ ({$from} – {$to})
 history-no-payments = មិនទាន់មានការទូទាត់ទេ។
-history-total = 💵 {$currency}៖ បានទូទាត់ {$count} · {$sum}
+history-total = 💵 {$currency}៖ បានទទួល {$sum} · ការទូទាត់ {$count}
 history-others = ⌛ ផុតកំណត់ {$expired} · ❌ បរាជ័យ {$failed} · ✖️ បានបោះបង់ {$cancelled}
 history-latest = ការទូទាត់ចុងក្រោយ៖
 history-line = • ម៉ោង {$time} {$amount} {$note} — ពី {$payer}
@@ -201,37 +218,60 @@ check-not-found = ❌ Bakong រកមិនឃើញប្រតិបត្ត
 check-failed = ❌ Bakong រាយការណ៍ថាប្រតិបត្តិការនេះបរាជ័យ។
 check-unavailable = Bakong មិនឆ្លើយតបនៅពេលនេះទេ។ សូមព្យាយាមម្ដងទៀតក្នុងរយៈពេលមួយនាទី។
 callback-paid-now = ✅ បានទូទាត់ហើយ!
-callback-mismatch-now = ⚠️ មានប្រាក់ផ្ទេរមក ប៉ុន្តែមិនត្រូវនឹងការទូទាត់នេះទេ។ សូមមើលសារ។
+callback-mismatch-now = ⚠️ មានប្រាក់ផ្ទេរមក ប៉ុន្តែវាមិនបានទូទាត់វិក្កយបត្រនេះទេ។ សូមមើលសារ។
+callback-underpaid-now = ⚠️ ប្រាក់ដែលមកដល់តិចជាងចំនួនដែលបានស្នើ។ សូមមើលសារ។
 callback-token-refused = Bakong បានបដិសេធ API token របស់អ្នក។ សូមផ្ញើ /token ជាមួយ token ថ្មី។
 callback-bakong-busy = Bakong មិនឆ្លើយតបនៅពេលនេះទេ ខ្ញុំនឹងបន្តពិនិត្យដោយស្វ័យប្រវត្តិ។
 
 ## late10 (issue 10): late payments, mismatch and unverified statuses, /history by payment time
 callback-cancel-paid = ✅ មិនបានបោះបង់ទេ៖ ការទូទាត់នេះបានបង់រួចហើយ។ សូមមើលសារ។
-callback-mismatch = ⚠️ មានប្រាក់ផ្ទេរមកសម្រាប់ការទូទាត់នេះ ប៉ុន្តែមិនត្រូវគ្នាទេ។
+callback-mismatch = ⚠️ មានប្រាក់ផ្ទេរមកសម្រាប់វិក្កយបត្រនេះ ប៉ុន្តែវាមិនបានទូទាត់វាទេ។
+callback-underpaid = ⚠️ វិក្កយបត្រនេះត្រូវបានបង់មួយផ្នែក។
+callback-difference-sent = ➕ កូដ QR សម្រាប់ប្រាក់ដែលនៅខ្វះ {$missing} មាននៅក្នុងការជជែកហើយ។
+callback-difference-exists = មានកូដ QR សម្រាប់ប្រាក់ដែលនៅសល់នៃវិក្កយបត្រនេះរួចហើយ (វិក្កយបត្រ {$bill})។
+callback-difference-none = វិក្កយបត្រនេះលែងខ្វះអ្វីទៀតហើយ។
+callback-difference-seller-only = មានតែអ្នកលក់ទេដែលអាចស្នើប្រាក់ដែលនៅសល់នៃវិក្កយបត្រនេះបាន។
 callback-unverified = ❔ Bakong មិនអាចបញ្ជាក់ការទូទាត់នេះទាន់ពេលទេ។ សូមពិនិត្យកម្មវិធី Bakong របស់អ្នក។
 status-unverified-title = មិនបានផ្ទៀងផ្ទាត់
 status-unverified-caption =
     ❔ មិនបានផ្ទៀងផ្ទាត់ — {$amount} — {$shop}
     ខ្ញុំមិនអាចសួរ Bakong អំពីការទូទាត់នេះបានទេ (token ត្រូវបានបដិសេធ ឬ Bakong មិនឆ្លើយតប)។ សូមពិនិត្យកម្មវិធី Bakong របស់អ្នក; /check ផ្ទៀងផ្ទាត់បង្កាន់ដៃរបស់អតិថិជន។
-notice-paid-late-cancelled =
-    ⚠️ បានបង់ប្រាក់ក្រោយពេលអ្នកបានបោះបង់៖ {$amount} (វិក្កយបត្រ {$bill}) ពី {$payer} នៅ {$time}។
-    ប្រាក់បានចូលគណនីរបស់អ្នកហើយ។ ប្រសិនបើអ្នកបានប្រាប់អតិថិជនថាការទូទាត់បរាជ័យ សូមប្រាប់ពួកគេថាវាបានជោគជ័យ។
-notice-paid-late-expired =
-    ⚠️ បានបង់ប្រាក់ក្រោយពេលកូដ QR ផុតកំណត់៖ {$amount} (វិក្កយបត្រ {$bill}) ពី {$payer} នៅ {$time}។
-    ប្រាក់បានចូលគណនីរបស់អ្នកហើយ។ ប្រសិនបើអ្នកបានប្រាប់អតិថិជនថាការទូទាត់បរាជ័យ សូមប្រាប់ពួកគេថាវាបានជោគជ័យ។
-notice-mismatch-late-cancelled =
-    ⚠️ មានប្រាក់ផ្ទេរមកក្រោយពេលអ្នកបានបោះបង់ការទូទាត់នេះ ({$amount}, វិក្កយបត្រ {$bill}) ប៉ុន្តែមិនត្រូវគ្នាទេ៖ បានទទួល {$arrived} ទៅ {$to} ពី {$payer} នៅ {$time}។ សូមពិនិត្យជាមួយអតិថិជនរបស់អ្នក។
-notice-mismatch-late-expired =
-    ⚠️ មានប្រាក់ផ្ទេរមកក្រោយពេលកូដ QR នៃការទូទាត់នេះផុតកំណត់ ({$amount}, វិក្កយបត្រ {$bill}) ប៉ុន្តែមិនត្រូវគ្នាទេ៖ បានទទួល {$arrived} ទៅ {$to} ពី {$payer} នៅ {$time}។ សូមពិនិត្យជាមួយអតិថិជនរបស់អ្នក។
 notice-payment-unwatched =
     ⚠️ មានការទូទាត់មកសម្រាប់វិក្កយបត្រ {$bill} ({$amount}) ដែលមានស្ថានភាព {$status} រួចហើយ៖ {$arrived} ពី {$payer} នៅ {$time}។
     លេខយោង {$hash}។ វាមិនត្រូវបានរាប់សម្រាប់ការទូទាត់នេះទេ។ សូមពិនិត្យកម្មវិធី Bakong និងជាមួយអតិថិជនរបស់អ្នក។
+notice-late-cancelled = ⚠️ មានប្រាក់មកដល់ក្រោយពេលអ្នកបានបោះបង់វិក្កយបត្រ {$bill} ({$amount})។
+notice-late-expired = ⚠️ មានប្រាក់មកដល់ក្រោយពេលកូដ QR នៃវិក្កយបត្រ {$bill} ({$amount}) ផុតកំណត់។
+notice-late-discarded = ⚠️ មានប្រាក់មកដល់សម្រាប់កាត inline ដែលអ្នកមិនបានជ្រើសរើស (វិក្កយបត្រ {$bill}, {$amount})៖ រូបមើលជាមុនរបស់វាត្រូវបានស្កេន។
+notice-late-failed = ⚠️ មានប្រាក់មកដល់សម្រាប់វិក្កយបត្រ {$bill} ({$amount}) ក្រោយពេលការបង់ប្រាក់មួយបានបរាជ័យ៖ អតិថិជនបានបង់ម្ដងទៀត។
+notice-late-unverified = ⚠️ មានប្រាក់មកដល់សម្រាប់វិក្កយបត្រ {$bill} ({$amount}) ដែលខ្ញុំមិនអាចផ្ទៀងផ្ទាត់ទាន់ពេល។
+notice-extra-paid = ⚠️ មានការទូទាត់មួយទៀតមកដល់សម្រាប់វិក្កយបត្រ {$bill} ({$amount}) ដែលបានបង់រួចហើយ។
+notice-extra-underpaid = ⚠️ មានការទូទាត់មួយទៀតមកដល់សម្រាប់វិក្កយបត្រ {$bill} ({$amount}) ដែលបានបង់មួយផ្នែក។
+notice-extra-mismatch = ⚠️ មានប្រាក់ផ្ទេរមួយទៀតមកដល់សម្រាប់វិក្កយបត្រ {$bill} ({$amount})។
+notice-money-paid = បានទទួល {$arrived} ពី {$payer} នៅ {$time}៖ វិក្កយបត្របានបង់ហើយ។ ប្រាក់បានចូលគណនីរបស់អ្នក។ ប្រសិនបើអ្នកបានប្រាប់អតិថិជនថាការទូទាត់បរាជ័យ សូមប្រាប់ពួកគេថាវាបានជោគជ័យ។
+notice-money-over = បានទទួល {$arrived} ពី {$payer} នៅ {$time}៖ វិក្កយបត្របានបង់ហើយ លើសពីចំនួនដែលបានស្នើ {$excess}។ ប្រាក់បានចូលគណនីរបស់អ្នក។
+notice-money-paid-in-full = បានទទួល {$arrived} ពី {$payer} នៅ {$time}៖ ឥឡូវវិក្កយបត្របានបង់គ្រប់ចំនួនហើយ (សរុប {$total})។
+notice-money-underpaid = បានទទួល {$arrived} ពី {$payer} នៅ {$time}៖ នៅខ្វះ {$missing}។ កាតមានប៊ូតុងសម្រាប់ស្នើប្រាក់នោះ។
+notice-money-on-top = បានទទួល {$arrived} ពី {$payer} នៅ {$time} បន្ថែមលើចំនួនដែលវិក្កយបត្របានស្នើ៖ វាបានចូលគណនី និងរាប់បញ្ចូលក្នុងសរុបរបស់អ្នក។ ប្រសិនបើអតិថិជនបានបង់ពីរដងដោយច្រឡំ សូមប្រគល់ប្រាក់ជូនពួកគេវិញ។
+notice-money-other-currency = បានទទួល {$arrived} ពី {$payer} នៅ {$time} ជារូបិយប័ណ្ណផ្សេងពីវិក្កយបត្រ៖ ប្រាក់បានចូលគណនីរបស់អ្នក។ សូមពិនិត្យជាមួយអតិថិជនរបស់អ្នក។
+notice-money-not-counted = Bakong រាយការណ៍ថា {$arrived} ចូល {$to} ពី {$payer} នៅ {$time}៖ វាមិនបានចូលគណនីរបស់អ្នក ({$account}) ទេ ដូច្នេះវាមិនត្រូវបានរាប់បញ្ចូលទេ។ សូមពិនិត្យជាមួយអតិថិជនរបស់អ្នក។
+notice-money-ref = លេខយោង {$hash}។
+notice-hash-taken = ⚠️ Bakong បានរាយការណ៍ប្រតិបត្តិការ {$hash} សម្រាប់វិក្កយបត្រ {$bill} ({$amount}) ប៉ុន្តែប្រតិបត្តិការនោះបានទូទាត់វិក្កយបត្រ {$other} រួចហើយ។ វិក្កយបត្រ {$bill} មិនត្រូវបានបង់ដោយវាទេ។ សូមពិនិត្យកម្មវិធី Bakong របស់អ្នក។
+notice-hash-taken-elsewhere = ⚠️ Bakong បានរាយការណ៍ប្រតិបត្តិការ {$hash} សម្រាប់វិក្កយបត្រ {$bill} ({$amount}) ប៉ុន្តែប្រតិបត្តិការនោះបានទូទាត់ការគិតប្រាក់ផ្សេងរួចហើយ។ វិក្កយបត្រ {$bill} មិនត្រូវបានបង់ដោយវាទេ។ សូមពិនិត្យកម្មវិធី Bakong របស់អ្នក។
+customer-paid = ✅ បានបង់ {$amount} — {$shop}។ សូមអរគុណ!
+customer-paid-over = ✅ បានបង់ — {$shop}។ បានទទួល {$arrived} សម្រាប់ {$amount}៖ លើសពីចំនួនដែលបានស្នើ {$excess}។ អ្នកលក់បានទទួលដំណឹងហើយ។
+customer-underpaid =
+    ⚠️ បានទទួល {$arrived} សម្រាប់ {$amount} — {$shop}៖ នៅខ្វះ {$missing}។
+    អ្នកលក់បានទទួលដំណឹងហើយ ហើយនឹងស្នើប្រាក់ដែលនៅសល់ពីអ្នក។ សូមកុំបង់កូដ QR នេះម្ដងទៀត។
+customer-mismatch =
+    ⚠️ បានទទួល {$arrived} — {$shop} — ប៉ុន្តែវាមិនត្រូវនឹងសំណើទូទាត់នេះ ({$amount}) ទេ។
+    អ្នកលក់បានទទួលដំណឹងហើយ។ សូមកុំបង់ម្ដងទៀត៖ សូមរង់ចាំអ្នកលក់។
 notice-unverified =
     ❔ ខ្ញុំមិនអាចបញ្ជាក់ថា {$amount} (វិក្កយបត្រ {$bill}, QR មានសុពលភាពដល់ {$time}) ត្រូវបានបង់ឬអត់ទេ៖ មិនអាចសួរ Bakong បាន (token ត្រូវបានបដិសេធ ឬ Bakong មិនឆ្លើយតប)។
     សូមពិនិត្យកម្មវិធី Bakong របស់អ្នក; /check ជាមួយបង្កាន់ដៃរបស់អតិថិជនអាចផ្ទៀងផ្ទាត់វាបាន។
-history-mismatched = ⚠️ មិនត្រូវគ្នា {$count} (មានប្រាក់មកដល់ ប៉ុន្តែមិនត្រូវនឹងការទូទាត់)
-history-paid-late = ⏰ បានបង់ក្រោយពេលបោះបង់ ឬផុតកំណត់ {$count} (បានរាប់ខាងលើ)
 history-unverified = ❔ មិនអាចផ្ទៀងផ្ទាត់បាន {$count}
+history-attention = ⚠️ ក្នុងនោះ {$sum} ត្រូវពិនិត្យ ({$count}៖ លើស ខ្វះ យឺត ការទូទាត់មួយទៀត ឬរូបិយប័ណ្ណផ្សេង)
+history-not-counted = 🚫 ប្រាក់ផ្ទេរ {$count} មិនបានចូលគណនីរបស់អ្នក (មិនរាប់បញ្ចូល)
+history-line-rest-of = (ប្រាក់ដែលនៅសល់នៃវិក្កយបត្រ {$bill})
 state-pending = កំពុងរង់ចាំ
 state-paid = បានបង់
 state-mismatch = មិនត្រូវគ្នា
@@ -239,6 +279,7 @@ state-failed = បរាជ័យ
 state-expired = ផុតកំណត់
 state-cancelled = បានបោះបង់
 state-unverified = មិនបានផ្ទៀងផ្ទាត់
+state-underpaid = បានបង់មួយផ្នែក
 ## renew17 (issue 17): អ៊ីមែលដែលបានចុះឈ្មោះ និងការបន្ត token ដោយស្វ័យប្រវត្តិ
 cmd-email = អ៊ីមែលសម្រាប់បន្ត token ដោយស្វ័យប្រវត្តិ
 setup-ask-email =
@@ -285,18 +326,13 @@ callback-slow-down = ពិនិត្យច្រើនពេកក្នុ�
 ## discard12 (issue 12): កាត inline ដែលគ្មាននរណាជ្រើស តែត្រូវបានបង់
 state-discarded = មិនបានផ្ញើ (ព្រាង inline)
 callback-discarded = កាតនេះមិនត្រូវបានផ្ញើទេ។ សូមកុំបង់វា សូមស្នើសុំកាតថ្មីពីអ្នកលក់។
-notice-paid-late-discarded =
-    ⚠️ បានបង់ប្រាក់ ទោះបីកាតនេះមិនត្រូវបានផ្ញើក៏ដោយ៖ {$amount} (វិក្កយបត្រ {$bill}) ពី {$payer} នៅ {$time}។
-    វាជាកាត inline ដែលអ្នកមិនបានជ្រើស (មាននរណាម្នាក់បានស្កេនរូបមើលជាមុនរបស់វា)។ ប្រាក់បានចូលគណនីរបស់អ្នកហើយ។
-notice-mismatch-late-discarded =
-    ⚠️ មានប្រាក់ផ្ទេរមកសម្រាប់កាត inline ដែលអ្នកមិនបានជ្រើស ({$amount}, វិក្កយបត្រ {$bill}) ប៉ុន្តែមិនត្រូវគ្នាទេ៖ បានទទួល {$arrived} ទៅ {$to} ពី {$payer} នៅ {$time}។ សូមពិនិត្យជាមួយអតិថិជនរបស់អ្នក។
 ## chart14 (issue 14 item 3): the chart /history sends, the summary as its caption
 history-chart-today = ថ្ងៃនេះ {$date} · តាមម៉ោង
 history-chart-yesterday = ម្សិលមិញ {$date} · តាមម៉ោង
 history-chart-day = ថ្ងៃ {$date} · តាមម៉ោង
 history-chart-week = សប្តាហ៍នេះ {$from} – {$to} · តាមថ្ងៃ
 history-chart-month = ខែនេះ {$from} – {$to} · តាមថ្ងៃ
-history-chart-series = {$currency}៖ បានទូទាត់ {$count} · {$sum}
+history-chart-series = {$currency}៖ បានទទួល {$sum} · ការទូទាត់ {$count}
 history-chart-mon = ចន្ទ
 history-chart-tue = អង្គារ
 history-chart-wed = ពុធ
@@ -383,7 +419,10 @@ charge-send-uncertain-buyer = Telegram មិនបានបញ្ជាក់�
 button-paid-check = ✅ ខ្ញុំបានបង់ហើយ — ពិនិត្យ
 button-new-qr = 🔄 QR ថ្មី
 link-sale = 💰 {$buyer} បានបង់ {$amount} សម្រាប់ {$item} តាមរយៈតំណទូទាត់របស់អ្នក ពី {$payer} ({$time})។
-link-sale-mismatch = ⚠️ {$buyer} បានផ្ញើការទូទាត់សម្រាប់ {$item} តាមរយៈតំណទូទាត់របស់អ្នក ({$amount}) ដែលមិនត្រូវគ្នា ពី {$payer} ({$time})។ សូមពិនិត្យវាក្នុងកម្មវិធី Bakong របស់អ្នក។
+link-sale-over = នោះលើសពីតម្លៃ ({$price}) {$excess}។
+link-sale-underpaid = ⚠️ {$buyer} បានបង់ {$amount} នៃ {$price} សម្រាប់ {$item} តាមរយៈតំណទូទាត់របស់អ្នក ពី {$payer} ({$time})៖ នៅខ្វះ {$missing}។ ពួកគេត្រូវបានប្រាប់កុំឲ្យបង់កូដ QR នោះម្ដងទៀត។
+link-sale-mismatch = ⚠️ {$buyer} បានផ្ញើ {$amount} សម្រាប់ {$item} តាមរយៈតំណទូទាត់របស់អ្នក ({$price}) ពី {$payer} ({$time}) ជារូបិយប័ណ្ណផ្សេងពីតម្លៃ៖ ប្រាក់បានចូលគណនីរបស់អ្នកហើយ។ សូមពិនិត្យជាមួយពួកគេ។
+link-sale-not-counted = ⚠️ ប្រាក់ផ្ទេរ {$amount} សម្រាប់ {$item} ({$price}) ពីកូដ QR របស់ {$buyer} បានចូល {$to} មិនមែនគណនីរបស់អ្នកទេ ពី {$payer} ({$time})។ វាមិនត្រូវបានរាប់បញ្ចូលទេ។ សូមពិនិត្យវាក្នុងកម្មវិធី Bakong របស់អ្នក។
 link-sale-late = វាមកដល់ក្រោយពេល QR កូដផុតកំណត់៖ ប្រាក់នោះនៅតែជារបស់អ្នក។
 link-sale-over-limit = នេះលើសពីដែនកំណត់របស់តំណ (ការទូទាត់យឺតសម្រាប់ទំនិញដែលបានទៅអ្នកទិញម្នាក់ទៀតរួចហើយ)៖ អ្នកបានលក់លើសពីគម្រោងមួយ។
 poster-title = ស្កេនដោយកាមេរ៉ាទូរសព្ទ — បើក Telegram
@@ -405,8 +444,7 @@ close-covers-yesterday = ថ្ងៃដែលទើបនឹងចប់ (ព�
 close-title-today = 🧾 សេចក្ដីសង្ខេបបិទបញ្ជី — {$date} ពីម្សិលមិញម៉ោង {$time} ដល់ថ្ងៃនេះម៉ោង {$time}
 close-title-yesterday = 🧾 សេចក្ដីសង្ខេបបិទបញ្ជី — {$date} ថ្ងៃដែលទើបនឹងចប់
 close-no-payments = មិនទាន់មានការទូទាត់ទេ។
-close-total = 💵 {$currency}៖ បានបង់ {$count} · {$sum}
-close-others = ⌛ ផុតកំណត់ {$expired} · ❌ បរាជ័យ {$failed} · ⚠️ មិនត្រូវគ្នា {$mismatched} · ⏰ បង់យឺត {$late}
+close-others = ⌛ ផុតកំណត់ {$expired} · ❌ បរាជ័យ {$failed} · ✖️ បានបោះបង់ {$cancelled}
 close-top = មុខទំនិញលក់ដាច់ជាងគេ៖
 close-no-note = (គ្មានកំណត់ចំណាំ)
 close-top-line = • {$note} — {$count} ដង · {$sum}
@@ -422,11 +460,12 @@ export-usage = សូមផ្ញើ /export (ថ្ងៃនេះ), /export ye
 export-empty = {$period}៖ គ្មានការគិតប្រាក់ក្នុងរយៈពេលនេះទេ ដូច្នេះគ្មានអ្វីត្រូវនាំចេញទេ។
 export-too-big = ឯកសារនាំចេញនេះធំជាងកម្រិតដែល Telegram អនុញ្ញាត (50 MB)។ សូមស្នើរយៈពេលខ្លីជាងនេះ។
 export-caption =
-    {$period}៖ ការគិតប្រាក់ {$count}
+    {$period}៖ {$count} ជួរ
     {$paid}
     {$rule}
-export-caption-paid = 💵 បានបង់ {$count} · {$sum}
-export-rule = ការគិតប្រាក់ដែលបានបង់ រាប់តាមពេលអតិថិជនបង់ ការគិតប្រាក់ផ្សេងទៀតដែលបានបញ្ចប់ រាប់តាមពេលបញ្ចប់ ហើយការគិតប្រាក់ដែលនៅបើក រាប់តាមពេលបង្កើត។ ម៉ោងទាំងអស់ជាម៉ោងភ្នំពេញ (UTC+7)។
+export-caption-paid = 💵 បានទទួល {$sum} · ការទូទាត់ {$count}
+export-caption-attention = ⚠️ ក្នុងនោះ {$sum} ត្រូវពិនិត្យ
+export-rule = មួយជួរសម្រាប់ការទូទាត់នីមួយៗ តាមពេលដែលអតិថិជនបានបង់ (វិក្កយបត្រដែលបានបង់ពីរដងមានពីរជួរ); ការគិតប្រាក់ដែលគ្មានការទូទាត់ តាមពេលដែលវាបានបញ្ចប់ ហើយការគិតប្រាក់ដែលកំពុងរង់ចាំ តាមពេលបង្កើត។ "បានទទួល" គឺជាប្រាក់ដែលបានចូលគណនីរបស់អ្នក ហើយសរុបគឺជាផលបូករបស់វា។ ម៉ោងគឺម៉ោងភ្នំពេញ (UTC+7)។
 export-col-created = បានបង្កើត
 export-col-paid = ពេលបង់ប្រាក់
 export-col-status = ស្ថានភាព
@@ -437,15 +476,28 @@ export-col-bill = លេខវិក្កយបត្រ
 export-col-payer = អ្នកបង់
 export-col-hash = លេខយោង Bakong (hash)
 export-col-late = បង់យឺតក្រោយពេល
-export-col-received = បានទទួល (មិនត្រូវគ្នា)
-export-col-received-to = ទទួលទៅគណនី (មិនត្រូវគ្នា)
+export-col-received = បានទទួល
+export-col-received-currency = រូបិយប័ណ្ណដែលបានទទួល
+export-col-received-to = បានទទួលចូល
+export-col-payment = ការទូទាត់
+export-col-rest-of = ប្រាក់ដែលនៅសល់នៃវិក្កយបត្រ
 export-sheet-charges = ការគិតប្រាក់
 export-sheet-totals = សរុប
-export-totals-paid-count = ការគិតប្រាក់ដែលបានបង់
-export-totals-paid-sum = សរុបដែលបានបង់
+export-totals-paid-count = ការទូទាត់
+export-totals-paid-sum = បានទទួល
+export-totals-attention = ក្នុងនោះត្រូវពិនិត្យ
 export-totals-count = ការគិតប្រាក់
+export-totals-not-counted = ប្រាក់ផ្ទេរដែលមិនបានចូលគណនីរបស់អ្នក
 export-late-cancelled = បានបោះបង់
 export-late-expired = ផុតកំណត់
 ## coordinator: issue 14's period forms on the chart, a discarded draft in the export
 history-chart-range = {$from} – {$to} · តាមថ្ងៃ
 export-late-discarded = មិនបានផ្ញើ (ព្រាង inline)
+export-late-failed = បរាជ័យ
+export-late-unverified = មិនបានផ្ទៀងផ្ទាត់
+pay-fit-exact = ត្រឹមត្រូវ
+pay-fit-over = លើសពីចំនួនដែលបានស្នើ
+pay-fit-under = តិចជាងចំនួនដែលបានស្នើ
+pay-fit-other-currency = រូបិយប័ណ្ណផ្សេង
+pay-fit-not-counted = មិនបានចូលគណនីរបស់អ្នក
+pay-extra = ការទូទាត់មួយទៀតនៃវិក្កយបត្រ

@@ -3,7 +3,9 @@
 //! on its `inline_message_id`), where anyone may "Check now" and only the seller may
 //! cancel. A press asks Bakong only within the limits of [`super::presses`] (per charge and
 //! per seller, whoever pressed); one over them is answered "just checked" / "slow down". Every
-//! query is answered so the client stops waiting.
+//! query is answered so the client stops waiting. The data of "Charge the missing" under a
+//! card paid in part is read here too ([`Button::Difference`]); its presses go to
+//! `difference`.
 
 use std::sync::Arc;
 
@@ -23,10 +25,12 @@ use super::{Ctx, HandlerResult, TgBot};
 pub enum Button {
     Check,
     Cancel,
+    /// "Charge the missing …" under a card paid in part: a new charge for the rest.
+    Difference,
 }
 
 /// What a button asks for, about which charge. Encoded as `chk:<id>:<bill>` /
-/// `cxl:<id>:<bill>` (well under Telegram's 64 bytes). The bill number ties the button to
+/// `cxl:<id>:<bill>` / `dif:<id>:<bill>` (well under Telegram's 64 bytes). The bill number ties the button to
 /// its charge: after a restore from an older backup the database gives charge ids again,
 /// and a card still in a chat must not check or cancel the new charge that got its id.
 /// Buttons sent before the bill was added (`chk:<id>`) are still read (`bill: None`).
@@ -57,10 +61,19 @@ impl CallbackAction {
         }
     }
 
+    pub fn difference(charge: ChargeId, bill: &str) -> Self {
+        Self {
+            button: Button::Difference,
+            charge,
+            bill: Some(bill.to_owned()),
+        }
+    }
+
     pub fn encode(&self) -> String {
         let kind = match self.button {
             Button::Check => "chk",
             Button::Cancel => "cxl",
+            Button::Difference => "dif",
         };
         match &self.bill {
             Some(bill) => format!("{kind}:{}:{bill}", self.charge.0),
@@ -73,6 +86,7 @@ impl CallbackAction {
         let button = match parts.next()? {
             "chk" => Button::Check,
             "cxl" => Button::Cancel,
+            "dif" => Button::Difference,
             _ => return None,
         };
         let id = parts.next()?;
@@ -92,6 +106,10 @@ impl CallbackAction {
             Some(_) => return None,
         };
         if parts.next().is_some() {
+            return None;
+        }
+        // "Charge the missing" was never made without its bill number.
+        if button == Button::Difference && bill.is_none() {
             return None;
         }
         Some(Self {
@@ -178,6 +196,8 @@ async fn answer(
     };
     let status_text = |status: ChargeStatus| status_answer(lang, status, charge.expires_at);
     match action.button {
+        // The router sends "Charge the missing" to `difference` before this handler.
+        Button::Difference => Ok(t!(lang, "callback-unknown")),
         Button::Cancel => {
             // Ask Bakong once first: a charge already paid is settled as paid, not
             // cancelled. When Bakong cannot answer, or the presses' limits leave no ask
@@ -199,6 +219,9 @@ async fn answer(
                     Ok(CheckNow::Settled(SettledAs::Paid)) => {
                         tracing::info!(charge = %id, "cancel pressed on a paid charge: settled as paid");
                         return Ok(t!(lang, "callback-cancel-paid"));
+                    }
+                    Ok(CheckNow::Settled(SettledAs::Underpaid)) => {
+                        return Ok(t!(lang, "callback-underpaid-now"));
                     }
                     Ok(CheckNow::Settled(SettledAs::Mismatch)) => {
                         return Ok(t!(lang, "callback-mismatch-now"));
@@ -254,6 +277,7 @@ async fn answer(
             };
             Ok(match outcome {
                 CheckNow::Settled(SettledAs::Paid) => t!(lang, "callback-paid-now"),
+                CheckNow::Settled(SettledAs::Underpaid) => t!(lang, "callback-underpaid-now"),
                 CheckNow::Settled(SettledAs::Mismatch) => t!(lang, "callback-mismatch-now"),
                 CheckNow::Settled(SettledAs::Failed) => t!(lang, "callback-failed"),
                 CheckNow::Settled(SettledAs::Expired) => t!(lang, "callback-expired"),
@@ -304,6 +328,7 @@ async fn guest(
     }
     Ok(match watcher.check_now(id).await {
         Ok(CheckNow::Settled(SettledAs::Paid)) => t!(lang, "callback-paid-now"),
+        Ok(CheckNow::Settled(SettledAs::Underpaid)) => t!(lang, "callback-underpaid-now"),
         Ok(CheckNow::Settled(SettledAs::Mismatch)) => t!(lang, "callback-mismatch-now"),
         Ok(CheckNow::Settled(SettledAs::Failed)) => t!(lang, "callback-failed"),
         Ok(CheckNow::Settled(SettledAs::Expired)) => t!(lang, "callback-expired"),
@@ -332,6 +357,7 @@ async fn guest(
 fn status_answer(lang: crate::i18n::Lang, status: ChargeStatus, expires_at: i64) -> String {
     match status {
         ChargeStatus::Paid => t!(lang, "callback-paid"),
+        ChargeStatus::Underpaid => t!(lang, "callback-underpaid"),
         ChargeStatus::Mismatch => t!(lang, "callback-mismatch"),
         ChargeStatus::Unverified => t!(lang, "callback-unverified"),
         ChargeStatus::Failed => t!(lang, "callback-failed"),
@@ -354,6 +380,7 @@ mod tests {
             CallbackAction::check(ChargeId(1), "KB0A1B2C3D4E5F"),
             CallbackAction::cancel(ChargeId(9_007_199_254_740_993), "KB0A1B2C3D4E5F"),
             CallbackAction::cancel(ChargeId(i64::MAX), &"Z".repeat(MAX_BILL)),
+            CallbackAction::difference(ChargeId(i64::MAX), &"Z".repeat(MAX_BILL)),
         ] {
             assert_eq!(CallbackAction::decode(&a.encode()), Some(a.clone()));
             assert!(a.encode().len() <= 64, "{}", a.encode());
@@ -380,6 +407,13 @@ mod tests {
             "chk:1:KB-1",
             "chk:1:KB1:2",
             &format!("chk:1:{}", "Z".repeat(MAX_BILL + 1)),
+            "dif:1",
+            "dif:1:",
+            "dif:x:KB1",
+            "dif:-1:KB1",
+            "dif:1:KB 1",
+            "dif:1:KB1:",
+            &format!("dif:1:{}", "Z".repeat(MAX_BILL + 1)),
         ] {
             assert_eq!(CallbackAction::decode(junk), None, "{junk}");
         }

@@ -100,13 +100,53 @@ pub(super) async fn handle(turn: &Turn, shop: &Shop, args: &str) -> HandlerResul
         Err(e) => return turn.reply(explain(lang, &e)).await,
     };
 
+    match send_card(bot, ctx, shop, msg.chat.id, &request, lang, None).await? {
+        CardSent::Sent | CardSent::Taken { .. } => Ok(()),
+        CardSent::Uncertain { time } => {
+            turn.reply(t!(lang, "charge-send-uncertain", time = time.as_str()))
+                .await
+        }
+        CardSent::Refused => turn.reply(t!(lang, "charge-send-failed")).await,
+    }
+}
+
+/// How [`send_card`] ended.
+pub(super) enum CardSent {
+    /// The card is in the chat and its charge pending.
+    Sent,
+    /// Telegram did not answer: the charge is watched without a message; the QR, if the
+    /// chat got it, is valid until `time`.
+    Uncertain { time: String },
+    /// Telegram refused the photo: nothing was charged.
+    Refused,
+    /// The under-paid charge already has a charge for its missing part: bill `bill`.
+    Taken { bill: String },
+}
+
+/// Makes a charge for `request` and sends its card to `chat` — /charge's steps 1 to 3 —
+/// with `difference_of` the under-paid charge whose missing part it asks for, if any.
+pub(super) async fn send_card(
+    bot: &super::TgBot,
+    ctx: &Ctx,
+    shop: &Shop,
+    chat: ChatId,
+    request: &ChargeArgs,
+    lang: Lang,
+    difference_of: Option<ChargeId>,
+) -> Result<CardSent, HandlerError> {
+    let (merchant, profile) = (&shop.merchant, &shop.profile);
+    let now = ctx.clock.unix_secs();
+    let reserved = reserve_card_for(ctx, shop, chat.0, request, lang, now, difference_of).await?;
     let ReservedCard {
         id,
         png,
         bill,
         amount_text,
         time,
-    } = reserve_card(ctx, shop, msg.chat.id.0, &request, lang, now).await?;
+    } = match reserved {
+        Reservation::Card(card) => card,
+        Reservation::Taken { bill } => return Ok(CardSent::Taken { bill }),
+    };
 
     let caption = caption(
         lang,
@@ -116,7 +156,7 @@ pub(super) async fn handle(turn: &Turn, shop: &Shop, args: &str) -> HandlerResul
         &time,
     );
     let sent = bot
-        .send_photo(msg.chat.id, InputFile::memory(png).file_name("khqr.png"))
+        .send_photo(chat, InputFile::memory(png).file_name("khqr.png"))
         .caption(caption)
         .reply_markup(buttons(lang, id, &bill))
         .await;
@@ -133,14 +173,12 @@ pub(super) async fn handle(turn: &Turn, shop: &Shop, args: &str) -> HandlerResul
                     ctx.clock.unix_secs(),
                 )
                 .await?;
-            return turn
-                .reply(t!(lang, "charge-send-uncertain", time = time.as_str()))
-                .await;
+            return Ok(CardSent::Uncertain { time });
         }
         Err(e) => {
             tracing::warn!(charge = %id, error = %e, "Telegram refused the QR; discarding the charge");
             ctx.store.discard_creating_charge(id).await?;
-            return turn.reply(t!(lang, "charge-send-failed")).await;
+            return Ok(CardSent::Refused);
         }
     };
     match ctx
@@ -156,7 +194,7 @@ pub(super) async fn handle(turn: &Turn, shop: &Shop, args: &str) -> HandlerResul
             {
                 tracing::warn!(charge = %id, error = %e, "could not record the card's file_id");
             }
-            Ok(())
+            Ok(CardSent::Sent)
         }
         outcome => {
             // The photo is out (the customer may be scanning it) but it could not be linked to
@@ -170,7 +208,7 @@ pub(super) async fn handle(turn: &Turn, shop: &Shop, args: &str) -> HandlerResul
                 .keep_unconfirmed_charge(id, reason, ctx.clock.unix_secs())
                 .await
             {
-                Ok(_) => Ok(()),
+                Ok(_) => Ok(CardSent::Sent),
                 Err(e) => {
                     tracing::error!(charge = %id, error = %e, "could not keep the charge watched; start-up recovery will poll it");
                     Err(e.into())
@@ -263,6 +301,32 @@ pub(super) async fn reserve_card(
     lang: Lang,
     now: i64,
 ) -> Result<ReservedCard, HandlerError> {
+    match reserve_card_for(ctx, shop, chat_id, request, lang, now, None).await? {
+        Reservation::Card(card) => Ok(card),
+        Reservation::Taken { bill } => Err(format!("bill {bill} is not a difference").into()),
+    }
+}
+
+/// What [`reserve_card_for`] reserved.
+pub(super) enum Reservation {
+    Card(ReservedCard),
+    /// The under-paid charge already has a charge for its missing part.
+    Taken {
+        bill: String,
+    },
+}
+
+/// [`reserve_card`], for a charge asking the missing part of `difference_of` when given
+/// (at most one open or paid such charge: [`Reservation::Taken`] otherwise).
+async fn reserve_card_for(
+    ctx: &Ctx,
+    shop: &Shop,
+    chat_id: i64,
+    request: &ChargeArgs,
+    lang: Lang,
+    now: i64,
+    difference_of: Option<ChargeId>,
+) -> Result<Reservation, HandlerError> {
     let profile = &shop.profile;
     let ttl = i64::try_from(ctx.charge_ttl.as_secs()).unwrap_or(600);
     let expires_at = now + ttl;
@@ -294,15 +358,31 @@ pub(super) async fn reserve_card(
             created_at: now,
             expires_at,
         };
-        match ctx.store.insert_creating_charge(&new).await {
-            Ok(id) => {
-                return Ok(ReservedCard {
+        let inserted = match difference_of {
+            None => ctx.store.insert_creating_charge(&new).await.map(Some),
+            Some(of) => ctx.store.insert_creating_difference(&new, of).await,
+        };
+        match inserted {
+            Ok(Some(id)) => {
+                return Ok(Reservation::Card(ReservedCard {
                     id,
                     png,
                     bill,
                     amount_text,
                     time,
-                });
+                }));
+            }
+            Ok(None) => {
+                let bill = match difference_of {
+                    Some(of) => ctx
+                        .store
+                        .difference_charge(of)
+                        .await?
+                        .map(|c| c.bill_number)
+                        .unwrap_or_default(),
+                    None => String::new(),
+                };
+                return Ok(Reservation::Taken { bill });
             }
             Err(StoreError::Duplicate(_)) if attempt < BILL_ATTEMPTS => continue,
             Err(e) => return Err(e.into()),

@@ -36,7 +36,7 @@ async fn figures(store: &Store, m: MerchantId, w: Window) -> Result<CloseFigures
 }
 
 fn paid_in(s: &HistorySummary, currency: Currency) -> u64 {
-    s.paid
+    s.received
         .iter()
         .find(|t| t.currency == currency)
         .map_or(0, |t| t.sum_minor)
@@ -67,25 +67,17 @@ pub fn summary_text(lang: Lang, w: Window, f: &CloseFigures) -> String {
     } else {
         t!(lang, "close-title-yesterday", date = day.as_str())
     }];
-    if f.day.paid.is_empty() {
-        text.push(t!(lang, "close-no-payments"));
-    }
-    for total in &f.day.paid {
-        text.push(t!(
-            lang,
-            "close-total",
-            currency = total.currency.alpha(),
-            count = total.count,
-            sum = format_minor_units(total.sum_minor, total.currency)
-        ));
-    }
+    text.extend(super::reports::totals_lines(
+        lang,
+        &f.day,
+        t!(lang, "close-no-payments"),
+    ));
     text.push(t!(
         lang,
         "close-others",
         expired = f.day.expired,
         failed = f.day.failed,
-        mismatched = f.day.mismatched,
-        late = f.day.paid_late
+        cancelled = f.day.cancelled
     ));
     if !f.top.is_empty() {
         text.push(String::new());
@@ -106,9 +98,9 @@ pub fn summary_text(lang: Lang, w: Window, f: &CloseFigures) -> String {
     text.push(t!(lang, "close-vs-title", date = before.day.to_string()));
     let mut currencies: Vec<Currency> = f
         .day
-        .paid
+        .received
         .iter()
-        .chain(&f.week_before.paid)
+        .chain(&f.week_before.received)
         .map(|t| t.currency)
         .collect();
     currencies.sort_by_key(|c| *c != Currency::Usd);

@@ -1,11 +1,12 @@
 //! `/export [today|yesterday|week|month|YYYY-MM|YYYY-MM-DD..YYYY-MM-DD]` (issue 14): the
 //! period's charges as two documents, a CSV and an XLSX workbook.
 //!
-//! **Which charges.** A seller reconciles money received, so a paid charge counts when the
-//! customer paid (`paid_at`, Phnom Penh days) — a charge created yesterday and paid today is
-//! in today's export. A mismatch counts when the money arrived too; a charge that ended
-//! otherwise (expired, failed, cancelled, not verified) when it ended; an open one when it
-//! was created (`Store::export_rows`). The caption and the workbook's totals sheet say so.
+//! **Which lines.** A seller reconciles money received, so each payment of the ledger is a
+//! line of its own when the customer paid (`paid_at`, Phnom Penh days) — a charge created
+//! yesterday and paid today is in today's export, a QR paid twice has two lines. A charge
+//! without a payment counts when it ended (expired, failed, cancelled, not verified), an open
+//! one when it was created (`Store::export_rows`). The "Received" column's sums per currency
+//! are the totals, as `/history` shows them. The caption and the totals sheet say so.
 //!
 //! **Files.** CSV: RFC 4180 (CRLF, quoted when needed), UTF-8 with a byte-order mark so
 //! Excel shows Khmer, times ISO 8601 in Phnom Penh time with `+07:00`, amounts as decimal
@@ -32,7 +33,7 @@ use tokio::sync::mpsc;
 use crate::i18n::Lang;
 use crate::khqr::Currency;
 use crate::render::format_minor_units;
-use crate::store::{ChargeStatus, ExportRow, PaidAfter};
+use crate::store::{Arrival, ChargeStatus, ExportRow, PaidAfter};
 use crate::t;
 use crate::time::{UnixSecs, in_phnom_penh};
 use crate::watcher::history::{MAX_SPAN_DAYS, Period, PeriodError, parse_period};
@@ -40,6 +41,7 @@ use crate::watcher::history::{MAX_SPAN_DAYS, Period, PeriodError, parse_period};
 use super::HandlerResult;
 use super::caller::Shop;
 use super::followups::status_word;
+use super::money_words::payment_word;
 use super::reports::period_title;
 use super::turn::Turn;
 
@@ -99,11 +101,14 @@ struct Texts {
     headers: Vec<String>,
     charges_sheet: String,
     totals_sheet: String,
-    totals_headers: [String; 3],
+    totals_headers: [String; 4],
     lang: Lang,
     after_cancelled: String,
     after_expired: String,
     after_discarded: String,
+    after_failed: String,
+    after_unverified: String,
+    not_counted_header: String,
     rule: String,
     period: String,
     status_header: String,
@@ -112,8 +117,9 @@ struct Texts {
 
 /// The totals sheet's rows, in this order; a status not listed (a new one) still gets a row
 /// when the period has it, after these.
-const STATUSES: [ChargeStatus; 7] = [
+const STATUSES: [ChargeStatus; 8] = [
     ChargeStatus::Paid,
+    ChargeStatus::Underpaid,
     ChargeStatus::Mismatch,
     ChargeStatus::Expired,
     ChargeStatus::Failed,
@@ -137,7 +143,10 @@ impl Texts {
                 t!(lang, "export-col-hash"),
                 t!(lang, "export-col-late"),
                 t!(lang, "export-col-received"),
+                t!(lang, "export-col-received-currency"),
                 t!(lang, "export-col-received-to"),
+                t!(lang, "export-col-payment"),
+                t!(lang, "export-col-rest-of"),
             ],
             charges_sheet: t!(lang, "export-sheet-charges"),
             totals_sheet: t!(lang, "export-sheet-totals"),
@@ -145,11 +154,15 @@ impl Texts {
                 t!(lang, "export-col-currency"),
                 t!(lang, "export-totals-paid-count"),
                 t!(lang, "export-totals-paid-sum"),
+                t!(lang, "export-totals-attention"),
             ],
             lang,
             after_cancelled: t!(lang, "export-late-cancelled"),
             after_expired: t!(lang, "export-late-expired"),
             after_discarded: t!(lang, "export-late-discarded"),
+            after_failed: t!(lang, "export-late-failed"),
+            after_unverified: t!(lang, "export-late-unverified"),
+            not_counted_header: t!(lang, "export-totals-not-counted"),
             rule: t!(lang, "export-rule"),
             period: period_title(lang, period),
             status_header: t!(lang, "export-col-status"),
@@ -162,45 +175,51 @@ impl Texts {
     }
 }
 
-/// One row's cells as text (the CSV; the XLSX types some of them).
-fn cells(t: &Texts, r: &ExportRow) -> [String; 12] {
-    let late = match r.paid_after {
+/// Columns of a line.
+const COLUMNS: usize = 15;
+
+/// One line's cells as text (the CSV; the XLSX types some of them).
+fn cells(t: &Texts, r: &ExportRow) -> [String; COLUMNS] {
+    // Late after: a payment found after its charge had ended without money.
+    let after = match &r.payment {
+        Some(p) => p.late_after(),
+        None => r.paid_after,
+    };
+    let late = match after {
         Some(PaidAfter::Cancelled) => t.after_cancelled.clone(),
         Some(PaidAfter::Expired) => t.after_expired.clone(),
         Some(PaidAfter::Discarded) => t.after_discarded.clone(),
+        Some(PaidAfter::Failed) => t.after_failed.clone(),
+        Some(PaidAfter::Unverified) => t.after_unverified.clone(),
         None => String::new(),
     };
-    let received = match (r.paid_amount_minor, r.paid_currency.as_deref()) {
-        (Some(minor), Some(c)) if r.status == ChargeStatus::Mismatch => {
-            match c.parse::<Currency>() {
-                Ok(cur) => format!(
-                    "{} {}",
-                    decimal(u64::try_from(minor).unwrap_or(0), cur),
-                    cur.alpha()
-                ),
-                Err(_) => format!("{minor} {c}"),
-            }
-        }
-        _ => String::new(),
-    };
-    let received_to = if r.status == ChargeStatus::Mismatch {
-        r.paid_to_account_id.clone().unwrap_or_default()
-    } else {
-        String::new()
+    let p = r.payment.as_ref();
+    let (received, received_currency) = match p.map(|p| p.arrival) {
+        Some(arrival) => match arrival.readable() {
+            Some(m) => (decimal(m.minor, m.currency), m.currency.alpha().to_owned()),
+            None => (
+                p.map(|p| p.amount.clone()).unwrap_or_default(),
+                p.map(|p| p.currency.clone()).unwrap_or_default(),
+            ),
+        },
+        None => (String::new(), String::new()),
     };
     [
         iso(r.created_at),
-        r.paid_at.map(iso).unwrap_or_default(),
+        p.map(|p| iso(p.paid_at)).unwrap_or_default(),
         t.status(r.status),
         decimal(r.amount_minor, r.currency),
         r.currency.alpha().to_owned(),
         r.note.clone().unwrap_or_default(),
         r.bill_number.clone(),
-        r.payer_account_id.clone().unwrap_or_default(),
-        r.bakong_hash.clone().unwrap_or_default(),
+        p.map(|p| p.payer_account.clone()).unwrap_or_default(),
+        p.map(|p| p.hash.clone()).unwrap_or_default(),
         late,
         received,
-        received_to,
+        received_currency,
+        p.map(|p| p.to_account.clone()).unwrap_or_default(),
+        p.map(|p| payment_word(t.lang, p)).unwrap_or_default(),
+        r.rest_of.clone().unwrap_or_default(),
     ]
 }
 
@@ -214,25 +233,56 @@ enum ExportError {
     Io(#[from] std::io::Error),
 }
 
+/// What arrived in one currency: counted payments, their sum, and what of it needs a look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Received {
+    currency: Currency,
+    count: u64,
+    sum: u64,
+    attention: u64,
+}
+
 /// Totals kept while the rows stream past.
 #[derive(Default)]
 struct Totals {
     rows: u64,
-    /// (currency, paid count, paid sum); USD first once the rows are written.
-    paid: Vec<(Currency, u64, u64)>,
+    /// Per currency; USD first once the rows are written.
+    received: Vec<Received>,
+    /// Transfers that did not reach the seller.
+    not_counted: u64,
+    /// Charges per status (each once: a second payment's line is not counted again).
     statuses: Vec<(ChargeStatus, u64)>,
 }
 
 impl Totals {
     fn add(&mut self, r: &ExportRow) {
         self.rows += 1;
-        if r.status == ChargeStatus::Paid {
-            match self.paid.iter_mut().find(|(c, _, _)| *c == r.currency) {
-                Some((_, n, sum)) => {
-                    *n += 1;
-                    *sum += r.amount_minor;
+        if let Some(p) = &r.payment {
+            match p.arrival {
+                Arrival::Counted { money, .. } => {
+                    let look = if p.needs_attention() { money.minor } else { 0 };
+                    match self
+                        .received
+                        .iter_mut()
+                        .find(|t| t.currency == money.currency)
+                    {
+                        Some(t) => {
+                            t.count += 1;
+                            t.sum = t.sum.saturating_add(money.minor);
+                            t.attention = t.attention.saturating_add(look);
+                        }
+                        None => self.received.push(Received {
+                            currency: money.currency,
+                            count: 1,
+                            sum: money.minor,
+                            attention: look,
+                        }),
+                    }
                 }
-                None => self.paid.push((r.currency, 1, r.amount_minor)),
+                Arrival::NotCounted { .. } => self.not_counted += 1,
+            }
+            if p.charge_was.has_payment() {
+                return;
             }
         }
         match self.statuses.iter_mut().find(|(s, _)| *s == r.status) {
@@ -259,36 +309,52 @@ struct Formats {
 
 fn write_header(sheet: &mut Worksheet, t: &Texts, f: &Formats) -> Result<(), XlsxError> {
     for (col, h) in t.headers.iter().enumerate() {
-        let col = u16::try_from(col).unwrap_or(u16::MAX); // ok: 12 columns
+        let col = u16::try_from(col).unwrap_or(u16::MAX); // ok: 15 columns
         sheet.write_string_with_format(0, col, h, &f.header)?;
         sheet.set_column_width(col, if col < 2 { 20 } else { 16 })?;
     }
     Ok(())
 }
 
+/// The XLSX column of "Received" (a number when it can be read).
+const RECEIVED_COL: u16 = 10;
+
 fn write_xlsx_row(
     sheet: &mut Worksheet,
     row: u32,
     r: &ExportRow,
-    text: &[String; 12],
+    text: &[String; COLUMNS],
     f: &Formats,
 ) -> Result<(), XlsxError> {
     let time = |t: UnixSecs| ExcelDateTime::from_timestamp(t + UTC_OFFSET_SECS);
+    let money_format = |c: Currency| if c == Currency::Usd { &f.usd } else { &f.khr };
     sheet.write_datetime_with_format(row, 0, time(r.created_at)?, &f.time)?;
-    if let Some(paid) = r.paid_at {
-        sheet.write_datetime_with_format(row, 1, time(paid)?, &f.time)?;
+    if let Some(p) = &r.payment {
+        sheet.write_datetime_with_format(row, 1, time(p.paid_at)?, &f.time)?;
     }
     sheet.write_string(row, 2, &text[2])?;
-    let money = if r.currency == Currency::Usd {
-        &f.usd
-    } else {
-        &f.khr
-    };
-    sheet.write_number_with_format(row, 3, number(r.amount_minor, r.currency), money)?;
-    for col in 4..12u16 {
+    sheet.write_number_with_format(
+        row,
+        3,
+        number(r.amount_minor, r.currency),
+        money_format(r.currency),
+    )?;
+    let readable = r.payment.as_ref().and_then(|p| p.arrival.readable());
+    for col in 4..u16::try_from(COLUMNS).unwrap_or(u16::MAX) {
         let cell = &text[usize::from(col)];
-        if !cell.is_empty() {
-            sheet.write_string(row, col, cell)?;
+        match readable {
+            Some(m) if col == RECEIVED_COL => {
+                sheet.write_number_with_format(
+                    row,
+                    col,
+                    number(m.minor, m.currency),
+                    money_format(m.currency),
+                )?;
+            }
+            _ if !cell.is_empty() => {
+                sheet.write_string(row, col, cell)?;
+            }
+            _ => {}
         }
     }
     Ok(())
@@ -304,24 +370,28 @@ fn write_totals(
     sheet.write_string(0, 0, &t.period)?;
     sheet.write_string(1, 0, &t.rule)?;
     for (col, h) in t.totals_headers.iter().enumerate() {
-        let col = u16::try_from(col).unwrap_or(u16::MAX); // ok: 3 columns
+        let col = u16::try_from(col).unwrap_or(u16::MAX); // ok: 4 columns
         sheet.write_string_with_format(3, col, h, &f.header)?;
         sheet.set_column_width(col, 18)?;
     }
     let mut row = 4;
-    for &(currency, n, sum) in &totals.paid {
-        let money = if currency == Currency::Usd {
+    for r in &totals.received {
+        let money = if r.currency == Currency::Usd {
             &f.usd
         } else {
             &f.khr
         };
-        sheet.write_string(row, 0, currency.alpha())?;
+        sheet.write_string(row, 0, r.currency.alpha())?;
         // ok: counts far below 2^53
-        sheet.write_number(row, 1, n as f64)?;
-        sheet.write_number_with_format(row, 2, number(sum, currency), money)?;
+        sheet.write_number(row, 1, r.count as f64)?;
+        sheet.write_number_with_format(row, 2, number(r.sum, r.currency), money)?;
+        sheet.write_number_with_format(row, 3, number(r.attention, r.currency), money)?;
         row += 1;
     }
     row += 1;
+    sheet.write_string_with_format(row, 0, &t.not_counted_header, &f.header)?;
+    sheet.write_number(row, 1, totals.not_counted as f64)?; // ok: a count far below 2^53
+    row += 2;
     sheet.write_string_with_format(row, 0, &t.status_header, &f.header)?;
     sheet.write_string_with_format(row, 1, &t.count_header, &f.header)?;
     row += 1;
@@ -380,7 +450,7 @@ fn write_files(
         row = row.saturating_add(1);
     }
     csv.flush()?;
-    totals.paid.sort_by_key(|(c, _, _)| *c != Currency::Usd);
+    totals.received.sort_by_key(|r| r.currency != Currency::Usd);
     let totals_sheet = book.add_worksheet();
     write_totals(totals_sheet, t, &totals, &f)?;
     book.save(&xlsx_path)?;
@@ -452,19 +522,22 @@ pub(super) async fn command(turn: &Turn, shop: &Shop, arg: &str) -> HandlerResul
             return turn.reply(t!(lang, "export-too-big")).await;
         }
     }
-    let mut sums: Vec<String> = files
-        .totals
-        .paid
-        .iter()
-        .map(|(c, n, sum)| {
-            t!(
+    let mut sums: Vec<String> = Vec::new();
+    for r in &files.totals.received {
+        sums.push(t!(
+            lang,
+            "export-caption-paid",
+            count = r.count.to_string(),
+            sum = format_minor_units(r.sum, r.currency)
+        ));
+        if r.attention > 0 {
+            sums.push(t!(
                 lang,
-                "export-caption-paid",
-                count = n.to_string(),
-                sum = format_minor_units(*sum, *c)
-            )
-        })
-        .collect();
+                "export-caption-attention",
+                sum = format_minor_units(r.attention, r.currency)
+            ));
+        }
+    }
     if sums.is_empty() {
         sums.push(t!(lang, "close-no-payments"));
     }

@@ -23,22 +23,25 @@ use teloxide::ApiError;
 use teloxide::RequestError;
 use teloxide::prelude::*;
 use teloxide::types::{
-    FileId, InlineKeyboardMarkup, InputFile, InputMedia, InputMediaPhoto, MessageId,
+    FileId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMedia, InputMediaPhoto,
+    MessageId,
 };
 
 use crate::i18n::Lang;
 use crate::metrics::Metrics;
 use crate::render::{StatusKind, StatusSpec, format_minor_units, format_money, status_png};
 
-use crate::store::{Charge, ChargeStatus, FollowUpKind, Merchant, OutboxItem, PaidAfter, Store};
+use crate::store::{Charge, ChargeStatus, FollowUpKind, Merchant, OutboxItem, Payment, Store};
 use crate::t;
 use crate::telegram_pacing::{ChatKey, FloodGate, PacedBot, WaitPolicy};
 use crate::time::{SharedClock, UnixSecs, system_clock};
 use crate::watcher::outbox::{Deliver, DeliveryError};
 use crate::watcher::reminders::days_left;
 
+use super::callbacks::CallbackAction;
 use super::charge::largest_photo;
 use super::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
+use super::money_words;
 
 /// Accepted task ids remembered at most (then forgotten all at once).
 const MAX_REMEMBERED: usize = 10_000;
@@ -185,28 +188,11 @@ fn paid_money(minor: i64, currency: &str) -> String {
     }
 }
 
-fn short_hash(hash: Option<&str>) -> String {
-    hash.map(|h| h.chars().take(8).collect())
-        .unwrap_or_else(|| "—".to_owned())
-}
-
-/// What arrived for a mismatched charge, as text (`? XYZ` for a currency we do not know).
-fn arrived(charge: &Charge) -> String {
-    match (charge.paid_amount_minor, charge.paid_currency.as_deref()) {
-        (Some(minor), Some(c))
-            if c.eq_ignore_ascii_case("USD") || c.eq_ignore_ascii_case("KHR") =>
-        {
-            paid_money(minor, c)
-        }
-        (_, Some(c)) => format!("? {c}"),
-        _ => "?".to_owned(),
-    }
-}
-
 /// A charge's status as a word of the seller's language.
 pub(super) fn status_word(lang: Lang, status: ChargeStatus) -> String {
     match status {
         ChargeStatus::Paid => t!(lang, "state-paid"),
+        ChargeStatus::Underpaid => t!(lang, "state-underpaid"),
         ChargeStatus::Mismatch => t!(lang, "state-mismatch"),
         ChargeStatus::Failed => t!(lang, "state-failed"),
         ChargeStatus::Expired => t!(lang, "state-expired"),
@@ -217,10 +203,10 @@ pub(super) fn status_word(lang: Lang, status: ChargeStatus) -> String {
     }
 }
 
-/// The message telling the seller about a payment found late or for a charge that can no
-/// longer take it (`task.kind` is [`FollowUpKind::ChargePaidLate`] or
-/// [`FollowUpKind::PaymentUnwatched`]).
-fn money_notice(task: &OutboxItem, charge: &Charge, lang: Lang, now: UnixSecs) -> String {
+/// The message about a payment for a charge that could no longer take it, as builds before
+/// the payments ledger queued it ([`FollowUpKind::PaymentUnwatched`]: the payload carries
+/// what arrived).
+fn unwatched_notice(task: &OutboxItem, charge: &Charge, lang: Lang) -> String {
     let amount = format_money(charge.amount);
     let bill = charge.bill_number.as_str();
     let payload = |key: &str| {
@@ -229,126 +215,47 @@ fn money_notice(task: &OutboxItem, charge: &Charge, lang: Lang, now: UnixSecs) -
             .and_then(serde_json::Value::as_str)
             .map(str::to_owned)
     };
-    if task.kind == FollowUpKind::PaymentUnwatched {
-        let payer = payload("payer").unwrap_or_else(|| "—".into());
-        let hash = payload("hash").unwrap_or_default();
-        let arrived = match (
-            task.payload
-                .get("amount_minor")
-                .and_then(serde_json::Value::as_i64),
-            payload("currency"),
-        ) {
-            (Some(minor), Some(c))
-                if c.eq_ignore_ascii_case("USD") || c.eq_ignore_ascii_case("KHR") =>
-            {
-                paid_money(minor, &c)
-            }
-            (_, Some(c)) => format!("{} {c}", payload("amount").unwrap_or_default()),
-            _ => amount.clone(),
-        };
-        let time = task
-            .payload
-            .get("paid_at")
-            .and_then(serde_json::Value::as_i64)
-            .map_or_else(|| "—".to_owned(), phnom_penh_date_time);
-        let status = payload("status")
-            .and_then(|s| s.parse::<ChargeStatus>().ok())
-            .map_or_else(String::new, |s| status_word(lang, s));
-        return t!(
-            lang,
-            "notice-payment-unwatched",
-            status = status.as_str(),
-            arrived = arrived.as_str(),
-            payer = payer.as_str(),
-            time = time.as_str(),
-            hash = hash.as_str(),
-            bill = bill,
-            amount = amount.as_str()
-        );
-    }
-    let after = payload("after")
-        .and_then(|a| a.parse::<PaidAfter>().ok())
-        .or(charge.paid_after)
-        .unwrap_or(PaidAfter::Expired);
-    let payer = charge
-        .payer_account_id
-        .clone()
-        .unwrap_or_else(|| "—".into());
-    let time = phnom_penh_date_time(charge.paid_at.or(charge.settled_at).unwrap_or(now));
-    if charge.status == ChargeStatus::Mismatch {
-        let to = charge
-            .paid_to_account_id
-            .clone()
-            .unwrap_or_else(|| "—".into());
-        let (amount, arrived) = (amount.as_str(), arrived(charge));
-        let (to, payer, time) = (to.as_str(), payer.as_str(), time.as_str());
-        let arrived = arrived.as_str();
-        match after {
-            PaidAfter::Cancelled => t!(
-                lang,
-                "notice-mismatch-late-cancelled",
-                amount = amount,
-                bill = bill,
-                arrived = arrived,
-                to = to,
-                payer = payer,
-                time = time
-            ),
-            PaidAfter::Expired => t!(
-                lang,
-                "notice-mismatch-late-expired",
-                amount = amount,
-                bill = bill,
-                arrived = arrived,
-                to = to,
-                payer = payer,
-                time = time
-            ),
-            PaidAfter::Discarded => t!(
-                lang,
-                "notice-mismatch-late-discarded",
-                amount = amount,
-                bill = bill,
-                arrived = arrived,
-                to = to,
-                payer = payer,
-                time = time
-            ),
+    let payer = payload("payer").unwrap_or_else(|| "—".into());
+    let hash = payload("hash").unwrap_or_default();
+    let arrived = match (
+        task.payload
+            .get("amount_minor")
+            .and_then(serde_json::Value::as_i64),
+        payload("currency"),
+    ) {
+        (Some(minor), Some(c))
+            if c.eq_ignore_ascii_case("USD") || c.eq_ignore_ascii_case("KHR") =>
+        {
+            paid_money(minor, &c)
         }
-    } else {
-        let (amount, payer, time) = (amount.as_str(), payer.as_str(), time.as_str());
-        match after {
-            PaidAfter::Cancelled => t!(
-                lang,
-                "notice-paid-late-cancelled",
-                amount = amount,
-                bill = bill,
-                payer = payer,
-                time = time
-            ),
-            PaidAfter::Expired => t!(
-                lang,
-                "notice-paid-late-expired",
-                amount = amount,
-                bill = bill,
-                payer = payer,
-                time = time
-            ),
-            PaidAfter::Discarded => t!(
-                lang,
-                "notice-paid-late-discarded",
-                amount = amount,
-                bill = bill,
-                payer = payer,
-                time = time
-            ),
-        }
-    }
+        (_, Some(c)) => format!("{} {c}", payload("amount").unwrap_or_default()),
+        _ => amount.clone(),
+    };
+    let time = task
+        .payload
+        .get("paid_at")
+        .and_then(serde_json::Value::as_i64)
+        .map_or_else(|| "—".to_owned(), phnom_penh_date_time);
+    let status = payload("status")
+        .and_then(|s| s.parse::<ChargeStatus>().ok())
+        .map_or_else(String::new, |s| status_word(lang, s));
+    t!(
+        lang,
+        "notice-payment-unwatched",
+        status = status.as_str(),
+        arrived = arrived.as_str(),
+        payer = payer.as_str(),
+        time = time.as_str(),
+        hash = hash.as_str(),
+        bill = bill,
+        amount = amount.as_str()
+    )
 }
 
 /// Builds the caption and the status card for a settled charge.
 fn render_settled(
     charge: &Charge,
+    payments: &[Payment],
     merchant: &Merchant,
     now: UnixSecs,
 ) -> Result<Rendered, DeliveryError> {
@@ -362,124 +269,76 @@ fn render_settled(
     // A payment shows when the customer paid; anything else when it ended.
     let at = charge.paid_at.or(charge.settled_at).unwrap_or(now);
     let time = phnom_penh_date_time(at);
-    let payer = charge
-        .payer_account_id
-        .clone()
-        .unwrap_or_else(|| "—".into());
-    let hash = short_hash(charge.bakong_hash.as_deref());
-
-    let (kind, title, caption, lines): (StatusKind, String, String, Vec<String>) =
-        match charge.status {
-            ChargeStatus::Paid => (
-                StatusKind::Paid,
-                t!(lang, "status-paid-title"),
+    let (kind, title, caption, lines): (StatusKind, String, String, Vec<String>) = match charge
+        .status
+    {
+        ChargeStatus::Paid | ChargeStatus::Underpaid | ChargeStatus::Mismatch => {
+            let card = money_words::money_card(lang, charge, payments, &shop).ok_or_else(|| {
+                DeliveryError::Permanent(format!("charge {} has no money", charge.id))
+            })?;
+            (card.kind, card.title, card.caption, card.lines)
+        }
+        ChargeStatus::Failed => (
+            StatusKind::Failed,
+            t!(lang, "status-failed-title"),
+            t!(
+                lang,
+                "status-failed-caption",
+                amount = amount.as_str(),
+                shop = shop.as_str()
+            ),
+            vec![t!(lang, "status-line-time", time = time.as_str())],
+        ),
+        ChargeStatus::Expired => {
+            let until = phnom_penh_time(charge.expires_at);
+            (
+                StatusKind::Expired,
+                t!(lang, "status-expired-title"),
                 t!(
                     lang,
-                    "status-paid-caption",
+                    "status-expired-caption",
                     amount = amount.as_str(),
                     shop = shop.as_str(),
-                    payer = payer.as_str(),
-                    time = time.as_str(),
-                    hash = hash.as_str()
+                    time = until.as_str()
                 ),
-                vec![
-                    t!(lang, "status-line-from", payer = payer.as_str()),
-                    t!(lang, "status-line-time", time = time.as_str()),
-                    t!(lang, "status-line-ref", hash = hash.as_str()),
-                ],
+                vec![t!(lang, "status-line-expired", time = until.as_str())],
+            )
+        }
+        ChargeStatus::Cancelled => (
+            StatusKind::Cancelled,
+            t!(lang, "status-cancelled-title"),
+            t!(
+                lang,
+                "status-cancelled-caption",
+                amount = amount.as_str(),
+                shop = shop.as_str()
             ),
-            ChargeStatus::Mismatch => {
-                let arrived = arrived(charge);
-                let to = charge
-                    .paid_to_account_id
-                    .clone()
-                    .unwrap_or_else(|| "—".into());
-                (
-                    StatusKind::Failed,
-                    t!(lang, "status-mismatch-title"),
-                    t!(
-                        lang,
-                        "status-mismatch-caption",
-                        amount = amount.as_str(),
-                        account = charge.to_account_id.as_str(),
-                        arrived = arrived.as_str(),
-                        to = to.as_str(),
-                        payer = payer.as_str(),
-                        hash = hash.as_str()
-                    ),
-                    vec![
-                        t!(
-                            lang,
-                            "status-line-received",
-                            arrived = arrived.as_str(),
-                            to = to.as_str()
-                        ),
-                        t!(lang, "status-line-from", payer = payer.as_str()),
-                        t!(lang, "status-line-ref", hash = hash.as_str()),
-                    ],
-                )
-            }
-            ChargeStatus::Failed => (
-                StatusKind::Failed,
-                t!(lang, "status-failed-title"),
-                t!(
-                    lang,
-                    "status-failed-caption",
-                    amount = amount.as_str(),
-                    shop = shop.as_str()
-                ),
-                vec![t!(lang, "status-line-time", time = time.as_str())],
+            vec![t!(lang, "status-line-time", time = time.as_str())],
+        ),
+        ChargeStatus::Unverified => (
+            StatusKind::Expired,
+            t!(lang, "status-unverified-title"),
+            t!(
+                lang,
+                "status-unverified-caption",
+                amount = amount.as_str(),
+                shop = shop.as_str()
             ),
-            ChargeStatus::Expired => {
-                let until = phnom_penh_time(charge.expires_at);
-                (
-                    StatusKind::Expired,
-                    t!(lang, "status-expired-title"),
-                    t!(
-                        lang,
-                        "status-expired-caption",
-                        amount = amount.as_str(),
-                        shop = shop.as_str(),
-                        time = until.as_str()
-                    ),
-                    vec![t!(lang, "status-line-expired", time = until.as_str())],
-                )
-            }
-            ChargeStatus::Cancelled => (
-                StatusKind::Cancelled,
-                t!(lang, "status-cancelled-title"),
-                t!(
-                    lang,
-                    "status-cancelled-caption",
-                    amount = amount.as_str(),
-                    shop = shop.as_str()
-                ),
-                vec![t!(lang, "status-line-time", time = time.as_str())],
-            ),
-            ChargeStatus::Unverified => (
-                StatusKind::Expired,
-                t!(lang, "status-unverified-title"),
-                t!(
-                    lang,
-                    "status-unverified-caption",
-                    amount = amount.as_str(),
-                    shop = shop.as_str()
-                ),
-                vec![t!(
-                    lang,
-                    "status-line-expired",
-                    time = phnom_penh_time(charge.expires_at)
-                )],
-            ),
-            // No follow-up shows these: an open charge has no status card, and a discarded
-            // draft has no card left (paid late, it is `paid`).
-            ChargeStatus::Creating | ChargeStatus::Pending | ChargeStatus::Discarded => {
-                return Err(DeliveryError::Permanent(format!(
-                    "charge {} is {}, which has no status card",
-                    charge.id, charge.status
-                )));
-            }
-        };
+            vec![t!(
+                lang,
+                "status-line-expired",
+                time = phnom_penh_time(charge.expires_at)
+            )],
+        ),
+        // No follow-up shows these: an open charge has no status card, and a discarded
+        // draft has no card left (paid late, it is `paid`).
+        ChargeStatus::Creating | ChargeStatus::Pending | ChargeStatus::Discarded => {
+            return Err(DeliveryError::Permanent(format!(
+                "charge {} is {}, which has no status card",
+                charge.id, charge.status
+            )));
+        }
+    };
     let line_refs: Vec<&str> = lines.iter().map(String::as_str).collect();
     let png = status_png(&StatusSpec {
         kind,
@@ -490,6 +349,22 @@ fn render_settled(
     })
     .map_err(|e| DeliveryError::Transient(format!("status card: {e}")))?;
     Ok(Rendered { caption, png })
+}
+
+/// The buttons under the seller's own settled card: "Charge the missing …" when less than
+/// asked arrived, none otherwise.
+fn settled_buttons(lang: Lang, charge: &Charge, payments: &[Payment]) -> InlineKeyboardMarkup {
+    match money_words::missing_money(charge, payments) {
+        Some(missing) => InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
+            t!(
+                lang,
+                "button-charge-missing",
+                missing = money_words::money_text(missing)
+            ),
+            CallbackAction::difference(charge.id, &charge.bill_number).encode(),
+        )]]),
+        None => InlineKeyboardMarkup::new(Vec::<Vec<_>>::new()),
+    }
 }
 
 impl TelegramFollowUps {
@@ -522,6 +397,7 @@ impl TelegramFollowUps {
         let (charge, mut merchant) = self.charge_and_merchant(id).await?;
         let chat = ChatId(charge.chat_id);
         self.chat_ready(chat)?;
+        let payments = self.store.charge_payments(id).await.map_err(store_err)?;
         // A pay link's card lives in its buyer's chat (issue 15): the status card speaks
         // the buyer's language and an expired one offers "New QR".
         let bought = self.store.link_charge(id).await.map_err(store_err)?;
@@ -530,23 +406,40 @@ impl TelegramFollowUps {
                 merchant.language = bought.buyer.lang;
                 super::links_buy::settled_buttons(bought.buyer.lang, &charge)
             }
-            None => InlineKeyboardMarkup::new(Vec::<Vec<_>>::new()),
+            None => settled_buttons(merchant.language, &charge, &payments),
         };
         let rendered = {
             let (charge, merchant) = (charge.clone(), merchant.clone());
+            let payments = payments.clone();
             let now = self.clock.unix_secs();
-            crate::render::on_render_thread(move || render_settled(&charge, &merchant, now))
-                .await
-                .map_err(|e| DeliveryError::Transient(format!("render task: {e}")))??
+            crate::render::on_render_thread(move || {
+                render_settled(&charge, &payments, &merchant, now)
+            })
+            .await
+            .map_err(|e| DeliveryError::Transient(format!("render task: {e}")))??
         };
         let rendered = match &bought {
             Some(bought) => Rendered {
-                caption: super::links_buy::buyer_caption(bought.buyer.lang, &charge, &merchant)
-                    .unwrap_or(rendered.caption),
+                caption: super::links_buy::buyer_caption(
+                    bought.buyer.lang,
+                    &charge,
+                    &payments,
+                    &merchant,
+                )
+                .unwrap_or(rendered.caption),
                 png: rendered.png,
             },
             None => rendered,
         };
+        // The card in a customer's chat says what happened to their money in their words.
+        let shop = merchant
+            .profile
+            .as_ref()
+            .map(|p| p.shop_name.to_string())
+            .unwrap_or_default();
+        let customer_caption =
+            money_words::customer_caption(merchant.language, &charge, &payments, &shop)
+                .unwrap_or_else(|| rendered.caption.clone());
         // The private card first: its edit (or a new photo) yields the status card's
         // file_id, which is the only way the card in a customer's chat can take it.
         let mut status_file = self.status_file(task.id);
@@ -610,7 +503,7 @@ impl TelegramFollowUps {
         };
         self.remember_status_file(task.id, &file_id);
         let media = InputMedia::Photo(
-            InputMediaPhoto::new(InputFile::file_id(FileId(file_id))).caption(rendered.caption),
+            InputMediaPhoto::new(InputFile::file_id(FileId(file_id))).caption(customer_caption),
         );
         let edited = self
             .bot
@@ -638,18 +531,21 @@ impl TelegramFollowUps {
         };
         let (charge, merchant) = self.charge_and_merchant(id).await?;
         let lang = merchant.language;
-        let text = if task.kind == FollowUpKind::ChargeUnverifiedNotice {
-            let amount = format_money(charge.amount);
-            let time = phnom_penh_date_time(charge.expires_at);
-            t!(
-                lang,
-                "notice-unverified",
-                amount = amount.as_str(),
-                bill = charge.bill_number.as_str(),
-                time = time.as_str()
-            )
-        } else {
-            money_notice(task, &charge, lang, self.clock.unix_secs())
+        let text = match task.kind {
+            FollowUpKind::ChargeUnverifiedNotice => {
+                let amount = format_money(charge.amount);
+                let time = phnom_penh_date_time(charge.expires_at);
+                t!(
+                    lang,
+                    "notice-unverified",
+                    amount = amount.as_str(),
+                    bill = charge.bill_number.as_str(),
+                    time = time.as_str()
+                )
+            }
+            FollowUpKind::PaymentUnwatched => unwatched_notice(task, &charge, lang),
+            FollowUpKind::PaymentHashTaken => self.hash_taken_text(task, &charge, lang).await?,
+            _ => self.payment_text(task, &charge, lang).await?,
         };
         // A pay link's charge lives in its buyer's chat: the seller hears in their own.
         let bought = self.store.link_charge(id).await.map_err(store_err)?;
@@ -666,6 +562,74 @@ impl TelegramFollowUps {
             );
         }
         send.await.map(|_| ()).map_err(classify)
+    }
+
+    /// The notice about the payment a `charge_paid_late` or `payment_extra` task names (its
+    /// payload's `payment`; the charge's first payment for tasks queued before the ledger).
+    async fn payment_text(
+        &self,
+        task: &OutboxItem,
+        charge: &Charge,
+        lang: Lang,
+    ) -> Result<String, DeliveryError> {
+        let payments = self
+            .store
+            .charge_payments(charge.id)
+            .await
+            .map_err(store_err)?;
+        let named = task
+            .payload
+            .get("payment")
+            .and_then(serde_json::Value::as_i64);
+        let payment = match named {
+            Some(id) => payments.iter().find(|p| p.id == id),
+            None => payments.first(),
+        };
+        let Some(payment) = payment else {
+            return Err(DeliveryError::Permanent(format!(
+                "charge {}: the payment of follow-up {} is not in the ledger",
+                charge.id, task.id
+            )));
+        };
+        Ok(money_words::payment_notice(
+            lang, charge, &payments, payment,
+        ))
+    }
+
+    /// The notice that a transaction reported for `charge` already paid another charge.
+    async fn hash_taken_text(
+        &self,
+        task: &OutboxItem,
+        charge: &Charge,
+        lang: Lang,
+    ) -> Result<String, DeliveryError> {
+        let hash = task
+            .payload
+            .get("hash")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        let other = match task
+            .payload
+            .get("other_charge")
+            .and_then(serde_json::Value::as_i64)
+        {
+            Some(other) => self
+                .store
+                .charge(crate::store::ChargeId(other))
+                .await
+                .map_err(store_err)?,
+            None => None,
+        };
+        // Another seller's bill is not this seller's business.
+        let other_bill = other
+            .filter(|o| o.merchant_id == charge.merchant_id)
+            .map(|o| o.bill_number);
+        Ok(money_words::hash_taken_notice(
+            lang,
+            charge,
+            hash,
+            other_bill.as_deref(),
+        ))
     }
 
     async fn notice(&self, task: &OutboxItem, notice: Notice) -> Result<(), DeliveryError> {
@@ -748,14 +712,17 @@ impl Deliver for TelegramFollowUps {
         use FollowUpKind as K;
         let delivered = match task.kind {
             K::ChargePaid
+            | K::ChargeUnderpaid
             | K::ChargeFailed
             | K::ChargeExpired
             | K::ChargeMismatch
             | K::ChargeCancelled
             | K::ChargeUnverified => self.edit_charge(task).await,
-            K::ChargePaidLate | K::PaymentUnwatched | K::ChargeUnverifiedNotice => {
-                self.charge_notice(task).await
-            }
+            K::ChargePaidLate
+            | K::PaymentUnwatched
+            | K::PaymentExtra
+            | K::PaymentHashTaken
+            | K::ChargeUnverifiedNotice => self.charge_notice(task).await,
             K::TokenRefused => self.notice(task, Notice::TokenRefused).await,
             K::TokenExpiring => self.notice(task, Notice::TokenExpiring).await,
             K::TokenRenewed | K::TokenRenewalEnded => self.notice(task, Notice::Renewal).await,

@@ -39,6 +39,7 @@ pub(super) async fn show_again(
         // how it ended; a new one can be asked for in a moment.
         ChargeStatus::Pending
         | ChargeStatus::Paid
+        | ChargeStatus::Underpaid
         | ChargeStatus::Mismatch
         | ChargeStatus::Failed
         | ChargeStatus::Expired

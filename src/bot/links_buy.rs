@@ -472,6 +472,7 @@ pub(super) fn settled_buttons(lang: Lang, charge: &Charge) -> InlineKeyboardMark
         ChargeStatus::Creating
         | ChargeStatus::Pending
         | ChargeStatus::Paid
+        | ChargeStatus::Underpaid
         | ChargeStatus::Mismatch
         | ChargeStatus::Failed
         | ChargeStatus::Unverified
@@ -481,13 +482,18 @@ pub(super) fn settled_buttons(lang: Lang, charge: &Charge) -> InlineKeyboardMark
 }
 
 /// The caption of a buyer's settled card where the seller's would not fit them (an
-/// expired card offers "New QR", not /charge); `None`: the seller's caption is right.
+/// expired card offers "New QR", not /charge; money that arrived is told in the buyer's
+/// words); `None`: the seller's caption is right.
 pub(super) fn buyer_caption(
     lang: Lang,
     charge: &Charge,
+    payments: &[crate::store::Payment],
     merchant: &crate::store::Merchant,
 ) -> Option<String> {
     let shop = merchant.profile.as_ref()?.shop_name.to_string();
+    if let Some(words) = super::money_words::customer_caption(lang, charge, payments, &shop) {
+        return Some(words);
+    }
     let amount = format_money(charge.amount);
     match charge.status {
         ChargeStatus::Expired => Some(t!(
@@ -500,6 +506,7 @@ pub(super) fn buyer_caption(
         ChargeStatus::Creating
         | ChargeStatus::Pending
         | ChargeStatus::Paid
+        | ChargeStatus::Underpaid
         | ChargeStatus::Mismatch
         | ChargeStatus::Failed
         | ChargeStatus::Cancelled
@@ -627,46 +634,26 @@ pub(super) async fn sale_message(
         .ok_or_else(|| DeliveryError::Permanent(format!("charge {id} is not a link's")))?;
     let lang = merchant.language;
     let sale = LinkSale::from_payload(&task.payload);
-    let amount = format_money(charge.amount);
+    let payments = store.charge_payments(id).await.map_err(store_err)?;
     let item = charge.note.clone().unwrap_or_else(|| "—".into());
-    let payer = charge
-        .payer_account_id
-        .clone()
-        .unwrap_or_else(|| "—".into());
     let time = phnom_penh_date_time(
-        charge
-            .paid_at
+        payments
+            .first()
+            .map(|p| p.paid_at)
+            .or(charge.paid_at)
             .or(charge.settled_at)
             .unwrap_or(task.created_at),
     );
-    let (buyer, amount, item, payer, time) = (
-        bought.buyer.name.as_str(),
-        amount.as_str(),
-        item.as_str(),
-        payer.as_str(),
-        time.as_str(),
+    let mut text = super::money_words::sale_text(
+        lang,
+        &charge,
+        &payments,
+        &super::money_words::Sale {
+            buyer: bought.buyer.name.as_str(),
+            item: item.as_str(),
+            time: time.as_str(),
+        },
     );
-    let mut text = if charge.status == ChargeStatus::Mismatch {
-        t!(
-            lang,
-            "link-sale-mismatch",
-            buyer = buyer,
-            amount = amount,
-            item = item,
-            payer = payer,
-            time = time
-        )
-    } else {
-        t!(
-            lang,
-            "link-sale",
-            buyer = buyer,
-            amount = amount,
-            item = item,
-            payer = payer,
-            time = time
-        )
-    };
     if sale.after.is_some() {
         text.push('\n');
         text.push_str(&t!(lang, "link-sale-late"));

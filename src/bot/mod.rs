@@ -15,6 +15,7 @@ mod close_summary;
 mod commands;
 pub mod currency_word;
 pub mod dialogue;
+mod difference;
 mod email;
 mod export;
 pub mod followups;
@@ -27,6 +28,9 @@ mod links_again;
 pub mod links_args;
 mod links_buy;
 mod links_poster;
+#[cfg(test)]
+mod money_props;
+mod money_words;
 pub mod note;
 mod presses;
 mod private;

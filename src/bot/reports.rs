@@ -5,7 +5,7 @@ use crate::bakong::{BakongError, DecimalAmount, Lookup, Transaction};
 use crate::i18n::Lang;
 use crate::khqr::{Amount, Currency};
 use crate::render::format_minor_units;
-use crate::store::{ChargeStatus, ListedCharge, Merchant, Profile};
+use crate::store::{ChargeStatus, HistorySummary, ListedPayment, Merchant, Profile};
 use crate::t;
 use crate::watcher::history::{Period, PeriodKind, parse_period};
 
@@ -41,18 +41,102 @@ pub(super) fn period_title(lang: Lang, p: &Period) -> String {
     }
 }
 
-fn listed_line(lang: Lang, c: &ListedCharge, at: i64) -> String {
-    let amount = money(c.amount_minor, c.currency);
-    let note = c.note.clone().unwrap_or_default();
-    let payer = c.payer_account_id.clone().unwrap_or_default();
-    t!(
+fn listed_line(lang: Lang, p: &ListedPayment) -> String {
+    let amount = money(p.amount_minor, p.currency);
+    let note = p.note.clone().unwrap_or_default();
+    let mut line = t!(
         lang,
         "history-line",
-        time = phnom_penh_time(at),
+        time = phnom_penh_time(p.paid_at),
         amount = amount,
         note = note,
-        payer = payer
-    )
+        payer = p.payer_account_id.as_str()
+    );
+    if p.needs_attention {
+        line.push_str(" ⚠️");
+    }
+    if let Some(bill) = &p.rest_of {
+        line.push(' ');
+        line.push_str(&t!(lang, "history-line-rest-of", bill = bill.as_str()));
+    }
+    line
+}
+
+/// The lines of a summary's totals: per currency what arrived and what of it needs a look,
+/// the transfers that did not reach the seller, and the charges that ended without money.
+/// `/history` and the closing summary say the same.
+pub(super) fn totals_lines(
+    lang: Lang,
+    summary: &HistorySummary,
+    no_payments: String,
+) -> Vec<String> {
+    let mut text = Vec::new();
+    if summary.received.is_empty() {
+        text.push(no_payments);
+    }
+    for total in &summary.received {
+        text.push(t!(
+            lang,
+            "history-total",
+            currency = total.currency.alpha(),
+            count = total.count,
+            sum = money(total.sum_minor, total.currency)
+        ));
+        if let Some(look) = summary
+            .attention
+            .iter()
+            .find(|a| a.currency == total.currency)
+        {
+            text.push(t!(
+                lang,
+                "history-attention",
+                count = look.count,
+                sum = money(look.sum_minor, look.currency)
+            ));
+        }
+    }
+    if summary.not_counted > 0 {
+        text.push(t!(lang, "history-not-counted", count = summary.not_counted));
+    }
+    text
+}
+
+/// `/history`'s text: the totals (`head`, the chart's caption when the whole is too long
+/// for one) and the whole, with the latest payments.
+pub(super) fn history_text(
+    lang: Lang,
+    period: &Period,
+    summary: &HistorySummary,
+    latest: &[ListedPayment],
+) -> (String, String) {
+    let mut text = vec![period_title(lang, period)];
+    text.extend(totals_lines(lang, summary, t!(lang, "history-no-payments")));
+    if summary.expired + summary.failed + summary.cancelled > 0 {
+        text.push(t!(
+            lang,
+            "history-others",
+            expired = summary.expired,
+            failed = summary.failed,
+            cancelled = summary.cancelled
+        ));
+    }
+    if summary.unverified > 0 {
+        text.push(t!(lang, "history-unverified", count = summary.unverified));
+    }
+    let head = text.join("\n");
+    if !latest.is_empty() {
+        text.push(String::new());
+        text.push(t!(lang, "history-latest"));
+        for p in latest {
+            let day = if period.first == period.last {
+                String::new()
+            } else {
+                format!("{} ", phnom_penh_date(p.paid_at))
+            };
+            text.push(format!("{day}{}", listed_line(lang, p)));
+        }
+    }
+    (head, text.join("\n"))
 }
 
 /// `/history [period]`.
@@ -69,59 +153,13 @@ pub(super) async fn history(turn: &Turn, shop: &Shop, arg: &str) -> HandlerResul
         .store
         .history_summary(m.id, period.start(), period.end())
         .await?;
-    let mut text = vec![period_title(lang, &period)];
-    if summary.paid.is_empty() {
-        text.push(t!(lang, "history-no-payments"));
-    }
-    for total in &summary.paid {
-        text.push(t!(
-            lang,
-            "history-total",
-            currency = total.currency.alpha(),
-            count = total.count,
-            sum = money(total.sum_minor, total.currency)
-        ));
-    }
-    if summary.paid_late > 0 {
-        text.push(t!(lang, "history-paid-late", count = summary.paid_late));
-    }
-    if summary.mismatched > 0 {
-        text.push(t!(lang, "history-mismatched", count = summary.mismatched));
-    }
-    if summary.expired + summary.failed + summary.cancelled > 0 {
-        text.push(t!(
-            lang,
-            "history-others",
-            expired = summary.expired,
-            failed = summary.failed,
-            cancelled = summary.cancelled
-        ));
-    }
-    if summary.unverified > 0 {
-        text.push(t!(lang, "history-unverified", count = summary.unverified));
-    }
-    // The totals: the caption when the whole summary is too long for one.
-    let head = text.join("\n");
     let latest = ctx
         .store
-        .latest_paid(m.id, period.start(), period.end(), LATEST)
+        .latest_payments(m.id, period.start(), period.end(), LATEST)
         .await?;
-    if !latest.is_empty() {
-        text.push(String::new());
-        text.push(t!(lang, "history-latest"));
-        for c in &latest {
-            let at = c.paid_at.or(c.settled_at).unwrap_or(c.created_at);
-            let day = if period.first == period.last {
-                String::new()
-            } else {
-                format!("{} ", phnom_penh_date(at))
-            };
-            text.push(format!("{day}{}", listed_line(lang, c, at)));
-        }
-    }
-    let text = text.join("\n");
+    let (head, text) = history_text(lang, &period, &summary, &latest);
     // A period with a payment gets its chart, the summary as caption; else the text alone.
-    if !summary.paid.is_empty() {
+    if !summary.received.is_empty() {
         let shop_name = shop.profile.shop_name.as_str();
         if let Some(png) = history_chart::chart(ctx, lang, m.id, shop_name, &period).await? {
             return history_chart::send(turn, png, &head, &text).await;
@@ -283,7 +321,7 @@ async fn found(
                 .settled_at
                 .map_or_else(|| "—".to_owned(), phnom_penh_date_time);
             let bill = s.bill_number.as_str();
-            if s.status == ChargeStatus::Paid {
+            if matches!(s.status, ChargeStatus::Paid | ChargeStatus::Underpaid) {
                 t!(lang, "check-settled", bill = bill, time = when)
             } else {
                 t!(lang, "check-recorded", bill = bill, time = when)

@@ -14,6 +14,7 @@
 //!  │       ├─ wizard steps (State::…)         → setup::…, email::on_email
 //!  │       └─ anything else                   → on_other_message
 //!  ├─ button press ─ pay link (lks:, lnq:)    → links::on_callback
+//!  │               ├─ charge the missing (dif:) → difference::on_callback
 //!  │               └─ any other             → callbacks::on_callback
 //!  ├─ inline query (settled, per user)        → inline::on_inline_query
 //!  └─ chosen inline result                    → inline::on_chosen
@@ -30,8 +31,8 @@ use super::commands::{OpenCommand, ShopCommand};
 use super::dialogue::{BotDialogue, State};
 use super::turn::Turn;
 use super::{
-    Command, HandlerError, HandlerResult, callbacks, charge, close, email, export, inline, links,
-    links_buy, private, reports, setup, simple_commands,
+    Command, HandlerError, HandlerResult, callbacks, charge, close, difference, email, export,
+    inline, links, links_buy, private, reports, setup, simple_commands,
 };
 
 /// The handler tree (see the module documentation for its shape).
@@ -87,6 +88,9 @@ pub fn schema() -> UpdateHandler<HandlerError> {
 
     let callbacks = Update::filter_callback_query()
         .branch(dptree::filter(links::is_link_callback).endpoint(links::on_callback))
+        .branch(
+            dptree::filter(difference::is_difference_callback).endpoint(difference::on_callback),
+        )
         .endpoint(callbacks::on_callback);
     let inline_queries = Update::filter_inline_query().endpoint(inline::on_inline_query);
     let chosen = Update::filter_chosen_inline_result().endpoint(inline::on_chosen);

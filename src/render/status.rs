@@ -18,8 +18,11 @@ pub enum StatusKind {
     Paid,
     /// The QR expired unpaid: amber disc with a clock.
     Expired,
-    /// The payment failed: red disc with a cross.
+    /// The payment failed, or the money did not reach the seller: red disc with a cross.
     Failed,
+    /// Money arrived that needs a look (less than asked, another currency): amber disc with
+    /// an exclamation mark. Never red: the money is the seller's.
+    Attention,
     /// The merchant cancelled the charge: grey disc with a bar.
     Cancelled,
 }
@@ -30,6 +33,7 @@ impl StatusKind {
             Self::Paid => GREEN,
             Self::Expired => AMBER,
             Self::Failed => RED,
+            Self::Attention => AMBER,
             Self::Cancelled => GREY,
         }
     }
@@ -156,6 +160,10 @@ fn draw_symbol(canvas: &mut Canvas, kind: StatusKind, (cx, cy): (f32, f32), r: f
         }
         StatusKind::Cancelled => {
             canvas.stroke_line(at(-0.42, 0.0), at(0.42, 0.0), stroke, WHITE);
+        }
+        StatusKind::Attention => {
+            canvas.stroke_line(at(0.0, -0.45), at(0.0, 0.12), stroke, WHITE);
+            canvas.fill_circle(cx, cy + 0.36 * r, stroke * 0.6, WHITE);
         }
         StatusKind::Expired => {
             canvas.stroke_circle(cx, cy, r * 0.55, stroke * 0.8, WHITE);

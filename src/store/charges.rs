@@ -37,13 +37,14 @@ super::rows::from_row! {
         paid_after: Option<String>,
         inline_message_id: Option<String>,
         card_file_id: Option<String>,
+        difference_of: Option<i64>,
     }
 }
 
 const COLUMNS: &str = "id, merchant_id, chat_id, message_id, bill_number, khqr, md5, to_account_id, \
     amount_minor, currency, note, status, created_at, expires_at, next_poll_at, last_check_at, settled_at, \
     bakong_hash, payer_account_id, paid_amount_minor, paid_currency, paid_to_account_id, paid_at, \
-    paid_after, inline_message_id, card_file_id";
+    paid_after, inline_message_id, card_file_id, difference_of";
 
 impl TryFrom<Row> for Charge {
     type Error = StoreError;
@@ -81,6 +82,7 @@ impl TryFrom<Row> for Charge {
             paid_after: r.paid_after.as_deref().map(str::parse).transpose()?,
             inline_message_id: r.inline_message_id,
             card_file_id: r.card_file_id,
+            difference_of: r.difference_of.map(ChargeId),
         })
     }
 }
@@ -126,6 +128,49 @@ impl Store {
         let id = insert_creating(&mut tx, c).await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// [`Store::insert_creating_charge`] for a charge asking the missing part of the
+    /// under-paid charge `of` ("Charge the missing"): `None` (nothing inserted) while `of`
+    /// already has such a charge that is open or holds a payment, so two presses make one.
+    pub async fn insert_creating_difference(
+        &self,
+        c: &NewCharge,
+        of: ChargeId,
+    ) -> Result<Option<ChargeId>> {
+        let mut tx = self.write_tx().await?;
+        let taken: Option<String> = sqlx::query_scalar(
+            "SELECT bill_number FROM charges WHERE difference_of = $1 \
+                 AND status IN ('creating', 'pending', 'paid', 'underpaid', 'mismatch') LIMIT 1",
+        )
+        .bind(of.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if taken.is_some() {
+            return Ok(None);
+        }
+        let id = insert_creating(&mut tx, c).await?;
+        sqlx::query("UPDATE charges SET difference_of = $2 WHERE id = $1")
+            .bind(id.0)
+            .bind(of.0)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(id))
+    }
+
+    /// The charge asking the missing part of `of`, if one is open or holds a payment.
+    pub async fn difference_charge(&self, of: ChargeId) -> Result<Option<Charge>> {
+        sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM charges WHERE difference_of = $1 \
+                 AND status IN ('creating', 'pending', 'paid', 'underpaid', 'mismatch') \
+             ORDER BY id DESC LIMIT 1"
+        )))
+        .bind(of.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(Charge::try_from)
+        .transpose()
     }
 
     /// `creating` → `pending` with the message that shows it; logs `charge_created`.

@@ -30,13 +30,17 @@ pub enum EventKind {
     ChargeRecovered,
     /// The seller pressed Cancel (also a watcher settlement kind).
     ChargeCancelled,
-    /// Paid: the transaction matched.
+    /// Paid: as much as asked arrived, or more.
     ChargePaid,
-    /// Paid after the charge had been cancelled or had expired (late watch).
+    /// Paid after the charge had ended without money (cancelled, expired, failed…).
     ChargePaidLate,
-    /// A transaction for this QR that does not match the charge.
+    /// Money arrived in the charge's currency, less than asked.
+    ChargeUnderpaid,
+    /// Such a payment, found after the charge had ended without money.
+    ChargeUnderpaidLate,
+    /// Transfers for this QR arrived, none in its currency to the seller's account.
     ChargeMismatch,
-    /// Such a transaction, found by the late watch.
+    /// Such a transfer, found after the charge had ended without money.
     ChargeMismatchLate,
     /// Bakong reported the payment failed.
     ChargeFailed,
@@ -44,8 +48,14 @@ pub enum EventKind {
     ChargeExpired,
     /// Never verified by Bakong until long after expiry.
     ChargeUnverified,
-    /// A payment for a charge that can no longer take it: recorded and reported.
+    /// A payment for a charge that could no longer take it, reported but not counted (older
+    /// builds: every payment is recorded in the ledger now).
     PaymentUnwatched,
+    /// Another payment of a QR whose charge already had money: recorded and counted.
+    PaymentExtra,
+    /// Bakong reported for this charge a transaction that already paid another one: the
+    /// charge was not changed.
+    PaymentHashTaken,
     /// Bakong refused the merchant's token (401).
     TokenRejected,
     /// A re-check found a refused token working again.
@@ -67,7 +77,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind, for tests and exhaustive checks.
-    pub const ALL: [EventKind; 25] = [
+    pub const ALL: [EventKind; 29] = [
         EventKind::SetupCompleted,
         EventKind::TokenReplaced,
         EventKind::KeyCheckCreated,
@@ -79,12 +89,16 @@ impl EventKind {
         EventKind::ChargeCancelled,
         EventKind::ChargePaid,
         EventKind::ChargePaidLate,
+        EventKind::ChargeUnderpaid,
+        EventKind::ChargeUnderpaidLate,
         EventKind::ChargeMismatch,
         EventKind::ChargeMismatchLate,
         EventKind::ChargeFailed,
         EventKind::ChargeExpired,
         EventKind::ChargeUnverified,
         EventKind::PaymentUnwatched,
+        EventKind::PaymentExtra,
+        EventKind::PaymentHashTaken,
         EventKind::TokenRejected,
         EventKind::TokenAcceptedAgain,
         EventKind::EmailSet,
@@ -109,12 +123,16 @@ impl EventKind {
             EventKind::ChargeCancelled => "charge_cancelled",
             EventKind::ChargePaid => "charge_paid",
             EventKind::ChargePaidLate => "charge_paid_late",
+            EventKind::ChargeUnderpaid => "charge_underpaid",
+            EventKind::ChargeUnderpaidLate => "charge_underpaid_late",
             EventKind::ChargeMismatch => "charge_mismatch",
             EventKind::ChargeMismatchLate => "charge_mismatch_late",
             EventKind::ChargeFailed => "charge_failed",
             EventKind::ChargeExpired => "charge_expired",
             EventKind::ChargeUnverified => "charge_unverified",
             EventKind::PaymentUnwatched => "payment_unwatched",
+            EventKind::PaymentExtra => "payment_extra",
+            EventKind::PaymentHashTaken => "payment_hash_taken",
             EventKind::TokenRejected => "token_rejected",
             EventKind::TokenAcceptedAgain => "token_accepted_again",
             EventKind::EmailSet => "email_set",
@@ -126,12 +144,13 @@ impl EventKind {
         }
     }
 
-    /// The kind a settlement event is recorded as when the late watch found the payment
-    /// (`charge_paid` → `charge_paid_late`, `charge_mismatch` → `charge_mismatch_late`);
-    /// other kinds have no late form and stay as they are.
+    /// The kind a payment event is recorded as when the money was found after the charge
+    /// had ended without (`charge_paid` → `charge_paid_late`, …); other kinds have no late
+    /// form and stay as they are.
     pub fn late(self) -> Self {
         match self {
             EventKind::ChargePaid => EventKind::ChargePaidLate,
+            EventKind::ChargeUnderpaid => EventKind::ChargeUnderpaidLate,
             EventKind::ChargeMismatch => EventKind::ChargeMismatchLate,
             other => other,
         }
@@ -166,12 +185,16 @@ mod tests {
             ("charge_cancelled", EventKind::ChargeCancelled),
             ("charge_paid", EventKind::ChargePaid),
             ("charge_paid_late", EventKind::ChargePaidLate),
+            ("charge_underpaid", EventKind::ChargeUnderpaid),
+            ("charge_underpaid_late", EventKind::ChargeUnderpaidLate),
             ("charge_mismatch", EventKind::ChargeMismatch),
             ("charge_mismatch_late", EventKind::ChargeMismatchLate),
             ("charge_failed", EventKind::ChargeFailed),
             ("charge_expired", EventKind::ChargeExpired),
             ("charge_unverified", EventKind::ChargeUnverified),
             ("payment_unwatched", EventKind::PaymentUnwatched),
+            ("payment_extra", EventKind::PaymentExtra),
+            ("payment_hash_taken", EventKind::PaymentHashTaken),
             ("token_rejected", EventKind::TokenRejected),
             ("token_accepted_again", EventKind::TokenAcceptedAgain),
             ("email_set", EventKind::EmailSet),
@@ -192,7 +215,11 @@ mod tests {
     /// The late form is what `settle_charge_watched` wrote as `format!("{event}_late")`.
     #[test]
     fn late_forms_are_the_old_suffixed_texts() {
-        for kind in [EventKind::ChargePaid, EventKind::ChargeMismatch] {
+        for kind in [
+            EventKind::ChargePaid,
+            EventKind::ChargeUnderpaid,
+            EventKind::ChargeMismatch,
+        ] {
             assert_eq!(kind.late().as_str(), format!("{}_late", kind.as_str()));
         }
         assert_eq!(EventKind::ChargeFailed.late(), EventKind::ChargeFailed);

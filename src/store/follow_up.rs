@@ -13,7 +13,10 @@ use super::stored_text::stored_as_text;
 pub enum FollowUpKind {
     /// Edit the charge's message: paid.
     ChargePaid,
-    /// Edit the charge's message: a transaction that does not match arrived.
+    /// Edit the charge's message: less than asked arrived (what arrived, what is missing).
+    ChargeUnderpaid,
+    /// Edit the charge's message: transfers arrived, none in its currency to the seller's
+    /// account.
     ChargeMismatch,
     /// Edit the charge's message: Bakong reported the payment failed.
     ChargeFailed,
@@ -25,10 +28,17 @@ pub enum FollowUpKind {
     ChargeUnverified,
     /// Tell the seller a charge could not be verified (check the Bakong app).
     ChargeUnverifiedNotice,
-    /// Tell the seller a payment arrived after the charge was cancelled or expired.
+    /// Tell the seller money arrived after the charge ended without (cancelled, expired,
+    /// failed…).
     ChargePaidLate,
-    /// Tell the seller about a payment for a charge that can no longer take it.
+    /// Tell the seller about a payment for a charge that could no longer take it (queued by
+    /// older builds; every payment is recorded now).
     PaymentUnwatched,
+    /// Tell the seller another payment arrived for a QR whose charge already had money.
+    PaymentExtra,
+    /// Tell the seller Bakong reported for a charge a transaction that already paid another
+    /// one (the charge is not paid by it).
+    PaymentHashTaken,
     /// Bakong refused the token (401): renew it with /token.
     TokenRefused,
     /// The token expires soon.
@@ -47,8 +57,9 @@ pub enum FollowUpKind {
 
 impl FollowUpKind {
     /// Every kind, for tests and exhaustive checks.
-    pub const ALL: [FollowUpKind; 16] = [
+    pub const ALL: [FollowUpKind; 19] = [
         FollowUpKind::ChargePaid,
+        FollowUpKind::ChargeUnderpaid,
         FollowUpKind::ChargeMismatch,
         FollowUpKind::ChargeFailed,
         FollowUpKind::ChargeExpired,
@@ -57,6 +68,8 @@ impl FollowUpKind {
         FollowUpKind::ChargeUnverifiedNotice,
         FollowUpKind::ChargePaidLate,
         FollowUpKind::PaymentUnwatched,
+        FollowUpKind::PaymentExtra,
+        FollowUpKind::PaymentHashTaken,
         FollowUpKind::TokenRefused,
         FollowUpKind::TokenExpiring,
         FollowUpKind::TokenRenewed,
@@ -70,6 +83,7 @@ impl FollowUpKind {
     pub fn as_str(self) -> &'static str {
         match self {
             FollowUpKind::ChargePaid => "charge_paid",
+            FollowUpKind::ChargeUnderpaid => "charge_underpaid",
             FollowUpKind::ChargeMismatch => "charge_mismatch",
             FollowUpKind::ChargeFailed => "charge_failed",
             FollowUpKind::ChargeExpired => "charge_expired",
@@ -78,6 +92,8 @@ impl FollowUpKind {
             FollowUpKind::ChargeUnverifiedNotice => "charge_unverified_notice",
             FollowUpKind::ChargePaidLate => "charge_paid_late",
             FollowUpKind::PaymentUnwatched => "payment_unwatched",
+            FollowUpKind::PaymentExtra => "payment_extra",
+            FollowUpKind::PaymentHashTaken => "payment_hash_taken",
             FollowUpKind::TokenRefused => "token_refused",
             FollowUpKind::TokenExpiring => "token_expiring",
             FollowUpKind::TokenRenewed => "token_renewed",
@@ -105,6 +121,7 @@ impl FollowUpKind {
         matches!(
             self,
             FollowUpKind::ChargePaid
+                | FollowUpKind::ChargeUnderpaid
                 | FollowUpKind::ChargeMismatch
                 | FollowUpKind::ChargeFailed
                 | FollowUpKind::ChargeExpired
@@ -138,6 +155,7 @@ mod tests {
     fn texts_are_those_already_stored() {
         let stored = [
             ("charge_paid", FollowUpKind::ChargePaid),
+            ("charge_underpaid", FollowUpKind::ChargeUnderpaid),
             ("charge_mismatch", FollowUpKind::ChargeMismatch),
             ("charge_failed", FollowUpKind::ChargeFailed),
             ("charge_expired", FollowUpKind::ChargeExpired),
@@ -149,6 +167,8 @@ mod tests {
             ),
             ("charge_paid_late", FollowUpKind::ChargePaidLate),
             ("payment_unwatched", FollowUpKind::PaymentUnwatched),
+            ("payment_extra", FollowUpKind::PaymentExtra),
+            ("payment_hash_taken", FollowUpKind::PaymentHashTaken),
             ("token_refused", FollowUpKind::TokenRefused),
             ("token_expiring", FollowUpKind::TokenExpiring),
             ("token_renewed", FollowUpKind::TokenRenewed),

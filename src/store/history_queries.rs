@@ -1,32 +1,56 @@
-//! `/history` and `/pending` (issue 6). Totals are computed in SQL on INTEGER minor units.
+//! `/history` and `/pending` (issue 6). Totals are computed in SQL on INTEGER minor units,
+//! from the payments ledger (`payments.rs`): **the day's total is the sum of the ledger's
+//! counted payments of that day** — everything that reached the seller's account through
+//! the bot's QRs, by when the customer paid, whatever the charge's state.
 
 use super::model::{ChargeId, MerchantId, parse_currency};
 use super::{Result, Store, StoreError};
 use crate::khqr::Currency;
 
-/// Paid charges of one currency in a period.
+/// Counted payments of one currency in a period.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CurrencyTotal {
     pub currency: Currency,
     pub count: u64,
-    /// Sum of `amount_minor`.
+    /// Sum of what arrived, minor units.
     pub sum_minor: u64,
 }
 
-/// A period's summary: paid totals per currency (USD first) by when the customer paid
-/// (Bakong's createdDateMs, `paid_at`), and how many charges ended otherwise.
+/// A period's summary, by when the customer paid (Bakong's createdDateMs, `paid_at`): what
+/// arrived per currency (USD first) and what of it needs a look, the transfers that did not
+/// reach the seller; and how many charges ended without money, by when they ended.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HistorySummary {
-    pub paid: Vec<CurrencyTotal>,
-    /// Of the paid ones, how many were paid after being cancelled or expiring.
-    pub paid_late: u64,
+    /// Everything that reached the seller's account through the bot's QRs: exact, over,
+    /// under, late and extra payments alike.
+    pub received: Vec<CurrencyTotal>,
+    /// Of it, what needs the seller's attention ([`super::Payment::needs_attention`]: over,
+    /// under, another currency, late, a second payment), per currency, USD first.
+    pub attention: Vec<CurrencyTotal>,
+    /// Transfers for the bot's QRs that did not reach the seller (not in any total).
+    pub not_counted: u64,
     pub expired: u64,
     pub failed: u64,
-    /// A transfer arrived that did not match (amount, currency or account), by `paid_at`.
-    pub mismatched: u64,
     pub cancelled: u64,
     /// Never verified by Bakong (token refused, Bakong unreachable).
     pub unverified: u64,
+}
+
+/// A counted payment as listed to the merchant (`/history`'s latest payments).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedPayment {
+    pub charge: ChargeId,
+    /// What arrived.
+    pub currency: Currency,
+    pub amount_minor: u64,
+    pub note: Option<String>,
+    pub paid_at: i64,
+    pub payer_account_id: String,
+    pub hash: String,
+    /// Over, under, another currency, late or a second payment.
+    pub needs_attention: bool,
+    /// The bill of the under-paid charge this one asked the rest of.
+    pub rest_of: Option<String>,
 }
 
 /// How wide one bucket of [`Store::paid_by_bucket`] is.
@@ -106,6 +130,25 @@ impl TryFrom<ListedRow> for ListedCharge {
     }
 }
 
+/// A ledger payment that needs the seller's attention, in SQL (a counted one: the caller
+/// selects them): anything but the exact amount paid while the QR was open. The same rule as
+/// [`super::Payment::needs_attention`].
+const ATTENTION: &str = "(fit <> 'exact' OR charge_was <> 'pending')";
+
+super::rows::from_row! {
+    struct ListedPaymentRow {
+        charge_id: i64,
+        known_currency: String,
+        amount_minor: i64,
+        note: Option<String>,
+        paid_at: i64,
+        payer_account_id: String,
+        hash: String,
+        look: i64,
+        rest_of: Option<String>,
+    }
+}
+
 fn non_negative(v: i64, what: &str) -> Result<u64> {
     u64::try_from(v).map_err(|_| StoreError::Corrupt(format!("negative {what} {v}")))
 }
@@ -114,43 +157,53 @@ const LISTED_COLUMNS: &str = "id, amount_minor, currency, note, created_at, expi
     settled_at, paid_at, payer_account_id, bakong_hash";
 
 impl Store {
-    /// Summary of the merchant's charges in `[from, to)` (unix seconds): payments (paid and
-    /// mismatched) by when the customer paid, the rest by when they ended.
+    /// Summary of the merchant's money in `[from, to)` (unix seconds): the ledger's
+    /// payments by when the customer paid, charges that ended without money by when they
+    /// ended.
     pub async fn history_summary(
         &self,
         merchant: MerchantId,
         from: i64,
         to: i64,
     ) -> Result<HistorySummary> {
-        let totals: Vec<(String, i64, i64)> = sqlx::query_as(
-            "SELECT currency, COUNT(*), CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM charges \
-             WHERE merchant_id = $1 AND status = 'paid' AND paid_at >= $2 AND paid_at < $3 \
-             GROUP BY currency",
-        )
+        let totals: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(
+            format!(
+                "SELECT known_currency, COUNT(*), CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT), \
+                     CAST(COALESCE(SUM(CASE WHEN {ATTENTION} THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                     CAST(COALESCE(SUM(CASE WHEN {ATTENTION} THEN amount_minor ELSE 0 END), 0) AS BIGINT) \
+                 FROM payments \
+                 WHERE merchant_id = $1 AND counted = 1 AND paid_at >= $2 AND paid_at < $3 \
+                 GROUP BY known_currency"
+            ),
+        ))
         .bind(merchant.0)
         .bind(from)
         .bind(to)
         .fetch_all(&self.pool)
         .await?;
-        let mut paid = totals
-            .into_iter()
-            .map(|(currency, count, sum)| {
-                Ok(CurrencyTotal {
-                    currency: parse_currency(&currency)?,
-                    count: non_negative(count, "count")?,
-                    sum_minor: non_negative(sum, "sum")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        paid.sort_by_key(|t| t.currency != Currency::Usd);
+        let mut received = Vec::new();
+        let mut attention = Vec::new();
+        for (currency, count, sum, look_count, look_sum) in totals {
+            let currency = parse_currency(&currency)?;
+            received.push(CurrencyTotal {
+                currency,
+                count: non_negative(count, "count")?,
+                sum_minor: non_negative(sum, "sum")?,
+            });
+            if look_count > 0 {
+                attention.push(CurrencyTotal {
+                    currency,
+                    count: non_negative(look_count, "count")?,
+                    sum_minor: non_negative(look_sum, "sum")?,
+                });
+            }
+        }
+        received.sort_by_key(|t| t.currency != Currency::Usd);
+        attention.sort_by_key(|t| t.currency != Currency::Usd);
 
-        let (paid_late, mismatched): (i64, i64) = sqlx::query_as(
-            "SELECT \
-                 CAST(COALESCE(SUM(CASE WHEN status = 'paid' AND paid_after IS NOT NULL \
-                     THEN 1 ELSE 0 END), 0) AS BIGINT), \
-                 CAST(COALESCE(SUM(CASE WHEN status = 'mismatch' THEN 1 ELSE 0 END), 0) AS BIGINT) \
-             FROM charges \
-             WHERE merchant_id = $1 AND paid_at >= $2 AND paid_at < $3",
+        let not_counted: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM payments \
+             WHERE merchant_id = $1 AND counted = 0 AND paid_at >= $2 AND paid_at < $3",
         )
         .bind(merchant.0)
         .bind(from)
@@ -172,21 +225,21 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         Ok(HistorySummary {
-            paid,
-            paid_late: non_negative(paid_late, "count")?,
+            received,
+            attention,
+            not_counted: non_negative(not_counted, "count")?,
             expired: non_negative(expired, "count")?,
             failed: non_negative(failed, "count")?,
-            mismatched: non_negative(mismatched, "count")?,
             cancelled: non_negative(cancelled, "count")?,
             unverified: non_negative(unverified, "count")?,
         })
     }
 
-    /// The merchant's paid charges in `[from, to)` by when the customer paid (`paid_at`),
-    /// totalled per bucket of `width` counted from `from`, and per currency; ordered by
-    /// bucket, then currency. The grouping is done in SQL. With `from` at a Phnom Penh
-    /// midnight (a period's start), buckets are Phnom Penh hours or days: the city has one
-    /// offset all year, so every day is 24 equal hours.
+    /// The merchant's counted payments in `[from, to)` by when the customer paid
+    /// (`paid_at`), totalled per bucket of `width` counted from `from`, and per currency;
+    /// ordered by bucket, then currency. The grouping is done in SQL. With `from` at a Phnom
+    /// Penh midnight (a period's start), buckets are Phnom Penh hours or days: the city has
+    /// one offset all year, so every day is 24 equal hours.
     pub async fn paid_by_bucket(
         &self,
         merchant: MerchantId,
@@ -195,10 +248,10 @@ impl Store {
         width: BucketWidth,
     ) -> Result<Vec<BucketTotal>> {
         let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
-            "SELECT (paid_at - $2) / $4 AS bucket, currency, COUNT(*), \
-                 CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM charges \
-             WHERE merchant_id = $1 AND status = 'paid' AND paid_at >= $2 AND paid_at < $3 \
-             GROUP BY bucket, currency ORDER BY bucket, currency",
+            "SELECT (paid_at - $2) / $4 AS bucket, known_currency, COUNT(*), \
+                 CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM payments \
+             WHERE merchant_id = $1 AND counted = 1 AND paid_at >= $2 AND paid_at < $3 \
+             GROUP BY bucket, known_currency ORDER BY bucket, known_currency",
         )
         .bind(merchant.0)
         .bind(from)
@@ -219,19 +272,23 @@ impl Store {
             .collect()
     }
 
-    /// The merchant's latest paid charges paid (by the customer) in `[from, to)`, newest
-    /// first.
-    pub async fn latest_paid(
+    /// The merchant's latest counted payments made (by the customer) in `[from, to)`,
+    /// newest first.
+    pub async fn latest_payments(
         &self,
         merchant: MerchantId,
         from: i64,
         to: i64,
         limit: i64,
-    ) -> Result<Vec<ListedCharge>> {
-        sqlx::query_as::<_, ListedRow>(sqlx::AssertSqlSafe(format!(
-            "SELECT {LISTED_COLUMNS} FROM charges \
-             WHERE merchant_id = $1 AND status = 'paid' AND paid_at >= $2 AND paid_at < $3 \
-             ORDER BY paid_at DESC, id DESC LIMIT $4"
+    ) -> Result<Vec<ListedPayment>> {
+        sqlx::query_as::<_, ListedPaymentRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT p.charge_id, p.known_currency, p.amount_minor, c.note, p.paid_at, \
+                 p.payer_account_id, p.hash, CAST(CASE WHEN {ATTENTION} THEN 1 ELSE 0 END AS BIGINT) AS look, \
+                 d.bill_number AS rest_of \
+             FROM payments p JOIN charges c ON c.id = p.charge_id \
+             LEFT JOIN charges d ON d.id = c.difference_of \
+             WHERE p.merchant_id = $1 AND p.counted = 1 AND p.paid_at >= $2 AND p.paid_at < $3 \
+             ORDER BY p.paid_at DESC, p.id DESC LIMIT $4"
         )))
         .bind(merchant.0)
         .bind(from)
@@ -240,7 +297,19 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .into_iter()
-        .map(ListedCharge::try_from)
+        .map(|r| {
+            Ok(ListedPayment {
+                charge: ChargeId(r.charge_id),
+                currency: parse_currency(&r.known_currency)?,
+                amount_minor: non_negative(r.amount_minor, "amount")?,
+                note: r.note,
+                paid_at: r.paid_at,
+                payer_account_id: r.payer_account_id,
+                hash: r.hash,
+                needs_attention: r.look == 1,
+                rest_of: r.rest_of,
+            })
+        })
         .collect()
     }
 

@@ -150,11 +150,12 @@ impl PollerLock {
 }
 
 /// A charge `c` due at placeholder `due`, with `late` the late-watch window: pending, or
-/// cancelled/expired/discarded and in its late watch — exactly what `due_charges` and
-/// `late_watched_due` return — for the claims (found through the `charges_due` index).
+/// late-watched (`model::LATE_WATCHED`) and in its late watch — exactly what `due_charges`
+/// and `late_watched_due` return — for the claims (found through the `charges_due` index).
 fn charge_due(due: &str, late: &str) -> String {
     format!(
-        "c.status IN ('pending', 'cancelled', 'expired', 'discarded') AND c.next_poll_at <= {due} \
+        "c.status IN ('pending', 'cancelled', 'expired', 'discarded', 'failed', 'paid', \
+             'underpaid', 'mismatch') AND c.next_poll_at <= {due} \
          AND (c.status = 'pending' OR c.expires_at + {late} > {due})"
     )
 }
@@ -180,7 +181,7 @@ impl Store {
     }
 
     /// Claims the watch of up to `limit` merchants that have a charge due at `due` (pending,
-    /// or cancelled/expired/discarded within `late_window_secs` of its expiry), whose token
+    /// or late-watched (ended or settled) within `late_window_secs` of its expiry), whose token
     /// was not refused, and whose watch nobody holds at `now` (never held, or lapsed —
     /// including one of `me`'s own: a round claims each merchant once). Held by `me` until
     /// `now + ttl_secs`. The merchants watched longest ago (never first) go first, then by

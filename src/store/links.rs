@@ -280,11 +280,15 @@ const HELD_UNTIL: &str = "SELECT CAST(MAX(c.expires_at) AS BIGINT) \
      FROM link_charges lc JOIN charges c ON c.id = lc.charge_id \
      WHERE lc.link_id = $1 AND c.status IN ('creating', 'pending')";
 
-/// Counts of a link's charges: `paid`, `open`, `paid_minor` (link id is `$1`).
+/// Counts of a link's charges: `paid`, `open`, and `paid_minor`: what the payments ledger
+/// counted for them in the link's currency (what arrived, not the prices), link id `$1`.
 const STATS: &str = "SELECT \
-        CAST(COALESCE(SUM(CASE WHEN c.status = 'paid' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+        CAST(COALESCE(SUM(CASE WHEN c.status IN ('paid', 'underpaid') THEN 1 ELSE 0 END), 0) AS BIGINT), \
         CAST(COALESCE(SUM(CASE WHEN c.status IN ('creating', 'pending') THEN 1 ELSE 0 END), 0) AS BIGINT), \
-        CAST(COALESCE(SUM(CASE WHEN c.status = 'paid' THEN c.amount_minor ELSE 0 END), 0) AS BIGINT) \
+        CAST(COALESCE((SELECT SUM(p.amount_minor) FROM payments p \
+            JOIN link_charges l2 ON l2.charge_id = p.charge_id \
+            JOIN pay_links pl ON pl.id = l2.link_id \
+            WHERE l2.link_id = $1 AND p.counted = 1 AND p.known_currency = pl.currency), 0) AS BIGINT) \
      FROM link_charges lc JOIN charges c ON c.id = lc.charge_id WHERE lc.link_id = $1";
 
 impl Store {
@@ -493,7 +497,7 @@ impl Store {
              WHERE l.id = $2 AND l.state = 'active' \
                AND (l.max_uses IS NULL OR l.max_uses > ( \
                    SELECT COUNT(*) FROM link_charges lc JOIN charges c ON c.id = lc.charge_id \
-                   WHERE lc.link_id = l.id AND c.status IN ('creating', 'pending', 'paid')))",
+                   WHERE lc.link_id = l.id AND c.status IN ('creating', 'pending', 'paid', 'underpaid')))",
         )
         .bind(id)
         .bind(link.0)
@@ -620,7 +624,7 @@ async fn refusal(
         let unpaid: Vec<i64> = sqlx::query_scalar(
             "SELECT lc.created_at FROM link_charges lc JOIN charges c ON c.id = lc.charge_id \
              WHERE lc.link_id = $1 AND lc.buyer_user_id = $2 AND lc.created_at > $3 \
-               AND c.status <> 'paid' \
+               AND c.status NOT IN ('paid', 'underpaid') \
              ORDER BY lc.created_at DESC",
         )
         .bind(link.id.0)
@@ -660,7 +664,7 @@ pub(super) async fn queue_link_sale(
     };
     let paid: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM link_charges lc JOIN charges c ON c.id = lc.charge_id \
-         WHERE lc.link_id = $1 AND c.status = 'paid'",
+         WHERE lc.link_id = $1 AND c.status IN ('paid', 'underpaid')",
     )
     .bind(link)
     .fetch_one(&mut **tx)

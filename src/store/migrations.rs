@@ -37,6 +37,7 @@ const SQLITE: Embedded = embedded!("migrations":
     (20261201000700, "close_summaries"),
     (20261201000800, "pay_links"),
     (20261201000900, "leases"),
+    (20261207000100, "payments_ledger"),
     (20261207000200, "link_limits"),
     (20261207000300, "token_acceptance_and_quotas"),
     (20261207000400, "seen_updates"),
@@ -45,6 +46,7 @@ const SQLITE: Embedded = embedded!("migrations":
 const POSTGRES: Embedded = embedded!("migrations-postgres":
     (20261201000800, "schema"),
     (20261201000900, "leases"),
+    (20261207000100, "payments_ledger"),
     (20261207000200, "link_limits"),
     (20261207000300, "token_acceptance_and_quotas"),
     (20261207000400, "seen_updates"),
@@ -122,6 +124,10 @@ mod tests {
         assert!(
             m.migrations[5].no_tx,
             "0600 rebuilds charges outside a transaction"
+        );
+        assert!(
+            m.migrations[9].no_tx,
+            "the payments ledger rebuilds charges outside a transaction"
         );
     }
 }

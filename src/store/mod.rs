@@ -31,6 +31,7 @@ mod migrations;
 mod model;
 mod ops_queries;
 mod outbox;
+mod payments;
 mod quotas;
 mod receipts;
 mod renewals;
@@ -50,7 +51,9 @@ use crate::time::{SharedClock, system_clock};
 
 pub use event_kind::{EventKind, UnknownEventKind};
 pub use follow_up::{FollowUpKind, UnknownFollowUpKind};
-pub use history_queries::{BucketTotal, BucketWidth, CurrencyTotal, HistorySummary, ListedCharge};
+pub use history_queries::{
+    BucketTotal, BucketWidth, CurrencyTotal, HistorySummary, ListedCharge, ListedPayment,
+};
 pub use inline_cards::{ChosenDraft, StaleDraft};
 pub use key_check::Rotation;
 pub use leases::{HeldLease, LeaseKind, OutboxHold, PollerLock, ReplicaId};
@@ -66,6 +69,9 @@ pub use model::{
     Profile, ProfileInput,
 };
 pub use ops_queries::OutboxBacklog;
+pub use payments::{
+    Arrival, ChargeMoney, Fit, HeldBy, Money, Payment, SettleOutcome, Transfer, normalise_hash,
+};
 pub use quotas::{Quota, QuotaScope};
 pub use receipts::SettledBy;
 pub use renewals::{
@@ -73,7 +79,8 @@ pub use renewals::{
 };
 pub use reports::{CloseSetting, ExportRow, NoteTotal};
 pub use watcher_queries::{
-    ChargeFacts, DueCharge, LateWatch, SealedToken, SettleOutcome, Settlement as ChargeSettlement,
+    ChargeFacts, DueCharge, LATE_WATCH_ENDED, LateWatch, SealedToken,
+    Settlement as ChargeSettlement,
 };
 
 /// Anything that went wrong talking to the database.

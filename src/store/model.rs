@@ -94,9 +94,13 @@ pub enum ChargeStatus {
     /// Reserved while the photo is being sent; never polled, never shown.
     Creating,
     Pending,
+    /// Its payments in its currency reach what it asked, or more (`store::payments`).
     Paid,
-    /// A transaction for this QR arrived that does not match it (what arrived is kept in
-    /// the `paid_*` fields); never counted as paid.
+    /// Money arrived in its currency, less than it asked: the seller may ask for the rest
+    /// ("Charge the missing", a charge with `difference_of`).
+    Underpaid,
+    /// Transfers for this QR arrived, none of them in its currency to the seller's account
+    /// (another currency, counted in that one; another account or unreadable, not counted).
     Mismatch,
     Failed,
     Expired,
@@ -115,6 +119,7 @@ impl ChargeStatus {
             ChargeStatus::Creating => "creating",
             ChargeStatus::Pending => "pending",
             ChargeStatus::Paid => "paid",
+            ChargeStatus::Underpaid => "underpaid",
             ChargeStatus::Mismatch => "mismatch",
             ChargeStatus::Failed => "failed",
             ChargeStatus::Expired => "expired",
@@ -127,38 +132,87 @@ impl ChargeStatus {
     pub fn is_final(self) -> bool {
         !matches!(self, ChargeStatus::Creating | ChargeStatus::Pending)
     }
+
+    /// Whether money for the charge is in the ledger (`paid`, `underpaid`, `mismatch`).
+    pub fn has_payment(self) -> bool {
+        matches!(
+            self,
+            ChargeStatus::Paid | ChargeStatus::Underpaid | ChargeStatus::Mismatch
+        )
+    }
+
+    /// Every status, for tests and exhaustive checks.
+    pub const ALL: [ChargeStatus; 10] = [
+        ChargeStatus::Creating,
+        ChargeStatus::Pending,
+        ChargeStatus::Paid,
+        ChargeStatus::Underpaid,
+        ChargeStatus::Mismatch,
+        ChargeStatus::Failed,
+        ChargeStatus::Expired,
+        ChargeStatus::Cancelled,
+        ChargeStatus::Unverified,
+        ChargeStatus::Discarded,
+    ];
 }
 
-/// Which ended status a late payment was found after (see `Charge::paid_after`).
+/// The statuses a charge is still asked about after it left `pending`, until
+/// `expires_at` + the late window (`Store::late_watched_due`): a copy of its QR can still be
+/// paid, after a Cancel, an expiry, a failed attempt or a draft nobody chose, and a settled
+/// QR can be paid a second time. As an SQL list.
+pub(super) const LATE_WATCHED: &str =
+    "('cancelled', 'expired', 'discarded', 'failed', 'paid', 'underpaid', 'mismatch')";
+
+/// Which ending without money a payment was found after (see `Charge::paid_after`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PaidAfter {
     Cancelled,
     Expired,
     /// An inline draft nobody chose.
     Discarded,
+    /// Bakong had reported the payment failed (the customer topped up and paid again).
+    Failed,
+    /// Bakong could not be asked about it in time (found in a race with that ending).
+    Unverified,
 }
 
 impl PaidAfter {
+    pub const ALL: [PaidAfter; 5] = [
+        PaidAfter::Cancelled,
+        PaidAfter::Expired,
+        PaidAfter::Discarded,
+        PaidAfter::Failed,
+        PaidAfter::Unverified,
+    ];
+
     pub fn as_str(self) -> &'static str {
+        self.status().as_str()
+    }
+
+    /// The status this is.
+    pub fn status(self) -> ChargeStatus {
         match self {
-            PaidAfter::Cancelled => "cancelled",
-            PaidAfter::Expired => "expired",
-            PaidAfter::Discarded => "discarded",
+            PaidAfter::Cancelled => ChargeStatus::Cancelled,
+            PaidAfter::Expired => ChargeStatus::Expired,
+            PaidAfter::Discarded => ChargeStatus::Discarded,
+            PaidAfter::Failed => ChargeStatus::Failed,
+            PaidAfter::Unverified => ChargeStatus::Unverified,
         }
     }
 
-    /// The late-watched status this is, if `status` is one.
+    /// The ending without money this is, if `status` is one.
     pub fn of(status: ChargeStatus) -> Option<Self> {
         match status {
             ChargeStatus::Cancelled => Some(PaidAfter::Cancelled),
             ChargeStatus::Expired => Some(PaidAfter::Expired),
             ChargeStatus::Discarded => Some(PaidAfter::Discarded),
+            ChargeStatus::Failed => Some(PaidAfter::Failed),
+            ChargeStatus::Unverified => Some(PaidAfter::Unverified),
             ChargeStatus::Creating
             | ChargeStatus::Pending
             | ChargeStatus::Paid
-            | ChargeStatus::Mismatch
-            | ChargeStatus::Failed
-            | ChargeStatus::Unverified => None,
+            | ChargeStatus::Underpaid
+            | ChargeStatus::Mismatch => None,
         }
     }
 }
@@ -167,12 +221,10 @@ impl FromStr for PaidAfter {
     type Err = StoreError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "cancelled" => Ok(PaidAfter::Cancelled),
-            "expired" => Ok(PaidAfter::Expired),
-            "discarded" => Ok(PaidAfter::Discarded),
-            other => Err(StoreError::Corrupt(format!("paid_after {other:?}"))),
-        }
+        s.parse::<ChargeStatus>()
+            .ok()
+            .and_then(PaidAfter::of)
+            .ok_or_else(|| StoreError::Corrupt(format!("paid_after {s:?}")))
     }
 }
 
@@ -184,6 +236,7 @@ impl FromStr for ChargeStatus {
             "creating" => ChargeStatus::Creating,
             "pending" => ChargeStatus::Pending,
             "paid" => ChargeStatus::Paid,
+            "underpaid" => ChargeStatus::Underpaid,
             "mismatch" => ChargeStatus::Mismatch,
             "failed" => ChargeStatus::Failed,
             "expired" => ChargeStatus::Expired,
@@ -242,12 +295,14 @@ pub struct Charge {
     pub paid_to_account_id: Option<String>,
     /// When the customer paid (Bakong's `createdDateMs`), for paid and mismatched charges.
     pub paid_at: Option<i64>,
-    /// Paid after it had been cancelled or had expired (found by the late watch).
+    /// Paid after it had ended without money (cancelled, expired, failed…).
     pub paid_after: Option<PaidAfter>,
     /// The card's message in a customer's chat, sent through inline mode (edited by this id).
     pub inline_message_id: Option<String>,
     /// The `file_id` of the card photo in the seller's private chat.
     pub card_file_id: Option<String>,
+    /// The under-paid charge whose missing part this one asks for.
+    pub difference_of: Option<ChargeId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,40 +1,45 @@
-//! /check: which of a merchant's charges a Bakong transaction already settled.
+//! /check: which charge a Bakong transaction already settled, read from the payments ledger
+//! (one transaction settles at most one charge: `payments.hash` is UNIQUE).
 
 use super::model::{ChargeId, ChargeStatus, MerchantId};
+use super::payments::normalise_hash;
 use super::{Result, Store};
 
-/// A charge of the merchant that recorded this transaction hash.
+/// The charge of the merchant's that the ledger records this transaction for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SettledBy {
     pub charge: ChargeId,
     pub bill_number: String,
+    /// The charge's status now.
     pub status: ChargeStatus,
-    /// When the bot recorded it (unix seconds).
+    /// When the bot recorded the payment (unix seconds).
     pub settled_at: Option<i64>,
 }
 
 impl Store {
-    /// The merchant's charge whose recorded Bakong hash is `hash` (any case), if any.
+    /// The merchant's charge the ledger records transaction `hash` (any case, surrounding
+    /// spaces ignored) for, if any. A transaction recorded for another merchant's charge is
+    /// `None`: their bills are not this merchant's business.
     pub async fn charge_settled_by(
         &self,
         merchant: MerchantId,
         hash: &str,
     ) -> Result<Option<SettledBy>> {
-        let row: Option<(i64, String, String, Option<i64>)> = sqlx::query_as(
-            "SELECT id, bill_number, status, settled_at FROM charges \
-             WHERE merchant_id = $1 AND lower(bakong_hash) = lower($2) \
-             ORDER BY id LIMIT 1",
+        let row: Option<(i64, String, String, i64)> = sqlx::query_as(
+            "SELECT c.id, c.bill_number, c.status, p.found_at FROM payments p \
+             JOIN charges c ON c.id = p.charge_id \
+             WHERE p.hash = $2 AND p.merchant_id = $1",
         )
         .bind(merchant.0)
-        .bind(hash.trim())
+        .bind(normalise_hash(hash))
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|(id, bill_number, status, settled_at)| {
+        row.map(|(id, bill_number, status, found_at)| {
             Ok(SettledBy {
                 charge: ChargeId(id),
                 bill_number,
                 status: status.parse()?,
-                settled_at,
+                settled_at: Some(found_at),
             })
         })
         .transpose()

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::follow_up::FollowUpKind;
 use super::model::{ChargeId, ChargeStatus, MerchantId, PaidAfter, parse_currency};
 use super::outbox::enqueue;
+use super::payments::{Arrival, Payment};
 use super::{Result, Store, StoreError};
 use crate::khqr::Currency;
 use crate::time::{LocalDate, UnixSecs};
@@ -21,7 +22,7 @@ pub struct CloseSetting {
     pub done_on: Option<LocalDate>,
 }
 
-/// Paid charges with one note in one currency (the day's "top items").
+/// Counted payments for charges with one note, in one currency (the day's "top items").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoteTotal {
     pub currency: Currency,
@@ -31,13 +32,12 @@ pub struct NoteTotal {
     pub sum_minor: u64,
 }
 
-/// One charge as `/export` writes it.
+/// One line of `/export`: a payment of the ledger with its charge, or a charge without a
+/// payment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportRow {
     pub id: ChargeId,
     pub created_at: UnixSecs,
-    /// When the customer paid (paid and mismatched charges).
-    pub paid_at: Option<UnixSecs>,
     /// When it ended (any final status).
     pub settled_at: Option<UnixSecs>,
     pub status: ChargeStatus,
@@ -45,33 +45,51 @@ pub struct ExportRow {
     pub currency: Currency,
     pub note: Option<String>,
     pub bill_number: String,
-    pub payer_account_id: Option<String>,
-    pub bakong_hash: Option<String>,
-    /// Paid after being cancelled or expiring (found by the late watch).
+    /// Its first payment came after it had ended without money.
     pub paid_after: Option<PaidAfter>,
-    /// What arrived, for a mismatch (minor units of `paid_currency`).
-    pub paid_amount_minor: Option<i64>,
-    pub paid_currency: Option<String>,
-    pub paid_to_account_id: Option<String>,
+    /// The bill of the under-paid charge this one asks the rest of.
+    pub rest_of: Option<String>,
+    /// The payment this line is about (`None`: a charge without a payment).
+    pub payment: Option<Payment>,
+}
+
+impl ExportRow {
+    /// When the line counts: when the customer paid, else when the charge ended, else when
+    /// it was created.
+    pub fn at(&self) -> UnixSecs {
+        self.payment
+            .as_ref()
+            .map(|p| p.paid_at)
+            .or(self.settled_at)
+            .unwrap_or(self.created_at)
+    }
 }
 
 super::rows::from_row! {
     struct ExportDbRow {
         id: i64,
         created_at: i64,
-        paid_at: Option<i64>,
         settled_at: Option<i64>,
         status: String,
-        amount_minor: i64,
-        currency: String,
+        c_amount_minor: i64,
+        c_currency: String,
         note: Option<String>,
         bill_number: String,
-        payer_account_id: Option<String>,
-        bakong_hash: Option<String>,
         paid_after: Option<String>,
-        paid_amount_minor: Option<i64>,
-        paid_currency: Option<String>,
-        paid_to_account_id: Option<String>,
+        rest_of: Option<String>,
+        p_id: Option<i64>,
+        merchant_id: i64,
+        hash: Option<String>,
+        payer_account_id: Option<String>,
+        to_account_id: Option<String>,
+        currency: Option<String>,
+        amount: Option<String>,
+        known_currency: Option<String>,
+        amount_minor: Option<i64>,
+        fit: Option<String>,
+        charge_was: Option<String>,
+        paid_at: Option<i64>,
+        found_at: Option<i64>,
     }
 }
 
@@ -79,22 +97,42 @@ impl TryFrom<ExportDbRow> for ExportRow {
     type Error = StoreError;
 
     fn try_from(r: ExportDbRow) -> Result<Self> {
+        let payment = match (r.p_id, r.hash, r.fit, r.charge_was, r.paid_at, r.found_at) {
+            (Some(id), Some(hash), Some(fit), Some(was), Some(paid_at), Some(found_at)) => {
+                Some(Payment {
+                    id,
+                    charge_id: ChargeId(r.id),
+                    merchant_id: MerchantId(r.merchant_id),
+                    hash,
+                    payer_account: r.payer_account_id.unwrap_or_default(),
+                    to_account: r.to_account_id.unwrap_or_default(),
+                    currency: r.currency.unwrap_or_default(),
+                    amount: r.amount.unwrap_or_default(),
+                    arrival: Arrival::from_columns(
+                        &fit,
+                        r.known_currency.as_deref(),
+                        r.amount_minor,
+                    )?,
+                    charge_was: was.parse()?,
+                    paid_at,
+                    found_at,
+                })
+            }
+            (None, ..) => None,
+            _ => return Err(StoreError::Corrupt(format!("charge {} payment row", r.id))),
+        };
         Ok(ExportRow {
             id: ChargeId(r.id),
             created_at: r.created_at,
-            paid_at: r.paid_at,
             settled_at: r.settled_at,
             status: r.status.parse()?,
-            amount_minor: non_negative(r.amount_minor, "amount")?,
-            currency: parse_currency(&r.currency)?,
+            amount_minor: non_negative(r.c_amount_minor, "amount")?,
+            currency: parse_currency(&r.c_currency)?,
             note: r.note,
             bill_number: r.bill_number,
-            payer_account_id: r.payer_account_id,
-            bakong_hash: r.bakong_hash,
             paid_after: r.paid_after.map(|a| a.parse()).transpose()?,
-            paid_amount_minor: r.paid_amount_minor,
-            paid_currency: r.paid_currency,
-            paid_to_account_id: r.paid_to_account_id,
+            rest_of: r.rest_of,
+            payment,
         })
     }
 }
@@ -118,9 +156,9 @@ fn date(text: Option<String>, merchant: i64) -> Result<Option<LocalDate>> {
     .transpose()
 }
 
-/// The time an exported charge counts at: when the customer paid (paid, mismatch), else when
-/// it ended, else (still pending) when it was created.
-const EXPORT_AT: &str = "COALESCE(paid_at, settled_at, created_at)";
+/// The time an export line counts at: when the customer paid (a payment), else when the
+/// charge ended, else (still pending) when it was created.
+const EXPORT_AT: &str = "COALESCE(p.paid_at, c.settled_at, c.created_at)";
 
 impl Store {
     /// The merchant's closing time (minutes after Phnom Penh midnight), `None` when off.
@@ -239,7 +277,9 @@ impl Store {
             "SELECT COUNT(*) FROM charges WHERE merchant_id = $1 AND status NOT IN ('creating', 'discarded') \
                  AND ((created_at >= $2 AND created_at < $3) \
                       OR (paid_at >= $2 AND paid_at < $3) \
-                      OR (settled_at >= $2 AND settled_at < $3))",
+                      OR (settled_at >= $2 AND settled_at < $3) \
+                      OR id IN (SELECT charge_id FROM payments \
+                                WHERE merchant_id = $1 AND paid_at >= $2 AND paid_at < $3))",
         )
         .bind(merchant.0)
         .bind(from)
@@ -249,8 +289,9 @@ impl Store {
         non_negative(n, "count")
     }
 
-    /// The best-selling notes in `[from, to)` (paid charges, by when the customer paid):
-    /// at most `per_currency` per currency (USD first), largest total first.
+    /// The best-selling notes in `[from, to)` (the ledger's counted payments, by when the
+    /// customer paid, with their charge's note): at most `per_currency` per currency (USD
+    /// first), largest total first.
     pub async fn top_notes(
         &self,
         merchant: MerchantId,
@@ -260,12 +301,13 @@ impl Store {
     ) -> Result<Vec<NoteTotal>> {
         let rows: Vec<(String, Option<String>, i64, i64)> = sqlx::query_as(
             "SELECT currency, note, n, total FROM ( \
-                 SELECT currency, note, COUNT(*) AS n, CAST(SUM(amount_minor) AS BIGINT) AS total, \
-                     ROW_NUMBER() OVER (PARTITION BY currency \
-                         ORDER BY SUM(amount_minor) DESC, COUNT(*) DESC, note NULLS FIRST) AS rank \
-                 FROM charges \
-                 WHERE merchant_id = $1 AND status = 'paid' AND paid_at >= $2 AND paid_at < $3 \
-                 GROUP BY currency, note) AS ranked \
+                 SELECT p.known_currency AS currency, c.note AS note, COUNT(*) AS n, \
+                     CAST(SUM(p.amount_minor) AS BIGINT) AS total, \
+                     ROW_NUMBER() OVER (PARTITION BY p.known_currency \
+                         ORDER BY SUM(p.amount_minor) DESC, COUNT(*) DESC, c.note NULLS FIRST) AS rank \
+                 FROM payments p JOIN charges c ON c.id = p.charge_id \
+                 WHERE p.merchant_id = $1 AND p.counted = 1 AND p.paid_at >= $2 AND p.paid_at < $3 \
+                 GROUP BY p.known_currency, c.note) AS ranked \
              WHERE rank <= $4 \
              ORDER BY currency = 'USD' DESC, currency, rank",
         )
@@ -287,12 +329,13 @@ impl Store {
             .collect()
     }
 
-    /// The merchant's charges for `/export` in `[from, to)`, oldest first, read as a stream
-    /// (SQLite hands rows over as they are stepped; nothing buffers the period). A charge
-    /// counts at [`EXPORT_AT`]: paid and mismatched ones when the customer paid, other ended
-    /// ones when they ended, pending ones when created; charges still being created and
-    /// inline drafts nobody chose (`discarded`, unless paid: then they are `paid`) are left
-    /// out.
+    /// The merchant's lines for `/export` in `[from, to)`, oldest first, read as a stream
+    /// (SQLite hands rows over as they are stepped; nothing buffers the period): one per
+    /// payment of the ledger, when the customer paid (a charge paid twice has two), and one
+    /// per charge without a payment, when it ended (or, pending, when created) — [`EXPORT_AT`].
+    /// Charges still being created and inline drafts nobody chose (`discarded`; paid, they
+    /// are `paid`) are left out. So the counted payments of the lines are the ledger's of the
+    /// period: the totals equal `/history`'s.
     pub fn export_rows(
         &self,
         merchant: MerchantId,
@@ -300,13 +343,16 @@ impl Store {
         to: UnixSecs,
     ) -> impl Stream<Item = Result<ExportRow>> + Send + '_ {
         sqlx::query_as::<_, ExportDbRow>(sqlx::AssertSqlSafe(format!(
-            "SELECT id, created_at, paid_at, settled_at, status, amount_minor, currency, note, \
-                 bill_number, payer_account_id, bakong_hash, paid_after, paid_amount_minor, \
-                 paid_currency, paid_to_account_id \
-             FROM charges \
-             WHERE merchant_id = $1 AND status NOT IN ('creating', 'discarded') \
+            "SELECT c.id, c.created_at, c.settled_at, c.status, c.amount_minor AS c_amount_minor, \
+                 c.currency AS c_currency, c.note, c.bill_number, c.paid_after, \
+                 d.bill_number AS rest_of, p.id AS p_id, c.merchant_id, p.hash, \
+                 p.payer_account_id, p.to_account_id, p.currency, p.amount, p.known_currency, \
+                 p.amount_minor, p.fit, p.charge_was, p.paid_at, p.found_at \
+             FROM charges c LEFT JOIN payments p ON p.charge_id = c.id \
+             LEFT JOIN charges d ON d.id = c.difference_of \
+             WHERE c.merchant_id = $1 AND c.status NOT IN ('creating', 'discarded') \
                  AND {EXPORT_AT} >= $2 AND {EXPORT_AT} < $3 \
-             ORDER BY {EXPORT_AT}, id"
+             ORDER BY {EXPORT_AT}, c.id, p.id"
         )))
         .bind(merchant.0)
         .bind(from)

@@ -1,22 +1,22 @@
 //! The payment watcher's queries (issue 6): due pending charges, guarded settlement with its
 //! event and Telegram follow-up in one transaction, refused tokens, expiry reminders.
 //!
-//! Issue 10: cancelled and expired charges stay watched until a late-watch window after
-//! their QR's expiry ([`Store::late_watched_due`]); a payment found then settles them as
-//! paid (`paid_after`), and a payment for a charge that can no longer take it is recorded
-//! and reported, never dropped ([`SettleOutcome::Reported`]).
+//! Ended charges (cancelled, expired, discarded, failed) and settled ones stay watched until
+//! a late-watch window after their QR's expiry ([`Store::late_watched_due`]): a copy of the
+//! QR can still be paid, or paid a second time. Money is recorded in the payments ledger
+//! whatever the charge's state ([`Store::record_payment`], `payments.rs`).
 
 use serde_json::json;
 
 use super::event_kind::EventKind;
 use super::events::append;
 use super::follow_up::FollowUpKind;
-use super::model::{ChargeId, ChargeStatus, MerchantId, PaidAfter, parse_currency};
+use super::model::{ChargeId, ChargeStatus, LATE_WATCHED, MerchantId, parse_currency};
 use super::outbox::enqueue;
 use super::{Result, Store};
 use crate::khqr::Currency;
 
-/// A charge the watcher asks Bakong about: pending and due, or cancelled/expired and in its
+/// A charge the watcher asks Bakong about: pending and due, or ended or settled and in its
 /// late watch. `DueCharge::facts` is what the settlement rules (`watcher::decide`) judge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueCharge {
@@ -41,32 +41,23 @@ pub struct ChargeFacts {
     pub expires_at: i64,
     /// When a check after `expires_at` first found nothing (the "last check" is pending).
     pub last_check_at: Option<i64>,
-    /// `Some` when the charge is no longer pending (cancelled or expired) and is only
-    /// watched for a late payment.
-    pub ended: Option<PaidAfter>,
+    /// Its status: `pending`, or one it is late-watched in (only money changes it then).
+    pub status: ChargeStatus,
+    /// Transaction hashes the ledger already holds for it: its own payments, and those
+    /// refused because they belong to another charge. Seen again, they change nothing.
+    pub seen_hashes: Vec<String>,
 }
 
-/// How long and how often cancelled and expired charges are still asked about.
+/// The `next_poll_at` of a charge whose late watch ended: never due again.
+pub const LATE_WATCH_ENDED: i64 = i64::MAX;
+
+/// How long and how often ended and settled charges are still asked about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LateWatch {
     /// Watched until `expires_at + window_secs`.
     pub window_secs: i64,
     /// Asked about at most once per `every_secs`.
     pub every_secs: i64,
-}
-
-/// What [`Store::settle_charge_watched`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SettleOutcome {
-    /// The charge changed; `after` is set when a payment settled a cancelled or expired
-    /// charge (the seller is also sent a "paid after it was cancelled/expired" message).
-    Changed { after: Option<PaidAfter> },
-    /// Nothing to do: the charge had already changed (or this payment was already recorded).
-    Unchanged,
-    /// A payment for a charge that can no longer take it (late window over, already paid
-    /// by another transaction, failed…): recorded as a `payment_unwatched` event and
-    /// reported to the seller; the charge itself is unchanged.
-    Reported,
 }
 
 /// A merchant's sealed token (open it with `crypto::SecretBox` and
@@ -94,21 +85,12 @@ impl std::fmt::Debug for SealedToken {
     }
 }
 
-/// A terminal change of a pending charge, with what to record.
+/// An ending without money of a pending charge (`failed`, `expired`, `cancelled`), with
+/// what to record. Money goes through [`Store::record_payment`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settlement {
-    /// `paid`, `mismatch`, `failed`, `expired`.
     pub status: ChargeStatus,
-    pub bakong_hash: Option<String>,
-    pub payer_account_id: Option<String>,
-    /// What actually arrived, when it differs from the charge.
-    pub paid_amount_minor: Option<i64>,
-    pub paid_currency: Option<String>,
-    pub paid_to_account_id: Option<String>,
-    /// When the customer paid (Bakong's createdDateMs), for `paid` and `mismatch`.
-    pub paid_at: Option<i64>,
-    /// Event kind (`charge_paid`, `charge_mismatch`, …; its [`EventKind::late`] form when
-    /// the late watch found the payment) and detail.
+    /// Event kind (`charge_failed`, …) and detail.
     pub event: EventKind,
     pub detail: serde_json::Value,
     /// The follow-up that edits the charge's message.
@@ -147,7 +129,8 @@ impl TryFrom<DueRow> for DueCharge {
                 })?,
                 expires_at: r.expires_at,
                 last_check_at: r.last_check_at,
-                ended: PaidAfter::of(r.status.parse()?),
+                status: r.status.parse()?,
+                seen_hashes: Vec::new(),
             },
         })
     }
@@ -160,7 +143,7 @@ impl Store {
     /// Pending charges due for a check at `now` (`next_poll_at <= now`), of merchants whose
     /// token was not refused, ordered by merchant then id.
     pub async fn due_charges(&self, now: i64) -> Result<Vec<DueCharge>> {
-        sqlx::query_as::<_, DueRow>(sqlx::AssertSqlSafe(format!(
+        let due = sqlx::query_as::<_, DueRow>(sqlx::AssertSqlSafe(format!(
             "SELECT {DUE_COLUMNS} FROM charges c JOIN merchants m ON m.id = c.merchant_id \
              WHERE c.status = 'pending' AND c.next_poll_at <= $1 AND m.token_rejected_at IS NULL \
              ORDER BY c.merchant_id, c.id"
@@ -170,23 +153,36 @@ impl Store {
         .await?
         .into_iter()
         .map(DueCharge::try_from)
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+        self.with_seen_hashes(due).await
     }
 
-    /// Cancelled and expired charges still in their late-watch window at `now` and due
+    /// Fills in each charge's [`ChargeFacts::seen_hashes`] from the ledger.
+    async fn with_seen_hashes(&self, mut due: Vec<DueCharge>) -> Result<Vec<DueCharge>> {
+        let ids: Vec<ChargeId> = due.iter().map(|c| c.id).collect();
+        let mut seen = super::payments::seen_hashes(&self.pool, &ids).await?;
+        for c in &mut due {
+            if let Some(hashes) = seen.remove(&c.id) {
+                c.facts.seen_hashes = hashes;
+            }
+        }
+        Ok(due)
+    }
+
+    /// Ended and settled charges still in their late-watch window at `now` and due
     /// (`next_poll_at <= now`), of merchants whose token was not refused; each is pushed back
     /// `late.every_secs` in the same statement, so the late ones are asked about at that
     /// lower cadence. Ordered by merchant then id.
     pub async fn late_watched_due(&self, now: i64, late: LateWatch) -> Result<Vec<DueCharge>> {
         let mut tx = self.write_tx().await?;
-        let mut rows = sqlx::query_as::<_, DueRow>(
+        let mut rows = sqlx::query_as::<_, DueRow>(sqlx::AssertSqlSafe(format!(
             "UPDATE charges SET next_poll_at = $1 + $3 \
-             WHERE status IN ('cancelled', 'expired', 'discarded') AND next_poll_at <= $1 \
+             WHERE status IN {LATE_WATCHED} AND next_poll_at <= $1 \
                  AND expires_at + $2 > $1 \
                  AND merchant_id IN (SELECT id FROM merchants WHERE token_rejected_at IS NULL) \
              RETURNING id, merchant_id, md5, to_account_id, amount_minor, currency, \
-                 expires_at, last_check_at, status, created_at",
-        )
+                 expires_at, last_check_at, status, created_at"
+        )))
         .bind(now)
         .bind(late.window_secs)
         .bind(late.every_secs.max(1))
@@ -194,7 +190,29 @@ impl Store {
         .await?;
         tx.commit().await?;
         rows.sort_by_key(|r| (r.merchant_id, r.id));
-        rows.into_iter().map(DueCharge::try_from).collect()
+        let due = rows
+            .into_iter()
+            .map(DueCharge::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        self.with_seen_hashes(due).await
+    }
+
+    /// Ends the late watch of the charges whose window closed by `now` (`expires_at +
+    /// window_secs <= now`): their `next_poll_at` moves to [`LATE_WATCH_ENDED`], out of the
+    /// range the due-work queries scan (`charges_due`: status, next_poll_at), which would
+    /// otherwise hold every ended or paid charge ever made. One statement; the charges whose
+    /// window just closed are all it touches. Returns how many.
+    pub async fn end_late_watch(&self, now: i64, window_secs: i64) -> Result<u64> {
+        let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE charges SET next_poll_at = $3 \
+             WHERE status IN {LATE_WATCHED} AND next_poll_at <= $1 AND expires_at + $2 <= $1"
+        )))
+        .bind(now)
+        .bind(window_secs)
+        .bind(LATE_WATCH_ENDED)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     /// [`Store::due_charges`] of these merchants only (the ones a replica leased:
@@ -221,7 +239,7 @@ impl Store {
                 out.push(DueCharge::try_from(row)?);
             }
         }
-        Ok(out)
+        self.with_seen_hashes(out).await
     }
 
     /// [`Store::late_watched_due`] of these merchants only (pushed back the same way).
@@ -237,7 +255,7 @@ impl Store {
             let mut tx = self.write_tx().await?;
             let mut q = sqlx::query_as::<_, DueRow>(sqlx::AssertSqlSafe(format!(
                 "UPDATE charges SET next_poll_at = $1 + $3 \
-                 WHERE status IN ('cancelled', 'expired', 'discarded') AND next_poll_at <= $1 \
+                 WHERE status IN {LATE_WATCHED} AND next_poll_at <= $1 \
                      AND expires_at + $2 > $1 \
                      AND merchant_id IN (SELECT id FROM merchants WHERE token_rejected_at IS NULL) \
                      AND merchant_id IN ({list}) \
@@ -254,7 +272,11 @@ impl Store {
             tx.commit().await?;
         }
         rows.sort_by_key(|r| (r.merchant_id, r.id));
-        rows.into_iter().map(DueCharge::try_from).collect()
+        let due = rows
+            .into_iter()
+            .map(DueCharge::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        self.with_seen_hashes(due).await
     }
 
     /// Pending charges whose QR expired before `expired_before` and that were never
@@ -308,14 +330,18 @@ impl Store {
 
     /// One charge, only while it is pending ("Check now").
     pub async fn pending_charge(&self, id: ChargeId) -> Result<Option<DueCharge>> {
-        sqlx::query_as::<_, DueRow>(sqlx::AssertSqlSafe(format!(
+        let due = sqlx::query_as::<_, DueRow>(sqlx::AssertSqlSafe(format!(
             "SELECT {DUE_COLUMNS} FROM charges c WHERE c.id = $1 AND c.status = 'pending'"
         )))
         .bind(id.0)
         .fetch_optional(&self.pool)
         .await?
         .map(DueCharge::try_from)
-        .transpose()
+        .transpose()?;
+        Ok(self
+            .with_seen_hashes(due.into_iter().collect())
+            .await?
+            .pop())
     }
 
     /// Sealed tokens of these merchants (those without a token are left out).
@@ -346,116 +372,27 @@ impl Store {
         Ok(out)
     }
 
-    /// `pending` → a terminal status, with its event and Telegram follow-up, in one
-    /// transaction. False (and nothing written) if the charge was not pending any more.
-    /// Without a late-watch window: see [`Store::settle_charge_watched`].
+    /// `pending` → an ending without money (`failed`, `expired`, `cancelled`), with its
+    /// event and Telegram follow-up, in one transaction. False (and nothing written) if the
+    /// charge was not pending any more. Money is [`Store::record_payment`]'s.
     pub async fn settle_charge(&self, id: ChargeId, s: &Settlement, now: i64) -> Result<bool> {
-        Ok(matches!(
-            self.settle_charge_watched(id, s, now, 0).await?,
-            SettleOutcome::Changed { .. }
-        ))
-    }
-
-    /// A terminal change with its event and Telegram follow-ups, in one transaction:
-    ///
-    /// - `pending` → any terminal status;
-    /// - `cancelled`/`expired` → `paid` or `mismatch` while `now < expires_at +
-    ///   late_window_secs` (a copy of the QR was paid; also when Cancel committed while a
-    ///   round was asking Bakong): the event is `<event>_late` with `after`, the message is
-    ///   edited and a `charge_paid_late` notice tells the seller;
-    /// - a payment that can take the charge no more (window over, already settled
-    ///   otherwise): a `payment_unwatched` event and notice, once per transaction hash.
-    pub async fn settle_charge_watched(
-        &self,
-        id: ChargeId,
-        s: &Settlement,
-        now: i64,
-        late_window_secs: i64,
-    ) -> Result<SettleOutcome> {
         let mut tx = self.write_tx().await?;
-        let row: Option<(i64, String, i64, Option<String>)> = sqlx::query_as(
-            "SELECT merchant_id, status, expires_at, bakong_hash FROM charges WHERE id = $1",
-        )
-        .bind(id.0)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((merchant, status, expires_at, recorded_hash)) = row else {
-            return Ok(SettleOutcome::Unchanged);
-        };
-        let merchant = MerchantId(merchant);
-        let status: ChargeStatus = status.parse()?;
-        let is_payment = matches!(s.status, ChargeStatus::Paid | ChargeStatus::Mismatch);
-        let after = PaidAfter::of(status)
-            .filter(|_| is_payment && now < expires_at.saturating_add(late_window_secs));
-        if status != ChargeStatus::Pending && after.is_none() {
-            let outcome = if is_payment {
-                report_unwatched(&mut tx, merchant, id, status, recorded_hash, s, now).await?
-            } else {
-                SettleOutcome::Unchanged
-            };
-            tx.commit().await?;
-            return Ok(outcome);
-        }
-        let done = sqlx::query(
-            "UPDATE charges SET status = $2, settled_at = $3, bakong_hash = $4, \
-                 payer_account_id = $5, paid_amount_minor = $6, paid_currency = $7, \
-                 paid_to_account_id = $8, paid_at = $9, paid_after = $10 \
-             WHERE id = $1 AND status = $11",
+        let merchant: Option<i64> = sqlx::query_scalar(
+            "UPDATE charges SET status = $2, settled_at = $3 \
+             WHERE id = $1 AND status = 'pending' RETURNING merchant_id",
         )
         .bind(id.0)
         .bind(s.status.as_str())
         .bind(now)
-        .bind(&s.bakong_hash)
-        .bind(&s.payer_account_id)
-        .bind(s.paid_amount_minor)
-        .bind(&s.paid_currency)
-        .bind(&s.paid_to_account_id)
-        .bind(s.paid_at.or(is_payment.then_some(now)))
-        .bind(after.map(PaidAfter::as_str))
-        .bind(status.as_str())
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
-        if done.rows_affected() != 1 {
-            return Ok(SettleOutcome::Unchanged);
-        }
-        match after {
-            None => append(&mut tx, Some(merchant), Some(id), s.event, &s.detail, now).await?,
-            Some(after) => {
-                let mut detail = s.detail.clone();
-                if let Some(d) = detail.as_object_mut() {
-                    d.insert("after".into(), json!(after.as_str()));
-                    d.insert("late".into(), json!(true));
-                }
-                append(
-                    &mut tx,
-                    Some(merchant),
-                    Some(id),
-                    s.event.late(),
-                    &detail,
-                    now,
-                )
-                .await?;
-            }
-        }
+        let Some(merchant) = merchant.map(MerchantId) else {
+            return Ok(false);
+        };
+        append(&mut tx, Some(merchant), Some(id), s.event, &s.detail, now).await?;
         enqueue(&mut tx, merchant, Some(id), s.follow_up, &json!({}), now).await?;
-        // A pay link's charge (issue 15): the seller hears of the payment in one sale
-        // message, which also says when it came late.
-        let link_sale =
-            is_payment && super::links::queue_link_sale(&mut tx, merchant, id, after, now).await?;
-        if let Some(after) = after.filter(|_| !link_sale) {
-            let payload = json!({ "after": after.as_str() });
-            enqueue(
-                &mut tx,
-                merchant,
-                Some(id),
-                FollowUpKind::ChargePaidLate,
-                &payload,
-                now,
-            )
-            .await?;
-        }
         tx.commit().await?;
-        Ok(SettleOutcome::Changed { after })
+        Ok(true)
     }
 
     /// Records the first empty answer after expiry and defers the next check. False if the
@@ -676,68 +613,4 @@ fn placeholders(first: usize, count: usize) -> String {
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// A payment for a charge that cannot take it any more: recorded and reported once per
-/// transaction hash (a second round seeing the transaction that settled it is no news).
-async fn report_unwatched(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    merchant: MerchantId,
-    id: ChargeId,
-    status: ChargeStatus,
-    recorded_hash: Option<String>,
-    s: &Settlement,
-    now: i64,
-) -> Result<SettleOutcome> {
-    let Some(hash) = s.bakong_hash.as_deref() else {
-        return Ok(SettleOutcome::Unchanged);
-    };
-    if recorded_hash
-        .as_deref()
-        .is_some_and(|h| h.eq_ignore_ascii_case(hash))
-    {
-        return Ok(SettleOutcome::Unchanged);
-    }
-    let known: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM events WHERE charge_id = $1 AND kind = $3 \
-             AND json_extract(detail, '$.hash') = $2 LIMIT 1",
-    )
-    .bind(id.0)
-    .bind(hash)
-    .bind(EventKind::PaymentUnwatched.as_str())
-    .fetch_optional(&mut **tx)
-    .await?;
-    if known.is_some() {
-        return Ok(SettleOutcome::Unchanged);
-    }
-    let mut detail = s.detail.clone();
-    if let Some(d) = detail.as_object_mut() {
-        d.insert("status".into(), json!(status.as_str()));
-        d.insert("as".into(), json!(s.status.as_str()));
-        d.insert("paid_at".into(), json!(s.paid_at));
-        if let (Some(minor), Some(currency)) = (s.paid_amount_minor, s.paid_currency.as_deref()) {
-            d.insert("amount_minor".into(), json!(minor));
-            d.insert("currency".into(), json!(currency));
-        }
-    }
-    tracing::warn!(charge = %id, %merchant, status = status.as_str(), "payment for a charge that can no longer take it: recorded and reported");
-    append(
-        tx,
-        Some(merchant),
-        Some(id),
-        EventKind::PaymentUnwatched,
-        &detail,
-        now,
-    )
-    .await?;
-    enqueue(
-        tx,
-        merchant,
-        Some(id),
-        FollowUpKind::PaymentUnwatched,
-        &detail,
-        now,
-    )
-    .await?;
-    Ok(SettleOutcome::Reported)
 }

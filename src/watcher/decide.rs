@@ -3,24 +3,33 @@
 //! From the NBC integration guide: success → paid, failed → failed, not found while the QR
 //! is valid → keep polling, not found once it expired → time-out. On top of the guide:
 //!
-//! - A transaction only settles a charge when its receiving account, currency and amount
-//!   (exact minor units, no floats) all match. Anything else is a *mismatch*: recorded and
-//!   shown to the merchant, never counted as paid.
+//! - **Every transaction Bakong reports for one of our QRs is money received**, whatever
+//!   the charge's state: it is judged ([`Transfer`]: did it reach the charge's account, in
+//!   a currency we know, with a readable amount, and how does it compare with what was
+//!   asked — exact minor units, no floats) and recorded in the payments ledger
+//!   ([`Decision::Record`]). The ledger makes the charge `paid`, `underpaid` or `mismatch`
+//!   from all its payments (`store::ChargeMoney`); money that did not reach the seller's
+//!   account is recorded but never counted.
+//! - A transaction the ledger already holds for the charge (its own payment seen again, or
+//!   one refused because it belongs to another charge: [`ChargeFacts::seen_hashes`])
+//!   changes nothing.
 //! - A payment confirmed in the customer's app just before the QR expired may reach Bakong
 //!   a moment later. So the first "not found" after `expires_at` is not final: it is
 //!   recorded ([`Decision::LastCheckThenExpire`]) and the charge is expired only by a later
 //!   "not found" at least `expiry_grace_secs` after that one.
 //! - "Bakong could not answer this item" is never read as "not paid".
-//! - A cancelled or expired charge is still watched for a while (a forwarded copy of its QR
-//!   can be paid): for it only a transaction matters — it is judged like any other (the
-//!   store records it as paid *late*) — and every other answer changes nothing.
+//! - A charge no longer pending (cancelled, expired, failed, a draft nobody chose, or
+//!   settled) is still watched for a while: a forwarded copy of its QR can be paid, a
+//!   failed payment tried again, a paid QR paid twice. For it only a new transaction
+//!   matters; every other answer changes nothing.
 
 use super::types::{Currency, Lookup, Transaction, UnixSecs};
 /// What the watcher knows about a charge: the store reads it ([`crate::store::DueCharge`]),
 /// these rules judge it.
 pub use crate::store::ChargeFacts;
+use crate::store::{Arrival, ChargeStatus, Fit, Money, Transfer, normalise_hash};
 
-/// How long after its QR's expiry a cancelled or expired charge is still asked about.
+/// How long after its QR's expiry an ended or settled charge is still asked about.
 pub const LATE_WATCH_SECS: i64 = 15 * 60;
 
 /// A pending charge never verified (Bakong could not be asked: token refused or
@@ -43,52 +52,12 @@ impl Default for Rules {
     }
 }
 
-/// A payment that settles the charge.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Payment {
-    /// Bakong transaction hash (64 hex).
-    pub hash: String,
-    /// The customer's Bakong account.
-    pub payer_account: String,
-    /// When Bakong created the transaction (falls back to acknowledgement time, then to
-    /// the time of the check), unix seconds.
-    pub paid_at: UnixSecs,
-    /// The transaction was created after the QR's expiry. The money arrived all the same,
-    /// so the charge is paid; the flag lets the merchant see it.
-    pub late: bool,
-}
-
-/// Which facts of a transaction disagree with the charge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct MismatchFields {
-    pub account: bool,
-    pub currency: bool,
-    pub amount: bool,
-}
-
-/// A transaction for this QR that does not settle the charge: what arrived, verbatim.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mismatch {
-    pub hash: String,
-    pub payer_account: String,
-    pub to_account: String,
-    /// Currency text as Bakong sent it.
-    pub currency: String,
-    /// Amount text as Bakong sent it.
-    pub amount: String,
-    pub fields: MismatchFields,
-    /// When Bakong created the transaction, unix seconds (or the check time if unknown).
-    pub at: UnixSecs,
-}
-
-/// What to do with a pending charge after a lookup.
+/// What to do with a charge after a lookup.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
-    /// Terminal: paid. Record hash, payer and time; edit the message.
-    MarkPaid(Payment),
-    /// Terminal, NOT paid: a transaction arrived that does not match. Record it and tell
-    /// the merchant what arrived.
-    RecordMismatch(Mismatch),
+    /// A transaction the ledger does not hold yet: record it (the charge's status follows
+    /// from its payments; the merchant is told what arrived).
+    Record(Transfer),
     /// Terminal: Bakong reports the transaction failed.
     MarkFailed,
     /// Nothing to record; ask again next round.
@@ -100,30 +69,27 @@ pub enum Decision {
 }
 
 impl Decision {
-    /// Whether the decision ends the charge's life.
+    /// Whether the decision ends a pending charge's wait.
     pub fn is_terminal(&self) -> bool {
         matches!(
             self,
-            Decision::MarkPaid(_)
-                | Decision::RecordMismatch(_)
-                | Decision::MarkFailed
-                | Decision::MarkExpired
+            Decision::Record(_) | Decision::MarkFailed | Decision::MarkExpired
         )
     }
 }
 
 /// Apply the rules to one lookup made at `now`.
 pub fn decide(charge: &ChargeFacts, lookup: &Lookup, now: UnixSecs, rules: Rules) -> Decision {
-    if charge.ended.is_some() {
-        // Late watch: only money changes anything; "failed", "not found" and no answer
-        // leave the cancelled/expired charge as it is.
+    if charge.status != ChargeStatus::Pending {
+        // Late watch: only new money changes anything; "failed", "not found" and no answer
+        // leave the ended or settled charge as it is.
         return match lookup {
-            Lookup::Paid(tx) => judge_transaction(charge, tx, now),
+            Lookup::Paid(tx) => judge_transaction(charge, tx, now, rules),
             _ => Decision::KeepPolling,
         };
     }
     match lookup {
-        Lookup::Paid(tx) => judge_transaction(charge, tx, now),
+        Lookup::Paid(tx) => judge_transaction(charge, tx, now, rules),
         Lookup::Failed => Decision::MarkFailed,
         // Our QRs are dynamic, so "static QR" is an anomaly; it is as good as "nothing
         // found" for the deadline (the merchant keeps the manual `/check <hash>`).
@@ -145,49 +111,66 @@ fn not_found(charge: &ChargeFacts, now: UnixSecs, rules: Rules) -> Decision {
     }
 }
 
-fn judge_transaction(charge: &ChargeFacts, tx: &Transaction, now: UnixSecs) -> Decision {
-    let hash = tx.hash.trim();
+fn judge_transaction(
+    charge: &ChargeFacts,
+    tx: &Transaction,
+    now: UnixSecs,
+    rules: Rules,
+) -> Decision {
+    let hash = normalise_hash(&tx.hash);
     if hash.is_empty() {
         // A "transaction" without a hash cannot be recorded or verified later: treat the
         // answer as unusable and ask again.
         return Decision::KeepPolling;
+    }
+    if charge.seen_hashes.iter().any(|h| normalise_hash(h) == hash) {
+        // Already in the ledger for this charge, or refused: it paid another charge. A
+        // pending charge has no payment of its own, so this answer brings it none: it ends
+        // as an unpaid one would (expired after its QR's time), not open for ever.
+        return if charge.status == ChargeStatus::Pending {
+            not_found(charge, now, rules)
+        } else {
+            Decision::KeepPolling
+        };
     }
     let at = tx
         .created_date_ms
         .or(tx.acknowledged_date_ms)
         .and_then(|ms| UnixSecs::try_from(ms / 1000).ok())
         .unwrap_or(now);
-
-    let currency = tx.currency_code.trim().parse::<Currency>().ok();
-    let fields = MismatchFields {
-        account: !same_account(&tx.to_account_id, &charge.account_id),
-        currency: currency != Some(charge.currency),
-        // Read the amount with the charge's precision; with a foreign currency the amount
-        // is compared the same way but the currency flag already makes it a mismatch.
-        amount: tx.amount_minor(charge.currency.decimals()) != Some(charge.amount_minor),
+    let readable = tx
+        .currency_code
+        .trim()
+        .parse::<Currency>()
+        .ok()
+        .and_then(|currency| {
+            let minor = tx.amount_minor(currency.decimals())?;
+            Some(Money { currency, minor })
+        });
+    let asked = Money {
+        currency: charge.currency,
+        minor: charge.amount_minor,
     };
-
-    if fields == MismatchFields::default() {
-        Decision::MarkPaid(Payment {
-            hash: hash.to_owned(),
-            payer_account: payer(tx),
-            paid_at: at,
-            late: tx
-                .created_date_ms
-                .and_then(|ms| UnixSecs::try_from(ms / 1000).ok())
-                .is_some_and(|created| created > charge.expires_at),
-        })
-    } else {
-        Decision::RecordMismatch(Mismatch {
-            hash: hash.to_owned(),
-            payer_account: payer(tx),
-            to_account: tx.to_account_id.trim().to_owned(),
-            currency: tx.currency_code.trim().to_owned(),
-            amount: tx.amount.as_str().to_owned(),
-            fields,
-            at,
-        })
-    }
+    let arrival = match readable {
+        Some(money) if same_account(&tx.to_account_id, &charge.account_id) => Arrival::Counted {
+            money,
+            fit: Fit::of(asked, money),
+        },
+        readable => Arrival::NotCounted { readable },
+    };
+    Decision::Record(Transfer {
+        hash,
+        payer_account: payer(tx),
+        to_account: tx.to_account_id.trim().to_owned(),
+        currency: tx.currency_code.trim().to_owned(),
+        amount: tx.amount.as_str().trim().to_owned(),
+        arrival,
+        paid_at: at,
+        late: tx
+            .created_date_ms
+            .and_then(|ms| UnixSecs::try_from(ms / 1000).ok())
+            .is_some_and(|created| created > charge.expires_at),
+    })
 }
 
 fn payer(tx: &Transaction) -> String {
@@ -209,7 +192,6 @@ fn same_account(received: &str, expected: &str) -> bool {
 mod tests {
     use super::*;
     use crate::bakong::DecimalAmount;
-    use crate::store::PaidAfter;
 
     const EXPIRES: UnixSecs = 1_800_000_600;
     const RULES: Rules = Rules {
@@ -223,7 +205,8 @@ mod tests {
             amount_minor,
             expires_at: EXPIRES,
             last_check_at: None,
-            ended: None,
+            status: ChargeStatus::Pending,
+            seen_hashes: Vec::new(),
         }
     }
 
@@ -254,172 +237,251 @@ mod tests {
         decide(charge, &Lookup::Paid(t), now, RULES)
     }
 
-    fn expect_mismatch(d: Decision) -> Mismatch {
+    fn recorded(d: Decision) -> Transfer {
         match d {
-            Decision::RecordMismatch(m) => m,
-            other => panic!("expected a mismatch, got {other:?}"),
+            Decision::Record(t) => t,
+            other => panic!("expected a payment to record, got {other:?}"),
+        }
+    }
+
+    fn usd(minor: u64) -> Money {
+        Money {
+            currency: Currency::Usd,
+            minor,
+        }
+    }
+
+    fn khr(minor: u64) -> Money {
+        Money {
+            currency: Currency::Khr,
+            minor,
         }
     }
 
     #[test]
-    fn matching_usd_transaction_is_paid_with_hash_payer_and_time() {
+    fn an_exact_usd_transaction_is_recorded_with_hash_payer_and_time() {
         let d = paid(
             &usd_charge(500),
             tx("shop@aba", "USD", "5.0"),
             EXPIRES - 100,
         );
+        assert!(d.is_terminal());
         assert_eq!(
-            d,
-            Decision::MarkPaid(Payment {
+            recorded(d),
+            Transfer {
                 hash: "ab".repeat(32),
                 payer_account: "customer@wing".into(),
+                to_account: "shop@aba".into(),
+                currency: "USD".into(),
+                amount: "5.0".into(),
+                arrival: Arrival::Counted {
+                    money: usd(500),
+                    fit: Fit::Exact
+                },
                 paid_at: 1_800_000_100,
                 late: false,
-            })
+            }
         );
-        assert!(d.is_terminal());
     }
 
     #[test]
-    fn matching_amount_in_any_exact_spelling_is_paid() {
+    fn the_exact_amount_in_any_spelling_is_exact() {
         for text in ["5", "5.0", "5.00", "5.000", " 5.00 "] {
-            let d = paid(&usd_charge(500), tx("shop@aba", "USD", text), EXPIRES - 1);
-            assert!(matches!(d, Decision::MarkPaid(_)), "{text}: {d:?}");
-        }
-        let d = paid(
-            &khr_charge(40_000),
-            tx("shop@aba", "KHR", "40000"),
-            EXPIRES - 1,
-        );
-        assert!(matches!(d, Decision::MarkPaid(_)), "{d:?}");
-        let d = paid(
-            &khr_charge(40_000),
-            tx("shop@aba", "khr", "40000.0"),
-            EXPIRES - 1,
-        );
-        assert!(matches!(d, Decision::MarkPaid(_)), "{d:?}");
-    }
-
-    #[test]
-    fn account_match_ignores_ascii_case_and_whitespace_only() {
-        let d = paid(&usd_charge(500), tx(" SHOP@ABA ", "USD", "5"), EXPIRES - 1);
-        assert!(matches!(d, Decision::MarkPaid(_)), "{d:?}");
-        let m = expect_mismatch(paid(&usd_charge(500), tx("shop2@aba", "USD", "5"), 0));
-        assert!(m.fields.account);
-        let m = expect_mismatch(paid(&usd_charge(500), tx("shop@abb", "USD", "5"), 0));
-        assert!(m.fields.account);
-        let m = expect_mismatch(paid(&usd_charge(500), tx("", "USD", "5"), 0));
-        assert!(m.fields.account);
-    }
-
-    #[test]
-    fn wrong_amount_is_a_mismatch_never_paid() {
-        for text in ["4.99", "5.01", "50", "0.5", "500", "0", "5.001", "05.0001"] {
-            let m = expect_mismatch(paid(&usd_charge(500), tx("shop@aba", "USD", text), 1));
+            let t = recorded(paid(
+                &usd_charge(500),
+                tx("shop@aba", "USD", text),
+                EXPIRES - 1,
+            ));
             assert_eq!(
-                m.fields,
-                MismatchFields {
-                    amount: true,
-                    ..Default::default()
+                t.arrival,
+                Arrival::Counted {
+                    money: usd(500),
+                    fit: Fit::Exact
                 },
                 "{text}"
             );
-            assert_eq!(m.amount, text.trim());
         }
-        let m = expect_mismatch(paid(
+        for text in ["40000", "40000.0"] {
+            for currency in ["KHR", "khr"] {
+                let t = recorded(paid(
+                    &khr_charge(40_000),
+                    tx("shop@aba", currency, text),
+                    EXPIRES - 1,
+                ));
+                assert_eq!(
+                    t.arrival,
+                    Arrival::Counted {
+                        money: khr(40_000),
+                        fit: Fit::Exact
+                    }
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn only_money_to_the_charges_account_is_counted() {
+        let t = recorded(paid(
+            &usd_charge(500),
+            tx(" SHOP@ABA ", "USD", "5"),
+            EXPIRES - 1,
+        ));
+        assert!(
+            t.arrival.counted().is_some(),
+            "ASCII case and spaces do not matter"
+        );
+        for to in ["shop2@aba", "shop@abb", ""] {
+            let t = recorded(paid(&usd_charge(500), tx(to, "USD", "5"), 0));
+            assert_eq!(
+                t.arrival,
+                Arrival::NotCounted {
+                    readable: Some(usd(500))
+                },
+                "{to:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn more_or_less_than_asked_is_counted_as_it_arrived() {
+        for (text, minor, fit) in [
+            ("4.99", 499, Fit::Under),
+            ("0.5", 50, Fit::Under),
+            ("0", 0, Fit::Under),
+            ("5.01", 501, Fit::Over),
+            ("50", 5000, Fit::Over),
+        ] {
+            let t = recorded(paid(&usd_charge(500), tx("shop@aba", "USD", text), 1));
+            assert_eq!(
+                t.arrival,
+                Arrival::Counted {
+                    money: usd(minor),
+                    fit
+                },
+                "{text}"
+            );
+            assert_eq!(t.amount, text);
+        }
+        let t = recorded(paid(&khr_charge(40_000), tx("shop@aba", "KHR", "4000"), 1));
+        assert_eq!(
+            t.arrival,
+            Arrival::Counted {
+                money: khr(4000),
+                fit: Fit::Under
+            }
+        );
+    }
+
+    #[test]
+    fn an_amount_with_more_decimals_than_its_currency_is_not_counted() {
+        for text in ["5.001", "05.0001"] {
+            let t = recorded(paid(&usd_charge(500), tx("shop@aba", "USD", text), 1));
+            assert_eq!(t.arrival, Arrival::NotCounted { readable: None }, "{text}");
+        }
+        let t = recorded(paid(
             &khr_charge(40_000),
             tx("shop@aba", "KHR", "40000.5"),
             1,
         ));
-        assert!(m.fields.amount);
-        let m = expect_mismatch(paid(&khr_charge(40_000), tx("shop@aba", "KHR", "4000"), 1));
-        assert!(m.fields.amount);
+        assert_eq!(t.arrival, Arrival::NotCounted { readable: None });
     }
 
     #[test]
-    fn wrong_currency_is_a_mismatch_even_when_the_number_matches() {
-        // 5 USD charge, 500 KHR paid: the "minor units" coincide, the money does not.
-        let m = expect_mismatch(paid(&usd_charge(500), tx("shop@aba", "KHR", "500"), 1));
-        assert!(m.fields.currency);
-        let m = expect_mismatch(paid(&usd_charge(500), tx("shop@aba", "KHR", "5.00"), 1));
-        assert!(m.fields.currency);
-        assert!(!m.fields.amount);
-        let m = expect_mismatch(paid(&khr_charge(20_000), tx("shop@aba", "USD", "20000"), 1));
-        assert!(m.fields.currency);
-        let m = expect_mismatch(paid(&usd_charge(500), tx("shop@aba", "EUR", "5"), 1));
-        assert!(m.fields.currency);
-        let m = expect_mismatch(paid(&usd_charge(500), tx("shop@aba", "", "5"), 1));
-        assert!(m.fields.currency);
-    }
-
-    #[test]
-    fn mismatch_reports_everything_that_arrived() {
-        let mut t = tx("other@acleda", "KHR", "1000");
-        t.from_account_id = Some(" payer@abaa ".into());
-        let m = expect_mismatch(paid(&usd_charge(500), t, 42));
+    fn another_known_currency_is_counted_in_that_currency() {
+        // 5 USD asked, 500 KHR paid: the "minor units" coincide, the money does not.
+        let t = recorded(paid(&usd_charge(500), tx("shop@aba", "KHR", "500"), 1));
         assert_eq!(
-            m,
-            Mismatch {
-                hash: "ab".repeat(32),
-                payer_account: "payer@abaa".into(),
-                to_account: "other@acleda".into(),
-                currency: "KHR".into(),
-                amount: "1000".into(),
-                fields: MismatchFields {
-                    account: true,
-                    currency: true,
-                    amount: true
-                },
-                at: 1_800_000_100,
+            t.arrival,
+            Arrival::Counted {
+                money: khr(500),
+                fit: Fit::OtherCurrency
             }
         );
+        let t = recorded(paid(&khr_charge(20_000), tx("shop@aba", "USD", "20000"), 1));
+        assert_eq!(
+            t.arrival,
+            Arrival::Counted {
+                money: usd(2_000_000),
+                fit: Fit::OtherCurrency
+            }
+        );
+        for unknown in ["EUR", ""] {
+            let t = recorded(paid(&usd_charge(500), tx("shop@aba", unknown, "5"), 1));
+            assert_eq!(t.arrival, Arrival::NotCounted { readable: None });
+            assert_eq!(t.currency, unknown);
+        }
     }
 
     #[test]
-    fn mismatch_is_terminal_and_not_paid_even_after_expiry() {
-        let d = paid(&usd_charge(500), tx("shop@aba", "USD", "4"), EXPIRES + 1000);
-        assert!(matches!(d, Decision::RecordMismatch(_)));
-        assert!(d.is_terminal());
+    fn a_transfer_is_kept_as_bakong_sent_it() {
+        let mut t = tx("other@acleda", "KHR", "1000");
+        t.from_account_id = Some(" payer@abaa ".into());
+        t.hash = format!("  {}  ", "AB".repeat(32));
+        let t = recorded(paid(&usd_charge(500), t, 42));
+        assert_eq!(t.hash, "ab".repeat(32), "trimmed and lowercase");
+        assert_eq!(t.payer_account, "payer@abaa");
+        assert_eq!(t.to_account, "other@acleda");
+        assert_eq!((t.currency.as_str(), t.amount.as_str()), ("KHR", "1000"));
+        assert_eq!(t.paid_at, 1_800_000_100);
     }
 
     #[test]
-    fn late_payment_that_matches_is_paid_and_flagged() {
+    fn a_late_transaction_is_flagged_and_timed_by_bakong() {
         let mut t = tx("shop@aba", "USD", "5");
         t.created_date_ms = Some((EXPIRES as u64 + 30) * 1000);
         let mut charge = usd_charge(500);
         charge.last_check_at = Some(EXPIRES + 2);
-        match paid(&charge, t, EXPIRES + 40) {
-            Decision::MarkPaid(p) => {
-                assert!(p.late);
-                assert_eq!(p.paid_at, EXPIRES + 30);
-            }
-            other => panic!("{other:?}"),
-        }
+        let t = recorded(paid(&charge, t, EXPIRES + 40));
+        assert!(t.late);
+        assert_eq!(t.paid_at, EXPIRES + 30);
     }
 
     #[test]
     fn paid_time_falls_back_to_acknowledged_then_now() {
         let mut t = tx("shop@aba", "USD", "5");
         t.created_date_ms = None;
-        match paid(&usd_charge(500), t.clone(), 7) {
-            Decision::MarkPaid(p) => {
-                assert_eq!(p.paid_at, 1_800_000_101);
-                assert!(!p.late);
-            }
-            other => panic!("{other:?}"),
-        }
+        let r = recorded(paid(&usd_charge(500), t.clone(), 7));
+        assert_eq!((r.paid_at, r.late), (1_800_000_101, false));
         t.acknowledged_date_ms = None;
-        match paid(&usd_charge(500), t, 7) {
-            Decision::MarkPaid(p) => assert_eq!(p.paid_at, 7),
-            other => panic!("{other:?}"),
-        }
+        assert_eq!(recorded(paid(&usd_charge(500), t, 7)).paid_at, 7);
     }
 
     #[test]
-    fn transaction_without_hash_is_not_settled() {
+    fn transaction_without_hash_is_not_recorded() {
         let mut t = tx("shop@aba", "USD", "5");
         t.hash = "  ".into();
         assert_eq!(paid(&usd_charge(500), t, 1), Decision::KeepPolling);
+    }
+
+    #[test]
+    fn a_hash_the_ledger_holds_changes_nothing() {
+        for status in [ChargeStatus::Pending, ChargeStatus::Paid] {
+            let mut charge = usd_charge(500);
+            charge.status = status;
+            charge.seen_hashes = vec!["ab".repeat(32)];
+            charge.last_check_at = Some(EXPIRES + 1);
+            let mut t = tx("shop@aba", "USD", "5");
+            t.hash = "AB".repeat(32);
+            assert_eq!(
+                paid(&charge, t.clone(), EXPIRES - 10),
+                Decision::KeepPolling
+            );
+            // A pending charge whose only answer is another charge's transaction ends as an
+            // unpaid one would, once its QR expired; a settled one stays as it is.
+            let later = if status == ChargeStatus::Pending {
+                Decision::MarkExpired
+            } else {
+                Decision::KeepPolling
+            };
+            assert_eq!(paid(&charge, t, EXPIRES + 10), later);
+            // Another transaction of the same QR is news.
+            let mut t = tx("shop@aba", "USD", "5");
+            t.hash = "cd".repeat(32);
+            assert!(matches!(
+                paid(&charge, t, EXPIRES + 10),
+                Decision::Record(_)
+            ));
+        }
     }
 
     #[test]
@@ -480,7 +542,7 @@ mod tests {
         let mut charge = usd_charge(500);
         charge.last_check_at = Some(EXPIRES + 1);
         let d = paid(&charge, tx("shop@aba", "USD", "5"), EXPIRES + 10);
-        assert!(matches!(d, Decision::MarkPaid(_)));
+        assert!(matches!(d, Decision::Record(_)));
     }
 
     #[test]
@@ -522,15 +584,16 @@ mod tests {
         }
     }
 
+    /// Every state but `pending` is watched for money only: a failed, cancelled, expired,
+    /// discarded or settled charge takes a new transaction, whatever it paid.
     #[test]
-    fn ended_charges_only_change_for_a_transaction() {
-        for after in [
-            PaidAfter::Cancelled,
-            PaidAfter::Expired,
-            PaidAfter::Discarded,
-        ] {
+    fn charges_no_longer_pending_only_change_for_new_money() {
+        for status in ChargeStatus::ALL
+            .into_iter()
+            .filter(|s| *s != ChargeStatus::Pending)
+        {
             let mut charge = usd_charge(500);
-            charge.ended = Some(after);
+            charge.status = status;
             charge.last_check_at = Some(EXPIRES);
             for lookup in [
                 Lookup::Failed,
@@ -542,21 +605,23 @@ mod tests {
                     assert_eq!(
                         decide(&charge, &lookup, now, RULES),
                         Decision::KeepPolling,
-                        "{after:?} {lookup:?} at {now}"
+                        "{status:?} {lookup:?} at {now}"
                     );
                 }
             }
             let mut t = tx("shop@aba", "USD", "5");
             t.created_date_ms = Some((EXPIRES as u64 + 20) * 1000);
-            match paid(&charge, t, EXPIRES + 40) {
-                Decision::MarkPaid(p) => {
-                    assert!(p.late);
-                    assert_eq!(p.paid_at, EXPIRES + 20);
+            let r = recorded(paid(&charge, t, EXPIRES + 40));
+            assert!(r.late);
+            assert_eq!(r.paid_at, EXPIRES + 20);
+            let r = recorded(paid(&charge, tx("shop@aba", "USD", "4"), EXPIRES + 40));
+            assert_eq!(
+                r.arrival,
+                Arrival::Counted {
+                    money: usd(400),
+                    fit: Fit::Under
                 }
-                other => panic!("{other:?}"),
-            }
-            let m = expect_mismatch(paid(&charge, tx("shop@aba", "USD", "4"), EXPIRES + 40));
-            assert!(m.fields.amount);
+            );
         }
     }
 }

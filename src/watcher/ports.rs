@@ -8,9 +8,9 @@
 use std::future::Future;
 
 use super::backoff::TokenVersion;
-use super::decide::{Decision, Mismatch, Payment};
+use super::decide::Decision;
 use super::types::{Lookup, LookupFailure, MerchantId, Token, UnixSecs};
-use crate::store::DueCharge;
+use crate::store::{ChargeStatus, DueCharge, Transfer};
 
 /// A merchant's usable token and its version (see [`TokenVersion`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,13 +33,13 @@ pub struct MerchantBatch {
     pub charges: Vec<DueCharge>,
 }
 
-/// A state change to commit for a charge. Every variant is applied only while the charge is
-/// still `pending`.
+/// A change to commit for a charge. A payment is recorded whatever the charge's state (the
+/// ledger decides what it does to the charge); every other variant applies only while the
+/// charge is still `pending`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Settlement {
-    Paid(Payment),
-    /// Not paid: a transaction for this QR that does not match (recorded, merchant told).
-    Mismatch(Mismatch),
+    /// A transaction for this QR, not yet in the ledger.
+    Payment(Transfer),
     Failed,
     Expired,
     /// Voided by the merchant ("Cancel").
@@ -56,8 +56,7 @@ impl Settlement {
     /// The state change a decision calls for (`None` for [`Decision::KeepPolling`]).
     pub fn from_decision(decision: Decision, expiry_grace_secs: i64) -> Option<Self> {
         match decision {
-            Decision::MarkPaid(p) => Some(Settlement::Paid(p)),
-            Decision::RecordMismatch(m) => Some(Settlement::Mismatch(m)),
+            Decision::Record(t) => Some(Settlement::Payment(t)),
             Decision::MarkFailed => Some(Settlement::Failed),
             Decision::MarkExpired => Some(Settlement::Expired),
             Decision::LastCheckThenExpire { at } => Some(Settlement::LastCheck {
@@ -77,8 +76,7 @@ impl Settlement {
     /// `FollowUpKind`).
     pub fn kind(&self) -> &'static str {
         match self {
-            Settlement::Paid(_) => "paid",
-            Settlement::Mismatch(_) => "mismatch",
+            Settlement::Payment(_) => "payment",
             Settlement::Failed => "failed",
             Settlement::Expired => "expired",
             Settlement::Cancelled => "cancelled",
@@ -90,10 +88,17 @@ impl Settlement {
 /// Whether a guarded change took effect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {
-    /// This call changed the charge (and queued its follow-up).
-    Changed,
-    /// Nothing changed: the charge was no longer pending (someone else settled it first)
-    /// or the non-terminal mark was already there.
+    /// This call changed the charge's status to this one (and queued its follow-ups); the
+    /// status is `pending` for a non-terminal mark (the last check).
+    Changed(ChargeStatus),
+    /// This call recorded a payment that left the charge's status as it was (another
+    /// payment of a paid QR): the seller is told.
+    Recorded,
+    /// The transaction already belongs to another charge: nothing changed (the seller is
+    /// told once).
+    Refused,
+    /// Nothing changed: the charge was no longer pending (someone else settled it first),
+    /// the payment was already recorded, or the non-terminal mark was already there.
     Unchanged,
 }
 

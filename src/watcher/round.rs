@@ -33,6 +33,7 @@ use super::schedule::Schedule;
 use super::sql::SqlWatcherStore;
 use super::types::{ChargeId, Lookup, LookupFailure, MerchantId, UnixSecs};
 use crate::metrics::Metrics;
+use crate::store::{Arrival, ChargeStatus};
 use crate::store::{DueCharge, LeaseKind, ReplicaId, StoreError};
 use tracing::Instrument;
 
@@ -102,18 +103,21 @@ impl WatcherConfig {
     }
 }
 
-/// The terminal state a charge reached.
+/// The state a charge reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SettledAs {
     Paid,
+    /// Money arrived, less than asked.
+    Underpaid,
+    /// Transfers arrived, none in the charge's currency to the seller's account.
     Mismatch,
     Failed,
     Expired,
 }
 
-/// What one round did. Charge counts add up: `charges` = settled + `last_checks` +
-/// `kept_pending` + `already_settled` + `store_errors` + the `skipped_*`/`unchecked` +
-/// `deferred` + `spread`.
+/// What one round did. Charge counts add up: `charges` = settled + `payments_recorded` +
+/// `hash_taken` + `last_checks` + `kept_pending` + `already_settled` + `store_errors` + the
+/// `skipped_*`/`unchecked` + `deferred` + `spread`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoundReport {
     pub merchants: usize,
@@ -121,9 +125,15 @@ pub struct RoundReport {
     /// Bakong requests sent.
     pub requests: usize,
     pub paid: usize,
+    pub underpaid: usize,
     pub mismatched: usize,
     pub failed: usize,
     pub expired: usize,
+    /// Payments recorded that left their charge's status as it was (a second payment of a
+    /// paid QR, …).
+    pub payments_recorded: usize,
+    /// Transactions refused because they already paid another charge.
+    pub hash_taken: usize,
     /// First empty answer after expiry recorded (expires on a later check).
     pub last_checks: usize,
     /// Asked, nothing to change yet.
@@ -154,7 +164,7 @@ pub struct RoundReport {
 
 impl RoundReport {
     pub fn settled(&self) -> usize {
-        self.paid + self.mismatched + self.failed + self.expired
+        self.paid + self.underpaid + self.mismatched + self.failed + self.expired
     }
 
     pub(super) fn merge(&mut self, o: &RoundReport) {
@@ -162,7 +172,10 @@ impl RoundReport {
         self.charges += o.charges;
         self.requests += o.requests;
         self.paid += o.paid;
+        self.underpaid += o.underpaid;
         self.mismatched += o.mismatched;
+        self.payments_recorded += o.payments_recorded;
+        self.hash_taken += o.hash_taken;
         self.failed += o.failed;
         self.expired += o.expired;
         self.last_checks += o.last_checks;
@@ -184,7 +197,10 @@ impl RoundReport {
     pub(super) fn count(&mut self, outcome: ChargeOutcome) {
         match outcome {
             ChargeOutcome::Settled(SettledAs::Paid) => self.paid += 1,
+            ChargeOutcome::Settled(SettledAs::Underpaid) => self.underpaid += 1,
             ChargeOutcome::Settled(SettledAs::Mismatch) => self.mismatched += 1,
+            ChargeOutcome::PaymentRecorded => self.payments_recorded += 1,
+            ChargeOutcome::HashTaken => self.hash_taken += 1,
             ChargeOutcome::Settled(SettledAs::Failed) => self.failed += 1,
             ChargeOutcome::Settled(SettledAs::Expired) => self.expired += 1,
             ChargeOutcome::LastCheck => self.last_checks += 1,
@@ -225,6 +241,10 @@ pub enum CheckNow {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ChargeOutcome {
     Settled(SettledAs),
+    /// A payment recorded without changing the charge's status.
+    PaymentRecorded,
+    /// A transaction that already paid another charge.
+    HashTaken,
     LastCheck,
     StillPending,
     AlreadySettled,
@@ -786,8 +806,11 @@ where
         Ok(
             match self.apply(batch.merchant, &pending, &lookup, now).await {
                 ChargeOutcome::Settled(as_) => CheckNow::Settled(as_),
-                ChargeOutcome::AlreadySettled => CheckNow::NotPending,
+                ChargeOutcome::AlreadySettled | ChargeOutcome::PaymentRecorded => {
+                    CheckNow::NotPending
+                }
                 ChargeOutcome::LastCheck
+                | ChargeOutcome::HashTaken
                 | ChargeOutcome::StillPending
                 | ChargeOutcome::StoreError => CheckNow::StillPending,
             },
@@ -1087,8 +1110,10 @@ where
             tracing::warn!(%merchant, charge = %charge.id, "Bakong calls a dynamic charge QR static");
         }
         let decision = decide(&charge.facts, lookup, now, self.config.rules);
-        if let Decision::RecordMismatch(m) = &decision {
-            tracing::warn!(%merchant, charge = %charge.id, fields = ?m.fields, to = %m.to_account, currency = %m.currency, amount = %m.amount, "transaction does not match the charge: not paid");
+        if let Decision::Record(t) = &decision
+            && let Arrival::NotCounted { .. } = t.arrival
+        {
+            tracing::warn!(%merchant, charge = %charge.id, to = %t.to_account, currency = %t.currency, amount = %t.amount, "a transfer for this QR did not reach the seller's account (or cannot be read): recorded, not counted");
         }
         let Some(settlement) =
             Settlement::from_decision(decision, self.config.rules.expiry_grace_secs)
@@ -1096,15 +1121,23 @@ where
             return ChargeOutcome::StillPending;
         };
         match self.store.settle(charge.id, &settlement, now).await {
-            Ok(Applied::Changed) => match settled_as(&settlement) {
+            Ok(Applied::Changed(status)) => match settled_as(status) {
                 Some(as_) => {
                     lock(&self.last_asked).remove(&charge.id);
-                    tracing::info!(%merchant, charge = %charge.id, status = settlement.kind(), "charge settled");
+                    tracing::info!(%merchant, charge = %charge.id, status = status.as_str(), "charge settled");
                     self.settled_now();
                     ChargeOutcome::Settled(as_)
                 }
                 None => ChargeOutcome::LastCheck,
             },
+            Ok(Applied::Recorded) => {
+                self.settled_now();
+                ChargeOutcome::PaymentRecorded
+            }
+            Ok(Applied::Refused) => {
+                self.settled_now();
+                ChargeOutcome::HashTaken
+            }
             Ok(Applied::Unchanged) if settlement.is_terminal() => ChargeOutcome::AlreadySettled,
             Ok(Applied::Unchanged) => ChargeOutcome::StillPending,
             Err(e) => {
@@ -1122,13 +1155,18 @@ pub(super) fn answer_for(items: Vec<(String, Lookup)>, md5: &str) -> Lookup {
         .map_or(Lookup::Unavailable, |(_, l)| l)
 }
 
-fn settled_as(s: &Settlement) -> Option<SettledAs> {
-    match s {
-        Settlement::Paid(_) => Some(SettledAs::Paid),
-        Settlement::Mismatch(_) => Some(SettledAs::Mismatch),
-        Settlement::Failed => Some(SettledAs::Failed),
-        Settlement::Expired => Some(SettledAs::Expired),
-        // The watcher never cancels; LastCheck is not terminal.
-        Settlement::Cancelled | Settlement::LastCheck { .. } => None,
+fn settled_as(status: ChargeStatus) -> Option<SettledAs> {
+    match status {
+        ChargeStatus::Paid => Some(SettledAs::Paid),
+        ChargeStatus::Underpaid => Some(SettledAs::Underpaid),
+        ChargeStatus::Mismatch => Some(SettledAs::Mismatch),
+        ChargeStatus::Failed => Some(SettledAs::Failed),
+        ChargeStatus::Expired => Some(SettledAs::Expired),
+        // The watcher never cancels; a last check leaves the charge pending.
+        ChargeStatus::Creating
+        | ChargeStatus::Pending
+        | ChargeStatus::Cancelled
+        | ChargeStatus::Unverified
+        | ChargeStatus::Discarded => None,
     }
 }

@@ -2,20 +2,19 @@
 //! (tokens are opened here, and cached while their sealed bytes are unchanged).
 //!
 //! The round calls it directly (no trait: it is the only store). The guard that settles a
-//! charge exactly once is the store's SQL ([`Store::settle_charge_watched`]); this file
-//! turns the watcher's decisions into what that statement records.
+//! charge exactly once, and records a payment once, is the store's SQL
+//! ([`Store::settle_charge`], [`Store::record_payment`]); this file turns the watcher's
+//! decisions into what those record.
 
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde_json::json;
 
 use super::backoff::TokenVersion;
-use super::decide::{LATE_WATCH_SECS, Mismatch, Payment, UNVERIFIED_AFTER_SECS};
+use super::decide::{LATE_WATCH_SECS, UNVERIFIED_AFTER_SECS};
 use super::ports::{Applied, MerchantBatch, MerchantToken, Settlement};
-use super::types::{ChargeId, Currency, MerchantId, Token, UnixSecs};
-use crate::bakong::DecimalAmount;
+use super::types::{ChargeId, MerchantId, Token, UnixSecs};
 use crate::crypto::SecretBox;
 use crate::store::{
     ChargeSettlement, ChargeStatus, EventKind, FollowUpKind, LateWatch, ReplicaId, SettleOutcome,
@@ -178,8 +177,8 @@ impl SqlWatcherStore {
 /// What the watcher reads: the due charges and the refused tokens.
 impl SqlWatcherStore {
     /// Pending charges never verified long after their expiry end as `unverified` (each
-    /// once: a guarded statement, whichever replica runs it). Runs at the start of every
-    /// round.
+    /// once: a guarded statement, whichever replica runs it), and the charges whose late
+    /// watch is over leave the due-work range. Runs at the start of every round.
     pub async fn end_unverifiable(&self, now: UnixSecs) -> Result<(), StoreError> {
         let unverified = self
             .store
@@ -192,6 +191,10 @@ impl SqlWatcherStore {
                 "charges never verified by Bakong ended as unverified; sellers told"
             );
         }
+        // Charges whose late watch is over leave the due-work range (one statement).
+        self.store
+            .end_late_watch(now, self.late.window_secs)
+            .await?;
         Ok(())
     }
 
@@ -317,56 +320,9 @@ impl SqlWatcherStore {
     }
 }
 
-fn paid(p: &Payment) -> ChargeSettlement {
-    ChargeSettlement {
-        status: ChargeStatus::Paid,
-        bakong_hash: Some(p.hash.clone()),
-        payer_account_id: Some(p.payer_account.clone()),
-        paid_amount_minor: None,
-        paid_currency: None,
-        paid_to_account_id: None,
-        paid_at: Some(p.paid_at),
-        event: EventKind::ChargePaid,
-        detail: json!({
-            "hash": p.hash, "payer": p.payer_account, "paid_at": p.paid_at, "late": p.late,
-        }),
-        follow_up: FollowUpKind::ChargePaid,
-    }
-}
-
-fn mismatch(m: &Mismatch) -> ChargeSettlement {
-    let arrived_minor = Currency::from_str(&m.currency)
-        .ok()
-        .and_then(|c| DecimalAmount::parse(&m.amount).ok()?.to_minor(c.decimals()))
-        .and_then(|v| i64::try_from(v).ok());
-    ChargeSettlement {
-        status: ChargeStatus::Mismatch,
-        bakong_hash: Some(m.hash.clone()),
-        payer_account_id: Some(m.payer_account.clone()),
-        paid_amount_minor: arrived_minor,
-        paid_currency: Some(m.currency.clone()),
-        paid_to_account_id: Some(m.to_account.clone()),
-        paid_at: Some(m.at),
-        event: EventKind::ChargeMismatch,
-        detail: json!({
-            "hash": m.hash, "payer": m.payer_account, "to": m.to_account,
-            "currency": m.currency, "amount": m.amount, "at": m.at,
-            "wrong_account": m.fields.account, "wrong_currency": m.fields.currency,
-            "wrong_amount": m.fields.amount,
-        }),
-        follow_up: FollowUpKind::ChargeMismatch,
-    }
-}
-
 fn plain(status: ChargeStatus, event: EventKind, follow_up: FollowUpKind) -> ChargeSettlement {
     ChargeSettlement {
         status,
-        bakong_hash: None,
-        payer_account_id: None,
-        paid_amount_minor: None,
-        paid_currency: None,
-        paid_to_account_id: None,
-        paid_at: None,
         event,
         detail: json!({}),
         follow_up,
@@ -375,12 +331,12 @@ fn plain(status: ChargeStatus, event: EventKind, follow_up: FollowUpKind) -> Cha
 
 /// Guarded state changes.
 ///
-/// **Contract**: [`SqlWatcherStore::settle`] commits, in ONE transaction, the status change
-/// guarded by the charge's status (`UPDATE charges SET … WHERE id = $1 AND status =
-/// 'pending'`) and — only when that changed a row and the settlement is terminal — the event
-/// and the Telegram follow-up ("edit this charge's message") in the outbox. So a charge is
-/// settled exactly once however many rounds, "Check now" presses and restarts race for it,
-/// and a settled charge always has its follow-up queued.
+/// **Contract**: [`SqlWatcherStore::settle`] commits, in ONE transaction, the change guarded
+/// by the charge's status read in that transaction — for a payment, first its ledger row
+/// (the hash is UNIQUE: a transaction is recorded once, for one charge) — and, only when
+/// that changed something, the event and the Telegram follow-ups in the outbox. So a charge
+/// is settled exactly once and a payment counted once however many rounds, "Check now"
+/// presses, replicas and restarts race for it, and every change has its follow-up queued.
 impl SqlWatcherStore {
     pub async fn settle(
         &self,
@@ -395,13 +351,19 @@ impl SqlWatcherStore {
                     .record_last_check(charge, *at, *next_poll_at)
                     .await?;
                 return Ok(if done {
-                    Applied::Changed
+                    Applied::Changed(ChargeStatus::Pending)
                 } else {
                     Applied::Unchanged
                 });
             }
-            Settlement::Paid(p) => paid(p),
-            Settlement::Mismatch(m) => mismatch(m),
+            Settlement::Payment(t) => {
+                let recheck_at = now.saturating_add(self.late.every_secs);
+                let outcome = self
+                    .store
+                    .record_payment(charge, t, now, recheck_at)
+                    .await?;
+                return Ok(applied(charge, settlement, outcome));
+            }
             Settlement::Failed => plain(
                 ChargeStatus::Failed,
                 EventKind::ChargeFailed,
@@ -418,19 +380,10 @@ impl SqlWatcherStore {
                 FollowUpKind::ChargeCancelled,
             ),
         };
-        let outcome = self
-            .store
-            .settle_charge_watched(charge, &change, now, self.late.window_secs)
-            .await?;
-        Ok(match outcome {
-            SettleOutcome::Changed { after } => {
-                if let Some(after) = after {
-                    tracing::warn!(%charge, after = after.as_str(), kind = settlement.kind(), "payment found after the charge was cancelled/expired; seller told");
-                }
-                Applied::Changed
-            }
-            // Recorded and reported by the store; the charge itself did not change.
-            SettleOutcome::Reported | SettleOutcome::Unchanged => Applied::Unchanged,
+        Ok(if self.store.settle_charge(charge, &change, now).await? {
+            Applied::Changed(change.status)
+        } else {
+            Applied::Unchanged
         })
     }
 
@@ -478,5 +431,20 @@ impl SqlWatcherStore {
         self.store
             .accept_token_again(merchant, version.0, now)
             .await
+    }
+}
+
+/// What recording a payment did, as the round counts it.
+fn applied(charge: ChargeId, settlement: &Settlement, outcome: SettleOutcome) -> Applied {
+    match outcome {
+        SettleOutcome::Changed { status, after } => {
+            if let Some(after) = after {
+                tracing::warn!(%charge, after = after.as_str(), status = status.as_str(), kind = settlement.kind(), "money found after the charge had ended without; seller told");
+            }
+            Applied::Changed(status)
+        }
+        SettleOutcome::Recorded => Applied::Recorded,
+        SettleOutcome::HashTaken => Applied::Refused,
+        SettleOutcome::Unchanged => Applied::Unchanged,
     }
 }

@@ -76,9 +76,9 @@ async fn queued_summaries(app: &TestApp, merchant: MerchantId) -> i64 {
     .unwrap()
 }
 
-/// Tuesday 2026-11-24 and the Tuesday before, in USD and KHR: paid, paid late, a mismatch,
-/// expired and failed, one created the day before and paid that day, one paid after the
-/// closing time, another seller's sale.
+/// Tuesday 2026-11-24 and the Tuesday before, in USD and KHR: paid, paid late, paid less
+/// than asked, a transfer to another account, expired and failed, one created the day before
+/// and paid that day, one paid after the closing time, another seller's sale.
 async fn fixtures(app: &TestApp, m: MerchantId, other: MerchantId) {
     let d = |hh, mm| pp(2026, 11, 24, hh, mm);
     let mut all = vec![
@@ -96,11 +96,17 @@ async fn fixtures(app: &TestApp, m: MerchantId, other: MerchantId) {
             paid_after: Some("expired"),
             ..Fixture::paid(100, "USD", Some("tea"), d(13, 0))
         },
-        // A transfer that does not match: never counted as paid.
+        // Less than asked: what arrived is counted (and is to look at).
         Fixture {
-            status: "mismatch",
+            status: "underpaid",
             arrived: Some((300, "USD", "shop@aclb")),
             ..Fixture::paid(400, "USD", Some("cake"), d(14, 0))
+        },
+        // A transfer that went to another account: never counted, counted apart.
+        Fixture {
+            status: "mismatch",
+            arrived: Some((400, "USD", "thief@aba")),
+            ..Fixture::paid(400, "USD", Some("cake"), d(14, 30))
         },
         Fixture::ended(10_000, "KHR", "expired", d(15, 0)),
         Fixture::ended(700, "USD", "failed", d(16, 0)),
@@ -152,18 +158,20 @@ async fn the_summary_adds_up_the_day_it_closes() {
     assert_eq!(
         got[0],
         "🧾 Closing summary — 2026-11-24, from yesterday 21:30 until today 21:30\n\
-         💵 USD: 5 paid · $23.50\n\
-         💵 KHR: 1 paid · 20,000 ៛\n\
-         ⌛ 1 expired · ❌ 1 failed · ⚠️ 1 not matching · ⏰ 1 paid late\n\
+         💵 USD: $26.50 received · 6 payment(s)\n\
+         ⚠️ of which $4.00 to look at (2: over, under, late, another payment or another currency)\n\
+         💵 KHR: 20,000 ៛ received · 1 payment(s)\n\
+         🚫 1 transfer(s) did not reach your account (not counted)\n\
+         ⌛ 1 expired · ❌ 1 failed · ✖️ 0 cancelled\n\
          \n\
          Top items:\n\
-         • cake — 1 × · $12.00\n\
+         • cake — 2 × · $15.00\n\
          • coffee — 2 × · $7.50\n\
          • tea — 2 × · $4.00\n\
          • coffee — 1 × · 20,000 ៛\n\
          \n\
          Compared with the same weekday last week (2026-11-17):\n\
-         USD: $23.50 vs $10.00 (+135%)\n\
+         USD: $26.50 vs $10.00 (+165%)\n\
          KHR: 20,000 ៛ (none last week)"
     );
     // The next day's summary starts at 21:30 of the 24th: the payment at 22:00, after
@@ -173,7 +181,7 @@ async fn the_summary_adds_up_the_day_it_closes() {
     assert!(
         got[1].starts_with(
             "🧾 Closing summary — 2026-11-25, from yesterday 21:30 until today 21:30\n\
-             💵 USD: 1 paid · $100.00\n"
+             💵 USD: $100.00 received · 1 payment(s)\n"
         ),
         "{}",
         got[1]
@@ -205,18 +213,20 @@ async fn an_after_midnight_close_sums_up_the_whole_day_before_in_khmer() {
     assert_eq!(
         got[0],
         "🧾 សេចក្ដីសង្ខេបបិទបញ្ជី — 2026-11-24 ថ្ងៃដែលទើបនឹងចប់\n\
-         💵 USD៖ បានបង់ 6 · $123.50\n\
-         💵 KHR៖ បានបង់ 1 · 20,000 ៛\n\
-         ⌛ ផុតកំណត់ 1 · ❌ បរាជ័យ 1 · ⚠️ មិនត្រូវគ្នា 1 · ⏰ បង់យឺត 1\n\
+         💵 USD៖ បានទទួល $126.50 · ការទូទាត់ 7\n\
+         ⚠️ ក្នុងនោះ $4.00 ត្រូវពិនិត្យ (2៖ លើស ខ្វះ យឺត ការទូទាត់មួយទៀត ឬរូបិយប័ណ្ណផ្សេង)\n\
+         💵 KHR៖ បានទទួល 20,000 ៛ · ការទូទាត់ 1\n\
+         🚫 ប្រាក់ផ្ទេរ 1 មិនបានចូលគណនីរបស់អ្នក (មិនរាប់បញ្ចូល)\n\
+         ⌛ ផុតកំណត់ 1 · ❌ បរាជ័យ 1 · ✖️ បានបោះបង់ 0\n\
          \n\
          មុខទំនិញលក់ដាច់ជាងគេ៖\n\
          • late night — 1 ដង · $100.00\n\
-         • cake — 1 ដង · $12.00\n\
+         • cake — 2 ដង · $15.00\n\
          • coffee — 2 ដង · $7.50\n\
          • coffee — 1 ដង · 20,000 ៛\n\
          \n\
          ប្រៀបធៀបនឹងថ្ងៃដូចគ្នាកាលពីសប្ដាហ៍មុន (2026-11-17)៖\n\
-         USD៖ $123.50 ធៀបនឹង $40.00 (+209%)\n\
+         USD៖ $126.50 ធៀបនឹង $40.00 (+216%)\n\
          KHR៖ 20,000 ៛ (សប្ដាហ៍មុនគ្មាន)"
     );
     app.stop().await;
@@ -251,7 +261,11 @@ async fn the_summary_comes_once_across_restarts() {
         "{}",
         got[0]
     );
-    assert!(got[0].contains("USD: 1 paid · $5.00"), "{}", got[0]);
+    assert!(
+        got[0].contains("USD: $5.00 received · 1 payment(s)"),
+        "{}",
+        got[0]
+    );
 
     // Stopped right after sending, started again: the day is claimed, nothing more.
     app.stop().await;

@@ -23,7 +23,8 @@ pub struct Fixture {
     /// When it ended (every final status).
     pub settled_at: Option<UnixSecs>,
     pub paid_after: Option<&'static str>,
-    /// What arrived for a mismatch: (minor units, currency, to account).
+    /// What arrived when it is not what was asked, to the shop's account or not: (minor
+    /// units, currency, to account).
     pub arrived: Option<(i64, &'static str, &'static str)>,
 }
 
@@ -69,7 +70,11 @@ impl Fixture {
     }
 }
 
-/// Inserts `f` for `merchant`; returns (charge id, bill number).
+/// The shop's Bakong account in the fixtures.
+pub const SHOP_ACCOUNT: &str = "shop@aclb";
+
+/// Inserts `f` for `merchant`, with its payment in the ledger as the watcher records it;
+/// returns (charge id, bill number).
 pub async fn insert(store: &Store, merchant: MerchantId, f: &Fixture) -> (i64, String) {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM charges")
         .fetch_one(store.pool())
@@ -110,5 +115,42 @@ pub async fn insert(store: &Store, merchant: MerchantId, f: &Fixture) -> (i64, S
     .fetch_one(store.pool())
     .await
     .unwrap();
+    if let Some(paid_at) = f.paid_at {
+        let (minor, currency, to) = f
+            .arrived
+            .unwrap_or((f.amount_minor, f.currency, SHOP_ACCOUNT));
+        let counted = to == SHOP_ACCOUNT;
+        let fit = if !counted {
+            "not_counted"
+        } else if currency != f.currency {
+            "other_currency"
+        } else {
+            match minor.cmp(&f.amount_minor) {
+                std::cmp::Ordering::Equal => "exact",
+                std::cmp::Ordering::Greater => "over",
+                std::cmp::Ordering::Less => "under",
+            }
+        };
+        sqlx::query(
+            "INSERT INTO payments (charge_id, merchant_id, hash, payer_account_id, \
+                 to_account_id, currency, amount, known_currency, amount_minor, counted, fit, \
+                 charge_was, paid_at, found_at) \
+             VALUES ($1, $2, $3, 'customer@wing', $4, $5, $11, $5, $6, $7, $8, $9, $10, $10)",
+        )
+        .bind(id)
+        .bind(merchant.0)
+        .bind(format!("{:064x}", n + 1))
+        .bind(to)
+        .bind(currency)
+        .bind(minor)
+        .bind(i64::from(counted))
+        .bind(fit)
+        .bind(f.paid_after.unwrap_or("pending"))
+        .bind(paid_at)
+        .bind(minor.to_string())
+        .execute(store.pool())
+        .await
+        .unwrap();
+    }
     (id, bill)
 }

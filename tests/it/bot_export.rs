@@ -1,13 +1,15 @@
-//! End to end (issue 14): `/export` sends a CSV and an XLSX of the period's charges. The CSV
-//! is parsed back with the `csv` crate and the workbook read back with `calamine`; both must
-//! equal the database rows (Khmer notes intact, BOM present), hold no other seller's
-//! charges, and bad periods are answered with nothing sent.
+//! End to end (issue 14): `/export` sends a CSV and an XLSX of the period's payments and
+//! charges. The CSV is parsed back with the `csv` crate and the workbook read back with
+//! `calamine`; both must equal the database rows (one per payment of the ledger, one per
+//! charge without a payment; Khmer notes intact, BOM present), their "Received" column must
+//! add up to the totals, they hold no other seller's charges, and bad periods are answered
+//! with nothing sent.
 
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 
-use crate::bot_close_fixtures::{Fixture, insert, pp};
+use crate::bot_close_fixtures::{Fixture, SHOP_ACCOUNT, insert, pp};
 use crate::support::app::{TestApp, WAIT};
 use crate::support::fake_telegram::{Call, TgUser};
 use khqr_bot::store::MerchantId;
@@ -69,6 +71,7 @@ async fn export(app: &TestApp, user: &TgUser, command: &str) -> (Vec<u8>, Vec<u8
 /// The rows of 2026-11-24 (and around it) for `m`, and another seller's.
 async fn fixtures(app: &TestApp, m: MerchantId, other: MerchantId) {
     let d = |hh, mm| pp(2026, 11, 24, hh, mm);
+    let mut coffee = None;
     for f in [
         Fixture::paid(500, "USD", Some("coffee"), d(9, 0)),
         Fixture::paid(20_000, "KHR", Some(KHMER_NOTE), d(10, 15)),
@@ -81,12 +84,19 @@ async fn fixtures(app: &TestApp, m: MerchantId, other: MerchantId) {
             paid_after: Some("cancelled"),
             ..Fixture::paid(1250, "USD", None, d(13, 0))
         },
+        // To another account: a line, never in the totals.
         Fixture {
             status: "mismatch",
             arrived: Some((300, "USD", "other@wing")),
             ..Fixture::paid(400, "USD", Some("cake"), d(14, 0))
         },
         Fixture::ended(10_000, "KHR", "expired", d(15, 0)),
+        // Less than asked: counted as it arrived.
+        Fixture {
+            status: "underpaid",
+            arrived: Some((300, "USD", SHOP_ACCOUNT)),
+            ..Fixture::paid(400, "USD", Some("juice"), d(16, 0))
+        },
         // Created this day, paid the next: not in this day's export.
         Fixture {
             created_at: d(23, 55),
@@ -94,8 +104,24 @@ async fn fixtures(app: &TestApp, m: MerchantId, other: MerchantId) {
         },
         Fixture::paid(800, "USD", Some("yesterday"), pp(2026, 11, 23, 12, 0)),
     ] {
-        insert(&app.store, m, &f).await;
+        let (id, _) = insert(&app.store, m, &f).await;
+        coffee = coffee.or(Some(id));
     }
+    // The coffee's QR paid a second time at 17:00: a line of its own.
+    sqlx::query(
+        "INSERT INTO payments (charge_id, merchant_id, hash, payer_account_id, to_account_id, \
+             currency, amount, known_currency, amount_minor, counted, fit, charge_was, \
+             paid_at, found_at) \
+         VALUES ($1, $2, $3, 'dara@wing', $4, 'USD', '5', 'USD', 500, 1, 'exact', 'paid', $5, $5)",
+    )
+    .bind(coffee.unwrap())
+    .bind(m.0)
+    .bind("e".repeat(64))
+    .bind(SHOP_ACCOUNT)
+    .bind(d(17, 0))
+    .execute(app.store.pool())
+    .await
+    .unwrap();
     insert(
         &app.store,
         other,
@@ -104,10 +130,17 @@ async fn fixtures(app: &TestApp, m: MerchantId, other: MerchantId) {
     .await;
 }
 
+/// A paid line: (created, paid, status, amount, currency, note, bill, hash n, late, received,
+/// received currency, to, payment, rest of).
+fn line(cells: [&'static str; 15]) -> Vec<&'static str> {
+    cells.to_vec()
+}
+
 /// The expected CSV rows, as the database holds them (hand-written).
 fn expected_rows() -> Vec<Vec<&'static str>> {
+    let hash = |n: usize| -> &'static str { Box::leak(format!("{n:064x}").into_boxed_str()) };
     vec![
-        vec![
+        line([
             "2026-11-23T23:50:00+07:00",
             "2026-11-24T00:05:00+07:00",
             "paid",
@@ -116,12 +149,15 @@ fn expected_rows() -> Vec<Vec<&'static str>> {
             "tea, \"large\"\nto go",
             "FX000003",
             "customer@wing",
-            "0000000000000000000000000000000000000000000000000000000000000003",
+            hash(3),
             "",
+            "3.00",
+            "USD",
+            "shop@aclb",
+            "exact",
             "",
-            "",
-        ],
-        vec![
+        ]),
+        line([
             "2026-11-24T08:58:00+07:00",
             "2026-11-24T09:00:00+07:00",
             "paid",
@@ -130,12 +166,15 @@ fn expected_rows() -> Vec<Vec<&'static str>> {
             "coffee",
             "FX000001",
             "customer@wing",
-            "0000000000000000000000000000000000000000000000000000000000000001",
+            hash(1),
             "",
+            "5.00",
+            "USD",
+            "shop@aclb",
+            "exact",
             "",
-            "",
-        ],
-        vec![
+        ]),
+        line([
             "2026-11-24T10:13:00+07:00",
             "2026-11-24T10:15:00+07:00",
             "paid",
@@ -144,12 +183,15 @@ fn expected_rows() -> Vec<Vec<&'static str>> {
             KHMER_NOTE,
             "FX000002",
             "customer@wing",
-            "0000000000000000000000000000000000000000000000000000000000000002",
+            hash(2),
             "",
+            "20000",
+            "KHR",
+            "shop@aclb",
+            "exact",
             "",
-            "",
-        ],
-        vec![
+        ]),
+        line([
             "2026-11-24T12:58:00+07:00",
             "2026-11-24T13:00:00+07:00",
             "paid",
@@ -158,12 +200,15 @@ fn expected_rows() -> Vec<Vec<&'static str>> {
             "",
             "FX000004",
             "customer@wing",
-            "0000000000000000000000000000000000000000000000000000000000000004",
+            hash(4),
             "cancelled",
+            "12.50",
+            "USD",
+            "shop@aclb",
+            "exact",
             "",
-            "",
-        ],
-        vec![
+        ]),
+        line([
             "2026-11-24T13:58:00+07:00",
             "2026-11-24T14:00:00+07:00",
             "not matching",
@@ -172,12 +217,15 @@ fn expected_rows() -> Vec<Vec<&'static str>> {
             "cake",
             "FX000005",
             "customer@wing",
-            "0000000000000000000000000000000000000000000000000000000000000005",
+            hash(5),
             "",
-            "3.00 USD",
+            "3.00",
+            "USD",
             "other@wing",
-        ],
-        vec![
+            "did not reach your account",
+            "",
+        ]),
+        line([
             "2026-11-24T14:50:00+07:00",
             "",
             "expired",
@@ -190,11 +238,48 @@ fn expected_rows() -> Vec<Vec<&'static str>> {
             "",
             "",
             "",
-        ],
+            "",
+            "",
+            "",
+        ]),
+        line([
+            "2026-11-24T15:58:00+07:00",
+            "2026-11-24T16:00:00+07:00",
+            "paid in part",
+            "4.00",
+            "USD",
+            "juice",
+            "FX000007",
+            "customer@wing",
+            hash(7),
+            "",
+            "3.00",
+            "USD",
+            "shop@aclb",
+            "less than asked",
+            "",
+        ]),
+        line([
+            "2026-11-24T08:58:00+07:00",
+            "2026-11-24T17:00:00+07:00",
+            "paid",
+            "5.00",
+            "USD",
+            "coffee",
+            "FX000001",
+            "dara@wing",
+            "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+            "",
+            "5.00",
+            "USD",
+            "shop@aclb",
+            "exact · another payment of the bill",
+            "",
+        ]),
     ]
 }
 
-const HEADERS: [&str; 12] = [
+const HEADERS: [&str; 15] = [
     "Created",
     "Paid at",
     "Status",
@@ -205,8 +290,11 @@ const HEADERS: [&str; 12] = [
     "Payer",
     "Bakong hash",
     "Paid late after",
-    "Received (not matching)",
-    "Received to (not matching)",
+    "Received",
+    "Received currency",
+    "Received to",
+    "Payment",
+    "Rest of bill",
 ];
 
 /// Excel's serial date-time of a Phnom Penh wall-clock time.
@@ -234,11 +322,13 @@ async fn csv_and_xlsx_equal_the_database_rows() {
     );
     assert_eq!(
         caption,
-        "📊 Day 2026-11-24: 6 charges\n\
-         💵 3 paid · $20.50\n\
-         💵 1 paid · 20,000 ៛\n\
-         Paid charges count when the customer paid, other ended charges when they ended, open \
-         ones when created. Times are Phnom Penh time (UTC+7)."
+        "📊 Day 2026-11-24: 8 rows\n\
+         💵 $28.50 received · 5 payment(s)\n\
+         ⚠️ of which $20.50 to look at\n\
+         💵 20,000 ៛ received · 1 payment(s)\n\
+         One row per payment, when the customer paid (a bill paid twice has two rows); charges \
+         without a payment when they ended, open ones when created. Received is what reached \
+         your account; the totals are its sum. Times are Phnom Penh time (UTC+7)."
     );
 
     // CSV: BOM, RFC 4180 (CRLF records, quoted fields), the rows of the database.
@@ -258,6 +348,13 @@ async fn csv_and_xlsx_equal_the_database_rows() {
         .collect();
     assert_eq!(rows, expected_rows());
     assert!(!text.contains("not yours") && !text.contains("99.00"));
+    // The "Received" column of the counted payments adds up to the totals.
+    let counted_usd: f64 = rows
+        .iter()
+        .filter(|r| r[11] == "USD" && r[13] != "did not reach your account")
+        .map(|r| r[10].parse::<f64>().unwrap())
+        .sum();
+    assert!((counted_usd - 28.5).abs() < 1e-9, "{counted_usd}");
     // This export is the example in docs/bot.md (`RENDER_BLESS=1` rewrites it).
     let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(DOCS_EXAMPLE);
     if std::env::var_os("RENDER_BLESS").is_some() {
@@ -283,8 +380,20 @@ async fn csv_and_xlsx_equal_the_database_rows() {
         (pp(2026, 11, 24, 12, 58), Some(pp(2026, 11, 24, 13, 0))),
         (pp(2026, 11, 24, 13, 58), Some(pp(2026, 11, 24, 14, 0))),
         (pp(2026, 11, 24, 14, 50), None),
+        (pp(2026, 11, 24, 15, 58), Some(pp(2026, 11, 24, 16, 0))),
+        (pp(2026, 11, 24, 8, 58), Some(pp(2026, 11, 24, 17, 0))),
     ];
-    let amounts = [3.0, 5.0, 20_000.0, 12.5, 4.0, 10_000.0];
+    let amounts = [3.0, 5.0, 20_000.0, 12.5, 4.0, 10_000.0, 4.0, 5.0];
+    let received = [
+        Some(3.0),
+        Some(5.0),
+        Some(20_000.0),
+        Some(12.5),
+        Some(3.0),
+        None,
+        Some(3.0),
+        Some(5.0),
+    ];
     for (i, (row, want)) in cells[1..].iter().zip(expected_rows()).enumerate() {
         let Data::DateTime(created) = &row[0] else {
             panic!("row {i}: created is {:?}", row[0]);
@@ -301,7 +410,11 @@ async fn csv_and_xlsx_equal_the_database_rows() {
             (other, t) => panic!("row {i}: paid at {other:?}, want {t:?}"),
         }
         assert_eq!(row[3], Data::Float(amounts[i]), "row {i}");
-        for col in [2, 4, 5, 6, 7, 8, 9, 10, 11] {
+        match received[i] {
+            Some(r) => assert_eq!(row[10], Data::Float(r), "row {i}"),
+            None => assert_eq!(row[10], Data::Empty, "row {i}"),
+        }
+        for col in [2, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14] {
             let got = match &row[col] {
                 Data::Empty => String::new(),
                 Data::String(s) => s.clone(),
@@ -322,8 +435,11 @@ async fn csv_and_xlsx_equal_the_database_rows() {
             .cloned()
             .unwrap_or_else(|| panic!("no {label} row in {totals:?}"))
     };
-    assert_eq!(find("USD")[1..3], ["3", "20.5"]);
-    assert_eq!(find("KHR")[1..3], ["1", "20000"]);
+    assert_eq!(find("USD")[1..4], ["5", "28.5", "20.5"]);
+    assert_eq!(find("KHR")[1..4], ["1", "20000", "0"]);
+    assert_eq!(find("Transfers that did not reach you")[1], "1");
+    assert_eq!(find("paid")[1], "4", "each charge once");
+    assert_eq!(find("paid in part")[1], "1");
     assert_eq!(find("not matching")[1], "1");
     assert_eq!(find("expired")[1], "1");
     assert_eq!(find("failed")[1], "0");
@@ -331,7 +447,7 @@ async fn csv_and_xlsx_equal_the_database_rows() {
         totals
             .iter()
             .flatten()
-            .any(|c| c.starts_with("Paid charges count when"))
+            .any(|c| c.starts_with("One row per payment"))
     );
 
     // The other seller's export has only their own charge.
@@ -364,22 +480,23 @@ async fn khmer_headers_and_longer_periods() {
     let mut reader = csv::Reader::from_reader(&csv_bytes[3..]);
     assert_eq!(&reader.headers().unwrap()[5], "កំណត់ចំណាំ");
     let notes: Vec<String> = reader.records().map(|r| r.unwrap()[5].to_owned()).collect();
-    // All eight of this seller's charges, in the order they count (yesterday's first).
-    assert_eq!(notes.len(), 8);
+    // All this seller's lines (nine charges, one paid twice), in the order they count
+    // (yesterday's first).
+    assert_eq!(notes.len(), 10);
     assert_eq!(notes[0], "yesterday");
     assert_eq!(notes[3], KHMER_NOTE);
-    assert_eq!(notes[7], "tomorrow");
+    assert_eq!(notes[9], "tomorrow");
     let book: Xlsx<_> = Xlsx::new(Cursor::new(xlsx_bytes)).unwrap();
     assert_eq!(book.sheet_names(), vec!["ការគិតប្រាក់", "សរុប"]);
 
     let (csv_bytes, _, caption) = export(&app, &sokha, "/export 2026-11").await;
     assert!(
-        caption.starts_with("📊 ខែ (2026-11-01 – 2026-11-30)៖ ការគិតប្រាក់ 8"),
+        caption.starts_with("📊 ខែ (2026-11-01 – 2026-11-30)៖ 10 ជួរ"),
         "{caption}"
     );
     assert_eq!(
         csv::Reader::from_reader(&csv_bytes[3..]).records().count(),
-        8
+        10
     );
     app.stop().await;
 }
@@ -423,7 +540,7 @@ async fn bad_periods_are_answered_and_nothing_is_sent() {
         ),
         (
             "/history 2026-11-24..2026-11-25",
-            "📊 2026-11-24 – 2026-11-25\n💵 USD: 1 paid · $5.00",
+            "📊 2026-11-24 – 2026-11-25\n💵 USD: $5.00 received · 1 payment(s)",
         ),
         // An empty period says so.
         (

@@ -38,8 +38,9 @@ fn now() -> UnixSecs {
     pp(monday().add_days(3), 15, 0)
 }
 
-/// A charge row as the watcher leaves it. `paid_at` is when the customer paid (paid and
-/// mismatch), `settled_at` when the bot settled it.
+/// A charge row as the watcher leaves it, with its payment in the ledger. `paid_at` is when
+/// the customer paid (paid and mismatch: here a transfer that went to another account),
+/// `settled_at` when the bot settled it.
 struct Row<'a> {
     minor: i64,
     currency: &'a str,
@@ -79,6 +80,25 @@ async fn insert(store: &Store, merchant: MerchantId, chat: i64, r: Row<'_>) {
     .execute(store.pool())
     .await
     .unwrap();
+    if let Some(paid_at) = paid_at {
+        let counted = r.status == "paid";
+        sqlx::query(
+            "INSERT INTO payments (charge_id, merchant_id, hash, payer_account_id, \
+                 to_account_id, currency, amount, known_currency, amount_minor, counted, fit, \
+                 charge_was, paid_at, found_at) \
+             SELECT id, merchant_id, bakong_hash, 'payer@wing', $2, currency, $3, currency, \
+                 amount_minor, $4, $5, 'pending', $6, $6 FROM charges WHERE bill_number = $1",
+        )
+        .bind(format!("KB{n:012}"))
+        .bind(if counted { "sokha@aclb" } else { "thief@aba" })
+        .bind(r.minor.to_string())
+        .bind(i64::from(counted))
+        .bind(if counted { "exact" } else { "not_counted" })
+        .bind(paid_at)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    }
 }
 
 fn paid<'a>(minor: i64, currency: &'a str, note: &'a str, at: UnixSecs) -> Row<'a> {
@@ -104,11 +124,12 @@ async fn the_week(store: &Store, merchant: MerchantId, chat: i64, other: (Mercha
         paid(20_000, "KHR", "noodles", pp(tue, 12, 0)),
         paid(8_000, "KHR", "tea", pp(wed, 7, 30)),
         paid(1_200, "USD", "catering", pp(thu, 9, 0)),
-        // Money that did not match, and a charge that expired: never in the totals.
+        // Money that went to another account, and a charge that expired: never in the
+        // totals.
         Row {
             minor: 300,
             currency: "USD",
-            note: "wrong amount",
+            note: "wrong account",
             status: "mismatch",
             at: pp(thu, 10, 0),
         },
@@ -190,7 +211,7 @@ async fn buckets_are_phnom_penh_days_and_hours_of_one_seller() {
         .await
         .unwrap();
     let totals: Vec<(Currency, u64, u64)> = summary
-        .paid
+        .received
         .iter()
         .map(|t| (t.currency, t.count, t.sum_minor))
         .collect();
@@ -242,9 +263,9 @@ async fn history_week_is_one_photo_with_the_summary_as_caption() {
     assert!(photo.succeeded(), "{photo:?}");
     let expected = [
         "📊 This week (2026-11-23 – 2026-11-26)",
-        "💵 USD: 3 paid · $19.50",
-        "💵 KHR: 2 paid · 28,000 ៛",
-        "⚠️ 1 not matching (money arrived that does not match the charge)",
+        "💵 USD: $19.50 received · 3 payment(s)",
+        "💵 KHR: 28,000 ៛ received · 2 payment(s)",
+        "🚫 1 transfer(s) did not reach your account (not counted)",
         "⌛ 1 expired · ❌ 0 failed · ✖️ 0 cancelled",
         "",
         "Latest payments:",
@@ -305,7 +326,7 @@ async fn history_today_in_khmer_charts_the_hours() {
         .unwrap();
     let caption = photo.caption().unwrap_or_default();
     assert!(
-        caption.starts_with("📊 ថ្ងៃនេះ (2026-11-26)\n💵 USD៖ បានទូទាត់ 1 · $12.00"),
+        caption.starts_with("📊 ថ្ងៃនេះ (2026-11-26)\n💵 USD៖ បានទទួល $12.00 · ការទូទាត់ 1"),
         "{caption}"
     );
     assert!(!caption.contains("KHR"), "{caption}");
@@ -322,7 +343,10 @@ async fn a_period_without_payments_is_answered_with_text_alone() {
     let answer = app.say(&user, "/history 2026-11-01").await;
     assert_eq!(answer, "📊 Day 2026-11-01\nNo payments received.");
     let last_week = app.say_or_caption(&user, "/history 2026-11-22").await;
-    assert!(last_week.contains("USD: 1 paid · $7.00"), "{last_week}");
+    assert!(
+        last_week.contains("USD: $7.00 received · 1 payment(s)"),
+        "{last_week}"
+    );
     let photos: Vec<String> = app
         .telegram
         .calls()
@@ -365,13 +389,15 @@ async fn a_summary_too_long_for_a_caption_follows_the_photo_in_full() {
         .unwrap();
     assert_eq!(
         photo.caption(),
-        Some("📊 Today (2026-11-26)\n💵 USD: 12 paid · $12.00")
+        Some("📊 Today (2026-11-26)\n💵 USD: $12.00 received · 12 payment(s)")
     );
     let text = app.next_text(&user, since).await;
     let text = text.text().unwrap();
     assert!(text.encode_utf16().count() > 1024, "{text}");
     assert!(
-        text.starts_with("📊 Today (2026-11-26)\n💵 USD: 12 paid · $12.00\n\nLatest payments:\n"),
+        text.starts_with(
+            "📊 Today (2026-11-26)\n💵 USD: $12.00 received · 12 payment(s)\n\nLatest payments:\n"
+        ),
         "{text}"
     );
     assert_eq!(text.matches(note).count(), 10, "{text}");

@@ -567,7 +567,7 @@ async fn a_discarded_draft_paid_all_the_same_is_reported_and_counted_once() {
     let paid = wait_charge(&app, draft, |c| c.status == ChargeStatus::Paid).await;
     assert_eq!(paid.paid_after, Some(khqr_bot::store::PaidAfter::Discarded));
     let told = |c: &Call| {
-        c.chat_id() == Some(user.id) && c.text().is_some_and(|t| t.contains("never sent"))
+        c.chat_id() == Some(user.id) && c.text().is_some_and(|t| t.contains("did not choose"))
     };
     let notice = app
         .telegram
@@ -670,10 +670,11 @@ async fn an_inline_card_paid_after_cancel_turns_paid_late_in_the_customers_chat(
     assert_eq!(notices, 1);
 }
 
-/// A transfer that does not match an inline card: the card in the customer's chat says so
-/// (no QR, no buttons), as the private card does; never counted as paid.
+/// Less than asked on an inline card: the card in the customer's chat tells the customer, in
+/// their words, what arrived, what is missing, that the seller knows, and not to pay this QR
+/// again (no QR, no buttons); the seller's private card has "Charge the missing".
 #[tokio::test]
-async fn a_mismatched_transfer_is_shown_on_the_card_in_the_customers_chat() {
+async fn an_underpaid_inline_card_tells_the_customer_what_arrived_and_not_to_pay_again() {
     let app = TestApp::spawn_with(FAST).await;
     let user = seller(&app, 3112).await;
     let (charge, chosen) = send_card(&app, &user, "5 USD iced coffee").await;
@@ -683,10 +684,30 @@ async fn a_mismatched_transfer_is_shown_on_the_card_in_the_customers_chat() {
     inline_edit(&app, "editMessageMedia", &inline_id, since).await;
     let (caption, buttons, png) = customer_card(&app, &inline_id);
     let caption = caption.unwrap();
-    assert!(caption.contains("does not match"), "{caption}");
-    assert!(caption.contains("$4.00"), "{caption}");
+    assert_eq!(
+        caption,
+        "⚠️ $4.00 arrived for $5.00 — Sokha Coffee: $1.00 is missing.\n\
+         The seller has been told and will ask you for the rest. Do not pay this QR code again."
+    );
     assert!(buttons.iter().all(Vec::is_empty));
     assert!(no_qr_in(&png));
-    let c = wait_charge(&app, charge.id.0, |c| c.status == ChargeStatus::Mismatch).await;
+    let c = wait_charge(&app, charge.id.0, |c| c.status == ChargeStatus::Underpaid).await;
     assert_eq!(c.paid_amount_minor, Some(400));
+    let private = app
+        .telegram
+        .calls_of("editMessageMedia")
+        .into_iter()
+        .find(|e| e.chat_id() == Some(user.id) && e.succeeded())
+        .unwrap();
+    assert!(
+        private.caption().unwrap().contains("Paid in part"),
+        "{private:?}"
+    );
+    assert_eq!(
+        private.inline_buttons(),
+        vec![vec![(
+            "➕ Charge the missing $1.00".to_owned(),
+            format!("dif:{}:{}", c.id.0, c.bill_number)
+        )]]
+    );
 }

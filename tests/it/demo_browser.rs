@@ -424,7 +424,7 @@ async fn demo_setup_charge_pay_history_in_a_browser() {
             .await
             .into_iter()
             .skip(before)
-            .find(|(_, bot, t)| *bot && t.contains("paid"))
+            .find(|(_, bot, t)| *bot && t.contains("received"))
             .map(|m| m.2)
     })
     .await;

@@ -4,11 +4,12 @@ use crate::support::render::*;
 use image::imageops;
 use khqr_bot::render::{StatusKind, StatusSpec, status_png};
 
-const KINDS: [(StatusKind, &str); 4] = [
+const KINDS: [(StatusKind, &str); 5] = [
     (StatusKind::Paid, "Paid"),
     (StatusKind::Expired, "Expired"),
     (StatusKind::Failed, "Payment failed"),
     (StatusKind::Cancelled, "Cancelled"),
+    (StatusKind::Attention, "Paid in part"),
 ];
 
 fn status(kind: StatusKind, title: &str, shop: &str, lines: &[&str]) -> Vec<u8> {

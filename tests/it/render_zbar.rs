@@ -109,6 +109,7 @@ fn zbar_finds_no_code_on_status_cards() {
         StatusKind::Expired,
         StatusKind::Failed,
         StatusKind::Cancelled,
+        StatusKind::Attention,
     ] {
         let png = status_png(&StatusSpec {
             kind,

@@ -22,9 +22,8 @@ use crate::support::app::TestApp;
 use crate::support::fake_telegram::{Failure, TgUser};
 use khqr_bot::bakong::sandbox::Payment;
 use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
-use khqr_bot::store::{
-    ChargeId, ChargeSettlement, ChargeStatus, EventKind, FollowUpKind, LeaseKind, MerchantId,
-};
+use khqr_bot::khqr::Currency;
+use khqr_bot::store::{ChargeId, ChargeStatus, FollowUpKind, LeaseKind, MerchantId, SettleOutcome};
 use khqr_bot::time::{Clock, SystemClock};
 
 /// A fixed token key: on PostgreSQL there is no key file beside the database.
@@ -74,19 +73,9 @@ where
     }
 }
 
-fn paid_settlement(n: usize) -> ChargeSettlement {
-    ChargeSettlement {
-        status: ChargeStatus::Paid,
-        bakong_hash: Some(format!("{n:064x}")),
-        payer_account_id: Some("payer@wing".into()),
-        paid_amount_minor: None,
-        paid_currency: None,
-        paid_to_account_id: None,
-        paid_at: None,
-        event: EventKind::ChargePaid,
-        detail: serde_json::json!({ "hash": format!("{n:064x}") }),
-        follow_up: FollowUpKind::ChargePaid,
-    }
+/// The first card's payment (a round's record of $1.00 paid to `account`).
+fn paid_transfer(n: usize, account: &str, now: i64) -> khqr_bot::store::Transfer {
+    crate::support::money::exact(&format!("{n:064x}"), account, Currency::Usd, 100, now)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -184,12 +173,21 @@ async fn three_replicas_one_killed_mid_round_every_charge_settles_once() {
         .fail_next("editMessageMedia", 1, Failure::FloodWindow(15));
     let now = SystemClock.unix_secs();
     for (n, card) in cards.iter().enumerate().filter(|(_, c)| c.nth == 0) {
-        assert!(
+        assert!(matches!(
             store
-                .settle_charge(card.charge, &paid_settlement(n), now)
+                .record_payment(
+                    card.charge,
+                    &paid_transfer(n, &card.account, now),
+                    now,
+                    now + 30,
+                )
                 .await
-                .unwrap()
-        );
+                .unwrap(),
+            SettleOutcome::Changed {
+                status: ChargeStatus::Paid,
+                after: None
+            }
+        ));
     }
 
     // Mid-round: a list request in flight (no answer yet) and its sender's watch leases.

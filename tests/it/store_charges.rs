@@ -473,6 +473,7 @@ async fn migration_moves_old_mismatches_to_their_own_status_and_keeps_payment_ti
     assert_eq!(
         indexes,
         [
+            "charges_difference_of",
             "charges_due",
             "charges_merchant_created",
             "charges_merchant_paid",
@@ -598,6 +599,7 @@ async fn migration_to_discarded_drafts_keeps_inline_cards_and_drafts() {
     assert_eq!(
         indexes,
         [
+            "charges_difference_of",
             "charges_due",
             "charges_merchant_created",
             "charges_merchant_paid",

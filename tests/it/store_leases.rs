@@ -6,8 +6,8 @@
 use khqr_bot::i18n::Lang;
 use khqr_bot::khqr::{Amount, Currency};
 use khqr_bot::store::{
-    ChargeId, ChargeSettlement, ChargeStatus, EventKind, FollowUpKind, LeaseKind, MerchantId,
-    NewCharge, OutboxHold, ReplicaId, SettleOutcome, Store,
+    ChargeId, ChargeStatus, FollowUpKind, LeaseKind, MerchantId, NewCharge, OutboxHold, ReplicaId,
+    SettleOutcome, Store,
 };
 
 const NOW: i64 = 1_780_000_000;
@@ -403,25 +403,22 @@ async fn without_leases_a_charge_still_settles_once() {
     for n in 1..=20 {
         charges.push(pending(&s, m, n).await);
     }
-    let paid = |n: usize| ChargeSettlement {
-        status: ChargeStatus::Paid,
-        bakong_hash: Some(format!("{n:064x}")),
-        payer_account_id: Some("payer@wing".into()),
-        paid_amount_minor: None,
-        paid_currency: None,
-        paid_to_account_id: None,
-        paid_at: Some(NOW + 5),
-        event: EventKind::ChargePaid,
-        detail: serde_json::json!({ "hash": format!("{n:064x}") }),
-        follow_up: FollowUpKind::ChargePaid,
+    let paid = |n: usize| {
+        crate::support::money::exact(
+            &format!("{n:064x}"),
+            "sokha@aclb",
+            Currency::Usd,
+            500,
+            NOW + 5,
+        )
     };
     let mut tasks = vec![];
     for (n, c) in charges.iter().copied().enumerate() {
         for handle in [s.clone(), other.clone()] {
-            let settlement = paid(n);
+            let transfer = paid(n);
             tasks.push(tokio::spawn(async move {
                 handle
-                    .settle_charge_watched(c, &settlement, NOW + 5, LATE)
+                    .record_payment(c, &transfer, NOW + 5, NOW + 35)
                     .await
                     .unwrap()
             }));
@@ -430,7 +427,10 @@ async fn without_leases_a_charge_still_settles_once() {
     let mut changed = 0;
     for t in tasks {
         match t.await.unwrap() {
-            SettleOutcome::Changed { after: None } => changed += 1,
+            SettleOutcome::Changed {
+                status: ChargeStatus::Paid,
+                after: None,
+            } => changed += 1,
             SettleOutcome::Unchanged => {}
             other => panic!("{other:?}"),
         }

@@ -108,26 +108,136 @@ async fn paid_charge_message_becomes_an_unscannable_paid_card() {
     assert_eq!(successful_edits(&app, message), 1);
 }
 
+/// Less than asked is money received, not "not paid": the card is amber and says what
+/// arrived and what is missing, the seller's "Charge the missing" makes one new card for
+/// the difference (same note, linked to the first), and once it is paid `/history` shows
+/// both payments, the first as one to look at, the second as the rest of the first bill.
 #[tokio::test]
-async fn khr_mismatch_is_shown_as_not_paid_and_never_counted() {
+async fn an_underpaid_charge_is_counted_and_its_missing_part_charged_once() {
     let app = TestApp::spawn_with(FAST).await;
     let (user, _) = merchant(&app, 2002).await;
-    let (message, md5) = charge(&app, &user, "/charge 20000 KHR").await;
+    let (message, md5) = charge(&app, &user, "/charge 20000 KHR coffee").await;
     let since = app.telegram.call_count();
     pay(&app, &md5, "2000", BakongCurrency::Khr, "sokha@aclb");
 
     let call = edited(&app, &user, message, since).await;
     let caption = call.caption().unwrap();
-    assert!(caption.contains("Not paid"), "{caption}");
     assert!(
-        caption.contains("2,000"),
-        "what arrived is shown: {caption}"
+        caption.contains("Paid in part") && caption.contains("Received 2,000 ៛: 18,000 ៛ missing"),
+        "{caption}"
     );
-    assert_no_buttons(&call);
-    assert_eq!(status_of(&app.store, &md5).await, ChargeStatus::Mismatch);
-    let history = app.say(&user, "/history").await;
-    assert!(history.contains("No payments received"), "{history}");
-    assert!(history.contains("1 not matching"), "{history}");
+    let first = app
+        .store
+        .merchant_charges(app.merchant(&user).await.unwrap().id, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(first.status, ChargeStatus::Underpaid);
+    let buttons = call.inline_buttons();
+    let expected = format!("dif:{}:{}", first.id.0, first.bill_number);
+    assert_eq!(
+        buttons,
+        vec![vec![(
+            "➕ Charge the missing 18,000 ៛".to_owned(),
+            expected.clone()
+        )]]
+    );
+
+    // A forged press by someone else makes nothing.
+    let stranger = TgUser::english(2902);
+    let press = app.telegram.press_button(&stranger, message, &expected);
+    let answer = app
+        .telegram
+        .wait_for(
+            "answerCallbackQuery",
+            |c| c.str_param("callback_query_id") == Some(press.as_str()),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.text(),
+        Some("Only the seller can ask for the rest of this bill.")
+    );
+    assert_eq!(app.charge_count().await, 1);
+
+    // The seller asks for the rest: one new card, for the difference, with the same note.
+    let since = app.telegram.call_count();
+    let press = app.telegram.press_button(&user, message, &expected);
+    let answer = app
+        .telegram
+        .wait_for(
+            "answerCallbackQuery",
+            |c| c.str_param("callback_query_id") == Some(press.as_str()),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    assert!(
+        answer
+            .text()
+            .unwrap_or_default()
+            .contains("missing 18,000 ៛"),
+        "{answer:?}"
+    );
+    let photo = app
+        .telegram
+        .wait_for_since(
+            since,
+            "sendPhoto",
+            |c| c.chat_id() == Some(user.id) && c.succeeded(),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    assert!(photo.caption().unwrap().contains("coffee"));
+    let rest = app
+        .store
+        .merchant_charges(first.merchant_id, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(rest.difference_of, Some(first.id));
+    assert_eq!(rest.amount.minor(), 18_000);
+    assert_eq!(rest.note.as_deref(), Some("coffee"));
+    // A second press makes no second card.
+    let press = app.telegram.press_button(&user, message, &expected);
+    let answer = app
+        .telegram
+        .wait_for(
+            "answerCallbackQuery",
+            |c| c.str_param("callback_query_id") == Some(press.as_str()),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    assert!(
+        answer
+            .text()
+            .unwrap_or_default()
+            .contains(&rest.bill_number),
+        "{answer:?}"
+    );
+    assert_eq!(app.charge_count().await, 2);
+
+    // The customer pays the rest: both payments are in the totals.
+    let since = app.telegram.call_count();
+    pay(&app, &rest.md5, "18000", BakongCurrency::Khr, "sokha@aclb");
+    edited(&app, &user, rest.message_id.unwrap(), since).await;
+    assert_eq!(status_of(&app.store, &rest.md5).await, ChargeStatus::Paid);
+    let history = app.say_or_caption(&user, "/history").await;
+    assert!(
+        history.contains("KHR: 20,000 ៛ received · 2 payment(s)"),
+        "{history}"
+    );
+    assert!(
+        history.contains("of which 2,000 ៛ to look at (1:"),
+        "{history}"
+    );
+    assert!(
+        history.contains(&format!("(rest of bill {})", first.bill_number)),
+        "{history}"
+    );
 }
 
 #[tokio::test]
@@ -311,8 +421,14 @@ async fn history_and_pending_commands() {
     edited(&app, &user, m2, since).await;
 
     let history = app.say_or_caption(&user, "/history").await;
-    assert!(history.contains("USD: 1 paid · $5.00"), "{history}");
-    assert!(history.contains("KHR: 1 paid · 20,000"), "{history}");
+    assert!(
+        history.contains("USD: $5.00 received · 1 payment(s)"),
+        "{history}"
+    );
+    assert!(
+        history.contains("KHR: 20,000 ៛ received · 1 payment(s)"),
+        "{history}"
+    );
     assert!(history.contains("coffee"), "{history}");
     let pending = app.say(&user, "/pending").await;
     assert!(
@@ -348,7 +464,8 @@ async fn history_today_turns_at_phnom_penh_midnight_on_the_apps_clock() {
 
     let today = app.say_or_caption(&user, "/history").await;
     assert!(
-        today.contains(&format!("Today ({day})")) && today.contains("USD: 1 paid · $5.00"),
+        today.contains(&format!("Today ({day})"))
+            && today.contains("USD: $5.00 received · 1 payment(s)"),
         "{today}"
     );
     app.set_clock(midnight + 30);
@@ -360,7 +477,7 @@ async fn history_today_turns_at_phnom_penh_midnight_on_the_apps_clock() {
     let yesterday = app.say_or_caption(&user, "/history yesterday").await;
     assert!(
         yesterday.contains(&format!("Yesterday ({day})"))
-            && yesterday.contains("USD: 1 paid · $5.00"),
+            && yesterday.contains("USD: $5.00 received · 1 payment(s)"),
         "{yesterday}"
     );
 }

@@ -153,11 +153,14 @@ async fn pay_after_cancel_is_paid_late_the_card_is_edited_and_the_seller_is_told
             .contains(&"charge_paid_late".to_owned())
     );
 
-    // /history counts it as paid, and says it came late.
+    // /history counts it as received, and as money to look at (it came late).
     let history = app.say_or_caption(&user, "/history").await;
-    assert!(history.contains("USD: 1 paid · $5.00"), "{history}");
     assert!(
-        history.contains("1 paid after being cancelled"),
+        history.contains("USD: $5.00 received · 1 payment(s)"),
+        "{history}"
+    );
+    assert!(
+        history.contains("of which $5.00 to look at (1:"),
         "{history}"
     );
     assert!(!history.contains("1 cancelled"), "{history}");
@@ -217,7 +220,7 @@ async fn payment_indexed_20_s_after_expiry_is_paid_late() {
     let mut p = payment("4", BakongCurrency::Usd);
     p.created_date_ms = Some(u64::try_from(expired.expires_at + 20).unwrap() * 1000);
     app.bakong.pay(&c.md5, p).unwrap();
-    let notice = message_containing(&app, &user, since, "after its QR code expired").await;
+    let notice = message_containing(&app, &user, since, "had expired").await;
     assert!(
         notice.contains("$4.00") && notice.contains("dara@wing"),
         "{notice}"
@@ -227,7 +230,10 @@ async fn payment_indexed_20_s_after_expiry_is_paid_late() {
     assert_eq!(paid.paid_after, Some(PaidAfter::Expired));
     assert_eq!(paid.paid_at, Some(expired.expires_at + 20));
     let history = app.say_or_caption(&user, "/history").await;
-    assert!(history.contains("USD: 1 paid · $4.00"), "{history}");
+    assert!(
+        history.contains("USD: $4.00 received · 1 payment(s)"),
+        "{history}"
+    );
     assert!(!history.contains("1 expired"), "{history}");
 }
 

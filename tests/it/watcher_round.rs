@@ -45,7 +45,16 @@ struct FakeState {
 }
 
 impl FakeBakong {
+    /// Answers `lookup` for `md5` from now on. A transaction gets a hash of its own, made
+    /// of the md5 (one transaction pays one QR, as at Bakong).
     fn answer(&self, md5: &str, lookup: Lookup) {
+        let lookup = match lookup {
+            Lookup::Paid(mut tx) => {
+                tx.hash = format!("{md5}{md5}");
+                Lookup::Paid(tx)
+            }
+            other => other,
+        };
         self.state
             .lock()
             .unwrap()
@@ -227,6 +236,7 @@ enum FollowUp {
 fn edit_kind(kind: FollowUpKind) -> Option<&'static str> {
     Some(match kind {
         FollowUpKind::ChargePaid => "paid",
+        FollowUpKind::ChargeUnderpaid => "underpaid",
         FollowUpKind::ChargeMismatch => "mismatch",
         FollowUpKind::ChargeFailed => "failed",
         FollowUpKind::ChargeExpired => "expired",
@@ -274,7 +284,10 @@ impl Harness {
 
     /// A pending charge, due at once, made 10 minutes (the default TTL) before its expiry.
     async fn add_charge(&self, m: MerchantId, md5: &str, facts: ChargeFacts) -> ChargeId {
-        assert_eq!((facts.last_check_at, facts.ended), (None, None));
+        assert_eq!(
+            (facts.last_check_at, facts.status),
+            (None, ChargeStatus::Pending)
+        );
         let created_at = facts.expires_at - TTL;
         let id = self
             .db
@@ -312,7 +325,8 @@ impl Harness {
                 amount_minor: cents,
                 expires_at: NOW + TTL,
                 last_check_at: None,
-                ended: None,
+                status: ChargeStatus::Pending,
+                seen_hashes: Vec::new(),
             },
         )
         .await
@@ -483,57 +497,92 @@ async fn matching_payment_is_paid_once_with_one_follow_up() {
     assert_eq!((r.paid, r.kept_pending), (1, 1));
     let p = h.charge(c).await;
     assert_eq!(p.status, ChargeStatus::Paid);
-    assert_eq!(p.bakong_hash, Some("f".repeat(64)));
+    assert_eq!(p.bakong_hash, Some(format!("{0}{0}", md5(1))));
     assert_eq!(p.payer_account_id.as_deref(), Some("customer@wing"));
     assert_eq!(p.paid_at, Some(NOW + 30));
     assert_eq!(p.settled_at, Some(NOW + 10));
     assert_eq!(h.follow_ups_for(c).await, 1);
     assert_eq!(h.settled_kind(other).await, None);
 
-    // The settled charge is never asked about again; nothing is edited twice.
+    // The paid charge is asked about again only at the late watch's pace (a second
+    // payment of its QR is money too); its own transaction again changes nothing and
+    // nothing is edited twice.
     h.bakong.clear_log();
     h.watcher.run_round(NOW + 15).await.unwrap();
     let log = h.bakong.log();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].1, vec![md5(2)]);
+    h.bakong.clear_log();
+    let r = h.watcher.run_round(NOW + 45).await.unwrap();
+    let log = h.bakong.log();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].1, vec![md5(1), md5(2)]);
+    assert_eq!((r.paid, r.payments_recorded), (0, 0), "{r:?}");
     assert_eq!(h.follow_ups_for(c).await, 1);
+    assert_eq!(h.db.charge_payments(c).await.unwrap().len(), 1);
 }
 
+/// Money that does not fit is money all the same: less than asked is `underpaid`, more is
+/// `paid`, another currency is counted in it (`mismatch`), and only a transfer to another
+/// account is not counted (`mismatch`). Each is in the ledger once.
 #[tokio::test]
-async fn mismatches_are_recorded_never_paid() {
+async fn every_transfer_is_recorded_as_it_arrived() {
     let h = harness().await;
     let m = h.merchant(1).await;
-    let wrong_amount = h.usd_charge(m, &md5(1), 500).await;
-    let wrong_currency = h.usd_charge(m, &md5(2), 500).await;
-    let wrong_account = h.usd_charge(m, &md5(3), 500).await;
+    let under = h.usd_charge(m, &md5(1), 500).await;
+    let other_currency = h.usd_charge(m, &md5(2), 500).await;
+    let elsewhere = h.usd_charge(m, &md5(3), 500).await;
+    let over = h.usd_charge(m, &md5(4), 500).await;
     h.bakong
         .answer(&md5(1), paid_tx(&account_of(m), "USD", "4.99"));
     h.bakong
         .answer(&md5(2), paid_tx(&account_of(m), "KHR", "500"));
     h.bakong.answer(&md5(3), paid_tx("thief@aba", "USD", "5"));
+    h.bakong
+        .answer(&md5(4), paid_tx(&account_of(m), "USD", "5.50"));
 
     let r = h.watcher.run_round(NOW).await.unwrap();
-    assert_eq!((r.paid, r.mismatched), (0, 3));
-    for c in [wrong_amount, wrong_currency, wrong_account] {
-        assert_eq!(h.settled_kind(c).await, Some("mismatch"));
+    assert_eq!((r.paid, r.underpaid, r.mismatched), (1, 1, 2), "{r:?}");
+    for (c, kind) in [
+        (under, "underpaid"),
+        (other_currency, "mismatch"),
+        (elsewhere, "mismatch"),
+        (over, "paid"),
+    ] {
+        assert_eq!(h.settled_kind(c).await, Some(kind));
         assert_eq!(h.follow_ups_for(c).await, 1);
+        assert_eq!(h.db.charge_payments(c).await.unwrap().len(), 1);
     }
-    let mm = h.charge(wrong_account).await;
+    let counted = |c| {
+        let db = h.db.clone();
+        async move { db.charge_payments(c).await.unwrap()[0].arrival.counted() }
+    };
+    assert_eq!(
+        counted(under).await.map(|m| (m.currency, m.minor)),
+        Some((Currency::Usd, 499))
+    );
+    assert_eq!(
+        counted(other_currency).await.map(|m| (m.currency, m.minor)),
+        Some((Currency::Khr, 500))
+    );
+    assert_eq!(counted(elsewhere).await, None, "not the seller's account");
+    let mm = h.charge(elsewhere).await;
     assert_eq!(mm.status, ChargeStatus::Mismatch);
-    // Which facts disagree is in the event recorded with the change.
-    let events = h.db.charge_events(wrong_account).await.unwrap();
-    let fields = &events
+    // What arrived is in the event recorded with the change.
+    let events = h.db.charge_events(elsewhere).await.unwrap();
+    let detail = &events
         .iter()
         .find(|e| e.kind == "charge_mismatch")
         .expect("a charge_mismatch event")
         .detail;
     assert!(
-        fields["wrong_account"] == true
-            && fields["wrong_amount"] == false
-            && fields["wrong_currency"] == false,
-        "{fields}"
+        detail["to"] == "thief@aba" && detail["fit"] == "not_counted",
+        "{detail}"
     );
     assert_eq!(mm.paid_to_account_id.as_deref(), Some("thief@aba"));
+    // Seen again, nothing more happens.
+    let r = h.watcher.run_round(NOW + 60).await.unwrap();
+    assert_eq!(r.settled() + r.payments_recorded, 0, "{r:?}");
 }
 
 #[tokio::test]
@@ -665,7 +714,8 @@ async fn a_refused_token_is_re_checked_every_half_hour_and_resumes_when_accepted
                 amount_minor: 500,
                 expires_at: NOW + 2 * 3600,
                 last_check_at: None,
-                ended: None,
+                status: ChargeStatus::Pending,
+                seen_hashes: Vec::new(),
             },
         )
         .await;
@@ -753,7 +803,8 @@ async fn server_wide_failures_open_one_shared_circuit_and_recovery_asks_everyone
     let r = h.watcher.run_round(NOW + 7).await.unwrap();
     assert_eq!(
         r.requests, 1,
-        "only the stormy merchant has a pending charge"
+        "only the stormy merchant has a charge due (the calm one's paid charge is asked \
+         about again only at the late watch's pace)"
     );
 }
 
@@ -864,7 +915,8 @@ async fn a_closed_list_endpoint_switches_to_per_md5_polling_when_the_single_call
                 amount_minor: 500,
                 expires_at: NOW + 3 * 3600,
                 last_check_at: None,
-                ended: None,
+                status: ChargeStatus::Pending,
+                seen_hashes: Vec::new(),
             },
         )
         .await
@@ -904,7 +956,11 @@ async fn a_closed_list_endpoint_switches_to_per_md5_polling_when_the_single_call
     // About an hour later: ONE list request (still closed), then per md5 again.
     let r = h.watcher.run_round(NOW + 3600).await.unwrap();
     assert_eq!(h.bakong.log().len(), 1);
-    assert_eq!(r.requests, 3, "the list retry and the two pending charges");
+    assert_eq!(
+        r.requests, 4,
+        "the list retry, the two pending charges and the paid one (watched for a second \
+         payment until 15 minutes after its expiry)"
+    );
     assert!(h.watcher.polls_per_md5());
     h.watcher.run_round(NOW + 3601).await.unwrap();
     assert_eq!(h.bakong.log().len(), 1);

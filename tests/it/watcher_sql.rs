@@ -11,7 +11,8 @@ use khqr_bot::crypto::{SecretBox, SecretKey};
 use khqr_bot::i18n::Lang;
 use khqr_bot::khqr::{Amount, BakongAccountId, City, Currency, ShopName};
 use khqr_bot::store::{
-    ChargeId, ChargeStatus, EventKind, FollowUpKind, MerchantId, NewCharge, Profile, Store,
+    ChargeId, ChargeStatus, EventKind, FollowUpKind, MerchantId, NewCharge, Profile, SettleOutcome,
+    Store,
 };
 use khqr_bot::watcher::backoff::BackoffPolicy;
 use khqr_bot::watcher::decide::Rules;
@@ -189,7 +190,7 @@ fn md5(i: u32) -> String {
 }
 
 #[tokio::test]
-async fn settles_paid_failed_mismatched_and_expired_charges_exactly_once() {
+async fn settles_paid_underpaid_failed_mismatched_and_expired_charges_exactly_once() {
     let e = env().await;
     let (m, token) = e.merchant(1).await;
     let paid = e.charge(m, &md5(1), 500, Currency::Usd).await;
@@ -209,8 +210,8 @@ async fn settles_paid_failed_mismatched_and_expired_charges_exactly_once() {
     let r = e.watcher.run_round(e.t0 + 5).await.unwrap();
     assert_eq!(r.requests, 1, "7 charges of one merchant: one list request");
     assert_eq!(
-        (r.paid, r.failed, r.mismatched, r.kept_pending),
-        (2, 1, 3, 1)
+        (r.paid, r.underpaid, r.failed, r.mismatched, r.kept_pending),
+        (2, 1, 1, 2, 1)
     );
 
     let c = e.store.charge(paid).await.unwrap().unwrap();
@@ -220,16 +221,16 @@ async fn settles_paid_failed_mismatched_and_expired_charges_exactly_once() {
     assert_eq!(c.settled_at, Some(e.t0 + 5));
     assert_eq!(e.status(paid_khr).await, ChargeStatus::Paid);
     assert_eq!(e.status(failed).await, ChargeStatus::Failed);
-    for c in [wrong_amount, wrong_currency, wrong_account] {
+    for (c, status, edit) in [
+        (wrong_amount, ChargeStatus::Underpaid, "charge_underpaid"),
+        (wrong_currency, ChargeStatus::Mismatch, "charge_mismatch"),
+        (wrong_account, ChargeStatus::Mismatch, "charge_mismatch"),
+    ] {
         let row = e.store.charge(c).await.unwrap().unwrap();
-        assert_eq!(
-            row.status,
-            ChargeStatus::Mismatch,
-            "a mismatch is never paid"
-        );
+        assert_eq!(row.status, status, "never paid");
         assert!(row.paid_at.is_some(), "when the transfer was made is kept");
         assert!(row.paid_currency.is_some());
-        assert_eq!(e.follow_ups(c).await, vec!["charge_mismatch"]);
+        assert_eq!(e.follow_ups(c).await, vec![edit]);
     }
     let wa = e.store.charge(wrong_amount).await.unwrap().unwrap();
     assert_eq!(
@@ -650,19 +651,28 @@ async fn history_totals_per_currency_and_phnom_penh_day() {
     let settle = |id: ChargeId, status: ChargeStatus, at: i64| {
         let store = e.store.clone();
         async move {
-            let s = khqr_bot::store::ChargeSettlement {
-                status,
-                bakong_hash: Some("h".repeat(64)),
-                payer_account_id: Some("payer@wing".into()),
-                paid_amount_minor: None,
-                paid_currency: None,
-                paid_to_account_id: None,
-                paid_at: (status == ChargeStatus::Paid).then_some(at),
-                event: EventKind::ChargePaid,
-                detail: serde_json::json!({}),
-                follow_up: FollowUpKind::ChargePaid,
-            };
-            assert!(store.settle_charge(id, &s, at).await.unwrap());
+            let c = store.charge(id).await.unwrap().unwrap();
+            if status == ChargeStatus::Paid {
+                let t = crate::support::money::exact(
+                    &format!("{:064x}", id.0),
+                    &c.to_account_id,
+                    c.amount.currency(),
+                    c.amount.minor(),
+                    at,
+                );
+                assert!(matches!(
+                    store.record_payment(id, &t, at, at + 30).await.unwrap(),
+                    SettleOutcome::Changed { .. }
+                ));
+            } else {
+                let s = khqr_bot::store::ChargeSettlement {
+                    status,
+                    event: EventKind::ChargeExpired,
+                    detail: serde_json::json!({}),
+                    follow_up: FollowUpKind::ChargeExpired,
+                };
+                assert!(store.settle_charge(id, &s, at).await.unwrap());
+            }
         }
     };
     let mut n = 0;
@@ -733,7 +743,7 @@ async fn history_totals_per_currency_and_phnom_penh_day() {
         .await
         .unwrap();
     let totals: Vec<(Currency, u64, u64)> = s
-        .paid
+        .received
         .iter()
         .map(|t| (t.currency, t.count, t.sum_minor))
         .collect();
@@ -741,13 +751,14 @@ async fn history_totals_per_currency_and_phnom_penh_day() {
         totals,
         vec![(Currency::Usd, 2, 625), (Currency::Khr, 2, 40_100)]
     );
+    assert!(s.attention.is_empty(), "exact, while open: {s:?}");
     assert_eq!(
-        (s.expired, s.failed, s.mismatched, s.cancelled),
+        (s.expired, s.failed, s.not_counted, s.cancelled),
         (1, 1, 0, 0)
     );
     let latest = e
         .store
-        .latest_paid(m, day.start(), day.end(), 10)
+        .latest_payments(m, day.start(), day.end(), 10)
         .await
         .unwrap();
     assert_eq!(
@@ -761,8 +772,8 @@ async fn history_totals_per_currency_and_phnom_penh_day() {
         .history_summary(m, next_day.start(), next_day.end())
         .await
         .unwrap();
-    assert_eq!(s.paid.len(), 1);
-    assert_eq!((s.paid[0].count, s.paid[0].sum_minor), (1, 7_700));
+    assert_eq!(s.received.len(), 1);
+    assert_eq!((s.received[0].count, s.received[0].sum_minor), (1, 7_700));
     // Open charges list.
     let open_id = e.charge(m, &next(), 300, Currency::Usd).await;
     let open = e.store.open_charges(m, 10).await.unwrap();
@@ -970,105 +981,141 @@ async fn cancelled_and_expired_charges_are_watched_late_in_the_same_request() {
     let late_end = e.t0 + TTL + khqr_bot::watcher::decide::LATE_WATCH_SECS;
     let r = e.watcher.run_round(late_end - 1).await.unwrap();
     assert_eq!(
-        r.charges, 1,
-        "the unpaid expired one, still in its window: {r:?}"
+        r.charges, 3,
+        "the unpaid expired one and the two paid late (a second payment of their QR is \
+         money too), still in their window: {r:?}"
     );
+    assert_eq!(r.settled() + r.payments_recorded, 0, "{r:?}");
     let r = e.watcher.run_round(late_end + 60).await.unwrap();
     assert_eq!(r.charges, 0, "{r:?}");
+    // Out of the due-work range for good: the claims' index scan no longer meets them.
+    for c in [open, cancelled, expired] {
+        assert_eq!(
+            e.store.charge(c).await.unwrap().unwrap().next_poll_at,
+            khqr_bot::store::LATE_WATCH_ENDED
+        );
+    }
 }
 
+/// A payment found after the late window (a race, a "Check now") is money all the same:
+/// recorded, counted and reported once per transaction hash; an ending without money never
+/// touches a charge that is no longer pending.
 #[tokio::test]
-async fn a_payment_the_charge_can_no_longer_take_is_recorded_and_reported_once() {
+async fn a_payment_found_after_the_late_window_is_recorded_counted_and_reported_once() {
     let e = env().await;
     let (m, _) = e.merchant(1).await;
     let c = e.charge(m, &md5(1), 500, Currency::Usd).await;
     assert!(e.store.cancel_charge(m, c, e.t0 + 1).await.unwrap());
-    let paid = |hash: &str| khqr_bot::store::ChargeSettlement {
-        status: ChargeStatus::Paid,
-        bakong_hash: Some(hash.into()),
-        payer_account_id: Some("payer@wing".into()),
-        paid_amount_minor: None,
-        paid_currency: None,
-        paid_to_account_id: None,
-        paid_at: Some(e.t0 + TTL + 1000),
-        event: EventKind::ChargePaid,
-        detail: serde_json::json!({ "hash": hash, "payer": "payer@wing" }),
-        follow_up: FollowUpKind::ChargePaid,
-    };
     let window = khqr_bot::watcher::decide::LATE_WATCH_SECS;
     let past_window = e.t0 + TTL + window + 1;
-    use khqr_bot::store::SettleOutcome;
+    let paid_at = e.t0 + TTL + 1000;
+    let paid =
+        |hash: &str| crate::support::money::exact(hash, &account(1), Currency::Usd, 500, paid_at);
     let h1 = "a".repeat(64);
     assert_eq!(
         e.store
-            .settle_charge_watched(c, &paid(&h1), past_window, window)
+            .record_payment(c, &paid(&h1), past_window, past_window + 30)
             .await
             .unwrap(),
-        SettleOutcome::Reported
+        SettleOutcome::Changed {
+            status: ChargeStatus::Paid,
+            after: Some(khqr_bot::store::PaidAfter::Cancelled)
+        }
     );
     // The same transaction seen again (another round, "Check now"): no second report.
     assert_eq!(
         e.store
-            .settle_charge_watched(c, &paid(&h1), past_window + 5, window)
+            .record_payment(
+                c,
+                &paid(&h1.to_uppercase()),
+                past_window + 5,
+                past_window + 35
+            )
             .await
             .unwrap(),
         SettleOutcome::Unchanged
     );
-    assert_eq!(e.status(c).await, ChargeStatus::Cancelled);
-    let events = event_kinds(&e.store, c).await;
-    let unwatched: Vec<_> = events
-        .iter()
-        .filter(|(k, _)| k == "payment_unwatched")
+    assert_eq!(e.status(c).await, ChargeStatus::Paid);
+    let kinds: Vec<String> = event_kinds(&e.store, c)
+        .await
+        .into_iter()
+        .map(|(k, _)| k)
         .collect();
-    assert_eq!(unwatched.len(), 1);
-    assert_eq!(unwatched[0].1["hash"], h1.as_str());
-    assert_eq!(unwatched[0].1["status"], "cancelled");
+    assert_eq!(
+        kinds,
+        ["charge_created", "charge_cancelled", "charge_paid_late"]
+    );
     assert_eq!(
         e.follow_ups(c).await,
-        ["charge_cancelled", "payment_unwatched"]
+        ["charge_cancelled", "charge_paid", "charge_paid_late"]
+    );
+    let day = parse_period("today", paid_at).unwrap();
+    let s = e
+        .store
+        .history_summary(m, day.start(), day.end())
+        .await
+        .unwrap();
+    assert_eq!((s.received[0].count, s.received[0].sum_minor), (1, 500));
+    assert_eq!(
+        (s.attention[0].count, s.attention[0].sum_minor),
+        (1, 500),
+        "late money needs a look"
     );
 
-    // A paid charge: its own transaction again is no news, another one is reported.
+    // A paid charge: its own transaction again is no news, another one is counted and
+    // reported once.
     let p = e.charge(m, &md5(2), 500, Currency::Usd).await;
     let h2 = "b".repeat(64);
     assert!(matches!(
         e.store
-            .settle_charge_watched(p, &paid(&h2), e.t0 + 10, window)
+            .record_payment(p, &paid(&h2), e.t0 + 10, e.t0 + 40)
             .await
             .unwrap(),
-        SettleOutcome::Changed { after: None }
+        SettleOutcome::Changed { after: None, .. }
     ));
     assert_eq!(
         e.store
-            .settle_charge_watched(p, &paid(&h2), e.t0 + 11, window)
+            .record_payment(p, &paid(&h2), e.t0 + 11, e.t0 + 41)
             .await
             .unwrap(),
         SettleOutcome::Unchanged
     );
-    assert_eq!(
-        e.store
-            .settle_charge_watched(p, &paid(&"c".repeat(64)), e.t0 + 12, window)
+    let h3 = "c".repeat(64);
+    for at in [e.t0 + 12, e.t0 + 13] {
+        let outcome = e
+            .store
+            .record_payment(p, &paid(&h3), at, at + 30)
             .await
-            .unwrap(),
-        SettleOutcome::Reported
+            .unwrap();
+        let expected = if at == e.t0 + 12 {
+            SettleOutcome::Recorded
+        } else {
+            SettleOutcome::Unchanged
+        };
+        assert_eq!(outcome, expected);
+    }
+    assert_eq!(
+        e.follow_ups(p).await,
+        ["charge_paid", "payment_extra"],
+        "the second payment is reported once"
     );
+    assert_eq!(e.store.charge_payments(p).await.unwrap().len(), 2);
     // Failed/expired settlements never touch an ended charge.
     let expired = khqr_bot::store::ChargeSettlement {
         status: ChargeStatus::Expired,
-        bakong_hash: None,
-        paid_at: None,
         event: EventKind::ChargeExpired,
+        detail: serde_json::json!({}),
         follow_up: FollowUpKind::ChargeExpired,
-        ..paid("")
     };
-    assert_eq!(
-        e.store
-            .settle_charge_watched(c, &expired, e.t0 + TTL + 10, window)
-            .await
-            .unwrap(),
-        SettleOutcome::Unchanged
-    );
-    assert_eq!(e.status(c).await, ChargeStatus::Cancelled);
+    for charge in [c, p] {
+        assert!(
+            !e.store
+                .settle_charge(charge, &expired, e.t0 + TTL + 10)
+                .await
+                .unwrap()
+        );
+        assert_eq!(e.status(charge).await, ChargeStatus::Paid);
+    }
 }
 
 #[tokio::test]
