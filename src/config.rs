@@ -12,6 +12,9 @@ use std::time::Duration;
 use crate::crypto::SecretKey;
 use crate::store::Backend;
 
+mod flood;
+pub use flood::{Budget, FloodLimits};
+
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://khqr-bot.db";
 /// The integration guide's ceiling for a dynamic KHQR's lifetime.
 pub const MAX_CHARGE_TTL_SECS: u64 = 600;
@@ -172,6 +175,8 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// `LOG_FORMAT`.
     pub log_format: LogFormat,
+    /// `FLOOD_*`: what the bot drops before its handlers (see `bot::shedding`).
+    pub flood: FloodLimits,
 }
 
 impl Config {
@@ -260,6 +265,7 @@ impl Config {
             ));
         }
         let log_format = LogFormat::from_source(&get)?;
+        let flood = FloodLimits::from_source(&get)?;
 
         Ok(Self {
             telegram_token: BotToken(telegram_token),
@@ -273,6 +279,7 @@ impl Config {
             webhook,
             metrics_listen,
             log_format,
+            flood,
         })
     }
 }
