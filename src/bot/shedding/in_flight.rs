@@ -16,8 +16,10 @@ pub const PER_CHAT: usize = 4;
 pub const KEYLESS: usize = 64;
 /// Most updates without a chat in flight from one sender.
 pub const KEYLESS_PER_USER: usize = 8;
-/// Most updates in flight in all: bounds the ticket table, whatever the number of chats.
-pub const TOTAL: usize = 1024;
+/// Most updates in flight in all, whatever the number of chats: bounds the ticket table, and
+/// what a stop has to drain — about what Telegram's 25 messages a second lets the bot
+/// answer in ten seconds.
+pub const TOTAL: usize = 256;
 
 /// Where an update waits for its handler: the worker of its chat, or teloxide's worker for
 /// updates without a chat (which runs them concurrently; `user` is the sender, if any).

@@ -178,18 +178,15 @@ impl Shedding {
                 update.kind,
                 UpdateKind::InlineQuery(_) | UpdateKind::ChosenInlineResult(_)
             );
-            match user {
-                Some(user) if inline => {
-                    if !budgets.inline.try_take(&user, now) {
-                        return Err(Shed::InlineBudget);
-                    }
-                }
-                Some(user) => {
-                    if !budgets.users.try_take(&user, now) {
-                        return Err(Shed::UserBudget);
-                    }
-                }
-                None => {}
+            let (users, shed) = if inline {
+                (&mut budgets.inline, Shed::InlineBudget)
+            } else {
+                (&mut budgets.users, Shed::UserBudget)
+            };
+            if let Some(user) = user
+                && !users.try_take(&user, now)
+            {
+                return Err(shed);
             }
             if let Some(chat) = chat
                 && !budgets.chats.try_take(&chat.0, now)
