@@ -18,6 +18,7 @@ use khqr_bot::bakong::sandbox::Payment;
 use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
 use khqr_bot::bot::CallbackAction;
 use khqr_bot::i18n::Lang;
+use khqr_bot::store::Charge;
 use khqr_bot::t;
 use khqr_bot::telegram_pacing::Limits;
 
@@ -28,17 +29,15 @@ fn members(n: i64) -> Vec<TgUser> {
     (0..n).map(|i| TgUser::english(60_000 + i)).collect()
 }
 
-/// `user` charges `text`; returns the card's message id and its KHQR's md5.
-async fn charge(app: &TestApp, user: &TgUser, text: &str) -> (i32, String) {
+/// `user` charges `text`; returns the charge, its card sent.
+async fn charge(app: &TestApp, user: &TgUser, text: &str) -> Charge {
     app.charge_photo(user, text).await;
     let merchant = app.merchant(user).await.unwrap();
-    let charge = app
-        .store
+    app.store
         .merchant_charges(merchant.id, 1)
         .await
         .unwrap()
-        .remove(0);
-    (charge.message_id.unwrap(), charge.md5)
+        .remove(0)
 }
 
 fn pay(app: &TestApp, md5: &str, amount: &str, to: &str) {
@@ -94,9 +93,9 @@ async fn another_sellers_charge_gets_its_card_and_paid_edit_while_a_user_and_a_g
     app.telegram
         .flood_texts(&flooder, std::iter::repeat_n("/help", 150));
     app.telegram.flood_group(GROUP, &crowd, "/help");
-    let (card, md5) = charge(&app, &seller, "/charge 2.50 USD tea").await;
-    pay(&app, &md5, "2.50", "dara@aclb");
-    paid_edit(&app, &seller, card).await;
+    let card = charge(&app, &seller, "/charge 2.50 USD tea").await;
+    pay(&app, &card.md5, "2.50", "dara@aclb");
+    paid_edit(&app, &seller, card.message_id.unwrap()).await;
 
     // Stopping drains what was admitted, and returns (`stop` fails after WAIT).
     app.stop().await;
@@ -134,8 +133,8 @@ async fn another_sellers_charge_gets_its_card_while_a_user_floods_the_webhook() 
 
     app.telegram
         .flood_texts(&flooder, std::iter::repeat_n("/help", 150));
-    let (_, md5) = charge(&app, &seller, "/charge 3 USD tea").await;
-    assert_eq!(md5.len(), 32);
+    let card = charge(&app, &seller, "/charge 3 USD tea").await;
+    assert!(card.message_id.is_some());
 
     app.stop().await;
     let flooder_answers = help_answers(&app, flooder.id);
@@ -158,6 +157,31 @@ async fn the_bot_stops_under_a_flood() {
         .unwrap();
     app.stop().await;
     assert!(help_answers(&app, flooder.id) <= 25);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crowd_of_fresh_accounts_gets_few_hints_and_holds_no_seller_up() {
+    let mut app = TestApp::spawn().await;
+    let seller = TgUser::english(66_001);
+    app.setup_merchant(&seller, "dara@aclb", "Dara Tea", "Phnom Penh")
+        .await;
+    let crowd: Vec<TgUser> = (0..200).map(|i| TgUser::english(67_000 + i)).collect();
+    app.telegram.flood_users(&crowd, "hello");
+    let card = charge(&app, &seller, "/charge 5 USD tea").await;
+    assert!(card.message_id.is_some());
+
+    app.stop().await;
+    let hint = t!(Lang::En, "unknown-message");
+    let hinted = crowd
+        .iter()
+        .filter(|u| app.telegram.sent_texts(u.id).contains(&hint))
+        .count();
+    // Five hints a second for the whole bot (after a burst of ten): the crowd cannot fill
+    // Telegram's message budget that the sellers' cards need.
+    assert!(
+        (1..200).contains(&hinted),
+        "{hinted} of 200 fresh accounts were hinted"
+    );
 }
 
 #[tokio::test]
@@ -239,17 +263,12 @@ async fn every_press_of_a_hammered_button_is_answered() {
     let seller = TgUser::english(65_001);
     app.setup_merchant(&seller, "dara@aclb", "Dara Tea", "Phnom Penh")
         .await;
-    let (card, _) = charge(&app, &seller, "/charge 4 USD tea").await;
-    let merchant = app.merchant(&seller).await.unwrap();
-    let charge = app
-        .store
-        .merchant_charges(merchant.id, 1)
-        .await
-        .unwrap()
-        .remove(0);
-    let check = CallbackAction::check(charge.id, &charge.bill_number).encode();
+    let card = charge(&app, &seller, "/charge 4 USD tea").await;
+    let check = CallbackAction::check(card.id, &card.bill_number).encode();
 
-    let presses = app.telegram.flood_presses(&seller, card, &check, 25);
+    let presses = app
+        .telegram
+        .flood_presses(&seller, card.message_id.unwrap(), &check, 25);
     eventually("every press answered", || {
         presses.iter().all(|id| app.telegram.is_answered(id))
     })
