@@ -12,6 +12,9 @@ use std::time::Duration;
 use crate::crypto::SecretKey;
 use crate::store::Backend;
 
+mod flood;
+pub use flood::{Budget, FloodLimits};
+
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://khqr-bot.db";
 /// The integration guide's ceiling for a dynamic KHQR's lifetime.
 pub const MAX_CHARGE_TTL_SECS: u64 = 600;
@@ -182,6 +185,8 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// `LOG_FORMAT`.
     pub log_format: LogFormat,
+    /// `FLOOD_*`: what the bot drops before its handlers (see `bot::shedding`).
+    pub flood: FloodLimits,
 }
 
 impl Config {
@@ -270,6 +275,7 @@ impl Config {
             ));
         }
         let log_format = LogFormat::from_source(&get)?;
+        let flood = FloodLimits::from_source(&get)?;
 
         Ok(Self {
             telegram_token: BotToken(telegram_token),
@@ -283,6 +289,7 @@ impl Config {
             webhook,
             metrics_listen,
             log_format,
+            flood,
         })
     }
 }

@@ -33,6 +33,10 @@ pub const BAKONG_ERROR_KINDS: [&str; 12] = [
     "config",
 ];
 
+/// The `reason` label of `khqr_bot_updates_shed_total`: why the bot dropped a Telegram
+/// update before any handler saw it (`bot::shedding`).
+pub const SHED_REASONS: [&str; 4] = ["user_budget", "chat_budget", "inline_budget", "in_flight"];
+
 /// Upper bounds (seconds) of the Bakong request latency buckets.
 const BAKONG_BUCKETS: [f64; 12] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0,
@@ -116,6 +120,7 @@ pub struct Metrics {
     rounds: AtomicU64,
     round_failures: AtomicU64,
     round_duration: Histogram,
+    updates_shed: [AtomicU64; SHED_REASONS.len()],
 }
 
 impl Default for Metrics {
@@ -127,6 +132,7 @@ impl Default for Metrics {
             rounds: AtomicU64::new(0),
             round_failures: AtomicU64::new(0),
             round_duration: Histogram::new(&ROUND_BUCKETS),
+            updates_shed: std::array::from_fn(|_| AtomicU64::new(0)),
         }
     }
 }
@@ -146,6 +152,25 @@ impl Metrics {
             }
             None => debug_assert!(false, "unknown Bakong error kind {kind}"),
         }
+    }
+
+    /// The bot dropped a Telegram update for `reason`, one of [`SHED_REASONS`]; another
+    /// name is a bug and is not counted.
+    pub fn update_shed(&self, reason: &str) {
+        match SHED_REASONS.iter().position(|r| *r == reason) {
+            Some(i) => {
+                self.updates_shed[i].fetch_add(1, Ordering::Relaxed);
+            }
+            None => debug_assert!(false, "unknown shed reason {reason}"),
+        }
+    }
+
+    /// Updates dropped for `reason` so far (0 for an unknown reason).
+    pub fn updates_shed(&self, reason: &str) -> u64 {
+        SHED_REASONS
+            .iter()
+            .position(|r| *r == reason)
+            .map_or(0, |i| self.updates_shed[i].load(Ordering::Relaxed))
     }
 
     /// Telegram accepted one queued follow-up.
@@ -232,6 +257,20 @@ impl Metrics {
             let _ = writeln!(
                 out,
                 "{name}{{kind=\"{kind}\"}} {}",
+                n.load(Ordering::Relaxed)
+            );
+        }
+        let name = format!("{PREFIX}_updates_shed_total");
+        header(
+            &mut out,
+            &name,
+            "Telegram updates dropped before any handler, by reason (a flood).",
+            "counter",
+        );
+        for (reason, n) in SHED_REASONS.iter().zip(&self.updates_shed) {
+            let _ = writeln!(
+                out,
+                "{name}{{reason=\"{reason}\"}} {}",
                 n.load(Ordering::Relaxed)
             );
         }

@@ -134,6 +134,7 @@ callback-paid = This payment has already been received.
 callback-expired = This QR code has expired.
 callback-failed = This payment failed.
 callback-was-cancelled = This payment was already cancelled.
+flood-press-dropped = Too many taps at once. Please wait a moment and tap again.
 
 ## Payment watcher: the QR message once settled, notices
 status-paid-title = PAID

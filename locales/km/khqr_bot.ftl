@@ -134,6 +134,7 @@ callback-paid = ការបង់ប្រាក់នេះបានទទួ�
 callback-expired = កូដ QR នេះផុតកំណត់ហើយ។
 callback-failed = ការបង់ប្រាក់នេះបានបរាជ័យ។
 callback-was-cancelled = ការបង់ប្រាក់នេះត្រូវបានបោះបង់រួចហើយ។
+flood-press-dropped = អ្នកចុចច្រើនដងពេក។ សូមរង់ចាំបន្តិច រួចចុចម្ដងទៀត។
 
 ## Payment watcher: the QR message once settled, notices
 status-paid-title = បានទូទាត់

@@ -151,7 +151,7 @@ impl App {
         let ops_addr = ops.as_ref().map(OpsServer::addr);
         let webhook_addr = webhook.as_ref().map(WebhookServer::addr);
         Ok(Self {
-            bot: Bot::new(telegram, ctx)
+            bot: Bot::new(telegram, ctx, config.flood, Arc::clone(&metrics))
                 .with_watcher(watcher)
                 .with_ops(ops)
                 .with_webhook(webhook),

@@ -38,6 +38,7 @@ mod renewal_notices;
 mod reports;
 mod router;
 mod setup;
+pub mod shedding;
 mod simple_commands;
 mod stopper;
 mod stored_token;
@@ -51,16 +52,20 @@ use teloxide::dispatching::Dispatcher;
 use teloxide::dispatching::dialogue::Storage;
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
-use teloxide::types::{AllowedUpdate, BotCommand};
+use teloxide::types::{AllowedUpdate, BotCommand, ChatId};
 use teloxide::update_listeners::{UpdateListener, polling_default};
 use teloxide::utils::command::BotCommands;
 
 use crate::bakong;
+use crate::config::FloodLimits;
 use crate::crypto::SecretBox;
 use crate::i18n::Lang;
+use crate::metrics::Metrics;
 use crate::ops::{OpsServer, WebhookServer};
 use crate::store::Store;
 use crate::telegram_pacing::PacedBot;
+
+use shedding::SheddingListener;
 
 pub use app::{App, StartError};
 pub use callbacks::CallbackAction;
@@ -70,6 +75,7 @@ pub use dialogue::{DbStorage, State};
 pub use format::{phnom_penh_date, phnom_penh_time};
 pub use links::link_url;
 pub use router::schema;
+pub use shedding::Shedding;
 pub use stopper::Stopper;
 
 /// The requester every handler gets: every request waits at the process's flood gate
@@ -184,9 +190,12 @@ async fn log_inline_mode(bot: &TgBot) {
 
 /// A configured bot, ready to poll.
 pub struct Bot {
-    dispatcher: Dispatcher<TgBot, HandlerError, teloxide::dispatching::DefaultKey>,
+    /// Distributes updates by [`shedding::chat_lane`], the function admission counts by.
+    dispatcher: Dispatcher<TgBot, HandlerError, ChatId>,
     bot: TgBot,
     ctx: Arc<Ctx>,
+    /// Every update passes it before the dispatcher (see [`shedding`]).
+    shedding: Arc<Shedding>,
     /// Stopped when polling stops.
     watcher: Option<watching::WatcherTasks>,
     /// `/healthz` and `/metrics` (`METRICS_LISTEN`), stopped when polling stops.
@@ -200,13 +209,23 @@ pub struct Bot {
 impl Bot {
     /// `bot` carries the process's flood gate (shared with the watcher's outbox); handlers
     /// use it with [`WaitPolicy::HANDLERS`](crate::telegram_pacing::WaitPolicy::HANDLERS).
-    pub fn new(bot: PacedBot, ctx: Ctx) -> Self {
+    /// `flood` are the budgets every update passes before a handler (`FLOOD_*`); what they
+    /// drop is counted in `metrics`.
+    pub fn new(bot: PacedBot, ctx: Ctx, flood: FloodLimits, metrics: Arc<Metrics>) -> Self {
         let bot = bot.with_policy(crate::telegram_pacing::WaitPolicy::HANDLERS);
         let storage = DbStorage::new(ctx.store.clone(), ctx.clock.clone()).erase();
+        let shedding = Arc::new(Shedding::new(flood, ctx.clock.clone(), metrics));
         let ctx = Arc::new(ctx);
         let debounce = Arc::new(inline::Debounce::default());
         let dispatcher = Dispatcher::builder(bot.clone(), schema())
-            .dependencies(dptree::deps![ctx.clone(), storage, debounce])
+            .dependencies(dptree::deps![
+                ctx.clone(),
+                storage,
+                debounce,
+                Arc::clone(&shedding)
+            ])
+            .distribution_function(shedding::chat_lane)
+            .worker_queue_size(shedding::WORKER_QUEUE)
             .default_handler(|update| async move {
                 tracing::debug!(update_id = update.id.0, "update ignored");
             })
@@ -216,6 +235,7 @@ impl Bot {
             dispatcher,
             bot,
             ctx,
+            shedding,
             watcher: None,
             ops: None,
             webhook: None,
@@ -268,7 +288,11 @@ impl Bot {
                     Some(lock) => {
                         // Deletes a webhook left from webhook mode first (getUpdates is
                         // refused while one is set).
-                        let mut listener = polling_default(self.bot.clone()).await;
+                        let mut listener = SheddingListener::new(
+                            polling_default(self.bot.clone()).await,
+                            Arc::clone(&self.shedding),
+                            &self.bot,
+                        );
                         let stop = UpdateListener::stop_token(&mut listener);
                         let stopped = self.stopper.stopped();
                         // Holds the lock while polling; if it is lost, polling stops (two
@@ -303,7 +327,9 @@ impl Bot {
                 }
             }
             Some(webhook) => match webhook.start(&self.bot, &ALLOWED_UPDATES).await {
-                Ok((mut listener, server)) => {
+                Ok((listener, server)) => {
+                    let mut listener =
+                        SheddingListener::new(listener, Arc::clone(&self.shedding), &self.bot);
                     let stop = UpdateListener::stop_token(&mut listener);
                     let on_stop = stop.clone();
                     let stopped = self.stopper.stopped();

@@ -41,12 +41,8 @@ pub(super) fn outside_private_chat(msg: Message, cmd: Command) -> bool {
 /// The one answer to a merchant command in a group. A message carrying something that
 /// looks like a Bakong token is deleted first.
 pub(super) async fn on_group_command(turn: Turn, me: Me) -> HandlerResult {
+    delete_pasted_token(&turn).await;
     let (bot, msg) = (&turn.bot, &turn.msg);
-    if msg.text().is_some_and(contains_jwt)
-        && let Err(e) = bot.delete_message(msg.chat.id, msg.id).await
-    {
-        tracing::warn!(chat_id = msg.chat.id.0, error = %e, "could not delete a pasted token");
-    }
     // The caller's language choice only, nothing about their shop.
     let lang = turn.lang();
     let mut send = bot.send_message(msg.chat.id, t!(lang, "private-only"));
@@ -61,6 +57,23 @@ pub(super) async fn on_group_command(turn: Turn, me: Me) -> HandlerResult {
     }
     send.await?;
     Ok(())
+}
+
+/// A group's command after the group's answer of this interval was given: no answer (a
+/// crowd spamming `/help` gets one), but a pasted token is still deleted.
+pub(super) async fn on_unanswered_group_command(turn: Turn) -> HandlerResult {
+    delete_pasted_token(&turn).await;
+    Ok(())
+}
+
+/// Deletes the message if it carries something that looks like a Bakong token.
+async fn delete_pasted_token(turn: &Turn) {
+    let (bot, msg) = (&turn.bot, &turn.msg);
+    if msg.text().is_some_and(contains_jwt)
+        && let Err(e) = bot.delete_message(msg.chat.id, msg.id).await
+    {
+        tracing::warn!(chat_id = msg.chat.id.0, error = %e, "could not delete a pasted token");
+    }
 }
 
 /// Whether any word of `text` looks like a Bakong token (e.g. `/token eyJ…`).

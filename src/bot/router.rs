@@ -3,8 +3,11 @@
 //! [`super::turn`] and [`super::caller`].
 //!
 //! ```text
-//! update ─ caller::resolve (once: language, user, merchant)      → Caller
+//! update ─ Shedding::claim (the update's place in flight, until its handler returns)
+//!        ─ caller::resolve (once: language, user, merchant)      → Caller
 //!  ├─ message ─ Turn::new                                       → Turn
+//!  │   ├─ command outside a private chat, the group's answer already given this interval
+//!  │   │                                          → private::on_unanswered_group_command
 //!  │   ├─ merchant command outside a private chat → private::on_group_command
 //!  │   └─ dialogue (per chat)
 //!  │       ├─ command
@@ -12,13 +15,15 @@
 //!  │       │   │                 └─ none     → on_not_set_up (the one "finish /setup first")
 //!  │       │   └─ anyone                      → on_open_command
 //!  │       ├─ wizard steps (State::…)         → setup::…, email::on_email
-//!  │       └─ anything else                   → on_other_message
+//!  │       └─ anything else                   → on_other_message (a hint, once a minute)
 //!  ├─ button press ─ pay link (lks:, lnq:)    → links::on_callback
 //!  │               ├─ charge the missing (dif:) → difference::on_callback
 //!  │               └─ any other             → callbacks::on_callback
 //!  ├─ inline query (settled, per user)        → inline::on_inline_query
 //!  └─ chosen inline result                    → inline::on_chosen
 //! ```
+
+use std::sync::Arc;
 
 use teloxide::dispatching::UpdateHandler;
 use teloxide::dispatching::dialogue::ErasedStorage;
@@ -31,13 +36,22 @@ use super::commands::{OpenCommand, ShopCommand};
 use super::dialogue::{BotDialogue, State};
 use super::turn::Turn;
 use super::{
-    Command, HandlerError, HandlerResult, callbacks, charge, close, difference, email, export,
-    inline, links, links_buy, private, reports, setup, simple_commands,
+    Command, HandlerError, HandlerResult, Shedding, callbacks, charge, close, difference, email,
+    export, inline, links, links_buy, private, reports, setup, simple_commands,
 };
 
 /// The handler tree (see the module documentation for its shape).
 pub fn schema() -> UpdateHandler<HandlerError> {
     use dptree::case;
+
+    // A group's commands get at most one answer per FLOOD_GROUP_ANSWER_SECS: the others
+    // only have a pasted token deleted. (The filter takes the group's answer when it is
+    // there to take, and lets the command go on to the branches that answer it.)
+    let group_quota = teloxide::filter_command::<Command, _>()
+        .filter(|msg: Message, shedding: Arc<Shedding>| {
+            !msg.chat.is_private() && !shedding.may_answer_group(msg.chat.id)
+        })
+        .endpoint(private::on_unanswered_group_command);
 
     // Merchant commands outside a private chat: one "talk to me in private", nothing else
     // (ahead of the dialogue, so a group's command never touches wizard state).
@@ -83,6 +97,7 @@ pub fn schema() -> UpdateHandler<HandlerError> {
 
     let messages = Update::filter_message()
         .map(Turn::new)
+        .branch(group_quota)
         .branch(group_guard)
         .branch(conversation);
 
@@ -96,6 +111,9 @@ pub fn schema() -> UpdateHandler<HandlerError> {
     let chosen = Update::filter_chosen_inline_result().endpoint(inline::on_chosen);
 
     dptree::entry()
+        // First: the update's place in flight, held until its handler has returned (dptree
+        // keeps this value with the update until the endpoint completes).
+        .map(|update: Update, shedding: Arc<Shedding>| shedding.claim(&update))
         .filter_map_async(caller::resolve)
         .branch(messages)
         .branch(callbacks)
@@ -160,8 +178,9 @@ async fn on_not_set_up(turn: Turn, cmd: ShopCommand) -> HandlerResult {
     Ok(())
 }
 
-/// A message that is neither a command nor an expected wizard answer.
-async fn on_other_message(turn: Turn) -> HandlerResult {
+/// A message that is neither a command nor an expected wizard answer: in a private chat,
+/// a hint at most once a minute (a stranger's chatter, forwarded messages).
+async fn on_other_message(turn: Turn, shedding: Arc<Shedding>) -> HandlerResult {
     let msg = &turn.msg;
     // A Bakong token pasted outside /setup or /token must not stay in the chat.
     let pasted_token = msg.text().is_some_and(private::contains_jwt);
@@ -173,6 +192,9 @@ async fn on_other_message(turn: Turn) -> HandlerResult {
     }
     if pasted_token {
         return turn.reply(t!(turn.lang(), "token-outside-wizard")).await;
+    }
+    if !shedding.may_hint(msg.chat.id) {
+        return Ok(());
     }
     turn.reply(t!(turn.lang(), "unknown-message")).await
 }

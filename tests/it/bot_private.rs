@@ -11,8 +11,13 @@ use khqr_bot::t;
 
 const GROUP: i64 = -100_777;
 
+/// A group gets one answer per `FLOOD_GROUP_ANSWER_SECS` (`bot_flood` tests that): here 1 s,
+/// and [`in_group`] moves the app's clock past it before each command.
+const ONE_ANSWER_A_SECOND: &[(&str, &str)] = &[("FLOOD_GROUP_ANSWER_SECS", "1")];
+
 /// `user` writes `text` in the group; returns the bot's one answer there.
 async fn in_group(app: &TestApp, user: &TgUser, text: &str) -> Call {
+    app.advance_clock(2);
     let since = app.telegram.call_count();
     app.telegram.send_group_text(user, GROUP, text);
     app.telegram
@@ -34,7 +39,7 @@ fn button_url(call: &Call) -> Option<String> {
 
 #[tokio::test]
 async fn merchant_commands_in_a_group_only_point_to_the_private_chat_and_change_nothing() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(ONE_ANSWER_A_SECOND).await;
     let user = TgUser::english(4101);
     let token = app
         .setup_merchant(&user, "sokha@aclb", "Sokha Coffee", "Phnom Penh")
@@ -133,7 +138,7 @@ async fn merchant_commands_in_a_group_only_point_to_the_private_chat_and_change_
 
 #[tokio::test]
 async fn a_token_pasted_in_a_group_is_deleted_and_a_khmer_seller_is_answered_in_khmer() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(ONE_ANSWER_A_SECOND).await;
     let user = TgUser::khmer(4102);
     app.setup_merchant(&user, "dara@wing", "Dara Shop", "Siem Reap")
         .await;

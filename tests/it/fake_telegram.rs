@@ -892,3 +892,66 @@ async fn the_emulator_listens_on_loopback_only() {
         format!("http://127.0.0.1:{}/", fake.addr().port())
     );
 }
+
+#[tokio::test]
+async fn a_flood_arrives_in_one_get_updates_answer() {
+    let fake = FakeTelegram::start().await;
+    let bot = bot(&fake);
+    let flooder = TgUser::english(3001);
+    let ids = fake.flood_texts(&flooder, (0..150).map(|i| format!("spam {i}")));
+    assert_eq!(ids.len(), 150);
+    let members: Vec<TgUser> = (0..30).map(|i| TgUser::english(3100 + i)).collect();
+    fake.flood_group(-100_300, &members, "/help");
+    let strangers: Vec<TgUser> = (0..20).map(|i| TgUser::english(3200 + i)).collect();
+    fake.flood_users(&strangers, "hello");
+
+    // Telegram's 100 at a time, in the order they were sent.
+    let first = bot.get_updates().await.unwrap();
+    assert_eq!(first.len(), 100);
+    let texts: Vec<&str> = first
+        .iter()
+        .filter_map(|u| match &u.kind {
+            UpdateKind::Message(m) => m.text(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts[0], "spam 0");
+    assert_eq!(texts[99], "spam 99");
+    let rest = bot
+        .get_updates()
+        .offset(first[99].id.as_offset())
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 100);
+    let senders: std::collections::BTreeSet<i64> = rest
+        .iter()
+        .filter_map(|u| u.from().map(|f| f.id.0 as i64))
+        .collect();
+    assert!(senders.contains(&3001) && senders.contains(&3129) && senders.contains(&3219));
+    let group_messages = rest
+        .iter()
+        .filter(|u| u.chat().is_some_and(|c| c.id == ChatId(-100_300)))
+        .count();
+    assert_eq!(group_messages, 30);
+}
+
+#[tokio::test]
+async fn hammered_presses_are_open_until_answered() {
+    let fake = FakeTelegram::start().await;
+    let bot = bot(&fake);
+    let user = TgUser::english(3301);
+    fake.send_text(&user, "/start");
+    let card = bot
+        .send_message(ChatId(user.id), "card")
+        .reply_markup(keyboard(1))
+        .await
+        .unwrap();
+    let presses = fake.flood_presses(&user, card.id.0, "chk:1", 5);
+    assert_eq!(presses.len(), 5);
+    assert!(presses.iter().all(|id| !fake.is_answered(id)));
+    bot.answer_callback_query(CallbackQueryId(presses[2].clone()))
+        .await
+        .unwrap();
+    let answered: Vec<bool> = presses.iter().map(|id| fake.is_answered(id)).collect();
+    assert_eq!(answered, [false, false, true, false, false]);
+}

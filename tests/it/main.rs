@@ -14,6 +14,7 @@ mod bot_cli;
 mod bot_close;
 mod bot_close_fixtures;
 mod bot_export;
+mod bot_flood;
 mod bot_history_chart;
 mod bot_inline;
 mod bot_inline_emulator;

@@ -57,22 +57,7 @@ impl TelegramEmulator {
     /// presses.
     pub fn press_button(&self, user: &TgUser, message_id: i32, data: &str) -> String {
         let mut st = self.shared.lock();
-        let chat = st.chat(user);
-        let message = match chat.messages.get(&message_id) {
-            Some(stored) => stored.json.clone(),
-            None => json!({ "chat": user.chat_json(), "message_id": message_id, "date": 0 }),
-        };
-        let id = format!("fake-cbq-{}", st.next_callback);
-        st.next_callback += 1;
-        st.open_callbacks.insert(id.clone());
-        let query = json!({
-            "id": id,
-            "from": user.to_json(),
-            "message": message,
-            "chat_instance": format!("fake-chat-instance-{}", user.id),
-            "data": data,
-        });
-        st.push_update("callback_query", query);
+        let id = queue_press(&mut st, user, message_id, data);
         drop(st);
         self.shared.notify_changed();
         id
@@ -309,9 +294,36 @@ impl TelegramEmulator {
     }
 }
 
+/// Queues `user`'s press of the button carrying `data` on message `message_id` of their
+/// chat (see [`TelegramEmulator::press_button`]); returns the callback query id.
+pub(super) fn queue_press(
+    st: &mut EmulatorState,
+    user: &TgUser,
+    message_id: i32,
+    data: &str,
+) -> String {
+    let chat = st.chat(user);
+    let message = match chat.messages.get(&message_id) {
+        Some(stored) => stored.json.clone(),
+        None => json!({ "chat": user.chat_json(), "message_id": message_id, "date": 0 }),
+    };
+    let id = format!("fake-cbq-{}", st.next_callback);
+    st.next_callback += 1;
+    st.open_callbacks.insert(id.clone());
+    let query = json!({
+        "id": id,
+        "from": user.to_json(),
+        "message": message,
+        "chat_instance": format!("fake-chat-instance-{}", user.id),
+        "data": data,
+    });
+    st.push_update("callback_query", query);
+    id
+}
+
 /// Stores `user`'s message `text` in `chat` as Telegram would deliver it (a leading `/command`
 /// gets a `bot_command` entity) and returns its id and its JSON, for the `message` update.
-fn write_text(chat: &mut ChatState, user: &TgUser, text: &str) -> (i32, Value) {
+pub(super) fn write_text(chat: &mut ChatState, user: &TgUser, text: &str) -> (i32, Value) {
     let message_id = chat.next_message_id();
     let mut message = json!({
         "message_id": message_id,

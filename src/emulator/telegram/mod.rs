@@ -35,6 +35,8 @@
 //!   [`LONG_POLL_CAP`]).
 //! - Group chats: only members writing messages ([`TelegramEmulator::send_group_text`]); the
 //!   bot may send to a group once someone wrote there.
+//! - Floods ([`flood`]): many updates queued at once — one user's pile of messages or
+//!   button presses, a group's members all sending a command, many distinct users.
 //! - Inline mode ([`inline`]): inline queries, `answerInlineQuery`, a user choosing a result
 //!   (`chosen_inline_result`, with an `inline_message_id` only for a result with an inline
 //!   keyboard), edits by `inline_message_id` (no uploads: media by `file_id`), button presses
@@ -65,6 +67,7 @@ mod chat;
 mod control;
 mod failures;
 mod files;
+mod flood;
 mod http;
 mod inline;
 mod methods;

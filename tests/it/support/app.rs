@@ -46,6 +46,8 @@ pub struct TestApp {
     pub ops_addr: Option<SocketAddr>,
     /// Where the running app accepts webhook updates (`TELEGRAM_WEBHOOK_LISTEN`).
     pub webhook_addr: Option<SocketAddr>,
+    /// How the app paces its messages ([`pacing`] unless a test asks for Telegram's own).
+    limits: Limits,
 }
 
 impl TestApp {
@@ -62,6 +64,16 @@ impl TestApp {
     /// Like [`TestApp::spawn_with`] on `clock` (e.g. [`TestClock::frozen_at`]: no charge is
     /// due twice and no limit's window passes while the test does not move it).
     pub async fn spawn_with_clock(env: &[(&str, &str)], clock: TestClock) -> TestApp {
+        Self::spawn_full(env, clock, pacing()).await
+    }
+
+    /// Like [`TestApp::spawn_with`], the bot pacing its messages by `limits` (e.g.
+    /// `Limits::default()`, Telegram's: a second between two messages in a chat).
+    pub async fn spawn_paced(env: &[(&str, &str)], limits: Limits) -> TestApp {
+        Self::spawn_full(env, TestClock::following_system(), limits).await
+    }
+
+    async fn spawn_full(env: &[(&str, &str)], clock: TestClock, limits: Limits) -> TestApp {
         let telegram = FakeTelegram::start().await;
         let bakong = Sandbox::start(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
@@ -84,6 +96,7 @@ impl TestApp {
             clock,
             ops_addr: None,
             webhook_addr: None,
+            limits,
         };
         app.start().await;
         app
@@ -146,7 +159,7 @@ impl TestApp {
         assert!(self.running.is_none(), "already running");
         let env = self.env();
         let config = Config::from_source(|k| env.get(k).cloned()).unwrap();
-        let app = App::start_with(&config, self.clock.shared(), pacing()).await?;
+        let app = App::start_with(&config, self.clock.shared(), self.limits).await?;
         self.store = app.store.clone();
         self.ops_addr = app.ops_addr;
         self.webhook_addr = app.webhook_addr;
