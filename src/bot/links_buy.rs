@@ -28,6 +28,7 @@ use super::charge::{BILL_ATTEMPTS, CardOwned, bill_number, build_khqr, caption, 
 use super::charge_args::{ChargeArgs, parse_charge};
 use super::dialogue::{BotDialogue, State};
 use super::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
+use super::stranger_text::StrangerText;
 use super::turn::Turn;
 use super::{Ctx, HandlerError, HandlerResult, TgBot};
 
@@ -130,7 +131,8 @@ pub(super) async fn start(turn: &Turn, dialogue: &BotDialogue, code: &LinkCode) 
             .reply(sold_out_text(lang, stats.paid, link.max_uses))
             .await;
     }
-    let (name, shop_name) = (buyer.name.as_str(), shop.profile.shop_name.as_str());
+    let name = StrangerText(&buyer.name).shown();
+    let shop_name = StrangerText(shop.profile.shop_name.as_str()).shown();
     let price = price_text(lang, link.price);
     let greeting = match &link.note {
         Some(item) => t!(
@@ -138,7 +140,7 @@ pub(super) async fn start(turn: &Turn, dialogue: &BotDialogue, code: &LinkCode) 
             "link-greeting",
             name = name,
             shop = shop_name,
-            item = item.as_str(),
+            item = StrangerText(item).shown(),
             price = price
         ),
         None => t!(
@@ -384,7 +386,7 @@ pub(super) fn buyer_caption(
     charge: &Charge,
     merchant: &crate::store::Merchant,
 ) -> Option<String> {
-    let shop = merchant.profile.as_ref()?.shop_name.to_string();
+    let shop = StrangerText(merchant.profile.as_ref()?.shop_name.as_str()).shown();
     let amount = format_money(charge.amount);
     match charge.status {
         ChargeStatus::Expired => Some(t!(
@@ -515,8 +517,13 @@ pub(super) async fn sale_message(
             .or(charge.settled_at)
             .unwrap_or(task.created_at),
     );
+    let (buyer, item, payer) = (
+        StrangerText(&bought.buyer.name).shown(),
+        StrangerText(&item).shown(),
+        StrangerText(&payer).shown(),
+    );
     let (buyer, amount, item, payer, time) = (
-        bought.buyer.name.as_str(),
+        buyer.as_str(),
         amount.as_str(),
         item.as_str(),
         payer.as_str(),

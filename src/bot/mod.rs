@@ -34,6 +34,7 @@ mod setup;
 mod simple_commands;
 mod stopper;
 mod stored_token;
+mod stranger_text;
 mod turn;
 pub mod watching;
 

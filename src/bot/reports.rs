@@ -15,6 +15,7 @@ use super::charge_args::{ChargeArgs, ChargeArgsError, parse_charge};
 use super::export::period_refusal;
 use super::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
 use super::history_chart;
+use super::stranger_text::StrangerText;
 use super::turn::Turn;
 use super::{Ctx, HandlerError, HandlerResult, stored_token};
 
@@ -43,8 +44,8 @@ pub(super) fn period_title(lang: Lang, p: &Period) -> String {
 
 fn listed_line(lang: Lang, c: &ListedCharge, at: i64) -> String {
     let amount = money(c.amount_minor, c.currency);
-    let note = c.note.clone().unwrap_or_default();
-    let payer = c.payer_account_id.clone().unwrap_or_default();
+    let note = StrangerText(c.note.as_deref().unwrap_or_default()).shown();
+    let payer = StrangerText(c.payer_account_id.as_deref().unwrap_or_default()).shown();
     t!(
         lang,
         "history-line",
@@ -139,7 +140,7 @@ pub(super) async fn pending(turn: &Turn, shop: &Shop) -> HandlerResult {
     }
     let mut text = vec![t!(lang, "pending-title", count = open.len())];
     for c in &open {
-        let note = c.note.clone().unwrap_or_default();
+        let note = StrangerText(c.note.as_deref().unwrap_or_default()).shown();
         text.push(t!(
             lang,
             "pending-line",

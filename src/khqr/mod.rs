@@ -55,4 +55,4 @@ pub use decode::{decode, verify};
 pub use error::{KhqrError, KhqrErrorKind};
 pub use input::KhqrInput;
 pub use model::Khqr;
-pub use shop::{City, NameError, ShopName};
+pub use shop::{City, NameError, ShopName, is_bidi_control, is_invisible};
