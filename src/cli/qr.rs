@@ -195,8 +195,7 @@ fn to_input(args: &QrArgs, now_ms: u64) -> Result<KhqrInput, String> {
     let currency = currency_of(&args.currency).map_err(|e| usage_error(&e))?;
     let amount = match &args.amount {
         Some(text) => Some(
-            Amount::parse_decimal(text, currency)
-                .map_err(|e| usage_error(&KhqrError::from(e)))?,
+            Amount::parse_decimal(text, currency).map_err(|e| usage_error(&KhqrError::from(e)))?,
         ),
         None => None,
     };

@@ -101,8 +101,16 @@ const TAG_30: Tag = Tag::ascii(b"30");
 const KNOWN: [u8; 14] = [0, 1, 15, 29, 52, 53, 54, 58, 59, 60, 62, 64, 99, 63];
 /// The required ones, in the SDK's order, with the code of "missing".
 const REQUIRED: [(u8, K, &str); 8] = [
-    (0, K::PayloadFormatRequired, "payload format indicator (tag 00)"),
-    (29, K::MerchantTypeRequired, "account template (tag 29 or 30)"),
+    (
+        0,
+        K::PayloadFormatRequired,
+        "payload format indicator (tag 00)",
+    ),
+    (
+        29,
+        K::MerchantTypeRequired,
+        "account template (tag 29 or 30)",
+    ),
     (52, K::MccRequired, "merchant category code (tag 52)"),
     (53, K::CurrencyRequired, "currency (tag 53)"),
     (58, K::CountryCodeRequired, "country code (tag 58)"),
@@ -180,7 +188,9 @@ fn parse_int(s: &[u16]) -> Option<i64> {
         let Some(d) = ascii_digit(u, radix) else {
             break;
         };
-        value = value.saturating_mul(i64::from(radix)).saturating_add(i64::from(d));
+        value = value
+            .saturating_mul(i64::from(radix))
+            .saturating_add(i64::from(d));
         any = true;
     }
     any.then_some(if negative { -value } else { value })
@@ -189,7 +199,10 @@ fn parse_int(s: &[u16]) -> Option<i64> {
 /// `Number(s)`: `None` is NaN.
 fn js_number(s: &[u16]) -> Option<f64> {
     let start = s.iter().position(|&u| !is_js_space(u)).unwrap_or(s.len());
-    let end = s.iter().rposition(|&u| !is_js_space(u)).map_or(start, |i| i + 1);
+    let end = s
+        .iter()
+        .rposition(|&u| !is_js_space(u))
+        .map_or(start, |i| i + 1);
     let trimmed = s.get(start..end).unwrap_or(&[]);
     if trimmed.is_empty() {
         return Some(0.0);
@@ -203,7 +216,14 @@ fn js_number(s: &[u16]) -> Option<f64> {
     if unsigned == "Infinity" {
         return Some(sign * f64::INFINITY);
     }
-    let prefixed = [("0x", 16), ("0X", 16), ("0o", 8), ("0O", 8), ("0b", 2), ("0B", 2)];
+    let prefixed = [
+        ("0x", 16),
+        ("0X", 16),
+        ("0o", 8),
+        ("0O", 8),
+        ("0b", 2),
+        ("0B", 2),
+    ];
     for (prefix, radix) in prefixed {
         if let Some(digits) = text.strip_prefix(prefix) {
             // No sign before a radix prefix, at least one digit, nothing else.
@@ -286,7 +306,10 @@ fn sub_fields<'a>(mut value: &'a [u16], known: &[u8]) -> Result<Subs<'a>, Stop> 
         if rest.len() == value.len() {
             return Err(Stop::NoCode(ENDLESS));
         }
-        if let Some(slot) = tag.number().and_then(|t| known.iter().position(|&k| k == t)) {
+        if let Some(slot) = tag
+            .number()
+            .and_then(|t| known.iter().position(|&k| k == t))
+        {
             subs.values[slot] = Some(v);
             subs.any = true;
         }
@@ -374,7 +397,10 @@ fn run(s: &[u16], now_ms: Option<u64>) -> Result<(), Stop> {
         match tag {
             0 => {
                 if v.is_empty() {
-                    return fail(K::PayloadFormatRequired, "payload format indicator is empty");
+                    return fail(
+                        K::PayloadFormatRequired,
+                        "payload format indicator is empty",
+                    );
                 }
                 if v.len() > 2 {
                     return fail(
@@ -406,7 +432,13 @@ fn run(s: &[u16], now_ms: Option<u64>) -> Result<(), Stop> {
             }
             29 => account(v)?,
             52 => {
-                text(v, 4, K::MccRequired, K::MccTooLong, "merchant category code")?;
+                text(
+                    v,
+                    4,
+                    K::MccRequired,
+                    K::MccTooLong,
+                    "merchant category code",
+                )?;
                 if !v.iter().all(|&u| ascii_digit(u, 10).is_some()) {
                     return fail(K::MccInvalid, "merchant category code is not a number");
                 }
@@ -426,7 +458,13 @@ fn run(s: &[u16], now_ms: Option<u64>) -> Result<(), Stop> {
                     "amount is empty, negative or longer than 13 characters",
                 );
             }
-            58 => text(v, 3, K::CountryCodeRequired, K::CountryCodeInvalid, "country code")?,
+            58 => text(
+                v,
+                3,
+                K::CountryCodeRequired,
+                K::CountryCodeInvalid,
+                "country code",
+            )?,
             59 => text(
                 v,
                 25,
@@ -695,9 +733,24 @@ mod tests {
         // What the SDK answers (oracle): a length that is not a number stops the walk, so
         // the tags after it are missing, not malformed (5 and 24, not 8); two equal tags in a
         // row stop it too (2: the name after the second 58 is never seen).
-        assert_eq!(code("00x20101021129190015john_smith@devb5204599953031165802KH5910John Smith6010Phnom Penh630413A0"), Some(5));
-        assert_eq!(code("00020101021129190015john_smith@devb5204599953031165802KH5910John Smith60xxPhnom Penh6304533F"), Some(24));
-        assert_eq!(code("00020101021129190015john_smith@devb5204599953031165802KH5802KH5910John Smith6010Phnom Penh6304A166"), Some(2));
+        assert_eq!(
+            code(
+                "00x20101021129190015john_smith@devb5204599953031165802KH5910John Smith6010Phnom Penh630413A0"
+            ),
+            Some(5)
+        );
+        assert_eq!(
+            code(
+                "00020101021129190015john_smith@devb5204599953031165802KH5910John Smith60xxPhnom Penh6304533F"
+            ),
+            Some(24)
+        );
+        assert_eq!(
+            code(
+                "00020101021129190015john_smith@devb5204599953031165802KH5802KH5910John Smith6010Phnom Penh6304A166"
+            ),
+            Some(2)
+        );
         // A top-level 30 whose length does not advance: the SDK never returns.
         assert!(matches!(
             verdict("30ab0102xx", None),
