@@ -39,6 +39,7 @@ use crate::watcher::reminders::days_left;
 
 use super::charge::largest_photo;
 use super::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
+use super::stranger_text::StrangerText;
 
 /// Accepted task ids remembered at most (then forgotten all at once).
 const MAX_REMEMBERED: usize = 10_000;
@@ -171,9 +172,22 @@ enum Notice {
 }
 
 /// What the status card and caption say.
-struct Rendered {
-    caption: String,
-    png: Vec<u8>,
+pub(super) struct Rendered {
+    /// The seller's caption (the private card).
+    pub(super) caption: String,
+    /// The caption of the card in a customer's chat (inline mode), which everyone there
+    /// reads: no payer account, no transaction hash.
+    pub(super) guest_caption: String,
+    pub(super) png: Vec<u8>,
+}
+
+/// Who sees a status card's picture. A charge with a card in a customer's chat shares one
+/// picture (by `file_id`) between that chat and the seller's, so it shows no payer account
+/// and no hash; the seller's caption still has them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Audience {
+    Seller,
+    Shared,
 }
 
 /// An amount Bakong reported in `currency` (`USD` or `KHR`, any case).
@@ -346,18 +360,56 @@ fn money_notice(task: &OutboxItem, charge: &Charge, lang: Lang, now: UnixSecs) -
     }
 }
 
-/// Builds the caption and the status card for a settled charge.
-fn render_settled(
+/// Builds the captions and the status card for a settled charge; `audience` says who sees
+/// the picture.
+pub(super) fn render_settled(
     charge: &Charge,
     merchant: &Merchant,
     now: UnixSecs,
+    audience: Audience,
 ) -> Result<Rendered, DeliveryError> {
+    let t = settled_texts(charge, merchant, now, audience)?;
+    let line_refs: Vec<&str> = t.lines.iter().map(String::as_str).collect();
+    let png = status_png(&StatusSpec {
+        kind: t.kind,
+        title: &t.title,
+        shop_name: &StrangerText(&t.shop).bare(),
+        amount_text: &t.amount,
+        lines: &line_refs,
+    })
+    .map_err(|e| DeliveryError::Transient(format!("status card: {e}")))?;
+    Ok(Rendered {
+        caption: t.caption,
+        guest_caption: t.guest_caption,
+        png,
+    })
+}
+
+/// The words of a status card and its captions.
+struct SettledTexts {
+    kind: StatusKind,
+    title: String,
+    shop: String,
+    amount: String,
+    caption: String,
+    guest_caption: String,
+    /// The lines under the amount on the picture.
+    lines: Vec<String>,
+}
+
+fn settled_texts(
+    charge: &Charge,
+    merchant: &Merchant,
+    now: UnixSecs,
+    audience: Audience,
+) -> Result<SettledTexts, DeliveryError> {
     let lang = merchant.language;
     let shop = merchant
         .profile
         .as_ref()
         .map(|p| p.shop_name.to_string())
         .unwrap_or_default();
+    let shop_shown = StrangerText(&shop).shown();
     let amount = format_money(charge.amount);
     // A payment shows when the customer paid; anything else when it ended.
     let at = charge.paid_at.or(charge.settled_at).unwrap_or(now);
@@ -366,130 +418,155 @@ fn render_settled(
         .payer_account_id
         .clone()
         .unwrap_or_else(|| "—".into());
+    let payer = StrangerText(&payer).shown();
     let hash = short_hash(charge.bakong_hash.as_deref());
+    let seller_only = |line: String| (audience == Audience::Seller).then_some(line);
 
-    let (kind, title, caption, lines): (StatusKind, String, String, Vec<String>) =
-        match charge.status {
-            ChargeStatus::Paid => (
-                StatusKind::Paid,
-                t!(lang, "status-paid-title"),
+    let (kind, title, caption, guest_caption, lines): (
+        StatusKind,
+        String,
+        String,
+        Option<String>,
+        Vec<Option<String>>,
+    ) = match charge.status {
+        ChargeStatus::Paid => (
+            StatusKind::Paid,
+            t!(lang, "status-paid-title"),
+            t!(
+                lang,
+                "status-paid-caption",
+                amount = amount.as_str(),
+                shop = shop_shown.as_str(),
+                payer = payer.as_str(),
+                time = time.as_str(),
+                hash = hash.as_str()
+            ),
+            Some(t!(
+                lang,
+                "status-paid-caption-guest",
+                amount = amount.as_str(),
+                shop = shop_shown.as_str(),
+                time = time.as_str()
+            )),
+            vec![
+                seller_only(t!(lang, "status-line-from", payer = payer.as_str())),
+                Some(t!(lang, "status-line-time", time = time.as_str())),
+                seller_only(t!(lang, "status-line-ref", hash = hash.as_str())),
+            ],
+        ),
+        ChargeStatus::Mismatch => {
+            let arrived = arrived(charge);
+            let to = charge
+                .paid_to_account_id
+                .clone()
+                .unwrap_or_else(|| "—".into());
+            (
+                StatusKind::Failed,
+                t!(lang, "status-mismatch-title"),
                 t!(
                     lang,
-                    "status-paid-caption",
+                    "status-mismatch-caption",
                     amount = amount.as_str(),
-                    shop = shop.as_str(),
+                    account = charge.to_account_id.as_str(),
+                    arrived = arrived.as_str(),
+                    to = to.as_str(),
                     payer = payer.as_str(),
-                    time = time.as_str(),
                     hash = hash.as_str()
                 ),
+                Some(t!(
+                    lang,
+                    "status-mismatch-caption-guest",
+                    amount = amount.as_str(),
+                    arrived = arrived.as_str()
+                )),
                 vec![
-                    t!(lang, "status-line-from", payer = payer.as_str()),
-                    t!(lang, "status-line-time", time = time.as_str()),
-                    t!(lang, "status-line-ref", hash = hash.as_str()),
-                ],
-            ),
-            ChargeStatus::Mismatch => {
-                let arrived = arrived(charge);
-                let to = charge
-                    .paid_to_account_id
-                    .clone()
-                    .unwrap_or_else(|| "—".into());
-                (
-                    StatusKind::Failed,
-                    t!(lang, "status-mismatch-title"),
-                    t!(
+                    Some(t!(
                         lang,
-                        "status-mismatch-caption",
-                        amount = amount.as_str(),
-                        account = charge.to_account_id.as_str(),
+                        "status-line-received",
                         arrived = arrived.as_str(),
-                        to = to.as_str(),
-                        payer = payer.as_str(),
-                        hash = hash.as_str()
-                    ),
-                    vec![
-                        t!(
-                            lang,
-                            "status-line-received",
-                            arrived = arrived.as_str(),
-                            to = to.as_str()
-                        ),
-                        t!(lang, "status-line-from", payer = payer.as_str()),
-                        t!(lang, "status-line-ref", hash = hash.as_str()),
-                    ],
-                )
-            }
-            ChargeStatus::Failed => (
-                StatusKind::Failed,
-                t!(lang, "status-failed-title"),
-                t!(
-                    lang,
-                    "status-failed-caption",
-                    amount = amount.as_str(),
-                    shop = shop.as_str()
-                ),
-                vec![t!(lang, "status-line-time", time = time.as_str())],
+                        to = to.as_str()
+                    )),
+                    seller_only(t!(lang, "status-line-from", payer = payer.as_str())),
+                    seller_only(t!(lang, "status-line-ref", hash = hash.as_str())),
+                ],
+            )
+        }
+        ChargeStatus::Failed => (
+            StatusKind::Failed,
+            t!(lang, "status-failed-title"),
+            t!(
+                lang,
+                "status-failed-caption",
+                amount = amount.as_str(),
+                shop = shop_shown.as_str()
             ),
-            ChargeStatus::Expired => {
-                let until = phnom_penh_time(charge.expires_at);
-                (
-                    StatusKind::Expired,
-                    t!(lang, "status-expired-title"),
-                    t!(
-                        lang,
-                        "status-expired-caption",
-                        amount = amount.as_str(),
-                        shop = shop.as_str(),
-                        time = until.as_str()
-                    ),
-                    vec![t!(lang, "status-line-expired", time = until.as_str())],
-                )
-            }
-            ChargeStatus::Cancelled => (
-                StatusKind::Cancelled,
-                t!(lang, "status-cancelled-title"),
-                t!(
-                    lang,
-                    "status-cancelled-caption",
-                    amount = amount.as_str(),
-                    shop = shop.as_str()
-                ),
-                vec![t!(lang, "status-line-time", time = time.as_str())],
-            ),
-            ChargeStatus::Unverified => (
+            None,
+            vec![Some(t!(lang, "status-line-time", time = time.as_str()))],
+        ),
+        ChargeStatus::Expired => {
+            let until = phnom_penh_time(charge.expires_at);
+            (
                 StatusKind::Expired,
-                t!(lang, "status-unverified-title"),
+                t!(lang, "status-expired-title"),
                 t!(
                     lang,
-                    "status-unverified-caption",
+                    "status-expired-caption",
                     amount = amount.as_str(),
-                    shop = shop.as_str()
+                    shop = shop_shown.as_str(),
+                    time = until.as_str()
                 ),
-                vec![t!(
-                    lang,
-                    "status-line-expired",
-                    time = phnom_penh_time(charge.expires_at)
-                )],
+                None,
+                vec![Some(t!(lang, "status-line-expired", time = until.as_str()))],
+            )
+        }
+        ChargeStatus::Cancelled => (
+            StatusKind::Cancelled,
+            t!(lang, "status-cancelled-title"),
+            t!(
+                lang,
+                "status-cancelled-caption",
+                amount = amount.as_str(),
+                shop = shop_shown.as_str()
             ),
-            // No follow-up shows these: an open charge has no status card, and a discarded
-            // draft has no card left (paid late, it is `paid`).
-            ChargeStatus::Creating | ChargeStatus::Pending | ChargeStatus::Discarded => {
-                return Err(DeliveryError::Permanent(format!(
-                    "charge {} is {}, which has no status card",
-                    charge.id, charge.status
-                )));
-            }
-        };
-    let line_refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-    let png = status_png(&StatusSpec {
+            None,
+            vec![Some(t!(lang, "status-line-time", time = time.as_str()))],
+        ),
+        ChargeStatus::Unverified => (
+            StatusKind::Expired,
+            t!(lang, "status-unverified-title"),
+            t!(
+                lang,
+                "status-unverified-caption",
+                amount = amount.as_str(),
+                shop = shop_shown.as_str()
+            ),
+            None,
+            vec![Some(t!(
+                lang,
+                "status-line-expired",
+                time = phnom_penh_time(charge.expires_at)
+            ))],
+        ),
+        // No follow-up shows these: an open charge has no status card, and a discarded
+        // draft has no card left (paid late, it is `paid`).
+        ChargeStatus::Creating | ChargeStatus::Pending | ChargeStatus::Discarded => {
+            return Err(DeliveryError::Permanent(format!(
+                "charge {} is {}, which has no status card",
+                charge.id, charge.status
+            )));
+        }
+    };
+    // Only the seller's captions name the payer and the hash; the others are the same.
+    let guest_caption = guest_caption.unwrap_or_else(|| caption.clone());
+    Ok(SettledTexts {
         kind,
-        title: &title,
-        shop_name: &shop,
-        amount_text: &amount,
-        lines: &line_refs,
+        title,
+        shop,
+        amount,
+        caption,
+        guest_caption,
+        lines: lines.into_iter().flatten().collect(),
     })
-    .map_err(|e| DeliveryError::Transient(format!("status card: {e}")))?;
-    Ok(Rendered { caption, png })
 }
 
 impl TelegramFollowUps {
@@ -535,15 +612,21 @@ impl TelegramFollowUps {
         let rendered = {
             let (charge, merchant) = (charge.clone(), merchant.clone());
             let now = self.clock.unix_secs();
-            crate::render::on_render_thread(move || render_settled(&charge, &merchant, now))
-                .await
-                .map_err(|e| DeliveryError::Transient(format!("render task: {e}")))??
+            let audience = match charge.inline_message_id {
+                Some(_) => Audience::Shared,
+                None => Audience::Seller,
+            };
+            crate::render::on_render_thread(move || {
+                render_settled(&charge, &merchant, now, audience)
+            })
+            .await
+            .map_err(|e| DeliveryError::Transient(format!("render task: {e}")))??
         };
         let rendered = match &bought {
             Some(bought) => Rendered {
                 caption: super::links_buy::buyer_caption(bought.buyer.lang, &charge, &merchant)
                     .unwrap_or(rendered.caption),
-                png: rendered.png,
+                ..rendered
             },
             None => rendered,
         };
@@ -610,7 +693,8 @@ impl TelegramFollowUps {
         };
         self.remember_status_file(task.id, &file_id);
         let media = InputMedia::Photo(
-            InputMediaPhoto::new(InputFile::file_id(FileId(file_id))).caption(rendered.caption),
+            InputMediaPhoto::new(InputFile::file_id(FileId(file_id)))
+                .caption(rendered.guest_caption),
         );
         let edited = self
             .bot
@@ -780,5 +864,89 @@ impl Deliver for TelegramFollowUps {
 
     fn paused_until(&self) -> Option<tokio::time::Instant> {
         self.bot.gate().frozen_until()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::khqr::{Amount, BakongAccountId, City, Currency, ShopName};
+    use crate::store::{ChargeId, MerchantId, Profile};
+
+    fn paid_charge(status: ChargeStatus) -> (Charge, Merchant) {
+        let charge = Charge {
+            id: ChargeId(7),
+            merchant_id: MerchantId(1),
+            chat_id: 10,
+            message_id: Some(5),
+            bill_number: "KB0000000000AB".into(),
+            khqr: String::new(),
+            md5: String::new(),
+            to_account_id: "sokha@aclb".into(),
+            amount: Amount::from_minor(500, Currency::Usd).unwrap(),
+            note: None,
+            status,
+            created_at: 1_767_225_600,
+            expires_at: 1_767_226_200,
+            next_poll_at: 0,
+            last_check_at: None,
+            settled_at: Some(1_767_225_700),
+            bakong_hash: Some("8a2f5c01d9e84b7aa0c3".into()),
+            payer_account_id: Some("payer@wing".into()),
+            paid_amount_minor: Some(300),
+            paid_currency: Some("USD".into()),
+            paid_to_account_id: Some("sokha@aclb".into()),
+            paid_at: Some(1_767_225_700),
+            paid_after: None,
+            inline_message_id: Some("inline-1".into()),
+            card_file_id: None,
+        };
+        let merchant = Merchant {
+            id: MerchantId(1),
+            telegram_user_id: 10,
+            chat_id: 10,
+            language: Lang::En,
+            language_chosen: false,
+            default_currency: Currency::Usd,
+            profile: Some(Profile {
+                account_id: BakongAccountId::parse("sokha@aclb").unwrap(),
+                shop_name: ShopName::parse("Sokha Coffee").unwrap(),
+                city: City::parse("Phnom Penh").unwrap(),
+                token_sealed: Vec::new(),
+                token_expires_at: None,
+            }),
+            token_version: 1,
+            token_rejected_at: None,
+            token_reminded_at: None,
+            email: None,
+            created_at: 0,
+            updated_at: 0,
+        };
+        (charge, merchant)
+    }
+
+    /// The picture of a charge with a card in a customer's chat is shared with that chat:
+    /// neither it nor that chat's caption names the payer or the transaction; the seller's
+    /// caption does.
+    #[test]
+    fn a_shared_status_card_shows_no_payer_and_no_hash() {
+        for status in [ChargeStatus::Paid, ChargeStatus::Mismatch] {
+            let (charge, merchant) = paid_charge(status);
+            let hash = short_hash(charge.bakong_hash.as_deref());
+            let shared = settled_texts(&charge, &merchant, 0, Audience::Shared).unwrap();
+            for text in shared.lines.iter().chain([&shared.guest_caption]) {
+                assert!(
+                    !text.contains("payer@wing") && !text.contains(&hash),
+                    "{status:?}: {text}"
+                );
+            }
+            assert!(shared.guest_caption.contains("$5.00"), "{status:?}");
+            for caption in [&shared.caption] {
+                assert!(caption.contains("payer@wing") && caption.contains(&hash));
+            }
+            let own = settled_texts(&charge, &merchant, 0, Audience::Seller).unwrap();
+            let all = own.lines.join("\n");
+            assert!(all.contains("payer@wing") && all.contains(&hash), "{all}");
+        }
     }
 }
