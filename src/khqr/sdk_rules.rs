@@ -86,11 +86,16 @@ impl Tag {
 
     /// The tag as a number when it is two ASCII digits.
     fn number(self) -> Option<u8> {
-        let [a, b] = self.units;
-        let digit = |u: u16| u8::try_from(u).ok().filter(u8::is_ascii_digit);
-        (self.len == 2)
-            .then_some(())
-            .and_then(|()| Some((digit(a)? - b'0') * 10 + digit(b)? - b'0'))
+        if self.len != 2 {
+            return None;
+        }
+        let digit = |u: u16| {
+            u8::try_from(u)
+                .ok()
+                .filter(u8::is_ascii_digit)
+                .map(|d| d - b'0')
+        };
+        Some(digit(self.units[0])? * 10 + digit(self.units[1])?)
     }
 }
 
