@@ -941,9 +941,7 @@ mod tests {
                 );
             }
             assert!(shared.guest_caption.contains("$5.00"), "{status:?}");
-            for caption in [&shared.caption] {
-                assert!(caption.contains("payer@wing") && caption.contains(&hash));
-            }
+            assert!(shared.caption.contains("payer@wing") && shared.caption.contains(&hash));
             let own = settled_texts(&charge, &merchant, 0, Audience::Seller).unwrap();
             let all = own.lines.join("\n");
             assert!(all.contains("payer@wing") && all.contains(&hash), "{all}");

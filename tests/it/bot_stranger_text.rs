@@ -231,7 +231,11 @@ async fn a_formula_note_is_a_neutral_csv_cell_and_a_string_in_the_xlsx() {
     // Excel's own "this is text" mark before each cell a spreadsheet would run.
     assert_eq!(
         csv_notes,
-        [format!("'-tea"), format!("'{FORMULA}"), "coffee".to_owned()]
+        [
+            "'-tea".to_owned(),
+            format!("'{FORMULA}"),
+            "coffee".to_owned()
+        ]
     );
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(xlsx_bytes)).unwrap();
     let sheet = book.worksheet_range("Charges").unwrap();
