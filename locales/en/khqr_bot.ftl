@@ -50,9 +50,11 @@ setup-account-invalid = “{$value}” is not a Bakong account ID. It must look 
 setup-ask-shop = Step 2 of 4 — your shop name, as customers will see it in their banking app (at most {$max} characters).
 setup-shop-empty = The shop name cannot be empty. Please send it again.
 setup-shop-too-long = That name is too long: at most {$max} characters. Please send a shorter one.
+setup-shop-hidden = That name contains invisible characters or characters that reverse the text (such as right-to-left marks), so it would not read as written. Please type it again without them.
 setup-ask-city = Step 3 of 4 — your city (at most {$max} characters), for example: Phnom Penh
 setup-city-empty = The city cannot be empty. Please send it again.
 setup-city-too-long = That city name is too long: at most {$max} characters. Please send a shorter one.
+setup-city-hidden = That city name contains invisible characters or characters that reverse the text (such as right-to-left marks), so it would not read as written. Please type it again without them.
 setup-ask-token =
     Step 4 of 4 — your Bakong API token. Get it at https://api-bakong.nbc.gov.kh (register, then copy the token from the email).
     Paste it here: I will delete your message right away and keep the token encrypted.

@@ -29,6 +29,7 @@ use super::callbacks::CallbackAction;
 use super::caller::Shop;
 use super::charge_args::{ChargeArgs, ChargeArgsError, parse_charge};
 use super::format::phnom_penh_time;
+use super::stranger_text::StrangerText;
 use super::turn::Turn;
 use super::{Ctx, HandlerError, HandlerResult};
 
@@ -403,12 +404,13 @@ pub(super) struct CardOwned {
 
 impl CardOwned {
     pub(super) fn render(&self) -> Result<Vec<u8>, crate::render::RenderError> {
+        let note = self.note.as_deref().map(|n| StrangerText(n).bare());
         card_png(&CardSpec {
             payload: &self.payload,
-            shop_name: &self.shop,
+            shop_name: &StrangerText(&self.shop).bare(),
             amount_text: &self.amount_text,
             usd: self.usd,
-            note: self.note.as_deref(),
+            note: note.as_deref(),
             expires_line: Some(&self.expires_line),
         })
     }
@@ -431,13 +433,14 @@ pub(super) fn caption(
     note: Option<&str>,
     time: &str,
 ) -> String {
+    let shop = StrangerText(shop).shown();
     match note {
         Some(note) => t!(
             lang,
             "charge-caption",
             amount = amount_text,
             shop = shop,
-            note = note,
+            note = StrangerText(note).shown(),
             time = time
         ),
         None => t!(

@@ -23,7 +23,7 @@
 
 use std::fmt;
 
-use crate::khqr::{Amount, Currency};
+use crate::khqr::{self, Amount, Currency, is_bidi_control};
 
 use super::currency_word::CurrencyWord;
 use super::note::{MAX_NOTE_CLUSTERS, cluster_count};
@@ -111,8 +111,9 @@ pub enum ChargeArgsError {
         /// [`MAX_NOTE_CLUSTERS`].
         max: usize,
     },
-    /// The note contains control characters (or bidirectional-text overrides, which could make
-    /// a caption read differently from what it says).
+    /// The note contains control characters, or bidirectional controls or invisible
+    /// characters (`khqr::is_bidi_control`, `khqr::is_invisible`), which could make a caption
+    /// read differently from what it says.
     #[error("the note contains control characters")]
     NoteControlChars,
 }
@@ -430,8 +431,10 @@ fn parse_note(words: &[&str]) -> Result<Option<String>, ChargeArgsError> {
         return Ok(None);
     }
     let note = words.join(" ");
-    let is_bidi_control = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
-    if note.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+    if note
+        .chars()
+        .any(|c| c.is_control() || is_bidi_control(c) || khqr::is_invisible(c))
+    {
         return Err(ChargeArgsError::NoteControlChars);
     }
     let len = cluster_count(&note);
@@ -714,6 +717,10 @@ mod tests {
             ("5 coffee\u{7}", Usd, NoteControlChars),
             ("5 \u{0}", Usd, NoteControlChars),
             ("5 \u{202E}gnp.exe", Usd, NoteControlChars),
+            ("5 co\u{200F}ffee", Usd, NoteControlChars),
+            ("5 \u{2066}tea\u{2069}", Usd, NoteControlChars),
+            ("5 t\u{2060}ea", Usd, NoteControlChars),
+            ("5 \u{3164}", Usd, NoteControlChars),
         ]
     }
 
@@ -777,6 +784,11 @@ mod tests {
             prop_assert!(!note.is_empty());
             prop_assert!(cluster_count(note) <= MAX_NOTE_CLUSTERS);
             prop_assert!(!note.chars().any(char::is_control));
+            prop_assert!(
+                !note
+                    .chars()
+                    .any(|c| is_bidi_control(c) || khqr::is_invisible(c))
+            );
             prop_assert!(!note.contains("  "));
         }
         // The canonical text reads back to the same charge, whatever the default currency.

@@ -13,6 +13,7 @@ use crate::t;
 use crate::time::{UnixSecs, phnom_penh_time};
 
 use super::close::{Window, close_due, window};
+use super::stranger_text::StrangerText;
 
 /// Top notes listed per currency.
 const TOP_NOTES: i64 = 3;
@@ -83,7 +84,10 @@ pub fn summary_text(lang: Lang, w: Window, f: &CloseFigures) -> String {
         text.push(String::new());
         text.push(t!(lang, "close-top"));
         for n in &f.top {
-            let note = n.note.clone().unwrap_or_else(|| t!(lang, "close-no-note"));
+            let note = match &n.note {
+                Some(note) => StrangerText(note).shown(),
+                None => t!(lang, "close-no-note"),
+            };
             text.push(t!(
                 lang,
                 "close-top-line",

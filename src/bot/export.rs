@@ -14,12 +14,20 @@
 //! date-times (Phnom Penh wall clock) and amounts as numbers (USD `0.00`, KHR `0`), plus a
 //! totals sheet.
 //!
+//! **Spreadsheet formulas.** A CSV cell that begins with `=`, `+`, `-`, `@`, a tab or a
+//! carriage return is run as a formula by Excel and LibreOffice (a note such as
+//! `=2+5+cmd|' /C calc'!A0`): such a cell gets a leading `'`, Excel's own mark for "text"
+//! ([`csv_cell`]). The XLSX needs none: its cells are written as strings, never formulas.
+//! Notes are shown without bidirectional controls or invisible characters
+//! (`StrangerText::bare`).
+//!
 //! **Bounded memory.** Rows come from SQLite as a stream and cross a bounded channel
 //! ([`CHANNEL_ROWS`]) to one blocking writer, which appends each to the CSV file (buffered)
 //! and to the charges sheet, which is in rust_xlsxwriter's constant-memory mode (each row
 //! goes to a temporary file once the next one starts). Only the totals per currency and
 //! status are kept. Both files live in a temporary directory removed after the upload.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -43,6 +51,7 @@ use super::caller::Shop;
 use super::followups::status_word;
 use super::money_words::payment_word;
 use super::reports::period_title;
+use super::stranger_text::StrangerText;
 use super::turn::Turn;
 
 /// Rows in flight between the database stream and the file writer.
@@ -210,7 +219,9 @@ fn cells(t: &Texts, r: &ExportRow) -> [String; COLUMNS] {
         t.status(r.status),
         decimal(r.amount_minor, r.currency),
         r.currency.alpha().to_owned(),
-        r.note.clone().unwrap_or_default(),
+        StrangerText(r.note.as_deref().unwrap_or_default())
+            .bare()
+            .into_owned(),
         r.bill_number.clone(),
         p.map(|p| p.payer_account.clone()).unwrap_or_default(),
         p.map(|p| p.hash.clone()).unwrap_or_default(),
@@ -221,6 +232,16 @@ fn cells(t: &Texts, r: &ExportRow) -> [String; COLUMNS] {
         p.map(|p| payment_word(t.lang, p)).unwrap_or_default(),
         r.rest_of.clone().unwrap_or_default(),
     ]
+}
+
+/// A cell as the CSV carries it: one a spreadsheet would read as a formula gets a leading
+/// `'` (the XLSX keeps the text as it is, typed as a string).
+fn csv_cell(cell: &str) -> Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -444,7 +465,7 @@ fn write_files(
     let mut row: u32 = 1;
     while let Some(r) = rows.blocking_recv() {
         let text = cells(t, &r);
-        csv.write_record(&text)?;
+        csv.write_record(text.iter().map(|c| csv_cell(c).into_owned()))?;
         write_xlsx_row(sheet, row, &r, &text, &f)?;
         totals.add(&r);
         row = row.saturating_add(1);

@@ -42,6 +42,7 @@ use super::callbacks::CallbackAction;
 use super::charge::largest_photo;
 use super::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
 use super::money_words;
+use super::stranger_text::StrangerText;
 
 /// Accepted task ids remembered at most (then forgotten all at once).
 const MAX_REMEMBERED: usize = 10_000;
@@ -173,10 +174,24 @@ enum Notice {
     CloseSummary,
 }
 
-/// What the status card and caption say.
-struct Rendered {
-    caption: String,
-    png: Vec<u8>,
+/// What the status card and captions say.
+pub(super) struct Rendered {
+    /// The seller's caption (the private card).
+    pub(super) caption: String,
+    /// The caption of the card in a customer's chat (inline mode), which everyone there
+    /// reads: what happened to the money in the customer's words, no payer account, no
+    /// transaction hash.
+    pub(super) guest_caption: String,
+    pub(super) png: Vec<u8>,
+}
+
+/// Who sees a status card's picture. A charge with a card in a customer's chat shares one
+/// picture (by `file_id`) between that chat and the seller's, so it shows no payer account
+/// and no hash; the seller's caption still has them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Audience {
+    Seller,
+    Shared,
 }
 
 /// An amount Bakong reported in `currency` (`USD` or `KHR`, any case).
@@ -253,102 +268,116 @@ fn unwatched_notice(task: &OutboxItem, charge: &Charge, lang: Lang) -> String {
 }
 
 /// Builds the caption and the status card for a settled charge.
-fn render_settled(
+pub(super) fn render_settled(
     charge: &Charge,
     payments: &[Payment],
     merchant: &Merchant,
     now: UnixSecs,
+    audience: Audience,
 ) -> Result<Rendered, DeliveryError> {
     let lang = merchant.language;
-    let shop = merchant
+    let shop_name = merchant
         .profile
         .as_ref()
         .map(|p| p.shop_name.to_string())
         .unwrap_or_default();
+    let shop = StrangerText(&shop_name).shown();
     let amount = format_money(charge.amount);
     // A payment shows when the customer paid; anything else when it ended.
     let at = charge.paid_at.or(charge.settled_at).unwrap_or(now);
     let time = phnom_penh_date_time(at);
-    let (kind, title, caption, lines): (StatusKind, String, String, Vec<String>) = match charge
-        .status
-    {
-        ChargeStatus::Paid | ChargeStatus::Underpaid | ChargeStatus::Mismatch => {
-            let card = money_words::money_card(lang, charge, payments, &shop).ok_or_else(|| {
-                DeliveryError::Permanent(format!("charge {} has no money", charge.id))
-            })?;
-            (card.kind, card.title, card.caption, card.lines)
-        }
-        ChargeStatus::Failed => (
-            StatusKind::Failed,
-            t!(lang, "status-failed-title"),
-            t!(
-                lang,
-                "status-failed-caption",
-                amount = amount.as_str(),
-                shop = shop.as_str()
-            ),
-            vec![t!(lang, "status-line-time", time = time.as_str())],
-        ),
-        ChargeStatus::Expired => {
-            let until = phnom_penh_time(charge.expires_at);
-            (
-                StatusKind::Expired,
-                t!(lang, "status-expired-title"),
+    let (kind, title, caption, lines): (StatusKind, String, String, Vec<String>) =
+        match charge.status {
+            ChargeStatus::Paid | ChargeStatus::Underpaid | ChargeStatus::Mismatch => {
+                let card = money_words::money_card(
+                    lang,
+                    charge,
+                    payments,
+                    &shop,
+                    audience == Audience::Seller,
+                )
+                .ok_or_else(|| {
+                    DeliveryError::Permanent(format!("charge {} has no money", charge.id))
+                })?;
+                (card.kind, card.title, card.caption, card.lines)
+            }
+            ChargeStatus::Failed => (
+                StatusKind::Failed,
+                t!(lang, "status-failed-title"),
                 t!(
                     lang,
-                    "status-expired-caption",
+                    "status-failed-caption",
                     amount = amount.as_str(),
-                    shop = shop.as_str(),
-                    time = until.as_str()
+                    shop = shop.as_str()
                 ),
-                vec![t!(lang, "status-line-expired", time = until.as_str())],
-            )
-        }
-        ChargeStatus::Cancelled => (
-            StatusKind::Cancelled,
-            t!(lang, "status-cancelled-title"),
-            t!(
-                lang,
-                "status-cancelled-caption",
-                amount = amount.as_str(),
-                shop = shop.as_str()
+                vec![t!(lang, "status-line-time", time = time.as_str())],
             ),
-            vec![t!(lang, "status-line-time", time = time.as_str())],
-        ),
-        ChargeStatus::Unverified => (
-            StatusKind::Expired,
-            t!(lang, "status-unverified-title"),
-            t!(
-                lang,
-                "status-unverified-caption",
-                amount = amount.as_str(),
-                shop = shop.as_str()
+            ChargeStatus::Expired => {
+                let until = phnom_penh_time(charge.expires_at);
+                (
+                    StatusKind::Expired,
+                    t!(lang, "status-expired-title"),
+                    t!(
+                        lang,
+                        "status-expired-caption",
+                        amount = amount.as_str(),
+                        shop = shop.as_str(),
+                        time = until.as_str()
+                    ),
+                    vec![t!(lang, "status-line-expired", time = until.as_str())],
+                )
+            }
+            ChargeStatus::Cancelled => (
+                StatusKind::Cancelled,
+                t!(lang, "status-cancelled-title"),
+                t!(
+                    lang,
+                    "status-cancelled-caption",
+                    amount = amount.as_str(),
+                    shop = shop.as_str()
+                ),
+                vec![t!(lang, "status-line-time", time = time.as_str())],
             ),
-            vec![t!(
-                lang,
-                "status-line-expired",
-                time = phnom_penh_time(charge.expires_at)
-            )],
-        ),
-        // No follow-up shows these: an open charge has no status card, and a discarded
-        // draft has no card left (paid late, it is `paid`).
-        ChargeStatus::Creating | ChargeStatus::Pending | ChargeStatus::Discarded => {
-            return Err(DeliveryError::Permanent(format!(
-                "charge {} is {}, which has no status card",
-                charge.id, charge.status
-            )));
-        }
-    };
+            ChargeStatus::Unverified => (
+                StatusKind::Expired,
+                t!(lang, "status-unverified-title"),
+                t!(
+                    lang,
+                    "status-unverified-caption",
+                    amount = amount.as_str(),
+                    shop = shop.as_str()
+                ),
+                vec![t!(
+                    lang,
+                    "status-line-expired",
+                    time = phnom_penh_time(charge.expires_at)
+                )],
+            ),
+            // No follow-up shows these: an open charge has no status card, and a discarded
+            // draft has no card left (paid late, it is `paid`).
+            ChargeStatus::Creating | ChargeStatus::Pending | ChargeStatus::Discarded => {
+                return Err(DeliveryError::Permanent(format!(
+                    "charge {} is {}, which has no status card",
+                    charge.id, charge.status
+                )));
+            }
+        };
     let line_refs: Vec<&str> = lines.iter().map(String::as_str).collect();
     let png = status_png(&StatusSpec {
         kind,
         title: &title,
-        shop_name: &shop,
+        shop_name: &StrangerText(&shop_name).bare(),
         amount_text: &amount,
         lines: &line_refs,
     })
     .map_err(|e| DeliveryError::Transient(format!("status card: {e}")))?;
-    Ok(Rendered { caption, png })
+    let guest_caption = money_words::customer_caption(lang, charge, payments, &shop)
+        .unwrap_or_else(|| caption.clone());
+    Ok(Rendered {
+        caption,
+        guest_caption,
+        png,
+    })
 }
 
 /// The buttons under the seller's own settled card: "Charge the missing …" when less than
@@ -412,8 +441,12 @@ impl TelegramFollowUps {
             let (charge, merchant) = (charge.clone(), merchant.clone());
             let payments = payments.clone();
             let now = self.clock.unix_secs();
+            let audience = match charge.inline_message_id {
+                Some(_) => Audience::Shared,
+                None => Audience::Seller,
+            };
             crate::render::on_render_thread(move || {
-                render_settled(&charge, &payments, &merchant, now)
+                render_settled(&charge, &payments, &merchant, now, audience)
             })
             .await
             .map_err(|e| DeliveryError::Transient(format!("render task: {e}")))??
@@ -427,19 +460,13 @@ impl TelegramFollowUps {
                     &merchant,
                 )
                 .unwrap_or(rendered.caption),
-                png: rendered.png,
+                ..rendered
             },
             None => rendered,
         };
-        // The card in a customer's chat says what happened to their money in their words.
-        let shop = merchant
-            .profile
-            .as_ref()
-            .map(|p| p.shop_name.to_string())
-            .unwrap_or_default();
-        let customer_caption =
-            money_words::customer_caption(merchant.language, &charge, &payments, &shop)
-                .unwrap_or_else(|| rendered.caption.clone());
+        // The card in a customer's chat says what happened to their money in their words
+        // (`Rendered::guest_caption`).
+        let customer_caption = rendered.guest_caption.clone();
         // The private card first: its edit (or a new photo) yields the status card's
         // file_id, which is the only way the card in a customer's chat can take it.
         let mut status_file = self.status_file(task.id);

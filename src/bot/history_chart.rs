@@ -16,6 +16,7 @@ use crate::t;
 use crate::time::{LocalDate, SECS_PER_DAY, UnixSecs};
 use crate::watcher::history::{Period, PeriodKind};
 
+use super::stranger_text::StrangerText;
 use super::turn::Turn;
 use super::{Ctx, HandlerResult};
 
@@ -178,7 +179,7 @@ pub(super) async fn chart(
     if series.is_empty() {
         return Ok(None);
     }
-    let title = shop_name.to_owned();
+    let title = StrangerText(shop_name).bare().into_owned();
     let subtitle = subtitle(lang, period);
     let empty_text = t!(lang, "history-no-payments");
     let rendered = crate::render::on_render_thread(move || {

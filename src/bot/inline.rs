@@ -42,10 +42,12 @@ use crate::store::{ChargeId, ChargeStatus};
 use crate::t;
 
 use super::caller::{Caller, Shop};
-use super::charge::{caption, card_buttons, explain};
+use super::charge::{caption, card_buttons, explain, largest_photo};
 use super::charge_args::parse_charge;
+use super::followups::{Audience, render_settled};
 use super::format::phnom_penh_time;
-use super::{Ctx, HandlerResult, TgBot, inline_draft};
+use super::stranger_text::StrangerText;
+use super::{Ctx, HandlerError, HandlerResult, TgBot, inline_draft};
 
 /// How long a query must stay the user's latest before it is answered.
 pub const SETTLE: Duration = Duration::from_millis(800);
@@ -230,7 +232,7 @@ async fn answer_for(
         lang,
         "inline-card-title",
         amount = draft.amount_text.as_str(),
-        shop = profile.shop_name.as_str()
+        shop = StrangerText(profile.shop_name.as_str()).shown()
     ))
     .description(t!(lang, "inline-card-description"))
     .caption(draft.caption)
@@ -288,7 +290,7 @@ async fn existing_card(
                 lang,
                 "inline-card-title",
                 amount = amount_text.as_str(),
-                shop = shop_name
+                shop = StrangerText(shop_name).shown()
             ))
             .description(t!(lang, "inline-card-description"))
             .caption(caption)
@@ -352,12 +354,75 @@ pub(super) async fn on_chosen(
         // The card is in the customer's chat but backs no open charge (its draft was
         // discarded, or the charge settled meanwhile): say so, and take the buttons away.
         tracing::warn!(result = %r.result_id, "chosen inline card backs no open charge");
+        if let ResultId::Existing(id) = result {
+            match settled_card_for_guests(&bot, &ctx, merchant, id, inline_id).await {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(charge = %id, error = %e, "cannot put the status card in the customer's chat; voiding the caption");
+                }
+            }
+        }
         bot.edit_message_caption_inline(inline_id)
             .caption(t!(caller.lang, "inline-draft-gone"))
             .reply_markup(InlineKeyboardMarkup::new(Vec::<Vec<_>>::new()))
             .await?;
     }
     Ok(())
+}
+
+/// "Send to customer" chosen after the charge settled: the live QR the picker offered is
+/// now in the customer's chat, so it is replaced by the charge's status card, which cannot
+/// be scanned (the customer's-chat version: no payer account, no hash). An inline message
+/// takes no upload, so the card goes to the seller's chat silently first, for its
+/// `file_id`, and is deleted there. `Ok(false)`: the charge has no status card (it is
+/// still open, or a draft), nothing was done.
+async fn settled_card_for_guests(
+    bot: &TgBot,
+    ctx: &Ctx,
+    merchant: &crate::store::Merchant,
+    id: ChargeId,
+    inline_id: &str,
+) -> Result<bool, HandlerError> {
+    let Some(charge) = ctx.store.merchant_charge(merchant.id, id).await? else {
+        return Ok(false);
+    };
+    if matches!(
+        charge.status,
+        ChargeStatus::Creating | ChargeStatus::Pending | ChargeStatus::Discarded
+    ) {
+        return Ok(false);
+    }
+    let payments = ctx.store.charge_payments(id).await?;
+    let rendered = {
+        let (charge, merchant) = (charge.clone(), merchant.clone());
+        let now = ctx.clock.unix_secs();
+        crate::render::on_render_thread(move || {
+            render_settled(&charge, &payments, &merchant, now, Audience::Shared)
+        })
+        .await??
+    };
+    let seller = ChatId(merchant.chat_id);
+    let copy = bot
+        .send_photo(
+            seller,
+            teloxide::types::InputFile::memory(rendered.png).file_name("status.png"),
+        )
+        .disable_notification(true)
+        .await?;
+    if let Err(e) = bot.delete_message(seller, copy.id).await {
+        tracing::warn!(charge = %id, error = %e, "cannot delete the status card's upload copy");
+    }
+    let file_id = largest_photo(&copy).ok_or("the status photo came back without a file")?;
+    let media = teloxide::types::InputMedia::Photo(
+        teloxide::types::InputMediaPhoto::new(teloxide::types::InputFile::file_id(FileId(file_id)))
+            .caption(rendered.guest_caption),
+    );
+    bot.edit_message_media_inline(inline_id, media)
+        .reply_markup(InlineKeyboardMarkup::new(Vec::<Vec<_>>::new()))
+        .await?;
+    tracing::info!(charge = %id, "status card put in the customer's chat instead of the QR");
+    Ok(true)
 }
 
 #[cfg(test)]

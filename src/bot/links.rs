@@ -18,6 +18,7 @@ use super::caller::{Caller, Shop};
 use super::format::{phnom_penh_date, phnom_penh_time};
 use super::links_args::{LinkArgsError, MAX_USES_LIMIT, parse_link};
 use super::links_buy::{NEW_QR, price_text};
+use super::stranger_text::StrangerText;
 use super::turn::Turn;
 use super::{Ctx, HandlerError, HandlerResult, TgBot};
 
@@ -147,7 +148,7 @@ pub(super) async fn create(turn: &Turn, shop: &Shop, args: &str) -> HandlerResul
 fn summary(lang: Lang, link: &PayLink) -> String {
     let mut parts = vec![price_text(lang, link.price)];
     if let Some(note) = &link.note {
-        parts.push(note.clone());
+        parts.push(StrangerText(note).shown());
     }
     if let Some(max) = link.max_uses {
         parts.push(t!(lang, "link-max", max = i64::from(max)));

@@ -29,6 +29,7 @@ use super::charge::{BILL_ATTEMPTS, CardOwned, bill_number, build_khqr, caption, 
 use super::charge_args::{ChargeArgs, parse_charge};
 use super::dialogue::{BotDialogue, State};
 use super::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
+use super::stranger_text::StrangerText;
 use super::turn::Turn;
 use super::{Ctx, HandlerError, HandlerResult, TgBot};
 
@@ -188,7 +189,8 @@ pub(super) async fn start(turn: &Turn, dialogue: &BotDialogue, code: &LinkCode) 
             .unwrap_or_else(|| t!(lang, "link-unknown"));
         return turn.reply(why).await;
     }
-    let (name, shop_name) = (buyer.name.as_str(), shop.profile.shop_name.as_str());
+    let name = StrangerText(&buyer.name).shown();
+    let shop_name = StrangerText(shop.profile.shop_name.as_str()).shown();
     let price = price_text(lang, link.price);
     let greeting = match &link.note {
         Some(item) => t!(
@@ -196,7 +198,7 @@ pub(super) async fn start(turn: &Turn, dialogue: &BotDialogue, code: &LinkCode) 
             "link-greeting",
             name = name,
             shop = shop_name,
-            item = item.as_str(),
+            item = StrangerText(item).shown(),
             price = price
         ),
         None => t!(
@@ -490,7 +492,7 @@ pub(super) fn buyer_caption(
     payments: &[crate::store::Payment],
     merchant: &crate::store::Merchant,
 ) -> Option<String> {
-    let shop = merchant.profile.as_ref()?.shop_name.to_string();
+    let shop = StrangerText(merchant.profile.as_ref()?.shop_name.as_str()).shown();
     if let Some(words) = super::money_words::customer_caption(lang, charge, payments, &shop) {
         return Some(words);
     }
@@ -644,12 +646,16 @@ pub(super) async fn sale_message(
             .or(charge.settled_at)
             .unwrap_or(task.created_at),
     );
+    let (buyer, item) = (
+        StrangerText(&bought.buyer.name).shown(),
+        StrangerText(&item).shown(),
+    );
     let mut text = super::money_words::sale_text(
         lang,
         &charge,
         &payments,
         &super::money_words::Sale {
-            buyer: bought.buyer.name.as_str(),
+            buyer: buyer.as_str(),
             item: item.as_str(),
             time: time.as_str(),
         },

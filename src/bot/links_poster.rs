@@ -10,6 +10,7 @@ use crate::t;
 use super::HandlerError;
 use super::caller::Shop;
 use super::links_buy::price_headline;
+use super::stranger_text::StrangerText;
 
 /// The poster PNG of `link` (its QR is `url`).
 pub(super) async fn render(
@@ -21,9 +22,14 @@ pub(super) async fn render(
     let url = url.to_owned();
     let title = t!(lang, "poster-title");
     let footer = t!(lang, "poster-footer");
-    let shop_name = shop.profile.shop_name.to_string();
+    let shop_name = StrangerText(shop.profile.shop_name.as_str())
+        .bare()
+        .into_owned();
     let amount_text = price_headline(lang, link.price);
-    let item = link.note.clone();
+    let item = link
+        .note
+        .as_deref()
+        .map(|n| StrangerText(n).bare().into_owned());
     let png = on_render_thread(move || {
         poster_png(&PosterSpec {
             url: &url,

@@ -42,6 +42,7 @@ pub mod shedding;
 mod simple_commands;
 mod stopper;
 mod stored_token;
+mod stranger_text;
 mod turn;
 pub mod watching;
 

@@ -14,6 +14,7 @@ use crate::store::{Arrival, Charge, ChargeMoney, ChargeStatus, Fit, Money, PaidA
 use crate::t;
 
 use super::format::phnom_penh_date_time;
+use super::stranger_text::StrangerText;
 
 /// `$2.50`, `20,000 ៛`.
 pub(super) fn money_text(m: Money) -> String {
@@ -72,8 +73,10 @@ fn missing_text(charge: &Charge, m: &ChargeMoney) -> String {
     format_minor_units(m.missing(), charge.amount.currency())
 }
 
+/// The payer's account as Bakong sent it, stripped of bidi controls and invisible
+/// characters (a relay's answer is untrusted text; also drawn on cards, so not wrapped).
 fn payer_of(p: Option<&Payment>) -> String {
-    p.map(|p| p.payer_account.clone())
+    p.map(|p| StrangerText(&p.payer_account).bare().into_owned())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "—".to_owned())
 }
@@ -87,12 +90,15 @@ pub(super) struct MoneyCard {
 }
 
 /// The seller's status card of a charge that has money (`paid`, `underpaid`, `mismatch`):
-/// what arrived, and what is missing or extra. `None` for any other status.
+/// what arrived, and what is missing or extra. `None` for any other status. Without
+/// `show_payer` the picture's lines name neither the payer's account nor the transaction
+/// (a picture shared with a customer's chat); the seller's caption always does.
 pub(super) fn money_card(
     lang: Lang,
     charge: &Charge,
     payments: &[Payment],
     shop: &str,
+    show_payer: bool,
 ) -> Option<MoneyCard> {
     let m = charge_money(charge, payments);
     let last = payments.last();
@@ -251,6 +257,14 @@ pub(super) fn money_card(
         }
         _ => return None,
     };
+    let mut card = card;
+    if !show_payer {
+        let (from, reference) = (
+            t!(lang, "status-line-from", payer = payer),
+            t!(lang, "status-line-ref", hash = hash),
+        );
+        card.lines.retain(|l| *l != from && *l != reference);
+    }
     Some(card)
 }
 
@@ -658,6 +672,7 @@ mod tests {
             &c,
             &[paid(1, 250, 200, ChargeStatus::Pending)],
             "Shop",
+            true,
         )
         .unwrap();
         assert_eq!(card.kind, StatusKind::Paid);
@@ -674,7 +689,7 @@ mod tests {
     fn an_under_payment_card_is_amber_with_what_is_missing() {
         let c = charge(ChargeStatus::Underpaid, 400);
         let payments = [paid(1, 300, 400, ChargeStatus::Pending)];
-        let card = money_card(Lang::En, &c, &payments, "Shop").unwrap();
+        let card = money_card(Lang::En, &c, &payments, "Shop", true).unwrap();
         assert_eq!(card.kind, StatusKind::Attention);
         assert!(
             card.caption.contains("Received $3.00: $1.00 missing"),
@@ -718,5 +733,32 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("the bill is paid"), "{text}");
+    }
+
+    /// A card in a customer's chat shares its picture with the seller's card: that picture,
+    /// and the customer's caption, name neither the payer's account nor the transaction;
+    /// the seller's own picture and caption do.
+    #[test]
+    fn a_shared_status_card_shows_no_payer_and_no_hash() {
+        let hash = short_hash(&format!("{:064}", 1));
+        for (status, asked, minor) in [
+            (ChargeStatus::Paid, 200, 250),
+            (ChargeStatus::Underpaid, 400, 300),
+        ] {
+            let c = charge(status, asked);
+            let payments = [paid(1, minor, asked, ChargeStatus::Pending)];
+            let shared = money_card(Lang::En, &c, &payments, "Shop", false).unwrap();
+            let guest = customer_caption(Lang::En, &c, &payments, "Shop").unwrap();
+            for text in shared.lines.iter().chain([&guest]) {
+                assert!(
+                    !text.contains("cust@wing") && !text.contains(&hash),
+                    "{status:?}: {text}"
+                );
+            }
+            assert!(shared.caption.contains("cust@wing") && shared.caption.contains(&hash));
+            let own = money_card(Lang::En, &c, &payments, "Shop", true).unwrap();
+            let all = own.lines.join("\n");
+            assert!(all.contains("cust@wing") && all.contains(&hash), "{all}");
+        }
     }
 }

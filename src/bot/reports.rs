@@ -15,6 +15,7 @@ use super::charge_args::{ChargeArgs, ChargeArgsError, parse_charge};
 use super::export::period_refusal;
 use super::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
 use super::history_chart;
+use super::stranger_text::StrangerText;
 use super::turn::Turn;
 use super::{Ctx, HandlerError, HandlerResult, stored_token};
 
@@ -43,14 +44,15 @@ pub(super) fn period_title(lang: Lang, p: &Period) -> String {
 
 fn listed_line(lang: Lang, p: &ListedPayment) -> String {
     let amount = money(p.amount_minor, p.currency);
-    let note = p.note.clone().unwrap_or_default();
+    let note = StrangerText(p.note.as_deref().unwrap_or_default()).shown();
+    let payer = StrangerText(&p.payer_account_id).shown();
     let mut line = t!(
         lang,
         "history-line",
         time = phnom_penh_time(p.paid_at),
         amount = amount,
         note = note,
-        payer = p.payer_account_id.as_str()
+        payer = payer
     );
     if p.needs_attention {
         line.push_str(" ⚠️");
@@ -177,7 +179,7 @@ pub(super) async fn pending(turn: &Turn, shop: &Shop) -> HandlerResult {
     }
     let mut text = vec![t!(lang, "pending-title", count = open.len())];
     for c in &open {
-        let note = c.note.clone().unwrap_or_default();
+        let note = StrangerText(c.note.as_deref().unwrap_or_default()).shown();
         text.push(t!(
             lang,
             "pending-line",

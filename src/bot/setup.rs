@@ -137,10 +137,12 @@ fn name_refusal(
     why: Option<NameError>,
     empty: impl FnOnce() -> String,
     too_long: impl FnOnce() -> String,
+    hidden: impl FnOnce() -> String,
     ask_again: impl FnOnce() -> String,
 ) -> String {
     match why {
         Some(NameError::TooLong { .. }) => format!("{}\n\n{}", too_long(), ask_again()),
+        Some(NameError::Hidden) => format!("{}\n\n{}", hidden(), ask_again()),
         Some(NameError::Empty) | None => format!("{}\n\n{}", empty(), ask_again()),
     }
 }
@@ -160,6 +162,7 @@ pub(super) async fn on_shop(
                     why.and_then(Result::err),
                     || t!(lang, "setup-shop-empty"),
                     || t!(lang, "setup-shop-too-long", max = ShopName::MAX_UTF16),
+                    || t!(lang, "setup-shop-hidden"),
                     || ask_shop(lang),
                 );
                 return turn.reply(text).await;
@@ -191,6 +194,7 @@ pub(super) async fn on_city(
                     why.and_then(Result::err),
                     || t!(lang, "setup-city-empty"),
                     || t!(lang, "setup-city-too-long", max = City::MAX_UTF16),
+                    || t!(lang, "setup-city-hidden"),
                     || ask_city(lang),
                 );
                 return turn.reply(text).await;

@@ -8,6 +8,7 @@ use super::caller::Shop;
 use super::currency_word::CurrencyWord;
 use super::dialogue::{BotDialogue, State};
 use super::format::mask_secret;
+use super::stranger_text::StrangerText;
 use super::turn::{Turn, expiry_text};
 use super::{HandlerResult, email};
 
@@ -19,13 +20,17 @@ pub(super) async fn start(turn: &Turn) -> HandlerResult {
         .as_ref()
         .and_then(|m| m.profile.as_ref())
     {
-        Some(p) => t!(lang, "start-ready", shop = p.shop_name.as_str()),
+        Some(p) => t!(
+            lang,
+            "start-ready",
+            shop = StrangerText(p.shop_name.as_str()).shown()
+        ),
         None => {
             let name = turn
                 .msg
                 .from
                 .as_ref()
-                .map(|u| u.first_name.clone())
+                .map(|u| StrangerText(&u.first_name).shown())
                 .unwrap_or_default();
             t!(lang, "start-new", name = name)
         }
@@ -73,8 +78,8 @@ pub(super) async fn settings(turn: &Turn, shop: &Shop) -> HandlerResult {
     let text = t!(
         lang,
         "settings",
-        shop = p.shop_name.as_str(),
-        city = p.city.as_str(),
+        shop = StrangerText(p.shop_name.as_str()).shown(),
+        city = StrangerText(p.city.as_str()).shown(),
         account = p.account_id.as_str(),
         currency = m.default_currency.alpha(),
         token = masked,

@@ -50,9 +50,9 @@ pub struct QrArgs {
     /// Merchant category code, 4 digits [default: 5999]
     #[arg(long, value_name = "MCC")]
     pub mcc: Option<String>,
-    /// Currency: USD or KHR
-    #[arg(long, value_name = "USD|KHR", default_value = "KHR", value_parser = clap::value_parser!(Currency))]
-    pub currency: Currency,
+    /// Currency: USD or KHR (or 840 / 116)
+    #[arg(long, value_name = "USD|KHR", default_value = "KHR")]
+    pub currency: String,
     /// Amount as a plain decimal: USD up to 2 decimals (2.50), KHR whole riel (10000)
     #[arg(long, value_name = "DECIMAL", allow_hyphen_values = true)]
     pub amount: Option<String>,
@@ -184,12 +184,18 @@ fn usage_error(e: &KhqrError) -> String {
     }
 }
 
+/// `--currency`: a name or number the codec knows, else the SDK's error for the value of
+/// tag 53 (empty 9, longer than 3 characters 19, anything else 28), as its generator says.
+fn currency_of(value: &str) -> Result<Currency, KhqrError> {
+    value.parse().or_else(|_| Currency::from_numeric(value))
+}
+
 /// Turns the flags into a codec input; `Err` is a one-line usage message.
 fn to_input(args: &QrArgs, now_ms: u64) -> Result<KhqrInput, String> {
+    let currency = currency_of(&args.currency).map_err(|e| usage_error(&e))?;
     let amount = match &args.amount {
         Some(text) => Some(
-            Amount::parse_decimal(text, args.currency)
-                .map_err(|e| usage_error(&KhqrError::from(e)))?,
+            Amount::parse_decimal(text, currency).map_err(|e| usage_error(&KhqrError::from(e)))?,
         ),
         None => None,
     };
@@ -216,7 +222,7 @@ fn to_input(args: &QrArgs, now_ms: u64) -> Result<KhqrInput, String> {
         merchant_name: args.name.clone(),
         merchant_city: args.city.clone(),
         merchant_category_code: args.mcc.clone(),
-        currency: args.currency,
+        currency,
         amount,
         bill_number: args.bill.clone(),
         mobile_number: args.mobile.clone(),

@@ -1,4 +1,9 @@
 //! Reading a KHQR string back into a [`Khqr`], with the SDK verifier's checks (SPEC §8).
+//!
+//! Two passes. `sdk_rules` first replays NBC's SDK verifier and, when the SDK rejects the
+//! string, that is the answer: its first failing rule and its code. Only a string the SDK
+//! accepts is read here, strictly, and only here do this codec's own, stricter rules (listed
+//! at [`decode`]) reject anything; so they never hide the SDK's code for the same string.
 
 use super::account;
 use super::amount::{Amount, MAX_AMOUNT_CHARS};
@@ -11,7 +16,8 @@ use super::fields::{
     parse_mcc, parse_timestamp, upi_with_usd,
 };
 use super::input::{additional_data, language_template};
-use super::model::{AccountKind, Dynamic, Khqr, Parts};
+use super::model::{AccountKind, Dynamic, Khqr, Parts, Timing};
+use super::sdk_rules::{Verdict, verdict};
 use super::tlv::{TlvReader, utf16_len};
 
 /// Shortest string the SDK's verifier accepts.
@@ -22,31 +28,50 @@ const MIN_KHQR_LEN: usize = 12;
 /// 13-digit expiration not before creation) — everything except expiry against a clock; use
 /// [`verify`] for that.
 ///
-/// Unknown tags and sub-tags are skipped (as the SDK does). Stricter than the SDK: a repeated
-/// tag, anything after the CRC, a template with a malformed length, a non-`KH` country, an
-/// amount that is not a plain decimal in the currency's precision or is zero, an MCC that is
-/// not 4 digits, a static KHQR (`01 = 11`) with an amount, and a merchant template without
-/// merchant ID or acquiring bank are rejected. A static KHQR's tag 99, if any, is ignored.
+/// A string NBC's SDK verifier rejects gets the SDK's error: the first rule it fails, with
+/// its code (a string it rejects without a code, because it crashes or never returns, gets
+/// ours). Unknown tags and sub-tags are skipped (as the SDK does). Stricter than the SDK,
+/// checked after all of its rules: a repeated tag, anything after the CRC, a template with
+/// a malformed length, a length that cuts a character in two, a non-`KH` country, a payload
+/// format other than `01`, an amount that is not a plain decimal in the currency's precision
+/// or is zero, an MCC that is not 4 digits, a timestamp that is not 13 plain digits, a static
+/// KHQR (`01 = 11`) with an amount, and a merchant template without merchant ID or acquiring
+/// bank are rejected.
+///
+/// A static KHQR's tag 99 is optional: its timestamps are returned as they are (the SDK's
+/// decoder does), never checked against a clock.
 ///
 /// Note: two strings can decode to the same [`Khqr`] (e.g. amount `5.5` and `5.50`); the md5
 /// Bakong knows is always the md5 of the original string.
 pub fn decode(s: &str) -> Result<Khqr, KhqrError> {
-    let body = check_crc(s)?;
-    Fields::read(body)?.into_khqr()
+    read(s, None)
 }
 
-/// [`decode`], then rejects a dynamic KHQR whose expiration lies before `now_ms` (error 46).
+/// [`decode`] with the verifier's clock: a dynamic KHQR whose expiration lies before `now_ms`
+/// is rejected (error 46) at the point where the SDK checks it.
 pub fn verify(s: &str, now_ms: u64) -> Result<Khqr, KhqrError> {
-    let khqr = decode(s)?;
-    if let Some(expires) = khqr.expires_at_ms()
-        && expires < now_ms
-    {
+    let khqr = read(s, Some(now_ms))?;
+    // The SDK's rules have checked expiry already; this keeps it true whatever they say.
+    if let Some(expires) = khqr.expires_at_ms().filter(|_| khqr.is_expired(now_ms)) {
         return Err(KhqrError::new(
             K::Expired,
             format!("this dynamic KHQR expired at {expires} (now {now_ms})"),
         ));
     }
     Ok(khqr)
+}
+
+fn read(s: &str, now_ms: Option<u64>) -> Result<Khqr, KhqrError> {
+    let body = check_crc(s)?;
+    match verdict(s, now_ms) {
+        Verdict::Accepts => Fields::read(body)?.into_khqr(),
+        Verdict::Rejects(e) => Err(e),
+        // The SDK rejects it with no code: ours says why when it can, never "valid".
+        Verdict::RejectsWithoutCode(why) => Err(Fields::read(body)
+            .and_then(Fields::into_khqr)
+            .err()
+            .unwrap_or_else(|| KhqrError::invalid(why))),
+    }
 }
 
 /// Checks the trailing `6304XXXX` and the CRC; returns the part before tag 63.
@@ -272,7 +297,7 @@ impl<'a> Fields<'a> {
         };
 
         // Point of initiation, amount and timestamps must agree.
-        let dynamic = match (amount, timestamps) {
+        let timing = match (amount, timestamps) {
             (Some(amount), Some([created, expires])) => {
                 if self.point_of_initiation == Some(STATIC_QR) {
                     return Err(poi_invalid(
@@ -287,7 +312,7 @@ impl<'a> Fields<'a> {
                 let created = created.unwrap_or("");
                 let created_at_ms = parse_timestamp(created, "creation timestamp")?;
                 check_expiry_order(created_at_ms, expires_at_ms)?;
-                Some(Dynamic {
+                Timing::Dynamic(Dynamic {
                     amount,
                     created_at_ms,
                     expires_at_ms,
@@ -295,7 +320,19 @@ impl<'a> Fields<'a> {
             }
             // Unreachable after the presence rules above, but never trust that silently.
             (Some(_), None) => return Err(expiration_required()),
-            (None, _) => None,
+            (None, Some([created, expires])) => {
+                // The SDK checks nothing here; we keep what can be kept exactly.
+                let stamp = |v: Option<&str>, name| {
+                    v.filter(|v| !v.is_empty())
+                        .map(|v| parse_timestamp(v, name))
+                        .transpose()
+                };
+                Timing::Static {
+                    created_at_ms: stamp(created, "creation timestamp")?,
+                    expires_at_ms: stamp(expires, "expiration timestamp")?,
+                }
+            }
+            (None, None) => Timing::STATIC,
         };
 
         Ok(Khqr::assemble(Parts {
@@ -304,7 +341,7 @@ impl<'a> Fields<'a> {
             upi_merchant_account,
             mcc,
             currency,
-            dynamic,
+            timing,
             merchant_name: name,
             merchant_city: city,
             additional,

@@ -11,7 +11,7 @@ use super::fields::{
     alt_name_required, check_expiry_order, check_template_len, check_timestamp_ms,
     expiration_required, language_preference_required, parse_mcc, upi_with_usd,
 };
-use super::model::{AccountKind, Dynamic, Khqr, Parts, template_len};
+use super::model::{AccountKind, Dynamic, Khqr, Parts, Timing, template_len};
 
 /// Everything a KHQR can carry, as the SDK (and the `khqr-bot qr` flags) take it.
 ///
@@ -149,7 +149,7 @@ impl KhqrInput {
         )?;
 
         // 99: timestamps of a dynamic KHQR.
-        let dynamic = match amount {
+        let timing = match amount {
             Some(amount) => {
                 let expires = self
                     .expiration_ms
@@ -158,13 +158,13 @@ impl KhqrInput {
                 let expires_at_ms = check_timestamp_ms(expires, "expiration timestamp")?;
                 let created_at_ms = check_timestamp_ms(now_ms, "creation timestamp (clock)")?;
                 check_expiry_order(created_at_ms, expires_at_ms)?;
-                Some(Dynamic {
+                Timing::Dynamic(Dynamic {
                     amount,
                     created_at_ms,
                     expires_at_ms,
                 })
             }
-            None => None,
+            None => Timing::STATIC,
         };
 
         Ok(Khqr::assemble(Parts {
@@ -173,7 +173,7 @@ impl KhqrInput {
             upi_merchant_account,
             mcc,
             currency: self.currency,
-            dynamic,
+            timing,
             merchant_name: &self.merchant_name,
             merchant_city: city,
             additional,

@@ -24,14 +24,15 @@
 //! Layout: `tlv` (TLV plumbing, lengths in UTF-16 units), `fields` (every field limit with
 //! its SDK error code, shared by building and decoding), `model` (the typed [`Khqr`] and its
 //! encoder), `input` ([`KhqrInput`] and its validation), `decode` ([`decode`]/[`verify`]),
-//! `checksum` ([`crc16`], [`md5_hex`]), plus [`Amount`], [`Currency`], [`BakongAccountId`],
+//! `sdk_rules` (which rule of the SDK's verifier a string fails first, so [`decode`] reports
+//! the SDK's code), `checksum` ([`crc16`], [`md5_hex`]), plus [`Amount`], [`Currency`], [`BakongAccountId`],
 //! [`ShopName`] / [`City`] (`shop.rs`) and [`KhqrError`].
 //!
 //! Where the SDK accepts input it then emits broken (a template longer than 99, an alternate
 //! name without language, an amount printed as `1e+21`), this codec rejects it; its decoder
-//! is likewise stricter than the SDK's verifier (see [`decode`]); it is meant never to accept
-//! a string that verifier rejects (checked rule by rule, and by differential runs on mutated
-//! SDK output).
+//! is likewise stricter than the SDK's verifier (see [`decode`]); it never accepts a string
+//! that verifier rejects, and for one it rejects it reports the SDK's first failing rule and
+//! code (checked rule by rule, and by differential runs on mutated SDK output).
 
 mod account;
 mod amount;
@@ -42,6 +43,7 @@ mod error;
 mod fields;
 mod input;
 mod model;
+mod sdk_rules;
 mod shop;
 mod tlv;
 
@@ -55,4 +57,4 @@ pub use input::KhqrInput;
 pub use model::Khqr;
 /// Longest purpose of transaction (tag 62-08), in UTF-16 code units as the SDK counts it.
 pub const PURPOSE_MAX_UTF16: usize = fields::PURPOSE.max;
-pub use shop::{City, NameError, ShopName};
+pub use shop::{City, NameError, ShopName, is_bidi_control, is_invisible};

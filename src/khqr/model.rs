@@ -33,6 +33,29 @@ pub(crate) struct Dynamic {
     pub(crate) expires_at_ms: u64,
 }
 
+/// Static (`010211`) or dynamic (`010212`), with what tag 99 says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Timing {
+    /// No amount. Tag 99 is optional and informative here: the SDK never writes one for a
+    /// static KHQR, other libraries do, and the SDK's decoder returns what it holds, so the
+    /// decoder keeps it (and the encoder writes it back).
+    Static {
+        created_at_ms: Option<u64>,
+        expires_at_ms: Option<u64>,
+    },
+    Dynamic(Dynamic),
+}
+
+impl Timing {
+    /// A static KHQR without tag 99, as the SDK and [`KhqrInput::build`] make them.
+    ///
+    /// [`KhqrInput::build`]: super::KhqrInput::build
+    pub(crate) const STATIC: Timing = Timing::Static {
+        created_at_ms: None,
+        expires_at_ms: None,
+    };
+}
+
 /// Validated field values, borrowed from the input or the decoded string, ready to be copied
 /// into a [`Khqr`]. Only `build` and `decode` create one, after checking every field.
 pub(crate) struct Parts<'a> {
@@ -41,7 +64,7 @@ pub(crate) struct Parts<'a> {
     pub(crate) upi_merchant_account: Option<&'a str>,
     pub(crate) mcc: [u8; 4],
     pub(crate) currency: Currency,
-    pub(crate) dynamic: Option<Dynamic>,
+    pub(crate) timing: Timing,
     pub(crate) merchant_name: &'a str,
     pub(crate) merchant_city: &'a str,
     /// Bill number, mobile number, store label, terminal label, purpose (62-01/02/03/07/08).
@@ -76,7 +99,7 @@ pub struct Khqr {
     upi_merchant_account: Option<Span>,
     mcc: [u8; 4],
     currency: Currency,
-    dynamic: Option<Dynamic>,
+    timing: Timing,
     merchant_name: Span,
     merchant_city: Span,
     additional: [Option<Span>; 5],
@@ -146,7 +169,7 @@ impl Khqr {
             upi_merchant_account,
             mcc: p.mcc,
             currency: p.currency,
-            dynamic: p.dynamic,
+            timing: p.timing,
             merchant_name,
             merchant_city,
             additional,
@@ -167,7 +190,14 @@ impl Khqr {
 
     /// Dynamic (`010212`: amount, creation and expiration) rather than static (`010211`).
     pub fn is_dynamic(&self) -> bool {
-        self.dynamic.is_some()
+        matches!(self.timing, Timing::Dynamic(_))
+    }
+
+    fn dynamic(&self) -> Option<&Dynamic> {
+        match &self.timing {
+            Timing::Dynamic(d) => Some(d),
+            Timing::Static { .. } => None,
+        }
     }
 
     /// Merchant KHQR (tag 30) rather than individual (tag 29).
@@ -229,7 +259,7 @@ impl Khqr {
 
     /// Amount (tag 54); `Some` exactly when the KHQR is dynamic, and then never zero.
     pub fn amount(&self) -> Option<Amount> {
-        self.dynamic.map(|d| d.amount)
+        self.dynamic().map(|d| d.amount)
     }
 
     /// Merchant name (tag 59).
@@ -282,24 +312,32 @@ impl Khqr {
         self.get_opt(self.alt_merchant_city)
     }
 
-    /// Creation timestamp (99-00), Unix epoch ms; dynamic KHQR only.
+    /// Creation timestamp (99-00), Unix epoch ms: always there in a dynamic KHQR, and in a
+    /// static one when its tag 99 carries it.
     pub fn created_at_ms(&self) -> Option<u64> {
-        self.dynamic.map(|d| d.created_at_ms)
+        match self.timing {
+            Timing::Dynamic(d) => Some(d.created_at_ms),
+            Timing::Static { created_at_ms, .. } => created_at_ms,
+        }
     }
 
-    /// Expiration timestamp (99-01), Unix epoch ms; dynamic KHQR only.
+    /// Expiration timestamp (99-01), Unix epoch ms: always there in a dynamic KHQR, and in a
+    /// static one when its tag 99 carries it (a static KHQR never expires all the same).
     pub fn expires_at_ms(&self) -> Option<u64> {
-        self.dynamic.map(|d| d.expires_at_ms)
+        match self.timing {
+            Timing::Dynamic(d) => Some(d.expires_at_ms),
+            Timing::Static { expires_at_ms, .. } => expires_at_ms,
+        }
     }
 
     /// True when this is a dynamic KHQR whose expiration lies before `now_ms` (as the SDK's
-    /// verifier decides: expired once `expires < now`).
+    /// verifier decides: expired once `expires < now`; it checks no static KHQR's expiry).
     pub fn is_expired(&self, now_ms: u64) -> bool {
-        self.dynamic.is_some_and(|d| d.expires_at_ms < now_ms)
+        self.dynamic().is_some_and(|d| d.expires_at_ms < now_ms)
     }
 
     /// The input this KHQR is built from: `self.to_input().build(created)` gives `self` back
-    /// (for a static KHQR with any clock). Handy to issue a fresh KHQR for the same sale with
+    /// (for a static KHQR without tag 99 with any clock; a static KHQR's tag 99 is not input). Handy to issue a fresh KHQR for the same sale with
     /// another expiry.
     pub fn to_input(&self) -> super::KhqrInput {
         let owned = |s: Option<&str>| s.map(str::to_owned);
@@ -347,7 +385,7 @@ impl Khqr {
         let start = out.len();
         out.reserve(self.capacity_hint());
         push_tlv_with_len(out, "00", 2, PAYLOAD_FORMAT);
-        let poi = if self.dynamic.is_some() {
+        let poi = if self.is_dynamic() {
             DYNAMIC_QR
         } else {
             STATIC_QR
@@ -360,7 +398,7 @@ impl Khqr {
         push_header(out, "52", 4);
         push_ascii(out, &self.mcc);
         push_tlv_with_len(out, "53", 3, self.currency.numeric());
-        if let Some(d) = &self.dynamic {
+        if let Some(d) = self.dynamic() {
             push_header(out, "54", d.amount.formatted_len());
             d.amount.write_to(out);
         }
@@ -369,13 +407,7 @@ impl Khqr {
         push_tlv(out, "60", self.merchant_city());
         self.push_additional_data(out);
         self.push_language(out);
-        if let Some(d) = &self.dynamic {
-            push_header(out, "99", 34);
-            push_header(out, "00", 13);
-            push_u64(out, d.created_at_ms);
-            push_header(out, "01", 13);
-            push_u64(out, d.expires_at_ms);
-        }
+        self.push_timestamps(out);
         out.extend_from_slice(b"6304");
         let crc = crc16(&out[start..]);
         push_crc_hex(out, crc);
@@ -422,6 +454,23 @@ impl Khqr {
                 ("08", self.purpose()),
             ],
         );
+    }
+
+    /// Tag 99: both timestamps of a dynamic KHQR; those a static one was read with.
+    fn push_timestamps(&self, out: &mut Vec<u8>) {
+        let stamps = [("00", self.created_at_ms()), ("01", self.expires_at_ms())];
+        // Every timestamp has 13 digits (checked wherever one is made).
+        let len: usize = stamps.iter().filter(|(_, t)| t.is_some()).count() * tlv_len(13);
+        if len == 0 {
+            return;
+        }
+        push_header(out, "99", len);
+        for (sub, stamp) in stamps {
+            if let Some(ms) = stamp {
+                push_header(out, sub, 13);
+                push_u64(out, ms);
+            }
+        }
     }
 
     fn push_language(&self, out: &mut Vec<u8>) {

@@ -1,5 +1,9 @@
 //! What customers see of a merchant: the shop's name (tag 59) and city (tag 60), parsed once
 //! (in /setup) and carried typed from there to the KHQR, like [`BakongAccountId`](super::BakongAccountId).
+//!
+//! Also the two character classes that make text say something other than it shows
+//! ([`is_bidi_control`], [`is_invisible`]): names and cities refuse them here, and the bot
+//! refuses them in notes and strips them from any stranger's text it shows.
 
 use std::fmt;
 
@@ -7,12 +11,56 @@ use serde::{Deserialize, Serialize};
 
 use super::fields::{MERCHANT_CITY, MERCHANT_NAME, TextField};
 
+/// Unicode's `Bidi_Control` characters: the embeddings and overrides (U+202A–U+202E), the
+/// isolates (U+2066–U+2069) and the marks (U+200E, U+200F, U+061C). Each changes the order in
+/// which the text around it is shown: `U+202E 00.005$ diap` reads as `paid $500.00`.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// Characters that show nothing and that no language the bot serves needs: Unicode's
+/// default-ignorable code points (soft hyphen, word joiner, BOM, Hangul fillers that make a
+/// blank-looking name, tag characters that smuggle hidden text, …) except those Khmer text and
+/// emoji need: U+200B ZERO WIDTH SPACE (Khmer's word separator, typed by Khmer keyboards),
+/// U+200C/U+200D ZERO WIDTH (NON-)JOINER (Khmer shaping, emoji sequences) and the variation
+/// selectors U+FE00–U+FE0F (emoji presentation, `❤️`). The bidi controls are
+/// [`is_bidi_control`]'s; the Khmer inherent vowels U+17B4/U+17B5 are invisible and
+/// deprecated, so they count here.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{2060}'..='\u{2065}'
+            | '\u{206A}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFF8}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
 /// Why a shop name or city was refused; the bot says it in the seller's language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum NameError {
     /// Nothing but whitespace, or control characters (which a customer's app cannot show).
     #[error("the name is empty or contains control characters")]
     Empty,
+    /// Bidirectional controls or invisible characters ([`is_bidi_control`],
+    /// [`is_invisible`]): the name would read differently from what it is.
+    #[error("the name contains bidirectional or invisible formatting characters")]
+    Hidden,
     /// Longer than the KHQR field holds; carries that maximum in UTF-16 units.
     #[error("the name is longer than {max} characters")]
     TooLong { max: usize },
@@ -35,9 +83,16 @@ impl ShopName {
     pub const MAX_UTF16: usize = MERCHANT_NAME.max;
 
     /// Trims the text and collapses its inner whitespace to single spaces, then applies the
-    /// codec's rules for the merchant name.
+    /// codec's rules for the merchant name and refuses bidirectional and invisible characters.
     pub fn parse(text: &str) -> Result<Self, NameError> {
-        parse_name(text, &MERCHANT_NAME).map(Self)
+        parse_name(text, &MERCHANT_NAME, Rules::New).map(Self)
+    }
+
+    /// A name saved by an earlier build, which took bidirectional and invisible characters:
+    /// read back as saved (the bot strips those wherever it shows the name), so such a shop
+    /// keeps working. Everything else is checked as by [`ShopName::parse`].
+    pub fn from_stored(text: &str) -> Result<Self, NameError> {
+        parse_name(text, &MERCHANT_NAME, Rules::Stored).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -50,9 +105,14 @@ impl City {
     pub const MAX_UTF16: usize = MERCHANT_CITY.max;
 
     /// Trims the text and collapses its inner whitespace to single spaces, then applies the
-    /// codec's rules for the merchant city.
+    /// codec's rules for the merchant city and refuses bidirectional and invisible characters.
     pub fn parse(text: &str) -> Result<Self, NameError> {
-        parse_name(text, &MERCHANT_CITY).map(Self)
+        parse_name(text, &MERCHANT_CITY, Rules::New).map(Self)
+    }
+
+    /// A city saved by an earlier build: see [`ShopName::from_stored`].
+    pub fn from_stored(text: &str) -> Result<Self, NameError> {
+        parse_name(text, &MERCHANT_CITY, Rules::Stored).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -60,12 +120,23 @@ impl City {
     }
 }
 
-/// The bot's rules (single spaces, no control characters) plus the field's own (not empty, at
-/// most `field.max` UTF-16 units).
-fn parse_name(text: &str, field: &TextField) -> Result<String, NameError> {
+/// Whether a name is new input or was saved under older rules.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rules {
+    New,
+    Stored,
+}
+
+/// The bot's rules (single spaces, no control characters; for new input no bidirectional or
+/// invisible characters either) plus the field's own (not empty, at most `field.max` UTF-16
+/// units).
+fn parse_name(text: &str, field: &TextField, rules: Rules) -> Result<String, NameError> {
     let name = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if name.chars().any(char::is_control) {
         return Err(NameError::Empty);
+    }
+    if rules == Rules::New && name.chars().any(|c| is_bidi_control(c) || is_invisible(c)) {
+        return Err(NameError::Hidden);
     }
     match field.check(&name) {
         Ok(()) => Ok(name),
@@ -98,19 +169,21 @@ impl AsRef<str> for City {
     }
 }
 
+/// Serde's way in: what was serialized was saved, so [`ShopName::from_stored`].
 impl TryFrom<String> for ShopName {
     type Error = NameError;
 
     fn try_from(text: String) -> Result<Self, NameError> {
-        ShopName::parse(&text)
+        ShopName::from_stored(&text)
     }
 }
 
+/// Serde's way in: [`City::from_stored`].
 impl TryFrom<String> for City {
     type Error = NameError;
 
     fn try_from(text: String) -> Result<Self, NameError> {
-        City::parse(&text)
+        City::from_stored(&text)
     }
 }
 
@@ -156,6 +229,43 @@ mod tests {
         // Lengths count UTF-16 code units, as KHQR does.
         assert_eq!(super::super::tlv::utf16_len("ហាងកាហ្វេ"), 9);
         assert_eq!(super::super::tlv::utf16_len("😀"), 2);
+    }
+
+    #[test]
+    fn bidi_and_invisible_characters_are_refused_in_new_names_only() {
+        for bad in [
+            "\u{202E}00.005$ diap",
+            "Sokha\u{2066}Coffee",
+            "Shop\u{200F}",
+            "\u{061C}Shop",
+            "Sok\u{00AD}ha",
+            "\u{3164}",
+            "Shop\u{E0041}",
+            "Sokha\u{2060}Coffee",
+        ] {
+            assert_eq!(ShopName::parse(bad), Err(NameError::Hidden), "{bad:?}");
+            assert_eq!(City::parse(bad), Err(NameError::Hidden), "{bad:?}");
+            // A row saved before this rule is still readable.
+            assert!(ShopName::from_stored(bad).is_ok(), "{bad:?}");
+            assert!(City::from_stored(bad).is_ok(), "{bad:?}");
+        }
+        // Khmer with its word separator and joiners, and emoji sequences, stay.
+        for good in [
+            "ហាង\u{200B}កាហ្វេ",
+            "ក\u{200C}ខ",
+            "☕\u{FE0F} Café",
+            "👩\u{200D}🍳",
+        ] {
+            assert!(ShopName::parse(good).is_ok(), "{good:?}");
+        }
+        assert!(serde_json::from_str::<ShopName>("\"\u{202E}abc\"").is_ok());
+        assert_eq!(
+            "\u{202E}abc"
+                .chars()
+                .filter(|&c| is_bidi_control(c))
+                .count(),
+            1
+        );
     }
 
     #[test]

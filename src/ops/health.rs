@@ -23,8 +23,10 @@ const DATABASE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Longest wait for Telegram's answer to `getMe`.
 const TELEGRAM_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// One part's state: `Err` carries why it is failing, in words (never a token).
-pub type PartState = Result<(), String>;
+/// One part's state: `Err` says how it is failing in fixed words. The driver's own error
+/// text (a database URL, a host, a query) goes to the log, never into the answer: anyone who
+/// can reach the probe reads it.
+pub type PartState = Result<(), &'static str>;
 
 #[derive(Debug, Clone)]
 struct TelegramCheck {
@@ -112,11 +114,17 @@ impl Health {
     pub async fn check(&self) -> HealthReport {
         let database = match tokio::time::timeout(DATABASE_TIMEOUT, self.store.ping()).await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(format!("the database does not answer: {e}")),
-            Err(_) => Err(format!(
-                "the database did not answer within {} s",
-                DATABASE_TIMEOUT.as_secs()
-            )),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "health check: the database does not answer");
+                Err("the database does not answer")
+            }
+            Err(_) => {
+                tracing::warn!(
+                    secs = DATABASE_TIMEOUT.as_secs(),
+                    "health check: the database did not answer in time"
+                );
+                Err("the database did not answer in time")
+            }
         };
         let telegram = self.telegram().await;
         HealthReport {
@@ -141,15 +149,18 @@ impl Health {
             // Telegram answered: it is reachable, only busy with this bot.
             Ok(Err(RequestError::RetryAfter(_))) => Ok(()),
             // teloxide hides the token in its errors (the URL is dropped).
-            Ok(Err(e)) => Err(format!("getMe failed: {e}")),
-            Err(_) => Err(format!(
-                "getMe got no answer within {} s",
-                TELEGRAM_TIMEOUT.as_secs()
-            )),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "health check: Telegram's getMe failed");
+                Err("getMe failed")
+            }
+            Err(_) => {
+                tracing::warn!(
+                    secs = TELEGRAM_TIMEOUT.as_secs(),
+                    "health check: Telegram did not answer getMe in time"
+                );
+                Err("getMe got no answer in time")
+            }
         };
-        if let Err(reason) = &state {
-            tracing::warn!(%reason, "health check: Telegram is not answering");
-        }
         let check = TelegramCheck { at: now, state };
         *last = Some(check.clone());
         check

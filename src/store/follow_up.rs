@@ -188,7 +188,7 @@ mod tests {
     fn the_sql_list_names_every_kind_quoted() {
         let list = FollowUpKind::sql_list();
         assert!(
-            list.starts_with("'charge_paid', 'charge_mismatch', "),
+            list.starts_with("'charge_paid', 'charge_underpaid', "),
             "{list}"
         );
         assert_eq!(list.matches('\'').count(), 2 * FollowUpKind::ALL.len());

@@ -51,8 +51,9 @@ impl TryFrom<Row> for Merchant {
                 Some(Profile {
                     account_id: BakongAccountId::parse(&account_id)
                         .map_err(|e| corrupt("account", &e))?,
-                    shop_name: ShopName::parse(&shop_name).map_err(|e| corrupt("shop name", &e))?,
-                    city: City::parse(&city).map_err(|e| corrupt("city", &e))?,
+                    shop_name: ShopName::from_stored(&shop_name)
+                        .map_err(|e| corrupt("shop name", &e))?,
+                    city: City::from_stored(&city).map_err(|e| corrupt("city", &e))?,
                     token_sealed,
                     token_expires_at: r.token_expires_at,
                 })

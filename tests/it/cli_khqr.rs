@@ -186,6 +186,7 @@ fn assert_usage_error(args: &[&str], mentions: &[&str]) {
     let err = stderr(&out);
     let first = err.lines().next().unwrap_or("");
     assert!(first.starts_with("error: "), "{args:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
     for m in mentions {
         assert!(first.contains(m), "{args:?}: {first:?} lacks {m:?}");
     }
@@ -215,7 +216,19 @@ fn bad_arguments_get_one_clear_line_and_exit_2() {
         &["--amount", "2 decimal"],
     );
     assert_usage_error(&with(&["--amount", "abc"]), &["--amount", "abc"]);
-    assert_usage_error(&with(&["--currency", "EUR"]), &["--currency", "EUR"]);
+    // The SDK's codes for a currency it does not take (28), or one too long for tag 53 (19).
+    assert_usage_error(
+        &with(&["--currency", "EUR"]),
+        &["--currency", "EUR", "KHQR error 28"],
+    );
+    assert_usage_error(
+        &with(&["--currency", "978"]),
+        &["--currency", "978", "KHQR error 28"],
+    );
+    assert_usage_error(
+        &with(&["--currency", "EURO"]),
+        &["--currency", "KHQR error 19"],
+    );
     assert_usage_error(
         &[
             "qr",

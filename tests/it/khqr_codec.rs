@@ -263,19 +263,29 @@ fn decoder_accepts_what_the_sdk_verifier_accepts() {
     );
     let k = decode(&qr_from(&with_empty_info)).unwrap();
     assert_eq!(k.account_information(), None);
-    // A static KHQR's tag 99 is ignored.
+    // A static KHQR's tag 99 (other libraries write one) is returned, as the SDK's decoder
+    // does, and written back; it never makes the KHQR expire.
     let k = decode(&qr_from(
         &(static_khr() + &tlv("99", &tlv("00", &NOW.to_string()))),
     ))
     .unwrap();
-    assert_eq!(k.created_at_ms(), None);
+    assert_eq!((k.created_at_ms(), k.expires_at_ms()), (Some(NOW), None));
+    assert!(!k.is_dynamic());
+    assert_eq!(decode(&k.encode()).unwrap(), k);
+    let both = qr_from(&(static_khr() + &ts(NOW, NOW + 1)));
+    let k = verify(&both, NOW + 2).unwrap();
+    assert_eq!(
+        (k.created_at_ms(), k.expires_at_ms(), k.amount()),
+        (Some(NOW), Some(NOW + 1), None)
+    );
+    assert_eq!(k.encode(), both);
     // Emoji count 2 units each.
     let emoji = base("11", &john_acct(), "116", None).replace("5910John Smith", "5904😀😀");
     assert_eq!(decode(&qr_from(&emoji)).unwrap().merchant_name(), "😀😀");
 }
 
 #[test]
-fn decoder_rejects_malformed_structure_with_8() {
+fn decoder_rejects_malformed_structure() {
     let ok = static_khr();
     assert!(decode(&qr_from(&ok)).is_ok());
     // Repeated tag, CRC not last, both account templates, repeated sub-tag.
@@ -286,10 +296,12 @@ fn decoder_rejects_malformed_structure_with_8() {
         8
     );
     assert_eq!(code(&qr_from(&(ok.clone() + &tlv("62", "0101A0101B")))), 8);
-    // Length past the end, non-numeric length, length splitting an emoji.
-    assert_eq!(code(&qr_from(&format!("{ok}6220"))), 8);
-    assert_eq!(code(&qr_from(&format!("{ok}62xx"))), 8);
-    assert_eq!(code(&qr_from(&format!("{ok}6201😀"))), 8);
+    // Length past the end, non-numeric length, length splitting an emoji: the SDK's walk
+    // swallows or stops there and never sees the CRC field (24, as the SDK says).
+    assert_eq!(code(&qr_from(&format!("{ok}6220"))), 24);
+    assert_eq!(code(&qr_from(&format!("{ok}62xx"))), 24);
+    assert_eq!(code(&qr_from(&format!("{ok}6201😀"))), 24);
+    // Inside a template the SDK never returns: ours is 8.
     assert_eq!(code(&qr_from(&format!("{ok}620501ab1"))), 8);
     assert_eq!(code(&qr_from(&format!("{ok}6205-4abc"))), 8);
     // Garbage, empty, too short, no CRC field, CRC field with non-hex digits.
@@ -393,8 +405,10 @@ fn decoder_rejects_inconsistent_or_out_of_range_fields() {
     assert_eq!(code(&qr_from(&zero)), 45);
     let short = zero.replace("01130000000000000", "01130000000000001");
     assert_eq!(code(&qr_from(&short)), 49);
-    // Any repeated top-level tag, even an unknown one.
-    assert_eq!(code(&qr_from(&(static_khr() + "8001a8001b"))), 8);
+    // Any repeated top-level tag, even an unknown one; the same tag twice in a row stops
+    // the SDK's walk, so it reports the CRC field missing (24).
+    assert_eq!(code(&qr_from(&(static_khr() + "8001a8001b"))), 24);
+    assert_eq!(code(&qr_from(&(static_khr() + "8001a8101b8001c"))), 8);
     assert!(decode(&qr_from(&(static_khr() + "8001a8101b"))).is_ok());
     // verify() is decode() plus the clock.
     let s = qr_from(&dynamic_usd("5"));

@@ -65,12 +65,8 @@ async fn healthz_is_200_then_names_telegram_then_the_database() {
     assert_eq!(body["status"], "unavailable");
     assert_eq!(body["failing"], serde_json::json!(["telegram"]));
     assert_eq!(body["telegram"]["ok"], false);
-    let reason = body["telegram"]["error"].as_str().unwrap();
-    assert!(reason.contains("getMe"), "{reason}");
-    assert!(
-        !reason.contains(app.telegram.bot_token()),
-        "the token is in the health report: {reason}"
-    );
+    // Which part and how, in fixed words: no driver text (the log has it).
+    assert_eq!(body["telegram"]["error"], "getMe failed", "{body}");
     assert_eq!(body["database"]["ok"], true);
     assert_eq!(get_me_calls(&app), asked + 1);
 
@@ -84,11 +80,10 @@ async fn healthz_is_200_then_names_telegram_then_the_database() {
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["failing"], serde_json::json!(["database"]));
     assert_eq!(body["database"]["ok"], false);
-    assert!(
-        body["database"]["error"]
-            .as_str()
-            .unwrap()
-            .contains("database")
+    // Not sqlx's "attempted to acquire a connection on a closed pool" (or a URL, a host).
+    assert_eq!(
+        body["database"]["error"], "the database does not answer",
+        "{body}"
     );
     app.stop().await;
 }
