@@ -24,7 +24,7 @@ use super::backoff::Gate;
 use super::ports::{Lookups, MerchantBatch, MerchantToken};
 use super::round::{MAX_MD5_PER_REQUEST, RoundReport, Watcher, lock};
 use super::types::{Lookup, MerchantId, UnixSecs};
-use crate::store::DueCharge;
+use crate::store::{ChargeStatus, DueCharge};
 
 struct Job {
     merchant: MerchantId,
@@ -114,8 +114,15 @@ where
                 });
             }
         }
-        // Never asked (None) sorts first.
-        jobs.sort_by_key(|j| (j.last_asked, j.charge.id.0));
+        // Open charges first (money may be arriving right now; a late-watched one only
+        // waits for a copy's payment), then never asked (None), then oldest-asked.
+        jobs.sort_by_key(|j| {
+            (
+                j.charge.facts.status != ChargeStatus::Pending,
+                j.last_asked,
+                j.charge.id.0,
+            )
+        });
         jobs
     }
 

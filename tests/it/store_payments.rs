@@ -379,3 +379,46 @@ async fn the_migration_fills_the_ledger_from_settled_charges_oldest_first() {
         SettleOutcome::HashTaken
     );
 }
+
+/// In the late watch a charge that ended without money is asked about at the late pace, a
+/// settled one (only a second payment of its QR changes it) at the slower settled pace.
+#[tokio::test]
+async fn settled_charges_are_late_watched_at_the_slower_pace() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = store_and_url(&dir).await;
+    let m = merchant(&s, 1).await;
+    let paid = pending(&s, m, 1, 400).await;
+    let cancelled = pending(&s, m, 2, 400).await;
+    s.record_payment(
+        paid,
+        &exact(&"7".repeat(64), ACCOUNT, Currency::Usd, 400, NOW),
+        NOW,
+        NOW,
+    )
+    .await
+    .unwrap();
+    assert!(s.cancel_charge(m, cancelled, NOW).await.unwrap());
+    let late = khqr_bot::store::LateWatch {
+        window_secs: 15 * 60,
+        every_secs: 30,
+        settled_every_secs: 120,
+    };
+    let due = |at: i64| {
+        let s = s.clone();
+        async move {
+            let mut ids: Vec<ChargeId> = s
+                .late_watched_due_of(at, late, &[m])
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|c| c.id)
+                .collect();
+            ids.sort();
+            ids
+        }
+    };
+    assert_eq!(due(NOW + 1).await, vec![paid, cancelled]);
+    assert_eq!(due(NOW + 31).await, vec![cancelled]);
+    assert_eq!(due(NOW + 62).await, vec![cancelled]);
+    assert_eq!(due(NOW + 121).await, vec![paid, cancelled]);
+}
