@@ -35,6 +35,7 @@ use teloxide::types::{
     InlineQueryResultArticle, InlineQueryResultCachedPhoto, InlineQueryResultsButton,
     InlineQueryResultsButtonKind, InputMessageContent, InputMessageContentText,
 };
+use tokio::sync::watch;
 
 use crate::i18n::Lang;
 use crate::render::format_money;
@@ -56,33 +57,62 @@ pub const DRAFT_TTL_SECS: i64 = 120;
 /// The deep-link parameter of the "set up first" button (`/start setup`).
 pub const SETUP_START: &str = "setup";
 
+/// Users whose latest query [`Debounce`] remembers before it forgets the idle ones.
+const DEBOUNCE_TRACKED: usize = 10_000;
+
 /// The latest inline query of each user, to answer only settled ones.
 ///
 /// Queries are ordered by their update id (Telegram numbers updates in the order they
 /// happened), not by when their handler happens to start: inline queries carry no chat, so
 /// the dispatcher runs their handlers concurrently, in any order. A user's entry keeps the
 /// highest id seen, so an older keystroke whose handler starts late can never settle.
+///
+/// A superseded query's handler returns as soon as the newer keystroke arrives rather than
+/// after [`SETTLE`]: each handler holds one of the user's few in-flight places (the flood
+/// guard's keyless lane), and a fast typist's keystrokes must not fill them, or the last
+/// keystroke — the query that matters — would be shed. The map forgets users with no query
+/// waiting once it tracks [`DEBOUNCE_TRACKED`].
 #[derive(Debug, Default)]
 pub struct Debounce {
-    latest: Mutex<HashMap<u64, u32>>,
+    latest: Mutex<HashMap<u64, watch::Sender<u32>>>,
 }
 
 impl Debounce {
-    fn latest(&self) -> std::sync::MutexGuard<'_, HashMap<u64, u32>> {
+    fn latest(&self) -> std::sync::MutexGuard<'_, HashMap<u64, watch::Sender<u32>>> {
         // A map of counters: a panic elsewhere cannot leave it half-updated.
         self.latest.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Registers query `update_id` of `user`.
-    fn arrive(&self, user: u64, update_id: u32) {
+    /// Registers query `update_id` of `user`; the receiver follows the user's latest id.
+    fn arrive(&self, user: u64, update_id: u32) -> watch::Receiver<u32> {
         let mut latest = self.latest();
-        let entry = latest.entry(user).or_insert(update_id);
-        *entry = (*entry).max(update_id);
+        if latest.len() >= DEBOUNCE_TRACKED && !latest.contains_key(&user) {
+            latest.retain(|_, tx| tx.receiver_count() > 0);
+        }
+        let tx = latest
+            .entry(user)
+            .or_insert_with(|| watch::channel(update_id).0);
+        tx.send_if_modified(|newest| {
+            let newer = update_id > *newest;
+            if newer {
+                *newest = update_id;
+            }
+            newer
+        });
+        tx.subscribe()
     }
 
-    /// Whether `update_id` is still `user`'s latest query.
-    fn settled(&self, user: u64, update_id: u32) -> bool {
-        self.latest().get(&user) == Some(&update_id)
+    /// Whether query `update_id` of `user` is still the user's latest after `wait`: false as
+    /// soon as a newer one arrives.
+    async fn settles(&self, user: u64, update_id: u32, wait: Duration) -> bool {
+        let mut newest = self.arrive(user, update_id);
+        let superseded = matches!(
+            tokio::time::timeout(wait, newest.wait_for(|id| *id != update_id)).await,
+            Ok(Ok(_))
+        );
+        // Otherwise the wait ran out (or the entry went away, which it does only with no
+        // waiter): settled if still the latest.
+        !superseded && *newest.borrow() == update_id
     }
 }
 
@@ -151,9 +181,7 @@ pub(super) async fn on_inline_query(
     debounce: Arc<Debounce>,
 ) -> HandlerResult {
     let ticket = update.id.0;
-    debounce.arrive(q.from.id.0, ticket);
-    tokio::time::sleep(SETTLE).await;
-    if !debounce.settled(q.from.id.0, ticket) {
+    if !debounce.settles(q.from.id.0, ticket, SETTLE).await {
         tracing::debug!(query = %q.id, "inline query superseded by a newer keystroke");
         return Ok(());
     }
@@ -457,28 +485,71 @@ mod tests {
         }
     }
 
-    #[test]
-    fn only_the_latest_query_of_a_user_settles() {
+    const LONG: Duration = Duration::from_secs(3600);
+    const NOW: Duration = Duration::ZERO;
+
+    #[tokio::test]
+    async fn only_the_latest_query_of_a_user_settles() {
         let d = Debounce::default();
-        d.arrive(1, 10);
-        d.arrive(2, 11);
-        d.arrive(1, 12);
-        assert!(!d.settled(1, 10));
-        assert!(d.settled(2, 11));
-        assert!(d.settled(1, 12));
+        let _ = d.arrive(1, 10);
+        let _ = d.arrive(2, 11);
+        let _ = d.arrive(1, 12);
+        assert!(!d.settles(1, 10, NOW).await);
+        assert!(d.settles(2, 11, NOW).await);
+        assert!(d.settles(1, 12, NOW).await);
     }
 
     /// Handlers of one user's keystrokes may start in any order: the order is the update
     /// id's, so an older keystroke registered late neither settles nor unsettles the newer.
-    #[test]
-    fn an_older_keystroke_registered_late_does_not_settle() {
+    #[tokio::test]
+    async fn an_older_keystroke_registered_late_does_not_settle() {
         let d = Debounce::default();
-        d.arrive(1, 25);
-        d.arrive(1, 21);
-        assert!(d.settled(1, 25));
-        assert!(!d.settled(1, 21));
+        let _ = d.arrive(1, 25);
+        assert!(!d.settles(1, 21, NOW).await);
+        assert!(d.settles(1, 25, NOW).await);
         // Even after the newest was answered.
-        d.arrive(1, 22);
-        assert!(!d.settled(1, 22));
+        assert!(!d.settles(1, 22, NOW).await);
+    }
+
+    /// A waiting query gives up (and its handler returns) when the next keystroke arrives,
+    /// long before its settling time; another user's keystroke does not disturb it.
+    #[tokio::test(start_paused = true)]
+    async fn a_newer_keystroke_ends_the_older_ones_wait_at_once() {
+        let d = Arc::new(Debounce::default());
+        let waiting = tokio::spawn({
+            let d = d.clone();
+            async move { d.settles(1, 30, LONG).await }
+        });
+        tokio::task::yield_now().await;
+        let _ = d.arrive(2, 31);
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished());
+        let _ = d.arrive(1, 32);
+        // Time is paused and advances only when every task waits: a wait that did not end
+        // at the arrival would still be waiting when this second has passed.
+        let ended = tokio::time::timeout(Duration::from_secs(1), waiting).await;
+        assert!(
+            !ended
+                .expect("the wait ended at the newer keystroke")
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn idle_users_are_forgotten_once_many_are_tracked() {
+        let d = Debounce::default();
+        for user in 0..DEBOUNCE_TRACKED as u64 {
+            let _ = d.arrive(user, 1);
+        }
+        let kept = d.arrive(0, 2);
+        let _ = d.arrive(u64::MAX, 3);
+        let latest = d.latest();
+        assert_eq!(
+            latest.len(),
+            2,
+            "only the user with a waiter and the newcomer"
+        );
+        assert_eq!(*latest[&0].borrow(), 2);
+        drop(kept);
     }
 }
