@@ -56,17 +56,9 @@ pub const LATE_WATCH_ENDED: i64 = i64::MAX;
 pub struct LateWatch {
     /// Watched until `expires_at + window_secs`.
     pub window_secs: i64,
-    /// A charge that ended without money (cancelled, expired, failed, discarded) is asked
-    /// about at most once per `every_secs`: a copy of its QR paid now is the seller's money.
+    /// Asked about at most once per `every_secs`.
     pub every_secs: i64,
-    /// A settled one (paid, under-paid, not matching) at most once per
-    /// `settled_every_secs`: only a second payment of the same QR can change it, which is
-    /// rare, so it costs fewer of Bakong's requests.
-    pub settled_every_secs: i64,
 }
-
-/// The statuses [`LateWatch::settled_every_secs`] paces.
-const SETTLED: &str = "('paid', 'underpaid', 'mismatch')";
 
 /// A merchant's sealed token (open it with `crypto::SecretBox` and
 /// [`MerchantId::token_aad`]).
@@ -184,8 +176,7 @@ impl Store {
     pub async fn late_watched_due(&self, now: i64, late: LateWatch) -> Result<Vec<DueCharge>> {
         let mut tx = self.write_tx().await?;
         let mut rows = sqlx::query_as::<_, DueRow>(sqlx::AssertSqlSafe(format!(
-            "UPDATE charges SET next_poll_at = $1 + \
-                 CASE WHEN status IN {SETTLED} THEN $4 ELSE $3 END \
+            "UPDATE charges SET next_poll_at = $1 + $3 \
              WHERE status IN {LATE_WATCHED} AND next_poll_at <= $1 \
                  AND expires_at + $2 > $1 \
                  AND merchant_id IN (SELECT id FROM merchants WHERE token_rejected_at IS NULL) \
@@ -195,7 +186,6 @@ impl Store {
         .bind(now)
         .bind(late.window_secs)
         .bind(late.every_secs.max(1))
-        .bind(late.settled_every_secs.max(1))
         .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -261,11 +251,10 @@ impl Store {
     ) -> Result<Vec<DueCharge>> {
         let mut rows = Vec::new();
         for chunk in merchants.chunks(200) {
-            let list = placeholders(5, chunk.len());
+            let list = placeholders(4, chunk.len());
             let mut tx = self.write_tx().await?;
             let mut q = sqlx::query_as::<_, DueRow>(sqlx::AssertSqlSafe(format!(
-                "UPDATE charges SET next_poll_at = $1 + \
-                     CASE WHEN status IN {SETTLED} THEN $4 ELSE $3 END \
+                "UPDATE charges SET next_poll_at = $1 + $3 \
                  WHERE status IN {LATE_WATCHED} AND next_poll_at <= $1 \
                      AND expires_at + $2 > $1 \
                      AND merchant_id IN (SELECT id FROM merchants WHERE token_rejected_at IS NULL) \
@@ -275,8 +264,7 @@ impl Store {
             )))
             .bind(now)
             .bind(late.window_secs)
-            .bind(late.every_secs.max(1))
-            .bind(late.settled_every_secs.max(1));
+            .bind(late.every_secs.max(1));
             for m in chunk {
                 q = q.bind(m.0);
             }

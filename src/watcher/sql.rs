@@ -26,10 +26,6 @@ use crate::time::{SharedClock, system_clock};
 /// default (`SqlWatcherStore::late_every`).
 pub const DEFAULT_LATE_POLL_SECS: i64 = 30;
 
-/// A settled charge (paid, under-paid, not matching) is asked about this many times less
-/// often than an ended one during its late watch: only a second payment of its QR changes it.
-pub const SETTLED_LATE_FACTOR: i64 = 4;
-
 /// A merchant's token as last opened, keyed by its sealed bytes.
 struct Opened {
     sealed: Vec<u8>,
@@ -55,7 +51,6 @@ impl SqlWatcherStore {
             late: LateWatch {
                 window_secs: LATE_WATCH_SECS,
                 every_secs: DEFAULT_LATE_POLL_SECS,
-                settled_every_secs: DEFAULT_LATE_POLL_SECS * SETTLED_LATE_FACTOR,
             },
             clock: system_clock(),
         }
@@ -70,11 +65,9 @@ impl SqlWatcherStore {
     }
 
     /// Cancelled and expired charges are asked about every `secs` seconds (at least 1)
-    /// during their late watch, batched with the merchant's pending ones; settled ones
-    /// [`SETTLED_LATE_FACTOR`] times less often.
+    /// during their late watch, batched with the merchant's pending ones.
     pub fn late_every(mut self, secs: i64) -> Self {
         self.late.every_secs = secs.max(1);
-        self.late.settled_every_secs = self.late.every_secs.saturating_mul(SETTLED_LATE_FACTOR);
         self
     }
 
@@ -364,9 +357,7 @@ impl SqlWatcherStore {
                 });
             }
             Settlement::Payment(t) => {
-                // A charge this payment settled is next asked about at the settled pace
-                // (a second payment of its QR is all that can change it).
-                let recheck_at = now.saturating_add(self.late.settled_every_secs);
+                let recheck_at = now.saturating_add(self.late.every_secs);
                 let outcome = self
                     .store
                     .record_payment(charge, t, now, recheck_at)

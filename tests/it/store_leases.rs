@@ -212,7 +212,6 @@ async fn only_merchants_with_due_work_and_a_usable_token_are_claimed() {
     let late_watch = khqr_bot::store::LateWatch {
         window_secs: LATE,
         every_secs: 30,
-        settled_every_secs: 120,
     };
     assert_eq!(
         s.late_watched_due_of(NOW, late_watch, &[late])
