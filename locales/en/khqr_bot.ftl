@@ -114,13 +114,11 @@ charge-error-separators = “{$value}”: use commas only between groups of thre
 charge-error-note-control = The note contains characters that cannot be shown. Please write it again.
 charge-caption =
     💵 {$amount} — {$shop}
-    📝 {$note}
+    {$label}
     ⏳ Valid until {$time} (Phnom Penh time)
     Scan with any banking app that supports KHQR.
-charge-caption-no-note =
-    💵 {$amount} — {$shop}
-    ⏳ Valid until {$time} (Phnom Penh time)
-    Scan with any banking app that supports KHQR.
+charge-label = 🧾 {$reference} · 📝 {$note}
+charge-label-no-note = 🧾 {$reference}
 charge-card-expires = Valid until {$time}
 charge-send-uncertain = Telegram did not confirm that the QR code arrived. If you can see it, it is valid until {$time} and I am watching it; if not, send /charge again.
 charge-send-failed = I could not send the QR code, so nothing was charged. Please try again.

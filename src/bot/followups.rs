@@ -40,6 +40,7 @@ use crate::watcher::reminders::days_left;
 
 use super::callbacks::CallbackAction;
 use super::charge::largest_photo;
+use super::charge_label::ChargeLabel;
 use super::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
 use super::money_words;
 use super::stranger_text::StrangerText;
@@ -363,16 +364,23 @@ pub(super) fn render_settled(
             }
         };
     let line_refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let label = ChargeLabel::of(charge);
+    let note = label.note_bare();
     let png = status_png(&StatusSpec {
         kind,
         title: &title,
         shop_name: &StrangerText(&shop_name).bare(),
         amount_text: &amount,
+        note: note.as_deref(),
+        reference: Some(label.reference().as_str()),
         lines: &line_refs,
     })
     .map_err(|e| DeliveryError::Transient(format!("status card: {e}")))?;
-    let guest_caption = money_words::customer_caption(lang, charge, payments, &shop)
-        .unwrap_or_else(|| caption.clone());
+    let caption = label.under_headline(lang, &caption);
+    let guest_caption = match money_words::customer_caption(lang, charge, payments, &shop) {
+        Some(words) => label.under_headline(lang, &words),
+        None => caption.clone(),
+    };
     Ok(Rendered {
         caption,
         guest_caption,

@@ -8,6 +8,7 @@ use crate::support::app::{TestApp, WAIT, decode_qr};
 use crate::support::fake_telegram::{Call, ChosenInline, InlineAnswer, TgUser};
 use khqr_bot::bakong::sandbox::Payment;
 use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
+use khqr_bot::bot::bill_ref::BillRef;
 use khqr_bot::khqr::md5_hex;
 use khqr_bot::store::ChargeId;
 use khqr_bot::store::{Charge, ChargeStatus};
@@ -686,8 +687,12 @@ async fn an_underpaid_inline_card_tells_the_customer_what_arrived_and_not_to_pay
     let caption = caption.unwrap();
     assert_eq!(
         caption,
-        "⚠️ $4.00 arrived for $5.00 — Sokha Coffee: $1.00 is missing.\n\
-         The seller has been told and will ask you for the rest. Do not pay this QR code again."
+        format!(
+            "⚠️ $4.00 arrived for $5.00 — Sokha Coffee: $1.00 is missing.\n\
+             🧾 {} · 📝 iced coffee\n\
+             The seller has been told and will ask you for the rest. Do not pay this QR code again.",
+            BillRef::of(&charge.bill_number)
+        )
     );
     assert!(buttons.iter().all(Vec::is_empty));
     assert!(no_qr_in(&png));
