@@ -199,10 +199,10 @@ history-no-payments = No payments received.
 history-total = 💵 {$currency}: {$sum} received · {$count} payment(s)
 history-others = ⌛ {$expired} expired · ❌ {$failed} failed · ✖️ {$cancelled} cancelled
 history-latest = Latest payments:
-history-line = • {$time} {$amount} {$note} — from {$payer}
+history-line = • {$time} {$amount} {$reference} {$note} — from {$payer}
 pending-none = No open payment requests.
 pending-title = ⏳ Open payment requests: {$count}
-pending-line = • {$amount} {$note} — valid until {$time}
+pending-line = • {$amount} {$reference} {$note} — valid until {$time}
 check-usage =
     Send /check with what the customer's receipt shows:
     • the full transaction hash (64 characters): /check 3f9a…

@@ -199,10 +199,10 @@ history-no-payments = មិនទាន់មានការទូទាត់�
 history-total = 💵 {$currency}៖ បានទទួល {$sum} · ការទូទាត់ {$count}
 history-others = ⌛ ផុតកំណត់ {$expired} · ❌ បរាជ័យ {$failed} · ✖️ បានបោះបង់ {$cancelled}
 history-latest = ការទូទាត់ចុងក្រោយ៖
-history-line = • ម៉ោង {$time} {$amount} {$note} — ពី {$payer}
+history-line = • ម៉ោង {$time} {$amount} {$reference} {$note} — ពី {$payer}
 pending-none = មិនមានសំណើទូទាត់កំពុងរង់ចាំទេ។
 pending-title = ⏳ សំណើទូទាត់កំពុងរង់ចាំ៖ {$count}
-pending-line = • {$amount} {$note} — មានសុពលភាពដល់ម៉ោង {$time}
+pending-line = • {$amount} {$reference} {$note} — មានសុពលភាពដល់ម៉ោង {$time}
 check-usage =
     សូមផ្ញើ /check ជាមួយអ្វីដែលបង្កាន់ដៃរបស់អតិថិជនបង្ហាញ៖
     • hash ពេញលេញរបស់ប្រតិបត្តិការ (៦៤ តួអក្សរ)៖ /check 3f9a…

@@ -21,10 +21,10 @@ use teloxide::types::{
 use crate::i18n::Lang;
 use crate::khqr::{Currency, KhqrInput, md5_hex};
 use crate::render::{CardSpec, card_png, format_money};
-use crate::store::{ChargeId, NewCharge, StoreError};
+use crate::store::{Charge, ChargeId, NewCharge, StoreError};
 use crate::t;
 
-use super::bill_ref::new_bill_number;
+use super::bill_ref::{BillRef, new_bill_number};
 use super::callbacks::CallbackAction;
 use super::caller::Shop;
 use super::charge_args::{ChargeArgs, ChargeArgsError, parse_charge};
@@ -116,7 +116,8 @@ pub(super) enum CardSent {
 }
 
 /// Makes a charge for `request` and sends its card to `chat` — /charge's steps 1 to 3 —
-/// with `difference_of` the under-paid charge whose missing part it asks for, if any.
+/// with `difference_of` the under-paid charge whose missing part it asks for, if any (the
+/// card's caption then names that charge's reference).
 pub(super) async fn send_card(
     bot: &super::TgBot,
     ctx: &Ctx,
@@ -124,11 +125,12 @@ pub(super) async fn send_card(
     chat: ChatId,
     request: &ChargeArgs,
     lang: Lang,
-    difference_of: Option<ChargeId>,
+    difference_of: Option<&Charge>,
 ) -> Result<CardSent, HandlerError> {
     let (merchant, profile) = (&shop.merchant, &shop.profile);
     let now = ctx.clock.unix_secs();
-    let reserved = reserve_card_for(ctx, shop, chat.0, request, lang, now, difference_of).await?;
+    let first = difference_of.map(|c| c.id);
+    let reserved = reserve_card_for(ctx, shop, chat.0, request, lang, now, first).await?;
     let ReservedCard {
         id,
         png,
@@ -140,7 +142,7 @@ pub(super) async fn send_card(
         Reservation::Taken { bill } => return Ok(CardSent::Taken { bill }),
     };
 
-    let caption = caption(
+    let mut caption = caption(
         lang,
         &amount_text,
         profile.shop_name.as_str(),
@@ -148,6 +150,11 @@ pub(super) async fn send_card(
         request.note.as_deref(),
         &time,
     );
+    if let Some(first) = difference_of {
+        let first = BillRef::of(&first.bill_number);
+        caption.push('\n');
+        caption.push_str(&t!(lang, "history-line-rest-of", bill = first.as_str()));
+    }
     let sent = bot
         .send_photo(chat, InputFile::memory(png).file_name("khqr.png"))
         .caption(caption)

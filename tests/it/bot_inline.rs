@@ -577,7 +577,7 @@ async fn a_discarded_draft_paid_all_the_same_is_reported_and_counted_once() {
         .unwrap();
     let text = notice.text().unwrap();
     assert!(
-        text.contains(&paid.bill_number) && text.contains("$5.00"),
+        text.contains(BillRef::of(&paid.bill_number).as_str()) && text.contains("$5.00"),
         "{text}"
     );
     // The card is gone, so the status card comes as a new photo in the seller's chat.
@@ -651,7 +651,12 @@ async fn an_inline_card_paid_after_cancel_turns_paid_late_in_the_customers_chat(
         )
         .await
         .unwrap();
-    assert!(notice.text().unwrap().contains(&charge.bill_number));
+    assert!(
+        notice
+            .text()
+            .unwrap()
+            .contains(BillRef::of(&charge.bill_number).as_str())
+    );
     inline_edit(&app, "editMessageMedia", &inline_id, since).await;
     let (caption, buttons, png) = customer_card(&app, &inline_id);
     let caption = caption.unwrap();
