@@ -474,6 +474,7 @@ export-col-amount = Amount
 export-col-currency = Currency
 export-col-note = Note
 export-col-bill = Bill number
+export-col-reference = Reference
 export-col-payer = Payer
 export-col-hash = Bakong hash
 export-col-late = Paid late after

@@ -474,6 +474,7 @@ export-col-amount = ចំនួនទឹកប្រាក់
 export-col-currency = រូបិយប័ណ្ណ
 export-col-note = កំណត់ចំណាំ
 export-col-bill = លេខវិក្កយបត្រ
+export-col-reference = លេខយោង
 export-col-payer = អ្នកបង់
 export-col-hash = លេខយោង Bakong (hash)
 export-col-late = បង់យឺតក្រោយពេល

@@ -329,13 +329,15 @@ async fn found(
             let when = s
                 .settled_at
                 .map_or_else(|| "—".to_owned(), phnom_penh_date_time);
-            let bill = BillRef::of(&s.bill_number);
-            let bill = bill.as_str();
-            if matches!(s.status, ChargeStatus::Paid | ChargeStatus::Underpaid) {
+            let label = ChargeLabel::new(&s.bill_number, s.note.as_deref());
+            let bill = label.reference().as_str();
+            let text = if matches!(s.status, ChargeStatus::Paid | ChargeStatus::Underpaid) {
                 t!(lang, "check-settled", bill = bill, time = when)
             } else {
                 t!(lang, "check-recorded", bill = bill, time = when)
-            }
+            };
+            // The reference and the note, as on the charge's card.
+            format!("{text}\n{}", label.line(lang))
         }
         None if mine => t!(lang, "check-no-charge"),
         None => return Ok(format!("{head}\n{body}")),

@@ -67,6 +67,8 @@ async fn receipts_by_full_and_short_hash_name_the_charge_they_settled() {
             "{text}: {answer}"
         );
         assert!(answer.contains("not a new payment"), "{text}: {answer}");
+        // The charge named as its card names it: reference and note.
+        assert!(answer.contains("iced coffee"), "{text}: {answer}");
         assert!(answer.contains(short), "{text}: {answer}");
     }
 
