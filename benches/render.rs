@@ -23,6 +23,7 @@ fn cards() -> [(&'static str, CardSpec<'static>); 3] {
                 usd: true,
                 note: Some("2 × iced latte"),
                 expires_line: Some("Expires 14:05 · INV-1042"),
+                reference: None,
             },
         ),
         (
@@ -34,6 +35,7 @@ fn cards() -> [(&'static str, CardSpec<'static>); 3] {
                 usd: false,
                 note: Some("កាហ្វេទឹកដោះគោទឹកកក ២ កែវ"),
                 expires_line: Some("ផុតកំណត់ ម៉ោង 14:05"),
+                reference: None,
             },
         ),
         (
@@ -45,6 +47,7 @@ fn cards() -> [(&'static str, CardSpec<'static>); 3] {
                 usd: false,
                 note: Some("Spices"),
                 expires_line: Some("Expires 14:05"),
+                reference: None,
             },
         ),
     ]
@@ -62,6 +65,8 @@ fn paid() -> StatusSpec<'static> {
         title: "Paid",
         shop_name: "ហាងកាហ្វេស្រីមុំ",
         amount_text: "12,000 ៛",
+        note: None,
+        reference: None,
         lines: &PAID_LINES,
     }
 }

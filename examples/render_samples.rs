@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use khqr_bot::khqr::{Amount, Currency};
 use khqr_bot::render::{CardSpec, StatusKind, StatusSpec, card_png, format_money, status_png};
 
+// The cards show the reference the bot derives from each payload's bill number (tag 62-01):
+// INV-1042 → #V-1042, INV-2077 → #V-2077.
 const USD_DYNAMIC: &str = "00020101021229210017sokha_coffee@aclb520459995303840540155802KH5912Sokha Coffee6010Phnom Penh62120108INV-10429934001317980000000000113179800060000063045E57";
 const KHR_DYNAMIC_KHMER: &str = "00020101021229210017sreymom_shop@wing5204599953031165405120005802KH5916ហាងកាហ្វេស្រីមុំ6006សៀមរាប62120108INV-2077993400131798000000000011317980006000006304F4F5";
 
@@ -26,7 +28,8 @@ fn main() -> anyhow::Result<()> {
                 amount_text: &usd,
                 usd: true,
                 note: Some("2 × iced latte"),
-                expires_line: Some("Expires 14:05 · INV-1042"),
+                expires_line: Some("Expires 14:05"),
+                reference: Some("#V-1042"),
             })?,
         ),
         (
@@ -38,6 +41,7 @@ fn main() -> anyhow::Result<()> {
                 usd: false,
                 note: Some("កាហ្វេទឹកដោះគោទឹកកក ២ កែវ"),
                 expires_line: Some("ផុតកំណត់ ម៉ោង 14:05"),
+                reference: Some("#V-2077"),
             })?,
         ),
         (
@@ -47,6 +51,8 @@ fn main() -> anyhow::Result<()> {
                 title: "Paid",
                 shop_name: "Sokha Coffee",
                 amount_text: &usd,
+                note: Some("2 × iced latte"),
+                reference: Some("#V-1042"),
                 lines: &[
                     "From Chan Dara (dara_chan@aclb)",
                     "14:02, 28 Nov 2026",
@@ -61,7 +67,9 @@ fn main() -> anyhow::Result<()> {
                 title: "Expired",
                 shop_name: "ហាងកាហ្វេស្រីមុំ",
                 amount_text: &khr,
-                lines: &["Not paid before 14:05", "INV-2077"],
+                note: Some("កាហ្វេទឹកដោះគោទឹកកក ២ កែវ"),
+                reference: Some("#V-2077"),
+                lines: &["Not paid before 14:05"],
             })?,
         ),
     ];

@@ -114,13 +114,11 @@ charge-error-separators = “{$value}”: use commas only between groups of thre
 charge-error-note-control = The note contains characters that cannot be shown. Please write it again.
 charge-caption =
     💵 {$amount} — {$shop}
-    📝 {$note}
+    {$label}
     ⏳ Valid until {$time} (Phnom Penh time)
     Scan with any banking app that supports KHQR.
-charge-caption-no-note =
-    💵 {$amount} — {$shop}
-    ⏳ Valid until {$time} (Phnom Penh time)
-    Scan with any banking app that supports KHQR.
+charge-label = 🧾 {$reference} · 📝 {$note}
+charge-label-no-note = 🧾 {$reference}
 charge-card-expires = Valid until {$time}
 charge-send-uncertain = Telegram did not confirm that the QR code arrived. If you can see it, it is valid until {$time} and I am watching it; if not, send /charge again.
 charge-send-failed = I could not send the QR code, so nothing was charged. Please try again.
@@ -201,10 +199,10 @@ history-no-payments = No payments received.
 history-total = 💵 {$currency}: {$sum} received · {$count} payment(s)
 history-others = ⌛ {$expired} expired · ❌ {$failed} failed · ✖️ {$cancelled} cancelled
 history-latest = Latest payments:
-history-line = • {$time} {$amount} {$note} — from {$payer}
+history-line = • {$time} {$amount} {$reference} {$note} — from {$payer}
 pending-none = No open payment requests.
 pending-title = ⏳ Open payment requests: {$count}
-pending-line = • {$amount} {$note} — valid until {$time}
+pending-line = • {$amount} {$reference} {$note} — valid until {$time}
 check-usage =
     Send /check with what the customer's receipt shows:
     • the full transaction hash (64 characters): /check 3f9a…
@@ -476,6 +474,7 @@ export-col-amount = Amount
 export-col-currency = Currency
 export-col-note = Note
 export-col-bill = Bill number
+export-col-reference = Reference
 export-col-payer = Payer
 export-col-hash = Bakong hash
 export-col-late = Paid late after

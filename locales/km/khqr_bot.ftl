@@ -114,13 +114,11 @@ charge-error-separators = “{$value}”៖ សូមប្រើក្បៀស
 charge-error-note-control = កំណត់ចំណាំមានតួអក្សរដែលមិនអាចបង្ហាញបាន។ សូមសរសេរវាម្ដងទៀត។
 charge-caption =
     💵 {$amount} — {$shop}
-    📝 {$note}
+    {$label}
     ⏳ មានសុពលភាពដល់ម៉ោង {$time} (ម៉ោងភ្នំពេញ)
     សូមស្កេនដោយកម្មវិធីធនាគារណាមួយដែលគាំទ្រ KHQR។
-charge-caption-no-note =
-    💵 {$amount} — {$shop}
-    ⏳ មានសុពលភាពដល់ម៉ោង {$time} (ម៉ោងភ្នំពេញ)
-    សូមស្កេនដោយកម្មវិធីធនាគារណាមួយដែលគាំទ្រ KHQR។
+charge-label = 🧾 {$reference} · 📝 {$note}
+charge-label-no-note = 🧾 {$reference}
 charge-card-expires = មានសុពលភាពដល់ម៉ោង {$time}
 charge-send-uncertain = Telegram មិនបានបញ្ជាក់ថាកូដ QR បានទៅដល់ទេ។ បើអ្នកឃើញវា វាមានសុពលភាពដល់ម៉ោង {$time} ហើយខ្ញុំកំពុងតាមដានវា។ បើមិនឃើញទេ សូមផ្ញើ /charge ម្ដងទៀត។
 charge-send-failed = ខ្ញុំមិនអាចផ្ញើកូដ QR បានទេ ដូច្នេះមិនមានការគិតប្រាក់ណាមួយឡើយ។ សូមព្យាយាមម្ដងទៀត។
@@ -201,10 +199,10 @@ history-no-payments = មិនទាន់មានការទូទាត់�
 history-total = 💵 {$currency}៖ បានទទួល {$sum} · ការទូទាត់ {$count}
 history-others = ⌛ ផុតកំណត់ {$expired} · ❌ បរាជ័យ {$failed} · ✖️ បានបោះបង់ {$cancelled}
 history-latest = ការទូទាត់ចុងក្រោយ៖
-history-line = • ម៉ោង {$time} {$amount} {$note} — ពី {$payer}
+history-line = • ម៉ោង {$time} {$amount} {$reference} {$note} — ពី {$payer}
 pending-none = មិនមានសំណើទូទាត់កំពុងរង់ចាំទេ។
 pending-title = ⏳ សំណើទូទាត់កំពុងរង់ចាំ៖ {$count}
-pending-line = • {$amount} {$note} — មានសុពលភាពដល់ម៉ោង {$time}
+pending-line = • {$amount} {$reference} {$note} — មានសុពលភាពដល់ម៉ោង {$time}
 check-usage =
     សូមផ្ញើ /check ជាមួយអ្វីដែលបង្កាន់ដៃរបស់អតិថិជនបង្ហាញ៖
     • hash ពេញលេញរបស់ប្រតិបត្តិការ (៦៤ តួអក្សរ)៖ /check 3f9a…
@@ -476,6 +474,7 @@ export-col-amount = ចំនួនទឹកប្រាក់
 export-col-currency = រូបិយប័ណ្ណ
 export-col-note = កំណត់ចំណាំ
 export-col-bill = លេខវិក្កយបត្រ
+export-col-reference = លេខយោង
 export-col-payer = អ្នកបង់
 export-col-hash = លេខយោង Bakong (hash)
 export-col-late = បង់យឺតក្រោយពេល

@@ -11,7 +11,6 @@
 //! charge without message id (see `Store::recover_creating_charges`), so a payment made to
 //! that QR is still seen.
 
-use rand::Rng;
 use teloxide::RequestError;
 use teloxide::prelude::*;
 use teloxide::types::{
@@ -22,28 +21,20 @@ use teloxide::types::{
 use crate::i18n::Lang;
 use crate::khqr::{Currency, KhqrInput, md5_hex};
 use crate::render::{CardSpec, card_png, format_money};
-use crate::store::{ChargeId, NewCharge, StoreError};
+use crate::store::{Charge, ChargeId, NewCharge, StoreError};
 use crate::t;
 
+use super::bill_ref::{BillRef, new_bill_number};
 use super::callbacks::CallbackAction;
 use super::caller::Shop;
 use super::charge_args::{ChargeArgs, ChargeArgsError, parse_charge};
+use super::charge_label::ChargeLabel;
 use super::format::phnom_penh_time;
 use super::stranger_text::StrangerText;
 use super::turn::Turn;
 use super::{Ctx, HandlerError, HandlerResult};
 
 pub(super) const BILL_ATTEMPTS: usize = 3;
-
-/// A fresh bill number: `KB` and 12 random upper-case letters and digits (≤ 25 for KHQR).
-pub(super) fn bill_number() -> String {
-    let random: String = rand::rng()
-        .sample_iter(rand::distr::Alphanumeric)
-        .take(12)
-        .map(|b| char::from(b).to_ascii_uppercase())
-        .collect();
-    format!("KB{random}")
-}
 
 /// The localized reason a /charge line was refused.
 pub fn explain(lang: Lang, error: &ChargeArgsError) -> String {
@@ -125,7 +116,8 @@ pub(super) enum CardSent {
 }
 
 /// Makes a charge for `request` and sends its card to `chat` — /charge's steps 1 to 3 —
-/// with `difference_of` the under-paid charge whose missing part it asks for, if any.
+/// with `difference_of` the under-paid charge whose missing part it asks for, if any (the
+/// card's caption then names that charge's reference).
 pub(super) async fn send_card(
     bot: &super::TgBot,
     ctx: &Ctx,
@@ -133,11 +125,12 @@ pub(super) async fn send_card(
     chat: ChatId,
     request: &ChargeArgs,
     lang: Lang,
-    difference_of: Option<ChargeId>,
+    difference_of: Option<&Charge>,
 ) -> Result<CardSent, HandlerError> {
     let (merchant, profile) = (&shop.merchant, &shop.profile);
     let now = ctx.clock.unix_secs();
-    let reserved = reserve_card_for(ctx, shop, chat.0, request, lang, now, difference_of).await?;
+    let first = difference_of.map(|c| c.id);
+    let reserved = reserve_card_for(ctx, shop, chat.0, request, lang, now, first).await?;
     let ReservedCard {
         id,
         png,
@@ -149,13 +142,19 @@ pub(super) async fn send_card(
         Reservation::Taken { bill } => return Ok(CardSent::Taken { bill }),
     };
 
-    let caption = caption(
+    let mut caption = caption(
         lang,
         &amount_text,
         profile.shop_name.as_str(),
+        &bill,
         request.note.as_deref(),
         &time,
     );
+    if let Some(first) = difference_of {
+        let first = BillRef::of(&first.bill_number);
+        caption.push('\n');
+        caption.push_str(&t!(lang, "history-line-rest-of", bill = first.as_str()));
+    }
     let sent = bot
         .send_photo(chat, InputFile::memory(png).file_name("khqr.png"))
         .caption(caption)
@@ -336,7 +335,7 @@ async fn reserve_card_for(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let bill = bill_number();
+        let bill = new_bill_number();
         let khqr = build_khqr(profile, request, &bill, now, expires_at)?;
         let card = CardOwned {
             payload: khqr.clone(),
@@ -345,6 +344,7 @@ async fn reserve_card_for(
             usd: request.amount.currency() == Currency::Usd,
             note: request.note.clone(),
             expires_line: t!(lang, "charge-card-expires", time = time.as_str()),
+            bill: bill.clone(),
         };
         let png = card.render_on_render_thread().await??;
         let new = NewCharge {
@@ -400,11 +400,14 @@ pub(super) struct CardOwned {
     pub(super) usd: bool,
     pub(super) note: Option<String>,
     pub(super) expires_line: String,
+    /// The charge's bill number: the card shows its reference ([`super::bill_ref::BillRef`]).
+    pub(super) bill: String,
 }
 
 impl CardOwned {
     pub(super) fn render(&self) -> Result<Vec<u8>, crate::render::RenderError> {
-        let note = self.note.as_deref().map(|n| StrangerText(n).bare());
+        let label = ChargeLabel::new(&self.bill, self.note.as_deref());
+        let note = label.note_bare();
         card_png(&CardSpec {
             payload: &self.payload,
             shop_name: &StrangerText(&self.shop).bare(),
@@ -412,6 +415,7 @@ impl CardOwned {
             usd: self.usd,
             note: note.as_deref(),
             expires_line: Some(&self.expires_line),
+            reference: Some(label.reference().as_str()),
         })
     }
 
@@ -425,32 +429,25 @@ impl CardOwned {
     }
 }
 
-/// The card's caption (the private card's and the one in a customer's chat).
+/// The card's caption (the private card's and the one in a customer's chat): amount and
+/// shop, the charge's label (reference and note, [`ChargeLabel`]), how long it is valid.
 pub(super) fn caption(
     lang: Lang,
     amount_text: &str,
     shop: &str,
+    bill: &str,
     note: Option<&str>,
     time: &str,
 ) -> String {
-    let shop = StrangerText(shop).shown();
-    match note {
-        Some(note) => t!(
-            lang,
-            "charge-caption",
-            amount = amount_text,
-            shop = shop,
-            note = StrangerText(note).shown(),
-            time = time
-        ),
-        None => t!(
-            lang,
-            "charge-caption-no-note",
-            amount = amount_text,
-            shop = shop,
-            time = time
-        ),
-    }
+    let label = ChargeLabel::new(bill, note).line(lang);
+    t!(
+        lang,
+        "charge-caption",
+        amount = amount_text,
+        shop = StrangerText(shop).shown(),
+        label = label,
+        time = time
+    )
 }
 
 /// "Check now" and "Cancel": the buttons of the card in a customer's chat.
@@ -499,6 +496,7 @@ mod tests {
             usd: true,
             note: Some("latte".to_owned()),
             expires_line: "Expires 14:05".to_owned(),
+            bill: "KB7Q4M2HXK9RW3".to_owned(),
         };
         let here = card.render().unwrap();
         let there = card

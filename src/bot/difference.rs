@@ -15,6 +15,7 @@ use crate::khqr::Amount;
 use crate::store::{Charge, ChargeStatus};
 use crate::t;
 
+use super::bill_ref::BillRef;
 use super::callbacks::{Button, CallbackAction};
 use super::caller::Caller;
 use super::charge::{CardSent, send_card};
@@ -115,13 +116,16 @@ async fn charge_missing(
     let chat = ChatId(shop.merchant.chat_id);
     let missing_text = super::money_words::money_text(missing);
     Ok(
-        match send_card(bot, ctx, &shop, chat, &request, lang, Some(charge.id)).await? {
+        match send_card(bot, ctx, &shop, chat, &request, lang, Some(charge)).await? {
             CardSent::Sent | CardSent::Uncertain { .. } => {
                 tracing::info!(charge = %charge.id, "charge for the missing part sent");
                 t!(lang, "callback-difference-sent", missing = missing_text)
             }
             CardSent::Refused => t!(lang, "charge-send-failed"),
-            CardSent::Taken { bill } => t!(lang, "callback-difference-exists", bill = bill),
+            CardSent::Taken { bill } => {
+                let bill = BillRef::of(&bill);
+                t!(lang, "callback-difference-exists", bill = bill.as_str())
+            }
         },
     )
 }

@@ -47,6 +47,7 @@ use crate::time::{UnixSecs, in_phnom_penh};
 use crate::watcher::history::{MAX_SPAN_DAYS, Period, PeriodError, parse_period};
 
 use super::HandlerResult;
+use super::bill_ref::BillRef;
 use super::caller::Shop;
 use super::followups::status_word;
 use super::money_words::payment_word;
@@ -148,6 +149,7 @@ impl Texts {
                 t!(lang, "export-col-currency"),
                 t!(lang, "export-col-note"),
                 t!(lang, "export-col-bill"),
+                t!(lang, "export-col-reference"),
                 t!(lang, "export-col-payer"),
                 t!(lang, "export-col-hash"),
                 t!(lang, "export-col-late"),
@@ -185,7 +187,7 @@ impl Texts {
 }
 
 /// Columns of a line.
-const COLUMNS: usize = 15;
+const COLUMNS: usize = 16;
 
 /// One line's cells as text (the CSV; the XLSX types some of them).
 fn cells(t: &Texts, r: &ExportRow) -> [String; COLUMNS] {
@@ -223,6 +225,7 @@ fn cells(t: &Texts, r: &ExportRow) -> [String; COLUMNS] {
             .bare()
             .into_owned(),
         r.bill_number.clone(),
+        BillRef::of(&r.bill_number).to_string(),
         p.map(|p| p.payer_account.clone()).unwrap_or_default(),
         p.map(|p| p.hash.clone()).unwrap_or_default(),
         late,
@@ -338,7 +341,7 @@ fn write_header(sheet: &mut Worksheet, t: &Texts, f: &Formats) -> Result<(), Xls
 }
 
 /// The XLSX column of "Received" (a number when it can be read).
-const RECEIVED_COL: u16 = 10;
+const RECEIVED_COL: u16 = 11;
 
 fn write_xlsx_row(
     sheet: &mut Worksheet,

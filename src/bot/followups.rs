@@ -38,8 +38,10 @@ use crate::time::{SharedClock, UnixSecs, system_clock};
 use crate::watcher::outbox::{Deliver, DeliveryError};
 use crate::watcher::reminders::days_left;
 
+use super::bill_ref::BillRef;
 use super::callbacks::CallbackAction;
 use super::charge::largest_photo;
+use super::charge_label::ChargeLabel;
 use super::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
 use super::money_words;
 use super::stranger_text::StrangerText;
@@ -223,7 +225,8 @@ pub(super) fn status_word(lang: Lang, status: ChargeStatus) -> String {
 /// what arrived).
 fn unwatched_notice(task: &OutboxItem, charge: &Charge, lang: Lang) -> String {
     let amount = format_money(charge.amount);
-    let bill = charge.bill_number.as_str();
+    let bill = BillRef::of(&charge.bill_number);
+    let bill = bill.as_str();
     let payload = |key: &str| {
         task.payload
             .get(key)
@@ -363,16 +366,23 @@ pub(super) fn render_settled(
             }
         };
     let line_refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let label = ChargeLabel::of(charge);
+    let note = label.note_bare();
     let png = status_png(&StatusSpec {
         kind,
         title: &title,
         shop_name: &StrangerText(&shop_name).bare(),
         amount_text: &amount,
+        note: note.as_deref(),
+        reference: Some(label.reference().as_str()),
         lines: &line_refs,
     })
     .map_err(|e| DeliveryError::Transient(format!("status card: {e}")))?;
-    let guest_caption = money_words::customer_caption(lang, charge, payments, &shop)
-        .unwrap_or_else(|| caption.clone());
+    let caption = label.under_headline(lang, &caption);
+    let guest_caption = match money_words::customer_caption(lang, charge, payments, &shop) {
+        Some(words) => label.under_headline(lang, &words),
+        None => caption.clone(),
+    };
     Ok(Rendered {
         caption,
         guest_caption,
@@ -394,6 +404,62 @@ fn settled_buttons(lang: Lang, charge: &Charge, payments: &[Payment]) -> InlineK
         )]]),
         None => InlineKeyboardMarkup::new(Vec::<Vec<_>>::new()),
     }
+}
+
+/// The seller's notice about one charge (paid late, a payment it can no longer take, a
+/// transaction that paid another bill, not verified), with the charge's label (reference
+/// and note) under its headline. `payments` are the charge's; `other_bill` is the bill a
+/// reported transaction already paid, when it is the same seller's.
+pub(super) fn charge_notice_text(
+    task: &OutboxItem,
+    charge: &Charge,
+    payments: &[Payment],
+    other_bill: Option<&str>,
+    lang: Lang,
+) -> Result<String, DeliveryError> {
+    let text = match task.kind {
+        FollowUpKind::ChargeUnverifiedNotice => {
+            let amount = format_money(charge.amount);
+            let time = phnom_penh_date_time(charge.expires_at);
+            let bill = BillRef::of(&charge.bill_number);
+            t!(
+                lang,
+                "notice-unverified",
+                amount = amount.as_str(),
+                bill = bill.as_str(),
+                time = time.as_str()
+            )
+        }
+        FollowUpKind::PaymentUnwatched => unwatched_notice(task, charge, lang),
+        FollowUpKind::PaymentHashTaken => {
+            let hash = task
+                .payload
+                .get("hash")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default();
+            money_words::hash_taken_notice(lang, charge, hash, other_bill)
+        }
+        _ => {
+            // The payment the task names (its payload's `payment`; the charge's first
+            // payment for tasks queued before the ledger).
+            let named = task
+                .payload
+                .get("payment")
+                .and_then(serde_json::Value::as_i64);
+            let payment = match named {
+                Some(id) => payments.iter().find(|p| p.id == id),
+                None => payments.first(),
+            };
+            let Some(payment) = payment else {
+                return Err(DeliveryError::Permanent(format!(
+                    "charge {}: the payment of follow-up {} is not in the ledger",
+                    charge.id, task.id
+                )));
+            };
+            money_words::payment_notice(lang, charge, payments, payment)
+        }
+    };
+    Ok(ChargeLabel::of(charge).under_headline(lang, &text))
 }
 
 impl TelegramFollowUps {
@@ -558,22 +624,12 @@ impl TelegramFollowUps {
         };
         let (charge, merchant) = self.charge_and_merchant(id).await?;
         let lang = merchant.language;
-        let text = match task.kind {
-            FollowUpKind::ChargeUnverifiedNotice => {
-                let amount = format_money(charge.amount);
-                let time = phnom_penh_date_time(charge.expires_at);
-                t!(
-                    lang,
-                    "notice-unverified",
-                    amount = amount.as_str(),
-                    bill = charge.bill_number.as_str(),
-                    time = time.as_str()
-                )
-            }
-            FollowUpKind::PaymentUnwatched => unwatched_notice(task, &charge, lang),
-            FollowUpKind::PaymentHashTaken => self.hash_taken_text(task, &charge, lang).await?,
-            _ => self.payment_text(task, &charge, lang).await?,
+        let payments = self.store.charge_payments(id).await.map_err(store_err)?;
+        let other_bill = match task.kind {
+            FollowUpKind::PaymentHashTaken => self.other_bill(task, &charge).await?,
+            _ => None,
         };
+        let text = charge_notice_text(task, &charge, &payments, other_bill.as_deref(), lang)?;
         // A pay link's charge lives in its buyer's chat: the seller hears in their own.
         let bought = self.store.link_charge(id).await.map_err(store_err)?;
         let chat = match bought {
@@ -591,50 +647,13 @@ impl TelegramFollowUps {
         send.await.map(|_| ()).map_err(classify)
     }
 
-    /// The notice about the payment a `charge_paid_late` or `payment_extra` task names (its
-    /// payload's `payment`; the charge's first payment for tasks queued before the ledger).
-    async fn payment_text(
+    /// The bill a transaction reported for `charge` already paid (`hash_taken` tasks): the
+    /// same seller's only, another seller's bill is not this seller's business.
+    async fn other_bill(
         &self,
         task: &OutboxItem,
         charge: &Charge,
-        lang: Lang,
-    ) -> Result<String, DeliveryError> {
-        let payments = self
-            .store
-            .charge_payments(charge.id)
-            .await
-            .map_err(store_err)?;
-        let named = task
-            .payload
-            .get("payment")
-            .and_then(serde_json::Value::as_i64);
-        let payment = match named {
-            Some(id) => payments.iter().find(|p| p.id == id),
-            None => payments.first(),
-        };
-        let Some(payment) = payment else {
-            return Err(DeliveryError::Permanent(format!(
-                "charge {}: the payment of follow-up {} is not in the ledger",
-                charge.id, task.id
-            )));
-        };
-        Ok(money_words::payment_notice(
-            lang, charge, &payments, payment,
-        ))
-    }
-
-    /// The notice that a transaction reported for `charge` already paid another charge.
-    async fn hash_taken_text(
-        &self,
-        task: &OutboxItem,
-        charge: &Charge,
-        lang: Lang,
-    ) -> Result<String, DeliveryError> {
-        let hash = task
-            .payload
-            .get("hash")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or_default();
+    ) -> Result<Option<String>, DeliveryError> {
         let other = match task
             .payload
             .get("other_charge")
@@ -647,16 +666,9 @@ impl TelegramFollowUps {
                 .map_err(store_err)?,
             None => None,
         };
-        // Another seller's bill is not this seller's business.
-        let other_bill = other
+        Ok(other
             .filter(|o| o.merchant_id == charge.merchant_id)
-            .map(|o| o.bill_number);
-        Ok(money_words::hash_taken_notice(
-            lang,
-            charge,
-            hash,
-            other_bill.as_deref(),
-        ))
+            .map(|o| o.bill_number))
     }
 
     async fn notice(&self, task: &OutboxItem, notice: Notice) -> Result<(), DeliveryError> {
@@ -774,3 +786,7 @@ impl Deliver for TelegramFollowUps {
         self.bot.gate().frozen_until()
     }
 }
+
+#[cfg(test)]
+#[path = "followups_label_tests.rs"]
+mod label_tests;

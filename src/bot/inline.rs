@@ -311,7 +311,14 @@ async fn existing_card(
     let amount_text = format_money(charge.amount);
     let time = phnom_penh_time(charge.expires_at);
     let shop_name = shop.profile.shop_name.as_str();
-    let caption = caption(lang, &amount_text, shop_name, charge.note.as_deref(), &time);
+    let caption = caption(
+        lang,
+        &amount_text,
+        shop_name,
+        &charge.bill_number,
+        charge.note.as_deref(),
+        &time,
+    );
     let result =
         InlineQueryResultCachedPhoto::new(ResultId::Existing(id).encode(), FileId(file_id))
             .title(t!(

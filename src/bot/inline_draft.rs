@@ -66,6 +66,7 @@ pub(super) async fn create(
         lang,
         &amount_text,
         profile.shop_name.as_str(),
+        &bill,
         request.note.as_deref(),
         &time,
     );
@@ -168,6 +169,7 @@ pub(super) async fn send_private_card(
             lang,
             &format_money(charge.amount),
             shop.profile.shop_name.as_str(),
+            &charge.bill_number,
             charge.note.as_deref(),
             &phnom_penh_time(charge.expires_at),
         );

@@ -110,7 +110,14 @@ async fn send_card(
     time: &str,
 ) -> Result<Result<Message, teloxide::RequestError>, HandlerError> {
     let amount_text = format_money(charge.amount);
-    let caption = caption(lang, &amount_text, shop, charge.note.as_deref(), time);
+    let caption = caption(
+        lang,
+        &amount_text,
+        shop,
+        &charge.bill_number,
+        charge.note.as_deref(),
+        time,
+    );
     let chat = ChatId(charge.chat_id);
     let buttons = buyer_buttons(lang, charge.id, &charge.bill_number);
     if let Some(file_id) = &charge.card_file_id {
@@ -135,6 +142,7 @@ async fn send_card(
         usd: charge.amount.currency() == Currency::Usd,
         note: charge.note.clone(),
         expires_line: t!(lang, "charge-card-expires", time = time),
+        bill: charge.bill_number.clone(),
     };
     let png = card.render_on_render_thread().await??;
     Ok(bot

@@ -24,8 +24,9 @@ use crate::store::{
 use crate::t;
 use crate::watcher::outbox::DeliveryError;
 
+use super::bill_ref::new_bill_number;
 use super::caller::Shop;
-use super::charge::{BILL_ATTEMPTS, CardOwned, bill_number, build_khqr, caption, maybe_delivered};
+use super::charge::{BILL_ATTEMPTS, CardOwned, build_khqr, caption, maybe_delivered};
 use super::charge_args::{ChargeArgs, parse_charge};
 use super::dialogue::{BotDialogue, State};
 use super::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
@@ -355,7 +356,7 @@ async fn sell(
     let mut attempt = 0;
     let (id, bill, png) = loop {
         attempt += 1;
-        let bill = bill_number();
+        let bill = new_bill_number();
         let khqr = build_khqr(profile, &request, &bill, now, expires_at)?;
         let card = CardOwned {
             payload: khqr.clone(),
@@ -364,6 +365,7 @@ async fn sell(
             usd: amount.currency() == crate::khqr::Currency::Usd,
             note: request.note.clone(),
             expires_line: t!(lang, "charge-card-expires", time = time.as_str()),
+            bill: bill.clone(),
         };
         let png = card.render_on_render_thread().await??;
         let new = NewCharge {
@@ -406,6 +408,7 @@ async fn sell(
         lang,
         &amount_text,
         profile.shop_name.as_str(),
+        &bill,
         request.note.as_deref(),
         &time,
     );
@@ -493,11 +496,12 @@ pub(super) fn buyer_caption(
     merchant: &crate::store::Merchant,
 ) -> Option<String> {
     let shop = StrangerText(merchant.profile.as_ref()?.shop_name.as_str()).shown();
+    let label = super::charge_label::ChargeLabel::of(charge);
     if let Some(words) = super::money_words::customer_caption(lang, charge, payments, &shop) {
-        return Some(words);
+        return Some(label.under_headline(lang, &words));
     }
     let amount = format_money(charge.amount);
-    match charge.status {
+    let caption = match charge.status {
         ChargeStatus::Expired => Some(t!(
             lang,
             "link-status-expired-caption",
@@ -514,7 +518,8 @@ pub(super) fn buyer_caption(
         | ChargeStatus::Cancelled
         | ChargeStatus::Unverified
         | ChargeStatus::Discarded => None,
-    }
+    };
+    caption.map(|c| label.under_headline(lang, &c))
 }
 
 /// "New QR" pressed on a buyer's expired card: a fresh QR of the same link and amount, for

@@ -6,10 +6,12 @@
 //! the Fluent files through [`crate::t!`].
 
 pub mod app;
+pub mod bill_ref;
 mod callbacks;
 mod caller;
 mod charge;
 pub mod charge_args;
+mod charge_label;
 mod close;
 mod close_summary;
 mod commands;

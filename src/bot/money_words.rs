@@ -13,6 +13,8 @@ use crate::render::{StatusKind, format_minor_units, format_money};
 use crate::store::{Arrival, Charge, ChargeMoney, ChargeStatus, Fit, Money, PaidAfter, Payment};
 use crate::t;
 
+use super::bill_ref::BillRef;
+use super::charge_label::ChargeLabel;
 use super::format::phnom_penh_date_time;
 use super::stranger_text::StrangerText;
 
@@ -422,7 +424,8 @@ pub(super) fn payment_notice(
     p: &Payment,
 ) -> String {
     let amount = format_money(charge.amount);
-    let (bill, amount) = (charge.bill_number.as_str(), amount.as_str());
+    let bill = BillRef::of(&charge.bill_number);
+    let (bill, amount) = (bill.as_str(), amount.as_str());
     let head = match (PaidAfter::of(p.charge_was), p.charge_was) {
         (Some(PaidAfter::Cancelled), _) => {
             t!(lang, "notice-late-cancelled", bill = bill, amount = amount)
@@ -451,7 +454,8 @@ pub(super) fn payment_notice(
 }
 
 /// The seller's notice that Bakong reported for `charge` transaction `hash`, which already
-/// paid bill `other` (`None`: another seller's charge, not named).
+/// paid bill `other` (`None`: another seller's charge, not named). Bills are named by their
+/// references, as their cards show them.
 pub(super) fn hash_taken_notice(
     lang: Lang,
     charge: &Charge,
@@ -459,19 +463,16 @@ pub(super) fn hash_taken_notice(
     other: Option<&str>,
 ) -> String {
     let amount = format_money(charge.amount);
-    let (bill, amount, hash) = (
-        charge.bill_number.as_str(),
-        amount.as_str(),
-        short_hash(hash),
-    );
-    match other {
+    let bill = BillRef::of(&charge.bill_number);
+    let (bill, amount, hash) = (bill.as_str(), amount.as_str(), short_hash(hash));
+    match other.map(BillRef::of) {
         Some(other) => t!(
             lang,
             "notice-hash-taken",
             hash = hash.as_str(),
             bill = bill,
             amount = amount,
-            other = other
+            other = other.as_str()
         ),
         None => t!(
             lang,
@@ -491,7 +492,7 @@ pub(super) struct Sale<'a> {
 }
 
 /// The seller's message about a pay link's sale: what arrived (not the price), for which
-/// item, from whom, and what does not fit.
+/// item, from whom, and what does not fit; the charge's label under the headline.
 pub(super) fn sale_text(
     lang: Lang,
     charge: &Charge,
@@ -510,7 +511,7 @@ pub(super) fn sale_text(
         payer.as_str(),
     );
     let currency = charge.amount.currency();
-    match charge.status {
+    let text = match charge.status {
         ChargeStatus::Underpaid => t!(
             lang,
             "link-sale-underpaid",
@@ -573,7 +574,8 @@ pub(super) fn sale_text(
             }
             text
         }
-    }
+    };
+    ChargeLabel::of(charge).under_headline(lang, &text)
 }
 
 /// A payment's kind as a word of the seller's language (the export's "Payment" column).

@@ -9,9 +9,11 @@ use crate::store::{ChargeStatus, HistorySummary, ListedPayment, Merchant, Profil
 use crate::t;
 use crate::watcher::history::{Period, PeriodKind, parse_period};
 
+use super::bill_ref::BillRef;
 use super::caller::Shop;
 use super::charge::explain as explain_charge_error;
 use super::charge_args::{ChargeArgs, ChargeArgsError, parse_charge};
+use super::charge_label::ChargeLabel;
 use super::export::period_refusal;
 use super::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
 use super::history_chart;
@@ -44,13 +46,15 @@ pub(super) fn period_title(lang: Lang, p: &Period) -> String {
 
 fn listed_line(lang: Lang, p: &ListedPayment) -> String {
     let amount = money(p.amount_minor, p.currency);
-    let note = StrangerText(p.note.as_deref().unwrap_or_default()).shown();
+    let label = ChargeLabel::new(&p.bill_number, p.note.as_deref());
+    let note = label.note_shown().unwrap_or_default();
     let payer = StrangerText(&p.payer_account_id).shown();
     let mut line = t!(
         lang,
         "history-line",
         time = phnom_penh_time(p.paid_at),
         amount = amount,
+        reference = label.reference().as_str(),
         note = note,
         payer = payer
     );
@@ -58,6 +62,7 @@ fn listed_line(lang: Lang, p: &ListedPayment) -> String {
         line.push_str(" ⚠️");
     }
     if let Some(bill) = &p.rest_of {
+        let bill = BillRef::of(bill);
         line.push(' ');
         line.push_str(&t!(lang, "history-line-rest-of", bill = bill.as_str()));
     }
@@ -179,11 +184,13 @@ pub(super) async fn pending(turn: &Turn, shop: &Shop) -> HandlerResult {
     }
     let mut text = vec![t!(lang, "pending-title", count = open.len())];
     for c in &open {
-        let note = StrangerText(c.note.as_deref().unwrap_or_default()).shown();
+        let label = ChargeLabel::new(&c.bill_number, c.note.as_deref());
+        let note = label.note_shown().unwrap_or_default();
         text.push(t!(
             lang,
             "pending-line",
             amount = money(c.amount_minor, c.currency),
+            reference = label.reference().as_str(),
             note = note,
             time = phnom_penh_time(c.expires_at)
         ));
@@ -322,12 +329,15 @@ async fn found(
             let when = s
                 .settled_at
                 .map_or_else(|| "—".to_owned(), phnom_penh_date_time);
-            let bill = s.bill_number.as_str();
-            if matches!(s.status, ChargeStatus::Paid | ChargeStatus::Underpaid) {
+            let label = ChargeLabel::new(&s.bill_number, s.note.as_deref());
+            let bill = label.reference().as_str();
+            let text = if matches!(s.status, ChargeStatus::Paid | ChargeStatus::Underpaid) {
                 t!(lang, "check-settled", bill = bill, time = when)
             } else {
                 t!(lang, "check-recorded", bill = bill, time = when)
-            }
+            };
+            // The reference and the note, as on the charge's card.
+            format!("{text}\n{}", label.line(lang))
         }
         None if mine => t!(lang, "check-no-charge"),
         None => return Ok(format!("{head}\n{body}")),

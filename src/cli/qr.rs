@@ -134,6 +134,7 @@ fn png_of(khqr: &Khqr, qr: &str, style: PngStyle) -> Result<Vec<u8>, String> {
                 usd: khqr.currency() == Currency::Usd,
                 note: khqr.purpose(),
                 expires_line: expires_line.as_deref(),
+                reference: None,
             })
             .map_err(|e| e.to_string())
         }

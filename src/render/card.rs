@@ -27,6 +27,9 @@ pub struct CardSpec<'a> {
     pub note: Option<&'a str>,
     /// Optional expiry line under the code, e.g. "Expires 14:05".
     pub expires_line: Option<&'a str>,
+    /// Optional short reference of the charge, e.g. `#XK9RW3`: the last line starts with
+    /// it (before the expiry), so the card can be matched to the messages about it.
+    pub reference: Option<&'a str>,
 }
 
 /// Largest side of the QR area (symbol + quiet zone) in pixels.
@@ -37,7 +40,7 @@ const QR_MAX_SIDE: u32 = 540;
 const NOTE_LINES: usize = 4;
 
 /// How the note is set: 26 px, centred, at most [`NOTE_LINES`] lines.
-fn note_style() -> TextStyle {
+pub(super) fn note_style() -> TextStyle {
     TextStyle::new(26.0, false, INK, true, NOTE_LINES)
 }
 
@@ -84,9 +87,16 @@ fn paint(spec: &CardSpec<'_>, qr: &QrMatrix, module_px: u32) -> RgbImage {
         .note
         .filter(present)
         .map(|t| TextBlock::layout(engine, t, note_style(), text_w));
-    let mut expires = spec.expires_line.filter(present).map(|t| {
+    let last_line = match (
+        spec.reference.filter(present),
+        spec.expires_line.filter(present),
+    ) {
+        (Some(reference), Some(expires)) => Some(format!("{reference} · {expires}")),
+        (one, other) => one.or(other).map(str::to_owned),
+    };
+    let mut expires = last_line.map(|t| {
         let style = TextStyle::new(24.0, false, MUTED, true, 1);
-        TextBlock::layout(engine, t, style, text_w)
+        TextBlock::layout(engine, &t, style, text_w)
     });
 
     // Vertical layout, top to bottom. Line boxes are 1.5 em tall (room for Khmer stacks),

@@ -36,6 +36,7 @@
 //!         usd: true,
 //!         note: None,
 //!         expires_line: Some("Expires 14:05"),
+//!         reference: None,
 //!     })
 //! })
 //! .await??;

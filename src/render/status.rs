@@ -5,6 +5,7 @@ use image::RgbImage;
 
 use super::RenderError;
 use super::canvas::{Canvas, Color};
+use super::card::note_style;
 use super::fonts;
 use super::frame::{body_top, card_x, draw_frame};
 use super::png;
@@ -48,6 +49,12 @@ pub struct StatusSpec<'a> {
     pub shop_name: &'a str,
     /// e.g. `$5.00`, from [`format_money`](super::format_money).
     pub amount_text: &'a str,
+    /// The charge's note (what was paid for), whole: under the shop name, on up to four
+    /// lines, as on the payment card it replaces.
+    pub note: Option<&'a str>,
+    /// The charge's short reference, e.g. `#XK9RW3`, under the note: the same one the
+    /// payment card and every message about the charge show.
+    pub reference: Option<&'a str>,
     /// Detail lines shown under the separator, e.g. payer, time, short hash.
     pub lines: &'a [&'a str],
 }
@@ -98,6 +105,15 @@ fn paint(spec: &StatusSpec<'_>) -> RgbImage {
         .filter(|(text, ..)| present(text))
         .map(|(text, style, min, pull)| (TextBlock::fit(engine, text, style, text_w, min), pull))
         .collect();
+    // The note as the payment card sets it (60 of the widest Khmer stacks need four lines),
+    // then the reference, muted.
+    if let Some(note) = spec.note.filter(present) {
+        head.push((TextBlock::layout(engine, note, note_style(), text_w), 0.0));
+    }
+    if let Some(reference) = spec.reference.filter(present) {
+        let style = TextStyle::new(24.0, false, MUTED, true, 1);
+        head.push((TextBlock::layout(engine, reference, style, text_w), 0.0));
+    }
     let mut lines: Vec<TextBlock> = spec
         .lines
         .iter()

@@ -40,6 +40,8 @@ pub struct HistorySummary {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListedPayment {
     pub charge: ChargeId,
+    /// The charge's bill number (listings show its reference).
+    pub bill_number: String,
     /// What arrived.
     pub currency: Currency,
     pub amount_minor: u64,
@@ -84,6 +86,8 @@ pub struct BucketTotal {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListedCharge {
     pub id: ChargeId,
+    /// Its bill number (listings show its reference).
+    pub bill_number: String,
     pub amount_minor: u64,
     pub currency: Currency,
     pub note: Option<String>,
@@ -99,6 +103,7 @@ pub struct ListedCharge {
 super::rows::from_row! {
     struct ListedRow {
         id: i64,
+        bill_number: String,
         amount_minor: i64,
         currency: String,
         note: Option<String>,
@@ -117,6 +122,7 @@ impl TryFrom<ListedRow> for ListedCharge {
     fn try_from(r: ListedRow) -> Result<Self> {
         Ok(ListedCharge {
             id: ChargeId(r.id),
+            bill_number: r.bill_number,
             amount_minor: non_negative(r.amount_minor, "amount")?,
             currency: parse_currency(&r.currency)?,
             note: r.note,
@@ -138,6 +144,7 @@ const ATTENTION: &str = "(fit <> 'exact' OR charge_was <> 'pending')";
 super::rows::from_row! {
     struct ListedPaymentRow {
         charge_id: i64,
+        bill_number: String,
         known_currency: String,
         amount_minor: i64,
         note: Option<String>,
@@ -153,7 +160,7 @@ fn non_negative(v: i64, what: &str) -> Result<u64> {
     u64::try_from(v).map_err(|_| StoreError::Corrupt(format!("negative {what} {v}")))
 }
 
-const LISTED_COLUMNS: &str = "id, amount_minor, currency, note, created_at, expires_at, \
+const LISTED_COLUMNS: &str = "id, bill_number, amount_minor, currency, note, created_at, expires_at, \
     settled_at, paid_at, payer_account_id, bakong_hash";
 
 impl Store {
@@ -282,7 +289,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<ListedPayment>> {
         sqlx::query_as::<_, ListedPaymentRow>(sqlx::AssertSqlSafe(format!(
-            "SELECT p.charge_id, p.known_currency, p.amount_minor, c.note, p.paid_at, \
+            "SELECT p.charge_id, c.bill_number, p.known_currency, p.amount_minor, c.note, p.paid_at, \
                  p.payer_account_id, p.hash, CAST(CASE WHEN {ATTENTION} THEN 1 ELSE 0 END AS BIGINT) AS look, \
                  d.bill_number AS rest_of \
              FROM payments p JOIN charges c ON c.id = p.charge_id \
@@ -300,6 +307,7 @@ impl Store {
         .map(|r| {
             Ok(ListedPayment {
                 charge: ChargeId(r.charge_id),
+                bill_number: r.bill_number,
                 currency: parse_currency(&r.known_currency)?,
                 amount_minor: non_negative(r.amount_minor, "amount")?,
                 note: r.note,

@@ -10,6 +10,8 @@ use super::{Result, Store};
 pub struct SettledBy {
     pub charge: ChargeId,
     pub bill_number: String,
+    /// The charge's note, as the seller typed it.
+    pub note: Option<String>,
     /// The charge's status now.
     pub status: ChargeStatus,
     /// When the bot recorded the payment (unix seconds).
@@ -25,8 +27,8 @@ impl Store {
         merchant: MerchantId,
         hash: &str,
     ) -> Result<Option<SettledBy>> {
-        let row: Option<(i64, String, String, i64)> = sqlx::query_as(
-            "SELECT c.id, c.bill_number, c.status, p.found_at FROM payments p \
+        let row: Option<(i64, String, Option<String>, String, i64)> = sqlx::query_as(
+            "SELECT c.id, c.bill_number, c.note, c.status, p.found_at FROM payments p \
              JOIN charges c ON c.id = p.charge_id \
              WHERE p.hash = $2 AND p.merchant_id = $1",
         )
@@ -34,10 +36,11 @@ impl Store {
         .bind(normalise_hash(hash))
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|(id, bill_number, status, found_at)| {
+        row.map(|(id, bill_number, note, status, found_at)| {
             Ok(SettledBy {
                 charge: ChargeId(id),
                 bill_number,
+                note,
                 status: status.parse()?,
                 settled_at: Some(found_at),
             })

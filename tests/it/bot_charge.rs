@@ -100,14 +100,17 @@ async fn charge_usd_sends_one_scannable_card_and_stores_it_pending() {
         .collect();
     assert_eq!(kinds, ["charge_created"]);
 
-    // Caption: amount, shop, note, expiry in Phnom Penh time; buttons carry the charge id
-    // and its bill number.
+    // Caption: amount, shop, the charge's reference and note on one line, expiry in Phnom
+    // Penh time; buttons carry the charge id and its bill number.
     let caption = call.caption().unwrap();
     let time = phnom_penh_time(c.expires_at);
+    let reference = khqr_bot::bot::bill_ref::BillRef::of(&c.bill_number);
+    assert_eq!(reference.as_str(), format!("#{}", &c.bill_number[8..]));
+    let label = format!("🧾 {reference} · 📝 iced coffee");
     for part in [
         "$5.00",
         "Sokha Coffee",
-        "iced coffee",
+        label.as_str(),
         time.as_str(),
         "Phnom Penh time",
     ] {

@@ -7,6 +7,7 @@ use crate::support::app::{TestApp, WAIT};
 use crate::support::fake_telegram::TgUser;
 use khqr_bot::bakong::sandbox::{Payment, Tx};
 use khqr_bot::bakong::{Currency, DecimalAmount};
+use khqr_bot::bot::bill_ref::BillRef;
 use khqr_bot::i18n::Lang;
 use khqr_bot::store::ChargeStatus;
 use khqr_bot::t;
@@ -61,8 +62,13 @@ async fn receipts_by_full_and_short_hash_name_the_charge_they_settled() {
     ] {
         let answer = app.say(&user, &text).await;
         assert!(answer.starts_with(&found), "{text}: {answer}");
-        assert!(answer.contains(&charge.bill_number), "{text}: {answer}");
+        assert!(
+            answer.contains(BillRef::of(&charge.bill_number).as_str()),
+            "{text}: {answer}"
+        );
         assert!(answer.contains("not a new payment"), "{text}: {answer}");
+        // The charge named as its card names it: reference and note.
+        assert!(answer.contains("iced coffee"), "{text}: {answer}");
         assert!(answer.contains(short), "{text}: {answer}");
     }
 

@@ -132,7 +132,7 @@ async fn fixtures(app: &TestApp, m: MerchantId, other: MerchantId) {
 
 /// A paid line: (created, paid, status, amount, currency, note, bill, hash n, late, received,
 /// received currency, to, payment, rest of).
-fn line(cells: [&'static str; 15]) -> Vec<&'static str> {
+fn line(cells: [&'static str; 16]) -> Vec<&'static str> {
     cells.to_vec()
 }
 
@@ -148,6 +148,7 @@ fn expected_rows() -> Vec<Vec<&'static str>> {
             "USD",
             "tea, \"large\"\nto go",
             "FX000003",
+            "#000003",
             "customer@wing",
             hash(3),
             "",
@@ -165,6 +166,7 @@ fn expected_rows() -> Vec<Vec<&'static str>> {
             "USD",
             "coffee",
             "FX000001",
+            "#000001",
             "customer@wing",
             hash(1),
             "",
@@ -182,6 +184,7 @@ fn expected_rows() -> Vec<Vec<&'static str>> {
             "KHR",
             KHMER_NOTE,
             "FX000002",
+            "#000002",
             "customer@wing",
             hash(2),
             "",
@@ -199,6 +202,7 @@ fn expected_rows() -> Vec<Vec<&'static str>> {
             "USD",
             "",
             "FX000004",
+            "#000004",
             "customer@wing",
             hash(4),
             "cancelled",
@@ -216,6 +220,7 @@ fn expected_rows() -> Vec<Vec<&'static str>> {
             "USD",
             "cake",
             "FX000005",
+            "#000005",
             "customer@wing",
             hash(5),
             "",
@@ -233,6 +238,7 @@ fn expected_rows() -> Vec<Vec<&'static str>> {
             "KHR",
             "",
             "FX000006",
+            "#000006",
             "",
             "",
             "",
@@ -250,6 +256,7 @@ fn expected_rows() -> Vec<Vec<&'static str>> {
             "USD",
             "juice",
             "FX000007",
+            "#000007",
             "customer@wing",
             hash(7),
             "",
@@ -267,6 +274,7 @@ fn expected_rows() -> Vec<Vec<&'static str>> {
             "USD",
             "coffee",
             "FX000001",
+            "#000001",
             "dara@wing",
             "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
             "",
@@ -279,7 +287,7 @@ fn expected_rows() -> Vec<Vec<&'static str>> {
     ]
 }
 
-const HEADERS: [&str; 15] = [
+const HEADERS: [&str; 16] = [
     "Created",
     "Paid at",
     "Status",
@@ -287,6 +295,7 @@ const HEADERS: [&str; 15] = [
     "Currency",
     "Note",
     "Bill number",
+    "Reference",
     "Payer",
     "Bakong hash",
     "Paid late after",
@@ -351,8 +360,8 @@ async fn csv_and_xlsx_equal_the_database_rows() {
     // The "Received" column of the counted payments adds up to the totals.
     let counted_usd: f64 = rows
         .iter()
-        .filter(|r| r[11] == "USD" && r[13] != "did not reach your account")
-        .map(|r| r[10].parse::<f64>().unwrap())
+        .filter(|r| r[12] == "USD" && r[14] != "did not reach your account")
+        .map(|r| r[11].parse::<f64>().unwrap())
         .sum();
     assert!((counted_usd - 28.5).abs() < 1e-9, "{counted_usd}");
     // This export is the example in docs/bot.md (`RENDER_BLESS=1` rewrites it).
@@ -411,10 +420,10 @@ async fn csv_and_xlsx_equal_the_database_rows() {
         }
         assert_eq!(row[3], Data::Float(amounts[i]), "row {i}");
         match received[i] {
-            Some(r) => assert_eq!(row[10], Data::Float(r), "row {i}"),
-            None => assert_eq!(row[10], Data::Empty, "row {i}"),
+            Some(r) => assert_eq!(row[11], Data::Float(r), "row {i}"),
+            None => assert_eq!(row[11], Data::Empty, "row {i}"),
         }
-        for col in [2, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14] {
+        for col in [2, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14, 15] {
             let got = match &row[col] {
                 Data::Empty => String::new(),
                 Data::String(s) => s.clone(),

@@ -269,11 +269,11 @@ async fn history_week_is_one_photo_with_the_summary_as_caption() {
         "⌛ 1 expired · ❌ 0 failed · ✖️ 0 cancelled",
         "",
         "Latest payments:",
-        "2026-11-26 • 09:00 $12.00 catering — from payer@wing",
-        "2026-11-25 • 07:30 8,000 ៛ tea — from payer@wing",
-        "2026-11-24 • 12:00 20,000 ៛ noodles — from payer@wing",
-        "2026-11-24 • 00:01 $2.50 croissant — from payer@wing",
-        "2026-11-23 • 23:59 $5.00 iced latte — from payer@wing",
+        "2026-11-26 • 09:00 $12.00 #000005 catering — from payer@wing",
+        "2026-11-25 • 07:30 8,000 ៛ #000004 tea — from payer@wing",
+        "2026-11-24 • 12:00 20,000 ៛ #000003 noodles — from payer@wing",
+        "2026-11-24 • 00:01 $2.50 #000002 croissant — from payer@wing",
+        "2026-11-23 • 23:59 $5.00 #000001 iced latte — from payer@wing",
     ]
     .join("\n");
     assert_eq!(photo.caption(), Some(expected.as_str()));

@@ -8,6 +8,7 @@ use crate::support::app::{TestApp, WAIT, decode_qr};
 use crate::support::fake_telegram::{Call, ChosenInline, InlineAnswer, TgUser};
 use khqr_bot::bakong::sandbox::Payment;
 use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
+use khqr_bot::bot::bill_ref::BillRef;
 use khqr_bot::khqr::md5_hex;
 use khqr_bot::store::ChargeId;
 use khqr_bot::store::{Charge, ChargeStatus};
@@ -576,7 +577,7 @@ async fn a_discarded_draft_paid_all_the_same_is_reported_and_counted_once() {
         .unwrap();
     let text = notice.text().unwrap();
     assert!(
-        text.contains(&paid.bill_number) && text.contains("$5.00"),
+        text.contains(BillRef::of(&paid.bill_number).as_str()) && text.contains("$5.00"),
         "{text}"
     );
     // The card is gone, so the status card comes as a new photo in the seller's chat.
@@ -650,7 +651,12 @@ async fn an_inline_card_paid_after_cancel_turns_paid_late_in_the_customers_chat(
         )
         .await
         .unwrap();
-    assert!(notice.text().unwrap().contains(&charge.bill_number));
+    assert!(
+        notice
+            .text()
+            .unwrap()
+            .contains(BillRef::of(&charge.bill_number).as_str())
+    );
     inline_edit(&app, "editMessageMedia", &inline_id, since).await;
     let (caption, buttons, png) = customer_card(&app, &inline_id);
     let caption = caption.unwrap();
@@ -686,8 +692,12 @@ async fn an_underpaid_inline_card_tells_the_customer_what_arrived_and_not_to_pay
     let caption = caption.unwrap();
     assert_eq!(
         caption,
-        "⚠️ $4.00 arrived for $5.00 — Sokha Coffee: $1.00 is missing.\n\
-         The seller has been told and will ask you for the rest. Do not pay this QR code again."
+        format!(
+            "⚠️ $4.00 arrived for $5.00 — Sokha Coffee: $1.00 is missing.\n\
+             🧾 {} · 📝 iced coffee\n\
+             The seller has been told and will ask you for the rest. Do not pay this QR code again.",
+            BillRef::of(&charge.bill_number)
+        )
     );
     assert!(buttons.iter().all(Vec::is_empty));
     assert!(no_qr_in(&png));

@@ -10,6 +10,7 @@ use crate::support::app::{TestApp, WAIT};
 use crate::support::fake_telegram::{Call, TgUser};
 use khqr_bot::bakong::sandbox::Payment;
 use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
+use khqr_bot::bot::bill_ref::BillRef;
 use khqr_bot::i18n::Lang;
 use khqr_bot::store::{Charge, ChargeStatus};
 
@@ -87,7 +88,9 @@ async fn notice(app: &TestApp, seller: &TgUser, c: &Charge, since: usize) -> Str
             "sendMessage",
             |call| {
                 call.chat_id() == Some(seller.id)
-                    && call.text().is_some_and(|t| t.contains(&c.bill_number))
+                    && call
+                        .text()
+                        .is_some_and(|t| t.contains(BillRef::of(&c.bill_number).as_str()))
             },
             WAIT,
         )

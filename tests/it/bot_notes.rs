@@ -6,6 +6,7 @@
 
 use crate::support::app::{TestApp, WAIT, decode_qr};
 use crate::support::fake_telegram::TgUser;
+use khqr_bot::bot::bill_ref::BillRef;
 use khqr_bot::bot::note::{MAX_NOTE_CLUSTERS, cluster_count};
 use khqr_bot::bot::phnom_penh_time;
 use khqr_bot::i18n::Lang;
@@ -42,6 +43,7 @@ fn check_card(png: &[u8], note: &str, purpose: &str, lang: Lang) -> String {
     assert_eq!(qr.purpose(), Some(purpose));
     let expires = i64::try_from(qr.expires_at_ms().unwrap() / 1000).unwrap();
     let expires_line = khqr_bot::t!(lang, "charge-card-expires", time = phnom_penh_time(expires));
+    let reference = BillRef::of(qr.bill_number().unwrap());
     let card = |note: &str| {
         card_png(&CardSpec {
             payload: &payload,
@@ -50,6 +52,7 @@ fn check_card(png: &[u8], note: &str, purpose: &str, lang: Lang) -> String {
             usd: true,
             note: Some(note),
             expires_line: Some(&expires_line),
+            reference: Some(reference.as_str()),
         })
         .unwrap()
     };

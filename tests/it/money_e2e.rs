@@ -10,6 +10,7 @@ use crate::support::app::{TestApp, WAIT};
 use crate::support::fake_telegram::{Call, TgUser};
 use khqr_bot::bakong::sandbox::{Payment, Tx};
 use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
+use khqr_bot::bot::bill_ref::BillRef;
 use khqr_bot::store::{Charge, ChargeId, ChargeStatus, PaidAfter};
 
 /// Polls every second, so the late watch asks every 6 s.
@@ -129,7 +130,7 @@ async fn failed_then_paid_is_paid_and_the_seller_is_told() {
     let notice =
         message_containing(&app, user.id, since, "after a payment attempt had failed").await;
     assert!(
-        notice.contains(&c.bill_number)
+        notice.contains(BillRef::of(&c.bill_number).as_str())
             && notice.contains("Received $3.00 from dara@wing")
             && notice.contains("the bill is paid"),
         "{notice}"
@@ -194,7 +195,7 @@ async fn a_second_payment_of_a_paid_qr_is_counted_and_reported_once() {
     pay_to(&app, &c.md5, "5", BakongCurrency::Usd, ACCOUNT, "dara@aclb");
     let notice = message_containing(&app, user.id, since, "which was already paid").await;
     assert!(
-        notice.contains(&c.bill_number)
+        notice.contains(BillRef::of(&c.bill_number).as_str())
             && notice.contains("Received $5.00 from dara@aclb")
             && notice.contains("refund them"),
         "{notice}"
@@ -241,12 +242,16 @@ async fn one_transaction_reported_for_two_qrs_pays_one_and_the_seller_is_told_on
         app.bakong.pay(&c.md5, p).unwrap();
     }
     let notice = message_containing(&app, user.id, since, "already paid bill").await;
+    let (first_ref, second_ref) = (
+        BillRef::of(&first.bill_number),
+        BillRef::of(&second.bill_number),
+    );
     assert_eq!(
         notice,
         format!(
-            "⚠️ Bakong reported transaction ab12cd34 for bill {} ($4.00), but that transaction \
-             already paid bill {}. Bill {} is not paid by it. Check your Bakong app.",
-            second.bill_number, first.bill_number, second.bill_number
+            "⚠️ Bakong reported transaction ab12cd34 for bill {second_ref} ($4.00), but that \
+             transaction already paid bill {first_ref}. Bill {second_ref} is not paid by it. Check \
+             your Bakong app.\n🧾 {second_ref}",
         )
     );
     wait_status(&app, first.id, ChargeStatus::Paid).await;
@@ -262,8 +267,14 @@ async fn one_transaction_reported_for_two_qrs_pays_one_and_the_seller_is_told_on
         "counted once: {history}"
     );
     let check = app.say(&user, &format!("/check {hash}")).await;
-    assert!(check.contains(&first.bill_number), "{check}");
-    assert!(!check.contains(&second.bill_number), "{check}");
+    assert!(
+        check.contains(BillRef::of(&first.bill_number).as_str()),
+        "{check}"
+    );
+    assert!(
+        !check.contains(BillRef::of(&second.bill_number).as_str()),
+        "{check}"
+    );
 }
 
 /// `/link` made, its URL's start code.
@@ -325,8 +336,12 @@ async fn a_link_buyer_who_pays_the_wrong_amount_gets_their_own_wording() {
     let card = edited_to(&app, dara.id, message, since, "is missing").await;
     assert_eq!(
         card.caption().unwrap(),
-        "⚠️ $3.00 arrived for $5.00 — Sokha Coffee: $2.00 is missing.\n\
-         The seller has been told and will ask you for the rest. Do not pay this QR code again."
+        format!(
+            "⚠️ $3.00 arrived for $5.00 — Sokha Coffee: $2.00 is missing.\n\
+             🧾 {} · 📝 iced coffee\n\
+             The seller has been told and will ask you for the rest. Do not pay this QR code again.",
+            BillRef::of(&c.bill_number)
+        )
     );
     assert!(card.inline_buttons().iter().all(Vec::is_empty));
     let sale = message_containing(&app, seller.id, since, "iced coffee").await;
@@ -352,8 +367,12 @@ async fn a_link_buyer_who_pays_the_wrong_amount_gets_their_own_wording() {
     let card = edited_to(&app, sophea.id, message, since, "does not match").await;
     assert_eq!(
         card.caption().unwrap(),
-        "⚠️ $5.00 arrived — Sokha Coffee — but it does not match this payment request ($5.00).\n\
-         The seller has been told. Do not pay again: wait for the seller."
+        format!(
+            "⚠️ $5.00 arrived — Sokha Coffee — but it does not match this payment request ($5.00).\n\
+             🧾 {} · 📝 iced coffee\n\
+             The seller has been told. Do not pay again: wait for the seller.",
+            BillRef::of(&c.bill_number)
+        )
     );
     let sale = message_containing(&app, seller.id, since, "Sophea").await;
     assert!(

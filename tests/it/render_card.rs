@@ -13,6 +13,7 @@ fn card(payload: &str, shop_name: &str, amount_text: &str, usd: bool) -> Vec<u8>
         usd,
         note: Some("Order #42"),
         expires_line: Some("Expires 14:05"),
+        reference: None,
     })
     .expect("card renders")
 }
@@ -60,6 +61,7 @@ fn long_khmer_texts_still_leave_a_scannable_code() {
         usd: false,
         note: Some("ទិញទំនិញសម្រាប់ពិធីមង្គលការ ស្ករ អង្ករ ប្រេងឆា ទឹកត្រី និងគ្រឿងទេសផ្សេងៗទៀតជាច្រើនមុខ"),
         expires_line: Some("ផុតកំណត់ ម៉ោង 14:05 ថ្ងៃទី ២៨ ខែវិច្ឆិកា ឆ្នាំ ២០២៦"),
+        reference: None,
     })
     .expect("card renders");
     assert_scans_to(&png, DYNAMIC_KHR_KHMER);
@@ -251,6 +253,7 @@ fn unencodable_payloads_are_errors() {
         usd: true,
         note: None,
         expires_line: None,
+        reference: None,
     });
     assert!(matches!(empty, Err(RenderError::EmptyPayload)), "{empty:?}");
 
@@ -262,6 +265,7 @@ fn unencodable_payloads_are_errors() {
         usd: true,
         note: None,
         expires_line: None,
+        reference: None,
     });
     assert!(
         matches!(too_long, Err(RenderError::PayloadTooLong { len: 3000, .. })),
@@ -277,6 +281,7 @@ fn unencodable_payloads_are_errors() {
         usd: true,
         note: None,
         expires_line: None,
+        reference: None,
     });
     assert!(
         matches!(too_dense, Err(RenderError::TooDense { .. })),

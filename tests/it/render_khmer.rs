@@ -29,6 +29,7 @@ fn render_png(shop: &str) -> Vec<u8> {
         usd: false,
         note: Some(NOTE),
         expires_line: Some(EXPIRES),
+        reference: None,
     })
     .unwrap()
 }

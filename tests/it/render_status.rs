@@ -18,6 +18,10 @@ fn status(kind: StatusKind, title: &str, shop: &str, lines: &[&str]) -> Vec<u8> 
         title,
         shop_name: shop,
         amount_text: "$1,234.50",
+        // As the bot draws them: the note (a payload-like one must not become a code
+        // either) and the reference.
+        note: Some(DYNAMIC_USD),
+        reference: Some("#XK9RW3"),
         lines,
     })
     .expect("status card renders")
@@ -57,6 +61,7 @@ fn the_no_qr_check_would_see_a_code() {
         usd: true,
         note: None,
         expires_line: None,
+        reference: None,
     })
     .unwrap();
     assert_eq!(grid_count(&imageops::grayscale(&load_rgb(&card))), 1);

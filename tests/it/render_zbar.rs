@@ -69,6 +69,7 @@ fn zbar_reads_every_card_as_sent_halved_and_as_jpeg() {
                 usd,
                 note: Some("2 × iced latte"),
                 expires_line: Some("Expires 14:05"),
+                reference: None,
             })
             .unwrap();
             let img = load_rgb(&png);
@@ -116,6 +117,8 @@ fn zbar_finds_no_code_on_status_cards() {
             title: "Status",
             shop_name: "ហាងកាហ្វេស្រីមុំ",
             amount_text: "12,000 ៛",
+            note: None,
+            reference: None,
             lines: &["From Chan Dara", "14:02, 28 Nov 2026", DYNAMIC_KHR_KHMER],
         })
         .unwrap();

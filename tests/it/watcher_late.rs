@@ -8,6 +8,7 @@ use crate::support::app::{TestApp, WAIT};
 use crate::support::fake_telegram::{Call, TgUser};
 use khqr_bot::bakong::sandbox::Payment;
 use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
+use khqr_bot::bot::bill_ref::BillRef;
 use khqr_bot::store::{Charge, ChargeStatus, PaidAfter};
 
 /// Polls every second, so the late watch asks every 6 s.
@@ -140,11 +141,29 @@ async fn pay_after_cancel_is_paid_late_the_card_is_edited_and_the_seller_is_told
         .unwrap();
     let notice = message_containing(&app, &user, since, "after you cancelled").await;
     assert!(
-        notice.contains("$5.00") && notice.contains("dara@wing") && notice.contains(&c.bill_number),
+        notice.contains("$5.00")
+            && notice.contains("dara@wing")
+            && notice.contains(BillRef::of(&c.bill_number).as_str()),
         "{notice}"
     );
+    // The notice names the charge as its card did: the card's caption's label line (its
+    // reference and note) is the notice's second line, and the paid card keeps it.
+    let card_caption = app
+        .telegram
+        .calls_of("sendPhoto")
+        .into_iter()
+        .find(|call| call.chat_id() == Some(user.id))
+        .and_then(|call| call.caption().map(str::to_owned))
+        .unwrap();
+    let label = card_caption.lines().nth(1).unwrap().to_owned();
+    assert_eq!(
+        label,
+        format!("🧾 {} · 📝 iced coffee", BillRef::of(&c.bill_number))
+    );
+    assert_eq!(notice.lines().nth(1), Some(label.as_str()), "{notice}");
     let call = edited_to(&app, &user, message, since, "Paid").await;
     assert!(call.caption().unwrap().contains("dara@wing"));
+    assert_eq!(call.caption().unwrap().lines().nth(1), Some(label.as_str()));
     let paid = wait_status(&app, &c, ChargeStatus::Paid).await;
     assert_eq!(paid.paid_after, Some(PaidAfter::Cancelled));
     assert!(
@@ -268,7 +287,7 @@ async fn charges_never_verified_end_as_unverified_and_the_seller_is_told() {
     edited_to(&app, &user, message, since, "Not verified").await;
     let notice = message_containing(&app, &user, since, "could not confirm").await;
     assert!(
-        notice.contains("$6.00") && notice.contains(&c.bill_number),
+        notice.contains("$6.00") && notice.contains(BillRef::of(&c.bill_number).as_str()),
         "{notice}"
     );
     assert_eq!(reload(&app, &c).await.status, ChargeStatus::Unverified);
