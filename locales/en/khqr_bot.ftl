@@ -117,8 +117,6 @@ charge-caption =
     {$label}
     ⏳ Valid until {$time} (Phnom Penh time)
     Scan with any banking app that supports KHQR.
-charge-label = 🧾 {$reference} · 📝 {$note}
-charge-label-no-note = 🧾 {$reference}
 charge-card-expires = Valid until {$time}
 charge-send-uncertain = Telegram did not confirm that the QR code arrived. If you can see it, it is valid until {$time} and I am watching it; if not, send /charge again.
 charge-send-failed = I could not send the QR code, so nothing was charged. Please try again.

@@ -117,8 +117,6 @@ charge-caption =
     {$label}
     ⏳ មានសុពលភាពដល់ម៉ោង {$time} (ម៉ោងភ្នំពេញ)
     សូមស្កេនដោយកម្មវិធីធនាគារណាមួយដែលគាំទ្រ KHQR។
-charge-label = 🧾 {$reference} · 📝 {$note}
-charge-label-no-note = 🧾 {$reference}
 charge-card-expires = មានសុពលភាពដល់ម៉ោង {$time}
 charge-send-uncertain = Telegram មិនបានបញ្ជាក់ថាកូដ QR បានទៅដល់ទេ។ បើអ្នកឃើញវា វាមានសុពលភាពដល់ម៉ោង {$time} ហើយខ្ញុំកំពុងតាមដានវា។ បើមិនឃើញទេ សូមផ្ញើ /charge ម្ដងទៀត។
 charge-send-failed = ខ្ញុំមិនអាចផ្ញើកូដ QR បានទេ ដូច្នេះមិនមានការគិតប្រាក់ណាមួយឡើយ។ សូមព្យាយាមម្ដងទៀត។

@@ -439,7 +439,7 @@ pub(super) fn caption(
     note: Option<&str>,
     time: &str,
 ) -> String {
-    let label = ChargeLabel::new(bill, note).line(lang);
+    let label = ChargeLabel::new(bill, note).line();
     t!(
         lang,
         "charge-caption",

@@ -8,9 +8,7 @@
 
 use std::borrow::Cow;
 
-use crate::i18n::Lang;
 use crate::store::Charge;
-use crate::t;
 
 use super::bill_ref::BillRef;
 use super::stranger_text::StrangerText;
@@ -52,23 +50,19 @@ impl<'a> ChargeLabel<'a> {
     }
 
     /// The line of a caption or message: `🧾 #XK9RW3 · 📝 iced coffee`, or `🧾 #XK9RW3`.
-    pub(super) fn line(&self, lang: Lang) -> String {
+    /// Symbols and the seller's own words only, so the same in every language.
+    pub(super) fn line(&self) -> String {
         let reference = self.reference.as_str();
         match self.note_shown() {
-            Some(note) => t!(
-                lang,
-                "charge-label",
-                reference = reference,
-                note = note.as_str()
-            ),
-            None => t!(lang, "charge-label-no-note", reference = reference),
+            Some(note) => format!("🧾 {reference} · 📝 {note}"),
+            None => format!("🧾 {reference}"),
         }
     }
 
     /// `text` with the label as its second line (after the headline), or as its only
     /// other line: how captions and notices carry it.
-    pub(super) fn under_headline(&self, lang: Lang, text: &str) -> String {
-        let line = self.line(lang);
+    pub(super) fn under_headline(&self, text: &str) -> String {
+        let line = self.line();
         match text.split_once('\n') {
             Some((head, rest)) => format!("{head}\n{line}\n{rest}"),
             None => format!("{text}\n{line}"),
@@ -81,23 +75,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_line_has_the_reference_and_the_whole_note_in_both_languages() {
+    fn the_line_has_the_reference_and_the_whole_note() {
         let note = "ការ៉េមដូង និងកាហ្វេទឹកដោះគោទឹកកក ពីរកែវ ".repeat(2);
-        for lang in Lang::ALL {
-            let label = ChargeLabel::new("KB7Q4M2HXK9RW3", Some(&note));
-            let line = label.line(lang);
-            assert!(line.contains("#XK9RW3"), "{line}");
-            assert!(line.contains(&note), "{line}");
-            let bare = ChargeLabel::new("KB7Q4M2HXK9RW3", None).line(lang);
-            assert!(bare.contains("#XK9RW3") && !bare.contains("📝"), "{bare}");
-        }
+        let label = ChargeLabel::new("KB7Q4M2HXK9RW3", Some(&note));
+        let line = label.line();
+        assert!(line.contains("#XK9RW3"), "{line}");
+        assert!(line.contains(note.trim_end()), "{line}");
+        let bare = ChargeLabel::new("KB7Q4M2HXK9RW3", None).line();
+        assert_eq!(bare, "🧾 #XK9RW3");
     }
 
     #[test]
     fn a_note_is_shown_as_stranger_text() {
         let label = ChargeLabel::new("KB7Q4M2HXK9RW3", Some("a\u{202e}b"));
         assert_eq!(label.note_bare().as_deref(), Some("ab"));
-        assert!(!label.line(Lang::En).contains('\u{202e}'));
+        assert!(!label.line().contains('\u{202e}'));
         assert_eq!(
             ChargeLabel::new("KB7Q4M2HXK9RW3", Some("  ")).note_shown(),
             None
@@ -108,12 +100,9 @@ mod tests {
     fn the_label_goes_under_the_headline() {
         let label = ChargeLabel::new("KB7Q4M2HXK9RW3", Some("latte"));
         assert_eq!(
-            label.under_headline(Lang::En, "Paid\nFrom x"),
+            label.under_headline("Paid\nFrom x"),
             "Paid\n🧾 #XK9RW3 · 📝 latte\nFrom x"
         );
-        assert_eq!(
-            label.under_headline(Lang::En, "Paid"),
-            "Paid\n🧾 #XK9RW3 · 📝 latte"
-        );
+        assert_eq!(label.under_headline("Paid"), "Paid\n🧾 #XK9RW3 · 📝 latte");
     }
 }

@@ -378,9 +378,9 @@ pub(super) fn render_settled(
         lines: &line_refs,
     })
     .map_err(|e| DeliveryError::Transient(format!("status card: {e}")))?;
-    let caption = label.under_headline(lang, &caption);
+    let caption = label.under_headline(&caption);
     let guest_caption = match money_words::customer_caption(lang, charge, payments, &shop) {
-        Some(words) => label.under_headline(lang, &words),
+        Some(words) => label.under_headline(&words),
         None => caption.clone(),
     };
     Ok(Rendered {
@@ -459,7 +459,7 @@ pub(super) fn charge_notice_text(
             money_words::payment_notice(lang, charge, payments, payment)
         }
     };
-    Ok(ChargeLabel::of(charge).under_headline(lang, &text))
+    Ok(ChargeLabel::of(charge).under_headline(&text))
 }
 
 impl TelegramFollowUps {

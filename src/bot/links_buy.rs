@@ -498,7 +498,7 @@ pub(super) fn buyer_caption(
     let shop = StrangerText(merchant.profile.as_ref()?.shop_name.as_str()).shown();
     let label = super::charge_label::ChargeLabel::of(charge);
     if let Some(words) = super::money_words::customer_caption(lang, charge, payments, &shop) {
-        return Some(label.under_headline(lang, &words));
+        return Some(label.under_headline(&words));
     }
     let amount = format_money(charge.amount);
     let caption = match charge.status {
@@ -519,7 +519,7 @@ pub(super) fn buyer_caption(
         | ChargeStatus::Unverified
         | ChargeStatus::Discarded => None,
     };
-    caption.map(|c| label.under_headline(lang, &c))
+    caption.map(|c| label.under_headline(&c))
 }
 
 /// "New QR" pressed on a buyer's expired card: a fresh QR of the same link and amount, for

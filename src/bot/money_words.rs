@@ -575,7 +575,7 @@ pub(super) fn sale_text(
             text
         }
     };
-    ChargeLabel::of(charge).under_headline(lang, &text)
+    ChargeLabel::of(charge).under_headline(&text)
 }
 
 /// A payment's kind as a word of the seller's language (the export's "Payment" column).

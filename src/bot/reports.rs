@@ -337,7 +337,7 @@ async fn found(
                 t!(lang, "check-recorded", bill = bill, time = when)
             };
             // The reference and the note, as on the charge's card.
-            format!("{text}\n{}", label.line(lang))
+            format!("{text}\n{}", label.line())
         }
         None if mine => t!(lang, "check-no-charge"),
         None => return Ok(format!("{head}\n{body}")),

@@ -13,6 +13,7 @@ use crate::support::app::{TestApp, WAIT, decode_qr};
 use crate::support::fake_telegram::{Call, TgUser};
 use khqr_bot::bakong::sandbox::Payment;
 use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
+use khqr_bot::bot::bill_ref::BillRef;
 use khqr_bot::store::{Charge, ChargeId, ChargeStatus};
 use khqr_bot::time::phnom_penh_date_time;
 
@@ -119,7 +120,9 @@ async fn a_buyer_named_backwards_is_shown_as_written_in_the_sale_message() {
     assert_eq!(
         sale,
         format!(
-            "💰 00.005$ diap ✅ paid $1.25 for cake through your pay link, from buyer@wing ({time})."
+            "💰 00.005$ diap ✅ paid $1.25 for cake through your pay link, from buyer@wing ({time}).\n\
+             🧾 {} · 📝 cake",
+            BillRef::of(&paid.bill_number)
         )
     );
     assert!(!sale.contains('\u{202E}'));
