@@ -1,4 +1,4 @@
-//! Which key opens this database's Bakong tokens (issue 10): the key check value stored at
+//! Which key opens this database's Bakong tokens: the key check value stored at
 //! first start, the refusal to run with another key, and key rotation.
 //!
 //! Sits between `store` and its users (`bot::App`, `khqr-bot rotate-key`): it knows keys

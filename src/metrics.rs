@@ -1,4 +1,4 @@
-//! The process's counters and histograms (issue 16): one [`Metrics`] registry, made once at
+//! The process's counters and histograms: one [`Metrics`] registry, made once at
 //! start-up and passed down (`Arc<Metrics>`) to the points that produce the figures — the
 //! Bakong client (request latency, errors by kind), the watcher (rounds, round duration),
 //! the Telegram outbox (follow-ups sent). Plain atomics: recording never blocks, never

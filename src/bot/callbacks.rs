@@ -172,7 +172,7 @@ async fn answer(
         {
             return guest(ctx, lang, &action, &charge).await;
         }
-        // A pay link's card in its buyer's private chat (issue 15): the buyer checks like a
+        // A pay link's card in its buyer's private chat: the buyer checks like a
         // customer; nobody else (another buyer, a forged button) acts on it.
         if let Some(bought) = ctx.store.link_charge(id).await?
             && caller.user_key == Some(bought.buyer.user_id)

@@ -1,4 +1,4 @@
-//! `/close 21:30` / `/close off` / `/close` (issue 14): the daily closing summary's time, and
+//! `/close 21:30` / `/close off` / `/close`: the daily closing summary's time, and
 //! the pure rules of when a summary is due and which day it covers.
 //!
 //! **Which hours.** A closing time at or after noon closes *today*: at 21:30 the summary covers

@@ -1,4 +1,4 @@
-//! The daily closing summary (issue 14): its text, and the loop that queues it once per day
+//! The daily closing summary: its text, and the loop that queues it once per day
 //! at each seller's `/close` time (see [`super::close`] for which day it covers and why it is
 //! sent exactly once). The outbox delivers it (kind `close_summary`, its text in the
 //! payload).

@@ -46,7 +46,7 @@ pub enum State {
     /// After /setup saved the profile: the email registered at the Bakong Open API site
     /// (optional, for automatic token renewal).
     AwaitEmail,
-    /// A buyer opened a variable-amount pay link (issue 15): the amount they pay.
+    /// A buyer opened a variable-amount pay link: the amount they pay.
     AwaitLinkAmount { link: i64 },
 }
 

@@ -1,4 +1,4 @@
-//! `/export [today|yesterday|week|month|YYYY-MM|YYYY-MM-DD..YYYY-MM-DD]` (issue 14): the
+//! `/export [today|yesterday|week|month|YYYY-MM|YYYY-MM-DD..YYYY-MM-DD]`: the
 //! period's charges as two documents, a CSV and an XLSX workbook.
 //!
 //! **Which lines.** A seller reconciles money received, so each payment of the ledger is a

@@ -172,7 +172,7 @@ enum Notice {
     /// Renewed by itself, or the renewal ended without a token (`renewal_notices`).
     Renewal,
     TokenUnreadable,
-    /// The day's closing summary (issue 14): the text the payload carries.
+    /// The day's closing summary: the text the payload carries.
     CloseSummary,
 }
 
@@ -493,7 +493,7 @@ impl TelegramFollowUps {
         let chat = ChatId(charge.chat_id);
         self.chat_ready(chat)?;
         let payments = self.store.charge_payments(id).await.map_err(store_err)?;
-        // A pay link's card lives in its buyer's chat (issue 15): the status card speaks
+        // A pay link's card lives in its buyer's chat: the status card speaks
         // the buyer's language and an expired one offers "New QR".
         let bought = self.store.link_charge(id).await.map_err(store_err)?;
         let keyboard = match &bought {

@@ -1,4 +1,4 @@
-//! Inline mode (issue 12): `@bot 5 USD iced coffee` typed in any chat offers the real KHQR
+//! Inline mode: `@bot 5 USD iced coffee` typed in any chat offers the real KHQR
 //! card, and the chosen card in the customer's chat is kept up to date like the private one.
 //!
 //! - **Settling.** Telegram sends an inline query on every keystroke. [`on_inline_query`]

@@ -1,4 +1,4 @@
-//! Pay links, the seller's side (issue 15): `/link` creates one (its `t.me` URL and a
+//! Pay links, the seller's side: `/link` creates one (its `t.me` URL and a
 //! printable poster), `/links` lists them with uses and totals and Pause / Resume / Close
 //! buttons (`lks:<link id>:<p|r|c>`, checked to the owner). The buyer's side is
 //! `links_buy.rs`; the arguments are `links_args.rs`.

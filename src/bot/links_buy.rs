@@ -1,4 +1,4 @@
-//! A buyer opens a pay link (issue 15): `t.me/<bot>?start=<code>` arrives as `/start
+//! A buyer opens a pay link: `t.me/<bot>?start=<code>` arrives as `/start
 //! <code>` in the buyer's private chat. The buyer needs no setup; they are greeted in their
 //! language and sent a fresh dynamic KHQR of the seller's, a charge like any other (the
 //! seller's merchant, watched, edited to paid / expired in the buyer's chat) whose card

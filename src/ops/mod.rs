@@ -1,4 +1,4 @@
-//! Running the bot as a service (issue 16, items 3 and 4): the webhook listener
+//! Running the bot as a service: the webhook listener
 //! ([`webhook`]: Telegram POSTs updates instead of the bot long-polling), and the operator's
 //! endpoints on `METRICS_LISTEN` ([`server`]: `/healthz` from [`health`], `/metrics` from
 //! [`crate::metrics`] plus gauges read from the store).

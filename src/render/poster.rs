@@ -1,4 +1,4 @@
-//! The pay-link poster (issue 15): a printable card in the style of the KHQR card, but its
+//! The pay-link poster: a printable card in the style of the KHQR card, but its
 //! QR is the link's `t.me` URL, which a phone's camera opens in Telegram, and which a bank
 //! app refuses ("not a KHQR"). So the poster must not look like a payment QR: a Telegram-blue
 //! header that says to scan with the phone's camera, no KHQR wordmark and no currency badge

@@ -69,9 +69,9 @@ pub enum EventKind {
     /// A renewal by itself ended without a new token.
     TokenRenewalEnded,
     /// A charge's card was put into a customer's chat through inline mode ("Send to
-    /// customer", issue 12).
+    /// customer").
     ChargeSentInline,
-    /// An inline draft nobody chose ended (`creating` → `discarded`, issue 12).
+    /// An inline draft nobody chose ended (`creating` → `discarded`).
     ChargeDiscarded,
 }
 

@@ -49,9 +49,9 @@ pub enum FollowUpKind {
     TokenRenewalEnded,
     /// The stored token cannot be opened: send /token.
     TokenUnreadable,
-    /// Tell the seller a buyer paid a charge of one of their pay links (issue 15).
+    /// Tell the seller a buyer paid a charge of one of their pay links.
     LinkSale,
-    /// The day's closing summary (`/close`, issue 14); the payload holds its text.
+    /// The day's closing summary (`/close`); the payload holds its text.
     CloseSummary,
 }
 

@@ -1,4 +1,4 @@
-//! `/history` and `/pending` (issue 6). Totals are computed in SQL on INTEGER minor units,
+//! `/history` and `/pending`. Totals are computed in SQL on INTEGER minor units,
 //! from the payments ledger (`payments.rs`): **the day's total is the sum of the ledger's
 //! counted payments of that day** — everything that reached the seller's account through
 //! the bot's QRs, by when the customer paid, whatever the charge's state.

@@ -1,4 +1,4 @@
-//! Charges whose card lives in a customer's chat (inline mode, issue 12): drafts rendered
+//! Charges whose card lives in a customer's chat (inline mode): drafts rendered
 //! for an inline query, the chosen draft becoming the charge, "Send to customer" attaching
 //! an existing charge's card.
 //!

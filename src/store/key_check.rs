@@ -1,4 +1,4 @@
-//! The secret key's check value, key rotation and tokens that cannot be opened (issue 10).
+//! The secret key's check value, key rotation and tokens that cannot be opened.
 //!
 //! The store never sees a key: callers pass sealed bytes in and get sealed bytes out.
 

@@ -1,4 +1,4 @@
-//! Leases (issue 16 item 2): several `khqr-bot run` replicas on one database split the
+//! Leases: several `khqr-bot run` replicas on one database split the
 //! work by merchant. A merchant's **watch** (its due charges, asked about with its Bakong
 //! token) and its **outbox** (its Telegram follow-ups, delivered in id order) are each held
 //! by at most one replica at a time: `merchants.watch_owner` / `watch_until` and

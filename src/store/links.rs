@@ -1,4 +1,4 @@
-//! Pay links (issue 15): a seller's link, the charges bought through it, and the limits on
+//! Pay links: a seller's link, the charges bought through it, and the limits on
 //! who gets a QR of it ([`LinkLimits`]).
 //!
 //! A link's uses are never stored: they are counted from its charges. A charge of a link

@@ -1,5 +1,5 @@
 //! All SQL lives here, one text for both backends: SQLite (the embedded default, WAL) and
-//! PostgreSQL (`DATABASE_URL=postgres://…`, issue 16), through sqlx's `Any` driver. The
+//! PostgreSQL (`DATABASE_URL=postgres://…`), through sqlx's `Any` driver. The
 //! statements keep to what both understand: `$N` placeholders, unix-seconds BIGINT times,
 //! BIGINT minor units for money, `RETURNING`, `ON CONFLICT`, aggregates cast to BIGINT; the
 //! few places that differ ask [`Store::backend`]. Each backend has its own migrations

@@ -108,7 +108,7 @@ pub enum ChargeStatus {
     /// Bakong could not be asked about it (token refused, Bakong unreachable) until long
     /// after its expiry; the seller was told to check their Bakong app.
     Unverified,
-    /// An inline draft (issue 12) nobody chose in time. Its QR was seen in the inline
+    /// An inline draft nobody chose in time. Its QR was seen in the inline
     /// picker, so it is late-watched like a cancelled charge; never listed unless paid.
     Discarded,
 }

@@ -1,4 +1,4 @@
-//! What operations ask the database (issue 16): "are you there" for `/healthz`, and the
+//! What operations ask the database: "are you there" for `/healthz`, and the
 //! gauges `/metrics` shows (pending charges, outbox size and lag). Read-only, cheap: each
 //! is one indexed query.
 

@@ -1,5 +1,5 @@
 //! Telegram follow-ups committed with the state change that needs them (delivered by the
-//! watcher, issue 6).
+//! watcher).
 
 use sqlx::{Any, Transaction};
 
@@ -94,7 +94,7 @@ impl Store {
         .collect()
     }
 
-    /// The outbox as one of several replicas reads it (issue 16): claims the outbox lease
+    /// The outbox as one of several replicas reads it: claims the outbox lease
     /// of up to `merchants` merchants with a follow-up due at `due`
     /// ([`Store::claim_outbox_leases`], held by `me` until `now + ttl_secs`, `now` being the
     /// database's clock), then returns the due follow-ups of every merchant whose outbox `me`

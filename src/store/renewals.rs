@@ -1,4 +1,4 @@
-//! Automatic token renewal (issue 17): the `token_renewals` rows that make a renewal run
+//! Automatic token renewal: the `token_renewals` rows that make a renewal run
 //! once per token version and email, keep an issued token safe until it is stored, and
 //! queue the seller's message together with each outcome.
 

@@ -1,4 +1,4 @@
-//! Closing summaries and exports (issue 14): the `/close` setting, the once-a-day claim of a
+//! Closing summaries and exports: the `/close` setting, the once-a-day claim of a
 //! summary (queued through the outbox in the same transaction), the top notes of a day, and
 //! the rows `/export` streams.
 

@@ -1,4 +1,4 @@
-//! The payment watcher's queries (issue 6): due pending charges, guarded settlement with its
+//! The payment watcher's queries: due pending charges, guarded settlement with its
 //! event and Telegram follow-up in one transaction, refused tokens, expiry reminders.
 //!
 //! Ended charges (cancelled, expired, discarded, failed) and settled ones stay watched until

@@ -1,4 +1,4 @@
-//! The watcher's side of the leases (issue 16 item 2; the SQL is `store::leases`): a round
+//! The watcher's side of the leases (the SQL is `store::leases`): a round
 //! claims merchants chunk by chunk and holds them while it asks about their charges, the
 //! outbox holds the merchants whose follow-ups it delivers, and [`Heartbeat`] renews what
 //! this replica holds every third of the lease's life while the work goes on. When the work

@@ -138,7 +138,7 @@ pub async fn drain<D: Deliver>(
 /// Deliver every due task once, in order, chat by chat as Telegram's limits allow. Stops at
 /// once on flood control, and does nothing while it is in force.
 ///
-/// Several replicas (issue 16): the tasks are those of the merchants whose outbox `me`
+/// Several replicas: the tasks are those of the merchants whose outbox `me`
 /// claims ([`Store::outbox_claim`], leased for `ttl_secs` by the database's clock; the
 /// caller renews them with a `lease::Heartbeat` while this runs), so a merchant's follow-ups
 /// go out from one replica at a time, in id order. Right before each send the drain checks
