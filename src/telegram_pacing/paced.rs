@@ -407,3 +407,96 @@ impl PacedBot {
         self.paced(request, Kind::Unpaced)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use teloxide::payloads::{SendMessageSetters as _, SendPhotoSetters as _};
+    use teloxide::types::{FileId, InputMediaPhoto};
+
+    use super::*;
+    use crate::emulator::telegram::TelegramEmulator;
+
+    /// Waits for nothing: a request the gate holds back fails at once, unsent.
+    const AT_ONCE: WaitPolicy = WaitPolicy {
+        max_wait: Duration::ZERO,
+        resends: 0,
+    };
+
+    async fn bot_at_once() -> (TelegramEmulator, PacedBot) {
+        let telegram = TelegramEmulator::start(([127, 0, 0, 1], 0).into())
+            .await
+            .unwrap();
+        let plain = teloxide::Bot::new(telegram.bot_token()).set_api_url(telegram.api_url());
+        let bot = PacedBot::new(plain, Arc::new(FloodGate::default()), AT_ONCE);
+        (telegram, bot)
+    }
+
+    fn photo() -> InputMedia {
+        InputMedia::Photo(InputMediaPhoto::new(InputFile::file_id(FileId(
+            "photo".into(),
+        ))))
+    }
+
+    fn refused<T: std::fmt::Debug>(result: Result<T, RequestError>) -> bool {
+        matches!(result, Err(RequestError::RetryAfter(_)))
+    }
+
+    #[tokio::test]
+    async fn every_call_waits_out_a_flood_control_pause() {
+        let (telegram, bot) = bot_at_once().await;
+        bot.gate().freeze(Duration::from_secs(60));
+        let chat = ChatId(7);
+        let id = MessageId(1);
+        let results = [
+            refused(bot.send_message(chat, "hi").await),
+            refused(bot.send_photo(chat, InputFile::memory(vec![1])).await),
+            refused(bot.send_document(chat, InputFile::memory(vec![1])).await),
+            refused(bot.edit_message_text(chat, id, "hi").await),
+            refused(bot.edit_message_media(chat, id, photo()).await),
+            refused(bot.edit_message_media_inline("inline", photo()).await),
+            refused(bot.edit_message_caption_inline("inline").await),
+            refused(bot.answer_callback_query(CallbackQueryId("q".into())).await),
+            refused(
+                bot.answer_inline_query(InlineQueryId("q".into()), Vec::new())
+                    .await,
+            ),
+            refused(bot.delete_message(chat, id).await),
+            refused(bot.get_me().await),
+            refused(bot.set_my_commands(Vec::new()).await),
+        ];
+        assert_eq!(results, [true; 12], "false: went past the pause");
+        assert_eq!(telegram.call_count(), 0, "Telegram saw a request");
+    }
+
+    #[tokio::test]
+    async fn messages_to_a_chat_are_paced_and_answers_are_not() {
+        let (telegram, bot) = bot_at_once().await;
+        let chat = ChatId(7);
+        let key = ChatKey::from(&chat);
+        // The chat just had its message: the next one must wait a second.
+        bot.gate()
+            .pass(Pace::Chat(&key), Duration::ZERO)
+            .await
+            .unwrap();
+        assert!(refused(bot.send_message(chat, "hi").await));
+        assert!(refused(
+            bot.send_photo(chat, InputFile::memory(vec![1]))
+                .caption("a setter")
+                .await
+        ));
+        assert!(refused(
+            bot.edit_message_text(chat, MessageId(1), "hi").await
+        ));
+        assert_eq!(telegram.call_count(), 0);
+        // The chat a setter names is the one paced.
+        let other = bot.send_message(ChatId(8), "hi").chat_id(chat).await;
+        assert!(refused(other));
+        // Deleting in it, answering a button or asking getMe goes at once.
+        assert!(!refused(bot.delete_message(chat, MessageId(1)).await));
+        assert!(!refused(
+            bot.answer_callback_query(CallbackQueryId("q".into())).await
+        ));
+        assert!(bot.get_me().await.is_ok());
+        assert_eq!(telegram.call_count(), 3);
+    }
+}
