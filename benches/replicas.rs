@@ -27,6 +27,9 @@
 //! the one cargo built with this bench), `REPLICAS_BENCH_LOG` (`RUST_LOG` of the replicas,
 //! default `warn`).
 
+// Sets the emulator's scene up with the plain bot, as a user of Telegram would.
+#![allow(clippy::disallowed_types, clippy::disallowed_methods)]
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

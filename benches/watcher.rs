@@ -12,6 +12,9 @@
 //! Run: `cargo bench --bench watcher` (env `WATCHER_BENCH_MODE`, `WATCHER_BENCH_SECS`,
 //! `WATCHER_BENCH_RPS`).
 
+// Sets the emulator's scene up with the plain bot, as a user of Telegram would.
+#![allow(clippy::disallowed_types, clippy::disallowed_methods)]
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,6 +27,7 @@ use khqr_bot::crypto::{SecretBox, SecretKey};
 use khqr_bot::i18n::Lang;
 use khqr_bot::khqr::{BakongAccountId, City, ShopName};
 use khqr_bot::store::{MerchantId, OutboxItem, Profile, Store};
+use khqr_bot::telegram_pacing::{FloodGate, PacedBot, WaitPolicy};
 use khqr_bot::time::{Clock, SystemClock};
 use khqr_bot::watcher::bakong_lookups::watcher_client_config;
 use khqr_bot::watcher::outbox::{Deliver, DeliveryError, OutboxPolicy};
@@ -330,7 +334,14 @@ async fn run(mode: Mode, secs: Duration, max_rps: u32) {
         Watcher::new(Arc::clone(&sql), client, config).notify_on_settle(Arc::clone(&wake));
     let (stop, stopped) = watch::channel(false);
     let timed = Arc::new(Timed {
-        inner: TelegramFollowUps::new(bot.clone(), store.clone()),
+        inner: TelegramFollowUps::paced(
+            PacedBot::new(
+                bot.clone(),
+                Arc::new(FloodGate::default()),
+                WaitPolicy::OUTBOX,
+            ),
+            store.clone(),
+        ),
         times: std::sync::Mutex::new(Vec::new()),
         trace: Arc::clone(&trace),
     });

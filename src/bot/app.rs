@@ -94,6 +94,9 @@ impl App {
         let metrics = Arc::new(Metrics::default());
         let bakong = bakong::Client::new(bakong_config.clone())?.with_metrics(Arc::clone(&metrics));
 
+        // The one plain bot: wrapped in the flood gate below; bare only for polling and the
+        // health probe.
+        #[allow(clippy::disallowed_types)]
         let mut plain = teloxide::Bot::new(config.telegram_token.expose());
         if let Some(url) = &config.telegram_api_url {
             plain = plain.set_api_url(url.clone());

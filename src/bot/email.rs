@@ -6,8 +6,6 @@
 //! nothing but an email, so each new email is one more `renew_token` the bot may ask for.
 //! No reply here says anything about whether Bakong knows an email.
 
-use teloxide::prelude::*;
-
 use crate::bakong::{EmailError, MAX_EMAIL_CHARS, RegisteredEmail};
 use crate::i18n::Lang;
 use crate::store::{Merchant, Quota, QuotaScope};

@@ -33,7 +33,7 @@ use crate::render::{StatusKind, StatusSpec, format_minor_units, format_money, st
 
 use crate::store::{Charge, ChargeStatus, FollowUpKind, Merchant, OutboxItem, Payment, Store};
 use crate::t;
-use crate::telegram_pacing::{ChatKey, FloodGate, PacedBot, WaitPolicy};
+use crate::telegram_pacing::{ChatKey, PacedBot, WaitPolicy};
 use crate::time::{SharedClock, UnixSecs, system_clock};
 use crate::watcher::outbox::{Deliver, DeliveryError};
 use crate::watcher::reminders::days_left;
@@ -66,15 +66,6 @@ pub struct TelegramFollowUps {
 }
 
 impl TelegramFollowUps {
-    /// Over a plain bot, with a flood gate of its own (when nothing else uses the bot,
-    /// e.g. a benchmark).
-    pub fn new(bot: teloxide::Bot, store: Store) -> Self {
-        Self::paced(
-            PacedBot::new(bot, Arc::new(FloodGate::default()), WaitPolicy::OUTBOX),
-            store,
-        )
-    }
-
     /// Over the bot's shared gate (what `khqr-bot run` does), with the outbox's wait policy.
     pub fn paced(bot: PacedBot, store: Store) -> Self {
         Self {

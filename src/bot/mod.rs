@@ -193,8 +193,10 @@ async fn log_inline_mode(bot: &TgBot) {
 
 /// A configured bot, ready to poll.
 pub struct Bot {
-    /// Distributes updates by [`shedding::chat_lane`], the function admission counts by.
-    dispatcher: Dispatcher<TgBot, HandlerError, ChatId>,
+    /// Distributes updates by [`shedding::chat_lane`], the function admission counts by. It
+    /// polls with the plain bot; handlers get the paced one from its dependencies.
+    #[allow(clippy::disallowed_types)] // polling (`getUpdates`) is not a message
+    dispatcher: Dispatcher<teloxide::Bot, HandlerError, ChatId>,
     bot: TgBot,
     ctx: Arc<Ctx>,
     /// Every update passes it before the dispatcher (see [`shedding`]).
@@ -220,8 +222,11 @@ impl Bot {
         let shedding = Arc::new(Shedding::new(flood, ctx.clock.clone(), metrics));
         let ctx = Arc::new(ctx);
         let debounce = Arc::new(inline::Debounce::default());
-        let dispatcher = Dispatcher::builder(bot.clone(), schema())
+        // The plain bot polls; every handler asks for `TgBot`, the paced bot below.
+        #[allow(clippy::disallowed_methods)]
+        let dispatcher = Dispatcher::builder(bot.unpaced().clone(), schema())
             .dependencies(dptree::deps![
+                bot.clone(),
                 ctx.clone(),
                 storage,
                 debounce,
@@ -291,11 +296,10 @@ impl Bot {
                     Some(lock) => {
                         // Deletes a webhook left from webhook mode first (getUpdates is
                         // refused while one is set).
-                        let mut listener = SheddingListener::new(
-                            polling_default(self.bot.clone()).await,
-                            Arc::clone(&self.shedding),
-                            &self.bot,
-                        );
+                        #[allow(clippy::disallowed_methods)] // getUpdates is not a message
+                        let polling = polling_default(self.bot.unpaced().clone()).await;
+                        let mut listener =
+                            SheddingListener::new(polling, Arc::clone(&self.shedding), &self.bot);
                         let stop = UpdateListener::stop_token(&mut listener);
                         let stopped = self.stopper.stopped();
                         // Holds the lock while polling; if it is lost, polling stops (two
@@ -329,7 +333,8 @@ impl Bot {
                     }
                 }
             }
-            Some(webhook) => match webhook.start(&self.bot, &ALLOWED_UPDATES).await {
+            #[allow(clippy::disallowed_methods)] // setWebhook is not a message
+            Some(webhook) => match webhook.start(self.bot.unpaced(), &ALLOWED_UPDATES).await {
                 Ok((listener, server)) => {
                     let mut listener =
                         SheddingListener::new(listener, Arc::clone(&self.shedding), &self.bot);
@@ -409,6 +414,7 @@ mod tests {
     }
 
     /// What `log_inline_mode` logs with inline mode `on` in BotFather.
+    #[allow(clippy::disallowed_types)] // the bot under the gate, as `App` builds it
     async fn start_log(on: bool) -> String {
         let telegram = TelegramEmulator::start(([127, 0, 0, 1], 0).into())
             .await

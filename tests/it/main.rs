@@ -3,6 +3,10 @@
 //! full name. Tests that need zbar or cjpeg are `#[ignore]`d; `.ci/run` installs the tools
 //! and runs them too (`-- --include-ignored`).
 
+// The tests drive the emulator with the plain bot too (teloxide against it, the scene a
+// test sets up); the bot under test talks through its flood gate all the same.
+#![allow(clippy::disallowed_types, clippy::disallowed_methods)]
+
 mod support;
 
 mod bakong_client;

@@ -216,6 +216,7 @@ fn a_stranger_flood_from_fresh_ids_keeps_the_budget_maps_bounded() {
 /// of its updates arrive, more than its worker queue holds; an update of another chat that
 /// comes after them all is still handled.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(clippy::disallowed_types)] // a dispatcher polls with the plain bot
 async fn the_dispatcher_hands_on_another_chats_update_while_one_chat_is_stuck() {
     use teloxide::dispatching::Dispatcher;
     use teloxide::prelude::*;
@@ -302,6 +303,7 @@ async fn the_dispatcher_hands_on_another_chats_update_while_one_chat_is_stuck() 
     assert_eq!(shedding.in_flight(), 0, "every place was given back");
 }
 
+#[allow(clippy::disallowed_types)] // the bot under the gate, as `App` builds it
 fn bot_for(telegram: &crate::emulator::telegram::TelegramEmulator) -> crate::bot::TgBot {
     let plain = teloxide::Bot::new(telegram.bot_token()).set_api_url(telegram.api_url());
     crate::telegram_pacing::PacedBot::new(
