@@ -3,14 +3,14 @@
 //!
 //! teloxide's own `ShutdownToken::shutdown()` future could miss the dispatcher's "done" and
 //! wait for ever: 1 stop in 23 to 63 hung on this 2-core machine under load (CI saw it as a
-//! 20 s timeout in `replicas::*`). `khqr_bot::bot::Stopper` stops the update listener and the
-//! caller waits for `Bot::run` to return.
+//! 20 s timeout in `replicas::*`). A cancelled `App::shutdown_token` stops the update listener
+//! itself (`Bot::dispatch`) and the caller waits for `App::run` to return.
 
 use crate::support::app::TestApp;
 use crate::support::fake_telegram::TgUser;
 use khqr_bot::store::Store;
 
-/// Start, serve one command, stop; again and again. Each stop must end `Bot::run` (the
+/// Start, serve one command, stop; again and again. Each stop must end `App::run` (the
 /// support's `stop` fails the test if it takes longer than `WAIT`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bot_stops_every_time_it_is_asked() {
