@@ -22,13 +22,14 @@ pub(super) async fn poll(
     store: &Store,
     stop: &CancellationToken,
 ) -> Result<(), RunError> {
-    // The watcher and the outbox run meanwhile.
+    // The watcher and the outbox run meanwhile. A stop asked before is seen first.
     let lock = tokio::select! {
-        lock = hold_poller_lock(store) => lock,
+        biased;
         () = stop.cancelled() => {
             tracing::info!("stopped before polling started");
             return Ok(());
         }
+        lock = hold_poller_lock(store) => lock,
     };
     // Deletes a webhook left from webhook mode first (getUpdates is refused while one is set).
     let listener = polling_default(bot.telegram().clone()).await;
