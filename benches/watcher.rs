@@ -37,7 +37,8 @@ use khqr_bot::watcher::sql::SqlWatcherStore;
 use khqr_bot::watcher::{DEFAULT_MAX_RPS, Watcher, WatcherConfig};
 use teloxide::prelude::*;
 use teloxide::types::InputFile;
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
 use khqr_bot::emulator::telegram::{TelegramEmulator, TgUser};
 use khqr_bot::watcher::ports::Lookups;
@@ -332,7 +333,7 @@ async fn run(mode: Mode, secs: Duration, max_rps: u32) {
     };
     let watcher =
         Watcher::new(Arc::clone(&sql), client, config).notify_on_settle(Arc::clone(&wake));
-    let (stop, stopped) = watch::channel(false);
+    let stop = CancellationToken::new();
     let timed = Arc::new(Timed {
         inner: TelegramFollowUps::paced(
             PacedBot::new(
@@ -351,7 +352,7 @@ async fn run(mode: Mode, secs: Duration, max_rps: u32) {
         OutboxPolicy::default(),
         Duration::from_secs(1),
         Arc::clone(&wake),
-        stopped,
+        stop.clone(),
     ));
 
     // Payments: spread over the run, or over the outage.
@@ -439,7 +440,7 @@ async fn run(mode: Mode, secs: Duration, max_rps: u32) {
     let elapsed = started.elapsed();
     pay_task.await.expect("payer");
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let _ = stop.send(true);
+    stop.cancel();
     let _ = outbox.await;
     // The peak of the running system, before the report below copies the fake Telegram's
     // call log (with every uploaded card) to read it.

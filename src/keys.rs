@@ -1,7 +1,7 @@
 //! Which key opens this database's Bakong tokens: the key check value stored at
 //! first start, the refusal to run with another key, and key rotation.
 //!
-//! Sits between `store` and its users (`bot::App`, `khqr-bot rotate-key`): it knows keys
+//! Sits between `store` and its users (`app::App`, `khqr-bot rotate-key`): it knows keys
 //! and sealed bytes, the store knows rows.
 
 use std::path::{Path, PathBuf};

@@ -9,8 +9,11 @@
 //! atomics), recorded into by `bakong`, `watcher` and `bot`. `emulator` (a local Telegram Bot API for tests and
 //! demos) knows none of them. `demo` sits on top of everything: the real bot against the two
 //! emulators (Telegram, Bakong sandbox), and a page to chat and pay. `ops` (webhook
-//! listener, `/healthz`, `/metrics`) sits on `store` and `metrics`; `bot` runs it.
+//! listener, `/healthz`, `/metrics`) sits on `store` and `metrics`. `app` sits above `bot`,
+//! `watcher` and `ops`: it wires them from a `Config` and owns every part's lifetime (one
+//! cancellation tree); `cli` and `demo` run it.
 
+pub mod app;
 pub mod bakong;
 pub mod bot;
 pub mod config;

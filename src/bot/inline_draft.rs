@@ -18,7 +18,7 @@ use teloxide::ApiError;
 use teloxide::RequestError;
 use teloxide::prelude::*;
 use teloxide::types::{FileId, InputFile, MessageId};
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 use crate::i18n::Lang;
 use crate::render::format_money;
@@ -224,23 +224,15 @@ pub async fn sweep(bot: &TgBot, store: &Store, clock: &SharedClock) -> Result<us
     Ok(discarded)
 }
 
-/// Runs [`sweep`] every few seconds until `stop` turns true.
-pub async fn sweep_loop(
-    bot: TgBot,
-    store: Store,
-    clock: SharedClock,
-    mut stop: watch::Receiver<bool>,
-) {
+/// Runs [`sweep`] every few seconds until `stop` is cancelled.
+pub async fn sweep_loop(bot: TgBot, store: Store, clock: SharedClock, stop: CancellationToken) {
     loop {
         if let Err(e) = sweep(&bot, &store, &clock).await {
             tracing::warn!(error = %e, "inline draft sweep failed");
         }
         tokio::select! {
             _ = tokio::time::sleep(SWEEP_EVERY) => {}
-            _ = stop.changed() => return,
-        }
-        if *stop.borrow() {
-            return;
+            () = stop.cancelled() => return,
         }
     }
 }

@@ -2,10 +2,9 @@
 //!
 //! [`schema`] (in `router.rs`) is the dptree handler tree; its first step resolves the
 //! [`caller`](caller::Caller) once per update. [`Bot`] wires a [`Ctx`] (store, Bakong client,
-//! token box, settings) into a long-polling dispatcher. Everything the user reads comes from
-//! the Fluent files through [`crate::t!`].
+//! token box, settings) into the dispatcher; `crate::app` feeds it updates and stops it.
+//! Everything the user reads comes from the Fluent files through [`crate::t!`].
 
-pub mod app;
 pub mod bill_ref;
 mod callbacks;
 mod caller;
@@ -42,7 +41,6 @@ mod router;
 mod setup;
 pub mod shedding;
 mod simple_commands;
-mod stopper;
 mod stored_token;
 mod stranger_text;
 mod turn;
@@ -56,21 +54,20 @@ use teloxide::dispatching::dialogue::Storage;
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::types::{AllowedUpdate, BotCommand, ChatId};
-use teloxide::update_listeners::{UpdateListener, polling_default};
+use teloxide::update_listeners::UpdateListener;
 use teloxide::utils::command::BotCommands;
+use tokio_util::sync::CancellationToken;
 
 use crate::bakong;
 use crate::config::FloodLimits;
 use crate::crypto::SecretBox;
 use crate::i18n::Lang;
 use crate::metrics::Metrics;
-use crate::ops::{OpsServer, WebhookServer};
 use crate::store::Store;
 use crate::telegram_pacing::PacedBot;
 
 use shedding::SheddingListener;
 
-pub use app::{App, StartError};
 pub use callbacks::CallbackAction;
 pub use charge::explain as explain_charge_error;
 pub use commands::Command;
@@ -79,7 +76,6 @@ pub use format::{phnom_penh_date, phnom_penh_time};
 pub use links::link_url;
 pub use router::schema;
 pub use shedding::Shedding;
-pub use stopper::Stopper;
 
 /// The requester every handler gets: every request waits at the process's flood gate
 /// (paced messages, Telegram's `retry_after` honoured for all; see [`crate::telegram_pacing`]).
@@ -94,17 +90,6 @@ pub const ALLOWED_UPDATES: [AllowedUpdate; 4] = [
     AllowedUpdate::InlineQuery,
     AllowedUpdate::ChosenInlineResult,
 ];
-
-/// Why [`Bot::run`] stopped with an error, naming the settings to look at.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    /// `getMe` failed at start, or polling could not start.
-    #[error("TELOXIDE_TOKEN / TELOXIDE_API_URL: cannot reach Telegram with this bot token: {0}")]
-    Telegram(teloxide::RequestError),
-    /// Telegram refused `setWebhook` (e.g. a URL it cannot reach) or could not be asked.
-    #[error("TELEGRAM_WEBHOOK_URL: Telegram did not accept the webhook: {0}")]
-    Webhook(teloxide::RequestError),
-}
 
 /// Errors a handler returns to the dispatcher (logged; the user gets a polite apology).
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
@@ -146,33 +131,6 @@ pub async fn register_commands(bot: &TgBot) -> Result<(), teloxide::RequestError
     Ok(())
 }
 
-/// Waits until this process holds the Telegram poller lock (`Store::try_hold_poller_lock`),
-/// trying again every [`POLLER_LOCK_RETRY`]. On SQLite it holds at once. [`Bot::poll`] gives
-/// up waiting when it is stopped.
-async fn hold_poller_lock(store: &Store) -> crate::store::PollerLock {
-    let mut told = false;
-    loop {
-        match store.try_hold_poller_lock().await {
-            Ok(Some(lock)) => {
-                if told {
-                    tracing::info!("holding the Telegram poller lock: polling Telegram");
-                }
-                return lock;
-            }
-            Ok(None) if !told => {
-                told = true;
-                tracing::info!("another replica polls Telegram; watching payments meanwhile");
-            }
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "could not try the Telegram poller lock"),
-        }
-        tokio::time::sleep(POLLER_LOCK_RETRY).await;
-    }
-}
-
-/// How often a replica without the poller lock tries again.
-const POLLER_LOCK_RETRY: Duration = Duration::from_secs(5);
-
 /// Reads `getMe` and says in the log how to switch inline mode on when it is off (the
 /// live card in a customer's chat needs it, and inline feedback: see docs/bot.md).
 async fn log_inline_mode(bot: &TgBot) {
@@ -191,7 +149,8 @@ async fn log_inline_mode(bot: &TgBot) {
     }
 }
 
-/// A configured bot, ready to poll.
+/// The handlers and the dispatcher that feeds them; `crate::app` decides where the
+/// updates come from (long polling or the webhook) and when to stop taking them.
 pub struct Bot {
     /// Distributes updates by [`shedding::chat_lane`], the function admission counts by. It
     /// polls with the plain bot; handlers get the paced one from its dependencies.
@@ -201,14 +160,6 @@ pub struct Bot {
     ctx: Arc<Ctx>,
     /// Every update passes it before the dispatcher (see [`shedding`]).
     shedding: Arc<Shedding>,
-    /// Stopped when polling stops.
-    watcher: Option<watching::WatcherTasks>,
-    /// `/healthz` and `/metrics` (`METRICS_LISTEN`), stopped when polling stops.
-    ops: Option<OpsServer>,
-    /// Webhook mode: updates come from this listener instead of long polling.
-    webhook: Option<WebhookServer>,
-    /// Stops [`Bot::run`] (see [`Bot::stopper`]).
-    stopper: Stopper,
 }
 
 impl Bot {
@@ -244,146 +195,68 @@ impl Bot {
             bot,
             ctx,
             shedding,
-            watcher: None,
-            ops: None,
-            webhook: None,
-            stopper: Stopper::new(),
         }
     }
 
-    /// What stops [`Bot::run`]: no new update is taken, those in hand are handled, then the
-    /// watcher and the ops server stop.
-    pub fn stopper(&self) -> Stopper {
-        self.stopper.clone()
+    /// The paced bot the handlers send with (its `unpaced()` polls and registers the webhook).
+    pub fn telegram(&self) -> &TgBot {
+        &self.bot
     }
 
-    /// Registers the command menus, then long-polls (or, in webhook mode, registers the
-    /// webhook and serves it) until stopped (see [`Bot::stopper`]). Fails if Telegram cannot
-    /// be reached at start (`getMe`) or refuses the webhook.
-    pub async fn run(mut self) -> Result<(), RunError> {
-        let result = self.poll().await;
-        if let Some(watcher) = self.watcher.take() {
-            watcher.stop().await;
-        }
-        if let Some(ops) = self.ops.take() {
-            ops.stop().await;
-        }
-        result
-    }
-
-    async fn poll(&mut self) -> Result<(), RunError> {
-        // The menu is a convenience: a failure here must not keep the bot from serving.
+    /// Registers the command menus and says in the log whether inline mode is on. Neither
+    /// is needed to serve: a failure is logged, not returned.
+    pub async fn announce(&self) {
         if let Err(e) = register_commands(&self.bot).await {
             tracing::warn!(error = %e, "could not register the command menu");
         }
         log_inline_mode(&self.bot).await;
-        let (stop_sweep, stopped) = tokio::sync::watch::channel(false);
-        let sweep = tokio::spawn(inline_draft::sweep_loop(
+    }
+
+    /// Discards inline drafts nobody chose, every few seconds until `stop` is cancelled.
+    pub fn sweep_inline_drafts(
+        &self,
+        stop: CancellationToken,
+    ) -> impl Future<Output = ()> + Send + use<> {
+        inline_draft::sweep_loop(
             self.bot.clone(),
             self.ctx.store.clone(),
             self.ctx.clock.clone(),
-            stopped,
-        ));
-        let result = match self.webhook.take() {
-            None => {
-                // One long-poller per bot token among the replicas (issue 16): wait for the
-                // poller lock; the watcher and the outbox run meanwhile.
-                let lock = tokio::select! {
-                    lock = hold_poller_lock(&self.ctx.store) => Some(lock),
-                    () = self.stopper.stopped() => None,
-                };
-                match lock {
-                    Some(lock) => {
-                        // Deletes a webhook left from webhook mode first (getUpdates is
-                        // refused while one is set).
-                        #[allow(clippy::disallowed_methods)] // getUpdates is not a message
-                        let polling = polling_default(self.bot.unpaced().clone()).await;
-                        let mut listener =
-                            SheddingListener::new(polling, Arc::clone(&self.shedding), &self.bot);
-                        let stop = UpdateListener::stop_token(&mut listener);
-                        let stopped = self.stopper.stopped();
-                        // Holds the lock while polling; if it is lost, polling stops (two
-                        // pollers would make Telegram answer 409 to both).
-                        let keeper = tokio::spawn(async move {
-                            tokio::select! {
-                                () = stopped => {}
-                                () = lock.lost() => tracing::error!(
-                                    "lost the Telegram poller lock: stopping polling"
-                                ),
-                            }
-                            stop.stop();
-                            // `lock` stays held while the dispatcher finishes (its last
-                            // getUpdates confirms the offset): this task is aborted once
-                            // polling has ended, which drops it.
-                            std::future::pending::<()>().await;
-                        });
-                        let on_error =
-                            LoggingErrorHandler::with_custom_text("polling Telegram failed");
-                        let result = self
-                            .dispatcher
-                            .try_dispatch_with_listener(listener, on_error)
-                            .await
-                            .map_err(RunError::Telegram);
-                        keeper.abort();
-                        result
-                    }
-                    None => {
-                        tracing::info!("stopped before polling started");
-                        Ok(())
-                    }
-                }
-            }
-            #[allow(clippy::disallowed_methods)] // setWebhook is not a message
-            Some(webhook) => match webhook.start(self.bot.unpaced(), &ALLOWED_UPDATES).await {
-                Ok((listener, server)) => {
-                    let mut listener =
-                        SheddingListener::new(listener, Arc::clone(&self.shedding), &self.bot);
-                    let stop = UpdateListener::stop_token(&mut listener);
-                    let on_stop = stop.clone();
-                    let stopped = self.stopper.stopped();
-                    let stopping = tokio::spawn(async move {
-                        stopped.await;
-                        on_stop.stop();
-                    });
-                    let on_error = LoggingErrorHandler::with_custom_text("webhook listener failed");
-                    let result = self
-                        .dispatcher
-                        .try_dispatch_with_listener(listener, on_error)
-                        .await
-                        .map_err(RunError::Telegram);
-                    stopping.abort();
-                    // Also stops the server if the dispatcher never started.
-                    stop.stop();
-                    server.finish().await;
-                    result
-                }
-                Err(e) => Err(RunError::Webhook(e)),
-            },
-        };
-        let _ = stop_sweep.send(true);
-        if let Err(e) = sweep.await {
-            tracing::warn!(error = %e, "inline draft sweep ended badly");
-        }
+            stop,
+        )
+    }
+
+    /// Hands the updates of `listener` to the handlers, through [`shedding`], until `stop`
+    /// is cancelled or the listener ends. A stop stops the listener itself: no new update
+    /// is taken, those in hand are handled, then this returns (a stop cancelled before the
+    /// call is seen at once). Fails if Telegram cannot be reached at start (`getMe`).
+    /// `what` names the listener in the log of its errors.
+    pub async fn dispatch<L>(
+        &mut self,
+        listener: L,
+        stop: CancellationToken,
+        what: &'static str,
+    ) -> Result<(), teloxide::RequestError>
+    where
+        L: UpdateListener + Send,
+        L::Err: std::fmt::Debug + Send + 'static,
+    {
+        let mut listener = SheddingListener::new(listener, Arc::clone(&self.shedding), &self.bot);
+        // Not teloxide's `ShutdownToken`: its `shutdown()` future waits for a
+        // `notify_waiters` the dispatcher may send before the future has registered (seen
+        // as a 20 s hang in 1 of ~40 stops on a loaded 2-core machine). Stopping the
+        // listener ends the dispatcher's stream; the dispatcher then returns by itself.
+        let listener_stop = UpdateListener::stop_token(&mut listener);
+        let stopping = tokio::spawn(async move {
+            stop.cancelled().await;
+            listener_stop.stop();
+        });
+        let on_error = LoggingErrorHandler::with_custom_text(what);
+        let result = self
+            .dispatcher
+            .try_dispatch_with_listener(listener, on_error)
+            .await;
+        stopping.abort();
         result
-    }
-
-    /// Hands the running payment watcher to the bot, which stops it when polling stops.
-    pub fn with_watcher(mut self, watcher: watching::WatcherTasks) -> Self {
-        self.watcher = Some(watcher);
-        self
-    }
-
-    /// Hands the running `/healthz` + `/metrics` server to the bot, which stops it when
-    /// polling stops.
-    pub fn with_ops(mut self, ops: Option<OpsServer>) -> Self {
-        self.ops = ops;
-        self
-    }
-
-    /// Webhook mode: [`Bot::run`] registers and serves this listener instead of polling.
-    pub fn with_webhook(mut self, webhook: Option<WebhookServer>) -> Self {
-        self.webhook = webhook;
-        self
     }
 }
 

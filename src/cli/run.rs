@@ -1,7 +1,7 @@
 //! `khqr-bot run`: the Telegram bot, configured from the environment (and `.env`).
 
 use anyhow::Context as _;
-use khqr_bot::bot::App;
+use khqr_bot::app::App;
 use khqr_bot::config::Config;
 
 #[derive(Debug, clap::Args)]
@@ -16,18 +16,19 @@ pub fn run(_args: RunArgs) -> anyhow::Result<()> {
         .context("starting the async runtime")?;
     runtime.block_on(async {
         let app = App::start(&config).await?;
-        let stopper = app.bot.stopper();
+        let shutdown = app.shutdown_token();
         tokio::spawn(async move {
             super::shutdown_signal().await;
             tracing::info!("shutting down: finishing the updates in hand");
-            stopper.stop();
+            shutdown.cancel();
         });
         match app.webhook_addr {
             Some(addr) => tracing::info!(listen = %addr, "bot starting (webhook)"),
             None => tracing::info!("bot starting (long polling)"),
         }
-        app.bot.run().await?;
-        app.store.close().await;
+        let store = app.store.clone();
+        app.run().await?;
+        store.close().await;
         tracing::info!("stopped");
         Ok(())
     })

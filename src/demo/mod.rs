@@ -31,8 +31,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 
+use crate::app::{App, RunError, StartError};
 use crate::bakong::sandbox::{Sandbox, SandboxHandle};
-use crate::bot::{App, StartError};
 use crate::config::{Config, ConfigError};
 use crate::emulator::telegram::{TelegramEmulator, TgUser};
 
@@ -107,7 +107,7 @@ pub enum DemoError {
     #[error("the bot did not start: {0}")]
     Start(#[from] StartError),
     #[error("the bot stopped: {0}")]
-    Bot(#[from] crate::bot::RunError),
+    Bot(#[from] RunError),
     #[error("web page server: {0}")]
     Serve(io::Error),
 }
@@ -202,8 +202,8 @@ pub async fn run(
     let config = Config::from_source(|name| env.get(name).cloned())?;
     let app = App::start(&config).await?;
     let store = app.store.clone();
-    let stopper = app.bot.stopper();
-    let bot = tokio::spawn(app.bot.run());
+    let shutdown = app.shutdown_token();
+    let bot = tokio::spawn(app.run());
 
     let shared = Arc::new(Shared {
         telegram,
@@ -229,7 +229,7 @@ pub async fn run(
     let bot_result = tokio::select! {
         () = stop => {
             tracing::info!("demo: shutting down");
-            stopper.stop();
+            shutdown.cancel();
             bot.await
         }
         result = &mut bot => result,

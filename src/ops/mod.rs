@@ -4,9 +4,9 @@
 //! [`crate::metrics`] plus gauges read from the store).
 //!
 //! Everything here reaches the database through the store's API only ([`Store::ping`],
-//! counts), so another backend changes nothing here. [`crate::bot`] runs these: `App::start`
-//! binds the listeners (a busy address stops start-up with the setting's name), `Bot::run`
-//! serves them and stops them with the dispatcher.
+//! counts), so another backend changes nothing here. `crate::app` runs these: `App::start`
+//! binds the listeners (a busy address stops start-up with the setting's name), `App::run`
+//! serves them and stops them (see its stop order).
 //!
 //! [`Store::ping`]: crate::store::Store::ping
 

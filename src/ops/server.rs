@@ -12,8 +12,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use super::health::Health;
 use crate::metrics::{Metrics, StoreGauges};
@@ -27,17 +26,16 @@ struct OpsState {
     metrics: Arc<Metrics>,
 }
 
-/// The running endpoints. Dropping it stops the server at once; [`OpsServer::stop`] lets
-/// the requests in hand finish.
+/// The bound endpoints: [`OpsServer::serve`] serves them.
 pub struct OpsServer {
     addr: SocketAddr,
-    stop: watch::Sender<bool>,
-    task: Option<JoinHandle<()>>,
+    listener: TcpListener,
+    app: Router,
 }
 
 impl OpsServer {
-    /// Binds `addr` (port 0 picks a free port: see [`OpsServer::addr`]) and serves.
-    pub async fn start(
+    /// Binds `addr` (port 0 picks a free port: see [`OpsServer::addr`]).
+    pub async fn bind(
         addr: SocketAddr,
         health: Arc<Health>,
         metrics: Arc<Metrics>,
@@ -48,23 +46,10 @@ impl OpsServer {
             .route("/healthz", get(healthz))
             .route("/metrics", get(metrics_text))
             .with_state(OpsState { health, metrics });
-        let (stop, mut stopped) = watch::channel(false);
-        let task = tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = stopped.wait_for(|s| *s).await;
-            };
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
-                tracing::error!(error = %e, "METRICS_LISTEN: the health and metrics server stopped");
-            }
-        });
-        tracing::info!(%addr, "serving /healthz and /metrics");
         Ok(Self {
             addr,
-            stop,
-            task: Some(task),
+            listener,
+            app,
         })
     }
 
@@ -73,21 +58,15 @@ impl OpsServer {
         self.addr
     }
 
-    /// Stops accepting, finishes the requests in hand.
-    pub async fn stop(mut self) {
-        let _ = self.stop.send(true);
-        if let Some(task) = self.task.take()
-            && let Err(e) = task.await
+    /// Serves until `stop` is cancelled; then stops accepting and finishes the requests in
+    /// hand.
+    pub async fn serve(self, stop: CancellationToken) {
+        tracing::info!(addr = %self.addr, "serving /healthz and /metrics");
+        if let Err(e) = axum::serve(self.listener, self.app)
+            .with_graceful_shutdown(stop.cancelled_owned())
+            .await
         {
-            tracing::warn!(error = %e, "the health and metrics server ended badly");
-        }
-    }
-}
-
-impl Drop for OpsServer {
-    fn drop(&mut self) {
-        if let Some(task) = &self.task {
-            task.abort();
+            tracing::error!(error = %e, "METRICS_LISTEN: the health and metrics server stopped");
         }
     }
 }

@@ -13,7 +13,8 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
 use super::*;
 use crate::i18n::Lang;
@@ -231,20 +232,20 @@ fn tokio_clock() -> SharedClock {
 
 /// Runs the outbox loop until `tg` has accepted `n` deliveries (or 10 virtual minutes).
 async fn run_loop_until(q: &Db, tg: Arc<Telegram>, policy: OutboxPolicy, n: usize) {
-    let (stop, stopped) = watch::channel(false);
+    let stop = CancellationToken::new();
     let task = tokio::spawn(outbox_loop(
         q.store.clone(),
         Arc::clone(&tg),
         policy,
         Duration::from_secs(1),
         Arc::new(Notify::new()),
-        stopped,
+        stop.clone(),
     ));
     let deadline = Instant::now() + Duration::from_secs(600);
     while tg.count() < n && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    stop.send(true).unwrap();
+    stop.cancel();
     task.await.unwrap();
     assert_eq!(tg.count(), n, "delivered: {:?}", tg.ids());
 }
@@ -500,7 +501,7 @@ async fn the_loop_keeps_a_pause_without_a_shared_gate() {
         .lock()
         .unwrap()
         .push_back(Err(DeliveryError::RetryAfter { secs: 4 }));
-    let (stop, stopped) = watch::channel(false);
+    let stop = CancellationToken::new();
     let wake = Arc::new(Notify::new());
     let task = tokio::spawn(outbox_loop(
         q.store.clone(),
@@ -508,7 +509,7 @@ async fn the_loop_keeps_a_pause_without_a_shared_gate() {
         POLICY,
         Duration::from_millis(100),
         Arc::clone(&wake),
-        stopped,
+        stop.clone(),
     ));
     // Woken often during the pause: still nothing goes.
     for _ in 0..30 {
@@ -517,7 +518,7 @@ async fn the_loop_keeps_a_pause_without_a_shared_gate() {
     }
     assert_eq!(*plain.0.requests.lock().unwrap(), 1);
     tokio::time::sleep(Duration::from_secs(3)).await;
-    stop.send(true).unwrap();
+    stop.cancel();
     task.await.unwrap();
     let ids: Vec<i64> = plain
         .0

@@ -45,7 +45,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
 use crate::bakong::{Client, RegisteredEmail, Token, TokenProof};
 use crate::crypto::SecretBox;
@@ -430,19 +431,16 @@ impl Renewer {
     }
 }
 
-/// Runs a renewal pass every `tick` until `shutdown`; wakes the outbox when a message to a
+/// Runs a renewal pass every `tick` until `shutdown` is cancelled; wakes the outbox when a message to a
 /// seller was queued.
 pub async fn renewal_loop(
     renewer: Renewer,
     tick: Duration,
     clock: SharedClock,
     wake_outbox: Arc<Notify>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: CancellationToken,
 ) {
-    loop {
-        if *shutdown.borrow() {
-            break;
-        }
+    while !shutdown.is_cancelled() {
         match renewer.run_pass(clock.unix_secs()).await {
             Ok(report) => {
                 if report.queued_messages() {
@@ -456,7 +454,7 @@ pub async fn renewal_loop(
         }
         tokio::select! {
             _ = tokio::time::sleep(tick) => {}
-            _ = shutdown.changed() => {}
+            () = shutdown.cancelled() => {}
         }
     }
     tracing::info!("token renewal stopped");

@@ -6,8 +6,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
 use tokio::time::{Instant, MissedTickBehavior};
+use tokio_util::sync::CancellationToken;
 
 use super::lease::{DEFAULT_LEASE_TTL_SECS, Heartbeat};
 use super::outbox::{Deliver, OutboxPolicy, UnknownKinds, drain_as};
@@ -48,7 +49,7 @@ pub async fn recover_interrupted(store: &Store, now: UnixSecs) -> Result<(), Sto
     Ok(())
 }
 
-/// Runs a round every `interval` until `shutdown` turns true, then wakes the outbox.
+/// Runs a round every `interval` until `shutdown` is cancelled.
 /// A round that overruns delays the next one (rounds never overlap). Every
 /// [`RECOVERY_EVERY_SECS`] it also recovers interrupted charges ([`recover_interrupted`]).
 ///
@@ -59,7 +60,7 @@ pub async fn poll_loop<L>(
     watcher: Watcher<L>,
     interval: Duration,
     wake_outbox: Arc<Notify>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: CancellationToken,
 ) where
     L: Lookups,
 {
@@ -71,9 +72,9 @@ pub async fn poll_loop<L>(
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
-            _ = shutdown.changed() => {}
+            () = shutdown.cancelled() => {}
         }
-        if *shutdown.borrow() {
+        if shutdown.is_cancelled() {
             break;
         }
         let now = match watcher.store().store().now().await {
@@ -117,7 +118,7 @@ pub async fn outbox_loop<D>(
     policy: OutboxPolicy,
     tick: Duration,
     wake: Arc<Notify>,
-    shutdown: watch::Receiver<bool>,
+    shutdown: CancellationToken,
 ) where
     D: Deliver,
 {
@@ -144,7 +145,7 @@ pub async fn outbox_loop_as<D>(
     policy: OutboxPolicy,
     tick: Duration,
     wake: Arc<Notify>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: CancellationToken,
     leases: OutboxLeases,
 ) where
     D: Deliver,
@@ -152,10 +153,7 @@ pub async fn outbox_loop_as<D>(
     // The pause the drains met, kept across drains (the deliverer may not share a gate).
     let mut paused_until: Option<Instant> = None;
     let mut unknown = UnknownKinds::default();
-    loop {
-        if *shutdown.borrow() {
-            break;
-        }
+    while !shutdown.is_cancelled() {
         let paused = [paused_until, deliver.paused_until()]
             .into_iter()
             .flatten()
@@ -164,7 +162,7 @@ pub async fn outbox_loop_as<D>(
         if let Some(until) = paused {
             tokio::select! {
                 _ = tokio::time::sleep_until(until) => {}
-                _ = shutdown.changed() => {}
+                () = shutdown.cancelled() => {}
             }
             continue;
         }
@@ -209,7 +207,7 @@ pub async fn outbox_loop_as<D>(
         tokio::select! {
             _ = wake.notified() => {}
             _ = tokio::time::sleep_until(next) => {}
-            _ = shutdown.changed() => {}
+            () = shutdown.cancelled() => {}
         }
     }
     tracing::info!("Telegram outbox stopped");

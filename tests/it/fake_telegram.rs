@@ -174,7 +174,7 @@ async fn long_polling_dispatcher_with_throttle_echoes_and_shuts_down() {
     assert!(fake.get_updates_count() >= 1);
 
     // Asks, and waits for the task rather than for teloxide's answer: that future can miss
-    // the dispatcher's "done" (see `khqr_bot::bot::Stopper`).
+    // the dispatcher's "done" (see `khqr_bot::bot::Bot::dispatch`).
     drop(shutdown.shutdown().expect("the dispatcher is running"));
     tokio::time::timeout(WAIT, running)
         .await
@@ -466,7 +466,7 @@ async fn button_press_reaches_the_callback_handler() {
     );
 
     // Asks, and waits for the task rather than for teloxide's answer: that future can miss
-    // the dispatcher's "done" (see `khqr_bot::bot::Stopper`).
+    // the dispatcher's "done" (see `khqr_bot::bot::Bot::dispatch`).
     drop(shutdown.shutdown().expect("the dispatcher is running"));
     tokio::time::timeout(WAIT, running).await.unwrap().unwrap();
 }

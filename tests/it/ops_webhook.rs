@@ -342,16 +342,16 @@ async fn an_update_delivered_again_to_another_replica_is_handled_once() {
         format!("127.0.0.1:{}", ports[1]),
     );
     let config = khqr_bot::config::Config::from_source(|k| env.get(k).cloned()).unwrap();
-    let second = khqr_bot::bot::App::start_with(
+    let second = khqr_bot::app::App::start_with(
         &config,
         khqr_bot::time::TestClock::following_system().shared(),
         crate::support::app::pacing(),
     )
     .await
     .unwrap();
-    let stop_second = second.bot.stopper();
+    let stop_second = second.shutdown_token();
     let second_store = second.store.clone();
-    let second_task = tokio::spawn(async move { second.bot.run().await.unwrap() });
+    let second_task = tokio::spawn(async move { second.run().await.unwrap() });
     let registered = || {
         app.telegram
             .calls_of("setWebhook")
@@ -392,7 +392,7 @@ async fn an_update_delivered_again_to_another_replica_is_handled_once() {
     assert_eq!(app.store.merchant_charges(m.id, 10).await.unwrap().len(), 1);
     assert_eq!(app.telegram.pending_updates(), 0);
 
-    stop_second.stop();
+    stop_second.cancel();
     tokio::time::timeout(WAIT, second_task)
         .await
         .unwrap()

@@ -387,7 +387,8 @@ async fn undone(store: &Store) -> i64 {
 async fn replicas_with_skewed_clocks_send_each_follow_up_once_and_end_no_charge_early() {
     use khqr_bot::watcher::outbox::OutboxPolicy;
     use khqr_bot::watcher::scheduler::{OutboxLeases, outbox_loop_as, poll_loop};
-    use tokio::sync::{Notify, watch};
+    use tokio::sync::Notify;
+    use tokio_util::sync::CancellationToken;
 
     let e = env().await;
     let ahead: khqr_bot::time::SharedClock = Arc::new(Skewed(3_600));
@@ -478,7 +479,7 @@ async fn replicas_with_skewed_clocks_send_each_follow_up_once_and_end_no_charge_
         .await
         .unwrap();
 
-    let (stop, stopped) = watch::channel(false);
+    let stop = CancellationToken::new();
     let mut loops = Vec::new();
     for (name, clock) in [("ahead", &ahead), ("behind", &behind)] {
         let clock = Arc::clone(clock);
@@ -492,7 +493,7 @@ async fn replicas_with_skewed_clocks_send_each_follow_up_once_and_end_no_charge_
             watcher,
             Duration::from_millis(200),
             Arc::clone(&wake),
-            stopped.clone(),
+            stop.clone(),
         )));
         let telegram = SlowTelegram {
             name,
@@ -505,7 +506,7 @@ async fn replicas_with_skewed_clocks_send_each_follow_up_once_and_end_no_charge_
             OutboxPolicy::default(),
             Duration::from_millis(100),
             wake,
-            stopped.clone(),
+            stop.clone(),
             OutboxLeases {
                 replica,
                 ttl_secs: DEFAULT_LEASE_TTL_SECS,
@@ -541,7 +542,7 @@ async fn replicas_with_skewed_clocks_send_each_follow_up_once_and_end_no_charge_
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    stop.send(true).unwrap();
+    stop.cancel();
     for task in loops {
         task.await.unwrap();
     }

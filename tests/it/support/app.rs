@@ -1,4 +1,4 @@
-//! Spawns the real bot (`bot::App`, the same start-up path as `khqr-bot run`) against the
+//! Spawns the real bot (`app::App`, the same start-up path as `khqr-bot run`) against the
 //! fake Telegram server and the Bakong sandbox, both on 127.0.0.1, with a temp-file database.
 
 use std::collections::HashMap;
@@ -6,12 +6,13 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use khqr_bot::app::{App, StartError};
 use khqr_bot::bakong::sandbox::{Sandbox, SandboxHandle};
-use khqr_bot::bot::{App, StartError, Stopper};
 use khqr_bot::config::Config;
 use khqr_bot::store::{Merchant, Store};
 use khqr_bot::telegram_pacing::Limits;
 use khqr_bot::time::{Clock, TestClock, UnixSecs};
+use tokio_util::sync::CancellationToken;
 
 use super::fake_telegram::{Call, FakeTelegram, TgUser};
 
@@ -37,7 +38,8 @@ pub struct TestApp {
     pub store: Store,
     /// The database's URL (`DATABASE_URL`): SQLite file or PostgreSQL database.
     db_url: String,
-    running: Option<(Stopper, tokio::task::JoinHandle<()>)>,
+    /// The running app's shutdown token, and its `run`.
+    running: Option<(CancellationToken, tokio::task::JoinHandle<()>)>,
     extra_env: HashMap<String, String>,
     /// The app's one clock (handlers and watcher): the system clock, shifted by
     /// `advance_clock` / `set_clock`.
@@ -163,11 +165,11 @@ impl TestApp {
         self.store = app.store.clone();
         self.ops_addr = app.ops_addr;
         self.webhook_addr = app.webhook_addr;
-        let stopper = app.bot.stopper();
+        let shutdown = app.shutdown_token();
         let task = tokio::spawn(async move {
-            app.bot.run().await.unwrap();
+            app.run().await.unwrap();
         });
-        self.running = Some((stopper, task));
+        self.running = Some((shutdown, task));
         Ok(())
     }
 
@@ -189,8 +191,8 @@ impl TestApp {
 
     /// Stops the bot the way SIGTERM does and waits until it has stopped.
     pub async fn stop(&mut self) {
-        let (stopper, task) = self.running.take().expect("running");
-        stopper.stop();
+        let (shutdown, task) = self.running.take().expect("running");
+        shutdown.cancel();
         tokio::time::timeout(WAIT, task)
             .await
             .expect("the bot stops within WAIT")

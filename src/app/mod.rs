@@ -1,10 +1,35 @@
-//! Start-up wiring from a [`Config`]: key, database (+ migrations, crash recovery), Bakong
-//! client, Telegram bot. `khqr-bot run` and the end-to-end tests both go through here.
+//! The process: start-up wiring from a [`Config`] — key, database (+ migrations, crash
+//! recovery), Bakong client, Telegram bot, payment watcher, outbox, sweeps, ops server,
+//! webhook or polling — and the lifetime of every part. `khqr-bot run`, the demo and the
+//! end-to-end tests all go through here: [`App::start`] builds (and binds the listeners, so a
+//! busy address stops start-up with the setting's name), [`App::run`] runs until stopped.
+//!
+//! One [`CancellationToken`] tree stops everything, in this order:
+//!
+//! ```text
+//! lifetime                      cancelled last: the ops server
+//! ├── watcher                   poll loop, outbox, reminders, closing summaries, renewal
+//! └── shutdown                  App::shutdown_token: SIGTERM/SIGINT, the demo's stop, a test's stop
+//!     ├── updates (polling)     also cancelled when the poller lock is lost
+//!     └── sweeps                inline drafts nobody chose
+//! ```
+//!
+//! A stop (`shutdown` cancelled) first stops the update listener: no new update is taken, the
+//! dispatcher handles those in hand, the poller lock is released and the webhook server
+//! closes; then the sweeps stop. Only then are the watcher's loops stopped (each after its
+//! current step: a round or a drain releases its leases) — so what the last updates queued
+//! or settled meets a running outbox — and last the ops server, which answers until the end.
+//! The dispatcher ending by itself (the poller lock lost, Telegram unreachable at start)
+//! stops the rest the same way. Each group's tasks are waited for on its [`TaskTracker`].
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
 use crate::bakong::{self, ClientConfig};
+use crate::bot::{Bot, Ctx};
 use crate::config::Config;
 use crate::crypto::SecretBox;
 use crate::keys::{self, KeyCheckError};
@@ -14,9 +39,12 @@ use crate::store::{Store, StoreError};
 use crate::telegram_pacing::{FloodGate, Limits, PacedBot, WaitPolicy};
 use crate::time::{SharedClock, system_clock};
 
-use super::watching::WatcherTasks;
-use super::{Bot, Ctx};
+mod updates;
+mod watcher;
 
+use watcher::WatcherLoops;
+
+/// Why [`App::start`] refused to start, naming the setting to look at.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// A missing, malformed or wrong key: the bot does not start (and changes nothing).
@@ -36,9 +64,19 @@ pub enum StartError {
     },
 }
 
-/// Everything `khqr-bot run` needs, started but not yet polling.
+/// Why [`App::run`] stopped with an error, naming the settings to look at.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// `getMe` failed at start, or polling could not start.
+    #[error("TELOXIDE_TOKEN / TELOXIDE_API_URL: cannot reach Telegram with this bot token: {0}")]
+    Telegram(teloxide::RequestError),
+    /// Telegram refused `setWebhook` (e.g. a URL it cannot reach) or could not be asked.
+    #[error("TELEGRAM_WEBHOOK_URL: Telegram did not accept the webhook: {0}")]
+    Webhook(teloxide::RequestError),
+}
+
+/// Everything `khqr-bot run` needs, built (database open, listeners bound) but not running.
 pub struct App {
-    pub bot: Bot,
     pub store: Store,
     /// The process's counters (what `/metrics` shows).
     pub metrics: Arc<Metrics>,
@@ -46,6 +84,16 @@ pub struct App {
     pub ops_addr: Option<SocketAddr>,
     /// Where webhook updates are accepted (`TELEGRAM_WEBHOOK_LISTEN`, port 0 resolved).
     pub webhook_addr: Option<SocketAddr>,
+    bot: Bot,
+    watcher: WatcherLoops,
+    /// `/healthz` and `/metrics` (`METRICS_LISTEN`), bound.
+    ops: Option<OpsServer>,
+    /// Webhook mode: updates come from this listener instead of long polling.
+    webhook: Option<WebhookServer>,
+    /// The root of the tree (see the module's documentation).
+    lifetime: CancellationToken,
+    /// A child of `lifetime`: what [`App::shutdown_token`] hands out.
+    shutdown: CancellationToken,
 }
 
 impl App {
@@ -116,7 +164,7 @@ impl App {
             Some(addr) => {
                 let health = Health::new(store.clone(), plain.clone(), Arc::clone(&clock));
                 Some(
-                    OpsServer::start(addr, Arc::new(health), Arc::clone(&metrics))
+                    OpsServer::bind(addr, Arc::new(health), Arc::clone(&metrics))
                         .await
                         .map_err(|source| StartError::Listen {
                             setting: "METRICS_LISTEN",
@@ -133,7 +181,7 @@ impl App {
             Arc::new(FloodGate::new(limits)),
             WaitPolicy::HANDLERS,
         );
-        let watcher = WatcherTasks::start_with_clock(
+        let watcher = WatcherLoops::build(
             store.clone(),
             SecretBox::new(&key),
             bakong_config,
@@ -148,20 +196,77 @@ impl App {
             bakong,
             secrets: SecretBox::new(&key),
             charge_ttl: config.charge_ttl,
-            watcher: Some(watcher.handle.clone()),
+            watcher: Some(watcher.handle()),
             clock,
         };
         let ops_addr = ops.as_ref().map(OpsServer::addr);
         let webhook_addr = webhook.as_ref().map(WebhookServer::addr);
+        let lifetime = CancellationToken::new();
         Ok(Self {
-            bot: Bot::new(telegram, ctx, config.flood, Arc::clone(&metrics))
-                .with_watcher(watcher)
-                .with_ops(ops)
-                .with_webhook(webhook),
+            bot: Bot::new(telegram, ctx, config.flood, Arc::clone(&metrics)),
             store,
             metrics,
             ops_addr,
             webhook_addr,
+            watcher,
+            ops,
+            webhook,
+            shutdown: lifetime.child_token(),
+            lifetime,
         })
     }
+
+    /// Cancelling it stops the app (see the module's documentation for the order);
+    /// [`App::run`] returns once every part has stopped. A stop asked before `run` is seen
+    /// when it starts.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Serves the ops endpoints, starts the watcher's loops, registers the command menus,
+    /// then long-polls (or, in webhook mode, registers the webhook and serves it) until the
+    /// [shutdown token](App::shutdown_token) is cancelled; then stops every part in order.
+    /// Fails if Telegram cannot be reached at start (`getMe`) or refuses the webhook (the
+    /// other parts are stopped all the same).
+    pub async fn run(self) -> Result<(), RunError> {
+        let Self {
+            store,
+            mut bot,
+            watcher,
+            ops,
+            webhook,
+            lifetime,
+            shutdown,
+            ..
+        } = self;
+        let ops_tasks = TaskTracker::new();
+        if let Some(ops) = ops {
+            ops_tasks.spawn(ops.serve(lifetime.clone()));
+        }
+        let watcher_stop = lifetime.child_token();
+        let watcher_tasks = TaskTracker::new();
+        watcher.spawn(&watcher_tasks, &watcher_stop);
+
+        bot.announce().await;
+        let sweep_tasks = TaskTracker::new();
+        sweep_tasks.spawn(bot.sweep_inline_drafts(shutdown.child_token()));
+        let result = match webhook {
+            None => updates::poll(&mut bot, &store, &shutdown).await,
+            Some(webhook) => updates::serve_webhook(&mut bot, webhook, &shutdown).await,
+        };
+
+        shutdown.cancel();
+        stop(sweep_tasks).await;
+        watcher_stop.cancel();
+        stop(watcher_tasks).await;
+        lifetime.cancel();
+        stop(ops_tasks).await;
+        result
+    }
+}
+
+/// Waits for every task of `tasks` (their token already cancelled).
+async fn stop(tasks: TaskTracker) {
+    tasks.close();
+    tasks.wait().await;
 }
