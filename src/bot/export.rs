@@ -44,14 +44,14 @@ use crate::render::format_minor_units;
 use crate::store::{Arrival, ChargeStatus, ExportRow, PaidAfter};
 use crate::t;
 use crate::time::{UnixSecs, in_phnom_penh};
-use crate::watcher::history::{MAX_SPAN_DAYS, Period, PeriodError, parse_period};
+use crate::watcher::history::{Period, parse_period};
 
 use super::HandlerResult;
 use super::bill_ref::BillRef;
 use super::caller::Shop;
 use super::followups::status_word;
 use super::money_words::payment_word;
-use super::reports::period_title;
+use super::period_words::{period_refusal, period_title};
 use super::stranger_text::StrangerText;
 use super::turn::Turn;
 
@@ -61,29 +61,6 @@ const CHANNEL_ROWS: usize = 256;
 const MAX_UPLOAD_BYTES: u64 = 50 * 1024 * 1024;
 /// Phnom Penh's offset, for the XLSX wall-clock times.
 const UTC_OFFSET_SECS: i64 = 7 * 3600;
-
-/// What a `/history` or `/export` period argument was refused for, in `lang`; `usage` is the
-/// command's own usage text (for words and dates it cannot read).
-pub(super) fn period_refusal(lang: Lang, e: &PeriodError, usage: String) -> String {
-    match e {
-        PeriodError::Future(d) => t!(lang, "history-future", date = d.to_string()),
-        PeriodError::Reversed { first, last } => t!(
-            lang,
-            "period-reversed",
-            first = first.to_string(),
-            last = last.to_string()
-        ),
-        PeriodError::TooLong { days } => {
-            t!(
-                lang,
-                "period-too-long",
-                days = days.to_string(),
-                max = MAX_SPAN_DAYS.to_string()
-            )
-        }
-        PeriodError::InvalidDate(_) | PeriodError::Unknown(_) => usage,
-    }
-}
 
 /// `2026-12-01T21:30:05+07:00`.
 fn iso(t: UnixSecs) -> String {

@@ -22,8 +22,8 @@
 //!   other. `s<id>` — "Send to customer" of an existing pending charge (the query is its
 //!   bill number, put there by the private card's button): `Store::attach_inline_message`.
 //!   A card chosen after its draft was discarded is edited at once to say it is void.
-//! - **Drafts never chosen** are discarded after [`DRAFT_TTL_SECS`] by the sweep in
-//!   `inline_draft.rs`.
+//! - **Drafts never chosen** are discarded after
+//!   [`DRAFT_TTL_SECS`](inline_draft::DRAFT_TTL_SECS) by the sweep in `inline_draft.rs`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -52,8 +52,6 @@ use super::{Ctx, HandlerError, HandlerResult, TgBot, inline_draft};
 
 /// How long a query must stay the user's latest before it is answered.
 pub const SETTLE: Duration = Duration::from_millis(800);
-/// A draft not chosen within this many seconds is discarded (charge and record copy).
-pub const DRAFT_TTL_SECS: i64 = 120;
 /// The deep-link parameter of the "set up first" button (`/start setup`).
 pub const SETUP_START: &str = "setup";
 

@@ -6,7 +6,7 @@
 //! result shows, and is deleted again at once (the file outlives the message); the charge
 //! stays `creating` as a draft until it is chosen. A failed send deletes the reservation,
 //! as /charge does. [`sweep_loop`] ends drafts older than
-//! [`DRAFT_TTL_SECS`](super::inline::DRAFT_TTL_SECS) as `discarded` charges — never
+//! [`DRAFT_TTL_SECS`] as `discarded` charges — never
 //! deleted: their QR was shown in the inline picker, so the late watch still asks Bakong
 //! about them and a payment is reported as paid late. A record copy whose delete failed is
 //! tried again by the sweep first; failing again, the draft is discarded all the same (the
@@ -29,8 +29,10 @@ use super::caller::Shop;
 use super::charge::{ReservedCard, buttons, caption, largest_photo, reserve_card};
 use super::charge_args::ChargeArgs;
 use super::format::phnom_penh_time;
-use super::inline::DRAFT_TTL_SECS;
 use super::{Ctx, HandlerError, TgBot};
+
+/// A draft not chosen within this many seconds is discarded (charge and record copy).
+pub const DRAFT_TTL_SECS: i64 = 120;
 
 /// How often the sweep looks for stale drafts.
 const SWEEP_EVERY: Duration = Duration::from_secs(2);

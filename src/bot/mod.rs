@@ -33,6 +33,7 @@ mod links_poster;
 mod money_props;
 mod money_words;
 pub mod note;
+mod period_words;
 mod presses;
 mod private;
 mod renewal_notices;

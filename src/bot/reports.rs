@@ -7,16 +7,16 @@ use crate::khqr::{Amount, Currency};
 use crate::render::format_minor_units;
 use crate::store::{ChargeStatus, HistorySummary, ListedPayment, Merchant, Profile};
 use crate::t;
-use crate::watcher::history::{Period, PeriodKind, parse_period};
+use crate::watcher::history::{Period, parse_period};
 
 use super::bill_ref::BillRef;
 use super::caller::Shop;
 use super::charge::explain as explain_charge_error;
 use super::charge_args::{ChargeArgs, ChargeArgsError, parse_charge};
 use super::charge_label::ChargeLabel;
-use super::export::period_refusal;
 use super::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
 use super::history_chart;
+use super::period_words::{period_refusal, period_title};
 use super::stranger_text::StrangerText;
 use super::turn::Turn;
 use super::{Ctx, HandlerError, HandlerResult, stored_token};
@@ -28,20 +28,6 @@ const PENDING_LIMIT: i64 = 30;
 
 fn money(minor: u64, currency: Currency) -> String {
     format_minor_units(minor, currency)
-}
-
-pub(super) fn period_title(lang: Lang, p: &Period) -> String {
-    let first = p.first.to_string();
-    let last = p.last.to_string();
-    match p.kind {
-        PeriodKind::Today => t!(lang, "history-title-today", date = first),
-        PeriodKind::Yesterday => t!(lang, "history-title-yesterday", date = first),
-        PeriodKind::Day => t!(lang, "history-title-day", date = first),
-        PeriodKind::Week => t!(lang, "history-title-week", from = first, to = last),
-        PeriodKind::Month => t!(lang, "history-title-month", from = first, to = last),
-        PeriodKind::MonthOf => t!(lang, "history-title-month-of", from = first, to = last),
-        PeriodKind::Range => t!(lang, "history-title-range", from = first, to = last),
-    }
 }
 
 fn listed_line(lang: Lang, p: &ListedPayment) -> String {
