@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::emulator::telegram::{InlineAnswer, InlineResult};
 
-use super::web::bad_request;
+use super::api_error::bad_request;
 use super::{DemoChat, InlineTyping, Shared};
 
 type AppState = State<Arc<Shared>>;

@@ -17,6 +17,7 @@
 //! picker, the chosen result sent through the emulator) and the customer presses the card's
 //! buttons.
 
+mod api_error;
 pub mod bank;
 mod inline;
 mod seller;

@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::api_error::bad_request;
 use super::bank::{self, Action};
 use super::{DemoChat, Shared, inline, seller};
 
@@ -74,14 +75,6 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
 
 fn asset(content_type: &'static str, body: impl IntoResponse) -> Response {
     ([(header::CONTENT_TYPE, content_type)], body).into_response()
-}
-
-pub(super) fn bad_request(message: impl Into<String>) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        Json(json!({ "error": message.into() })),
-    )
-        .into_response()
 }
 
 #[derive(Serialize)]

@@ -4,6 +4,7 @@ use std::fmt;
 
 use super::currency::Currency;
 use super::error::{KhqrError, KhqrErrorKind};
+use super::tlv::{push_ascii, write_digits_back};
 
 /// Longest value tag 54 may hold.
 pub const MAX_AMOUNT_CHARS: usize = 13;
@@ -121,7 +122,7 @@ impl Amount {
     pub(crate) fn write_to(&self, out: &mut Vec<u8>) {
         let mut buf = [0u8; 24];
         let start = self.format_bytes(&mut buf);
-        super::tlv::push_ascii(out, &buf[start..]);
+        push_ascii(out, &buf[start..]);
     }
 
     /// Length of the tag-54 text.
@@ -173,20 +174,6 @@ pub(crate) fn digit_count(mut n: u64) -> usize {
         count += 1;
     }
     count
-}
-
-/// Writes `n` right-aligned at the end of `buf`; returns where the digits start.
-/// `buf` must hold at least 20 bytes.
-pub(crate) fn write_digits_back(buf: &mut [u8], mut n: u64) -> usize {
-    let mut pos = buf.len();
-    loop {
-        pos -= 1;
-        buf[pos] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return pos;
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! EMVCo tag-length-value plumbing. Lengths count UTF-16 code units (as the JS SDK's
-//! `String.length`), so Khmer letters count 1 and an emoji 2.
+//! `String.length`), so Khmer letters count 1 and an emoji 2. Numbers (lengths, timestamps,
+//! amounts) are written as ASCII digits straight into the output, without allocating.
 
 use super::error::KhqrError;
 
@@ -53,8 +54,22 @@ pub(crate) fn push_header(out: &mut Vec<u8>, tag: &str, len: usize) {
 #[inline]
 pub(crate) fn push_u64(out: &mut Vec<u8>, n: u64) {
     let mut buf = [0u8; 20];
-    let start = super::amount::write_digits_back(&mut buf, n);
+    let start = write_digits_back(&mut buf, n);
     push_ascii(out, &buf[start..]);
+}
+
+/// Writes `n` right-aligned at the end of `buf`; returns where the digits start.
+/// `buf` must hold at least 20 bytes.
+pub(crate) fn write_digits_back(buf: &mut [u8], mut n: u64) -> usize {
+    let mut pos = buf.len();
+    loop {
+        pos -= 1;
+        buf[pos] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return pos;
+        }
+    }
 }
 
 /// Appends ASCII bytes (digits, `.`, hex).

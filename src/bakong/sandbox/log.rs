@@ -1,20 +1,9 @@
-//! The request log: every `/v1` request as it arrived, for tests and for the page.
+//! The request log: every `/v1` request as it arrived, for tests and for the page (the
+//! recorder is in `middleware.rs`).
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-
-use super::faults::Injected;
-use super::state::Shared;
-
-/// Largest request body the sandbox accepts.
-pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
 
 /// One `/v1` request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,50 +74,4 @@ impl<'a> From<&'a LoggedRequest> for LoggedRequestJson<'a> {
             fault: r.fault,
         }
     }
-}
-
-fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
-    headers
-        .get(name)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-}
-
-/// Middleware on `/v1` (outermost): logs the request, then its answer's status.
-pub async fn record(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let at = shared.started.elapsed();
-    let (parts, body) = request.into_parts();
-    let path = parts.uri.path().to_owned();
-    let Ok(bytes) = to_bytes(body, MAX_REQUEST_BODY).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
-    };
-    let list_len = serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()
-        .and_then(|v| v.as_array().map(Vec::len));
-    let seq = {
-        let mut state = shared.lock();
-        let seq = state.next_seq();
-        state.push_log(LoggedRequest {
-            seq,
-            at,
-            method: parts.method.to_string(),
-            path,
-            user_agent: header_text(&parts.headers, header::USER_AGENT),
-            authorization: header_text(&parts.headers, header::AUTHORIZATION),
-            content_type: header_text(&parts.headers, header::CONTENT_TYPE),
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-            list_len,
-            status: None,
-            fault: false,
-        });
-        seq
-    };
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
-    let mut state = shared.lock();
-    if let Some(entry) = state.log.iter_mut().rev().find(|e| e.seq == seq) {
-        entry.status = Some(response.status().as_u16());
-        entry.fault = response.extensions().get::<Injected>().is_some();
-    }
-    response
 }

@@ -12,6 +12,7 @@ mod api;
 pub mod control;
 pub mod faults;
 pub mod log;
+mod middleware;
 mod page;
 pub mod qr;
 pub mod state;
@@ -99,8 +100,8 @@ fn base_url(addr: SocketAddr) -> String {
 
 fn router(shared: Arc<Shared>) -> Router {
     let v1 = api::router(shared.clone())
-        .route_layer(from_fn_with_state(shared.clone(), faults::apply))
-        .route_layer(from_fn_with_state(shared.clone(), log::record));
+        .route_layer(from_fn_with_state(shared.clone(), middleware::apply))
+        .route_layer(from_fn_with_state(shared.clone(), middleware::record));
     Router::new()
         .merge(v1)
         .nest("/sandbox", control::router(shared.clone()))

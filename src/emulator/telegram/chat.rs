@@ -1,7 +1,5 @@
 //! A chat as a person sees it: the messages that exist now, edits applied.
 
-use std::fmt;
-
 use serde_json::Value;
 
 use super::state::StoredMessage;
@@ -63,34 +61,5 @@ impl ChatMessage {
                 .and_then(Value::as_str)
                 .map(str::to_owned),
         }
-    }
-}
-
-/// A photo the bot sent with `sendPhoto` (as sent; later edits don't change it — see
-/// [`TelegramEmulator::chat`](super::TelegramEmulator::chat) and
-/// [`TelegramEmulator::message`](super::TelegramEmulator::message) for the current state).
-#[derive(Clone, PartialEq, Eq)]
-pub struct SentPhoto {
-    /// Id of the message that carries the photo.
-    pub message_id: i32,
-    /// The `file_id` the emulator assigned (a re-send by file id gets the same one).
-    pub file_id: String,
-    /// The image bytes exactly as uploaded.
-    pub bytes: Vec<u8>,
-    /// Caption as sent.
-    pub caption: Option<String>,
-    /// Inline keyboard as sent, rows of `(text, callback_data)`.
-    pub buttons: Vec<Vec<(String, String)>>,
-}
-
-impl fmt::Debug for SentPhoto {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SentPhoto")
-            .field("message_id", &self.message_id)
-            .field("file_id", &self.file_id)
-            .field("bytes (len)", &self.bytes.len())
-            .field("caption", &self.caption)
-            .field("buttons", &self.buttons)
-            .finish()
     }
 }

@@ -8,9 +8,9 @@ use tokio::sync::watch;
 
 use super::TelegramEmulator;
 use super::calls::{Call, WaitTimeout};
-use super::chat::{ChatMessage, SentPhoto};
+use super::chat::ChatMessage;
 use super::failures::Failure;
-use super::state::{ChatState, EmulatorState, StoredMessage};
+use super::state::{ChatState, EmulatorState, SentPhoto, StoredMessage};
 use super::user::TgUser;
 use super::values::{now_unix, utf16_len};
 

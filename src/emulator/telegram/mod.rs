@@ -88,9 +88,10 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use calls::{Call, WaitTimeout};
-pub use chat::{ChatMessage, SentPhoto};
+pub use chat::ChatMessage;
 pub use failures::Failure;
 pub use inline::{ChosenInline, InlineAnswer, InlineButton, InlineResult};
+pub use state::SentPhoto;
 pub use user::TgUser;
 
 use state::Shared;

@@ -1,7 +1,9 @@
-//! What the emulator remembers: chats and their messages, queued updates, uploaded files,
-//! the command menus, every call, and the failures still to inject.
+//! What the emulator remembers: chats and their messages, the photos the bot sent, queued
+//! updates, uploaded files, the command menus, every call, the failures still to inject and
+//! the webhook the bot set.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::fmt;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -10,7 +12,6 @@ use tokio::sync::{Notify, watch};
 
 use super::body::Upload;
 use super::calls::Call;
-use super::chat::SentPhoto;
 use super::failures::Failure;
 use super::user::TgUser;
 
@@ -92,7 +93,7 @@ pub(super) struct EmulatorState {
     pub(super) inline_messages: HashMap<String, (i64, i32)>,
     /// The webhook set with `setWebhook`, if any: updates are POSTed to it, and
     /// `getUpdates` is refused.
-    pub(super) webhook: Option<super::webhook::Webhook>,
+    pub(super) webhook: Option<Webhook>,
 }
 
 /// One inline query a user typed, and the bot's answer once it came.
@@ -131,6 +132,45 @@ pub(super) struct StoredMessage {
     /// Set for a message a user sent through the bot's inline mode that has an inline
     /// keyboard: the bot edits it by this id (never by chat and message id).
     pub(super) inline_message_id: Option<String>,
+}
+
+/// A photo the bot sent with `sendPhoto` (as sent; later edits don't change it — see
+/// [`TelegramEmulator::chat`](super::TelegramEmulator::chat) and
+/// [`TelegramEmulator::message`](super::TelegramEmulator::message) for the current state).
+#[derive(Clone, PartialEq, Eq)]
+pub struct SentPhoto {
+    /// Id of the message that carries the photo.
+    pub message_id: i32,
+    /// The `file_id` the emulator assigned (a re-send by file id gets the same one).
+    pub file_id: String,
+    /// The image bytes exactly as uploaded.
+    pub bytes: Vec<u8>,
+    /// Caption as sent.
+    pub caption: Option<String>,
+    /// Inline keyboard as sent, rows of `(text, callback_data)`.
+    pub buttons: Vec<Vec<(String, String)>>,
+}
+
+impl fmt::Debug for SentPhoto {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SentPhoto")
+            .field("message_id", &self.message_id)
+            .field("file_id", &self.file_id)
+            .field("bytes (len)", &self.bytes.len())
+            .field("caption", &self.caption)
+            .field("buttons", &self.buttons)
+            .finish()
+    }
+}
+
+/// The webhook the bot set.
+#[derive(Debug, Clone)]
+pub(super) struct Webhook {
+    pub(super) url: String,
+    pub(super) secret: Option<String>,
+    /// Deliveries so far that the bot answered with 2xx.
+    pub(super) delivered: u64,
+    pub(super) last_error: Option<String>,
 }
 
 impl EmulatorState {

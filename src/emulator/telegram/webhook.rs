@@ -11,22 +11,12 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 
 use super::answers::ApiErr;
-use super::state::{EmulatorState, Shared};
+use super::state::{EmulatorState, Shared, Webhook};
 
 /// Wait before sending an update again after a failed delivery.
 const RETRY: Duration = Duration::from_millis(100);
 /// Longest wait for the bot's answer to one delivery.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The webhook the bot set.
-#[derive(Debug, Clone)]
-pub(super) struct Webhook {
-    pub(super) url: String,
-    pub(super) secret: Option<String>,
-    /// Deliveries so far that the bot answered with 2xx.
-    pub(super) delivered: u64,
-    pub(super) last_error: Option<String>,
-}
 
 /// Telegram's description for `getUpdates` while a webhook is set.
 pub(super) const CONFLICT: &str = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first";

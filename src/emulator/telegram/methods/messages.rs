@@ -5,9 +5,8 @@ use serde_json::{Map, Value, json};
 
 use super::super::answers::ApiErr;
 use super::super::body::Parts;
-use super::super::chat::SentPhoto;
 use super::super::files::{photo_sizes, resolve_document, resolve_photo};
-use super::super::state::{EmulatorState, StoredMessage};
+use super::super::state::{EmulatorState, SentPhoto, StoredMessage};
 use super::super::values::{inline_buttons, now_unix};
 use super::params::{
     bot_chat, bot_user_json, caption_param, chat_id_param, check_text, message_id_param,
