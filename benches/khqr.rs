@@ -1,7 +1,9 @@
 //! KHQR codec throughput. Run: `cargo bench --bench khqr`; figures go in BENCHMARKS.md.
 //!
 //! `qr+md5/*` is what NBC's JS SDK does per `generateIndividual`/`generateMerchant` call
-//! (validate the input, encode, md5) and is the figure to compare with its ~55,000/s.
+//! (validate the input, encode, md5). `benches/js/khqr_sdk_bench.js` times the SDK on the same
+//! cases; both check their strings against `benches/js/expected.json` before timing, so the
+//! two figures are for the same work.
 
 use std::hint::black_box;
 
@@ -55,7 +57,28 @@ fn cases() -> Vec<(&'static str, KhqrInput)> {
     ]
 }
 
+/// Our string and md5 for each case equal the SDK's (`benches/js/expected.json`, which the JS
+/// bench checks the SDK against), or the comparison with the SDK would be of different work.
+fn check_same_strings_as_the_sdk() {
+    let expected: serde_json::Value =
+        serde_json::from_str(include_str!("js/expected.json")).expect("benches/js/expected.json");
+    for (name, input) in cases() {
+        let qr = input.build(NOW).unwrap().encode();
+        let md5 = md5_hex(&qr);
+        let want_qr = expected[name]["qr"].as_str().unwrap_or("(missing)");
+        let want_md5 = expected[name]["md5"].as_str().unwrap_or("(missing)");
+        let same = qr.as_str() == want_qr && md5.as_str() == want_md5;
+        println!(
+            "{name}\n  ours:          {} {md5}\n  expected.json: {want_qr} {want_md5}\n  {}",
+            qr.as_str(),
+            if same { "equal" } else { "DIFFERENT" }
+        );
+        assert!(same, "{name}: our string differs from the SDK's");
+    }
+}
+
 fn bench(c: &mut Criterion) {
+    check_same_strings_as_the_sdk();
     let mut group = c.benchmark_group("khqr");
     group.throughput(Throughput::Elements(1));
     for (name, input) in cases() {

@@ -82,9 +82,9 @@ impl WatcherLoops {
             schedule: Schedule::with_interval(interval),
             max_rps,
             round_secs: u32::try_from(POLL_TICK.as_secs().max(1)).unwrap_or(1),
-            // SQLite is one process: a round claims every due merchant at once, as rounds
-            // did before leases (chunks of 50 tripled a round at 100,000 pending charges,
-            // BENCHMARKS.md "Replicas"). Replicas on PostgreSQL share a round by chunks.
+            // SQLite is one process with nobody to share a round with: a round claims every
+            // due merchant at once, as chunks would only add claims and lengthen it.
+            // Replicas on PostgreSQL share a round by chunks.
             lease_chunk: match store.backend() {
                 Backend::Sqlite => usize::MAX,
                 Backend::Postgres => DEFAULT_LEASE_CHUNK,

@@ -201,8 +201,8 @@ impl Store {
         // row locks (`SKIP LOCKED`, re-checked after a concurrent claim) keep two replicas'
         // claims apart — under the one-writer lock a claim made every other write wait.
         // The merchants with due work come from `charges_due` first (a materialized list),
-        // not from a probe of every merchant's charges (measured: seconds per claim at
-        // 100,000 charges on PostgreSQL once the charges' rows churn; BENCHMARKS.md).
+        // not from a probe of every merchant's charges, which grows slow with the charges
+        // table once its rows churn.
         let mut ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "UPDATE merchants SET watch_owner = $1, watch_until = $2 + $3 \
              WHERE id IN (SELECT m.id FROM merchants m \

@@ -122,14 +122,14 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// since its last read (here: every watcher round, every settle, every outbox step), so a
 /// bigger cache is refilled from the OS's file cache anyway; what it did buy was memory:
 /// each pooled connection runs on its own thread, and each of those threads' malloc arenas
-/// kept a full 2 MB cache's worth (benches/watcher.rs: 8 connections, ~2.5–3.4 MB per
-/// arena). A statement that needs more pages still reads them; they are just not kept.
+/// kept a full 2 MB cache's worth. A statement that needs more pages still reads them; they
+/// are just not kept.
 const CACHE_SIZE: &str = "-512";
 
-/// Pooled connections: 6 (was 8). Each connection is a thread of its own, with its own
-/// malloc arena, which keeps ~2 MB (its statement and page caches, and what they churned)
-/// in benches/watcher.rs. 4 saved more memory but the outbox then waited for a connection
-/// behind the watcher round's writes (answer → outbox pick-up p50 ~0.5 s instead of ~0.3 s).
+/// Pooled connections: 6. Each connection is a thread of its own, with its own malloc
+/// arena, which keeps its statement and page caches and what they churned: fewer
+/// connections hold less memory. Fewer than 6 and the outbox waits for a connection behind
+/// the watcher round's writes, so a paid charge's edit comes later.
 const MAX_CONNECTIONS: u32 = 6;
 
 /// Pooled connections to PostgreSQL per process. A replica's work is a watcher round, the

@@ -462,8 +462,7 @@ impl Store {
     /// The pending guard is written as a `CASE`, not `status = 'pending'`: given that
     /// equality, SQLite's planner walks `charges_due`'s whole `pending` range instead of
     /// looking the ids up (`EXPLAIN QUERY PLAN`: `USING INDEX charges_due (status=?)`), and
-    /// with 100,000 pending charges that is 100,000 index entries for each Bakong request
-    /// (benches/replicas.rs: a round took 36 s; BENCHMARKS.md "Replicas").
+    /// with 100,000 pending charges that is 100,000 index entries for each Bakong request.
     pub async fn set_next_polls(&self, next: &[(ChargeId, i64)]) -> Result<()> {
         for chunk in next.chunks(200) {
             let mut sql = String::from("UPDATE charges SET next_poll_at = CASE id");
