@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::bot_close_fixtures::{Fixture, insert, pp};
+use super::close_fixtures::{Fixture, insert, pp};
 use crate::support::app::{TestApp, WAIT};
 use crate::support::fake_telegram::TgUser;
 use khqr_bot::store::MerchantId;

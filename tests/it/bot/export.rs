@@ -9,7 +9,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 
-use crate::bot_close_fixtures::{Fixture, SHOP_ACCOUNT, insert, pp};
+use super::close_fixtures::{Fixture, SHOP_ACCOUNT, insert, pp};
 use crate::support::app::{TestApp, WAIT};
 use crate::support::fake_telegram::{Call, TgUser};
 use khqr_bot::store::MerchantId;

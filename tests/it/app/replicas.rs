@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::ops_webhook::{SECRET, free_port};
+use crate::ops::webhook::{SECRET, free_port};
 use crate::support::app::TestApp;
 use crate::support::fake_telegram::{Failure, TgUser};
 use khqr_bot::bakong::sandbox::Payment;

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use super::demo_browser::{
+use super::browser::{
     Browser, chat, click_css, connect_sized, send, start_chromedriver, start_demo, wait_until,
 };
 

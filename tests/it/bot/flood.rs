@@ -110,14 +110,14 @@ async fn another_sellers_charge_gets_its_card_and_paid_edit_while_a_user_and_a_g
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_sellers_charge_gets_its_card_while_a_user_floods_the_webhook() {
-    let port = crate::ops_webhook::free_port();
+    let port = crate::ops::webhook::free_port();
     let url = format!("http://127.0.0.1:{port}/telegram/updates");
     let listen = format!("127.0.0.1:{port}");
     let mut app = TestApp::spawn_paced(
         &[
             ("TELEGRAM_WEBHOOK_URL", url.as_str()),
             ("TELEGRAM_WEBHOOK_LISTEN", listen.as_str()),
-            ("TELEGRAM_WEBHOOK_SECRET", crate::ops_webhook::SECRET),
+            ("TELEGRAM_WEBHOOK_SECRET", crate::ops::webhook::SECRET),
         ],
         Limits::default(),
     )

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::ops_health::ops_app;
+use super::health::ops_app;
 use crate::support::app::{TestApp, WAIT};
 use crate::support::fake_telegram::TgUser;
 use khqr_bot::bakong::sandbox::{Fault, FaultKind};

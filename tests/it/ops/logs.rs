@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::ops_webhook::{SECRET, free_port};
+use super::webhook::{SECRET, free_port};
 use crate::support::app::{WAIT, contains};
 use crate::support::fake_telegram::{FakeTelegram, TgUser};
 use khqr_bot::bakong::sandbox::Sandbox;
