@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::webhook::{SECRET, free_port};
 use crate::support::app::{WAIT, contains};
+use crate::support::db::{fresh_database_url, on_postgres};
 use crate::support::fake_telegram::{FakeTelegram, TgUser};
 use khqr_bot::bakong::sandbox::Sandbox;
 
@@ -53,9 +54,16 @@ async fn json_logs_are_one_object_per_line_and_carry_no_secret() {
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
+    let db_url = fresh_database_url(dir.path(), "khqr-bot.db").await;
     let port = free_port();
-    let mut child = khqr_bot(dir.path())
+    let mut cmd = khqr_bot(dir.path());
+    if on_postgres() {
+        // The key file SQLite keeps beside the database; PostgreSQL has no "beside".
+        cmd.env("KHQR_BOT_SECRET_KEY_FILE", dir.path().join("khqr-bot.key"));
+    }
+    let mut child = cmd
         .arg("run")
+        .env("DATABASE_URL", &db_url)
         .env("LOG_FORMAT", "json")
         .env("TELOXIDE_TOKEN", telegram.bot_token())
         .env("TELOXIDE_API_URL", telegram.api_url().as_str())
