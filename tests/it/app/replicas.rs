@@ -17,9 +17,9 @@ use std::collections::{HashMap, HashSet};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::ops::webhook::{SECRET, free_port};
 use crate::support::app::TestApp;
 use crate::support::fake_telegram::{Failure, TgUser};
+use crate::support::webhook::{SECRET, free_port};
 use khqr_bot::bakong::sandbox::Payment;
 use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
 use khqr_bot::khqr::Currency;

@@ -18,13 +18,6 @@ fn now_ms() -> u64 {
         .as_millis() as u64
 }
 
-async fn merchant(app: &TestApp, id: i64) -> TgUser {
-    let user = TgUser::english(id);
-    app.setup_merchant(&user, "sokha@aclb", "Sokha Coffee", "Phnom Penh")
-        .await;
-    user
-}
-
 /// Presses a button and returns the text of the callback answer.
 async fn press(app: &TestApp, user: &TgUser, message_id: i32, data: &str) -> String {
     let query = app.telegram.press_button(user, message_id, data);
@@ -43,7 +36,7 @@ async fn press(app: &TestApp, user: &TgUser, message_id: i32, data: &str) -> Str
 #[tokio::test]
 async fn charge_usd_sends_one_scannable_card_and_stores_it_pending() {
     let app = TestApp::spawn().await;
-    let user = merchant(&app, 1001).await;
+    let user = app.seller(1001).await;
     let before = now_ms();
     let call = app.charge_photo(&user, "/charge 5 USD iced coffee").await;
 
@@ -139,7 +132,7 @@ async fn charge_usd_sends_one_scannable_card_and_stores_it_pending() {
 #[tokio::test]
 async fn charge_khr_and_the_ways_sellers_type_amounts() {
     let app = TestApp::spawn().await;
-    let user = merchant(&app, 1101).await;
+    let user = app.seller(1101).await;
     let cases: &[(&str, u64, Currency, &str)] = &[
         ("/charge 20000 KHR", 20_000, Currency::Khr, "20,000 ៛"),
         ("/charge 5,000 KHR rice", 5_000, Currency::Khr, "5,000 ៛"),
@@ -232,7 +225,7 @@ async fn every_bad_input_gets_a_reason_and_no_photo_and_nothing_stored() {
     let runs = cases.chunks(6).enumerate().map(|(i, chunk)| {
         let app = &app;
         async move {
-            let user = merchant(app, 1301 + i as i64).await;
+            let user = app.seller(1301 + i as i64).await;
             for (text, expected) in chunk {
                 let reply = app.say(&user, text).await;
                 assert!(
@@ -269,7 +262,7 @@ async fn unconfigured_user_is_sent_to_setup() {
 #[tokio::test]
 async fn telegram_refusing_the_photo_leaves_nothing_pending() {
     let app = TestApp::spawn().await;
-    let user = merchant(&app, 1501).await;
+    let user = app.seller(1501).await;
     app.telegram.fail_next(
         "sendPhoto",
         1,
@@ -292,7 +285,7 @@ async fn telegram_refusing_the_photo_leaves_nothing_pending() {
 #[tokio::test]
 async fn a_lost_answer_keeps_the_charge_watched_without_a_message() {
     let app = TestApp::spawn().await;
-    let user = merchant(&app, 1601).await;
+    let user = app.seller(1601).await;
     // Telegram shows the photo but the answer never reaches the bot: the customer may pay
     // this QR, so the charge must stay watched (pending) rather than vanish.
     app.telegram
@@ -317,7 +310,7 @@ async fn a_lost_answer_keeps_the_charge_watched_without_a_message() {
 #[tokio::test]
 async fn merchants_only_act_on_their_own_charges() {
     let app = TestApp::spawn().await;
-    let alice = merchant(&app, 1701).await;
+    let alice = app.seller(1701).await;
     let bob = TgUser::english(1702);
     app.setup_merchant(&bob, "bob@abaa", "Bob Noodles", "Kampot")
         .await;
@@ -416,7 +409,7 @@ async fn merchants_only_act_on_their_own_charges() {
 #[tokio::test]
 async fn a_charge_interrupted_by_a_crash_is_watched_after_restart() {
     let mut app = TestApp::spawn().await;
-    let user = merchant(&app, 1801).await;
+    let user = app.seller(1801).await;
     let m = app.merchant(&user).await.unwrap();
     app.stop().await;
 
@@ -461,7 +454,7 @@ async fn a_charge_interrupted_by_a_crash_is_watched_after_restart() {
 #[tokio::test]
 async fn currency_takes_the_words_charge_takes() {
     let app = TestApp::spawn().await;
-    let user = merchant(&app, 1911).await;
+    let user = app.seller(1911).await;
     let reply = app.say(&user, "/currency riels").await;
     assert!(reply.contains("KHR"), "{reply}");
     let m = app.merchant(&user).await.unwrap();
@@ -493,7 +486,7 @@ async fn currency_takes_the_words_charge_takes() {
 #[tokio::test]
 async fn default_currency_applies_when_none_is_written() {
     let app = TestApp::spawn().await;
-    let user = merchant(&app, 1901).await;
+    let user = app.seller(1901).await;
     assert!(
         app.say(&user, "/currency EUR")
             .await

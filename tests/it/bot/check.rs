@@ -5,21 +5,11 @@
 
 use crate::support::app::{TestApp, WAIT};
 use crate::support::fake_telegram::TgUser;
-use khqr_bot::bakong::sandbox::{Payment, Tx};
-use khqr_bot::bakong::{Currency, DecimalAmount};
+use khqr_bot::bakong::Currency;
 use khqr_bot::bot::bill_ref::BillRef;
 use khqr_bot::i18n::Lang;
 use khqr_bot::store::ChargeStatus;
 use khqr_bot::t;
-
-fn pay(app: &TestApp, md5: &str, amount: &str, currency: Currency, to: &str) -> Tx {
-    app.bakong
-        .pay(
-            md5,
-            Payment::new(&DecimalAmount::parse(amount).unwrap(), currency, to),
-        )
-        .unwrap()
-}
 
 async fn counts(app: &TestApp) -> (i64, i64) {
     let q = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql).fetch_one(app.store.pool());
@@ -38,7 +28,7 @@ async fn receipts_by_full_and_short_hash_name_the_charge_they_settled() {
     app.charge_photo(&user, "/charge 5 USD iced coffee").await;
     let m = app.merchant(&user).await.unwrap();
     let charge = app.store.merchant_charges(m.id, 1).await.unwrap().remove(0);
-    let tx = pay(&app, &charge.md5, "5", Currency::Usd, "sokha@aclb");
+    let tx = app.pay(&charge.md5, "5", Currency::Usd, "sokha@aclb");
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let c = app.store.merchant_charges(m.id, 1).await.unwrap().remove(0);
@@ -82,7 +72,7 @@ async fn receipts_by_full_and_short_hash_name_the_charge_they_settled() {
     }
 
     // Money to this account that settled no charge here.
-    let loose = pay(&app, &"0".repeat(32), "2.50", Currency::Usd, "sokha@aclb");
+    let loose = app.pay(&"0".repeat(32), "2.50", Currency::Usd, "sokha@aclb");
     let answer = app
         .say(&user, &format!("/check {} 2.5 USD", &loose.hash[..8]))
         .await;
@@ -93,7 +83,7 @@ async fn receipts_by_full_and_short_hash_name_the_charge_they_settled() {
     );
 
     // Money to somebody else.
-    let other = pay(&app, &"1".repeat(32), "5", Currency::Usd, "other@wing");
+    let other = app.pay(&"1".repeat(32), "5", Currency::Usd, "other@wing");
     let answer = app.say(&user, &format!("/check {}", other.hash)).await;
     assert!(answer.starts_with("⚠️"), "{answer}");
     assert!(answer.contains("other@wing"), "{answer}");

@@ -14,11 +14,9 @@ use std::time::Duration;
 
 use crate::support::app::{TestApp, WAIT};
 use crate::support::fake_telegram::TgUser;
-use khqr_bot::bakong::sandbox::Payment;
-use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
+use khqr_bot::bakong::Currency as BakongCurrency;
 use khqr_bot::bot::CallbackAction;
 use khqr_bot::i18n::Lang;
-use khqr_bot::store::Charge;
 use khqr_bot::t;
 use khqr_bot::telegram_pacing::Limits;
 
@@ -27,24 +25,6 @@ const GROUP: i64 = -100_424_242;
 /// `n` members of the flooded group.
 fn members(n: i64) -> Vec<TgUser> {
     (0..n).map(|i| TgUser::english(60_000 + i)).collect()
-}
-
-/// `user` charges `text`; returns the charge, its card sent.
-async fn charge(app: &TestApp, user: &TgUser, text: &str) -> Charge {
-    app.charge_photo(user, text).await;
-    let merchant = app.merchant(user).await.unwrap();
-    app.store
-        .merchant_charges(merchant.id, 1)
-        .await
-        .unwrap()
-        .remove(0)
-}
-
-fn pay(app: &TestApp, md5: &str, amount: &str, to: &str) {
-    let amount = DecimalAmount::parse(amount).unwrap();
-    app.bakong
-        .pay(md5, Payment::new(&amount, BakongCurrency::Usd, to))
-        .unwrap();
 }
 
 /// Waits for the card `message_id` in `user`'s chat to be edited into its paid card.
@@ -93,8 +73,8 @@ async fn another_sellers_charge_gets_its_card_and_paid_edit_while_a_user_and_a_g
     app.telegram
         .flood_texts(&flooder, std::iter::repeat_n("/help", 150));
     app.telegram.flood_group(GROUP, &crowd, "/help");
-    let card = charge(&app, &seller, "/charge 2.50 USD tea").await;
-    pay(&app, &card.md5, "2.50", "dara@aclb");
+    let card = app.charge(&seller, "/charge 2.50 USD tea").await;
+    app.pay(&card.md5, "2.50", BakongCurrency::Usd, "dara@aclb");
     paid_edit(&app, &seller, card.message_id.unwrap()).await;
 
     // Stopping drains what was admitted, and returns (`stop` fails after WAIT).
@@ -110,14 +90,14 @@ async fn another_sellers_charge_gets_its_card_and_paid_edit_while_a_user_and_a_g
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_sellers_charge_gets_its_card_while_a_user_floods_the_webhook() {
-    let port = crate::ops::webhook::free_port();
+    let port = crate::support::webhook::free_port();
     let url = format!("http://127.0.0.1:{port}/telegram/updates");
     let listen = format!("127.0.0.1:{port}");
     let mut app = TestApp::spawn_paced(
         &[
             ("TELEGRAM_WEBHOOK_URL", url.as_str()),
             ("TELEGRAM_WEBHOOK_LISTEN", listen.as_str()),
-            ("TELEGRAM_WEBHOOK_SECRET", crate::ops::webhook::SECRET),
+            ("TELEGRAM_WEBHOOK_SECRET", crate::support::webhook::SECRET),
         ],
         Limits::default(),
     )
@@ -133,7 +113,7 @@ async fn another_sellers_charge_gets_its_card_while_a_user_floods_the_webhook() 
 
     app.telegram
         .flood_texts(&flooder, std::iter::repeat_n("/help", 150));
-    let card = charge(&app, &seller, "/charge 3 USD tea").await;
+    let card = app.charge(&seller, "/charge 3 USD tea").await;
     assert!(card.message_id.is_some());
 
     app.stop().await;
@@ -167,7 +147,7 @@ async fn a_crowd_of_fresh_accounts_gets_few_hints_and_holds_no_seller_up() {
         .await;
     let crowd: Vec<TgUser> = (0..200).map(|i| TgUser::english(67_000 + i)).collect();
     app.telegram.flood_users(&crowd, "hello");
-    let card = charge(&app, &seller, "/charge 5 USD tea").await;
+    let card = app.charge(&seller, "/charge 5 USD tea").await;
     assert!(card.message_id.is_some());
 
     app.stop().await;
@@ -263,7 +243,7 @@ async fn every_press_of_a_hammered_button_is_answered() {
     let seller = TgUser::english(65_001);
     app.setup_merchant(&seller, "dara@aclb", "Dara Tea", "Phnom Penh")
         .await;
-    let card = charge(&app, &seller, "/charge 4 USD tea").await;
+    let card = app.charge(&seller, "/charge 4 USD tea").await;
     let check = CallbackAction::check(card.id, &card.bill_number).encode();
 
     let presses = app

@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use crate::support::app::{TestApp, WAIT, decode_qr};
+use crate::support::app::{TestApp, WAIT, decode_qr, no_qr_in};
 use crate::support::fake_telegram::{Call, ChosenInline, InlineAnswer, TgUser};
-use khqr_bot::bakong::sandbox::Payment;
-use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
+use crate::support::steps::SELLER_ACCOUNT;
+use khqr_bot::bakong::Currency as BakongCurrency;
 use khqr_bot::bot::bill_ref::BillRef;
 use khqr_bot::khqr::md5_hex;
 use khqr_bot::store::ChargeId;
@@ -18,13 +18,6 @@ const FAST: &[(&str, &str)] = &[("POLL_INTERVAL_SECS", "1")];
 const CUSTOMER_CHAT: i64 = 880_000_001;
 /// Seconds after which an unchosen draft is discarded (`bot::inline_draft::DRAFT_TTL_SECS`).
 const DRAFT_TTL_SECS: i64 = 120;
-
-async fn seller(app: &TestApp, id: i64) -> TgUser {
-    let user = TgUser::english(id);
-    app.setup_merchant(&user, "sokha@aclb", "Sokha Coffee", "Phnom Penh")
-        .await;
-    user
-}
 
 /// `user` types `@bot <query>` in a chat; the bot's answer once the query settled.
 async fn ask(app: &TestApp, user: &TgUser, query: &str) -> (String, InlineAnswer) {
@@ -71,19 +64,6 @@ async fn send_card(app: &TestApp, user: &TgUser, query: &str) -> (Charge, Chosen
     (charge, chosen)
 }
 
-fn pay(app: &TestApp, md5: &str, amount: &str) {
-    app.bakong
-        .pay(
-            md5,
-            Payment::new(
-                &DecimalAmount::parse(amount).unwrap(),
-                BakongCurrency::Usd,
-                "sokha@aclb",
-            ),
-        )
-        .unwrap();
-}
-
 /// The first successful edit of the inline message `inline_id` with `method`, at or after
 /// call `since`.
 async fn inline_edit(app: &TestApp, method: &str, inline_id: &str, since: usize) -> Call {
@@ -96,11 +76,6 @@ async fn inline_edit(app: &TestApp, method: &str, inline_id: &str, since: usize)
         )
         .await
         .unwrap()
-}
-
-fn no_qr_in(png: &[u8]) -> bool {
-    let img = image::load_from_memory(png).unwrap().to_luma8();
-    rqrr::PreparedImage::prepare(img).detect_grids().is_empty()
 }
 
 /// Rows of `(text, callback_data)`.
@@ -134,7 +109,7 @@ async fn answer_text(app: &TestApp, callback_id: &str) -> String {
 #[tokio::test]
 async fn inline_charge_is_the_real_card_and_turns_paid_in_the_customers_chat() {
     let app = TestApp::spawn_with(FAST).await;
-    let user = seller(&app, 3101).await;
+    let user = app.seller(3101).await;
     let (charge, chosen) = send_card(&app, &user, "5 USD iced coffee").await;
     let inline_id = chosen.inline_message_id.clone().unwrap();
 
@@ -190,7 +165,7 @@ async fn inline_charge_is_the_real_card_and_turns_paid_in_the_customers_chat() {
     );
 
     let since = app.telegram.call_count();
-    pay(&app, &charge.md5, "5.00");
+    app.pay(&charge.md5, "5.00", BakongCurrency::Usd, SELLER_ACCOUNT);
     let call = inline_edit(&app, "editMessageMedia", &inline_id, since).await;
     assert!(call.files.is_empty(), "an upload to an inline message");
     let (caption, buttons, png) = customer_card(&app, &inline_id);
@@ -216,7 +191,7 @@ async fn inline_charge_is_the_real_card_and_turns_paid_in_the_customers_chat() {
 #[tokio::test]
 async fn inline_charges_expire_and_are_cancelled_by_the_seller_in_the_customers_chat() {
     let app = TestApp::spawn_with(FAST).await;
-    let user = seller(&app, 3102).await;
+    let user = app.seller(3102).await;
     let (expiring, chosen_a) = send_card(&app, &user, "3 USD").await;
     let (cancelled, chosen_b) = send_card(&app, &user, "4 USD").await;
     let (a, b) = (
@@ -252,7 +227,7 @@ async fn inline_charges_expire_and_are_cancelled_by_the_seller_in_the_customers_
 #[tokio::test]
 async fn the_customer_may_check_but_not_cancel() {
     let app = TestApp::spawn_with(&[("POLL_INTERVAL_SECS", "300")]).await;
-    let user = seller(&app, 3103).await;
+    let user = app.seller(3103).await;
     let customer = TgUser::english(3199);
     let (charge, chosen) = send_card(&app, &user, "2 USD").await;
     let inline_id = chosen.inline_message_id.unwrap();
@@ -280,7 +255,7 @@ async fn the_customer_may_check_but_not_cancel() {
 
     // Paid; the customer's next press (after the gap) finds it and the card turns paid.
     let since = app.telegram.call_count();
-    pay(&app, &charge.md5, "2");
+    app.pay(&charge.md5, "2", BakongCurrency::Usd, SELLER_ACCOUNT);
     app.advance_clock(11);
     let press = app
         .telegram
@@ -300,7 +275,7 @@ async fn the_customer_may_check_but_not_cancel() {
 #[tokio::test]
 async fn send_to_customer_keeps_both_cards_up_to_date() {
     let app = TestApp::spawn_with(FAST).await;
-    let user = seller(&app, 3104).await;
+    let user = app.seller(3104).await;
     app.charge_photo(&user, "/charge 6 USD tea").await;
     let m = app.merchant(&user).await.unwrap();
     let charge = app.store.merchant_charges(m.id, 1).await.unwrap().remove(0);
@@ -337,7 +312,7 @@ async fn send_to_customer_keeps_both_cards_up_to_date() {
     .await;
 
     let since = app.telegram.call_count();
-    pay(&app, &charge.md5, "6");
+    app.pay(&charge.md5, "6", BakongCurrency::Usd, SELLER_ACCOUNT);
     inline_edit(&app, "editMessageMedia", &inline_id, since).await;
     let private_edit = app
         .telegram
@@ -359,7 +334,7 @@ async fn send_to_customer_keeps_both_cards_up_to_date() {
 #[tokio::test]
 async fn empty_and_invalid_queries_explain_and_create_nothing() {
     let app = TestApp::spawn().await;
-    let user = seller(&app, 3105).await;
+    let user = app.seller(3105).await;
     let (_, help) = ask(&app, &user, "").await;
     assert_eq!(help.results.len(), 1);
     assert_eq!(help.results[0].kind, "article");
@@ -406,11 +381,11 @@ async fn a_user_without_a_shop_gets_the_set_up_button() {
 #[tokio::test]
 async fn restart_with_a_pending_inline_charge_loses_nothing() {
     let mut app = TestApp::spawn_with(FAST).await;
-    let user = seller(&app, 3107).await;
+    let user = app.seller(3107).await;
     let (charge, chosen) = send_card(&app, &user, "7 USD").await;
     let inline_id = chosen.inline_message_id.unwrap();
     app.stop().await;
-    pay(&app, &charge.md5, "7");
+    app.pay(&charge.md5, "7", BakongCurrency::Usd, SELLER_ACCOUNT);
     let since = app.telegram.call_count();
     app.start().await;
     inline_edit(&app, "editMessageMedia", &inline_id, since).await;
@@ -421,7 +396,7 @@ async fn restart_with_a_pending_inline_charge_loses_nothing() {
 #[tokio::test]
 async fn two_sellers_never_see_each_others_drafts() {
     let app = TestApp::spawn().await;
-    let (a, b) = (seller(&app, 3108).await, seller(&app, 3109).await);
+    let (a, b) = (app.seller(3108).await, app.seller(3109).await);
     let qa = app.telegram.send_inline_query(&a, "5 USD", "private");
     let qb = app.telegram.send_inline_query(&b, "5 USD", "group");
     let answer_a = app.telegram.wait_inline_answer(&qa, WAIT).await.unwrap();
@@ -480,7 +455,7 @@ async fn two_sellers_never_see_each_others_drafts() {
 #[tokio::test]
 async fn only_the_settled_query_is_answered_and_unchosen_drafts_are_discarded() {
     let app = TestApp::spawn().await;
-    let user = seller(&app, 3110).await;
+    let user = app.seller(3110).await;
     // Keystrokes: only the last one is answered, and only it makes a draft.
     let typed: Vec<String> = ["5", "5 U", "5 USD", "5 USD te"]
         .iter()
@@ -554,7 +529,7 @@ async fn only_the_settled_query_is_answered_and_unchosen_drafts_are_discarded() 
 #[tokio::test]
 async fn a_discarded_draft_paid_all_the_same_is_reported_and_counted_once() {
     let app = TestApp::spawn_with(FAST).await;
-    let user = seller(&app, 3111).await;
+    let user = app.seller(3111).await;
     let (_, answer) = ask(&app, &user, "5 USD iced coffee").await;
     let draft = charge_id_of(&answer.results[0].id);
     // What the customer scanned: the draft's card.
@@ -564,7 +539,7 @@ async fn a_discarded_draft_paid_all_the_same_is_reported_and_counted_once() {
     wait_charge(&app, draft, |c| c.status == ChargeStatus::Discarded).await;
 
     let since = app.telegram.call_count();
-    pay(&app, &md5, "5");
+    app.pay(&md5, "5", BakongCurrency::Usd, SELLER_ACCOUNT);
     let paid = wait_charge(&app, draft, |c| c.status == ChargeStatus::Paid).await;
     assert_eq!(paid.paid_after, Some(khqr_bot::store::PaidAfter::Discarded));
     let told = |c: &Call| {
@@ -621,7 +596,7 @@ async fn a_discarded_draft_paid_all_the_same_is_reported_and_counted_once() {
 #[tokio::test]
 async fn an_inline_card_paid_after_cancel_turns_paid_late_in_the_customers_chat() {
     let app = TestApp::spawn_with(FAST).await;
-    let user = seller(&app, 3110).await;
+    let user = app.seller(3110).await;
     let (charge, chosen) = send_card(&app, &user, "5 USD iced coffee").await;
     let inline_id = chosen.inline_message_id.unwrap();
 
@@ -635,7 +610,7 @@ async fn an_inline_card_paid_after_cancel_turns_paid_late_in_the_customers_chat(
 
     // The customer had already scanned it and pays now.
     let since = app.telegram.call_count();
-    pay(&app, &charge.md5, "5");
+    app.pay(&charge.md5, "5", BakongCurrency::Usd, SELLER_ACCOUNT);
     let paid = wait_charge(&app, charge.id.0, |c| c.status == ChargeStatus::Paid).await;
     assert_eq!(paid.paid_after, Some(khqr_bot::store::PaidAfter::Cancelled));
     let notice = app
@@ -682,11 +657,11 @@ async fn an_inline_card_paid_after_cancel_turns_paid_late_in_the_customers_chat(
 #[tokio::test]
 async fn an_underpaid_inline_card_tells_the_customer_what_arrived_and_not_to_pay_again() {
     let app = TestApp::spawn_with(FAST).await;
-    let user = seller(&app, 3112).await;
+    let user = app.seller(3112).await;
     let (charge, chosen) = send_card(&app, &user, "5 USD iced coffee").await;
     let inline_id = chosen.inline_message_id.unwrap();
     let since = app.telegram.call_count();
-    pay(&app, &charge.md5, "4");
+    app.pay(&charge.md5, "4", BakongCurrency::Usd, SELLER_ACCOUNT);
     inline_edit(&app, "editMessageMedia", &inline_id, since).await;
     let (caption, buttons, png) = customer_card(&app, &inline_id);
     let caption = caption.unwrap();

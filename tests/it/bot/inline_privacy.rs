@@ -5,23 +5,14 @@
 
 use std::time::Duration;
 
-use crate::support::app::{TestApp, WAIT};
-use crate::support::fake_telegram::{Call, TgUser};
-use khqr_bot::bakong::sandbox::Payment;
-use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
+use crate::support::app::{TestApp, WAIT, no_qr_in};
+use crate::support::fake_telegram::Call;
 use khqr_bot::store::{Charge, ChargeId, ChargeStatus};
 
 const FAST: &[(&str, &str)] = &[("POLL_INTERVAL_SECS", "1")];
 /// A group of the seller's customers (the bot is not in it).
 const CUSTOMER_CHAT: i64 = -880_000_024;
 const PAYER: &str = "payer.account@wing";
-
-async fn seller(app: &TestApp, id: i64) -> TgUser {
-    let user = TgUser::english(id);
-    app.setup_merchant(&user, "sokha@aclb", "Sokha Coffee", "Phnom Penh")
-        .await;
-    user
-}
 
 async fn wait_charge(app: &TestApp, id: ChargeId, pred: impl Fn(&Charge) -> bool) -> Charge {
     let deadline = tokio::time::Instant::now() + WAIT;
@@ -37,16 +28,6 @@ async fn wait_charge(app: &TestApp, id: ChargeId, pred: impl Fn(&Charge) -> bool
     }
 }
 
-fn pay(app: &TestApp, md5: &str, amount: &str) {
-    let mut p = Payment::new(
-        &DecimalAmount::parse(amount).unwrap(),
-        BakongCurrency::Usd,
-        "sokha@aclb",
-    );
-    p.from_account_id = Some(PAYER.into());
-    app.bakong.pay(md5, p).unwrap();
-}
-
 async fn inline_edit(app: &TestApp, method: &str, inline_id: &str, since: usize) -> Call {
     app.telegram
         .wait_for_since(
@@ -57,11 +38,6 @@ async fn inline_edit(app: &TestApp, method: &str, inline_id: &str, since: usize)
         )
         .await
         .unwrap()
-}
-
-fn no_qr_in(png: &[u8]) -> bool {
-    let img = image::load_from_memory(png).unwrap().to_luma8();
-    rqrr::PreparedImage::prepare(img).detect_grids().is_empty()
 }
 
 /// The card in the customer's chat: caption, whether it has buttons, photo file id.
@@ -79,7 +55,7 @@ fn customer_card(app: &TestApp, inline_id: &str) -> (String, bool, String) {
 #[tokio::test]
 async fn a_paid_card_in_a_customers_chat_names_no_payer_and_no_transaction() {
     let mut app = TestApp::spawn_with(FAST).await;
-    let user = seller(&app, 24_701).await;
+    let user = app.seller(24_701).await;
     let qid = app.telegram.send_inline_query(&user, "5 USD tea", "group");
     let answer = app.telegram.wait_inline_answer(&qid, WAIT).await.unwrap();
     let result = &answer.results[0];
@@ -95,7 +71,7 @@ async fn a_paid_card_in_a_customers_chat_names_no_payer_and_no_transaction() {
     .await;
 
     let since = app.telegram.call_count();
-    pay(&app, &charge.md5, "5");
+    app.pay_from(&charge.md5, "5", PAYER);
     inline_edit(&app, "editMessageMedia", &inline_id, since).await;
     let paid = wait_charge(&app, id, |c| c.status == ChargeStatus::Paid).await;
     let hash = paid.bakong_hash.clone().unwrap();
@@ -134,7 +110,7 @@ async fn a_paid_card_in_a_customers_chat_names_no_payer_and_no_transaction() {
 #[tokio::test]
 async fn send_to_customer_after_the_charge_settled_shows_the_status_card_not_the_qr() {
     let mut app = TestApp::spawn_with(FAST).await;
-    let user = seller(&app, 24_711).await;
+    let user = app.seller(24_711).await;
     app.charge_photo(&user, "/charge 6 USD tea").await;
     let m = app.merchant(&user).await.unwrap();
     let charge = app.store.merchant_charges(m.id, 1).await.unwrap().remove(0);
@@ -149,7 +125,7 @@ async fn send_to_customer_after_the_charge_settled_shows_the_status_card_not_the
     assert_eq!(result.kind, "photo");
     // … the customer pays (another copy) and the private card turns paid …
     let since = app.telegram.call_count();
-    pay(&app, &charge.md5, "6");
+    app.pay_from(&charge.md5, "6", PAYER);
     app.telegram
         .wait_for_since(
             since,

@@ -8,8 +8,6 @@
 
 use crate::support::app::{TestApp, WAIT};
 use crate::support::fake_telegram::{Call, TgUser};
-use khqr_bot::bakong::sandbox::Payment;
-use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
 use khqr_bot::bot::bill_ref::BillRef;
 use khqr_bot::i18n::Lang;
 use khqr_bot::store::{Charge, ChargeStatus};
@@ -35,28 +33,6 @@ async fn charge(app: &TestApp, device: &TgUser, text: &str) -> (Call, Charge) {
     let m = app.merchant(device).await.unwrap();
     let c = app.store.merchant_charges(m.id, 1).await.unwrap().remove(0);
     (call, c)
-}
-
-fn pay(app: &TestApp, c: &Charge, amount: &str) {
-    let mut p = Payment::new(
-        &DecimalAmount::parse(amount).unwrap(),
-        BakongCurrency::Usd,
-        "sokha@aclb",
-    );
-    p.from_account_id = Some("dara@wing".into());
-    app.bakong.pay(&c.md5, p).unwrap();
-}
-
-async fn wait_status(app: &TestApp, c: &Charge, status: ChargeStatus) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while app.store.charge(c.id).await.unwrap().unwrap().status != status {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "charge {} never became {status:?}",
-            c.id
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
 }
 
 /// The caption of the first successful edit of the charge's card at or after `since`.
@@ -126,7 +102,7 @@ async fn everything_speaks(app: &TestApp, device: &TgUser, lang: Lang) {
     assert_speaks(lang, "the card's buttons", &buttons.concat());
 
     let since = app.telegram.call_count();
-    pay(app, &paid, "5.00");
+    app.pay_from(&paid.md5, "5.00", "dara@wing");
     let caption = edit_caption(app, device, &paid, since).await;
     assert_speaks(lang, "the watcher's paid edit", &caption);
     assert!(caption.contains("$5.00"), "{caption}");
@@ -146,9 +122,9 @@ async fn everything_speaks(app: &TestApp, device: &TgUser, lang: Lang) {
         "the cancelled edit",
         &edit_caption(app, device, &late, since).await,
     );
-    wait_status(app, &late, ChargeStatus::Cancelled).await;
+    app.wait_status(late.id, ChargeStatus::Cancelled).await;
     let since = app.telegram.call_count();
-    pay(app, &late, "2.00");
+    app.pay_from(&late.md5, "2.00", "dara@wing");
     assert_speaks(
         lang,
         "the paid-late notice",

@@ -20,13 +20,6 @@ const FAST: &[(&str, &str)] = &[("POLL_INTERVAL_SECS", "1")];
 /// `bot::links_buy::REQUEST_GAP_SECS`: one link request per buyer per this many seconds.
 const REQUEST_GAP_SECS: i64 = 5;
 
-async fn seller(app: &TestApp, id: i64) -> TgUser {
-    let user = TgUser::english(id);
-    app.setup_merchant(&user, "sokha@aclb", "Sokha Coffee", "Phnom Penh")
-        .await;
-    user
-}
-
 /// `/link …` → the link's code, after checking the reply carries its exact t.me URL and
 /// the poster that follows scans (rqrr and rxing, as a phone) to that URL.
 async fn make_link(app: &TestApp, user: &TgUser, args: &str) -> String {
@@ -87,70 +80,12 @@ async fn charge_in(app: &TestApp, png: &[u8]) -> Charge {
     app.store.charge(ChargeId(id)).await.unwrap().unwrap()
 }
 
-async fn wait_status(app: &TestApp, id: ChargeId, status: ChargeStatus) -> Charge {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let c = app.store.charge(id).await.unwrap().unwrap();
-        if c.status == status {
-            return c;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "charge {id} stayed {:?}, expected {status:?}",
-            c.status
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-fn pay(app: &TestApp, md5: &str, amount: &str, from: &str) {
-    let mut p = Payment::new(
-        &DecimalAmount::parse(amount).unwrap(),
-        BakongCurrency::Usd,
-        "sokha@aclb",
-    );
-    p.from_account_id = Some(from.into());
-    app.bakong.pay(md5, p).unwrap();
-}
-
-async fn message_containing(app: &TestApp, chat: i64, since: usize, word: &str) -> String {
-    app.telegram
-        .wait_for_since(
-            since,
-            "sendMessage",
-            |c| c.chat_id() == Some(chat) && c.text().is_some_and(|t| t.contains(word)),
-            WAIT,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("no message with {word:?} to {chat}: {e}"))
-        .text()
-        .unwrap()
-        .to_owned()
-}
-
 fn texts_containing(app: &TestApp, chat: i64, word: &str) -> usize {
     app.telegram
         .sent_texts(chat)
         .iter()
         .filter(|t| t.contains(word))
         .count()
-}
-
-async fn edited_to(app: &TestApp, chat: i64, message: i32, since: usize, word: &str) -> Call {
-    app.telegram
-        .wait_for_since(
-            since,
-            "editMessageMedia",
-            |c| {
-                c.chat_id() == Some(chat)
-                    && c.message_id() == Some(message)
-                    && c.succeeded()
-                    && c.caption().is_some_and(|t| t.contains(word))
-            },
-            WAIT,
-        )
-        .await
-        .unwrap()
 }
 
 async fn button_answer(app: &TestApp, callback_id: &str) -> String {
@@ -177,7 +112,7 @@ async fn link_charges(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn a_link_bought_by_two_buyers_is_paid_twice_and_the_seller_told_twice() {
     let app = TestApp::spawn_with(FAST).await;
-    let shop = seller(&app, 5101).await;
+    let shop = app.seller(5101).await;
     let code = make_link(&app, &shop, "5 USD iced coffee max 20").await;
     let seller_row = app.merchant(&shop).await.unwrap();
 
@@ -230,26 +165,21 @@ async fn a_link_bought_by_two_buyers_is_paid_twice_and_the_seller_told_twice() {
     );
 
     let since = app.telegram.call_count();
-    pay(&app, &dara_charge.md5, "5", "dara@wing");
-    edited_to(&app, dara.id, dara_charge.message_id.unwrap(), since, "បាន").await;
-    let sale = message_containing(&app, shop.id, since, "Dara paid").await;
+    app.pay_from(&dara_charge.md5, "5", "dara@wing");
+    app.edited_to(dara.id, dara_charge.message_id.unwrap(), since, "បាន")
+        .await;
+    let sale = app.message_containing(shop.id, since, "Dara paid").await;
     assert!(
         sale.contains("$5.00") && sale.contains("iced coffee") && sale.contains("dara@wing"),
         "{sale}"
     );
     let since = app.telegram.call_count();
-    pay(&app, &john_charge.md5, "5", "john@aclb");
-    edited_to(
-        &app,
-        john.id,
-        john_charge.message_id.unwrap(),
-        since,
-        "Paid",
-    )
-    .await;
-    message_containing(&app, shop.id, since, "John paid").await;
-    wait_status(&app, dara_charge.id, ChargeStatus::Paid).await;
-    wait_status(&app, john_charge.id, ChargeStatus::Paid).await;
+    app.pay_from(&john_charge.md5, "5", "john@aclb");
+    app.edited_to(john.id, john_charge.message_id.unwrap(), since, "Paid")
+        .await;
+    app.message_containing(shop.id, since, "John paid").await;
+    app.wait_status(dara_charge.id, ChargeStatus::Paid).await;
+    app.wait_status(john_charge.id, ChargeStatus::Paid).await;
 
     // Told exactly once each, even after more rounds.
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -271,13 +201,13 @@ async fn a_link_bought_by_two_buyers_is_paid_twice_and_the_seller_told_twice() {
 #[tokio::test]
 async fn five_buyers_racing_for_the_last_two_units_get_two_qrs() {
     let app = TestApp::spawn_with(FAST).await;
-    let shop = seller(&app, 5102).await;
+    let shop = app.seller(5102).await;
     let code = make_link(&app, &shop, "3 USD cake max 3").await;
     // One unit sold already.
     let first = TgUser::new(5300, "First").with_language("en");
     let (_, sold) = open_link(&app, &first, &code).await;
-    pay(&app, &sold.md5, "3", "first@wing");
-    wait_status(&app, sold.id, ChargeStatus::Paid).await;
+    app.pay_from(&sold.md5, "3", "first@wing");
+    app.wait_status(sold.id, ChargeStatus::Paid).await;
 
     let buyers: Vec<TgUser> = (1..=5)
         .map(|i| TgUser::new(5300 + i, format!("Racer{i}")).with_language("en"))
@@ -329,7 +259,7 @@ async fn five_buyers_racing_for_the_last_two_units_get_two_qrs() {
 #[tokio::test]
 async fn an_expired_qr_is_renewed_by_its_buyer_only_and_a_late_payment_is_reported() {
     let app = TestApp::spawn_with(FAST).await;
-    let shop = seller(&app, 5103).await;
+    let shop = app.seller(5103).await;
     let code = make_link(&app, &shop, "2 USD tea max 1").await;
     let buyer = TgUser::new(5401, "Sophea").with_language("en");
     let other = TgUser::new(5402, "Other").with_language("en");
@@ -346,8 +276,8 @@ async fn an_expired_qr_is_renewed_by_its_buyer_only_and_a_late_payment_is_report
         .await
         .unwrap();
     let since = app.telegram.call_count();
-    let edit = edited_to(&app, buyer.id, message, since, "Expired").await;
-    let expired = wait_status(&app, charge.id, ChargeStatus::Expired).await;
+    let edit = app.edited_to(buyer.id, message, since, "Expired").await;
+    let expired = app.wait_status(charge.id, ChargeStatus::Expired).await;
     let buttons = edit.inline_buttons();
     assert_eq!(buttons.len(), 1, "{buttons:?}");
     let new_qr = buttons[0][0].1.clone();
@@ -375,8 +305,8 @@ async fn an_expired_qr_is_renewed_by_its_buyer_only_and_a_late_payment_is_report
     // The renewed QR is paid, and then the expired one too (late): money is never refused;
     // the seller hears it came late and beyond the limit of 1.
     let since = app.telegram.call_count();
-    pay(&app, &renewed.md5, "2", "sophea@wing");
-    message_containing(&app, shop.id, since, "Sophea paid").await;
+    app.pay_from(&renewed.md5, "2", "sophea@wing");
+    app.message_containing(shop.id, since, "Sophea paid").await;
     let since = app.telegram.call_count();
     let mut late = Payment::new(
         &DecimalAmount::parse("2").unwrap(),
@@ -386,10 +316,10 @@ async fn an_expired_qr_is_renewed_by_its_buyer_only_and_a_late_payment_is_report
     late.from_account_id = Some("sophea@wing".into());
     late.created_date_ms = Some(u64::try_from(expired.expires_at + 20).unwrap() * 1000);
     app.bakong.pay(&charge.md5, late).unwrap();
-    let sale = message_containing(&app, shop.id, since, "Sophea paid").await;
+    let sale = app.message_containing(shop.id, since, "Sophea paid").await;
     assert!(sale.contains("after the QR code had expired"), "{sale}");
     assert!(sale.contains("beyond the link's limit"), "{sale}");
-    edited_to(&app, buyer.id, message, since, "Paid").await;
+    app.edited_to(buyer.id, message, since, "Paid").await;
     // One message for the late payment (no second "paid late" notice), to the seller only.
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(texts_containing(&app, shop.id, "Sophea paid"), 2);
@@ -404,7 +334,7 @@ async fn an_expired_qr_is_renewed_by_its_buyer_only_and_a_late_payment_is_report
 #[tokio::test]
 async fn paused_closed_and_ended_links_create_nothing_and_only_the_owner_manages_them() {
     let app = TestApp::spawn_with(FAST).await;
-    let shop = seller(&app, 5104).await;
+    let shop = app.seller(5104).await;
     let code = make_link(&app, &shop, "1 USD water").await;
     let buyer = TgUser::new(5501, "Buyer").with_language("en");
 
@@ -419,7 +349,7 @@ async fn paused_closed_and_ended_links_create_nothing_and_only_the_owner_manages
     let list_id = app.telegram.chat(shop.id).last().unwrap().message_id;
 
     // Not the owner: refused, nothing changes.
-    let stranger = seller(&app, 5105).await;
+    let stranger = app.seller(5105).await;
     let press = app.telegram.press_button(&stranger, list_id, &pause);
     assert!(button_answer(&app, &press).await.contains("not yours"));
     let press = app.telegram.press_button(&buyer, list_id, &close);
@@ -466,12 +396,12 @@ async fn paused_closed_and_ended_links_create_nothing_and_only_the_owner_manages
 #[tokio::test]
 async fn a_variable_amount_is_asked_and_checked_like_charge() {
     let app = TestApp::spawn_with(FAST).await;
-    let shop = seller(&app, 5106).await;
+    let shop = app.seller(5106).await;
     let code = make_link(&app, &shop, "any USD donation").await;
     let buyer = TgUser::new(5601, "Giver").with_language("en");
     let since = app.telegram.call_count();
     app.telegram.send_text(&buyer, &format!("/start {code}"));
-    let asked = message_containing(&app, buyer.id, since, "How much").await;
+    let asked = app.message_containing(buyer.id, since, "How much").await;
     assert!(asked.contains("USD"), "{asked}");
 
     for (bad, reason) in [
@@ -507,7 +437,7 @@ async fn a_variable_amount_is_asked_and_checked_like_charge() {
 #[tokio::test]
 async fn a_buyer_checks_their_own_qr_and_never_acts_on_anothers() {
     let app = TestApp::spawn_with(&[("POLL_INTERVAL_SECS", "30")]).await;
-    let shop = seller(&app, 5107).await;
+    let shop = app.seller(5107).await;
     let code = make_link(&app, &shop, "4 USD noodles").await;
     let a = TgUser::new(5701, "Alpha").with_language("en");
     let b = TgUser::new(5702, "Bravo").with_language("en");
@@ -545,12 +475,12 @@ async fn a_buyer_checks_their_own_qr_and_never_acts_on_anothers() {
     let press = app.telegram.press_button(&a, a_message, &check);
     assert!(button_answer(&app, &press).await.contains("Just checked"));
     // Paid: the next check (after the gap) finds it at once.
-    pay(&app, &a_charge.md5, "4", "alpha@wing");
+    app.pay_from(&a_charge.md5, "4", "alpha@wing");
     app.advance_clock(11);
     let press = app.telegram.press_button(&a, a_message, &check);
     let said = button_answer(&app, &press).await;
     assert!(said.contains("Paid") || said.contains("received"), "{said}");
-    wait_status(&app, a_charge.id, ChargeStatus::Paid).await;
+    app.wait_status(a_charge.id, ChargeStatus::Paid).await;
     assert_eq!(
         app.store.charge(a_charge.id).await.unwrap().unwrap().status,
         ChargeStatus::Paid
@@ -572,7 +502,7 @@ fn photos_in_chat(app: &TestApp, chat: i64) -> Vec<(i32, String)> {
 #[tokio::test]
 async fn opening_a_link_again_shows_the_same_qr_and_it_is_the_card_that_turns_paid() {
     let app = TestApp::spawn_with(FAST).await;
-    let shop = seller(&app, 5108).await;
+    let shop = app.seller(5108).await;
     let code = make_link(&app, &shop, "1 USD gum").await;
     let buyer = TgUser::new(5801, "Again").with_language("en");
     let (first_photo, charge) = open_link(&app, &buyer, &code).await;
@@ -596,7 +526,9 @@ async fn opening_a_link_again_shows_the_same_qr_and_it_is_the_card_that_turns_pa
         .wait_for_since(since, "sendPhoto", |c| c.chat_id() == Some(buyer.id), WAIT)
         .await
         .unwrap();
-    let said = message_containing(&app, buyer.id, since, "here it is again").await;
+    let said = app
+        .message_containing(buyer.id, since, "here it is again")
+        .await;
     assert!(said.contains("valid until"), "{said}");
     assert_eq!(again.str_param("photo"), Some(first.file_id.as_str()));
     let shown = app.telegram.sent_photos(buyer.id);
@@ -621,9 +553,10 @@ async fn opening_a_link_again_shows_the_same_qr_and_it_is_the_card_that_turns_pa
 
     // Paid: the card the buyer now sees turns paid; the seller is told once.
     let since = app.telegram.call_count();
-    pay(&app, &charge.md5, "1", "again@wing");
-    edited_to(&app, buyer.id, shown[1].message_id, since, "Paid").await;
-    message_containing(&app, shop.id, since, "Again paid").await;
+    app.pay_from(&charge.md5, "1", "again@wing");
+    app.edited_to(buyer.id, shown[1].message_id, since, "Paid")
+        .await;
+    app.message_containing(shop.id, since, "Again paid").await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(texts_containing(&app, shop.id, "Again paid"), 1);
     // Paid, so the next /start makes a fresh QR.
@@ -635,14 +568,16 @@ async fn opening_a_link_again_shows_the_same_qr_and_it_is_the_card_that_turns_pa
 #[tokio::test]
 async fn new_qr_on_an_expired_card_shows_the_qr_still_open_instead_of_a_second() {
     let app = TestApp::spawn_with(FAST).await;
-    let shop = seller(&app, 5111).await;
+    let shop = app.seller(5111).await;
     let code = make_link(&app, &shop, "1 USD gum").await;
     let buyer = TgUser::new(5811, "Twice").with_language("km");
     let (_, old) = open_link(&app, &buyer, &code).await;
     // Counted before the expiry: the edit may go out before the status is seen expired.
     let since = app.telegram.call_count();
     expire_now(&app, old.id).await;
-    let edit = edited_to(&app, buyer.id, old.message_id.unwrap(), since, "ផុតកំណត់").await;
+    let edit = app
+        .edited_to(buyer.id, old.message_id.unwrap(), since, "ផុតកំណត់")
+        .await;
     let new_qr = edit.inline_buttons()[0][0].1.clone();
     // A fresh QR from the link itself …
     app.advance_clock(REQUEST_GAP_SECS);
@@ -670,7 +605,7 @@ async fn expire_now(app: &TestApp, id: ChargeId) {
         .execute(app.store.pool())
         .await
         .unwrap();
-    wait_status(app, id, ChargeStatus::Expired).await;
+    app.wait_status(id, ChargeStatus::Expired).await;
 }
 
 /// `buyer` opens the link after the per-buyer gap; the text they got if no QR came.
@@ -706,7 +641,7 @@ async fn try_open(app: &TestApp, buyer: &TgUser, code: &str) -> Result<Charge, S
 #[tokio::test]
 async fn three_throwaway_buyers_cannot_keep_a_limited_link_sold_out() {
     let app = TestApp::spawn_with(FAST).await;
-    let shop = seller(&app, 5112).await;
+    let shop = app.seller(5112).await;
     let code = make_link(&app, &shop, "2 USD cake max 2").await;
     let [a, b, c] =
         [5821, 5822, 5823].map(|id| TgUser::new(id, format!("Hoarder{id}")).with_language("en"));
@@ -757,8 +692,8 @@ async fn three_throwaway_buyers_cannot_keep_a_limited_link_sold_out() {
     let links = app.say(&shop, "/links").await;
     assert!(links.contains("held by open QR codes: 2"), "{links}");
     // The honest buyer pays: one sold, one held.
-    pay(&app, &h1.md5, "2", "honest@wing");
-    wait_status(&app, h1.id, ChargeStatus::Paid).await;
+    app.pay_from(&h1.md5, "2", "honest@wing");
+    app.wait_status(h1.id, ChargeStatus::Paid).await;
     let links = app.say(&shop, "/links").await;
     assert!(links.contains("1 of 2 sold"), "{links}");
     assert!(links.contains("held by open QR codes: 1"), "{links}");
@@ -768,7 +703,7 @@ async fn three_throwaway_buyers_cannot_keep_a_limited_link_sold_out() {
 #[tokio::test]
 async fn an_any_link_with_bounds_refuses_amounts_outside_them_in_the_buyers_language() {
     let app = TestApp::spawn_with(FAST).await;
-    let shop = seller(&app, 5113).await;
+    let shop = app.seller(5113).await;
     // A bare `max 50` could mean uses or dollars here: refused with both spellings.
     let said = app.say(&shop, "/link any USD min 1 max 50 donation").await;
     assert!(
@@ -785,7 +720,7 @@ async fn an_any_link_with_bounds_refuses_amounts_outside_them_in_the_buyers_lang
     let km = TgUser::new(5831, "Dara").with_language("km");
     let since = app.telegram.call_count();
     app.telegram.send_text(&km, &format!("/start {code}"));
-    let asked = message_containing(&app, km.id, since, "ប៉ុន្មាន").await;
+    let asked = app.message_containing(km.id, since, "ប៉ុន្មាន").await;
     assert!(asked.contains("ពី $1.00 ដល់ $50.00"), "{asked}");
     for bad in ["0.99", "50.01", "1000"] {
         let said = app.say(&km, bad).await;
@@ -798,7 +733,7 @@ async fn an_any_link_with_bounds_refuses_amounts_outside_them_in_the_buyers_lang
     app.advance_clock(REQUEST_GAP_SECS);
     let since = app.telegram.call_count();
     app.telegram.send_text(&en, &format!("/start {code}"));
-    message_containing(&app, en.id, since, "How much").await;
+    app.message_containing(en.id, since, "How much").await;
     let said = app.say(&en, "0.50").await;
     assert!(
         said.contains("This link takes amounts from $1.00 to $50.00"),
@@ -823,7 +758,7 @@ async fn an_any_link_with_bounds_refuses_amounts_outside_them_in_the_buyers_lang
 #[tokio::test]
 async fn link_options_are_read_wherever_they_stand_or_refused_with_a_hint() {
     let app = TestApp::spawn_with(FAST).await;
-    let shop = seller(&app, 5114).await;
+    let shop = app.seller(5114).await;
     let code = make_link(&app, &shop, "1.5 USD max 2 cake").await;
     let link = app
         .store
@@ -867,14 +802,14 @@ async fn link_options_are_read_wherever_they_stand_or_refused_with_a_hint() {
 #[tokio::test]
 async fn a_link_code_sent_in_a_group_is_only_the_welcome() {
     let app = TestApp::spawn_with(FAST).await;
-    let shop = seller(&app, 5109).await;
+    let shop = app.seller(5109).await;
     let code = make_link(&app, &shop, "1 USD gum").await;
     let buyer = TgUser::new(5901, "Grouped").with_language("en");
     const GROUP: i64 = -1_005_550_001;
     let since = app.telegram.call_count();
     app.telegram
         .send_group_text(&buyer, GROUP, &format!("/start {code}"));
-    message_containing(&app, GROUP, since, "Hello").await;
+    app.message_containing(GROUP, since, "Hello").await;
     app.wait_no_creating_charges().await;
     assert_eq!(app.charge_count().await, 0);
     assert!(app.telegram.sent_photos(buyer.id).is_empty());
@@ -883,7 +818,7 @@ async fn a_link_code_sent_in_a_group_is_only_the_welcome() {
 #[tokio::test]
 async fn a_link_charge_survives_a_restart_and_is_paid_in_the_buyers_chat() {
     let mut app = TestApp::spawn_with(FAST).await;
-    let shop = seller(&app, 5110).await;
+    let shop = app.seller(5110).await;
     let code = make_link(&app, &shop, "6 USD soup max 5").await;
     let buyer = TgUser::new(5951, "Restart").with_language("en");
     let (_, charge) = open_link(&app, &buyer, &code).await;
@@ -891,9 +826,10 @@ async fn a_link_charge_survives_a_restart_and_is_paid_in_the_buyers_chat() {
     app.start().await;
 
     let since = app.telegram.call_count();
-    pay(&app, &charge.md5, "6", "restart@wing");
-    edited_to(&app, buyer.id, charge.message_id.unwrap(), since, "Paid").await;
-    let sale = message_containing(&app, shop.id, since, "Restart paid").await;
+    app.pay_from(&charge.md5, "6", "restart@wing");
+    app.edited_to(buyer.id, charge.message_id.unwrap(), since, "Paid")
+        .await;
+    let sale = app.message_containing(shop.id, since, "Restart paid").await;
     assert!(sale.contains("$6.00") && sale.contains("soup"), "{sale}");
     let links = app.say(&shop, "/links").await;
     assert!(links.contains("1 of 5 sold"), "{links}");

@@ -59,29 +59,6 @@ async fn reply_containing(app: &TestApp, user: &TgUser, since: usize, needle: &s
     call.text().unwrap().to_owned()
 }
 
-/// Waits for a message to `user` containing `needle` (sent at any time).
-async fn message_containing(app: &TestApp, user: &TgUser, needle: &str) -> String {
-    let call = app
-        .telegram
-        .wait_for_since(
-            0,
-            "sendMessage",
-            |c| c.chat_id() == Some(user.id) && c.text().is_some_and(|t| t.contains(needle)),
-            WAIT,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("no message containing {needle:?}: {e:?}"));
-    call.text().unwrap().to_owned()
-}
-
-fn messages_containing(app: &TestApp, user: &TgUser, needle: &str) -> usize {
-    app.telegram
-        .calls_of("sendMessage")
-        .iter()
-        .filter(|c| c.chat_id() == Some(user.id) && c.text().is_some_and(|t| t.contains(needle)))
-        .count()
-}
-
 fn renew_calls(log: &[LoggedRequest]) -> Vec<&LoggedRequest> {
     log.iter().filter(|r| r.path == "/v1/renew_token").collect()
 }
@@ -185,7 +162,7 @@ async fn a_token_two_days_from_expiry_renews_itself_and_charges_confirm_with_the
         .expires_at()
         .unwrap() as i64;
 
-    let text = message_containing(&app, &user, RENEWED).await;
+    let text = app.message_containing(user.id, 0, RENEWED).await;
     let m = app.merchant(&user).await.unwrap();
     let new_exp = m.profile.as_ref().unwrap().token_expires_at.unwrap();
     assert!(new_exp >= old_exp + 80 * DAY as i64, "new expiry {new_exp}");
@@ -214,7 +191,7 @@ async fn a_token_two_days_from_expiry_renews_itself_and_charges_confirm_with_the
     // Nothing left to do; told once.
     let again = extra_pass(&app).await;
     assert_eq!((again.claimed, again.calls), (0, 0), "{again:?}");
-    assert_eq!(messages_containing(&app, &user, RENEWED), 1);
+    assert_eq!(app.messages_containing(user.id, RENEWED), 1);
 }
 
 #[tokio::test]
@@ -225,7 +202,7 @@ async fn a_refused_token_with_an_email_renews_at_once_and_the_charge_is_still_co
     assert!(app.bakong.expire_token(&old));
     // A pending charge meets the 401: polling stops, the renewal starts at once.
     charge_and_pay(&app, &user).await;
-    message_containing(&app, &user, RENEWED).await;
+    app.message_containing(user.id, 0, RENEWED).await;
     let log = app.bakong.request_log();
     assert!(
         log.iter()
@@ -242,7 +219,7 @@ async fn without_an_email_there_are_reminders_only() {
     let app = TestApp::spawn_with(FAST).await;
     let user = TgUser::english(1703);
     setup(&app, &user, Duration::from_secs(2 * DAY), "skip").await;
-    let reminder = message_containing(&app, &user, REMINDER).await;
+    let reminder = app.message_containing(user.id, 0, REMINDER).await;
     assert!(reminder.contains("2 day(s)"), "{reminder}");
     let pass = extra_pass(&app).await;
     assert_eq!((pass.claimed, pass.calls), (0, 0), "{pass:?}");
@@ -260,7 +237,7 @@ async fn a_refused_renewal_sends_one_message_and_the_reminders_continue() {
     let user = TgUser::english(1704);
     setup(&app, &user, Duration::from_secs(2 * DAY), WRONG).await;
 
-    let refused = message_containing(&app, &user, NOT_RENEWED).await;
+    let refused = app.message_containing(user.id, 0, NOT_RENEWED).await;
     assert_eq!(
         refused,
         khqr_bot::t!(khqr_bot::i18n::Lang::En, "notice-renewal-failed")
@@ -269,18 +246,18 @@ async fn a_refused_renewal_sends_one_message_and_the_reminders_continue() {
         refused.contains("/token") && !refused.contains("does not know"),
         "{refused}"
     );
-    message_containing(&app, &user, REMINDER).await;
+    app.message_containing(user.id, 0, REMINDER).await;
     // The next day's reminder still comes; the renewal is not asked again.
     app.advance_clock(DAY as i64);
     let deadline = tokio::time::Instant::now() + WAIT;
-    while messages_containing(&app, &user, REMINDER) < 2 {
+    while app.messages_containing(user.id, REMINDER) < 2 {
         assert!(tokio::time::Instant::now() < deadline, "no second reminder");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let pass = extra_pass(&app).await;
     assert_eq!((pass.claimed, pass.calls), (0, 0), "{pass:?}");
     assert_eq!(renew_calls(&app.bakong.request_log()).len(), 1);
-    assert_eq!(messages_containing(&app, &user, NOT_RENEWED), 1);
+    assert_eq!(app.messages_containing(user.id, NOT_RENEWED), 1);
 
     // A corrected email gets its own, single attempt. The renewal it starts may report
     // before the handler's own reply is sent, so the reply is looked for by its text, not
@@ -299,7 +276,7 @@ async fn a_refused_renewal_sends_one_message_and_the_reminders_continue() {
         .unwrap();
     let reply = reply.text().unwrap_or_default();
     assert!(reply.contains("Email saved"), "{reply}");
-    message_containing(&app, &user, RENEWED).await;
+    app.message_containing(user.id, 0, RENEWED).await;
     assert_eq!(renew_calls(&app.bakong.request_log()).len(), 2);
 }
 
@@ -311,7 +288,7 @@ async fn a_mailed_token_an_unknown_email_or_a_down_email_server_read_the_same() 
     app.bakong.set_renewal_mode(RenewalMode::Mailed);
     let user = TgUser::english(1705);
     let old = setup(&app, &user, Duration::from_secs(2 * DAY), EMAIL).await;
-    let mailed = message_containing(&app, &user, NOT_RENEWED).await;
+    let mailed = app.message_containing(user.id, 0, NOT_RENEWED).await;
     assert!(mailed.contains("/token"), "{mailed}");
     let m = app.merchant(&user).await.unwrap();
     assert_eq!(m.token_version, 1, "nothing stored");
@@ -336,8 +313,8 @@ async fn a_mailed_token_an_unknown_email_or_a_down_email_server_read_the_same() 
     let since = app.telegram.call_count();
     app.telegram.send_text(&other, "dara@example.com");
     reply_containing(&app, &other, since, "Email saved").await;
-    let down = message_containing(&app, &other, NOT_RENEWED).await;
-    message_containing(&app, &other, REMINDER).await;
+    let down = app.message_containing(other.id, 0, NOT_RENEWED).await;
+    app.message_containing(other.id, 0, REMINDER).await;
     assert_eq!(renew_calls(&app.bakong.request_log()).len(), 2);
 
     app.bakong.set_renewal_mode(RenewalMode::Issue);
@@ -356,7 +333,7 @@ async fn a_mailed_token_an_unknown_email_or_a_down_email_server_read_the_same() 
     let since = app.telegram.call_count();
     app.telegram.send_text(&third, "kosal@example.com");
     reply_containing(&app, &third, since, "Email saved").await;
-    let unknown = message_containing(&app, &third, NOT_RENEWED).await;
+    let unknown = app.message_containing(third.id, 0, NOT_RENEWED).await;
     assert_eq!(renew_calls(&app.bakong.request_log()).len(), 3);
     assert_eq!(mailed, down);
     assert_eq!(mailed, unknown);
@@ -394,7 +371,7 @@ async fn a_restart_after_bakong_issued_the_token_neither_renews_twice_nor_loses_
     app.advance_clock(120);
     app.start().await;
 
-    message_containing(&app, &user, RENEWED).await;
+    app.message_containing(user.id, 0, RENEWED).await;
     let log = app.bakong.request_log();
     assert_only_new_token_after_renewal(&log, &old);
     let (state, attempts): (String, i64) =
@@ -405,7 +382,7 @@ async fn a_restart_after_bakong_issued_the_token_neither_renews_twice_nor_loses_
     assert_eq!((state.as_str(), attempts), ("renewed", 1));
     assert_eq!(app.merchant(&user).await.unwrap().token_version, 2);
     charge_and_pay(&app, &user).await;
-    assert_eq!(messages_containing(&app, &user, RENEWED), 1);
+    assert_eq!(app.messages_containing(user.id, RENEWED), 1);
 }
 
 #[tokio::test]
@@ -437,7 +414,7 @@ async fn a_restart_during_the_renew_call_asks_once_more_and_keeps_the_token() {
     assert!(app.bakong.revoke_token(&old));
 
     app.start().await;
-    message_containing(&app, &user, RENEWED).await;
+    app.message_containing(user.id, 0, RENEWED).await;
     let (state, attempts): (String, i64) =
         sqlx::query_as("SELECT state, attempts FROM token_renewals")
             .fetch_one(app.store.pool())

@@ -21,13 +21,6 @@ const FAST: &[(&str, &str)] = &[("POLL_INTERVAL_SECS", "1")];
 /// U+202E RIGHT-TO-LEFT OVERRIDE, then the words reversed: reads "✅ paid $500.00".
 const SPOOF: &str = "\u{202E}00.005$ diap ✅";
 
-async fn seller(app: &TestApp, id: i64) -> TgUser {
-    let user = TgUser::english(id);
-    app.setup_merchant(&user, "sokha@aclb", "Sokha Coffee", "Phnom Penh")
-        .await;
-    user
-}
-
 /// `/link …` → the link's code.
 async fn make_link(app: &TestApp, user: &TgUser, args: &str) -> String {
     let reply = app.say(user, &format!("/link {args}")).await;
@@ -37,22 +30,6 @@ async fn make_link(app: &TestApp, user: &TgUser, args: &str) -> String {
         .chars()
         .take_while(|c| !c.is_whitespace())
         .collect()
-}
-
-/// The first message to `chat` at or after call `since` containing `word`.
-async fn message_containing(app: &TestApp, chat: i64, since: usize, word: &str) -> String {
-    app.telegram
-        .wait_for_since(
-            since,
-            "sendMessage",
-            |c| c.chat_id() == Some(chat) && c.text().is_some_and(|t| t.contains(word)),
-            WAIT,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("no message with {word:?} to {chat}: {e}"))
-        .text()
-        .unwrap()
-        .to_owned()
 }
 
 async fn charge_shown(app: &TestApp, photo: &Call) -> Charge {
@@ -65,33 +42,17 @@ async fn charge_shown(app: &TestApp, photo: &Call) -> Charge {
     app.store.charge(ChargeId(id)).await.unwrap().unwrap()
 }
 
-async fn wait_status(app: &TestApp, id: ChargeId, status: ChargeStatus) -> Charge {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let c = app.store.charge(id).await.unwrap().unwrap();
-        if c.status == status {
-            return c;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{id} stayed {:?}",
-            c.status
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test]
 async fn a_buyer_named_backwards_is_shown_as_written_in_the_sale_message() {
     let mut app = TestApp::spawn_with(FAST).await;
-    let shop = seller(&app, 24_601).await;
+    let shop = app.seller(24_601).await;
     let code = make_link(&app, &shop, "1.25 USD cake").await;
     let buyer = TgUser::new(24_602, SPOOF).with_language("en");
 
     let since = app.telegram.call_count();
     app.telegram.send_text(&buyer, &format!("/start {code}"));
     // The buyer's own greeting shows their name as written too.
-    let greeting = message_containing(&app, buyer.id, since, "Hello").await;
+    let greeting = app.message_containing(buyer.id, since, "Hello").await;
     assert_eq!(
         greeting,
         "Hello 00.005$ diap ✅! Sokha Coffee — cake: $1.25."
@@ -112,8 +73,10 @@ async fn a_buyer_named_backwards_is_shown_as_written_in_the_sale_message() {
     );
     payment.from_account_id = Some("buyer@wing".into());
     app.bakong.pay(&charge.md5, payment).unwrap();
-    let paid = wait_status(&app, charge.id, ChargeStatus::Paid).await;
-    let sale = message_containing(&app, shop.id, since, "through your pay link").await;
+    let paid = app.wait_status(charge.id, ChargeStatus::Paid).await;
+    let sale = app
+        .message_containing(shop.id, since, "through your pay link")
+        .await;
     let time = phnom_penh_date_time(paid.paid_at.unwrap());
     // Exactly what the seller's app received: the override is gone, the words read as
     // they are ("00.005$ diap"), nothing says "paid $500.00".
@@ -132,13 +95,13 @@ async fn a_buyer_named_backwards_is_shown_as_written_in_the_sale_message() {
 #[tokio::test]
 async fn a_right_to_left_name_is_isolated_and_cannot_reorder_the_message() {
     let mut app = TestApp::spawn_with(FAST).await;
-    let shop = seller(&app, 24_611).await;
+    let shop = app.seller(24_611).await;
     let code = make_link(&app, &shop, "2 USD tea").await;
     // Hebrew, then a PDI of its own and an override trying to escape the isolation.
     let buyer = TgUser::new(24_612, "שרה\u{2069}\u{202E} 5").with_language("en");
     let since = app.telegram.call_count();
     app.telegram.send_text(&buyer, &format!("/start {code}"));
-    let greeting = message_containing(&app, buyer.id, since, "Hello").await;
+    let greeting = app.message_containing(buyer.id, since, "Hello").await;
     assert_eq!(
         greeting,
         "Hello \u{2068}שרה 5\u{2069}! Sokha Coffee — tea: $2.00."
@@ -211,7 +174,7 @@ async fn export_today(app: &TestApp, user: &TgUser) -> (Vec<u8>, Vec<u8>) {
 async fn a_formula_note_is_a_neutral_csv_cell_and_a_string_in_the_xlsx() {
     const FORMULA: &str = "=2+5+cmd|' /C calc'!A0";
     let mut app = TestApp::spawn_with(FAST).await;
-    let user = seller(&app, 24_631).await;
+    let user = app.seller(24_631).await;
     app.charge_photo(&user, &format!("/charge 1.25 USD {FORMULA}"))
         .await;
     app.charge_photo(&user, "/charge 2 USD -tea").await;

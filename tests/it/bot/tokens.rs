@@ -11,7 +11,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::support::app::{TestApp, WAIT};
+use crate::support::app::TestApp;
 use crate::support::fake_telegram::TgUser;
 use khqr_bot::bakong::sandbox::{Fault, FaultKind, LoggedRequest};
 use khqr_bot::bakong::{BakongError, Client, PROBE_MD5, Token};
@@ -88,21 +88,6 @@ async fn renewal_pass(app: &TestApp) -> RenewalReport {
     let client = Client::new(app.bakong.client_config()).unwrap();
     let renewer = Renewer::new(app.store.clone(), Arc::new(client), secrets(app));
     renewer.run_pass(app.clock_now()).await.unwrap()
-}
-
-/// Waits for a message to `user` containing `needle`.
-async fn message_containing(app: &TestApp, user: &TgUser, needle: &str) -> String {
-    let call = app
-        .telegram
-        .wait_for_since(
-            0,
-            "sendMessage",
-            |c| c.chat_id() == Some(user.id) && c.text().is_some_and(|t| t.contains(needle)),
-            WAIT,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("no message containing {needle:?}: {e:?}"));
-    call.text().unwrap().to_owned()
 }
 
 #[tokio::test]
@@ -270,7 +255,8 @@ async fn a_never_accepted_token_with_someone_else_s_email_never_triggers_renew_t
 
     // Polling meets the 401 with the far-off one; the seller is told to send /token.
     app.charge_photo(&refused, "/charge 2 USD").await;
-    message_containing(&app, &refused, "refused your API token").await;
+    app.message_containing(refused.id, 0, "refused your API token")
+        .await;
     for (user, email) in [
         (&expiring, "/email victim@example.com"),
         (&refused, "/email victim@example.com"),
@@ -279,7 +265,8 @@ async fn a_never_accepted_token_with_someone_else_s_email_never_triggers_renew_t
         assert!(reply.contains("Email saved"), "{reply}");
     }
     // The expiring one is proven before any renewal: refused, and the seller told so.
-    message_containing(&app, &expiring, "refused your API token").await;
+    app.message_containing(expiring.id, 0, "refused your API token")
+        .await;
     let pass = renewal_pass(&app).await;
     assert_eq!((pass.claimed, pass.calls), (0, 0), "{pass:?}");
     assert_eq!(renew_calls(&app), 0, "renew_token was never asked");
@@ -318,7 +305,7 @@ async fn a_renewed_token_of_another_registration_is_discarded_unused() {
     let since = app.telegram.call_count();
     app.telegram
         .send_text(&attacker, "/email victim@example.com");
-    let told = message_containing(&app, &attacker, NOT_RENEWED).await;
+    let told = app.message_containing(attacker.id, 0, NOT_RENEWED).await;
     assert_eq!(
         told,
         khqr_bot::t!(khqr_bot::i18n::Lang::En, "notice-renewal-failed")

@@ -9,17 +9,18 @@
 //! so a missing driver fails). Elsewhere, without chromedriver it says so and returns.
 //!
 //! Set `KHQR_DEMO_SCREENSHOTS=<dir>` to save the screenshots `scripts/demo-screenshots.sh`
-//! refreshes in docs/images. The inline flow in the customer's chat is `demo_browser_inline`,
+//! refreshes in docs/images. The inline flow in the customer's chat is `demo::browser_inline`,
 //! on the helpers here.
 
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::{Value, json};
+
+use crate::support::webhook::free_port;
 
 /// Upper bound for anything to appear on the page; only reached when the test fails.
 pub(super) const WAIT: Duration = Duration::from_secs(60);
@@ -50,13 +51,6 @@ impl Drop for Killed {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
 }
 
 fn find_in_path(name: &str) -> Option<PathBuf> {

@@ -6,10 +6,10 @@ use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use super::webhook::{SECRET, free_port};
 use crate::support::app::{WAIT, contains};
 use crate::support::db::{fresh_database_url, on_postgres};
 use crate::support::fake_telegram::{FakeTelegram, TgUser};
+use crate::support::webhook::{SECRET, free_port};
 use khqr_bot::bakong::sandbox::Sandbox;
 
 fn khqr_bot(dir: &std::path::Path) -> Command {

@@ -3,4 +3,4 @@
 mod health;
 mod logs;
 mod metrics;
-pub mod webhook;
+mod webhook;

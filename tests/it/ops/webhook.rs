@@ -6,19 +6,8 @@ use serde_json::{Value, json};
 
 use crate::support::app::{TestApp, WAIT, decode_qr};
 use crate::support::fake_telegram::TgUser;
+use crate::support::webhook::{SECRET, free_port};
 use khqr_bot::store::ChargeStatus;
-
-pub const SECRET: &str = "Webhook-Secret_0123456789abcdef";
-
-/// A free loopback port (bound then released: the URL given to Telegram must name it
-/// before the bot binds it).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// The bot in webhook mode against the emulator; returns it and its webhook URL.
 pub async fn webhook_app(extra: &[(&str, &str)]) -> (TestApp, String) {

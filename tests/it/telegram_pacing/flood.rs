@@ -21,18 +21,9 @@ const FAST: &[(&str, &str)] = &[("POLL_INTERVAL_SECS", "1")];
 /// Seconds of the flood window the fake opens.
 const WINDOW: u32 = 3;
 
-async fn merchant(app: &TestApp, id: i64) -> TgUser {
-    let user = TgUser::english(id);
-    app.setup_merchant(&user, "sokha@aclb", "Sokha Coffee", "Phnom Penh")
-        .await;
-    user
-}
-
 /// `/charge …` → (chat, message id of the QR photo, md5 of its KHQR).
 async fn charge(app: &TestApp, user: &TgUser, text: &str) -> (i64, i32, String) {
-    app.charge_photo(user, text).await;
-    let m = app.merchant(user).await.unwrap();
-    let c = app.store.merchant_charges(m.id, 1).await.unwrap().remove(0);
+    let c = app.charge(user, text).await;
     (user.id, c.message_id.unwrap(), c.md5)
 }
 
@@ -115,8 +106,8 @@ fn refused_with_429(app: &TestApp, since: usize) -> Vec<Call> {
 #[tokio::test]
 async fn a_retry_after_on_an_edit_holds_every_request_until_the_window_is_over() {
     let app = TestApp::spawn_with(FAST).await;
-    let sokha = merchant(&app, 2901).await;
-    let dara = merchant(&app, 2902).await;
+    let sokha = app.seller(2901).await;
+    let dara = app.seller(2902).await;
     let charges = vec![
         charge(&app, &sokha, "/charge 5 USD coffee").await,
         charge(&app, &sokha, "/charge 5 USD tea").await,
@@ -164,8 +155,8 @@ async fn a_retry_after_on_an_edit_holds_every_request_until_the_window_is_over()
 #[tokio::test]
 async fn a_retry_after_on_a_handler_reply_pauses_the_outbox() {
     let app = TestApp::spawn_with(FAST).await;
-    let sokha = merchant(&app, 2911).await;
-    let dara = merchant(&app, 2912).await;
+    let sokha = app.seller(2911).await;
+    let dara = app.seller(2912).await;
     let (chat, message, md5) = charge(&app, &dara, "/charge 5 USD rice").await;
 
     // A reply to Sokha meets flood control…

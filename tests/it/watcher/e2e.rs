@@ -2,7 +2,7 @@
 //! against the fake Telegram Bot API and the Bakong sandbox on 127.0.0.1. A QR is shown,
 //! the sandbox is paid (or not), and the message is edited in place exactly once.
 
-use crate::support::app::{TestApp, WAIT};
+use crate::support::app::{TestApp, WAIT, no_qr_in};
 use crate::support::fake_telegram::{Call, Failure, TgUser};
 use khqr_bot::bakong::sandbox::Payment;
 use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
@@ -22,9 +22,7 @@ async fn merchant(app: &TestApp, id: i64) -> (TgUser, String) {
 
 /// `/charge …` → (message id of the QR photo, md5 of its KHQR).
 async fn charge(app: &TestApp, user: &TgUser, text: &str) -> (i32, String) {
-    app.charge_photo(user, text).await;
-    let m = app.merchant(user).await.unwrap();
-    let c = app.store.merchant_charges(m.id, 1).await.unwrap().remove(0);
+    let c = app.charge(user, text).await;
     (c.message_id.unwrap(), c.md5)
 }
 
@@ -58,21 +56,6 @@ fn successful_edits(app: &TestApp, message_id: i32) -> usize {
         .count()
 }
 
-fn pay(app: &TestApp, md5: &str, amount: &str, currency: BakongCurrency, to: &str) {
-    app.bakong
-        .pay(
-            md5,
-            Payment::new(&DecimalAmount::parse(amount).unwrap(), currency, to),
-        )
-        .unwrap();
-}
-
-fn no_qr_in(png: &[u8]) -> bool {
-    let img = image::load_from_memory(png).unwrap().to_luma8();
-    let mut prepared = rqrr::PreparedImage::prepare(img);
-    prepared.detect_grids().is_empty()
-}
-
 fn assert_no_buttons(call: &Call) {
     assert!(
         call.inline_buttons().iter().all(|row| row.is_empty()),
@@ -87,7 +70,7 @@ async fn paid_charge_message_becomes_an_unscannable_paid_card() {
     let (user, _) = merchant(&app, 2001).await;
     let (message, md5) = charge(&app, &user, "/charge 5 USD iced coffee").await;
     let since = app.telegram.call_count();
-    pay(&app, &md5, "5.00", BakongCurrency::Usd, "sokha@aclb");
+    app.pay(&md5, "5.00", BakongCurrency::Usd, "sokha@aclb");
 
     let call = edited(&app, &user, message, since).await;
     let caption = call.caption().unwrap();
@@ -119,7 +102,7 @@ async fn an_underpaid_charge_is_counted_and_its_missing_part_charged_once() {
     let (user, _) = merchant(&app, 2002).await;
     let (message, md5) = charge(&app, &user, "/charge 20000 KHR coffee").await;
     let since = app.telegram.call_count();
-    pay(&app, &md5, "2000", BakongCurrency::Khr, "sokha@aclb");
+    app.pay(&md5, "2000", BakongCurrency::Khr, "sokha@aclb");
 
     let call = edited(&app, &user, message, since).await;
     let caption = call.caption().unwrap();
@@ -223,7 +206,7 @@ async fn an_underpaid_charge_is_counted_and_its_missing_part_charged_once() {
 
     // The customer pays the rest: both payments are in the totals.
     let since = app.telegram.call_count();
-    pay(&app, &rest.md5, "18000", BakongCurrency::Khr, "sokha@aclb");
+    app.pay(&rest.md5, "18000", BakongCurrency::Khr, "sokha@aclb");
     edited(&app, &user, rest.message_id.unwrap(), since).await;
     assert_eq!(status_of(&app.store, &rest.md5).await, ChargeStatus::Paid);
     let history = app.say_or_caption(&user, "/history").await;
@@ -290,7 +273,7 @@ async fn check_now_and_the_rounds_settle_once() {
     let m = app.merchant(&user).await.unwrap();
     let id = app.store.merchant_charges(m.id, 1).await.unwrap()[0].id;
     let since = app.telegram.call_count();
-    pay(&app, &md5, "2.5", BakongCurrency::Usd, "sokha@aclb");
+    app.pay(&md5, "2.5", BakongCurrency::Usd, "sokha@aclb");
     // Press "Check now" several times while the rounds run.
     for _ in 0..3 {
         app.telegram
@@ -325,7 +308,7 @@ async fn telegram_edit_failures_are_retried_until_accepted() {
     app.telegram
         .fail_next("editMessageMedia", 1, Failure::RetryAfter(1));
     let since = app.telegram.call_count();
-    pay(&app, &md5, "1", BakongCurrency::Usd, "sokha@aclb");
+    app.pay(&md5, "1", BakongCurrency::Usd, "sokha@aclb");
     edited(&app, &user, message, since).await;
     let attempts = app
         .telegram
@@ -351,7 +334,7 @@ async fn restart_with_pending_charges_and_unsent_edits_loses_nothing() {
 
     // A is paid and settled, but the first edit attempt is lost on the network; the bot is
     // stopped before the retry.
-    pay(&app, &md5_a, "1", BakongCurrency::Usd, "sokha@aclb");
+    app.pay(&md5_a, "1", BakongCurrency::Usd, "sokha@aclb");
     for _ in 0..100 {
         if status_of(&app.store, &md5_a).await == ChargeStatus::Paid {
             break;
@@ -362,7 +345,7 @@ async fn restart_with_pending_charges_and_unsent_edits_loses_nothing() {
     app.stop().await;
 
     // While the bot is down, B is paid.
-    pay(&app, &md5_b, "2", BakongCurrency::Usd, "sokha@aclb");
+    app.pay(&md5_b, "2", BakongCurrency::Usd, "sokha@aclb");
     app.start().await;
     // Both messages end up edited, each exactly once.
     for message in [paid_before, paid_while_down] {
@@ -403,7 +386,7 @@ async fn refused_token_is_reported_once_and_a_new_token_resumes_polling() {
     assert_eq!(notices, 1);
 
     // The customer pays; the merchant sends a new token with /token.
-    pay(&app, &md5, "7", BakongCurrency::Usd, "sokha@aclb");
+    app.pay(&md5, "7", BakongCurrency::Usd, "sokha@aclb");
     let new_token = app.bakong_token(&format!("{}@example.com", user.id));
     app.say(&user, "/token").await;
     app.say(&user, &new_token).await;
@@ -419,8 +402,8 @@ async fn history_and_pending_commands() {
     let (m2, md5_khr) = charge(&app, &user, "/charge 20000 KHR").await;
     let (_m3, _open) = charge(&app, &user, "/charge 9 USD tea").await;
     let since = app.telegram.call_count();
-    pay(&app, &md5_usd, "5", BakongCurrency::Usd, "sokha@aclb");
-    pay(&app, &md5_khr, "20000", BakongCurrency::Khr, "sokha@aclb");
+    app.pay(&md5_usd, "5", BakongCurrency::Usd, "sokha@aclb");
+    app.pay(&md5_khr, "20000", BakongCurrency::Khr, "sokha@aclb");
     edited(&app, &user, m1, since).await;
     edited(&app, &user, m2, since).await;
 
@@ -492,7 +475,7 @@ async fn check_command_verifies_a_transaction_by_hash() {
     let (user, _) = merchant(&app, 2009).await;
     let (message, md5) = charge(&app, &user, "/charge 3 USD").await;
     let since = app.telegram.call_count();
-    pay(&app, &md5, "3", BakongCurrency::Usd, "sokha@aclb");
+    app.pay(&md5, "3", BakongCurrency::Usd, "sokha@aclb");
     edited(&app, &user, message, since).await;
     let hash: String = sqlx::query_scalar("SELECT bakong_hash FROM charges WHERE md5 = $1")
         .bind(&md5)
@@ -530,7 +513,7 @@ async fn bakong_storms_do_not_stop_the_bot_and_the_payment_is_found_after() {
             .unwrap();
     }
     let since = app.telegram.call_count();
-    pay(&app, &md5, "6", BakongCurrency::Usd, "sokha@aclb");
+    app.pay(&md5, "6", BakongCurrency::Usd, "sokha@aclb");
     // The bot keeps answering meanwhile.
     let help = app.say(&user, "/pending").await;
     assert!(help.contains("$6.00") || help.contains("No open"), "{help}");
@@ -557,7 +540,7 @@ async fn batch_mode_a_payment_is_found_with_the_list_endpoint_only() {
     let (user, _) = merchant(&app, 2011).await;
     let (message, md5) = charge(&app, &user, "/charge 2 USD").await;
     let since = app.telegram.call_count();
-    pay(&app, &md5, "2", BakongCurrency::Usd, "sokha@aclb");
+    app.pay(&md5, "2", BakongCurrency::Usd, "sokha@aclb");
     let call = edited(&app, &user, message, since).await;
     assert!(call.caption().unwrap().contains("Paid"));
     assert_eq!(status_of(&app.store, &md5).await, ChargeStatus::Paid);
@@ -585,7 +568,7 @@ async fn production_like_bakong_with_a_closed_list_endpoint_is_polled_per_md5() 
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     let since = app.telegram.call_count();
-    pay(&app, &md5, "3", BakongCurrency::Usd, "sokha@aclb");
+    app.pay(&md5, "3", BakongCurrency::Usd, "sokha@aclb");
 
     let call = edited(&app, &user, message, since).await;
     assert!(call.caption().unwrap().contains("Paid"));
@@ -601,7 +584,7 @@ async fn production_like_bakong_with_a_closed_list_endpoint_is_polled_per_md5() 
     );
 
     // The other charge is still watched per md5 and found too.
-    pay(&app, &other_md5, "4", BakongCurrency::Usd, "sokha@aclb");
+    app.pay(&other_md5, "4", BakongCurrency::Usd, "sokha@aclb");
     let call = edited(&app, &user, other_message, since).await;
     assert!(call.caption().unwrap().contains("Paid"));
     assert_eq!(successful_edits(&app, message), 1);
@@ -618,7 +601,7 @@ async fn a_geo_block_refusing_the_single_call_too_settles_nothing_and_recovers()
         .push_fault(Fault::new(FaultKind::GeoBlocked, 1000))
         .unwrap();
     let (message, md5) = charge(&app, &user, "/charge 5 USD").await;
-    pay(&app, &md5, "5", BakongCurrency::Usd, "sokha@aclb");
+    app.pay(&md5, "5", BakongCurrency::Usd, "sokha@aclb");
     // Wait until the watcher has asked the list endpoint and probed the single one.
     let deadline = std::time::Instant::now() + WAIT;
     while requests_to(&app, "check_transaction_by_md5").is_empty() {

@@ -5,7 +5,6 @@
 //! the charge watched; a follow-up whose "done" mark fails is not sent twice.
 
 use crate::support::app::{TestApp, WAIT};
-use crate::support::fake_telegram::{Call, TgUser};
 use khqr_bot::bakong::sandbox::Payment;
 use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
 use khqr_bot::bot::bill_ref::BillRef;
@@ -14,79 +13,8 @@ use khqr_bot::store::{Charge, ChargeStatus, PaidAfter};
 /// Polls every second, so the late watch asks every 6 s.
 const FAST: &[(&str, &str)] = &[("POLL_INTERVAL_SECS", "1")];
 
-async fn merchant(app: &TestApp, id: i64) -> TgUser {
-    let user = TgUser::english(id);
-    app.setup_merchant(&user, "sokha@aclb", "Sokha Coffee", "Phnom Penh")
-        .await;
-    user
-}
-
-/// `/charge …` → the charge as stored.
-async fn charge(app: &TestApp, user: &TgUser, text: &str) -> Charge {
-    app.charge_photo(user, text).await;
-    let m = app.merchant(user).await.unwrap();
-    app.store.merchant_charges(m.id, 1).await.unwrap().remove(0)
-}
-
 async fn reload(app: &TestApp, c: &Charge) -> Charge {
     app.store.charge(c.id).await.unwrap().unwrap()
-}
-
-async fn wait_status(app: &TestApp, c: &Charge, status: ChargeStatus) -> Charge {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let now = reload(app, c).await;
-        if now.status == status {
-            return now;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "charge {} stayed {:?}, expected {status:?}",
-            c.id,
-            now.status
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-}
-
-async fn edited_to(app: &TestApp, user: &TgUser, message: i32, since: usize, word: &str) -> Call {
-    app.telegram
-        .wait_for_since(
-            since,
-            "editMessageMedia",
-            |c| {
-                c.chat_id() == Some(user.id)
-                    && c.message_id() == Some(message)
-                    && c.succeeded()
-                    && c.caption().is_some_and(|t| t.contains(word))
-            },
-            WAIT,
-        )
-        .await
-        .unwrap()
-}
-
-async fn message_containing(app: &TestApp, user: &TgUser, since: usize, word: &str) -> String {
-    app.telegram
-        .wait_for_since(
-            since,
-            "sendMessage",
-            |c| c.chat_id() == Some(user.id) && c.text().is_some_and(|t| t.contains(word)),
-            WAIT,
-        )
-        .await
-        .unwrap()
-        .text()
-        .unwrap()
-        .to_owned()
-}
-
-fn messages_containing(app: &TestApp, user: &TgUser, word: &str) -> usize {
-    app.telegram
-        .calls_of("sendMessage")
-        .iter()
-        .filter(|c| c.chat_id() == Some(user.id) && c.text().is_some_and(|t| t.contains(word)))
-        .count()
 }
 
 async fn button_answer(app: &TestApp, since: usize) -> String {
@@ -122,8 +50,8 @@ async fn event_kinds(app: &TestApp, c: &Charge) -> Vec<String> {
 #[tokio::test]
 async fn pay_after_cancel_is_paid_late_the_card_is_edited_and_the_seller_is_told() {
     let app = TestApp::spawn_with(FAST).await;
-    let user = merchant(&app, 3001).await;
-    let c = charge(&app, &user, "/charge 5 USD iced coffee").await;
+    let user = app.seller(3001).await;
+    let c = app.charge(&user, "/charge 5 USD iced coffee").await;
     let message = c.message_id.unwrap();
 
     // The seller forwarded the card, then taps Cancel: Bakong knows no payment yet.
@@ -131,15 +59,17 @@ async fn pay_after_cancel_is_paid_late_the_card_is_edited_and_the_seller_is_told
     app.telegram
         .press_button(&user, message, &format!("cxl:{}", c.id.0));
     assert!(button_answer(&app, since).await.contains("cancelled"));
-    edited_to(&app, &user, message, since, "Cancelled").await;
-    wait_status(&app, &c, ChargeStatus::Cancelled).await;
+    app.edited_to(user.id, message, since, "Cancelled").await;
+    app.wait_status(c.id, ChargeStatus::Cancelled).await;
 
     // The customer pays the forwarded copy.
     let since = app.telegram.call_count();
     app.bakong
         .pay(&c.md5, payment("5.00", BakongCurrency::Usd))
         .unwrap();
-    let notice = message_containing(&app, &user, since, "after you cancelled").await;
+    let notice = app
+        .message_containing(user.id, since, "after you cancelled")
+        .await;
     assert!(
         notice.contains("$5.00")
             && notice.contains("dara@wing")
@@ -161,10 +91,10 @@ async fn pay_after_cancel_is_paid_late_the_card_is_edited_and_the_seller_is_told
         format!("🧾 {} · 📝 iced coffee", BillRef::of(&c.bill_number))
     );
     assert_eq!(notice.lines().nth(1), Some(label.as_str()), "{notice}");
-    let call = edited_to(&app, &user, message, since, "Paid").await;
+    let call = app.edited_to(user.id, message, since, "Paid").await;
     assert!(call.caption().unwrap().contains("dara@wing"));
     assert_eq!(call.caption().unwrap().lines().nth(1), Some(label.as_str()));
-    let paid = wait_status(&app, &c, ChargeStatus::Paid).await;
+    let paid = app.wait_status(c.id, ChargeStatus::Paid).await;
     assert_eq!(paid.paid_after, Some(PaidAfter::Cancelled));
     assert!(
         event_kinds(&app, &c)
@@ -186,7 +116,7 @@ async fn pay_after_cancel_is_paid_late_the_card_is_edited_and_the_seller_is_told
 
     // Told exactly once, settled exactly once.
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
-    assert_eq!(messages_containing(&app, &user, "after you cancelled"), 1);
+    assert_eq!(app.messages_containing(user.id, "after you cancelled"), 1);
     let late_events = event_kinds(&app, &c)
         .await
         .into_iter()
@@ -199,8 +129,8 @@ async fn pay_after_cancel_is_paid_late_the_card_is_edited_and_the_seller_is_told
 async fn cancel_asks_bakong_first_and_a_paid_charge_is_not_cancelled() {
     // Rounds are five minutes apart: only the Cancel press can find the payment.
     let app = TestApp::spawn_with(&[("POLL_INTERVAL_SECS", "300")]).await;
-    let user = merchant(&app, 3002).await;
-    let c = charge(&app, &user, "/charge 3 USD").await;
+    let user = app.seller(3002).await;
+    let c = app.charge(&user, "/charge 3 USD").await;
     let message = c.message_id.unwrap();
     app.bakong
         .pay(&c.md5, payment("3", BakongCurrency::Usd))
@@ -211,7 +141,7 @@ async fn cancel_asks_bakong_first_and_a_paid_charge_is_not_cancelled() {
         .press_button(&user, message, &format!("cxl:{}", c.id.0));
     let answer = button_answer(&app, since).await;
     assert!(answer.contains("already paid"), "{answer}");
-    edited_to(&app, &user, message, since, "Paid").await;
+    app.edited_to(user.id, message, since, "Paid").await;
     let paid = reload(&app, &c).await;
     assert_eq!((paid.status, paid.paid_after), (ChargeStatus::Paid, None));
     let kinds = event_kinds(&app, &c).await;
@@ -221,8 +151,8 @@ async fn cancel_asks_bakong_first_and_a_paid_charge_is_not_cancelled() {
 #[tokio::test]
 async fn payment_indexed_20_s_after_expiry_is_paid_late() {
     let app = TestApp::spawn_with(FAST).await;
-    let user = merchant(&app, 3003).await;
-    let c = charge(&app, &user, "/charge 4 USD").await;
+    let user = app.seller(3003).await;
+    let c = app.charge(&user, "/charge 4 USD").await;
     let message = c.message_id.unwrap();
     // The QR expires now (the bot's shortest TTL is a minute) and is settled as expired.
     sqlx::query("UPDATE charges SET expires_at = created_at + 1 WHERE id = $1")
@@ -231,21 +161,21 @@ async fn payment_indexed_20_s_after_expiry_is_paid_late() {
         .await
         .unwrap();
     let since = app.telegram.call_count();
-    edited_to(&app, &user, message, since, "Expired").await;
-    let expired = wait_status(&app, &c, ChargeStatus::Expired).await;
+    app.edited_to(user.id, message, since, "Expired").await;
+    let expired = app.wait_status(c.id, ChargeStatus::Expired).await;
 
     // The customer confirmed just before expiry; Bakong indexes it 20 s after.
     let since = app.telegram.call_count();
     let mut p = payment("4", BakongCurrency::Usd);
     p.created_date_ms = Some(u64::try_from(expired.expires_at + 20).unwrap() * 1000);
     app.bakong.pay(&c.md5, p).unwrap();
-    let notice = message_containing(&app, &user, since, "had expired").await;
+    let notice = app.message_containing(user.id, since, "had expired").await;
     assert!(
         notice.contains("$4.00") && notice.contains("dara@wing"),
         "{notice}"
     );
-    edited_to(&app, &user, message, since, "Paid").await;
-    let paid = wait_status(&app, &c, ChargeStatus::Paid).await;
+    app.edited_to(user.id, message, since, "Paid").await;
+    let paid = app.wait_status(c.id, ChargeStatus::Paid).await;
     assert_eq!(paid.paid_after, Some(PaidAfter::Expired));
     assert_eq!(paid.paid_at, Some(expired.expires_at + 20));
     let history = app.say_or_caption(&user, "/history").await;
@@ -259,8 +189,8 @@ async fn payment_indexed_20_s_after_expiry_is_paid_late() {
 #[tokio::test]
 async fn charges_never_verified_end_as_unverified_and_the_seller_is_told() {
     let app = TestApp::spawn_with(FAST).await;
-    let user = merchant(&app, 3004).await;
-    let c = charge(&app, &user, "/charge 6 USD").await;
+    let user = app.seller(3004).await;
+    let c = app.charge(&user, "/charge 6 USD").await;
     let message = c.message_id.unwrap();
     // Bakong unreachable for this charge's whole life and a day after: its QR expired
     // more than 24 hours ago.
@@ -284,8 +214,10 @@ async fn charges_never_verified_end_as_unverified_and_the_seller_is_told() {
         .execute(app.store.pool())
         .await
         .unwrap();
-    edited_to(&app, &user, message, since, "Not verified").await;
-    let notice = message_containing(&app, &user, since, "could not confirm").await;
+    app.edited_to(user.id, message, since, "Not verified").await;
+    let notice = app
+        .message_containing(user.id, since, "could not confirm")
+        .await;
     assert!(
         notice.contains("$6.00") && notice.contains(BillRef::of(&c.bill_number).as_str()),
         "{notice}"
@@ -298,7 +230,7 @@ async fn charges_never_verified_end_as_unverified_and_the_seller_is_told() {
 #[tokio::test]
 async fn failed_activation_keeps_the_charge_watched_and_the_photo_in_the_chat() {
     let app = TestApp::spawn_with(FAST).await;
-    let user = merchant(&app, 3005).await;
+    let user = app.seller(3005).await;
     // Recording the message id fails (as a database error would).
     let trigger: &[&str] = if crate::support::db::on_postgres() {
         &[
@@ -317,7 +249,7 @@ async fn failed_activation_keeps_the_charge_watched_and_the_photo_in_the_chat() 
         sqlx::query(*sql).execute(app.store.pool()).await.unwrap();
     }
     let deletes_before = app.telegram.calls_of("deleteMessage").len();
-    let c = charge(&app, &user, "/charge 2 USD").await;
+    let c = app.charge(&user, "/charge 2 USD").await;
     assert_eq!((c.status, c.message_id), (ChargeStatus::Pending, None));
     assert_eq!(
         app.telegram.calls_of("deleteMessage").len(),
@@ -350,8 +282,8 @@ async fn failed_activation_keeps_the_charge_watched_and_the_photo_in_the_chat() 
 #[tokio::test]
 async fn a_follow_up_whose_done_mark_fails_is_not_sent_again() {
     let app = TestApp::spawn_with(FAST).await;
-    let user = merchant(&app, 3006).await;
-    let c = charge(&app, &user, "/charge 1 USD").await;
+    let user = app.seller(3006).await;
+    let c = app.charge(&user, "/charge 1 USD").await;
     let message = c.message_id.unwrap();
     // Marking follow-ups done fails until `block_done` is emptied.
     let trigger = if crate::support::db::on_postgres() {
@@ -381,7 +313,7 @@ async fn a_follow_up_whose_done_mark_fails_is_not_sent_again() {
     let since = app.telegram.call_count();
     app.telegram
         .press_button(&user, message, &format!("cxl:{}", c.id.0));
-    edited_to(&app, &user, message, since, "Cancelled").await;
+    app.edited_to(user.id, message, since, "Cancelled").await;
     // Several outbox ticks with the mark failing, then the database recovers.
     tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
     sqlx::query("DELETE FROM block_done")

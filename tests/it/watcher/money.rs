@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use crate::support::app::{TestApp, WAIT};
-use crate::support::fake_telegram::{Call, TgUser};
+use crate::support::fake_telegram::TgUser;
 use khqr_bot::bakong::sandbox::{Payment, Tx};
 use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
 use khqr_bot::bot::bill_ref::BillRef;
@@ -16,68 +16,6 @@ use khqr_bot::store::{Charge, ChargeId, ChargeStatus, PaidAfter};
 /// Polls every second, so the late watch asks every 6 s.
 const FAST: &[(&str, &str)] = &[("POLL_INTERVAL_SECS", "1")];
 const ACCOUNT: &str = "sokha@aclb";
-
-async fn merchant(app: &TestApp, id: i64) -> TgUser {
-    let user = TgUser::english(id);
-    app.setup_merchant(&user, ACCOUNT, "Sokha Coffee", "Phnom Penh")
-        .await;
-    user
-}
-
-/// `/charge …` → the charge as stored.
-async fn charge(app: &TestApp, user: &TgUser, text: &str) -> Charge {
-    app.charge_photo(user, text).await;
-    let m = app.merchant(user).await.unwrap();
-    app.store.merchant_charges(m.id, 1).await.unwrap().remove(0)
-}
-
-async fn wait_status(app: &TestApp, id: ChargeId, status: ChargeStatus) -> Charge {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let c = app.store.charge(id).await.unwrap().unwrap();
-        if c.status == status {
-            return c;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "charge {id} stayed {:?}, expected {status:?}",
-            c.status
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-}
-
-async fn edited_to(app: &TestApp, chat: i64, message: i32, since: usize, word: &str) -> Call {
-    app.telegram
-        .wait_for_since(
-            since,
-            "editMessageMedia",
-            |c| {
-                c.chat_id() == Some(chat)
-                    && c.message_id() == Some(message)
-                    && c.succeeded()
-                    && c.caption().is_some_and(|t| t.contains(word))
-            },
-            WAIT,
-        )
-        .await
-        .unwrap()
-}
-
-async fn message_containing(app: &TestApp, chat: i64, since: usize, word: &str) -> String {
-    app.telegram
-        .wait_for_since(
-            since,
-            "sendMessage",
-            |c| c.chat_id() == Some(chat) && c.text().is_some_and(|t| t.contains(word)),
-            WAIT,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("no message with {word:?} to {chat}: {e}"))
-        .text()
-        .unwrap()
-        .to_owned()
-}
 
 fn messages_containing(app: &TestApp, chat: i64, word: &str) -> usize {
     app.telegram
@@ -117,26 +55,28 @@ async fn late_rounds() {
 #[tokio::test]
 async fn failed_then_paid_is_paid_and_the_seller_is_told() {
     let app = TestApp::spawn_with(FAST).await;
-    let user = merchant(&app, 25_001).await;
-    let c = charge(&app, &user, "/charge 3 USD latte").await;
+    let user = app.seller(25_001).await;
+    let c = app.charge(&user, "/charge 3 USD latte").await;
     let message = c.message_id.unwrap();
     let since = app.telegram.call_count();
     app.bakong.fail(&c.md5);
-    edited_to(&app, user.id, message, since, "Payment failed").await;
-    wait_status(&app, c.id, ChargeStatus::Failed).await;
+    app.edited_to(user.id, message, since, "Payment failed")
+        .await;
+    app.wait_status(c.id, ChargeStatus::Failed).await;
 
     let since = app.telegram.call_count();
     pay(&app, &c.md5, "3.00", BakongCurrency::Usd);
-    let notice =
-        message_containing(&app, user.id, since, "after a payment attempt had failed").await;
+    let notice = app
+        .message_containing(user.id, since, "after a payment attempt had failed")
+        .await;
     assert!(
         notice.contains(BillRef::of(&c.bill_number).as_str())
             && notice.contains("Received $3.00 from dara@wing")
             && notice.contains("the bill is paid"),
         "{notice}"
     );
-    edited_to(&app, user.id, message, since, "Paid $3.00").await;
-    let paid = wait_status(&app, c.id, ChargeStatus::Paid).await;
+    app.edited_to(user.id, message, since, "Paid $3.00").await;
+    let paid = app.wait_status(c.id, ChargeStatus::Paid).await;
     assert_eq!(paid.paid_after, Some(PaidAfter::Failed));
     let history = app.say_or_caption(&user, "/history").await;
     assert!(
@@ -158,18 +98,20 @@ async fn failed_then_paid_is_paid_and_the_seller_is_told() {
 #[tokio::test]
 async fn an_over_payment_is_paid_and_shows_what_arrived() {
     let app = TestApp::spawn_with(FAST).await;
-    let user = merchant(&app, 25_002).await;
-    let c = charge(&app, &user, "/charge 2 USD tea").await;
+    let user = app.seller(25_002).await;
+    let c = app.charge(&user, "/charge 2 USD tea").await;
     let since = app.telegram.call_count();
     pay(&app, &c.md5, "2.50", BakongCurrency::Usd);
-    let call = edited_to(&app, user.id, c.message_id.unwrap(), since, "Paid").await;
+    let call = app
+        .edited_to(user.id, c.message_id.unwrap(), since, "Paid")
+        .await;
     let caption = call.caption().unwrap();
     assert!(
         caption.contains("Received $2.50: $0.50 more than asked."),
         "{caption}"
     );
     assert!(call.inline_buttons().iter().all(Vec::is_empty));
-    wait_status(&app, c.id, ChargeStatus::Paid).await;
+    app.wait_status(c.id, ChargeStatus::Paid).await;
     let history = app.say_or_caption(&user, "/history").await;
     assert!(
         history.contains("USD: $2.50 received · 1 payment(s)")
@@ -184,16 +126,19 @@ async fn an_over_payment_is_paid_and_shows_what_arrived() {
 #[tokio::test]
 async fn a_second_payment_of_a_paid_qr_is_counted_and_reported_once() {
     let app = TestApp::spawn_with(FAST).await;
-    let user = merchant(&app, 25_003).await;
-    let c = charge(&app, &user, "/charge 5 USD lunch").await;
+    let user = app.seller(25_003).await;
+    let c = app.charge(&user, "/charge 5 USD lunch").await;
     let since = app.telegram.call_count();
     pay(&app, &c.md5, "5", BakongCurrency::Usd);
-    edited_to(&app, user.id, c.message_id.unwrap(), since, "Paid").await;
-    wait_status(&app, c.id, ChargeStatus::Paid).await;
+    app.edited_to(user.id, c.message_id.unwrap(), since, "Paid")
+        .await;
+    app.wait_status(c.id, ChargeStatus::Paid).await;
 
     let since = app.telegram.call_count();
     pay_to(&app, &c.md5, "5", BakongCurrency::Usd, ACCOUNT, "dara@aclb");
-    let notice = message_containing(&app, user.id, since, "which was already paid").await;
+    let notice = app
+        .message_containing(user.id, since, "which was already paid")
+        .await;
     assert!(
         notice.contains(BillRef::of(&c.bill_number).as_str())
             && notice.contains("Received $5.00 from dara@aclb")
@@ -227,9 +172,9 @@ async fn a_second_payment_of_a_paid_qr_is_counted_and_reported_once() {
 #[tokio::test]
 async fn one_transaction_reported_for_two_qrs_pays_one_and_the_seller_is_told_once() {
     let app = TestApp::spawn_with(FAST).await;
-    let user = merchant(&app, 25_004).await;
-    let first = charge(&app, &user, "/charge 4 USD").await;
-    let second = charge(&app, &user, "/charge 4 USD").await;
+    let user = app.seller(25_004).await;
+    let first = app.charge(&user, "/charge 4 USD").await;
+    let second = app.charge(&user, "/charge 4 USD").await;
     let hash = "ab12cd34".repeat(8);
     let since = app.telegram.call_count();
     for c in [&first, &second] {
@@ -241,7 +186,9 @@ async fn one_transaction_reported_for_two_qrs_pays_one_and_the_seller_is_told_on
         p.hash = Some(hash.clone());
         app.bakong.pay(&c.md5, p).unwrap();
     }
-    let notice = message_containing(&app, user.id, since, "already paid bill").await;
+    let notice = app
+        .message_containing(user.id, since, "already paid bill")
+        .await;
     let (first_ref, second_ref) = (
         BillRef::of(&first.bill_number),
         BillRef::of(&second.bill_number),
@@ -254,7 +201,7 @@ async fn one_transaction_reported_for_two_qrs_pays_one_and_the_seller_is_told_on
              your Bakong app.\n🧾 {second_ref}",
         )
     );
-    wait_status(&app, first.id, ChargeStatus::Paid).await;
+    app.wait_status(first.id, ChargeStatus::Paid).await;
     late_rounds().await;
     assert_eq!(
         app.store.charge(second.id).await.unwrap().unwrap().status,
@@ -326,14 +273,14 @@ async fn buy(app: &TestApp, buyer: &TgUser, code: &str) -> (i32, Charge) {
 #[tokio::test]
 async fn a_link_buyer_who_pays_the_wrong_amount_gets_their_own_wording() {
     let app = TestApp::spawn_with(FAST).await;
-    let seller = merchant(&app, 25_005).await;
+    let seller = app.seller(25_005).await;
     let code = make_link(&app, &seller, "5 USD iced coffee").await;
 
     let dara = TgUser::new(25_105, "Dara").with_language("en");
     let (message, c) = buy(&app, &dara, &code).await;
     let since = app.telegram.call_count();
     pay_to(&app, &c.md5, "3", BakongCurrency::Usd, ACCOUNT, "dara@wing");
-    let card = edited_to(&app, dara.id, message, since, "is missing").await;
+    let card = app.edited_to(dara.id, message, since, "is missing").await;
     assert_eq!(
         card.caption().unwrap(),
         format!(
@@ -344,14 +291,16 @@ async fn a_link_buyer_who_pays_the_wrong_amount_gets_their_own_wording() {
         )
     );
     assert!(card.inline_buttons().iter().all(Vec::is_empty));
-    let sale = message_containing(&app, seller.id, since, "iced coffee").await;
+    let sale = app
+        .message_containing(seller.id, since, "iced coffee")
+        .await;
     assert!(
         sale.starts_with("⚠️ Dara paid $3.00 of $5.00 for iced coffee through your pay link")
             && sale.contains("from dara@wing")
             && sale.contains("$2.00 is missing"),
         "{sale}"
     );
-    wait_status(&app, c.id, ChargeStatus::Underpaid).await;
+    app.wait_status(c.id, ChargeStatus::Underpaid).await;
 
     let sophea = TgUser::new(25_106, "Sophea").with_language("en");
     let (message, c) = buy(&app, &sophea, &code).await;
@@ -364,7 +313,9 @@ async fn a_link_buyer_who_pays_the_wrong_amount_gets_their_own_wording() {
         "thief@aba",
         "sophea@wing",
     );
-    let card = edited_to(&app, sophea.id, message, since, "does not match").await;
+    let card = app
+        .edited_to(sophea.id, message, since, "does not match")
+        .await;
     assert_eq!(
         card.caption().unwrap(),
         format!(
@@ -374,7 +325,7 @@ async fn a_link_buyer_who_pays_the_wrong_amount_gets_their_own_wording() {
             BillRef::of(&c.bill_number)
         )
     );
-    let sale = message_containing(&app, seller.id, since, "Sophea").await;
+    let sale = app.message_containing(seller.id, since, "Sophea").await;
     assert!(
         sale.contains("went to thief@aba, not to your account")
             && sale.contains("from sophea@wing")
@@ -382,7 +333,7 @@ async fn a_link_buyer_who_pays_the_wrong_amount_gets_their_own_wording() {
             && sale.contains("not counted"),
         "{sale}"
     );
-    wait_status(&app, c.id, ChargeStatus::Mismatch).await;
+    app.wait_status(c.id, ChargeStatus::Mismatch).await;
 }
 
 /// The totals of a `/history` line per currency: `USD: $1.00 received · 2 payment(s)`.
@@ -400,27 +351,27 @@ fn received_line(history: &str, currency: &str) -> Option<String> {
 #[tokio::test]
 async fn a_days_history_total_is_what_the_sandbox_paid_into_the_account() {
     let app = TestApp::spawn_with(FAST).await;
-    let user = merchant(&app, 25_006).await;
+    let user = app.seller(25_006).await;
     let mut paid: Vec<Tx> = Vec::new();
     let mut waits: Vec<(ChargeId, ChargeStatus)> = Vec::new();
 
-    let exact = charge(&app, &user, "/charge 5 USD coffee").await;
+    let exact = app.charge(&user, "/charge 5 USD coffee").await;
     paid.push(pay(&app, &exact.md5, "5", BakongCurrency::Usd));
     waits.push((exact.id, ChargeStatus::Paid));
 
-    let over = charge(&app, &user, "/charge 2 USD tea").await;
+    let over = app.charge(&user, "/charge 2 USD tea").await;
     paid.push(pay(&app, &over.md5, "2.50", BakongCurrency::Usd));
     waits.push((over.id, ChargeStatus::Paid));
 
-    let under = charge(&app, &user, "/charge 4 USD cake").await;
+    let under = app.charge(&user, "/charge 4 USD cake").await;
     paid.push(pay(&app, &under.md5, "3", BakongCurrency::Usd));
     waits.push((under.id, ChargeStatus::Underpaid));
 
-    let riel = charge(&app, &user, "/charge 20000 KHR noodles").await;
+    let riel = app.charge(&user, "/charge 20000 KHR noodles").await;
     paid.push(pay(&app, &riel.md5, "20000", BakongCurrency::Khr));
     waits.push((riel.id, ChargeStatus::Paid));
 
-    let elsewhere = charge(&app, &user, "/charge 6 USD soup").await;
+    let elsewhere = app.charge(&user, "/charge 6 USD soup").await;
     pay_to(
         &app,
         &elsewhere.md5,
@@ -431,13 +382,13 @@ async fn a_days_history_total_is_what_the_sandbox_paid_into_the_account() {
     );
     waits.push((elsewhere.id, ChargeStatus::Mismatch));
 
-    let failed = charge(&app, &user, "/charge 7 USD rice").await;
+    let failed = app.charge(&user, "/charge 7 USD rice").await;
     app.bakong.fail(&failed.md5);
-    wait_status(&app, failed.id, ChargeStatus::Failed).await;
+    app.wait_status(failed.id, ChargeStatus::Failed).await;
     paid.push(pay(&app, &failed.md5, "7", BakongCurrency::Usd));
     waits.push((failed.id, ChargeStatus::Paid));
 
-    let cancelled = charge(&app, &user, "/charge 1.25 USD water").await;
+    let cancelled = app.charge(&user, "/charge 1.25 USD water").await;
     let since = app.telegram.call_count();
     app.telegram.press_button(
         &user,
@@ -448,17 +399,18 @@ async fn a_days_history_total_is_what_the_sandbox_paid_into_the_account() {
         .wait_for_since(since, "answerCallbackQuery", |_| true, WAIT)
         .await
         .unwrap();
-    wait_status(&app, cancelled.id, ChargeStatus::Cancelled).await;
+    app.wait_status(cancelled.id, ChargeStatus::Cancelled).await;
     paid.push(pay(&app, &cancelled.md5, "1.25", BakongCurrency::Usd));
     waits.push((cancelled.id, ChargeStatus::Paid));
 
     for (id, status) in &waits {
-        wait_status(&app, *id, *status).await;
+        app.wait_status(*id, *status).await;
     }
     // The exact one's QR paid again, once that one was settled.
     let since = app.telegram.call_count();
     paid.push(pay(&app, &exact.md5, "5", BakongCurrency::Usd));
-    message_containing(&app, user.id, since, "which was already paid").await;
+    app.message_containing(user.id, since, "which was already paid")
+        .await;
 
     let mut sums: HashMap<&str, u64> = HashMap::new();
     for tx in &paid {
