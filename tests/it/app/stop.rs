@@ -3,7 +3,7 @@
 //!
 //! teloxide's own `ShutdownToken::shutdown()` future could miss the dispatcher's "done" and
 //! wait for ever: 1 stop in 23 to 63 hung on this 2-core machine under load (CI saw it as a
-//! 20 s timeout in `replicas::*`). A cancelled `App::shutdown_token` stops the update listener
+//! 20 s timeout in `app::replicas::*`). A cancelled `App::shutdown_token` stops the update listener
 //! itself (`Bot::dispatch`) and the caller waits for `App::run` to return.
 
 use crate::support::app::{TestApp, WAIT, pacing};

@@ -5,7 +5,7 @@
 //!
 //! The week chart of `history_week_is_one_photo_with_the_summary_as_caption` is the one in
 //! docs/images/history-week.png; regenerate it after an intended design change with
-//! `RENDER_BLESS=1 cargo test --test it bot_history_chart::`, then look at it.
+//! `RENDER_BLESS=1 cargo test --test it bot::history_chart::`, then look at it.
 
 use std::path::Path;
 

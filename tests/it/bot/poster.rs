@@ -42,7 +42,7 @@ async fn the_link_poster_says_it_opens_telegram_and_that_a_bank_app_will_not_rea
         let png = poster.file("photo").unwrap();
         assert_eq!(rxing_misreads(png, &url), Vec::<String>::new(), "{lang:?}");
         // Drawn with the seller's words for what it is (docs/images/poster-*.png, looked at,
-        // are the same drawing: bot_links_poster).
+        // are the same drawing: render::poster).
         let expected = poster_png(&PosterSpec {
             url: &url,
             title: &t!(lang, "poster-title"),

@@ -11,7 +11,7 @@ use khqr_bot::t;
 
 const GROUP: i64 = -100_777;
 
-/// A group gets one answer per `FLOOD_GROUP_ANSWER_SECS` (`bot_flood` tests that): here 1 s,
+/// A group gets one answer per `FLOOD_GROUP_ANSWER_SECS` (`bot::flood` tests that): here 1 s,
 /// and [`in_group`] moves the app's clock past it before each command.
 const ONE_ANSWER_A_SECOND: &[(&str, &str)] = &[("FLOOD_GROUP_ANSWER_SECS", "1")];
 

@@ -100,7 +100,7 @@ pub(super) fn start_chromedriver() -> Option<(Killed, String)> {
             "chromedriver is missing but KHQR_DEMO_BROWSER=required (.ci/run installs chromium and chromium-driver)"
         );
         eprintln!(
-            "SKIPPED demo_browser: no chromedriver on PATH (apt-get install chromium chromium-driver)"
+            "SKIPPED demo::browser: no chromedriver on PATH (apt-get install chromium chromium-driver)"
         );
         return None;
     };

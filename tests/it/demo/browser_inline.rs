@@ -7,7 +7,7 @@
 //! card and the seller's private copy turn paid. Then "Send to customer" on a /charge card
 //! opens the customer chat with the bill number typed, and its card is sent there too.
 //!
-//! Same requirements as `demo_browser` (chromedriver, `KHQR_DEMO_BROWSER=required` on CI);
+//! Same requirements as `demo::browser` (chromedriver, `KHQR_DEMO_BROWSER=required` on CI);
 //! with `KHQR_DEMO_SCREENSHOTS=<dir>` it saves the docs' `inline-*.png`, cropped to the
 //! chats (`scripts/demo-screenshots.sh`).
 
@@ -122,7 +122,7 @@ async fn demo_inline_card_in_a_customer_chat_in_a_browser() {
         return;
     };
     let (_demo, url) = start_demo();
-    // Taller than demo_browser's window: a whole card and its caption fit in the chat.
+    // Taller than demo::browser's window: a whole card and its caption fit in the chat.
     let browser = connect_sized(&webdriver, "1280,1060").await;
     browser.goto(&url).await;
 

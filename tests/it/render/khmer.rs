@@ -1,7 +1,7 @@
 //! Khmer is shaped, not just mapped to glyphs: compared with a checked-in reference image.
 //!
 //! Regenerate the reference after an intended design change with
-//! `RENDER_BLESS=1 cargo test --test render_khmer`, then look at it.
+//! `RENDER_BLESS=1 cargo test --test it render::khmer::`, then look at it.
 
 use std::path::Path;
 

@@ -7,7 +7,7 @@
 //! at: a pixel comparison with them is how a test sees the words are there.
 //!
 //! Regenerate the docs images after an intended design or wording change with
-//! `RENDER_BLESS=1 cargo test --test it bot_links_poster::`, then look at them.
+//! `RENDER_BLESS=1 cargo test --test it render::poster::`, then look at them.
 
 use std::path::Path;
 

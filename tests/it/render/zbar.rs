@@ -3,7 +3,7 @@
 //!
 //! Ignored by default because it needs external programs:
 //! `apt-get install zbar-tools libjpeg-turbo-progs`, then
-//! `cargo test --test render_zbar -- --ignored`. Fails (never skips) when they are missing.
+//! `cargo test --test it render::zbar:: -- --ignored`. Fails (never skips) when they are missing.
 
 use std::path::Path;
 use std::process::Command;
