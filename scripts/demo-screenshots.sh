@@ -2,7 +2,7 @@
 # Refreshes docs/images/demo-*.png (charge, scan, paid, history) and docs/images/inline-*.png
 # (picker, card, customer-buttons, paid, send-to-customer, card-km: inline mode in the customer's
 # chat, cropped to the chats) from real runs of `khqr-bot demo` in headless Chromium: the
-# browser tests demo_browser and demo_browser_inline, with KHQR_DEMO_SCREENSHOTS set.
+# browser tests demo::browser and demo::browser_inline, with KHQR_DEMO_SCREENSHOTS set.
 # Needs chromium and chromium-driver (apt-get install chromium chromium-driver), and for the
 # emoji in captions and buttons a colour emoji font (apt-get install fonts-noto-color-emoji;
 # without it they show as empty boxes). With optipng on PATH the PNGs are recompressed
@@ -18,7 +18,7 @@ if ! fc-list 2>/dev/null | grep -qi emoji; then
 fi
 out="$PWD/docs/images"
 KHQR_DEMO_SCREENSHOTS="$out" KHQR_DEMO_BROWSER=required \
-  cargo test --locked --test it demo_browser -- --include-ignored --nocapture --test-threads=1
+  cargo test --locked --test it demo::browser -- --include-ignored --nocapture --test-threads=1
 if command -v optipng >/dev/null 2>&1; then
   optipng -quiet -o2 "$out"/demo-*.png "$out"/inline-*.png
 else

@@ -1,5 +1,5 @@
 # khqr-bot — English. Keep every message id in sync with locales/km/khqr_bot.ftl
-# (tests/i18n_locales.rs fails otherwise).
+# (tests/it/i18n/locales.rs fails otherwise).
 
 ## Command menu (Telegram shows these next to each command)
 cmd-start = Welcome and first steps

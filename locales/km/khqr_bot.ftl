@@ -1,5 +1,5 @@
 # khqr-bot — ភាសាខ្មែរ។ គ្រប់ message id ត្រូវតែដូចគ្នានឹង locales/en/khqr_bot.ftl
-# (tests/i18n_locales.rs នឹងបរាជ័យ បើខុសគ្នា)។
+# (tests/it/i18n/locales.rs នឹងបរាជ័យ បើខុសគ្នា)។
 
 ## Command menu
 cmd-start = ស្វាគមន៍ និងជំហានដំបូង

@@ -337,11 +337,17 @@ impl TestApp {
 
 /// Decodes the QR code in a PNG (the photo the bot sent) as a phone does: with rxing, the
 /// ZXing-family decoder. (rqrr, used here before, once found the grid of a card and failed
-/// to decode it: `ops_webhook` under `--test-threads=4`, a card with a random bill number.)
+/// to decode it: `ops::webhook` under `--test-threads=4`, a card with a random bill number.)
 pub fn decode_qr(png: &[u8]) -> String {
     let img = image::load_from_memory(png).unwrap().to_luma8();
     crate::support::render::rxing_read(&img)
         .unwrap_or_else(|e| panic!("no QR code read from the card: {e}"))
+}
+
+/// True when rqrr finds no QR code at all in a PNG.
+pub fn no_qr_in(png: &[u8]) -> bool {
+    let img = image::load_from_memory(png).unwrap().to_luma8();
+    rqrr::PreparedImage::prepare(img).detect_grids().is_empty()
 }
 
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {

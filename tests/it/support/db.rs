@@ -93,39 +93,121 @@ pub async fn postgres_bytes(store: &khqr_bot::store::Store) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    /// `tests/it/store-free-modules.txt` lists modules `.ci/run` does not run a second time
-    /// on PostgreSQL. Each must exist and open no store: no `TestApp`, no `Store`, no
-    /// database URL. A module that starts to is found here, not by a PostgreSQL bug later.
+    use std::path::{Path, PathBuf};
+
+    /// What a test that opens a store mentions: the running bot, the store, a database URL.
+    const OPENS_A_STORE: [&str; 6] = [
+        "TestApp",
+        "Store",
+        "store::",
+        "fresh_database_url",
+        "DATABASE_URL",
+        "db_url",
+    ];
+
+    /// The areas `main.rs` declares under `comment`: its `mod` lines up to the next blank line.
+    fn areas_under(main: &str, comment: &str) -> Vec<String> {
+        let mut lines = main.lines().skip_while(|l| !l.starts_with(comment));
+        assert!(lines.next().is_some(), "main.rs has no line {comment:?}");
+        lines
+            .skip_while(|l| l.starts_with("//"))
+            .take_while(|l| !l.trim().is_empty())
+            .map(|l| {
+                l.strip_prefix("mod ")
+                    .and_then(|l| l.strip_suffix(';'))
+                    .unwrap_or_else(|| panic!("{l:?} under {comment:?} is no `mod area;`"))
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    /// Every `.rs` file under `dir`, with its module path (`bot::charge`) and the paths of
+    /// the inline modules it holds (`bot::charge::tests`).
+    fn modules(dir: &Path, path: &str, out: &mut Vec<(PathBuf, Vec<String>)>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
+        entries.sort_by_key(|e| e.path());
+        for entry in entries {
+            let file = entry.path();
+            let name = file.file_stem().unwrap().to_str().unwrap().to_owned();
+            if file.is_dir() {
+                modules(&file, &format!("{path}::{name}"), out);
+                continue;
+            }
+            let module = match name.as_str() {
+                "mod" => path.to_owned(),
+                _ => format!("{path}::{name}"),
+            };
+            let source = std::fs::read_to_string(&file).unwrap();
+            let mut paths = vec![module.clone()];
+            for line in source.lines() {
+                let line = line.trim_start().trim_start_matches("pub ");
+                if let Some(inner) = line.strip_prefix("mod ").and_then(|l| l.strip_suffix(" {")) {
+                    paths.push(format!("{module}::{inner}"));
+                }
+            }
+            out.push((file, paths));
+        }
+    }
+
+    /// The PostgreSQL pass of `.ci/run` skips the areas `main.rs` declares as opening no
+    /// store (`--skip khqr::`, …). So: no module of those opens a store (it would never run
+    /// on PostgreSQL), every module of the other areas opens one (a store-free module there
+    /// would run the same code twice), every folder is an area, and no module elsewhere has
+    /// a path a skip would catch too (libtest's filters match anywhere in a test's name).
     #[test]
-    fn store_free_modules_open_no_store() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it");
-        let list = std::fs::read_to_string(format!("{dir}/store-free-modules.txt")).unwrap();
-        let main = std::fs::read_to_string(format!("{dir}/main.rs")).unwrap();
-        let modules: Vec<&str> = list
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .collect();
-        assert!(modules.len() > 10, "{modules:?}");
-        for module in modules {
-            assert!(
-                main.lines().any(|l| l.trim() == format!("mod {module};")),
-                "{module} is listed but is no module of tests/it/main.rs"
-            );
-            let source = std::fs::read_to_string(format!("{dir}/{module}.rs")).unwrap();
-            for word in [
-                "TestApp",
-                "Store",
-                "store::",
-                "fresh_database_url",
-                "DATABASE_URL",
-                "db_url",
-            ] {
+    fn store_free_areas_open_no_store_and_the_others_do() {
+        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it"));
+        let main = std::fs::read_to_string(dir.join("main.rs")).unwrap();
+        let free = areas_under(&main, "// Areas whose tests open no store");
+        let stored = areas_under(&main, "// Areas whose tests open a store");
+        assert!(free.len() >= 5 && stored.len() >= 5, "{free:?} {stored:?}");
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let name = entry.file_name().into_string().unwrap();
+            if entry.path().is_dir() && name != "support" {
                 assert!(
-                    !source.contains(word),
-                    "{module} mentions {word}: it may open a store, so it must run on \
-                     PostgreSQL too (remove it from store-free-modules.txt)"
+                    free.contains(&name) || stored.contains(&name),
+                    "tests/it/{name}/ is no area of main.rs: its tests never run"
                 );
+            }
+        }
+        for (area, opens) in free
+            .iter()
+            .map(|a| (a, false))
+            .chain(stored.iter().map(|a| (a, true)))
+        {
+            let mut files = Vec::new();
+            modules(&dir.join(area), area, &mut files);
+            assert!(files.len() > 1, "tests/it/{area}/ holds no test module");
+            for (file, paths) in files {
+                let source = std::fs::read_to_string(&file).unwrap();
+                let shown = file.strip_prefix(dir).unwrap().display();
+                let words: Vec<_> = OPENS_A_STORE
+                    .into_iter()
+                    .filter(|w| source.contains(w))
+                    .collect();
+                if !opens {
+                    assert!(
+                        words.is_empty(),
+                        "tests/it/{shown} mentions {words:?}: it may open a store, so it must \
+                         run on PostgreSQL too (move it to an area that opens one)"
+                    );
+                } else if !file.ends_with("mod.rs") {
+                    assert!(
+                        !words.is_empty(),
+                        "tests/it/{shown} opens no store (none of {OPENS_A_STORE:?}): move it \
+                         to an area whose tests open none, or PostgreSQL runs it twice"
+                    );
+                }
+                for path in paths.iter().filter(|_| opens) {
+                    let path = format!("{path}::");
+                    for skipped in &free {
+                        assert!(
+                            !path.contains(&format!("{skipped}::")),
+                            "{path} would be skipped on PostgreSQL by `--skip {skipped}::`: \
+                             rename it"
+                        );
+                    }
+                }
             }
         }
     }

@@ -1,0 +1,3 @@
+//! The locales (`locales/`, `src/i18n.rs`).
+
+mod locales;

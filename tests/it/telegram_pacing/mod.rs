@@ -1,0 +1,3 @@
+//! Telegram's flood control met by the bot's flood gate (`src/telegram_pacing`), end to end.
+
+mod flood;
