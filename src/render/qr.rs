@@ -19,7 +19,7 @@ const MIN_MODULE_PX: u32 = 4;
 ///
 /// Level M restores about 15 % of the codewords; a disc of 18 % of the width (plus its
 /// one-module white margin) hides about 3.5 % of the modules, leaving most of the budget for
-/// real-world damage (glare, blur, a crease on a printed card). `tests/render_card.rs`
+/// real-world damage (glare, blur, a crease on a printed card). `tests/it/render/card.rs`
 /// decodes cards with `rqrr` for every symbol size a card carries and counts the hidden
 /// modules against a fresh encoding.
 ///
@@ -27,7 +27,7 @@ const MIN_MODULE_PX: u32 = 4;
 /// solid red disc (dark once binarised) made zbar miss versions 11-13, and a red ring around
 /// the red `$` looked enough like a finder pattern to hide a version-7 card. Hence a pale
 /// ring (light after binarisation) and only the currency symbol in red; checked with zbar on
-/// PNG, half-size and JPEG copies by `tests/render_zbar.rs` (ignored: needs zbar-tools).
+/// PNG, half-size and JPEG copies by `tests/it/render/zbar.rs` (ignored: needs zbar-tools).
 const BADGE_FRACTION: f32 = 0.18;
 
 /// Ring of the currency badge: a pale red that binarises as light.
