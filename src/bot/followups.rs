@@ -490,7 +490,7 @@ impl TelegramFollowUps {
         let keyboard = match &bought {
             Some(bought) => {
                 merchant.language = bought.buyer.lang;
-                super::links_buy::settled_buttons(bought.buyer.lang, &charge)
+                super::links::buy::settled_buttons(bought.buyer.lang, &charge)
             }
             None => settled_buttons(merchant.language, &charge, &payments),
         };
@@ -510,7 +510,7 @@ impl TelegramFollowUps {
         };
         let rendered = match &bought {
             Some(bought) => Rendered {
-                caption: super::links_buy::buyer_caption(
+                caption: super::links::buy::buyer_caption(
                     bought.buyer.lang,
                     &charge,
                     &payments,
@@ -723,7 +723,7 @@ impl TelegramFollowUps {
 impl TelegramFollowUps {
     /// The seller's message about a payment of one of their pay links' charges.
     async fn link_sale(&self, task: &OutboxItem) -> Result<(), DeliveryError> {
-        let (chat, text) = super::links_buy::sale_message(&self.store, task).await?;
+        let (chat, text) = super::links::buy::sale_message(&self.store, task).await?;
         self.chat_ready(chat)?;
         self.bot
             .send_message(chat, text)

@@ -24,11 +24,7 @@ mod format;
 mod history_chart;
 mod inline;
 mod inline_draft;
-mod links;
-mod links_again;
-pub mod links_args;
-mod links_buy;
-mod links_poster;
+pub mod links;
 #[cfg(test)]
 mod money_props;
 mod money_words;

@@ -37,7 +37,7 @@ use super::dialogue::{BotDialogue, State};
 use super::turn::Turn;
 use super::{
     Command, HandlerError, HandlerResult, Shedding, callbacks, charge, close, difference, email,
-    export, inline, links, links_buy, private, reports, setup, simple_commands,
+    export, inline, links, private, reports, setup, simple_commands,
 };
 
 /// The handler tree (see the module documentation for its shape).
@@ -92,7 +92,7 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         )
         .branch(case![State::AwaitNewToken].endpoint(setup::on_new_token))
         .branch(case![State::AwaitEmail].endpoint(email::on_email))
-        .branch(case![State::AwaitLinkAmount { link }].endpoint(links_buy::on_amount))
+        .branch(case![State::AwaitLinkAmount { link }].endpoint(links::buy::on_amount))
         .endpoint(on_other_message);
 
     let messages = Update::filter_message()
@@ -127,7 +127,7 @@ async fn on_open_command(turn: Turn, cmd: OpenCommand, dialogue: BotDialogue) ->
         // A pay link opens the buyer's private chat; elsewhere `/start` is the welcome.
         OpenCommand::Start(payload) => match crate::store::LinkCode::parse(payload.trim()) {
             Ok(code) if turn.msg.chat.is_private() => {
-                links_buy::start(&turn, &dialogue, &code).await
+                links::buy::start(&turn, &dialogue, &code).await
             }
             _ => simple_commands::start(&turn).await,
         },
