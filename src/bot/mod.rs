@@ -23,7 +23,6 @@ pub mod followups;
 mod format;
 mod history_chart;
 mod inline;
-mod inline_draft;
 pub mod links;
 #[cfg(test)]
 mod money_props;
@@ -214,7 +213,7 @@ impl Bot {
         &self,
         stop: CancellationToken,
     ) -> impl Future<Output = ()> + Send + use<> {
-        inline_draft::sweep_loop(
+        inline::draft::sweep_loop(
             self.bot.clone(),
             self.ctx.store.clone(),
             self.ctx.clock.clone(),

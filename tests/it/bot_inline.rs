@@ -16,7 +16,7 @@ use khqr_bot::store::{Charge, ChargeStatus};
 const FAST: &[(&str, &str)] = &[("POLL_INTERVAL_SECS", "1")];
 /// A chat between the seller and a customer (the bot is not in it).
 const CUSTOMER_CHAT: i64 = 880_000_001;
-/// Seconds after which an unchosen draft is discarded (`bot::inline_draft::DRAFT_TTL_SECS`).
+/// Seconds after which an unchosen draft is discarded (`bot::inline::draft::DRAFT_TTL_SECS`).
 const DRAFT_TTL_SECS: i64 = 120;
 
 async fn seller(app: &TestApp, id: i64) -> TgUser {

@@ -10,7 +10,7 @@
 //!   `charge::explain`) and nothing is created. An empty query is a help article; a caller
 //!   without a finished /setup gets the "set up first" button (`start_parameter`
 //!   [`SETUP_START`]) and no results.
-//! - **Drafts.** A valid query becomes a draft (`inline_draft.rs`): a `creating` charge whose
+//! - **Drafts.** A valid query becomes a draft (`draft.rs`): a `creating` charge whose
 //!   card is uploaded to the seller's private chat (the record copy, which yields the
 //!   `file_id`: inline messages cannot receive uploads), offered as a cached photo with the
 //!   "Check now" / "Cancel" keyboard (so Telegram gives the chosen message an
@@ -23,7 +23,9 @@
 //!   bill number, put there by the private card's button): `Store::attach_inline_message`.
 //!   A card chosen after its draft was discarded is edited at once to say it is void.
 //! - **Drafts never chosen** are discarded after
-//!   [`DRAFT_TTL_SECS`](inline_draft::DRAFT_TTL_SECS) by the sweep in `inline_draft.rs`.
+//!   [`DRAFT_TTL_SECS`](draft::DRAFT_TTL_SECS) by the sweep in `draft.rs`.
+
+pub(super) mod draft;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -48,7 +50,7 @@ use super::charge_args::parse_charge;
 use super::followups::{Audience, render_settled};
 use super::format::phnom_penh_time;
 use super::stranger_text::StrangerText;
-use super::{Ctx, HandlerError, HandlerResult, TgBot, inline_draft};
+use super::{Ctx, HandlerError, HandlerResult, TgBot};
 
 /// How long a query must stay the user's latest before it is answered.
 pub const SETTLE: Duration = Duration::from_millis(800);
@@ -249,7 +251,7 @@ async fn answer_for(
         Ok(request) => request,
         Err(e) => return Ok(invalid(explain(lang, &e))),
     };
-    let draft = inline_draft::create(bot, ctx, &shop, lang, &request).await?;
+    let draft = draft::create(bot, ctx, &shop, lang, &request).await?;
     let result = InlineQueryResultCachedPhoto::new(
         ResultId::Draft(draft.charge).encode(),
         FileId(draft.file_id),
@@ -364,7 +366,7 @@ pub(super) async fn on_chosen(
                 if chosen.record_message_id.is_none()
                     && let Some(shop) = caller.shop()
                 {
-                    inline_draft::send_private_card(&bot, &ctx, &shop, caller.lang, id).await;
+                    draft::send_private_card(&bot, &ctx, &shop, caller.lang, id).await;
                 }
             }
             chosen.is_some()
