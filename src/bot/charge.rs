@@ -84,8 +84,8 @@ pub(super) async fn handle(turn: &Turn, shop: &Shop, args: &str) -> HandlerResul
         return turn.reply(t!(lang, "charge-token-expired")).await;
     }
     // A token that does not open could never confirm a payment either.
-    if super::stored_token::open(ctx, merchant, profile).is_none() {
-        return super::stored_token::refuse_unreadable(turn, merchant).await;
+    if super::setup::stored_token::open(ctx, merchant, profile).is_none() {
+        return super::setup::stored_token::refuse_unreadable(turn, merchant).await;
     }
     let request = match parse_charge(args, merchant.default_currency) {
         Ok(request) => request,

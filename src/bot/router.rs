@@ -14,7 +14,7 @@
 //!  │       │   ├─ needs a shop ─ Caller::shop → on_shop_command (Shop)
 //!  │       │   │                 └─ none     → on_not_set_up (the one "finish /setup first")
 //!  │       │   └─ anyone                      → on_open_command
-//!  │       ├─ wizard steps (State::…)         → setup::…, email::on_email
+//!  │       ├─ wizard steps (State::…)         → setup::…, setup::email::on_email
 //!  │       └─ anything else                   → on_other_message (a hint, once a minute)
 //!  ├─ button press ─ pay link (lks:, lnq:)    → links::on_callback
 //!  │               ├─ charge the missing (dif:) → difference::on_callback
@@ -36,8 +36,8 @@ use super::commands::{OpenCommand, ShopCommand};
 use super::dialogue::{BotDialogue, State};
 use super::turn::Turn;
 use super::{
-    Command, HandlerError, HandlerResult, Shedding, callbacks, charge, difference, email, inline,
-    links, private, reports, setup, simple_commands,
+    Command, HandlerError, HandlerResult, Shedding, callbacks, charge, difference, inline, links,
+    private, reports, setup, simple_commands,
 };
 
 /// The handler tree (see the module documentation for its shape).
@@ -91,7 +91,7 @@ pub fn schema() -> UpdateHandler<HandlerError> {
             .endpoint(setup::on_fixed_account),
         )
         .branch(case![State::AwaitNewToken].endpoint(setup::on_new_token))
-        .branch(case![State::AwaitEmail].endpoint(email::on_email))
+        .branch(case![State::AwaitEmail].endpoint(setup::email::on_email))
         .branch(case![State::AwaitLinkAmount { link }].endpoint(links::buy::on_amount))
         .endpoint(on_other_message);
 
@@ -154,7 +154,7 @@ async fn on_shop_command(
         ShopCommand::Settings => simple_commands::settings(&turn, &shop).await,
         ShopCommand::Token => setup::start_token(&turn, &dialogue).await,
         // Private chats only, like /token (it carries personal data).
-        ShopCommand::Email(arg) => email::command(&turn, &shop, &arg).await,
+        ShopCommand::Email(arg) => setup::email::command(&turn, &shop, &arg).await,
         ShopCommand::Currency(arg) => simple_commands::set_currency(&turn, &shop, &arg).await,
         ShopCommand::History(arg) => reports::history::command(&turn, &shop, &arg).await,
         ShopCommand::Pending => reports::pending::command(&turn, &shop).await,

@@ -241,7 +241,7 @@ async fn answer_for(
     {
         return Ok(invalid(t!(lang, "charge-token-expired")));
     }
-    if super::stored_token::open(ctx, merchant, profile).is_none() {
+    if super::setup::stored_token::open(ctx, merchant, profile).is_none() {
         return Ok(invalid(t!(lang, "notice-token-unreadable")));
     }
     if is_bill_number(query) {

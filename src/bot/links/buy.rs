@@ -131,7 +131,7 @@ async fn seller_shop(ctx: &Ctx, link: &PayLink) -> Result<Option<Shop>, StoreErr
     let now = ctx.clock.unix_secs();
     if profile.token_expires_at.is_some_and(|exp| exp <= now)
         || merchant.token_rejected_at.is_some()
-        || crate::bot::stored_token::open(ctx, &merchant, &profile).is_none()
+        || crate::bot::setup::stored_token::open(ctx, &merchant, &profile).is_none()
     {
         tracing::info!(link = %link.id, merchant = %merchant.id, "link not sold: the seller's token cannot confirm payments");
         return Ok(None);

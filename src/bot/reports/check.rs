@@ -13,8 +13,9 @@ use crate::bot::charge::explain as explain_charge_error;
 use crate::bot::charge_args::{ChargeArgs, ChargeArgsError, parse_charge};
 use crate::bot::charge_label::ChargeLabel;
 use crate::bot::format::phnom_penh_date_time;
+use crate::bot::setup::stored_token;
 use crate::bot::turn::Turn;
-use crate::bot::{Ctx, HandlerError, HandlerResult, stored_token};
+use crate::bot::{Ctx, HandlerError, HandlerResult};
 
 /// What `/check` was asked about.
 #[derive(Debug, Clone, PartialEq, Eq)]
