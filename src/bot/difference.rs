@@ -98,7 +98,7 @@ async fn charge_missing(
         return Ok(t!(lang, "callback-unknown"));
     };
     let payments = ctx.store.charge_payments(charge.id).await?;
-    let missing = match super::money_words::missing_money(charge, &payments) {
+    let missing = match super::followups::money_words::missing_money(charge, &payments) {
         Some(missing) => missing,
         None if charge.status == ChargeStatus::Paid => {
             return Ok(t!(lang, "callback-difference-none"));
@@ -114,7 +114,7 @@ async fn charge_missing(
         note: charge.note.clone(),
     };
     let chat = ChatId(shop.merchant.chat_id);
-    let missing_text = super::money_words::money_text(missing);
+    let missing_text = super::followups::money_words::money_text(missing);
     Ok(
         match send_card(bot, ctx, &shop, chat, &request, lang, Some(charge)).await? {
             CardSent::Sent | CardSent::Uncertain { .. } => {

@@ -21,11 +21,9 @@ mod inline;
 pub mod links;
 #[cfg(test)]
 mod money_props;
-mod money_words;
 pub mod note;
 mod presses;
 mod private;
-mod renewal_notices;
 pub mod reports;
 mod router;
 mod setup;

@@ -505,7 +505,9 @@ pub(in crate::bot) fn buyer_caption(
 ) -> Option<String> {
     let shop = StrangerText(merchant.profile.as_ref()?.shop_name.as_str()).shown();
     let label = crate::bot::charge_label::ChargeLabel::of(charge);
-    if let Some(words) = crate::bot::money_words::customer_caption(lang, charge, payments, &shop) {
+    if let Some(words) =
+        crate::bot::followups::money_words::customer_caption(lang, charge, payments, &shop)
+    {
         return Some(label.under_headline(&words));
     }
     let amount = format_money(charge.amount);
@@ -663,11 +665,11 @@ pub(in crate::bot) async fn sale_message(
         StrangerText(&bought.buyer.name).shown(),
         StrangerText(&item).shown(),
     );
-    let mut text = crate::bot::money_words::sale_text(
+    let mut text = crate::bot::followups::money_words::sale_text(
         lang,
         &charge,
         &payments,
-        &crate::bot::money_words::Sale {
+        &crate::bot::followups::money_words::Sale {
             buyer: buyer.as_str(),
             item: item.as_str(),
             time: time.as_str(),

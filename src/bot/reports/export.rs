@@ -50,8 +50,8 @@ use super::period_words::{period_refusal, period_title};
 use crate::bot::HandlerResult;
 use crate::bot::bill_ref::BillRef;
 use crate::bot::caller::Shop;
+use crate::bot::followups::money_words::payment_word;
 use crate::bot::followups::status_word;
-use crate::bot::money_words::payment_word;
 use crate::bot::stranger_text::StrangerText;
 use crate::bot::turn::Turn;
 

@@ -15,6 +15,12 @@
 //! that had its message this second is reported as [`DeliveryError::Paced`] before anything
 //! is rendered, and a flood-control pause met by any request of the bot is
 //! [`Deliver::paused_until`].
+//!
+//! `money_words.rs` says what people are told about money; `renewal.rs` holds the texts of a
+//! token's renewal.
+
+pub(super) mod money_words;
+mod renewal;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -43,7 +49,6 @@ use super::callbacks::CallbackAction;
 use super::charge::largest_photo;
 use super::charge_label::ChargeLabel;
 use super::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
-use super::money_words;
 use super::stranger_text::StrangerText;
 
 /// Accepted task ids remembered at most (then forgotten all at once).
@@ -160,7 +165,7 @@ fn message_gone(e: &RequestError) -> bool {
 enum Notice {
     TokenRefused,
     TokenExpiring,
-    /// Renewed by itself, or the renewal ended without a token (`renewal_notices`).
+    /// Renewed by itself, or the renewal ended without a token (`renewal.rs`).
     Renewal,
     TokenUnreadable,
     /// The day's closing summary: the text the payload carries.
@@ -677,7 +682,7 @@ impl TelegramFollowUps {
         let now = self.clock.unix_secs();
         let text = match notice {
             Notice::TokenRefused => t!(lang, "notice-token-refused"),
-            Notice::Renewal => super::renewal_notices::text(lang, task.kind, &task.payload),
+            Notice::Renewal => renewal::text(lang, task.kind, &task.payload),
             Notice::TokenUnreadable => t!(lang, "notice-token-unreadable"),
             Notice::CloseSummary => task
                 .payload
@@ -779,5 +784,4 @@ impl Deliver for TelegramFollowUps {
 }
 
 #[cfg(test)]
-#[path = "followups_label_tests.rs"]
 mod label_tests;
