@@ -5,7 +5,7 @@
 //! the same charge whatever the seller's default currency.
 #![no_main]
 
-use khqr_bot::bot::charge_args::{MAX_NOTE_UTF16, max_amount, parse_charge};
+use khqr_bot::bot::charge::args::{MAX_NOTE_UTF16, max_amount, parse_charge};
 use khqr_bot::khqr::{Currency, is_bidi_control, is_invisible};
 use libfuzzer_sys::fuzz_target;
 

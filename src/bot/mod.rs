@@ -5,24 +5,17 @@
 //! token box, settings) into the dispatcher; `crate::app` feeds it updates and stops it.
 //! Everything the user reads comes from the Fluent files through [`crate::t!`].
 
-pub mod bill_ref;
 mod callbacks;
 mod caller;
-mod charge;
-pub mod charge_args;
-mod charge_label;
+pub mod charge;
 mod commands;
-pub mod currency_word;
 pub mod dialogue;
-mod difference;
 pub mod followups;
 mod format;
 mod inline;
 pub mod links;
 #[cfg(test)]
 mod money_props;
-pub mod note;
-mod presses;
 mod private;
 pub mod reports;
 mod router;

@@ -36,8 +36,8 @@ use super::commands::{OpenCommand, ShopCommand};
 use super::dialogue::{BotDialogue, State};
 use super::turn::Turn;
 use super::{
-    Command, HandlerError, HandlerResult, Shedding, callbacks, charge, difference, inline, links,
-    private, reports, setup, simple_commands,
+    Command, HandlerError, HandlerResult, Shedding, callbacks, charge, inline, links, private,
+    reports, setup, simple_commands,
 };
 
 /// The handler tree (see the module documentation for its shape).
@@ -104,7 +104,8 @@ pub fn schema() -> UpdateHandler<HandlerError> {
     let callbacks = Update::filter_callback_query()
         .branch(dptree::filter(links::is_link_callback).endpoint(links::on_callback))
         .branch(
-            dptree::filter(difference::is_difference_callback).endpoint(difference::on_callback),
+            dptree::filter(charge::difference::is_difference_callback)
+                .endpoint(charge::difference::on_callback),
         )
         .endpoint(callbacks::on_callback);
     let inline_queries = Update::filter_inline_query().endpoint(inline::on_inline_query);

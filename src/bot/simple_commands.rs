@@ -6,7 +6,7 @@ use crate::t;
 
 use super::HandlerResult;
 use super::caller::Shop;
-use super::currency_word::CurrencyWord;
+use super::charge::currency_word::CurrencyWord;
 use super::dialogue::{BotDialogue, State};
 use super::format::mask_secret;
 use super::setup::email;

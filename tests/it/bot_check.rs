@@ -7,7 +7,7 @@ use crate::support::app::{TestApp, WAIT};
 use crate::support::fake_telegram::TgUser;
 use khqr_bot::bakong::sandbox::{Payment, Tx};
 use khqr_bot::bakong::{Currency, DecimalAmount};
-use khqr_bot::bot::bill_ref::BillRef;
+use khqr_bot::bot::charge::bill_ref::BillRef;
 use khqr_bot::i18n::Lang;
 use khqr_bot::store::ChargeStatus;
 use khqr_bot::t;

@@ -8,7 +8,7 @@ use crate::support::app::{TestApp, WAIT, decode_qr};
 use crate::support::fake_telegram::{Call, ChosenInline, InlineAnswer, TgUser};
 use khqr_bot::bakong::sandbox::Payment;
 use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
-use khqr_bot::bot::bill_ref::BillRef;
+use khqr_bot::bot::charge::bill_ref::BillRef;
 use khqr_bot::khqr::md5_hex;
 use khqr_bot::store::ChargeId;
 use khqr_bot::store::{Charge, ChargeStatus};

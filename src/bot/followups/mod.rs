@@ -44,10 +44,10 @@ use crate::time::{SharedClock, UnixSecs, system_clock};
 use crate::watcher::outbox::{Deliver, DeliveryError};
 use crate::watcher::reminders::days_left;
 
-use super::bill_ref::BillRef;
 use super::callbacks::CallbackAction;
+use super::charge::bill_ref::BillRef;
+use super::charge::label::ChargeLabel;
 use super::charge::largest_photo;
-use super::charge_label::ChargeLabel;
 use super::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
 use super::stranger_text::StrangerText;
 

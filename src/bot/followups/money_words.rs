@@ -13,8 +13,8 @@ use crate::render::{StatusKind, format_minor_units, format_money};
 use crate::store::{Arrival, Charge, ChargeMoney, ChargeStatus, Fit, Money, PaidAfter, Payment};
 use crate::t;
 
-use crate::bot::bill_ref::BillRef;
-use crate::bot::charge_label::ChargeLabel;
+use crate::bot::charge::bill_ref::BillRef;
+use crate::bot::charge::label::ChargeLabel;
 use crate::bot::format::phnom_penh_date_time;
 use crate::bot::stranger_text::StrangerText;
 

@@ -26,8 +26,8 @@ use crate::store::{ChargeId, StaleDraft, Store, StoreError};
 use crate::time::SharedClock;
 
 use crate::bot::caller::Shop;
+use crate::bot::charge::args::ChargeArgs;
 use crate::bot::charge::{ReservedCard, buttons, caption, largest_photo, reserve_card};
-use crate::bot::charge_args::ChargeArgs;
 use crate::bot::format::phnom_penh_time;
 use crate::bot::{Ctx, HandlerError, TgBot};
 

@@ -5,7 +5,7 @@
 //!   waits [`SETTLE`] and drops the query when a newer one from the same user arrived
 //!   meanwhile ([`Debounce`]): only the settled query is answered, and only it can cost a
 //!   render and an upload.
-//! - **Same grammar as /charge.** The query is read by `charge_args::parse_charge` with the
+//! - **Same grammar as /charge.** The query is read by `charge::args::parse_charge` with the
 //!   seller's default currency; an error is one article result explaining it (from
 //!   `charge::explain`) and nothing is created. An empty query is a help article; a caller
 //!   without a finished /setup gets the "set up first" button (`start_parameter`
@@ -45,8 +45,8 @@ use crate::store::{ChargeId, ChargeStatus};
 use crate::t;
 
 use super::caller::{Caller, Shop};
+use super::charge::args::parse_charge;
 use super::charge::{caption, card_buttons, explain, largest_photo};
-use super::charge_args::parse_charge;
 use super::followups::{Audience, render_settled};
 use super::format::phnom_penh_time;
 use super::stranger_text::StrangerText;

@@ -24,10 +24,10 @@ use crate::store::{
 use crate::t;
 use crate::watcher::outbox::DeliveryError;
 
-use crate::bot::bill_ref::new_bill_number;
 use crate::bot::caller::Shop;
+use crate::bot::charge::args::{ChargeArgs, parse_charge};
+use crate::bot::charge::bill_ref::new_bill_number;
 use crate::bot::charge::{BILL_ATTEMPTS, CardOwned, build_khqr, caption, maybe_delivered};
-use crate::bot::charge_args::{ChargeArgs, parse_charge};
 use crate::bot::dialogue::{BotDialogue, State};
 use crate::bot::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
 use crate::bot::stranger_text::StrangerText;
@@ -504,7 +504,7 @@ pub(in crate::bot) fn buyer_caption(
     merchant: &crate::store::Merchant,
 ) -> Option<String> {
     let shop = StrangerText(merchant.profile.as_ref()?.shop_name.as_str()).shown();
-    let label = crate::bot::charge_label::ChargeLabel::of(charge);
+    let label = crate::bot::charge::label::ChargeLabel::of(charge);
     if let Some(words) =
         crate::bot::followups::money_words::customer_caption(lang, charge, payments, &shop)
     {

@@ -40,7 +40,7 @@ pub fn link_url(username: &str, code: &crate::store::LinkCode) -> String {
 }
 
 fn explain(lang: Lang, error: &LinkArgsError) -> String {
-    use crate::bot::charge_args::ChargeArgsError;
+    use crate::bot::charge::args::ChargeArgsError;
     let reason = match error {
         LinkArgsError::Charge(ChargeArgsError::MissingAmount) => return t!(lang, "link-usage"),
         LinkArgsError::Charge(e) => return super::charge::explain(lang, e),

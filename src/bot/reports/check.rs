@@ -9,9 +9,9 @@ use crate::store::{ChargeStatus, Merchant, Profile};
 use crate::t;
 
 use crate::bot::caller::Shop;
+use crate::bot::charge::args::{ChargeArgs, ChargeArgsError, parse_charge};
 use crate::bot::charge::explain as explain_charge_error;
-use crate::bot::charge_args::{ChargeArgs, ChargeArgsError, parse_charge};
-use crate::bot::charge_label::ChargeLabel;
+use crate::bot::charge::label::ChargeLabel;
 use crate::bot::format::phnom_penh_date_time;
 use crate::bot::setup::stored_token;
 use crate::bot::turn::Turn;

@@ -48,8 +48,8 @@ use crate::time::{UnixSecs, in_phnom_penh};
 
 use super::period_words::{period_refusal, period_title};
 use crate::bot::HandlerResult;
-use crate::bot::bill_ref::BillRef;
 use crate::bot::caller::Shop;
+use crate::bot::charge::bill_ref::BillRef;
 use crate::bot::followups::money_words::payment_word;
 use crate::bot::followups::status_word;
 use crate::bot::stranger_text::StrangerText;

@@ -5,7 +5,7 @@ use crate::t;
 
 use crate::bot::HandlerResult;
 use crate::bot::caller::Shop;
-use crate::bot::charge_label::ChargeLabel;
+use crate::bot::charge::label::ChargeLabel;
 use crate::bot::format::phnom_penh_time;
 use crate::bot::turn::Turn;
 
