@@ -5,7 +5,8 @@
 //! the same charge whatever the seller's default currency.
 #![no_main]
 
-use khqr_bot::bot::charge_args::{MAX_NOTE_UTF16, max_amount, parse_charge};
+use khqr_bot::bot::charge::args::{max_amount, parse_charge};
+use khqr_bot::bot::charge::note::{MAX_NOTE_CLUSTERS, cluster_count};
 use khqr_bot::khqr::{Currency, is_bidi_control, is_invisible};
 use libfuzzer_sys::fuzz_target;
 
@@ -21,7 +22,7 @@ fn check(text: &str, default: Currency) {
     );
     if let Some(note) = &args.note {
         assert!(!note.is_empty(), "{text:?}");
-        assert!(note.encode_utf16().count() <= MAX_NOTE_UTF16, "{text:?}");
+        assert!(cluster_count(note) <= MAX_NOTE_CLUSTERS, "{text:?}");
         assert!(
             !note
                 .chars()

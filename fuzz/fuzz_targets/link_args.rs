@@ -1,11 +1,11 @@
-//! `/link` arguments (`bot::links_args::parse_link`), which any seller types: never a panic,
+//! `/link` arguments (`bot::links::args::parse_link`), which any seller types: never a panic,
 //! and whatever it accepts is a link the seller can read back. An option keyword never ends
 //! up in the item, the limits are in range, and the link written out canonically
 //! (`<amount> <currency> <item> uses N until D`, or `any <currency> … min … max …`) parses
 //! to the same link.
 #![no_main]
 
-use khqr_bot::bot::links_args::{LinkArgs, MAX_USES_LIMIT, parse_link};
+use khqr_bot::bot::links::args::{LinkArgs, MAX_USES_LIMIT, parse_link};
 use khqr_bot::khqr::Currency;
 use khqr_bot::store::LinkPrice;
 use khqr_bot::time::LocalDate;

@@ -1,7 +1,7 @@
 //! The buttons under a QR ("Check now", "Cancel"). Callback data is untrusted: the charge
 //! must belong to the user who pressed — except on the card in a customer's chat (pressed
 //! on its `inline_message_id`), where anyone may "Check now" and only the seller may
-//! cancel. A press asks Bakong only within the limits of [`super::presses`] (per charge and
+//! cancel. A press asks Bakong only within the limits of [`super::charge::presses`] (per charge and
 //! per seller, whoever pressed); one over them is answered "just checked" / "slow down". Every
 //! query is answered so the client stops waiting. The data of "Charge the missing" under a
 //! card paid in part is read here too ([`Button::Difference`]); its presses go to
@@ -16,8 +16,8 @@ use crate::t;
 use crate::watcher::{CheckNow, SettledAs};
 
 use super::caller::Caller;
+use super::charge::presses::{self, Press};
 use super::format::phnom_penh_time;
-use super::presses::{self, Press};
 use super::{Ctx, HandlerResult, TgBot};
 
 /// Which button under a card.

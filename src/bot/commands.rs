@@ -86,7 +86,7 @@ impl Command {
     pub(super) fn route(self) -> Routed {
         match self {
             // `/start setup` comes from the inline "set up first" button: a welcome all the
-            // same; `/start <code>` is a pay link opened by a buyer (`links_buy`).
+            // same; `/start <code>` is a pay link opened by a buyer (`links::buy`).
             Command::Start(payload) => Routed::Open(OpenCommand::Start(payload)),
             Command::Help => Routed::Open(OpenCommand::Help),
             Command::Setup => Routed::Open(OpenCommand::Setup),

@@ -5,44 +5,23 @@
 //! token box, settings) into the dispatcher; `crate::app` feeds it updates and stops it.
 //! Everything the user reads comes from the Fluent files through [`crate::t!`].
 
-pub mod bill_ref;
 mod callbacks;
 mod caller;
-mod charge;
-pub mod charge_args;
-mod charge_label;
-mod close;
-mod close_summary;
+pub mod charge;
 mod commands;
-pub mod currency_word;
 pub mod dialogue;
-mod difference;
-mod email;
-mod export;
 pub mod followups;
 mod format;
-mod history_chart;
 mod inline;
-mod inline_draft;
-mod links;
-mod links_again;
-pub mod links_args;
-mod links_buy;
-mod links_poster;
+pub mod links;
 #[cfg(test)]
 mod money_props;
-mod money_words;
-pub mod note;
-mod period_words;
-mod presses;
 mod private;
-mod renewal_notices;
-mod reports;
+pub mod reports;
 mod router;
 mod setup;
 pub mod shedding;
 mod simple_commands;
-mod stored_token;
 mod stranger_text;
 mod turn;
 pub mod watching;
@@ -218,7 +197,7 @@ impl Bot {
         &self,
         stop: CancellationToken,
     ) -> impl Future<Output = ()> + Send + use<> {
-        inline_draft::sweep_loop(
+        inline::draft::sweep_loop(
             self.bot.clone(),
             self.ctx.store.clone(),
             self.ctx.clock.clone(),

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 
+use super::reports::period::{Period, parse_period};
 use crate::bakong::{DecimalAmount, Lookup, Transaction};
 use crate::i18n::Lang;
 use crate::khqr::{Amount, Currency};
@@ -21,7 +22,6 @@ use crate::store::{
     NewCharge, Store,
 };
 use crate::watcher::decide::{Decision, Rules, decide};
-use crate::watcher::history::{Period, parse_period};
 
 const ACCOUNT: &str = "sokha@aclb";
 
@@ -322,7 +322,7 @@ proptest! {
 
             let latest = store.latest_payments(m, day.start(), day.end(), 10).await.unwrap();
             for lang in Lang::ALL {
-                let (head, _) = super::reports::history_text(lang, &day, &summary, &latest);
+                let (head, _) = super::reports::history::history_text(lang, &day, &summary, &latest);
                 for (code, (n, sum, _, look)) in &expected {
                     let currency: Currency = code.parse().unwrap();
                     let total = format_minor_units(*sum, currency);

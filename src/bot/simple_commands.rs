@@ -4,13 +4,14 @@
 use crate::i18n::Lang;
 use crate::t;
 
+use super::HandlerResult;
 use super::caller::Shop;
-use super::currency_word::CurrencyWord;
+use super::charge::currency_word::CurrencyWord;
 use super::dialogue::{BotDialogue, State};
 use super::format::mask_secret;
+use super::setup::email;
 use super::stranger_text::StrangerText;
 use super::turn::{Turn, expiry_text};
-use super::{HandlerResult, email};
 
 pub(super) async fn start(turn: &Turn) -> HandlerResult {
     let lang = turn.lang();

@@ -12,7 +12,7 @@ use crate::store::{ChargeId, Store, StoreError};
 use crate::watcher::reminders::{REMIND_BEFORE_SECS, reminder_due};
 use crate::watcher::{CheckNow, Watcher};
 
-pub use super::close_summary::queue_close_summaries;
+pub use super::reports::close_summary::queue_close_summaries;
 
 /// The watcher the app runs: the SQL store, asking the real Bakong client.
 pub type SqlWatcher = Watcher<bakong::Client>;

@@ -14,7 +14,6 @@
 //!   the Telegram port ([`outbox::Deliver`]).
 //! - [`schedule`]: when each charge is asked about next (young charges often; pure).
 //! - [`scheduler`]: the polling loop (a 1 s tick) and the outbox loop.
-//! - [`history`]: `/history` periods as Phnom Penh day ranges (pure).
 //! - [`reminders`]: when to remind a merchant that their token expires (pure).
 //! - [`renewal`]: when to renew a token by itself and what Bakong's answers mean (pure);
 //!   [`renewer`]: the renewal passes over the SQL store and the Bakong client.
@@ -30,7 +29,6 @@ pub mod bakong_lookups;
 pub mod circuit;
 pub mod decide;
 pub mod endpoint;
-pub mod history;
 pub mod lease;
 pub mod outbox;
 pub mod pacer;

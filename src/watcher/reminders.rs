@@ -3,8 +3,8 @@
 //! registered email is renewed automatically first ([`super::renewal`], 5 days before);
 //! reminders wait until that renewal is over and go on if it did not give a token.
 
-use super::history::LocalDate;
 use super::types::UnixSecs;
+use crate::time::LocalDate;
 
 /// How long before expiry reminders start.
 pub const REMIND_BEFORE_SECS: i64 = 3 * 86_400;

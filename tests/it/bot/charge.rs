@@ -97,7 +97,7 @@ async fn charge_usd_sends_one_scannable_card_and_stores_it_pending() {
     // Penh time; buttons carry the charge id and its bill number.
     let caption = call.caption().unwrap();
     let time = phnom_penh_time(c.expires_at);
-    let reference = khqr_bot::bot::bill_ref::BillRef::of(&c.bill_number);
+    let reference = khqr_bot::bot::charge::bill_ref::BillRef::of(&c.bill_number);
     assert_eq!(reference.as_str(), format!("#{}", &c.bill_number[8..]));
     let label = format!("🧾 {reference} · 📝 iced coffee");
     for part in [

@@ -12,11 +12,11 @@ use std::path::Path;
 use crate::support::app::{TestApp, WAIT};
 use crate::support::fake_telegram::TgUser;
 use crate::support::render::{differing_pixels, load_rgb};
+use khqr_bot::bot::reports::period::parse_period;
 use khqr_bot::i18n::Lang;
 use khqr_bot::khqr::Currency;
 use khqr_bot::store::{BucketTotal, BucketWidth, MerchantId, Store};
 use khqr_bot::time::{LocalDate, UnixSecs};
-use khqr_bot::watcher::history::parse_period;
 
 const DOCS_IMAGE: &str = "docs/images/history-week.png";
 

@@ -8,7 +8,7 @@ use crate::support::app::{TestApp, WAIT, decode_qr, no_qr_in};
 use crate::support::fake_telegram::{Call, ChosenInline, InlineAnswer, TgUser};
 use crate::support::steps::SELLER_ACCOUNT;
 use khqr_bot::bakong::Currency as BakongCurrency;
-use khqr_bot::bot::bill_ref::BillRef;
+use khqr_bot::bot::charge::bill_ref::BillRef;
 use khqr_bot::khqr::md5_hex;
 use khqr_bot::store::ChargeId;
 use khqr_bot::store::{Charge, ChargeStatus};
@@ -16,7 +16,7 @@ use khqr_bot::store::{Charge, ChargeStatus};
 const FAST: &[(&str, &str)] = &[("POLL_INTERVAL_SECS", "1")];
 /// A chat between the seller and a customer (the bot is not in it).
 const CUSTOMER_CHAT: i64 = 880_000_001;
-/// Seconds after which an unchosen draft is discarded (`bot::inline_draft::DRAFT_TTL_SECS`).
+/// Seconds after which an unchosen draft is discarded (`bot::inline::draft::DRAFT_TTL_SECS`).
 const DRAFT_TTL_SECS: i64 = 120;
 
 /// `user` types `@bot <query>` in a chat; the bot's answer once the query settled.

@@ -8,7 +8,7 @@
 
 use crate::support::app::{TestApp, WAIT};
 use crate::support::fake_telegram::{Call, TgUser};
-use khqr_bot::bot::bill_ref::BillRef;
+use khqr_bot::bot::charge::bill_ref::BillRef;
 use khqr_bot::i18n::Lang;
 use khqr_bot::store::{Charge, ChargeStatus};
 

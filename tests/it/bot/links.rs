@@ -17,7 +17,7 @@ use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
 use khqr_bot::store::{Charge, ChargeId, ChargeStatus};
 
 const FAST: &[(&str, &str)] = &[("POLL_INTERVAL_SECS", "1")];
-/// `bot::links_buy::REQUEST_GAP_SECS`: one link request per buyer per this many seconds.
+/// `bot::links::buy::REQUEST_GAP_SECS`: one link request per buyer per this many seconds.
 const REQUEST_GAP_SECS: i64 = 5;
 
 /// `/link …` → the link's code, after checking the reply carries its exact t.me URL and

@@ -6,8 +6,8 @@
 
 use crate::support::app::{TestApp, WAIT, decode_qr};
 use crate::support::fake_telegram::TgUser;
-use khqr_bot::bot::bill_ref::BillRef;
-use khqr_bot::bot::note::{MAX_NOTE_CLUSTERS, cluster_count};
+use khqr_bot::bot::charge::bill_ref::BillRef;
+use khqr_bot::bot::charge::note::{MAX_NOTE_CLUSTERS, cluster_count};
 use khqr_bot::bot::phnom_penh_time;
 use khqr_bot::i18n::Lang;
 use khqr_bot::khqr::{self, md5_hex};

@@ -13,7 +13,7 @@ use crate::support::app::{TestApp, WAIT, decode_qr};
 use crate::support::fake_telegram::{Call, TgUser};
 use khqr_bot::bakong::sandbox::Payment;
 use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
-use khqr_bot::bot::bill_ref::BillRef;
+use khqr_bot::bot::charge::bill_ref::BillRef;
 use khqr_bot::store::{Charge, ChargeId, ChargeStatus};
 use khqr_bot::time::phnom_penh_date_time;
 

@@ -1,7 +1,7 @@
 //! Conformance with NBC's official SDK (`bakong-khqr` 1.0.20): every fixture line.
 
 use crate::support::khqr_fixtures::{InputError, load, now, to_input};
-use khqr_bot::bot::note::qr_purpose;
+use khqr_bot::bot::charge::note::qr_purpose;
 use khqr_bot::khqr::{Khqr, decode, md5_hex, verify};
 use serde_json::Value;
 

@@ -6,7 +6,7 @@ use crate::support::app::{TestApp, WAIT, no_qr_in};
 use crate::support::fake_telegram::{Call, Failure, TgUser};
 use khqr_bot::bakong::sandbox::Payment;
 use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
-use khqr_bot::bot::bill_ref::BillRef;
+use khqr_bot::bot::charge::bill_ref::BillRef;
 use khqr_bot::store::{ChargeStatus, Store};
 use khqr_bot::time::LocalDate;
 

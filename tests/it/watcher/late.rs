@@ -7,7 +7,7 @@
 use crate::support::app::{TestApp, WAIT};
 use khqr_bot::bakong::sandbox::Payment;
 use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
-use khqr_bot::bot::bill_ref::BillRef;
+use khqr_bot::bot::charge::bill_ref::BillRef;
 use khqr_bot::store::{Charge, ChargeStatus, PaidAfter};
 
 /// Polls every second, so the late watch asks every 6 s.

@@ -10,7 +10,7 @@ use crate::support::app::{TestApp, WAIT};
 use crate::support::fake_telegram::TgUser;
 use khqr_bot::bakong::sandbox::{Payment, Tx};
 use khqr_bot::bakong::{Currency as BakongCurrency, DecimalAmount};
-use khqr_bot::bot::bill_ref::BillRef;
+use khqr_bot::bot::charge::bill_ref::BillRef;
 use khqr_bot::store::{Charge, ChargeId, ChargeStatus, PaidAfter};
 
 /// Polls every second, so the late watch asks every 6 s.

@@ -7,6 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use khqr_bot::bakong::sandbox::{Fault, FaultKind, Payment, Sandbox, SandboxHandle};
 use khqr_bot::bakong::{self, Client, DecimalAmount, RetryPolicy};
+use khqr_bot::bot::reports::period::parse_period;
 use khqr_bot::crypto::{SecretBox, SecretKey};
 use khqr_bot::i18n::Lang;
 use khqr_bot::khqr::{Amount, BakongAccountId, City, Currency, ShopName};
@@ -16,7 +17,6 @@ use khqr_bot::store::{
 };
 use khqr_bot::watcher::backoff::BackoffPolicy;
 use khqr_bot::watcher::decide::Rules;
-use khqr_bot::watcher::history::parse_period;
 use khqr_bot::watcher::schedule::Schedule;
 use khqr_bot::watcher::sql::SqlWatcherStore;
 use khqr_bot::watcher::{CheckNow, SettledAs, Watcher, WatcherConfig};
@@ -783,7 +783,7 @@ async fn history_totals_per_currency_and_phnom_penh_day() {
 #[tokio::test]
 async fn token_expiry_reminders_go_out_once_per_phnom_penh_day_in_the_last_three_days() {
     use khqr_bot::bot::watching::queue_reminders;
-    use khqr_bot::watcher::history::LocalDate;
+    use khqr_bot::time::LocalDate;
 
     let e = env().await;
     let (m, _) = e.merchant(1).await;

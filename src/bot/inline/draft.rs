@@ -1,5 +1,5 @@
 //! Inline drafts: the card rendered for a settled inline query, and the sweep that discards
-//! drafts nobody chose (see `inline.rs` and `store/inline_cards.rs`).
+//! drafts nobody chose (see `inline/mod.rs` and `store/inline_cards.rs`).
 //!
 //! [`create`] runs /charge's steps with one difference: the photo goes to the seller's own
 //! private chat (the record copy, sent silently), which gives the `file_id` the inline
@@ -25,11 +25,11 @@ use crate::render::format_money;
 use crate::store::{ChargeId, StaleDraft, Store, StoreError};
 use crate::time::SharedClock;
 
-use super::caller::Shop;
-use super::charge::{ReservedCard, buttons, caption, largest_photo, reserve_card};
-use super::charge_args::ChargeArgs;
-use super::format::phnom_penh_time;
-use super::{Ctx, HandlerError, TgBot};
+use crate::bot::caller::Shop;
+use crate::bot::charge::args::ChargeArgs;
+use crate::bot::charge::{ReservedCard, buttons, caption, largest_photo, reserve_card};
+use crate::bot::format::phnom_penh_time;
+use crate::bot::{Ctx, HandlerError, TgBot};
 
 /// A draft not chosen within this many seconds is discarded (charge and record copy).
 pub const DRAFT_TTL_SECS: i64 = 120;
@@ -38,7 +38,7 @@ pub const DRAFT_TTL_SECS: i64 = 120;
 const SWEEP_EVERY: Duration = Duration::from_secs(2);
 
 /// A draft ready to be offered.
-pub(super) struct Draft {
+pub(in crate::bot) struct Draft {
     pub charge: ChargeId,
     pub bill: String,
     pub file_id: String,
@@ -48,7 +48,7 @@ pub(super) struct Draft {
 
 /// Reserves the charge, renders its card and uploads it as the record copy (see the
 /// module documentation).
-pub(super) async fn create(
+pub(in crate::bot) async fn create(
     bot: &TgBot,
     ctx: &Ctx,
     shop: &Shop,
@@ -153,7 +153,7 @@ async fn delete_record_copy(
 /// seller's chat by the card's `file_id`, silently, with the private card's buttons, and
 /// records it. A failure is logged: the charge is pending and watched either way, and a
 /// follow-up without a private card sends its status card as a new message.
-pub(super) async fn send_private_card(
+pub(in crate::bot) async fn send_private_card(
     bot: &TgBot,
     ctx: &Ctx,
     shop: &Shop,

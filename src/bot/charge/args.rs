@@ -204,7 +204,7 @@ fn is_invisible(c: char) -> bool {
 }
 
 /// Splits on any Unicode whitespace; trims invisible characters off each token's ends.
-pub(super) fn tokenize(text: &str) -> Vec<&str> {
+pub(in crate::bot) fn tokenize(text: &str) -> Vec<&str> {
     text.split(char::is_whitespace)
         .map(|t| t.trim_matches(is_invisible))
         .filter(|t| !t.is_empty())
@@ -306,7 +306,7 @@ fn not_a_number(token: &str) -> ChargeArgsError {
     ChargeArgsError::NotANumber(shorten(token))
 }
 
-pub(super) fn shorten(text: &str) -> String {
+pub(in crate::bot) fn shorten(text: &str) -> String {
     if text.chars().count() <= MAX_ECHO_CHARS {
         return text.to_owned();
     }

@@ -7,7 +7,7 @@
 //! Buyers see only the shop name, the item and the price. Their buttons: "I have paid —
 //! check" (the customer's rate-limited check, `callbacks`) and, once a QR expired, "New QR"
 //! (`lnq:<charge id>`, only for the buyer it was made for). A buyer holds one open QR per
-//! link: asking again while it is open shows that one again (`links_again`). One request
+//! link: asking again while it is open shows that one again (`again`). One request
 //! (/start or New QR) per buyer per [`REQUEST_GAP_SECS`]; the link's own limits are
 //! [`LinkLimits::DEFAULT`] (see `store::link_limits` for the numbers and why).
 
@@ -24,21 +24,21 @@ use crate::store::{
 use crate::t;
 use crate::watcher::outbox::DeliveryError;
 
-use super::bill_ref::new_bill_number;
-use super::caller::Shop;
-use super::charge::{BILL_ATTEMPTS, CardOwned, build_khqr, caption, maybe_delivered};
-use super::charge_args::{ChargeArgs, parse_charge};
-use super::dialogue::{BotDialogue, State};
-use super::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
-use super::stranger_text::StrangerText;
-use super::turn::Turn;
-use super::{Ctx, HandlerError, HandlerResult, TgBot};
+use crate::bot::caller::Shop;
+use crate::bot::charge::args::{ChargeArgs, parse_charge};
+use crate::bot::charge::bill_ref::new_bill_number;
+use crate::bot::charge::{BILL_ATTEMPTS, CardOwned, build_khqr, caption, maybe_delivered};
+use crate::bot::dialogue::{BotDialogue, State};
+use crate::bot::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
+use crate::bot::stranger_text::StrangerText;
+use crate::bot::turn::Turn;
+use crate::bot::{Ctx, HandlerError, HandlerResult, TgBot};
 
 /// A buyer's link requests (/start <code>, "New QR") at most once per this many seconds.
-pub(super) const REQUEST_GAP_SECS: i64 = 5;
+pub(in crate::bot) const REQUEST_GAP_SECS: i64 = 5;
 
 /// The callback data prefix of "New QR" (`lnq:<charge id>`).
-pub(super) const NEW_QR: &str = "lnq:";
+pub(in crate::bot) const NEW_QR: &str = "lnq:";
 
 /// The buyer as the link's charge records them.
 fn buyer_of(user: &User, lang: Lang) -> LinkBuyer {
@@ -54,7 +54,7 @@ fn buyer_of(user: &User, lang: Lang) -> LinkBuyer {
 }
 
 /// The price as a buyer reads it, with an `any` link's bounds.
-pub(super) fn price_text(lang: Lang, price: LinkPrice) -> String {
+pub(in crate::bot) fn price_text(lang: Lang, price: LinkPrice) -> String {
     match price {
         LinkPrice::Any(any) if any.min().is_some() || any.max().is_some() => t!(
             lang,
@@ -67,7 +67,7 @@ pub(super) fn price_text(lang: Lang, price: LinkPrice) -> String {
 }
 
 /// The price in a few words (the poster's headline): an `any` link's bounds left out.
-pub(super) fn price_headline(lang: Lang, price: LinkPrice) -> String {
+pub(in crate::bot) fn price_headline(lang: Lang, price: LinkPrice) -> String {
     match price {
         LinkPrice::Fixed(amount) => format_money(amount),
         LinkPrice::Any(any) => t!(lang, "link-price-any", currency = any.currency().alpha()),
@@ -131,7 +131,7 @@ async fn seller_shop(ctx: &Ctx, link: &PayLink) -> Result<Option<Shop>, StoreErr
     let now = ctx.clock.unix_secs();
     if profile.token_expires_at.is_some_and(|exp| exp <= now)
         || merchant.token_rejected_at.is_some()
-        || super::stored_token::open(ctx, &merchant, &profile).is_none()
+        || crate::bot::setup::stored_token::open(ctx, &merchant, &profile).is_none()
     {
         tracing::info!(link = %link.id, merchant = %merchant.id, "link not sold: the seller's token cannot confirm payments");
         return Ok(None);
@@ -143,7 +143,11 @@ async fn seller_shop(ctx: &Ctx, link: &PayLink) -> Result<Option<Shop>, StoreErr
 /// question); the buyer's open QR of the link shown again instead when they hold one.
 /// Closed, paused, ended, sold-out and busy links, a seller who cannot take payments and a
 /// buyer asking too often are answered in words, and nothing is created.
-pub(super) async fn start(turn: &Turn, dialogue: &BotDialogue, code: &LinkCode) -> HandlerResult {
+pub(in crate::bot) async fn start(
+    turn: &Turn,
+    dialogue: &BotDialogue,
+    code: &LinkCode,
+) -> HandlerResult {
     let (ctx, lang) = (&*turn.ctx, turn.lang());
     let Some(user) = turn.msg.from.as_ref() else {
         return Ok(());
@@ -166,7 +170,7 @@ pub(super) async fn start(turn: &Turn, dialogue: &BotDialogue, code: &LinkCode) 
         {
             return turn.reply(t!(lang, "link-slow-down")).await;
         }
-        if let Some(why) = super::links_again::show_again(&turn.bot, ctx, id, lang).await? {
+        if let Some(why) = super::again::show_again(&turn.bot, ctx, id, lang).await? {
             turn.reply(why).await?;
         }
         return Ok(());
@@ -263,7 +267,11 @@ fn sold_out_text(lang: Lang, paid: i64, max: Option<u32>) -> String {
 
 /// The buyer's answer to "how much?" for a variable-amount link: read like /charge (the
 /// one parser) in the link's currency; a bad amount is explained and asked again.
-pub(super) async fn on_amount(turn: Turn, dialogue: BotDialogue, link: i64) -> HandlerResult {
+pub(in crate::bot) async fn on_amount(
+    turn: Turn,
+    dialogue: BotDialogue,
+    link: i64,
+) -> HandlerResult {
     let result = answer_amount(&turn, &dialogue, LinkId(link)).await;
     if let Err(e) = result {
         turn.apologise(&e).await;
@@ -308,7 +316,7 @@ async fn answer_amount(turn: &Turn, dialogue: &BotDialogue, id: LinkId) -> Handl
             }
         },
         Err(e) => {
-            let why = super::charge::explain(lang, &e);
+            let why = crate::bot::charge::explain(lang, &e);
             return turn
                 .reply(format!("{why}\n{}", t!(lang, "link-ask-amount-again")))
                 .await;
@@ -388,7 +396,7 @@ async fn sell(
             Ok(Reserved::Charge(id)) => break (id, bill, png),
             // Asked twice at once (or typed an amount while one is open): that one again.
             Ok(Reserved::AlreadyOpen(id)) => {
-                return super::links_again::show_again(bot, ctx, id, lang).await;
+                return super::again::show_again(bot, ctx, id, lang).await;
             }
             Ok(refused) => {
                 let paid = match refused {
@@ -415,7 +423,7 @@ async fn sell(
     let sent = bot
         .send_photo(chat, InputFile::memory(png).file_name("khqr.png"))
         .caption(caption)
-        .reply_markup(super::links_again::buyer_buttons(lang, id, &bill))
+        .reply_markup(super::again::buyer_buttons(lang, id, &bill))
         .await;
     let sent = match sent {
         Ok(sent) => sent,
@@ -443,8 +451,8 @@ async fn sell(
     {
         Ok(true) => {
             tracing::info!(charge = %id, link = %link.id, merchant = %shop.merchant.id, "link charge created");
-            // To show the same card again without rendering it (`links_again`).
-            if let Some(file_id) = super::charge::largest_photo(&sent)
+            // To show the same card again without rendering it (`again`).
+            if let Some(file_id) = crate::bot::charge::largest_photo(&sent)
                 && let Err(e) = ctx.store.set_card_file_id(id, &file_id).await
             {
                 tracing::warn!(charge = %id, error = %e, "could not record the card's file_id");
@@ -466,7 +474,7 @@ async fn sell(
 
 /// The buttons under a buyer's card once it settled: "New QR" when it expired or was
 /// cancelled, none otherwise.
-pub(super) fn settled_buttons(lang: Lang, charge: &Charge) -> InlineKeyboardMarkup {
+pub(in crate::bot) fn settled_buttons(lang: Lang, charge: &Charge) -> InlineKeyboardMarkup {
     match charge.status {
         ChargeStatus::Expired | ChargeStatus::Cancelled => {
             InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
@@ -489,15 +497,17 @@ pub(super) fn settled_buttons(lang: Lang, charge: &Charge) -> InlineKeyboardMark
 /// The caption of a buyer's settled card where the seller's would not fit them (an
 /// expired card offers "New QR", not /charge; money that arrived is told in the buyer's
 /// words); `None`: the seller's caption is right.
-pub(super) fn buyer_caption(
+pub(in crate::bot) fn buyer_caption(
     lang: Lang,
     charge: &Charge,
     payments: &[crate::store::Payment],
     merchant: &crate::store::Merchant,
 ) -> Option<String> {
     let shop = StrangerText(merchant.profile.as_ref()?.shop_name.as_str()).shown();
-    let label = super::charge_label::ChargeLabel::of(charge);
-    if let Some(words) = super::money_words::customer_caption(lang, charge, payments, &shop) {
+    let label = crate::bot::charge::label::ChargeLabel::of(charge);
+    if let Some(words) =
+        crate::bot::followups::money_words::customer_caption(lang, charge, payments, &shop)
+    {
         return Some(label.under_headline(&words));
     }
     let amount = format_money(charge.amount);
@@ -524,7 +534,7 @@ pub(super) fn buyer_caption(
 
 /// "New QR" pressed on a buyer's expired card: a fresh QR of the same link and amount, for
 /// the buyer it was made for only, under the same limits as /start. The answer to the press.
-pub(super) async fn new_qr(
+pub(in crate::bot) async fn new_qr(
     bot: &TgBot,
     ctx: &Ctx,
     presser: Option<i64>,
@@ -580,7 +590,7 @@ pub(super) async fn new_qr(
         {
             return Ok(t!(lang, "link-slow-down"));
         }
-        return match super::links_again::show_again(bot, ctx, open, lang).await? {
+        return match super::again::show_again(bot, ctx, open, lang).await? {
             None => Ok(t!(lang, "link-new-qr-again")),
             Some(why) => {
                 say(why.clone()).await?;
@@ -616,7 +626,7 @@ pub(super) async fn new_qr(
 /// it came late or beyond the link's limit. Goes to the seller's private chat.
 ///
 /// [`FollowUpKind::LinkSale`]: crate::store::FollowUpKind::LinkSale
-pub(super) async fn sale_message(
+pub(in crate::bot) async fn sale_message(
     store: &Store,
     task: &OutboxItem,
 ) -> Result<(ChatId, String), DeliveryError> {
@@ -655,11 +665,11 @@ pub(super) async fn sale_message(
         StrangerText(&bought.buyer.name).shown(),
         StrangerText(&item).shown(),
     );
-    let mut text = super::money_words::sale_text(
+    let mut text = crate::bot::followups::money_words::sale_text(
         lang,
         &charge,
         &payments,
-        &super::money_words::Sale {
+        &crate::bot::followups::money_words::Sale {
             buyer: buyer.as_str(),
             item: item.as_str(),
             time: time.as_str(),

@@ -7,13 +7,13 @@ use crate::render::{PosterSpec, on_render_thread, poster_png};
 use crate::store::PayLink;
 use crate::t;
 
-use super::HandlerError;
-use super::caller::Shop;
-use super::links_buy::price_headline;
-use super::stranger_text::StrangerText;
+use super::buy::price_headline;
+use crate::bot::HandlerError;
+use crate::bot::caller::Shop;
+use crate::bot::stranger_text::StrangerText;
 
 /// The poster PNG of `link` (its QR is `url`).
-pub(super) async fn render(
+pub(in crate::bot) async fn render(
     shop: &Shop,
     link: &PayLink,
     url: &str,

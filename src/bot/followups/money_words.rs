@@ -13,18 +13,18 @@ use crate::render::{StatusKind, format_minor_units, format_money};
 use crate::store::{Arrival, Charge, ChargeMoney, ChargeStatus, Fit, Money, PaidAfter, Payment};
 use crate::t;
 
-use super::bill_ref::BillRef;
-use super::charge_label::ChargeLabel;
-use super::format::phnom_penh_date_time;
-use super::stranger_text::StrangerText;
+use crate::bot::charge::bill_ref::BillRef;
+use crate::bot::charge::label::ChargeLabel;
+use crate::bot::format::phnom_penh_date_time;
+use crate::bot::stranger_text::StrangerText;
 
 /// `$2.50`, `20,000 ៛`.
-pub(super) fn money_text(m: Money) -> String {
+pub(in crate::bot) fn money_text(m: Money) -> String {
     format_minor_units(m.minor, m.currency)
 }
 
 /// What a transfer brought, as text: the amount when it can be read, else Bakong's own text.
-pub(super) fn arrived_text(p: &Payment) -> String {
+pub(in crate::bot) fn arrived_text(p: &Payment) -> String {
     match p.arrival.readable() {
         Some(m) => money_text(m),
         None if p.amount.is_empty() && p.currency.is_empty() => "?".to_owned(),
@@ -41,7 +41,7 @@ fn sums_text(sums: &[Money]) -> String {
 }
 
 /// The first 8 characters of a hash, as bank receipts show it.
-pub(super) fn short_hash(hash: &str) -> String {
+pub(in crate::bot) fn short_hash(hash: &str) -> String {
     let short: String = hash.chars().take(8).collect();
     if short.is_empty() {
         "—".to_owned()
@@ -58,7 +58,7 @@ fn asked(charge: &Charge) -> Money {
 }
 
 /// The charge's money from these of its payments.
-pub(super) fn charge_money<'a>(
+pub(in crate::bot) fn charge_money<'a>(
     charge: &Charge,
     payments: impl IntoIterator<Item = &'a Payment>,
 ) -> ChargeMoney {
@@ -84,7 +84,7 @@ fn payer_of(p: Option<&Payment>) -> String {
 }
 
 /// A settled card of a charge with payments.
-pub(super) struct MoneyCard {
+pub(in crate::bot) struct MoneyCard {
     pub kind: StatusKind,
     pub title: String,
     pub caption: String,
@@ -95,7 +95,7 @@ pub(super) struct MoneyCard {
 /// what arrived, and what is missing or extra. `None` for any other status. Without
 /// `show_payer` the picture's lines name neither the payer's account nor the transaction
 /// (a picture shared with a customer's chat); the seller's caption always does.
-pub(super) fn money_card(
+pub(in crate::bot) fn money_card(
     lang: Lang,
     charge: &Charge,
     payments: &[Payment],
@@ -271,7 +271,7 @@ pub(super) fn money_card(
 }
 
 /// The missing part of an under-paid charge, for its "Charge the missing" button.
-pub(super) fn missing_money(charge: &Charge, payments: &[Payment]) -> Option<Money> {
+pub(in crate::bot) fn missing_money(charge: &Charge, payments: &[Payment]) -> Option<Money> {
     if charge.status != ChargeStatus::Underpaid {
         return None;
     }
@@ -286,7 +286,7 @@ pub(super) fn missing_money(charge: &Charge, payments: &[Payment]) -> Option<Mon
 /// card in a customer's chat): paid; paid with what arrived; what arrived and what is
 /// missing, that the seller is told and not to pay this QR again; what arrived does not
 /// match, the seller is told, not to pay again. `None` for a charge without money.
-pub(super) fn customer_caption(
+pub(in crate::bot) fn customer_caption(
     lang: Lang,
     charge: &Charge,
     payments: &[Payment],
@@ -417,7 +417,7 @@ fn outcome_line(lang: Lang, charge: &Charge, payments: &[Payment], p: &Payment) 
 
 /// The seller's notice about payment `p` of `charge`: money found after the charge ended
 /// without (`after`), or another payment of a QR that already had money (`p.charge_was`).
-pub(super) fn payment_notice(
+pub(in crate::bot) fn payment_notice(
     lang: Lang,
     charge: &Charge,
     payments: &[Payment],
@@ -456,7 +456,7 @@ pub(super) fn payment_notice(
 /// The seller's notice that Bakong reported for `charge` transaction `hash`, which already
 /// paid bill `other` (`None`: another seller's charge, not named). Bills are named by their
 /// references, as their cards show them.
-pub(super) fn hash_taken_notice(
+pub(in crate::bot) fn hash_taken_notice(
     lang: Lang,
     charge: &Charge,
     hash: &str,
@@ -485,7 +485,7 @@ pub(super) fn hash_taken_notice(
 }
 
 /// Who bought what through a pay link, for [`sale_text`].
-pub(super) struct Sale<'a> {
+pub(in crate::bot) struct Sale<'a> {
     pub buyer: &'a str,
     pub item: &'a str,
     pub time: &'a str,
@@ -493,7 +493,7 @@ pub(super) struct Sale<'a> {
 
 /// The seller's message about a pay link's sale: what arrived (not the price), for which
 /// item, from whom, and what does not fit; the charge's label under the headline.
-pub(super) fn sale_text(
+pub(in crate::bot) fn sale_text(
     lang: Lang,
     charge: &Charge,
     payments: &[Payment],
@@ -579,7 +579,7 @@ pub(super) fn sale_text(
 }
 
 /// A payment's kind as a word of the seller's language (the export's "Payment" column).
-pub(super) fn payment_word(lang: Lang, p: &Payment) -> String {
+pub(in crate::bot) fn payment_word(lang: Lang, p: &Payment) -> String {
     let fit = match p.arrival {
         Arrival::Counted {
             fit: Fit::Exact, ..

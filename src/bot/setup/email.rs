@@ -11,11 +11,11 @@ use crate::i18n::Lang;
 use crate::store::{Merchant, Quota, QuotaScope};
 use crate::t;
 
-use super::HandlerResult;
-use super::caller::Shop;
-use super::dialogue::BotDialogue;
-use super::private::looks_like_jwt;
-use super::turn::Turn;
+use crate::bot::HandlerResult;
+use crate::bot::caller::Shop;
+use crate::bot::dialogue::BotDialogue;
+use crate::bot::private::looks_like_jwt;
+use crate::bot::turn::Turn;
 
 /// Longest input echoed back in an error.
 const MAX_ECHO_CHARS: usize = 40;
@@ -40,7 +40,7 @@ fn is_off(text: &str) -> bool {
     matches!(t.as_str(), "off" | "remove" | "delete" | "none" | "បិទ")
 }
 
-pub(super) fn ask(lang: Lang) -> String {
+pub(in crate::bot) fn ask(lang: Lang) -> String {
     t!(lang, "setup-ask-email", max = MAX_EMAIL_CHARS)
 }
 
@@ -62,7 +62,7 @@ fn invalid(lang: Lang, text: &str, why: EmailError) -> String {
 }
 
 /// The /settings line about the email.
-pub(super) fn settings_line(lang: Lang, merchant: &Merchant) -> String {
+pub(in crate::bot) fn settings_line(lang: Lang, merchant: &Merchant) -> String {
     match &merchant.email {
         Some(e) => t!(lang, "settings-email", email = e.masked()),
         None => t!(lang, "settings-email-none"),
@@ -102,7 +102,7 @@ async fn set(turn: &Turn, m: &Merchant, email: &RegisteredEmail) -> Result<(), S
 
 /// `/email`, `/email you@example.com`, `/email off`.
 /// (The handler tree serves it only to a configured shop.)
-pub(super) async fn command(turn: &Turn, shop: &Shop, arg: &str) -> HandlerResult {
+pub(in crate::bot) async fn command(turn: &Turn, shop: &Shop, arg: &str) -> HandlerResult {
     let (ctx, lang, m) = (&*turn.ctx, turn.lang(), &shop.merchant);
     if !turn.msg.chat.is_private() {
         return turn.reply(t!(lang, "setup-private-only")).await;
@@ -138,7 +138,7 @@ pub(super) async fn command(turn: &Turn, shop: &Shop, arg: &str) -> HandlerResul
 }
 
 /// The answer to the last /setup question: an email, or "skip".
-pub(super) async fn on_email(turn: Turn, dialogue: BotDialogue) -> HandlerResult {
+pub(in crate::bot) async fn on_email(turn: Turn, dialogue: BotDialogue) -> HandlerResult {
     if let Err(e) = answer(&turn, &dialogue).await {
         turn.apologise(&e).await;
     }

@@ -14,13 +14,13 @@
 
 use crate::store::{ChargeId, MerchantId, Quota, QuotaScope, StoreError};
 
-use super::Ctx;
+use crate::bot::Ctx;
 
 /// At most one press that asks Bakong about one charge per this many seconds.
-pub(super) const CHECK_GAP_SECS: i64 = 10;
+pub(in crate::bot) const CHECK_GAP_SECS: i64 = 10;
 
 /// Presses that ask Bakong with one seller's token, per minute.
-pub(super) const SELLER_PRESSES: Quota = Quota {
+pub(in crate::bot) const SELLER_PRESSES: Quota = Quota {
     scope: QuotaScope::BakongPress,
     window_secs: 60,
     max: 10,
@@ -28,7 +28,7 @@ pub(super) const SELLER_PRESSES: Quota = Quota {
 
 /// Whether a press may ask Bakong now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Press {
+pub(in crate::bot) enum Press {
     /// Within the limits: ask (and the press was counted).
     Ask,
     /// This charge was asked about by a press less than [`CHECK_GAP_SECS`] ago.
@@ -39,7 +39,7 @@ pub(super) enum Press {
 
 /// Claims a press on `charge` of `merchant`: first the charge's gap, then the seller's
 /// quota (a press refused by the gap uses none of the quota).
-pub(super) async fn claim(
+pub(in crate::bot) async fn claim(
     ctx: &Ctx,
     charge: ChargeId,
     merchant: MerchantId,

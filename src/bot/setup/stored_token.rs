@@ -5,11 +5,11 @@ use crate::bakong::Token;
 use crate::store::{Merchant, Profile};
 use crate::t;
 
-use super::turn::Turn;
-use super::{Ctx, HandlerResult};
+use crate::bot::turn::Turn;
+use crate::bot::{Ctx, HandlerResult};
 
 /// The merchant's token, or `None` if it does not open (or is not a token any more).
-pub(super) fn open(ctx: &Ctx, merchant: &Merchant, profile: &Profile) -> Option<Token> {
+pub(in crate::bot) fn open(ctx: &Ctx, merchant: &Merchant, profile: &Profile) -> Option<Token> {
     ctx.secrets
         .open(&merchant.id.token_aad(), &profile.token_sealed)
         .ok()
@@ -19,7 +19,7 @@ pub(super) fn open(ctx: &Ctx, merchant: &Merchant, profile: &Profile) -> Option<
 
 /// Records that the stored token does not open (so the watcher does not send the notice a
 /// second time) and tells the seller, in answer to their command, to send /token.
-pub(super) async fn refuse_unreadable(turn: &Turn, merchant: &Merchant) -> HandlerResult {
+pub(in crate::bot) async fn refuse_unreadable(turn: &Turn, merchant: &Merchant) -> HandlerResult {
     tracing::error!(merchant = %merchant.id, "stored Bakong token cannot be opened");
     turn.ctx
         .store

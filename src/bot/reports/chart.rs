@@ -8,32 +8,32 @@
 use teloxide::prelude::*;
 use teloxide::types::InputFile;
 
+use super::period::{Period, PeriodKind};
 use crate::i18n::Lang;
 use crate::khqr::Currency;
 use crate::render::{ChartSeries, ChartSlot, ChartSpec, chart_png, format_minor_units};
 use crate::store::{BucketTotal, BucketWidth, MerchantId, StoreError};
 use crate::t;
 use crate::time::{LocalDate, SECS_PER_DAY, UnixSecs};
-use crate::watcher::history::{Period, PeriodKind};
 
-use super::stranger_text::StrangerText;
-use super::turn::Turn;
-use super::{Ctx, HandlerResult};
+use crate::bot::stranger_text::StrangerText;
+use crate::bot::turn::Turn;
+use crate::bot::{Ctx, HandlerResult};
 
 /// Telegram's limit on a photo caption (counted here in UTF-16 code units, the stricter
 /// count).
-pub(super) const CAPTION_LIMIT: usize = 1024;
+pub(in crate::bot) const CAPTION_LIMIT: usize = 1024;
 
 /// The horizontal axis of a period's chart.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Slots {
+pub(in crate::bot) struct Slots {
     pub width: BucketWidth,
     pub slots: Vec<SlotLabel>,
 }
 
 /// How one slot (an hour, a day) is labelled.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct SlotLabel {
+pub(in crate::bot) struct SlotLabel {
     /// The hour (`09`) or the day of the month (`23`).
     pub label: String,
     /// The weekday (`Mon`) in a week's chart, else empty.
@@ -45,7 +45,7 @@ pub(super) struct SlotLabel {
 /// The slots for `period` at instant `now`: 24 hours for a day, else every day of the
 /// calendar week or month (even on a Monday or the 1st), in Phnom Penh time. Slot 0 starts
 /// at `period.start()`.
-pub(super) fn slots(lang: Lang, period: &Period, now: UnixSecs) -> Slots {
+pub(in crate::bot) fn slots(lang: Lang, period: &Period, now: UnixSecs) -> Slots {
     // The last day on the axis; none for a day, which is shown by the hour.
     let last_day = match period.kind {
         PeriodKind::Today | PeriodKind::Yesterday | PeriodKind::Day => None,
@@ -115,7 +115,10 @@ fn weekday_name(lang: Lang, day: LocalDate) -> String {
 }
 
 /// One panel per currency with a payment (USD first): (currency, count, sum, per slot).
-pub(super) fn series(buckets: &[BucketTotal], slots: usize) -> Vec<(Currency, u64, u64, Vec<u64>)> {
+pub(in crate::bot) fn series(
+    buckets: &[BucketTotal],
+    slots: usize,
+) -> Vec<(Currency, u64, u64, Vec<u64>)> {
     [Currency::Usd, Currency::Khr]
         .into_iter()
         .filter_map(|currency| {
@@ -151,7 +154,7 @@ fn subtitle(lang: Lang, p: &Period) -> String {
 /// The chart of the merchant's payments in `period` as PNG bytes, rendered on the render
 /// thread; `None` when nothing was paid (no empty chart is sent) or when rendering failed
 /// (logged: the summary is then sent as text alone).
-pub(super) async fn chart(
+pub(in crate::bot) async fn chart(
     ctx: &Ctx,
     lang: Lang,
     merchant: MerchantId,
@@ -250,7 +253,7 @@ fn shorten(text: &str, limit: usize) -> String {
 /// The whole summary is the caption when it fits Telegram's 1024; otherwise the caption is
 /// the totals (`head`, the summary before its list of latest payments) and the full summary
 /// follows as its own message, exactly the text `/history` sent before it had a chart.
-pub(super) fn caption_and_text(head: &str, full: &str) -> (String, Option<String>) {
+pub(in crate::bot) fn caption_and_text(head: &str, full: &str) -> (String, Option<String>) {
     if utf16_len(full) <= CAPTION_LIMIT {
         (full.to_owned(), None)
     } else {
@@ -259,7 +262,12 @@ pub(super) fn caption_and_text(head: &str, full: &str) -> (String, Option<String
 }
 
 /// Sends the chart with the summary as its caption (see [`caption_and_text`]).
-pub(super) async fn send(turn: &Turn, png: Vec<u8>, head: &str, full: &str) -> HandlerResult {
+pub(in crate::bot) async fn send(
+    turn: &Turn,
+    png: Vec<u8>,
+    head: &str,
+    full: &str,
+) -> HandlerResult {
     let (caption, text) = caption_and_text(head, full);
     turn.bot
         .send_photo(turn.chat(), InputFile::memory(png).file_name("history.png"))
@@ -273,8 +281,8 @@ pub(super) async fn send(turn: &Turn, png: Vec<u8>, head: &str, full: &str) -> H
 
 #[cfg(test)]
 mod tests {
+    use super::super::period::parse_period;
     use super::*;
-    use crate::watcher::history::parse_period;
 
     fn date(y: i32, m: u8, d: u8) -> LocalDate {
         LocalDate::new(y, m, d).unwrap()

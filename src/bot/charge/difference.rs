@@ -15,23 +15,23 @@ use crate::khqr::Amount;
 use crate::store::{Charge, ChargeStatus};
 use crate::t;
 
+use super::args::ChargeArgs;
 use super::bill_ref::BillRef;
-use super::callbacks::{Button, CallbackAction};
-use super::caller::Caller;
-use super::charge::{CardSent, send_card};
-use super::charge_args::ChargeArgs;
-use super::{Ctx, HandlerError, HandlerResult, TgBot};
+use super::{CardSent, send_card};
+use crate::bot::callbacks::{Button, CallbackAction};
+use crate::bot::caller::Caller;
+use crate::bot::{Ctx, HandlerError, HandlerResult, TgBot};
 
 /// The callback data prefix of "Charge the missing".
 const PREFIX: &str = "dif:";
 
 /// Whether a button press is "Charge the missing" (the router's filter).
-pub(super) fn is_difference_callback(q: CallbackQuery) -> bool {
+pub(in crate::bot) fn is_difference_callback(q: CallbackQuery) -> bool {
     q.data.as_deref().is_some_and(|d| d.starts_with(PREFIX))
 }
 
 /// A press of "Charge the missing": answered so the client stops waiting.
-pub(super) async fn on_callback(
+pub(in crate::bot) async fn on_callback(
     bot: TgBot,
     q: CallbackQuery,
     caller: Caller,
@@ -98,7 +98,7 @@ async fn charge_missing(
         return Ok(t!(lang, "callback-unknown"));
     };
     let payments = ctx.store.charge_payments(charge.id).await?;
-    let missing = match super::money_words::missing_money(charge, &payments) {
+    let missing = match crate::bot::followups::money_words::missing_money(charge, &payments) {
         Some(missing) => missing,
         None if charge.status == ChargeStatus::Paid => {
             return Ok(t!(lang, "callback-difference-none"));
@@ -114,7 +114,7 @@ async fn charge_missing(
         note: charge.note.clone(),
     };
     let chat = ChatId(shop.merchant.chat_id);
-    let missing_text = super::money_words::money_text(missing);
+    let missing_text = crate::bot::followups::money_words::money_text(missing);
     Ok(
         match send_card(bot, ctx, &shop, chat, &request, lang, Some(charge)).await? {
             CardSent::Sent | CardSent::Uncertain { .. } => {

@@ -9,6 +9,12 @@
 //! cannot be checked now, stores nothing and the wizard stays on the token step. Each user
 //! has a few proofs an hour ([`TOKEN_PROOFS`]): pasting made-up tokens cannot make the bot
 //! hammer Bakong.
+//!
+//! `email.rs` is `/email` and the last step; `stored_token.rs` opens a seller's sealed token
+//! for the commands that call Bakong.
+
+pub(super) mod email;
+pub(super) mod stored_token;
 
 use base64::Engine;
 use teloxide::prelude::*;
@@ -347,7 +353,7 @@ async fn finish_setup(
             account = account.as_str(),
             expiry = expiry_text(lang, expires_at)
         ),
-        super::email::ask(lang)
+        email::ask(lang)
     );
     turn.reply(text).await
 }

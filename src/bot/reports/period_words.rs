@@ -1,12 +1,12 @@
 //! A period's words, shared by `/history` and `/export`: its title, and why an argument
 //! was refused.
 
+use super::period::{MAX_SPAN_DAYS, Period, PeriodError, PeriodKind};
 use crate::i18n::Lang;
 use crate::t;
-use crate::watcher::history::{MAX_SPAN_DAYS, Period, PeriodError, PeriodKind};
 
 /// The title of `p` ("📊 Today (2026-12-07)", "📊 2026-12-01 – 2026-12-07", …).
-pub(super) fn period_title(lang: Lang, p: &Period) -> String {
+pub(in crate::bot) fn period_title(lang: Lang, p: &Period) -> String {
     let first = p.first.to_string();
     let last = p.last.to_string();
     match p.kind {
@@ -22,7 +22,7 @@ pub(super) fn period_title(lang: Lang, p: &Period) -> String {
 
 /// What a `/history` or `/export` period argument was refused for, in `lang`; `usage` is the
 /// command's own usage text (for words and dates it cannot read).
-pub(super) fn period_refusal(lang: Lang, e: &PeriodError, usage: String) -> String {
+pub(in crate::bot) fn period_refusal(lang: Lang, e: &PeriodError, usage: String) -> String {
     match e {
         PeriodError::Future(d) => t!(lang, "history-future", date = d.to_string()),
         PeriodError::Reversed { first, last } => t!(

@@ -5,12 +5,12 @@
 //!   waits [`SETTLE`] and drops the query when a newer one from the same user arrived
 //!   meanwhile ([`Debounce`]): only the settled query is answered, and only it can cost a
 //!   render and an upload.
-//! - **Same grammar as /charge.** The query is read by `charge_args::parse_charge` with the
+//! - **Same grammar as /charge.** The query is read by `charge::args::parse_charge` with the
 //!   seller's default currency; an error is one article result explaining it (from
 //!   `charge::explain`) and nothing is created. An empty query is a help article; a caller
 //!   without a finished /setup gets the "set up first" button (`start_parameter`
 //!   [`SETUP_START`]) and no results.
-//! - **Drafts.** A valid query becomes a draft (`inline_draft.rs`): a `creating` charge whose
+//! - **Drafts.** A valid query becomes a draft (`draft.rs`): a `creating` charge whose
 //!   card is uploaded to the seller's private chat (the record copy, which yields the
 //!   `file_id`: inline messages cannot receive uploads), offered as a cached photo with the
 //!   "Check now" / "Cancel" keyboard (so Telegram gives the chosen message an
@@ -23,7 +23,9 @@
 //!   bill number, put there by the private card's button): `Store::attach_inline_message`.
 //!   A card chosen after its draft was discarded is edited at once to say it is void.
 //! - **Drafts never chosen** are discarded after
-//!   [`DRAFT_TTL_SECS`](inline_draft::DRAFT_TTL_SECS) by the sweep in `inline_draft.rs`.
+//!   [`DRAFT_TTL_SECS`](draft::DRAFT_TTL_SECS) by the sweep in `draft.rs`.
+
+pub(super) mod draft;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -43,12 +45,12 @@ use crate::store::{ChargeId, ChargeStatus};
 use crate::t;
 
 use super::caller::{Caller, Shop};
+use super::charge::args::parse_charge;
 use super::charge::{caption, card_buttons, explain, largest_photo};
-use super::charge_args::parse_charge;
 use super::followups::{Audience, render_settled};
 use super::format::phnom_penh_time;
 use super::stranger_text::StrangerText;
-use super::{Ctx, HandlerError, HandlerResult, TgBot, inline_draft};
+use super::{Ctx, HandlerError, HandlerResult, TgBot};
 
 /// How long a query must stay the user's latest before it is answered.
 pub const SETTLE: Duration = Duration::from_millis(800);
@@ -239,7 +241,7 @@ async fn answer_for(
     {
         return Ok(invalid(t!(lang, "charge-token-expired")));
     }
-    if super::stored_token::open(ctx, merchant, profile).is_none() {
+    if super::setup::stored_token::open(ctx, merchant, profile).is_none() {
         return Ok(invalid(t!(lang, "notice-token-unreadable")));
     }
     if is_bill_number(query) {
@@ -249,7 +251,7 @@ async fn answer_for(
         Ok(request) => request,
         Err(e) => return Ok(invalid(explain(lang, &e))),
     };
-    let draft = inline_draft::create(bot, ctx, &shop, lang, &request).await?;
+    let draft = draft::create(bot, ctx, &shop, lang, &request).await?;
     let result = InlineQueryResultCachedPhoto::new(
         ResultId::Draft(draft.charge).encode(),
         FileId(draft.file_id),
@@ -364,7 +366,7 @@ pub(super) async fn on_chosen(
                 if chosen.record_message_id.is_none()
                     && let Some(shop) = caller.shop()
                 {
-                    inline_draft::send_private_card(&bot, &ctx, &shop, caller.lang, id).await;
+                    draft::send_private_card(&bot, &ctx, &shop, caller.lang, id).await;
                 }
             }
             chosen.is_some()

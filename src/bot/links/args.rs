@@ -21,8 +21,8 @@ use crate::khqr::{Amount, Currency};
 use crate::store::{AnyAmount, BoundsError, LinkPrice};
 use crate::time::LocalDate;
 
-use super::charge_args::{ChargeArgsError, parse_charge, shorten, tokenize};
-use super::currency_word::CurrencyWord;
+use crate::bot::charge::args::{ChargeArgsError, parse_charge, shorten, tokenize};
+use crate::bot::charge::currency_word::CurrencyWord;
 
 /// The most `uses N` may say.
 pub const MAX_USES_LIMIT: u32 = 100_000;

@@ -1,7 +1,13 @@
 //! Pay links, the seller's side: `/link` creates one (its `t.me` URL and a
 //! printable poster), `/links` lists them with uses and totals and Pause / Resume / Close
 //! buttons (`lks:<link id>:<p|r|c>`, checked to the owner). The buyer's side is
-//! `links_buy.rs`; the arguments are `links_args.rs`.
+//! `buy.rs` (a buyer's open QR shown again: `again.rs`); the arguments are `args.rs`; the
+//! poster is `poster.rs`.
+
+mod again;
+pub mod args;
+pub(super) mod buy;
+mod poster;
 
 use std::sync::Arc;
 
@@ -16,11 +22,11 @@ use crate::time::LocalDate;
 
 use super::caller::{Caller, Shop};
 use super::format::{phnom_penh_date, phnom_penh_time};
-use super::links_args::{LinkArgsError, MAX_USES_LIMIT, parse_link};
-use super::links_buy::{NEW_QR, price_text};
 use super::stranger_text::StrangerText;
 use super::turn::Turn;
 use super::{Ctx, HandlerError, HandlerResult, TgBot};
+use args::{LinkArgsError, MAX_USES_LIMIT, parse_link};
+use buy::{NEW_QR, price_text};
 
 /// The callback data prefix of the /links buttons.
 const MANAGE: &str = "lks:";
@@ -34,7 +40,7 @@ pub fn link_url(username: &str, code: &crate::store::LinkCode) -> String {
 }
 
 fn explain(lang: Lang, error: &LinkArgsError) -> String {
-    use crate::bot::charge_args::ChargeArgsError;
+    use crate::bot::charge::args::ChargeArgsError;
     let reason = match error {
         LinkArgsError::Charge(ChargeArgsError::MissingAmount) => return t!(lang, "link-usage"),
         LinkArgsError::Charge(e) => return super::charge::explain(lang, e),
@@ -133,7 +139,7 @@ pub(super) async fn create(turn: &Turn, shop: &Shop, args: &str) -> HandlerResul
         summary = summary(lang, &link)
     );
     turn.reply(text).await?;
-    let poster = super::links_poster::render(shop, &link, &url, lang).await?;
+    let poster = poster::render(shop, &link, &url, lang).await?;
     turn.bot
         .send_photo(
             turn.chat(),
@@ -268,7 +274,7 @@ pub(super) async fn list(turn: &Turn, shop: &Shop) -> HandlerResult {
     Ok(())
 }
 
-/// For the handler tree: the button presses this module (and `links_buy`) serve.
+/// For the handler tree: the button presses this module (and `buy`) serve.
 pub(super) fn is_link_callback(q: CallbackQuery) -> bool {
     q.data
         .as_deref()
@@ -284,7 +290,7 @@ pub(super) async fn on_callback(
     let lang = caller.lang;
     let data = q.data.clone().unwrap_or_default();
     let answer = if data.starts_with(NEW_QR) {
-        super::links_buy::new_qr(&bot, &ctx, caller.user_key, lang, &data).await
+        buy::new_qr(&bot, &ctx, caller.user_key, lang, &data).await
     } else {
         manage(&bot, &ctx, &caller, &q, &data).await
     };

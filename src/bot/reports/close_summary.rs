@@ -13,7 +13,7 @@ use crate::t;
 use crate::time::{UnixSecs, phnom_penh_time};
 
 use super::close::{Window, close_due, window};
-use super::stranger_text::StrangerText;
+use crate::bot::stranger_text::StrangerText;
 
 /// Top notes listed per currency.
 const TOP_NOTES: i64 = 3;
@@ -68,7 +68,7 @@ pub fn summary_text(lang: Lang, w: Window, f: &CloseFigures) -> String {
     } else {
         t!(lang, "close-title-yesterday", date = day.as_str())
     }];
-    text.extend(super::reports::totals_lines(
+    text.extend(super::history::totals_lines(
         lang,
         &f.day,
         t!(lang, "close-no-payments"),

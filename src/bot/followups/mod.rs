@@ -15,6 +15,12 @@
 //! that had its message this second is reported as [`DeliveryError::Paced`] before anything
 //! is rendered, and a flood-control pause met by any request of the bot is
 //! [`Deliver::paused_until`].
+//!
+//! `money_words.rs` says what people are told about money; `renewal.rs` holds the texts of a
+//! token's renewal.
+
+pub(super) mod money_words;
+mod renewal;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -38,12 +44,11 @@ use crate::time::{SharedClock, UnixSecs, system_clock};
 use crate::watcher::outbox::{Deliver, DeliveryError};
 use crate::watcher::reminders::days_left;
 
-use super::bill_ref::BillRef;
 use super::callbacks::CallbackAction;
+use super::charge::bill_ref::BillRef;
+use super::charge::label::ChargeLabel;
 use super::charge::largest_photo;
-use super::charge_label::ChargeLabel;
 use super::format::{phnom_penh_date, phnom_penh_date_time, phnom_penh_time};
-use super::money_words;
 use super::stranger_text::StrangerText;
 
 /// Accepted task ids remembered at most (then forgotten all at once).
@@ -160,7 +165,7 @@ fn message_gone(e: &RequestError) -> bool {
 enum Notice {
     TokenRefused,
     TokenExpiring,
-    /// Renewed by itself, or the renewal ended without a token (`renewal_notices`).
+    /// Renewed by itself, or the renewal ended without a token (`renewal.rs`).
     Renewal,
     TokenUnreadable,
     /// The day's closing summary: the text the payload carries.
@@ -490,7 +495,7 @@ impl TelegramFollowUps {
         let keyboard = match &bought {
             Some(bought) => {
                 merchant.language = bought.buyer.lang;
-                super::links_buy::settled_buttons(bought.buyer.lang, &charge)
+                super::links::buy::settled_buttons(bought.buyer.lang, &charge)
             }
             None => settled_buttons(merchant.language, &charge, &payments),
         };
@@ -510,7 +515,7 @@ impl TelegramFollowUps {
         };
         let rendered = match &bought {
             Some(bought) => Rendered {
-                caption: super::links_buy::buyer_caption(
+                caption: super::links::buy::buyer_caption(
                     bought.buyer.lang,
                     &charge,
                     &payments,
@@ -677,7 +682,7 @@ impl TelegramFollowUps {
         let now = self.clock.unix_secs();
         let text = match notice {
             Notice::TokenRefused => t!(lang, "notice-token-refused"),
-            Notice::Renewal => super::renewal_notices::text(lang, task.kind, &task.payload),
+            Notice::Renewal => renewal::text(lang, task.kind, &task.payload),
             Notice::TokenUnreadable => t!(lang, "notice-token-unreadable"),
             Notice::CloseSummary => task
                 .payload
@@ -723,7 +728,7 @@ impl TelegramFollowUps {
 impl TelegramFollowUps {
     /// The seller's message about a payment of one of their pay links' charges.
     async fn link_sale(&self, task: &OutboxItem) -> Result<(), DeliveryError> {
-        let (chat, text) = super::links_buy::sale_message(&self.store, task).await?;
+        let (chat, text) = super::links::buy::sale_message(&self.store, task).await?;
         self.chat_ready(chat)?;
         self.bot
             .send_message(chat, text)
@@ -779,5 +784,4 @@ impl Deliver for TelegramFollowUps {
 }
 
 #[cfg(test)]
-#[path = "followups_label_tests.rs"]
 mod label_tests;

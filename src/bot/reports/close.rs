@@ -17,9 +17,9 @@ use crate::i18n::Lang;
 use crate::t;
 use crate::time::{LocalDate, UnixSecs};
 
-use super::HandlerResult;
-use super::caller::Shop;
-use super::turn::Turn;
+use crate::bot::HandlerResult;
+use crate::bot::caller::Shop;
+use crate::bot::turn::Turn;
 
 /// Minutes in a day.
 const DAY_MINUTES: u16 = 24 * 60;
@@ -28,7 +28,7 @@ const NOON: u16 = 12 * 60;
 
 /// What `/close` was asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum CloseArg {
+pub(in crate::bot) enum CloseArg {
     Show,
     Off,
     /// Minutes after Phnom Penh midnight.
@@ -36,7 +36,7 @@ pub(super) enum CloseArg {
 }
 
 /// `""`, `off` (or Khmer បិទ), or `HH:MM` / `H:MM` on a 24-hour clock.
-pub(super) fn parse_close(arg: &str) -> Option<CloseArg> {
+pub(in crate::bot) fn parse_close(arg: &str) -> Option<CloseArg> {
     let arg = arg.trim();
     match arg.to_lowercase().as_str() {
         "" => return Some(CloseArg::Show),
@@ -54,7 +54,7 @@ pub(super) fn parse_close(arg: &str) -> Option<CloseArg> {
 }
 
 /// `HH:MM` of a closing minute.
-pub(super) fn close_text(minute: u16) -> String {
+pub(in crate::bot) fn close_text(minute: u16) -> String {
     format!("{:02}:{:02}", minute / 60, minute % 60)
 }
 
@@ -64,7 +64,7 @@ fn close_instant(minute: u16, date: LocalDate) -> UnixSecs {
 }
 
 /// The Phnom Penh date of the latest closing time at or before `now`.
-pub(super) fn last_close(minute: u16, now: UnixSecs) -> LocalDate {
+pub(in crate::bot) fn last_close(minute: u16, now: UnixSecs) -> LocalDate {
     let today = LocalDate::at(now);
     if now >= close_instant(minute, today) {
         today
@@ -75,7 +75,7 @@ pub(super) fn last_close(minute: u16, now: UnixSecs) -> LocalDate {
 
 /// The closing time due at `now`, by its Phnom Penh date: the latest one that passed, if
 /// the summary of that date is not done yet.
-pub(super) fn close_due(
+pub(in crate::bot) fn close_due(
     minute: u16,
     done_on: Option<LocalDate>,
     now: UnixSecs,
@@ -86,7 +86,7 @@ pub(super) fn close_due(
 
 /// What a closing summary covers: `[from, to)`, named by `day`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Window {
+pub(in crate::bot) struct Window {
     pub day: LocalDate,
     pub from: UnixSecs,
     pub to: UnixSecs,
@@ -96,7 +96,7 @@ pub(super) struct Window {
 
 impl Window {
     /// The same hours one week earlier (the same weekday last week).
-    pub(super) fn week_before(self) -> Window {
+    pub(in crate::bot) fn week_before(self) -> Window {
         let week = 7 * crate::time::SECS_PER_DAY;
         Window {
             day: self.day.add_days(-7),
@@ -108,7 +108,7 @@ impl Window {
 }
 
 /// The window of the closing time `minute` on `close_date` (see the module documentation).
-pub(super) fn window(minute: u16, close_date: LocalDate) -> Window {
+pub(in crate::bot) fn window(minute: u16, close_date: LocalDate) -> Window {
     if minute >= NOON {
         Window {
             day: close_date,
@@ -132,7 +132,7 @@ fn usage(lang: Lang) -> String {
 }
 
 /// `/close [HH:MM|off]`.
-pub(super) async fn command(turn: &Turn, shop: &Shop, arg: &str) -> HandlerResult {
+pub(in crate::bot) async fn command(turn: &Turn, shop: &Shop, arg: &str) -> HandlerResult {
     let (ctx, lang, m) = (&*turn.ctx, turn.lang(), &shop.merchant);
     let now = ctx.clock.unix_secs();
     let text = match parse_close(arg) {

@@ -15,13 +15,13 @@ use crate::render::format_money;
 use crate::store::{Charge, ChargeId, ChargeStatus};
 use crate::t;
 
-use super::charge::{CardOwned, caption, largest_photo, maybe_delivered};
-use super::format::phnom_penh_time;
-use super::{Ctx, HandlerError, TgBot};
+use crate::bot::charge::{CardOwned, caption, largest_photo, maybe_delivered};
+use crate::bot::format::phnom_penh_time;
+use crate::bot::{Ctx, HandlerError, TgBot};
 
 /// Shows the buyer's open link charge `id` again in their chat. `Ok(None)`: it is shown
 /// (with a line saying so); `Ok(Some(text))`: it is not, tell the buyer `text`.
-pub(super) async fn show_again(
+pub(in crate::bot) async fn show_again(
     bot: &TgBot,
     ctx: &Ctx,
     id: ChargeId,
@@ -153,9 +153,9 @@ async fn send_card(
 }
 
 /// The buttons under a buyer's open QR: "I have paid — check" (never the seller's Cancel).
-pub(super) fn buyer_buttons(lang: Lang, id: ChargeId, bill: &str) -> InlineKeyboardMarkup {
+pub(in crate::bot) fn buyer_buttons(lang: Lang, id: ChargeId, bill: &str) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
         t!(lang, "button-paid-check"),
-        super::callbacks::CallbackAction::check(id, bill).encode(),
+        crate::bot::callbacks::CallbackAction::check(id, bill).encode(),
     )]])
 }

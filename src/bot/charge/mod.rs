@@ -10,6 +10,19 @@
 //! A crash between 2 and 3 leaves a `creating` row, which start-up turns into a pending
 //! charge without message id (see `Store::recover_creating_charges`), so a payment made to
 //! that QR is still seen.
+//!
+//! The folder holds what a charge is made of and how it is asked for: `args.rs` (the pure
+//! `parse_charge`), `currency_word.rs`, `note.rs`, `bill_ref.rs`, `label.rs` (the
+//! reference-and-note line), `presses.rs` (the presses that ask Bakong) and `difference.rs`
+//! (charging the missing part of a payment).
+
+pub mod args;
+pub mod bill_ref;
+pub mod currency_word;
+pub(super) mod difference;
+pub(super) mod label;
+pub mod note;
+pub(super) mod presses;
 
 use teloxide::RequestError;
 use teloxide::prelude::*;
@@ -24,15 +37,15 @@ use crate::render::{CardSpec, card_png, format_money};
 use crate::store::{Charge, ChargeId, NewCharge, StoreError};
 use crate::t;
 
-use super::bill_ref::{BillRef, new_bill_number};
 use super::callbacks::CallbackAction;
 use super::caller::Shop;
-use super::charge_args::{ChargeArgs, ChargeArgsError, parse_charge};
-use super::charge_label::ChargeLabel;
 use super::format::phnom_penh_time;
 use super::stranger_text::StrangerText;
 use super::turn::Turn;
 use super::{Ctx, HandlerError, HandlerResult};
+use args::{ChargeArgs, ChargeArgsError, parse_charge};
+use bill_ref::{BillRef, new_bill_number};
+use label::ChargeLabel;
 
 pub(super) const BILL_ATTEMPTS: usize = 3;
 
@@ -84,8 +97,8 @@ pub(super) async fn handle(turn: &Turn, shop: &Shop, args: &str) -> HandlerResul
         return turn.reply(t!(lang, "charge-token-expired")).await;
     }
     // A token that does not open could never confirm a payment either.
-    if super::stored_token::open(ctx, merchant, profile).is_none() {
-        return super::stored_token::refuse_unreadable(turn, merchant).await;
+    if super::setup::stored_token::open(ctx, merchant, profile).is_none() {
+        return super::setup::stored_token::refuse_unreadable(turn, merchant).await;
     }
     let request = match parse_charge(args, merchant.default_currency) {
         Ok(request) => request,
@@ -238,7 +251,7 @@ pub(super) fn build_khqr(
         purpose: request
             .note
             .as_deref()
-            .map(|note| super::note::qr_purpose(note).into_owned()),
+            .map(|note| self::note::qr_purpose(note).into_owned()),
         expiration_ms: Some(expires_ms),
         ..KhqrInput::default()
     };
@@ -400,7 +413,7 @@ pub(super) struct CardOwned {
     pub(super) usd: bool,
     pub(super) note: Option<String>,
     pub(super) expires_line: String,
-    /// The charge's bill number: the card shows its reference ([`super::bill_ref::BillRef`]).
+    /// The charge's bill number: the card shows its reference ([`self::bill_ref::BillRef`]).
     pub(super) bill: String,
 }
 

@@ -10,11 +10,11 @@ use crate::i18n::Lang;
 use crate::store::FollowUpKind;
 use crate::t;
 
-use super::format::phnom_penh_date;
-use super::turn::expiry_text;
+use crate::bot::format::phnom_penh_date;
+use crate::bot::turn::expiry_text;
 
 /// The message for a renewal outbox task.
-pub(super) fn text(lang: Lang, kind: FollowUpKind, payload: &serde_json::Value) -> String {
+pub(in crate::bot) fn text(lang: Lang, kind: FollowUpKind, payload: &serde_json::Value) -> String {
     if kind == FollowUpKind::TokenRenewed {
         let expiry = payload
             .get("expires_at")

@@ -38,22 +38,22 @@ use teloxide::prelude::*;
 use teloxide::types::InputFile;
 use tokio::sync::mpsc;
 
+use super::period::{Period, parse_period};
 use crate::i18n::Lang;
 use crate::khqr::Currency;
 use crate::render::format_minor_units;
 use crate::store::{Arrival, ChargeStatus, ExportRow, PaidAfter};
 use crate::t;
 use crate::time::{UnixSecs, in_phnom_penh};
-use crate::watcher::history::{Period, parse_period};
 
-use super::HandlerResult;
-use super::bill_ref::BillRef;
-use super::caller::Shop;
-use super::followups::status_word;
-use super::money_words::payment_word;
 use super::period_words::{period_refusal, period_title};
-use super::stranger_text::StrangerText;
-use super::turn::Turn;
+use crate::bot::HandlerResult;
+use crate::bot::caller::Shop;
+use crate::bot::charge::bill_ref::BillRef;
+use crate::bot::followups::money_words::payment_word;
+use crate::bot::followups::status_word;
+use crate::bot::stranger_text::StrangerText;
+use crate::bot::turn::Turn;
 
 /// Rows in flight between the database stream and the file writer.
 const CHANNEL_ROWS: usize = 256;
@@ -472,7 +472,7 @@ fn base_name(p: &Period) -> String {
 }
 
 /// `/export [period]`.
-pub(super) async fn command(turn: &Turn, shop: &Shop, arg: &str) -> HandlerResult {
+pub(in crate::bot) async fn command(turn: &Turn, shop: &Shop, arg: &str) -> HandlerResult {
     let (ctx, lang, m) = (&*turn.ctx, turn.lang(), &shop.merchant);
     let period = match parse_period(arg, ctx.clock.unix_secs()) {
         Ok(p) => p,

@@ -11,18 +11,18 @@ use std::borrow::Cow;
 use crate::store::Charge;
 
 use super::bill_ref::BillRef;
-use super::stranger_text::StrangerText;
+use crate::bot::stranger_text::StrangerText;
 
 /// A charge's reference and note.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct ChargeLabel<'a> {
+pub(in crate::bot) struct ChargeLabel<'a> {
     reference: BillRef,
     note: Option<&'a str>,
 }
 
 impl<'a> ChargeLabel<'a> {
     /// The label of the charge with bill number `bill` and note `note` (a blank note is none).
-    pub(super) fn new(bill: &str, note: Option<&'a str>) -> Self {
+    pub(in crate::bot) fn new(bill: &str, note: Option<&'a str>) -> Self {
         Self {
             reference: BillRef::of(bill),
             note: note.filter(|n| !n.trim().is_empty()),
@@ -30,28 +30,28 @@ impl<'a> ChargeLabel<'a> {
     }
 
     /// The label of `charge`.
-    pub(super) fn of(charge: &'a Charge) -> Self {
+    pub(in crate::bot) fn of(charge: &'a Charge) -> Self {
         Self::new(&charge.bill_number, charge.note.as_deref())
     }
 
     /// `#XK9RW3`.
-    pub(super) fn reference(&self) -> &BillRef {
+    pub(in crate::bot) fn reference(&self) -> &BillRef {
         &self.reference
     }
 
     /// The note as a picture draws it (see the module documentation).
-    pub(super) fn note_bare(&self) -> Option<Cow<'a, str>> {
+    pub(in crate::bot) fn note_bare(&self) -> Option<Cow<'a, str>> {
         self.note.map(|n| StrangerText(n).bare())
     }
 
     /// The note as a message shows it.
-    pub(super) fn note_shown(&self) -> Option<String> {
+    pub(in crate::bot) fn note_shown(&self) -> Option<String> {
         self.note.map(|n| StrangerText(n).shown())
     }
 
     /// The line of a caption or message: `🧾 #XK9RW3 · 📝 iced coffee`, or `🧾 #XK9RW3`.
     /// Symbols and the seller's own words only, so the same in every language.
-    pub(super) fn line(&self) -> String {
+    pub(in crate::bot) fn line(&self) -> String {
         let reference = self.reference.as_str();
         match self.note_shown() {
             Some(note) => format!("🧾 {reference} · 📝 {note}"),
@@ -61,7 +61,7 @@ impl<'a> ChargeLabel<'a> {
 
     /// `text` with the label as its second line (after the headline), or as its only
     /// other line: how captions and notices carry it.
-    pub(super) fn under_headline(&self, text: &str) -> String {
+    pub(in crate::bot) fn under_headline(&self, text: &str) -> String {
         let line = self.line();
         match text.split_once('\n') {
             Some((head, rest)) => format!("{head}\n{line}\n{rest}"),
