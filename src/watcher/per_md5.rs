@@ -1,8 +1,9 @@
 //! The per-md5 round: when Bakong's list endpoint is closed (see [`super::endpoint`]),
 //! every due charge is asked about with its own `check_transaction_by_md5` request:
 //!
-//! - at most one request per charge per round, oldest-checked first (never-asked charges
-//!   first, then by the time they were last asked, then by id);
+//! - at most one request per charge per round, open charges before late-watched ones, and
+//!   among each oldest-checked first (never-asked charges first, then by the time they were
+//!   last asked, then by id);
 //! - at most [`WatcherConfig::per_md5_budget`](super::WatcherConfig::per_md5_budget)
 //!   requests a round (`BAKONG_MAX_RPS` × the round interval); the rest are `deferred`
 //!   to the next round, where they are the oldest-checked;

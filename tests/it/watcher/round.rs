@@ -1036,6 +1036,40 @@ async fn per_md5_rounds_ask_oldest_checked_first_within_the_request_budget() {
     );
 }
 
+/// A round with fewer requests than due charges asks the open ones first: money may be
+/// arriving for them now, while a cancelled one only waits for a copy of its QR to be paid.
+#[tokio::test]
+async fn per_md5_rounds_ask_open_charges_before_late_watched_ones() {
+    let cfg = WatcherConfig {
+        max_rps: 2,
+        round_secs: 1,
+        ..config()
+    };
+    let h = harness_with(cfg).await;
+    let m = h.merchant(1).await;
+    let mut ids = Vec::new();
+    for i in 1..=4 {
+        ids.push(h.usd_charge(m, &md5(i), 500).await);
+    }
+    h.bakong.close_list(true);
+    h.watcher.run_round(NOW).await.unwrap(); // probes md5(1), switches
+    assert!(h.watcher.polls_per_md5());
+    // Two never-asked charges end without money: late-watched, due at once.
+    for id in &ids[1..3] {
+        assert!(h.db.cancel_charge(m, *id, NOW).await.unwrap());
+    }
+    let seen = h.bakong.single_log().len();
+    let r = h.watcher.run_round(NOW + 1).await.unwrap();
+    assert_eq!((r.requests, r.deferred), (2, 2), "{r:?}");
+    let mut asked: Vec<String> = h.bakong.single_log()[seen..]
+        .iter()
+        .map(|(_, m)| m.clone())
+        .collect();
+    asked.sort();
+    // The open ones (the never-asked md5(4), then md5(1)), not the never-asked cancelled ones.
+    assert_eq!(asked, vec![md5(1), md5(4)]);
+}
+
 #[tokio::test]
 async fn rate_limit_retry_after_is_honoured() {
     let h = harness().await;
