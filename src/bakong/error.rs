@@ -101,9 +101,11 @@ impl BakongError {
     }
 }
 
-/// At most `max` characters of `body`, whitespace collapsed, for error messages.
+/// At most `max` characters of `body`, whitespace collapsed, for error messages. Errors
+/// are logged, and an answer of `renew_token` that is not read as expected still carries
+/// its token: whatever looks like a JWT is shown as `[token]`.
 pub(crate) fn excerpt(body: &[u8], max: usize) -> String {
-    let text = String::from_utf8_lossy(body);
+    let text = without_tokens(&String::from_utf8_lossy(body));
     let mut out = String::new();
     for (i, word) in text.split_whitespace().enumerate() {
         if i > 0 {
@@ -121,9 +123,42 @@ pub(crate) fn excerpt(body: &[u8], max: usize) -> String {
     out
 }
 
+/// `text` with every JWT-shaped run (`eyJ` and at least [`MIN_JWT_CHARS`] characters of
+/// base64url and dots) replaced by `[token]`.
+fn without_tokens(text: &str) -> String {
+    let is_jwt_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("eyJ") {
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        let len = from.find(|c| !is_jwt_char(c)).unwrap_or(from.len());
+        let (run, after) = from.split_at(len);
+        if run.len() >= MIN_JWT_CHARS {
+            out.push_str("[token]");
+        } else {
+            out.push_str(run);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Shortest run [`without_tokens`] hides: a JWT's header alone is longer.
+const MIN_JWT_CHARS: usize = 20;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_excerpt_never_shows_a_token() {
+        let body = br#"{"responseCode":0,"data":{"token":"eyJhbGciOiJIUzI1NiJ9.eyJkYXRhIjp7ImlkIjoiMSJ9fQ.c2lnbmF0dXJl"}} eyJ"#;
+        let e = excerpt(body, 200);
+        assert_eq!(e, r#"{"responseCode":0,"data":{"token":"[token]"}} eyJ"#);
+        assert!(!e.contains("eyJhbGci"));
+    }
 
     #[test]
     fn excerpt_is_short_and_flat() {
